@@ -1,0 +1,78 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "booking-suite",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bookingd", targets: ["bookingd"]),
+        .executable(name: "availabilityd", targets: ["availabilityd"]),
+        .executable(name: "bookctl", targets: ["bookctl"]),
+        .executable(name: "bench", targets: ["bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libzmq from Debian's libzmq3-dev; the modulemap links `zmq` directly because
+        // `pkg-config libzmq` emits flags SwiftPM refuses.
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "BookingDomain"),
+        .target(name: "BookingProtocol"),
+        .target(
+            name: "BookingStore",
+            dependencies: [
+                "BookingDomain",
+                "BookingProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "DaemonKit",
+            dependencies: [
+                "BookingDomain",
+                "BookingProtocol",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "bookingd",
+            dependencies: ["DaemonKit", "BookingStore", "BookingDomain", "BookingProtocol", "ZeroMQ"]
+        ),
+        .executableTarget(
+            name: "availabilityd",
+            dependencies: ["DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "bookctl",
+            dependencies: [
+                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol"]),
+        .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit"]),
+    ]
+)

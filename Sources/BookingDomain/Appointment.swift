@@ -1,0 +1,279 @@
+import Foundation
+
+public enum AppointmentStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case confirmed
+    case cancelled
+    case completed
+    case noShow = "no_show"
+
+    /// Holds its slot and its consultant's time.
+    public var isActive: Bool { self == .confirmed }
+
+    /// Every status change the domain allows; `confirmed -> confirmed` is a reschedule.
+    /// The ends are final because history, reminders and statistics rely on them not moving.
+    public static let allowedTransitions: [AppointmentStatus: Set<AppointmentStatus>] = [
+        .confirmed: [.confirmed, .cancelled, .completed, .noShow],
+        .cancelled: [],
+        .completed: [],
+        .noShow: [],
+    ]
+
+    public func canTransition(to next: AppointmentStatus) -> Bool {
+        AppointmentStatus.allowedTransitions[self, default: []].contains(next)
+    }
+
+    public var description: String { rawValue }
+
+    /// How a message names an appointment in this status.
+    var wording: String {
+        switch self {
+        case .confirmed: "confirmed"
+        case .cancelled: "cancelled"
+        case .completed: "completed"
+        case .noShow: "marked as a no-show"
+        }
+    }
+}
+
+/// Who caused a change, for the history.
+public enum Actor: String, Sendable, Hashable, Codable, CaseIterable {
+    case client
+    case admin
+    case system
+}
+
+public struct Consultant: Sendable, Hashable, Codable, Identifiable {
+    public var id: String
+    public var name: String
+    public var email: String?
+    /// IANA zone, for the consultant's own notifications; consultants work the calendar's hours.
+    public var timeZone: String
+
+    public init(id: String, name: String, email: String? = nil, timeZone: String = "Europe/Moscow") {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.timeZone = timeZone
+    }
+}
+
+public struct Client: Sendable, Hashable, Codable, Identifiable {
+    public var id: UUID
+    public var contactInfo: ContactInfo
+    /// IANA zone in which the client's messages show times.
+    public var timeZone: String
+    /// `ru` or `en`.
+    public var locale: String
+
+    public init(id: UUID, contactInfo: ContactInfo, timeZone: String, locale: String) {
+        self.id = id
+        self.contactInfo = contactInfo
+        self.timeZone = timeZone
+        self.locale = locale
+    }
+}
+
+/// A consultant's time taken by an appointment.
+public struct TimeSlot: Sendable, Hashable, Codable {
+    public var range: DateTimeRange
+    public var consultantId: String
+
+    public init(range: DateTimeRange, consultantId: String) {
+        self.range = range
+        self.consultantId = consultantId
+    }
+}
+
+public enum TransitionKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case created
+    case rescheduled
+    case cancelled
+    case completed
+    case noShow = "no_show"
+    case reminderSent = "reminder_sent"
+}
+
+/// One entry of an appointment's history.
+public struct Transition: Sendable, Hashable, Codable {
+    public var appointmentId: UUID
+    public var kind: TransitionKind
+    /// Nil for `created`.
+    public var fromStatus: AppointmentStatus?
+    public var toStatus: AppointmentStatus
+    /// The slot given up: set for `rescheduled` and `cancelled`.
+    public var oldSlot: DateTimeRange?
+    /// The slot taken: set for `created` and `rescheduled`.
+    public var newSlot: DateTimeRange?
+    public var oldConsultantId: String?
+    public var newConsultantId: String?
+    public var actor: Actor
+    public var reason: String?
+    public var at: Date
+
+    public init(appointmentId: UUID, kind: TransitionKind, fromStatus: AppointmentStatus?, toStatus: AppointmentStatus,
+                oldSlot: DateTimeRange? = nil, newSlot: DateTimeRange? = nil,
+                oldConsultantId: String? = nil, newConsultantId: String? = nil,
+                actor: Actor, reason: String? = nil, at: Date) {
+        self.appointmentId = appointmentId
+        self.kind = kind
+        self.fromStatus = fromStatus
+        self.toStatus = toStatus
+        self.oldSlot = oldSlot
+        self.newSlot = newSlot
+        self.oldConsultantId = oldConsultantId
+        self.newConsultantId = newConsultantId
+        self.actor = actor
+        self.reason = reason
+        self.at = at
+    }
+}
+
+public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The status table does not allow the change.
+    case invalidTransition(from: AppointmentStatus, to: AppointmentStatus)
+    /// A reschedule to the slot (time and consultant) the appointment already has.
+    case sameSlot(TimeSlot)
+    /// Completion or a no-show recorded before the consultation began.
+    case notStarted(kind: TransitionKind, startsAt: Date)
+    case reminderAlreadySent
+    /// Reminders are only for confirmed appointments.
+    case reminderNotApplicable(AppointmentStatus)
+
+    /// The wire contract's code for all of these.
+    public var code: String { "invalid_transition" }
+
+    public var message: String {
+        switch self {
+        case let .invalidTransition(from, to) where from == .confirmed:
+            "a confirmed appointment cannot become \(to.wording)"
+        case let .invalidTransition(from, to):
+            "the appointment is already \(from.wording) and can no longer be changed (asked to make it \(to.wording))"
+        case let .sameSlot(slot):
+            "the appointment is already at \(Timestamp.iso8601(slot.range.start)) with \(slot.consultantId); choose another time or consultant"
+        case let .notStarted(kind, start):
+            "the appointment starts at \(Timestamp.iso8601(start)); it cannot be marked \(kind == .noShow ? "as a no-show" : "completed") before then"
+        case .reminderAlreadySent:
+            "the reminder for this appointment has already been sent"
+        case let .reminderNotApplicable(status):
+            "the appointment is \(status.wording); only a confirmed appointment gets a reminder"
+        }
+    }
+
+    public var description: String { message }
+}
+
+/// A booked consultation. Its state changes only through the methods below, each of which
+/// returns the history entry to store with it.
+public struct Appointment: Sendable, Hashable, Codable, Identifiable {
+    public let id: UUID
+    public let clientId: UUID
+    public private(set) var consultantId: String
+    public private(set) var timeSlot: DateTimeRange
+    public let contactInfo: ContactInfo
+    public private(set) var status: AppointmentStatus
+    /// Kept through reschedules: it is what the client holds.
+    public let bookingReference: BookingReference
+    public let createdAt: Date
+    public private(set) var updatedAt: Date
+    public private(set) var reminderSent: Bool
+    /// IANA zone in which the client's messages show times.
+    public let clientTimeZone: String
+    /// `ru` or `en`.
+    public let locale: String
+
+    /// Restores a stored appointment as it was; a new one comes from `book`.
+    public init(id: UUID, clientId: UUID, consultantId: String, timeSlot: DateTimeRange, contactInfo: ContactInfo,
+                status: AppointmentStatus, bookingReference: BookingReference, createdAt: Date, updatedAt: Date,
+                reminderSent: Bool, clientTimeZone: String, locale: String) {
+        self.id = id
+        self.clientId = clientId
+        self.consultantId = consultantId
+        self.timeSlot = timeSlot
+        self.contactInfo = contactInfo
+        self.status = status
+        self.bookingReference = bookingReference
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.reminderSent = reminderSent
+        self.clientTimeZone = clientTimeZone
+        self.locale = locale
+    }
+
+    public var slot: TimeSlot { TimeSlot(range: timeSlot, consultantId: consultantId) }
+
+    /// A confirmed appointment. Whether the slot may be booked is the calendar's and the
+    /// store's business; this only records the decision.
+    public static func book(id: UUID, clientId: UUID, slot: TimeSlot, contactInfo: ContactInfo,
+                            reference: BookingReference, clientTimeZone: String, locale: String,
+                            actor: Actor, reason: String? = nil, at: Date) -> (Appointment, Transition) {
+        let appointment = Appointment(
+            id: id, clientId: clientId, consultantId: slot.consultantId, timeSlot: slot.range,
+            contactInfo: contactInfo, status: .confirmed, bookingReference: reference,
+            createdAt: at, updatedAt: at, reminderSent: false, clientTimeZone: clientTimeZone, locale: locale)
+        let transition = Transition(
+            appointmentId: id, kind: .created, fromStatus: nil, toStatus: .confirmed,
+            newSlot: slot.range, newConsultantId: slot.consultantId, actor: actor, reason: reason, at: at)
+        return (appointment, transition)
+    }
+
+    /// Moves the appointment, possibly to another consultant. A reminder already sent was for the
+    /// old time, so it is due again.
+    public mutating func reschedule(to range: DateTimeRange, consultantId newConsultantId: String,
+                                    actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
+        try requireTransition(to: .confirmed)
+        guard range != timeSlot || newConsultantId != consultantId else { throw TransitionError.sameSlot(slot) }
+        let transition = Transition(
+            appointmentId: id, kind: .rescheduled, fromStatus: status, toStatus: .confirmed,
+            oldSlot: timeSlot, newSlot: range, oldConsultantId: consultantId, newConsultantId: newConsultantId,
+            actor: actor, reason: reason, at: at)
+        timeSlot = range
+        consultantId = newConsultantId
+        reminderSent = false
+        updatedAt = at
+        return transition
+    }
+
+    public mutating func cancel(actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
+        try requireTransition(to: .cancelled)
+        let transition = Transition(
+            appointmentId: id, kind: .cancelled, fromStatus: status, toStatus: .cancelled,
+            oldSlot: timeSlot, oldConsultantId: consultantId, actor: actor, reason: reason, at: at)
+        status = .cancelled
+        updatedAt = at
+        return transition
+    }
+
+    /// Allowed from the slot's start on.
+    public mutating func complete(actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
+        try finish(as: .completed, kind: .completed, actor: actor, reason: reason, at: at)
+    }
+
+    /// Allowed from the slot's start on.
+    public mutating func markNoShow(actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
+        try finish(as: .noShow, kind: .noShow, actor: actor, reason: reason, at: at)
+    }
+
+    public mutating func markReminderSent(at: Date) throws(TransitionError) -> Transition {
+        guard status.isActive else { throw TransitionError.reminderNotApplicable(status) }
+        guard !reminderSent else { throw TransitionError.reminderAlreadySent }
+        reminderSent = true
+        updatedAt = at
+        return Transition(appointmentId: id, kind: .reminderSent, fromStatus: status, toStatus: status,
+                          actor: .system, at: at)
+    }
+
+    private mutating func finish(as next: AppointmentStatus, kind: TransitionKind, actor: Actor, reason: String?,
+                                 at: Date) throws(TransitionError) -> Transition {
+        try requireTransition(to: next)
+        guard at >= timeSlot.start else { throw TransitionError.notStarted(kind: kind, startsAt: timeSlot.start) }
+        let transition = Transition(appointmentId: id, kind: kind, fromStatus: status, toStatus: next,
+                                    actor: actor, reason: reason, at: at)
+        status = next
+        updatedAt = at
+        return transition
+    }
+
+    private func requireTransition(to next: AppointmentStatus) throws(TransitionError) {
+        guard status.canTransition(to: next) else { throw TransitionError.invalidTransition(from: status, to: next) }
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+
+/// A rejected input field; `message` is written to be shown to the person who typed it.
+public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The field in domain spelling: `name`, `email`, `phone` or `company`.
+    public let field: String
+    public let message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    /// The wire contract's code for every validation failure.
+    public var code: String { "validation_failed" }
+
+    public var description: String { "\(field): \(message)" }
+}
+
+/// How a client can be reached, always in normalised form: the only way to make one is
+/// `validated(...)`, so every value in the system has passed the same rules.
+public struct ContactInfo: Sendable, Hashable, Codable {
+    public let name: String
+    /// The local part as typed, the domain lowercased.
+    public let email: String
+    /// E.164, e.g. `+79161234567`.
+    public let phone: String
+    public let company: String?
+
+    public static let maximumNameLength = 100
+    public static let maximumEmailLength = 254
+    public static let maximumCompanyLength = 200
+    public static let phoneDigitRange = 8...15
+
+    private init(name: String, email: String, phone: String, company: String?) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.company = company
+    }
+
+    /// Validates and normalises raw input; the first failing field (in the order name, email,
+    /// phone, company) is reported. Already-normalised values come back unchanged.
+    public static func validated(name: String, email: String, phone: String, company: String? = nil) throws(ValidationError) -> ContactInfo {
+        ContactInfo(
+            name: try validatedName(name),
+            email: try validatedEmail(email),
+            phone: try validatedPhone(phone),
+            company: try validatedCompany(company))
+    }
+
+    // MARK: Forms for logs
+
+    /// Each word reduced to its first letter, e.g. `А*** П***`.
+    public var maskedName: String {
+        name.split(separator: " ").map { "\($0.prefix(1))***" }.joined(separator: " ")
+    }
+
+    /// E.g. `a***@example.com`.
+    public var maskedEmail: String {
+        guard let at = email.lastIndex(of: "@") else { return "***" }
+        return "\(email[..<at].prefix(1))***\(email[at...])"
+    }
+
+    /// The country code's neighbourhood and the last two digits, e.g. `+7916*****67`.
+    public var maskedPhone: String {
+        let digits = phone.dropFirst()
+        return "+" + digits.prefix(4) + String(repeating: "*", count: max(0, digits.count - 6)) + digits.suffix(2)
+    }
+
+    /// Everything a log line may show about the contact.
+    public var masked: String { "\(maskedName) <\(maskedEmail)> \(maskedPhone)" }
+
+    // MARK: Codable
+
+    private enum CodingKeys: String, CodingKey { case name, email, phone, company }
+
+    /// Decoding re-validates, so stored or received contacts cannot bypass the rules.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        do {
+            self = try ContactInfo.validated(
+                name: container.decode(String.self, forKey: .name),
+                email: container.decode(String.self, forKey: .email),
+                phone: container.decode(String.self, forKey: .phone),
+                company: container.decodeIfPresent(String.self, forKey: .company))
+        } catch let error as ValidationError {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: container.codingPath + [CodingKeys(rawValue: error.field) ?? CodingKeys.name],
+                debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(email, forKey: .email)
+        try container.encode(phone, forKey: .phone)
+        try container.encodeIfPresent(company, forKey: .company)
+    }
+
+    // MARK: Rules
+
+    private static func validatedName(_ raw: String) throws(ValidationError) -> String {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw ValidationError(field: "name", message: "name must not be empty") }
+        guard name.count <= maximumNameLength else {
+            throw ValidationError(field: "name", message: "name must be at most \(maximumNameLength) characters (got \(name.count))")
+        }
+        guard !containsControlCharacter(name) else {
+            throw ValidationError(field: "name", message: "name must not contain control characters such as line breaks or tabs")
+        }
+        return name
+    }
+
+    private static func validatedCompany(_ raw: String?) throws(ValidationError) -> String? {
+        guard let company = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !company.isEmpty else { return nil }
+        guard company.count <= maximumCompanyLength else {
+            throw ValidationError(field: "company", message: "company must be at most \(maximumCompanyLength) characters (got \(company.count))")
+        }
+        guard !containsControlCharacter(company) else {
+            throw ValidationError(field: "company", message: "company must not contain control characters such as line breaks or tabs")
+        }
+        return company
+    }
+
+    private static func containsControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains {
+            switch $0.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator: true
+            default: false
+            }
+        }
+    }
+
+    private static let localPartSymbols = Set("!#$%&'*+/=?^_`{|}~-.".unicodeScalars)
+
+    private static func validatedEmail(_ raw: String) throws(ValidationError) -> String {
+        func fail(_ message: String) -> ValidationError { ValidationError(field: "email", message: message) }
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !email.isEmpty else { throw fail("email must not be empty") }
+        guard email.count <= maximumEmailLength else {
+            throw fail("email must be at most \(maximumEmailLength) characters (got \(email.count))")
+        }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw fail("email must have the form name@domain, e.g. anna@example.com")
+        }
+        let local = parts[0], domain = parts[1].lowercased()
+
+        guard local.count <= 64 else { throw fail("email's part before @ must be at most 64 characters (got \(local.count))") }
+        if let bad = local.unicodeScalars.first(where: { !(isLetterOrDigit($0) || localPartSymbols.contains($0)) }) {
+            throw fail("email's part before @ must not contain \(describe(bad))")
+        }
+        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
+            throw fail("email's part before @ must not start or end with a dot or have two dots in a row")
+        }
+
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        if let bad = domain.unicodeScalars.first(where: { !(isLetterOrDigit($0) || $0 == "-" || $0 == ".") }) {
+            throw fail("email's domain must not contain \(describe(bad))")
+        }
+        guard labels.count >= 2 else { throw fail("email's domain must contain a dot, e.g. example.com") }
+        guard !labels.contains(where: \.isEmpty) else {
+            throw fail("email's domain must not start or end with a dot or have two dots in a row")
+        }
+        if let long = labels.first(where: { $0.count > 63 }) {
+            throw fail("email's domain part \"\(long.prefix(20))...\" must be at most 63 characters")
+        }
+        guard !labels.contains(where: { $0.hasPrefix("-") || $0.hasSuffix("-") }) else {
+            throw fail("email's domain parts must not start or end with a hyphen")
+        }
+        guard !labels.last!.allSatisfy(\.isASCIIDigit) else {
+            throw fail("email's top-level domain must not be all digits")
+        }
+        return "\(local)@\(domain)"
+    }
+
+    private static func isLetterOrDigit(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+        }
+        // Internationalised addresses (e.g. on .рф) use letters of any script.
+        return scalar.properties.isAlphabetic || scalar.properties.numericType == .decimal
+    }
+
+    private static func describe(_ scalar: Unicode.Scalar) -> String {
+        switch scalar {
+        case " ": "spaces"
+        case "@": "a second @"
+        default: scalar.properties.generalCategory == .control ? "control characters" : "\"\(scalar)\""
+        }
+    }
+
+    /// What people put between digit groups; all of it is dropped.
+    private static let phoneSeparators: Set<Character> = [" ", "\u{00A0}", "\u{202F}", ".", "-", "(", ")"]
+
+    private static func validatedPhone(_ raw: String) throws(ValidationError) -> String {
+        func fail(_ message: String) -> ValidationError { ValidationError(field: "phone", message: message) }
+        let compact = raw.filter { !phoneSeparators.contains($0) }
+        guard !compact.isEmpty else { throw fail("phone number must not be empty") }
+        let hasPlus = compact.hasPrefix("+")
+        let body = hasPlus ? compact.dropFirst() : Substring(compact)
+        if let bad = body.first(where: { !$0.isASCIIDigit }) {
+            throw fail(bad == "+"
+                ? "phone number may have + only at the start"
+                : "phone number may contain only digits, spaces, dots, dashes and parentheses after a leading + (found \"\(bad)\")")
+        }
+        let digits: Substring
+        if hasPlus {
+            digits = body
+        } else if body.hasPrefix("00") {
+            digits = body.dropFirst(2)
+        } else {
+            throw fail("phone number must start with + and a country code, e.g. +7 916 123-45-67")
+        }
+        guard phoneDigitRange.contains(digits.count) else {
+            throw fail("phone number must have \(phoneDigitRange.lowerBound) to \(phoneDigitRange.upperBound) digits including the country code (got \(digits.count))")
+        }
+        guard digits.first != "0" else { throw fail("phone number's country code must not start with 0") }
+        return "+" + digits
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+// Bodies of availabilityd's queries and calendar admin.
+
+/// Free slots for `days` days from `from` (a local date in `timeZone`, default today), clamped
+/// to the booking horizon.
+public struct SlotsRequest: Codable, Sendable, Equatable {
+    public var from: String?
+    public var days: Int?
+    public var timeZone: String?
+    public var consultantId: String?
+
+    public init(from: String? = nil, days: Int? = nil, timeZone: String? = nil, consultantId: String? = nil) {
+        self.from = from
+        self.days = days
+        self.timeZone = timeZone
+        self.consultantId = consultantId
+    }
+}
+
+public struct SlotBody: Codable, Sendable, Equatable {
+    public var start: Date
+    public var end: Date
+    /// The start and end in the requested zone, ISO 8601 with that zone's offset.
+    public var localStart: String
+    public var localEnd: String
+    /// How many consultants are free.
+    public var free: Int
+    public var consultants: [String]
+
+    public init(start: Date, end: Date, localStart: String, localEnd: String, free: Int, consultants: [String]) {
+        self.start = start
+        self.end = end
+        self.localStart = localStart
+        self.localEnd = localEnd
+        self.free = free
+        self.consultants = consultants
+    }
+}
+
+public struct SlotsReply: Codable, Sendable, Equatable {
+    public var timeZone: String
+    public var slots: [SlotBody]
+    public var warnings: [String]
+
+    public init(timeZone: String, slots: [SlotBody], warnings: [String] = []) {
+        self.timeZone = timeZone
+        self.slots = slots
+        self.warnings = warnings
+    }
+}
+
+/// Either a whole `year` or `from`...`through` (local dates of the calendar's zone).
+public struct CalendarRequest: Codable, Sendable, Equatable {
+    public var year: Int?
+    public var from: String?
+    public var through: String?
+
+    public init(year: Int? = nil, from: String? = nil, through: String? = nil) {
+        self.year = year
+        self.from = from
+        self.through = through
+    }
+}
+
+public struct CalendarDayBody: Codable, Sendable, Equatable {
+    public var date: String
+    /// `working`, `shortened`, `weekend`, `holiday`, `day_off`, `working_weekend` or `blocked`.
+    public var kind: String
+    /// Local `HH:MM` in the calendar's zone, or null on a day without hours.
+    public var opens: String?
+    public var closes: String?
+    public var reason: String?
+
+    public init(date: String, kind: String, opens: String?, closes: String?, reason: String? = nil) {
+        self.date = date
+        self.kind = kind
+        self.opens = opens
+        self.closes = closes
+        self.reason = reason
+    }
+}
+
+public struct CalendarReply: Codable, Sendable, Equatable {
+    public var timeZone: String
+    public var days: [CalendarDayBody]
+    public var warnings: [String]
+
+    public init(timeZone: String, days: [CalendarDayBody], warnings: [String] = []) {
+        self.timeZone = timeZone
+        self.days = days
+        self.warnings = warnings
+    }
+}
+
+/// Asked by bookingd before it writes: is `start` bookable by the calendar's rules, and which
+/// consultants are free by the calendar (working, not on time off, not booked in availabilityd's view)?
+public struct CheckSlotRequest: Codable, Sendable, Equatable {
+    public var start: Date
+    public var consultantId: String?
+    public init(start: Date, consultantId: String? = nil) {
+        self.start = start
+        self.consultantId = consultantId
+    }
+}
+
+public struct CheckSlotReply: Codable, Sendable, Equatable {
+    public var start: Date
+    public var end: Date
+    /// Consultants the calendar allows at that time (bookingd decides among them by its own database).
+    public var candidates: [String]
+    /// The booking horizon as of now, for counting each consultant's bookings fairly.
+    public var horizonEnd: Date
+
+    public init(start: Date, end: Date, candidates: [String], horizonEnd: Date) {
+        self.start = start
+        self.end = end
+        self.candidates = candidates
+        self.horizonEnd = horizonEnd
+    }
+}
+
+public struct BlockRequest: Codable, Sendable, Equatable {
+    public var from: String
+    public var through: String
+    public var reason: String
+    /// Cancel the active bookings on those days (by the system, with the reason) instead of refusing.
+    public var force: Bool?
+
+    public init(from: String, through: String, reason: String, force: Bool? = nil) {
+        self.from = from
+        self.through = through
+        self.reason = reason
+        self.force = force
+    }
+}
+
+public struct BlockedPeriodBody: Codable, Sendable, Equatable {
+    public var from: String
+    public var through: String
+    public var reason: String
+    public init(from: String, through: String, reason: String) {
+        self.from = from
+        self.through = through
+        self.reason = reason
+    }
+}
+
+public struct BlockReply: Codable, Sendable, Equatable {
+    public var blocked: BlockedPeriodBody
+    /// References of the bookings cancelled because of the block.
+    public var cancelled: [String]
+    public init(blocked: BlockedPeriodBody, cancelled: [String]) {
+        self.blocked = blocked
+        self.cancelled = cancelled
+    }
+}
+
+public struct UnblockRequest: Codable, Sendable, Equatable {
+    public var from: String
+    public var through: String
+    public init(from: String, through: String) {
+        self.from = from
+        self.through = through
+    }
+}
+
+public struct UnblockReply: Codable, Sendable, Equatable {
+    public var removed: [BlockedPeriodBody]
+    public init(removed: [BlockedPeriodBody]) { self.removed = removed }
+}
+
+public struct ConsultantBody: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var email: String?
+    public var timeZone: String
+    public init(id: String, name: String, email: String?, timeZone: String) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.timeZone = timeZone
+    }
+}
+
+public struct ConsultantsReply: Codable, Sendable, Equatable {
+    public var consultants: [ConsultantBody]
+    public init(consultants: [ConsultantBody]) { self.consultants = consultants }
+}

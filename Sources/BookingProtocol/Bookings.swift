@@ -1,0 +1,240 @@
+import Foundation
+
+// Bodies of bookingd's commands and queries. Field names are camelCase here and snake_case on
+// the wire; unknown fields are ignored, so clients may send more than a daemon reads.
+
+public struct ContactBody: Codable, Sendable, Equatable {
+    public var name: String
+    public var email: String
+    public var phone: String
+    public var company: String?
+
+    public init(name: String, email: String, phone: String, company: String? = nil) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.company = company
+    }
+}
+
+public struct BookRequest: Codable, Sendable, Equatable {
+    /// The slot's start, as an instant with an offset.
+    public var start: Date
+    public var contact: ContactBody
+    /// The client's IANA zone: how their messages show times. Default: the calendar's zone.
+    public var timeZone: String?
+    /// `ru` or `en`. Default: `ru`.
+    public var locale: String?
+    /// Book with this consultant; otherwise the one with the fewest bookings in the horizon.
+    public var consultantId: String?
+    /// `client` (default, e.g. through webd) or `admin` (bookctl).
+    public var actor: String?
+
+    public init(start: Date, contact: ContactBody, timeZone: String? = nil, locale: String? = nil, consultantId: String? = nil, actor: String? = nil) {
+        self.start = start
+        self.contact = contact
+        self.timeZone = timeZone
+        self.locale = locale
+        self.consultantId = consultantId
+        self.actor = actor
+    }
+}
+
+public struct AppointmentBody: Codable, Sendable, Equatable {
+    public var reference: String
+    public var id: String
+    public var clientId: String
+    public var consultantId: String
+    public var start: Date
+    public var end: Date
+    public var status: String
+    public var contact: ContactBody
+    public var timeZone: String
+    public var locale: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var reminderSent: Bool
+
+    public init(reference: String, id: String, clientId: String, consultantId: String, start: Date, end: Date, status: String,
+                contact: ContactBody, timeZone: String, locale: String, createdAt: Date, updatedAt: Date, reminderSent: Bool) {
+        self.reference = reference
+        self.id = id
+        self.clientId = clientId
+        self.consultantId = consultantId
+        self.start = start
+        self.end = end
+        self.status = status
+        self.contact = contact
+        self.timeZone = timeZone
+        self.locale = locale
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.reminderSent = reminderSent
+    }
+}
+
+public struct ReferenceRequest: Codable, Sendable, Equatable {
+    public var reference: String
+    public init(reference: String) { self.reference = reference }
+}
+
+public struct RescheduleRequest: Codable, Sendable, Equatable {
+    public var reference: String
+    public var start: Date
+    public var consultantId: String?
+    public var reason: String?
+    public var actor: String?
+
+    public init(reference: String, start: Date, consultantId: String? = nil, reason: String? = nil, actor: String? = nil) {
+        self.reference = reference
+        self.start = start
+        self.consultantId = consultantId
+        self.reason = reason
+        self.actor = actor
+    }
+}
+
+public struct CancelRequest: Codable, Sendable, Equatable {
+    public var reference: String
+    public var reason: String?
+    public var actor: String?
+
+    public init(reference: String, reason: String? = nil, actor: String? = nil) {
+        self.reference = reference
+        self.reason = reason
+        self.actor = actor
+    }
+}
+
+public struct ListRequest: Codable, Sendable, Equatable {
+    public var from: Date?
+    public var to: Date?
+    public var status: String?
+    public var limit: Int?
+
+    public init(from: Date? = nil, to: Date? = nil, status: String? = nil, limit: Int? = nil) {
+        self.from = from
+        self.to = to
+        self.status = status
+        self.limit = limit
+    }
+}
+
+public struct ListReply: Codable, Sendable, Equatable {
+    public var appointments: [AppointmentBody]
+    public init(appointments: [AppointmentBody]) { self.appointments = appointments }
+}
+
+public struct HistoryEntryBody: Codable, Sendable, Equatable {
+    public var kind: String
+    public var fromStatus: String?
+    public var toStatus: String
+    public var oldStart: Date?
+    public var oldEnd: Date?
+    public var newStart: Date?
+    public var newEnd: Date?
+    public var oldConsultantId: String?
+    public var newConsultantId: String?
+    public var actor: String
+    public var user: String?
+    public var reason: String?
+    public var at: Date
+
+    public init(kind: String, fromStatus: String?, toStatus: String, oldStart: Date?, oldEnd: Date?, newStart: Date?, newEnd: Date?,
+                oldConsultantId: String?, newConsultantId: String?, actor: String, user: String?, reason: String?, at: Date) {
+        self.kind = kind
+        self.fromStatus = fromStatus
+        self.toStatus = toStatus
+        self.oldStart = oldStart
+        self.oldEnd = oldEnd
+        self.newStart = newStart
+        self.newEnd = newEnd
+        self.oldConsultantId = oldConsultantId
+        self.newConsultantId = newConsultantId
+        self.actor = actor
+        self.user = user
+        self.reason = reason
+        self.at = at
+    }
+}
+
+public struct HistoryReply: Codable, Sendable, Equatable {
+    public var reference: String
+    public var entries: [HistoryEntryBody]
+    public init(reference: String, entries: [HistoryEntryBody]) {
+        self.reference = reference
+        self.entries = entries
+    }
+}
+
+/// Events with a sequence number greater than `after`, oldest first, at most `limit` (default and cap 1000).
+public struct ReplayRequest: Codable, Sendable, Equatable {
+    public var after: UInt64
+    public var limit: Int?
+    public init(after: UInt64, limit: Int? = nil) {
+        self.after = after
+        self.limit = limit
+    }
+}
+
+public struct ReplayReply: Codable, Sendable, Equatable {
+    public var events: [EventBody]
+    /// The newest sequence number bookingd has committed; replay again while it is ahead of what you hold.
+    public var lastSequence: UInt64
+    public init(events: [EventBody], lastSequence: UInt64) {
+        self.events = events
+        self.lastSequence = lastSequence
+    }
+}
+
+/// The active appointments whose slot starts in `[from, to)` and the sequence number the
+/// snapshot is consistent with (zguide's Clone pattern: apply events after it).
+public struct SnapshotRequest: Codable, Sendable, Equatable {
+    public var from: Date?
+    public var to: Date?
+    public init(from: Date? = nil, to: Date? = nil) {
+        self.from = from
+        self.to = to
+    }
+}
+
+public struct BookedSlotBody: Codable, Sendable, Equatable, Hashable {
+    public var consultantId: String
+    public var start: Date
+    public init(consultantId: String, start: Date) {
+        self.consultantId = consultantId
+        self.start = start
+    }
+}
+
+public struct SnapshotReply: Codable, Sendable, Equatable {
+    public var sequence: UInt64
+    public var booked: [BookedSlotBody]
+    /// Bookings per consultant from now to the end of the horizon (for fair assignment views).
+    public init(sequence: UInt64, booked: [BookedSlotBody]) {
+        self.sequence = sequence
+        self.booked = booked
+    }
+}
+
+public struct PingReply: Codable, Sendable, Equatable {
+    public var daemon: String
+    public var version: String
+    public var pid: Int32
+    public var startedAt: Date
+    public var lastSequence: UInt64?
+    public var warnings: [String]
+
+    public init(daemon: String, version: String, pid: Int32, startedAt: Date, lastSequence: UInt64? = nil, warnings: [String] = []) {
+        self.daemon = daemon
+        self.version = version
+        self.pid = pid
+        self.startedAt = startedAt
+        self.lastSequence = lastSequence
+        self.warnings = warnings
+    }
+}
+
+public struct Empty: Codable, Sendable, Equatable {
+    public init() {}
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// What happened to an appointment. The PUB topic is `booking.<kind>`.
+public enum EventKind: String, Codable, Sendable, CaseIterable {
+    case created
+    case rescheduled
+    case cancelled
+    case completed
+    case noShow = "no_show"
+    case reminderSent = "reminder_sent"
+
+    public var topic: String { "booking." + rawValue }
+}
+
+/// One published change. `sequence` is gap-free from 1: a subscriber that sees a jump asks for
+/// a replay of what lies between.
+public struct EventBody: Codable, Sendable, Equatable {
+    public var sequence: UInt64
+    /// Unique per event; consumers dedupe by it.
+    public var id: String
+    public var kind: EventKind
+    public var occurredAt: Date
+    /// The appointment as it is after the change.
+    public var appointment: AppointmentBody
+    /// For a reschedule: where the appointment was before.
+    public var previous: BookedSlotBody?
+    public var actor: String
+    public var reason: String?
+    /// The id of the command that caused the change.
+    public var correlationId: String?
+
+    public init(sequence: UInt64, id: String, kind: EventKind, occurredAt: Date, appointment: AppointmentBody,
+                previous: BookedSlotBody? = nil, actor: String, reason: String? = nil, correlationId: String? = nil) {
+        self.sequence = sequence
+        self.id = id
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.appointment = appointment
+        self.previous = previous
+        self.actor = actor
+        self.reason = reason
+        self.correlationId = correlationId
+    }
+
+    /// The PUB frames of this event.
+    public func frames() throws -> [[UInt8]] {
+        let header = MessageHeader(id: id, correlationId: correlationId, sentAt: occurredAt, sequence: sequence)
+        return try Envelope(type: kind.topic, header: header, encoding: self).eventFrames(topic: kind.topic)
+    }
+}

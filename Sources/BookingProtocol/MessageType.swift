@@ -1,0 +1,36 @@
+/// Every message type of the contract. A reply's type is the request's type with `.reply`
+/// appended, or `error`.
+public enum MessageType {
+    public static let error = "error"
+
+    // bookingd
+    public static let book = "book"
+    public static let get = "get"
+    public static let reschedule = "reschedule"
+    public static let cancel = "cancel"
+    public static let list = "list"
+    public static let history = "history"
+    public static let replay = "replay"
+    public static let snapshot = "snapshot"
+
+    // availabilityd
+    public static let slots = "slots"
+    public static let calendar = "calendar"
+    public static let checkSlot = "check_slot"
+    public static let block = "block"
+    public static let unblock = "unblock"
+    public static let consultants = "consultants"
+
+    // every daemon
+    public static let ping = "ping"
+
+    public static func reply(to type: String) -> String { type + ".reply" }
+}
+
+/// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,
+/// `./var/run` in development).
+public enum DefaultEndpoint {
+    public static func bookingd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/bookingd.ipc" }
+    public static func bookingdEvents(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/bookingd-events.ipc" }
+    public static func availabilityd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/availabilityd.ipc" }
+}

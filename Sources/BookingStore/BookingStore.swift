@@ -1,0 +1,102 @@
+import BookingDomain
+import BookingProtocol
+import Foundation
+
+/// Who asked for a change and how to recognise a retry of it.
+public struct CommandContext: Sendable {
+    public var command: String
+    public var correlationId: String
+    public var idempotencyKey: String?
+    /// A digest of the request body: the same key with another body is a client bug, refused.
+    public var digest: String
+    public var actor: Actor
+    public var user: String?
+    public var now: Date
+
+    public init(command: String, correlationId: String, idempotencyKey: String?, digest: String, actor: Actor, user: String?, now: Date) {
+        self.command = command
+        self.correlationId = correlationId
+        self.idempotencyKey = idempotencyKey
+        self.digest = digest
+        self.actor = actor
+        self.user = user
+        self.now = now
+    }
+}
+
+/// A booking the calendar allows: the slot, and the consultants the calendar lets work then
+/// (the store decides among them by what is booked).
+public struct NewBooking: Sendable {
+    public var reference: BookingReference
+    public var slot: DateTimeRange
+    public var candidates: [String]
+    public var requestedConsultant: String?
+    public var horizonEnd: Date
+    public var contact: ContactInfo
+    public var timeZone: String
+    public var locale: String
+
+    public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date,
+                contact: ContactInfo, timeZone: String, locale: String) {
+        self.reference = reference
+        self.slot = slot
+        self.candidates = candidates
+        self.requestedConsultant = requestedConsultant
+        self.horizonEnd = horizonEnd
+        self.contact = contact
+        self.timeZone = timeZone
+        self.locale = locale
+    }
+}
+
+public struct Move: Sendable {
+    public var reference: BookingReference
+    public var slot: DateTimeRange
+    public var candidates: [String]
+    public var requestedConsultant: String?
+    public var horizonEnd: Date
+    public var reason: String?
+
+    public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date, reason: String?) {
+        self.reference = reference
+        self.slot = slot
+        self.candidates = candidates
+        self.requestedConsultant = requestedConsultant
+        self.horizonEnd = horizonEnd
+        self.reason = reason
+    }
+}
+
+public enum Change: Sendable {
+    case book(NewBooking)
+    case reschedule(Move)
+    case cancel(reference: BookingReference, reason: String?)
+    case markReminderSent(reference: BookingReference)
+}
+
+/// What a change answered: the reply body (an `AppointmentBody`), and whether it is the stored
+/// answer to an earlier request with the same idempotency key.
+public struct ChangeResult: Sendable {
+    public var reply: [UInt8]
+    public var replayed: Bool
+    public var appointment: AppointmentBody
+}
+
+/// bookingd's persistence. Every change is one transaction holding the appointment, its
+/// history entry, an audit row, the outbox event and the idempotency record.
+public protocol BookingStore: Sendable {
+    func apply(_ change: Change, context: CommandContext) async throws -> ChangeResult
+    /// The stored answer to an earlier command with this idempotency key, if any (checked again
+    /// inside the write, so two racing retries still do the change once).
+    func storedAnswer(idempotencyKey: String, command: String, digest: String) async throws -> ChangeResult?
+    func appointment(reference: BookingReference) async throws -> Appointment?
+    func history(reference: BookingReference) async throws -> [HistoryEntryBody]?
+    func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment]
+    /// Committed events after `sequence`, oldest first, and the newest committed sequence.
+    func events(after sequence: UInt64, limit: Int) async throws -> (events: [EventBody], lastSequence: UInt64)
+    /// Active appointments starting in `[from, to)` and the sequence number that view is consistent with.
+    func snapshot(from: Date, to: Date) async throws -> (sequence: UInt64, booked: [BookedSlotBody])
+    func publishedThrough() async throws -> UInt64
+    func setPublishedThrough(_ sequence: UInt64) async throws
+    func pruneIdempotencyRecords(olderThan: Date) async throws -> Int
+}

@@ -1,0 +1,97 @@
+import GRDB
+
+/// The schema of bookingd's database, as migrations: a database is only ever moved forward.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: appointments, history, audit, events, idempotency") { db in
+            try db.execute(sql: """
+                CREATE TABLE clients (
+                    id TEXT PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE appointments (
+                    id TEXT PRIMARY KEY,
+                    reference TEXT NOT NULL UNIQUE,
+                    client_id TEXT NOT NULL REFERENCES clients(id),
+                    consultant_id TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+                    status TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled', 'completed', 'no_show')),
+                    name TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    company TEXT,
+                    time_zone TEXT NOT NULL,
+                    locale TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    reminder_sent INTEGER NOT NULL DEFAULT 0
+                );
+                -- The guarantee against double booking: whatever the timing of two writers,
+                -- one consultant has at most one active appointment per start.
+                CREATE UNIQUE INDEX one_active_appointment_per_consultant_and_start
+                    ON appointments(consultant_id, start_ms) WHERE status = 'confirmed';
+                CREATE INDEX appointments_by_start ON appointments(start_ms);
+                CREATE INDEX appointments_by_client ON appointments(client_id);
+
+                CREATE TABLE history (
+                    id INTEGER PRIMARY KEY,
+                    appointment_id TEXT NOT NULL REFERENCES appointments(id),
+                    kind TEXT NOT NULL,
+                    from_status TEXT,
+                    to_status TEXT NOT NULL,
+                    old_start_ms INTEGER, old_end_ms INTEGER,
+                    new_start_ms INTEGER, new_end_ms INTEGER,
+                    old_consultant_id TEXT, new_consultant_id TEXT,
+                    actor TEXT NOT NULL,
+                    user TEXT,
+                    reason TEXT,
+                    at INTEGER NOT NULL,
+                    correlation_id TEXT
+                );
+                CREATE INDEX history_by_appointment ON history(appointment_id, id);
+
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    user TEXT,
+                    command TEXT NOT NULL,
+                    reference TEXT,
+                    correlation_id TEXT NOT NULL,
+                    outcome TEXT NOT NULL
+                );
+
+                -- The outbox and the event log in one: committed with the change, published
+                -- after commit, kept for replay. `sequence` is assigned as max + 1 inside the
+                -- single writer's transaction, so committed sequences have no gaps.
+                CREATE TABLE events (
+                    sequence INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    appointment_id TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE idempotency (
+                    key TEXT PRIMARY KEY,
+                    command TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    reply BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX idempotency_by_age ON idempotency(created_at);
+
+                CREATE TABLE publisher (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    published_through INTEGER NOT NULL
+                );
+                INSERT INTO publisher (id, published_through) VALUES (1, 0);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,79 @@
+import BookingProtocol
+import Foundation
+import ZeroMQ
+
+/// Talks to one daemon's ROUTER over a DEALER socket, many requests at once.
+///
+/// Lazy Pirate (zguide ch. 4): a request that gets no answer within `timeout` is sent again,
+/// up to `attempts` times, with the same idempotency key, so a command that did reach the
+/// daemon is answered from its first outcome instead of being done twice.
+public final class DaemonClient: Sendable {
+    public let daemon: String
+    public let endpoint: String
+    private let requester: ZMQRequester
+    private let timeout: Duration
+    private let attempts: Int
+    private let user: String?
+
+    public init(daemon: String, endpoint: String, context: ZMQContext, timeout: Duration = .seconds(2), attempts: Int = 3,
+                maxMessageBytes: Int = 1 << 20, user: String? = nil) async throws {
+        self.daemon = daemon
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+        self.user = user
+        var options = SocketOptions()
+        options.maxMessageSize = maxMessageBytes * 2
+        options.linger = .zero
+        requester = try await ZMQRequester(context: context, endpoint: endpoint, options: options) { frames in
+            try? Envelope.decode(frames).header.correlationId
+        }
+    }
+
+    /// Sends `body` as `type` and decodes the reply. Throws `ProtocolError` for an error reply,
+    /// and `ProtocolError(.unavailable)` when the daemon does not answer after every attempt.
+    public func call<Request: Encodable, Answer: Decodable>(
+        _ type: String, _ body: Request, as answer: Answer.Type = Answer.self,
+        idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil
+    ) async throws -> Answer {
+        let reply = try await exchange(type, body: try WireJSON.encode(body), idempotencyKey: idempotencyKey, timeout: timeout, attempts: attempts)
+        return try reply.decodeBody(Answer.self)
+    }
+
+    /// The raw exchange: the reply envelope, or a thrown error reply.
+    public func exchange(_ type: String, body: [UInt8], idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil) async throws -> Envelope {
+        let timeout = timeout ?? self.timeout
+        let attempts = attempts ?? self.attempts
+        for attempt in 1...attempts {
+            let header = MessageHeader(idempotencyKey: idempotencyKey, deadline: Date().addingTimeInterval(timeout.seconds), user: user)
+            let envelope = Envelope(type: type, header: header, body: body)
+            do {
+                let frames = try await requester.request(envelope.frames(), correlationID: header.id, timeout: timeout)
+                let reply = try Envelope.decode(frames)
+                if reply.type == MessageType.error {
+                    throw ProtocolError(try reply.decodeBody(ErrorBody.self))
+                }
+                return reply
+            } catch ZMQSocketError.timeout {
+                if attempt == attempts { break }
+            }
+        }
+        let total = timeout * attempts
+        throw ProtocolError(.unavailable, "\(daemon) did not answer at \(endpoint) (\(attempts) attempt\(attempts == 1 ? "" : "s") over \(total.formattedSeconds)); is it running?")
+    }
+
+    public func close() async {
+        await requester.close()
+    }
+}
+
+extension Duration {
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    var formattedSeconds: String {
+        String(format: "%.1f s", seconds)
+    }
+}

@@ -1,0 +1,108 @@
+import BookingProtocol
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// What every daemon's `main` does: read `--config`, load it (a bad file stops the daemon with
+/// one line naming the file, key and problem, exit 78 = EX_CONFIG), set up logging, build the
+/// daemon's services, run them until SIGTERM or SIGINT, and shut ZeroMQ down without hanging.
+public enum DaemonRunner {
+    public struct Parts: Sendable {
+        public var configuration: SuiteConfiguration
+        public var context: ZMQContext
+        public var logger: Logger
+        public var clock: SuiteClock
+    }
+
+    public static func main(
+        name: String,
+        build: @Sendable (Parts) async throws -> [any Service]
+    ) async -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var configPath: String?
+        var index = 0
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--config", "-c":
+                guard index + 1 < arguments.count else { usage(name, "--config needs a path") }
+                configPath = arguments[index + 1]
+                index += 2
+            case "--version":
+                print("\(name) \(SuiteVersion.current)")
+                exit(0)
+            case "--help", "-h":
+                print("usage: \(name) [--config PATH]\n  PATH defaults to $BOOKING_CONFIG, ./config/booking.yaml or /etc/booking/booking.yaml")
+                exit(0)
+            default:
+                usage(name, "unknown argument '\(arguments[index])'")
+            }
+        }
+
+        let configuration: SuiteConfiguration
+        do {
+            configuration = try SuiteConfiguration.load(path: configPath)
+            try configuration.makeDirectories()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(name): configuration error: \(error)\n".utf8))
+            exit(78)
+        } catch {
+            FileHandle.standardError.write(Data("\(name): cannot prepare directories: \(error)\n".utf8))
+            exit(73)
+        }
+
+        SuiteLogging.bootstrap(level: configuration.logLevel)
+        let logger = Logger(label: name)
+        do {
+            let context = try ZMQContext()
+            let parts = Parts(configuration: configuration, context: context, logger: logger, clock: SuiteClock(configuration: configuration))
+            let services = try await build(parts)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
+            logger.info("started", metadata: ["pid": "\(getpid())", "version": "\(SuiteVersion.current)", "config": "\(configuration.file)"])
+            try await group.run()
+            await context.shutdown()
+            logger.info("stopped")
+            exit(0)
+        } catch let error as ConfigurationError {
+            logger.critical("configuration error: \(error)")
+            exit(78)
+        } catch {
+            logger.critical("stopped on error: \(error)")
+            exit(1)
+        }
+    }
+
+    private static func usage(_ name: String, _ problem: String) -> Never {
+        FileHandle.standardError.write(Data("\(name): \(problem)\nusage: \(name) [--config PATH]\n".utf8))
+        exit(2)
+    }
+}
+
+/// A service that runs a closure until graceful shutdown (periodic housekeeping and the like).
+public struct PeriodicService: Service {
+    let interval: Duration
+    let work: @Sendable () async -> Void
+
+    public init(every interval: Duration, _ work: @escaping @Sendable () async -> Void) {
+        self.interval = interval
+        self.work = work
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let interval = self.interval
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            await work()
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// One line per event on stderr. Under systemd (`JOURNAL_STREAM` set) the line has no
+/// timestamp of its own and starts with a `<N>` syslog priority prefix that journald reads.
+public struct LineLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+    private let underJournal: Bool
+
+    public init(label: String, level: Logger.Level, underJournal: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
+        self.label = label
+        self.logLevel = level
+        self.underJournal = underJournal
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = ""
+        if underJournal {
+            line += "<\(Self.priority(event.level))>"
+        } else {
+            line += WireTime.format(Date()) + " "
+        }
+        line += "\(event.level) \(label): \(event.message)"
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        for key in merged.keys.sorted() {
+            line += " \(key)=\(merged[key]!)"
+        }
+        line += "\n"
+        Self.output.withLock { _ in
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    private static let output = Mutex(())
+
+    private static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+}
+
+enum WireTime {
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+    }
+}
+
+public enum SuiteLogging {
+    /// Installs the line handler once per process.
+    public static func bootstrap(level: String) {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: parsed) }
+    }
+}

@@ -1,0 +1,169 @@
+import Synchronization
+import BookingProtocol
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// A reply before it is framed: its type and JSON body.
+public struct Reply: Sendable {
+    public var type: String
+    public var body: [UInt8]
+
+    public init(type: String, body: [UInt8]) {
+        self.type = type
+        self.body = body
+    }
+
+    public static func error(_ error: ProtocolError) -> Reply {
+        Reply(type: MessageType.error, body: (try? WireJSON.encode(error.body)) ?? [])
+    }
+}
+
+/// The handlers of a daemon's ROUTER socket, by message type.
+public struct RequestRoutes: Sendable {
+    public typealias Handler = @Sendable (Envelope) async throws -> Reply
+    fileprivate var handlers: [String: Handler] = [:]
+
+    public init() {}
+
+    /// Registers a typed handler: the body is decoded as `Request`, the answer encoded as `type.reply`.
+    public mutating func on<Request: Decodable & Sendable, Answer: Encodable>(
+        _ type: String, _ request: Request.Type = Request.self,
+        _ handler: @escaping @Sendable (Request, MessageHeader) async throws -> Answer
+    ) {
+        handlers[type] = { envelope in
+            let body: Request = try envelope.decodeBody()
+            let answer = try await handler(body, envelope.header)
+            return Reply(type: MessageType.reply(to: type), body: try WireJSON.encode(answer))
+        }
+    }
+
+    public var types: [String] { handlers.keys.sorted() }
+}
+
+/// Answers requests on a ROUTER socket: one task per request, so a slow one never blocks the
+/// others; every failure becomes a typed `error` reply. On graceful shutdown it stops taking
+/// new requests, lets those in flight finish, then closes the socket.
+public final class RequestServer: Service, Sendable {
+    public let name: String
+    public let endpoint: String
+    private let socket: ZMQSocket
+    private let routes: RequestRoutes
+    private let logger: Logger
+    private let maxBodyBytes: Int
+    private let statistics = RequestStatistics()
+
+    public init(name: String, endpoint: String, context: ZMQContext, routes: RequestRoutes, maxMessageBytes: Int, logger: Logger) throws {
+        self.name = name
+        self.endpoint = endpoint
+        self.routes = routes
+        self.logger = logger
+        // Bodies above this get a `validation_failed` answer; messages above the transport limit
+        // (twice as large) are dropped by libzmq before they cost memory.
+        self.maxBodyBytes = maxMessageBytes
+        var options = SocketOptions()
+        options.maxMessageSize = maxMessageBytes * 2
+        options.linger = .milliseconds(500)
+        options.routerMandatory = false
+        socket = try context.socket(.router, options: options, label: "\(name)-router")
+    }
+
+    /// Binds now, so a caller knows the endpoint is ready before it says so (to systemd, to tests).
+    public func bind() async throws {
+        try SocketFiles.prepare(endpoint)
+        try await socket.bind(endpoint)
+    }
+
+    public var handledRequests: Int { statistics.count }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for await message in socket.messages.cancelOnGracefulShutdown() {
+                group.addTask { await self.handle(message) }
+            }
+        }
+        await socket.close()
+        SocketFiles.remove(endpoint)
+    }
+
+    private func handle(_ frames: [[UInt8]]) async {
+        let route: [[UInt8]]
+        let envelope: Envelope
+        do {
+            (route, envelope) = try Envelope.splitRouted(frames)
+        } catch {
+            // Without a delimiter there is no reliable route: answer the first frame's peer if any.
+            logger.warning("malformed request", metadata: ["problem": "\(error.message)"])
+            guard let identity = frames.first, frames.count > 1 else { return }
+            await send(route: [identity], reply: .error(error), correlationId: nil)
+            return
+        }
+        let started = ContinuousClock.now
+        var logger = self.logger
+        logger[metadataKey: "correlation_id"] = "\(envelope.header.id)"
+        logger[metadataKey: "type"] = "\(envelope.type)"
+
+        let reply: Reply
+        if envelope.body.count > maxBodyBytes {
+            reply = .error(ProtocolError(.validationFailed, "the body is \(envelope.body.count) bytes; the limit is \(maxBodyBytes)", field: "body"))
+        } else if let deadline = envelope.header.deadline, deadline < Date() {
+            reply = .error(ProtocolError(.deadlineExceeded, "the request's deadline passed before it was handled"))
+        } else if let handler = routes.handlers[envelope.type] {
+            do {
+                reply = try await handler(envelope)
+            } catch let error as ProtocolError {
+                reply = .error(error)
+            } catch {
+                logger.error("request failed", metadata: ["error": "\(error)"])
+                reply = .error(ProtocolError(.internalError, "\(name) could not handle the request; see its log"))
+            }
+        } else {
+            reply = .error(ProtocolError(.unknownType, "\(name) does not know the message type '\(envelope.type)'; it knows: \(routes.types.joined(separator: ", "))"))
+        }
+        statistics.record()
+        if reply.type == MessageType.error {
+            logger.debug("refused", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
+        } else {
+            logger.trace("answered", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
+        }
+        await send(route: route, reply: reply, correlationId: envelope.header.id)
+    }
+
+    private func send(route: [[UInt8]], reply: Reply, correlationId: String?) async {
+        let envelope = Envelope(type: reply.type, header: MessageHeader(correlationId: correlationId), body: reply.body)
+        do {
+            try await socket.send(route + envelope.frames())
+        } catch {
+            // The peer may have gone; its retry will be answered from the idempotency record.
+            logger.debug("reply not sent", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Counts requests without a lock on the hot path's critical section longer than an increment.
+final class RequestStatistics: Sendable {
+    private let counter = Mutex(0)
+    func record() { counter.withLock { $0 += 1 } }
+    var count: Int { counter.withLock { $0 } }
+}
+
+/// ipc:// endpoints are files: make their directory, and remove a stale socket file left by a
+/// crash (libzmq would otherwise bind over it, but the directory must exist).
+public enum SocketFiles {
+    public static func path(of endpoint: String) -> String? {
+        guard endpoint.hasPrefix("ipc://") else { return nil }
+        let path = String(endpoint.dropFirst(6))
+        return path.hasPrefix("@") ? nil : path
+    }
+
+    public static func prepare(_ endpoint: String) throws {
+        guard let path = path(of: endpoint) else { return }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    }
+
+    public static func remove(_ endpoint: String) {
+        guard let path = path(of: endpoint) else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

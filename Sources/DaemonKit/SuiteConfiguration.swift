@@ -1,0 +1,299 @@
+import BookingDomain
+import BookingProtocol
+import Foundation
+import Yams
+
+/// `booking.yaml`: one file configures the whole suite. Relative paths are read against the
+/// directory of the file itself, so a daemon finds the same files whatever its working directory.
+public struct SuiteConfiguration: Sendable {
+    public var file: String
+    public var runtimeDirectory: String
+    public var stateDirectory: String
+    public var logLevel: String
+    public var maxMessageBytes: Int
+    public var endpoints: Endpoints
+    public var calendar: CalendarPolicy
+    public var productionCalendarFile: String
+    public var productionCalendar: ProductionCalendar
+    public var consultants: [Consultant]
+    /// Testing and demos only: the suite's clock starts at this instant and runs at real speed.
+    public var clockStart: Date?
+    public var requestTimeout: Duration
+    public var requestAttempts: Int
+
+    public struct Endpoints: Sendable, Equatable {
+        public var bookingd: String
+        public var bookingdEvents: String
+        public var availabilityd: String
+    }
+
+    public func databasePath(_ name: String) -> String {
+        (stateDirectory as NSString).appendingPathComponent(name)
+    }
+}
+
+/// A configuration that cannot be used, said in one line: the file, the key and the problem.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var key: String?
+    public var problem: String
+
+    public init(file: String, key: String? = nil, problem: String) {
+        self.file = file
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String {
+        if let key { return "\(file): \(key): \(problem)" }
+        return "\(file): \(problem)"
+    }
+}
+
+extension SuiteConfiguration {
+    /// The default file: `$BOOKING_CONFIG`, else `./config/booking.yaml` if present, else `/etc/booking/booking.yaml`.
+    public static func defaultPath() -> String {
+        if let path = ProcessInfo.processInfo.environment["BOOKING_CONFIG"], !path.isEmpty { return path }
+        if FileManager.default.fileExists(atPath: "config/booking.yaml") { return "config/booking.yaml" }
+        return "/etc/booking/booking.yaml"
+    }
+
+    public static func load(path: String? = nil) throws(ConfigurationError) -> SuiteConfiguration {
+        let path = path ?? defaultPath()
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(file: path, problem: "cannot read the file (missing or not readable)")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> SuiteConfiguration {
+        let raw: RawConfiguration
+        do {
+            raw = try YAMLDecoder().decode(RawConfiguration.self, from: text)
+        } catch {
+            throw ConfigurationError(file: file, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
+        }
+        let base = (((file as NSString).deletingLastPathComponent) as NSString).standardizingPath
+        func resolve(_ path: String) -> String {
+            let joined = path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
+            return (joined as NSString).standardizingPath
+        }
+
+        let runtime = resolve(raw.runtimeDirectory ?? "/run/booking")
+        let state = resolve(raw.stateDirectory ?? "/var/lib/booking")
+        let endpoints = Endpoints(
+            bookingd: raw.endpoints?.bookingd ?? DefaultEndpoint.bookingd(runtimeDirectory: runtime),
+            bookingdEvents: raw.endpoints?.bookingdEvents ?? DefaultEndpoint.bookingdEvents(runtimeDirectory: runtime),
+            availabilityd: raw.endpoints?.availabilityd ?? DefaultEndpoint.availabilityd(runtimeDirectory: runtime)
+        )
+        for (key, endpoint) in [("endpoints.bookingd", endpoints.bookingd), ("endpoints.bookingd_events", endpoints.bookingdEvents), ("endpoints.availabilityd", endpoints.availabilityd)] {
+            guard endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("inproc://") else {
+                throw ConfigurationError(file: file, key: key, problem: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint")
+            }
+            if endpoint.hasPrefix("ipc://"), endpoint.utf8.count - 6 > 107 {
+                throw ConfigurationError(file: file, key: key, problem: "the socket path is longer than the 107 bytes a Unix socket allows")
+            }
+        }
+
+        let calendarRaw = raw.calendar ?? RawCalendar()
+        var policy = CalendarPolicy()
+        if let zone = calendarRaw.timeZone {
+            guard let timeZone = TimeZone(identifier: zone) else {
+                throw ConfigurationError(file: file, key: "calendar.time_zone", problem: "'\(zone)' is not an IANA time zone")
+            }
+            policy.timeZone = timeZone
+        }
+        if let opens = calendarRaw.opens {
+            guard let time = LocalTime(opens) else { throw ConfigurationError(file: file, key: "calendar.opens", problem: "'\(opens)' is not a time HH:MM") }
+            policy.opens = time
+        }
+        if let closes = calendarRaw.closes {
+            guard let time = LocalTime(closes) else { throw ConfigurationError(file: file, key: "calendar.closes", problem: "'\(closes)' is not a time HH:MM") }
+            policy.closes = time
+        }
+        guard policy.opens < policy.closes else {
+            throw ConfigurationError(file: file, key: "calendar.closes", problem: "must be later than calendar.opens")
+        }
+        if let minutes = calendarRaw.slotMinutes {
+            guard (5...240).contains(minutes) else { throw ConfigurationError(file: file, key: "calendar.slot_minutes", problem: "must be between 5 and 240, got \(minutes)") }
+            policy.slotLength = TimeInterval(minutes * 60)
+        }
+        if let days = calendarRaw.horizonDays {
+            guard (1...366).contains(days) else { throw ConfigurationError(file: file, key: "calendar.horizon_days", problem: "must be between 1 and 366, got \(days)") }
+            policy.horizonDays = days
+        }
+        if let minutes = calendarRaw.minimumNoticeMinutes {
+            guard (0...(60 * 24 * 30)).contains(minutes) else { throw ConfigurationError(file: file, key: "calendar.minimum_notice_minutes", problem: "must be between 0 and 43200, got \(minutes)") }
+            policy.minimumNotice = TimeInterval(minutes * 60)
+        }
+
+        let productionFile = resolve(calendarRaw.productionCalendar ?? "production-calendar.yaml")
+        let production = try loadProductionCalendar(productionFile)
+
+        var consultants: [Consultant] = []
+        var seen: Set<String> = []
+        for (index, entry) in (raw.consultants ?? []).enumerated() {
+            let key = "consultants.\(index)"
+            let id = entry.id.trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw ConfigurationError(file: file, key: "\(key).id", problem: "'\(entry.id)' must be letters, digits, '-' or '_'")
+            }
+            guard seen.insert(id).inserted else {
+                throw ConfigurationError(file: file, key: "\(key).id", problem: "'\(id)' is used twice")
+            }
+            let zone = entry.timeZone ?? policy.timeZone.identifier
+            guard TimeZone(identifier: zone) != nil else {
+                throw ConfigurationError(file: file, key: "\(key).time_zone", problem: "'\(zone)' is not an IANA time zone")
+            }
+            consultants.append(Consultant(id: id, name: entry.name, email: entry.email, timeZone: zone))
+        }
+        guard !consultants.isEmpty else {
+            throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")
+        }
+
+        var clockStart: Date?
+        if let start = raw.clock?.start {
+            guard let date = WireJSON.parseInstant(start) else {
+                throw ConfigurationError(file: file, key: "clock.start", problem: "'\(start)' is not an ISO 8601 instant with an offset")
+            }
+            clockStart = date
+        }
+        let maxBytes = raw.maxMessageBytes ?? 1 << 20
+        guard (4096...(64 << 20)).contains(maxBytes) else {
+            throw ConfigurationError(file: file, key: "max_message_bytes", problem: "must be between 4096 and 67108864, got \(maxBytes)")
+        }
+        let level = raw.logLevel ?? "info"
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
+            throw ConfigurationError(file: file, key: "log_level", problem: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        let timeoutMs = raw.requests?.timeoutMilliseconds ?? 2000
+        guard (10...60_000).contains(timeoutMs) else {
+            throw ConfigurationError(file: file, key: "requests.timeout_milliseconds", problem: "must be between 10 and 60000, got \(timeoutMs)")
+        }
+        let attempts = raw.requests?.attempts ?? 3
+        guard (1...10).contains(attempts) else {
+            throw ConfigurationError(file: file, key: "requests.attempts", problem: "must be between 1 and 10, got \(attempts)")
+        }
+
+        return SuiteConfiguration(
+            file: file, runtimeDirectory: runtime, stateDirectory: state, logLevel: level, maxMessageBytes: maxBytes,
+            endpoints: endpoints, calendar: policy, productionCalendarFile: productionFile, productionCalendar: production,
+            consultants: consultants, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts
+        )
+    }
+
+    public static func loadProductionCalendar(_ path: String) throws(ConfigurationError) -> ProductionCalendar {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(file: path, problem: "cannot read the production calendar (missing or not readable)")
+        }
+        do {
+            return try YAMLDecoder().decode(ProductionCalendar.self, from: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ConfigurationError(file: path, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
+        }
+    }
+
+    /// Creates the runtime and state directories (development; systemd makes them in production).
+    public func makeDirectories() throws {
+        for directory in [runtimeDirectory, stateDirectory] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+}
+
+private struct RawConfiguration: Decodable {
+    var runtimeDirectory: String?
+    var stateDirectory: String?
+    var logLevel: String?
+    var maxMessageBytes: Int?
+    var endpoints: RawEndpoints?
+    var calendar: RawCalendar?
+    var consultants: [RawConsultant]?
+    var clock: RawClock?
+    var requests: RawRequests?
+
+    enum CodingKeys: String, CodingKey {
+        case runtimeDirectory = "runtime_directory", stateDirectory = "state_directory", logLevel = "log_level"
+        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests
+    }
+}
+
+private struct RawEndpoints: Decodable {
+    var bookingd: String?
+    var bookingdEvents: String?
+    var availabilityd: String?
+    enum CodingKeys: String, CodingKey { case bookingd, bookingdEvents = "bookingd_events", availabilityd }
+}
+
+private struct RawCalendar: Decodable {
+    var timeZone: String?
+    var opens: String?
+    var closes: String?
+    var slotMinutes: Int?
+    var horizonDays: Int?
+    var minimumNoticeMinutes: Int?
+    var productionCalendar: String?
+    enum CodingKeys: String, CodingKey {
+        case timeZone = "time_zone", opens, closes, slotMinutes = "slot_minutes", horizonDays = "horizon_days"
+        case minimumNoticeMinutes = "minimum_notice_minutes", productionCalendar = "production_calendar"
+    }
+}
+
+private struct RawConsultant: Decodable {
+    var id: String
+    var name: String
+    var email: String?
+    var timeZone: String?
+    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone" }
+}
+
+private struct RawClock: Decodable {
+    var start: String?
+}
+
+private struct RawRequests: Decodable {
+    var timeoutMilliseconds: Int?
+    var attempts: Int?
+    enum CodingKeys: String, CodingKey { case timeoutMilliseconds = "timeout_milliseconds", attempts }
+}
+
+/// Turns a YAML decoding failure into the key it is about and a short problem statement.
+enum YAMLErrors {
+    static func key(of error: any Error) -> String? {
+        guard let error = error as? DecodingError else { return nil }
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        @unknown default: return nil
+        }
+        guard !path.isEmpty else { return nil }
+        return path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    static func problem(of error: any Error) -> String {
+        switch error {
+        case let error as DecodingError:
+            switch error {
+            case .keyNotFound: return "is required but missing"
+            case .typeMismatch(let type, _): return "has the wrong type (expected \(typeName(type)))"
+            case .valueNotFound(let type, _): return "is empty (expected \(typeName(type)))"
+            case .dataCorrupted(let context): return context.debugDescription
+            @unknown default: return "\(error)"
+            }
+        case let error as YamlError:
+            return "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "a whole number"
+        case is Bool.Type: "true or false"
+        default: "\(type)"
+        }
+    }
+}

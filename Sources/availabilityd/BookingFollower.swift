@@ -1,0 +1,125 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Logging
+import Synchronization
+import ServiceLifecycle
+import ZeroMQ
+
+/// Keeps the view of taken slots in step with bookingd (zguide's Clone pattern): subscribe
+/// first, then take a snapshot with its sequence number, then apply only the events after it;
+/// a jump in sequence numbers, or a quiet period (the last event may have been missed), is
+/// mended by asking bookingd to replay what lies between.
+final class BookingFollower: Service, Sendable {
+    private let view: AvailabilityView
+    private let bookingd: DaemonClient
+    private let subscriber: ZMQSocket
+    private let endpoint: String
+    private let clock: SuiteClock
+    private let logger: Logger
+    private let catchUps = CoalescingRunner()
+
+    init(view: AvailabilityView, bookingd: DaemonClient, eventsEndpoint: String, context: ZMQContext, clock: SuiteClock, logger: Logger) throws {
+        self.view = view
+        self.bookingd = bookingd
+        self.endpoint = eventsEndpoint
+        self.clock = clock
+        self.logger = logger
+        var options = SocketOptions()
+        options.subscriptions = [Array("booking.".utf8)]
+        options.receiveHighWaterMark = 100_000
+        subscriber = try context.socket(.sub, options: options, label: "availabilityd-sub")
+    }
+
+    func run() async throws {
+        try await subscriber.connect(endpoint)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.keepSynced() }
+            for await frames in subscriber.messages.cancelOnGracefulShutdown() {
+                guard let (_, envelope) = try? Envelope.decodeEvent(frames), let event = try? envelope.decodeBody(EventBody.self) else {
+                    logger.warning("ignored a malformed event")
+                    continue
+                }
+                if view.apply(event) == .gap {
+                    group.addTask { await self.catchUp() }
+                }
+            }
+            group.cancelAll()
+        }
+        await subscriber.close()
+    }
+
+    /// Takes the first snapshot (retrying while bookingd is away), then checks every two
+    /// seconds that nothing was missed.
+    private func keepSynced() async {
+        while !Task.isCancelled {
+            await catchUp()
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+
+    private func catchUp() async {
+        await catchUps.run {
+            do {
+                if !view.current.synced {
+                    try await takeSnapshot()
+                }
+                var after = view.current.sequence
+                while true {
+                    let reply: ReplayReply = try await bookingd.call(MessageType.replay, ReplayRequest(after: after), timeout: .seconds(2), attempts: 1)
+                    if reply.lastSequence < after {
+                        // bookingd's log is behind ours: its database was replaced. Start over.
+                        logger.warning("bookingd's event log went back; taking a new snapshot", metadata: ["ours": "\(after)", "theirs": "\(reply.lastSequence)"])
+                        try await takeSnapshot()
+                        return
+                    }
+                    for event in reply.events {
+                        _ = view.apply(event)
+                    }
+                    after = view.current.sequence
+                    if reply.events.isEmpty || after >= reply.lastSequence { return }
+                }
+            } catch {
+                logger.debug("cannot reach bookingd to catch up", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func takeSnapshot() async throws {
+        let now = clock.now()
+        let snapshot: SnapshotReply = try await bookingd.call(
+            MessageType.snapshot, SnapshotRequest(from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(400 * 86_400)),
+            timeout: .seconds(5), attempts: 1
+        )
+        view.reset(booked: snapshot.booked, sequence: snapshot.sequence)
+        logger.info("took bookingd's snapshot", metadata: ["sequence": "\(snapshot.sequence)", "booked": "\(snapshot.booked.count)"])
+    }
+}
+
+/// Runs one catch-up at a time; a request that arrives meanwhile makes the running one go
+/// round once more instead of starting a second, interleaved replay.
+final class CoalescingRunner: Sendable {
+    private let state = Mutex((running: false, again: false))
+
+    func run(_ body: () async -> Void) async {
+        let starts = state.withLock { state -> Bool in
+            if state.running {
+                state.again = true
+                return false
+            }
+            state.running = true
+            return true
+        }
+        guard starts else { return }
+        repeat {
+            await body()
+        } while state.withLock { state -> Bool in
+            if state.again {
+                state.again = false
+                return true
+            }
+            state.running = false
+            return false
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import BookingDomain
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Logging
+
+/// availabilityd's request handlers: slot and calendar queries answered from memory, and the
+/// calendar admin (blocked days), persisted in its own database.
+struct CalendarCommands: Sendable {
+    let view: AvailabilityView
+    let store: CalendarStore
+    let bookingd: DaemonClient
+    let clock: SuiteClock
+    let logger: Logger
+
+    var routes: RequestRoutes {
+        var routes = RequestRoutes()
+        routes.on(MessageType.slots, SlotsRequest.self) { request, _ in try slots(request) }
+        routes.on(MessageType.calendar, CalendarRequest.self) { request, _ in try calendar(request) }
+        routes.on(MessageType.checkSlot, CheckSlotRequest.self) { request, _ in try checkSlot(request) }
+        routes.on(MessageType.block, BlockRequest.self) { try await block($0, $1) }
+        routes.on(MessageType.unblock, UnblockRequest.self) { request, _ in try unblock(request) }
+        routes.on(MessageType.consultants, Empty.self) { _, _ in
+            ConsultantsReply(consultants: view.consultants.map { ConsultantBody(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone) })
+        }
+        routes.on(MessageType.ping, Empty.self) { _, _ in
+            let current = view.current
+            return PingReply(daemon: "availabilityd", version: SuiteVersion.current, pid: getpid(), startedAt: Self.startedAt,
+                             lastSequence: current.synced ? current.sequence : nil, warnings: warnings(current.calendar))
+        }
+        return routes
+    }
+
+    private static let startedAt = Date()
+
+    // MARK: Queries
+
+    private func slots(_ request: SlotsRequest) throws -> SlotsReply {
+        let zone = try timeZone(request.timeZone)
+        var from: LocalDate?
+        if let text = request.from {
+            guard let date = LocalDate(text) else {
+                throw ProtocolError(.validationFailed, "'\(text)' is not a date YYYY-MM-DD", field: "from")
+            }
+            from = date
+        }
+        let days = request.days ?? view.policy.horizonDays
+        guard (1...366).contains(days) else {
+            throw ProtocolError(.validationFailed, "days must be between 1 and 366", field: "days")
+        }
+        try knownConsultant(request.consultantId)
+        let current = view.current
+        let found = current.availability.slots(
+            for: SlotQuery(from: from, days: days, timeZone: zone, consultantId: request.consultantId), booked: current.booked, now: clock.now()
+        )
+        let slots = found.map { slot in
+            SlotBody(
+                start: slot.range.start, end: slot.range.end,
+                localStart: WireJSON.formatLocal(slot.range.start, in: zone), localEnd: WireJSON.formatLocal(slot.range.end, in: zone),
+                free: slot.freeConsultants.count, consultants: slot.freeConsultants
+            )
+        }
+        return SlotsReply(timeZone: zone.identifier, slots: slots, warnings: warnings(current.calendar))
+    }
+
+    private func calendar(_ request: CalendarRequest) throws -> CalendarReply {
+        let first: LocalDate, last: LocalDate
+        if let year = request.year {
+            guard (1990...2200).contains(year), let start = LocalDate("\(year)-01-01"), let end = LocalDate("\(year)-12-31") else {
+                throw ProtocolError(.validationFailed, "year must be between 1990 and 2200", field: "year")
+            }
+            (first, last) = (start, end)
+        } else {
+            guard let fromText = request.from, let from = LocalDate(fromText) else {
+                throw ProtocolError(.validationFailed, "give a year, or from (YYYY-MM-DD) and through", field: request.from == nil ? "year" : "from")
+            }
+            guard let throughText = request.through, let through = LocalDate(throughText), through >= from else {
+                throw ProtocolError(.validationFailed, "through must be a date YYYY-MM-DD not before from", field: "through")
+            }
+            guard from.adding(days: 731) > through else {
+                throw ProtocolError(.validationFailed, "at most two years at a time", field: "through")
+            }
+            (first, last) = (from, through)
+        }
+        let calendar = view.current.calendar
+        let days = calendar.days(from: first, through: last).map { day in
+            CalendarDayBody(date: day.date.description, kind: day.kind.rawValue, opens: day.opens?.description, closes: day.closes?.description, reason: day.reason)
+        }
+        let warnings = calendar.yearsWithoutData(in: first...last).map(WorkCalendar.missingDataWarning(year:))
+        return CalendarReply(timeZone: view.policy.timeZone.identifier, days: days, warnings: warnings)
+    }
+
+    /// bookingd asks this before it writes: the calendar's verdict on the slot, and who may work it.
+    private func checkSlot(_ request: CheckSlotRequest) throws -> CheckSlotReply {
+        try knownConsultant(request.consultantId)
+        let current = view.current
+        let now = clock.now()
+        let candidates: [String]
+        do {
+            // Bookings are bookingd's to judge (its database decides); here only the calendar and time off.
+            candidates = try current.availability.freeConsultants(at: request.start, consultantId: request.consultantId, booked: [], now: now)
+        } catch {
+            throw ProtocolError(ErrorCode(rawValue: error.code) ?? .slotUnavailable, error.message, field: "start")
+        }
+        let end = request.start.addingTimeInterval(view.policy.slotLength)
+        return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end)
+    }
+
+    // MARK: Admin
+
+    private func block(_ request: BlockRequest, _ header: MessageHeader) async throws -> BlockReply {
+        let (from, through) = try dateRange(request.from, request.through)
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 200 else {
+            throw ProtocolError(.validationFailed, "a reason of 1 to 200 characters is required", field: "reason")
+        }
+        let period = BlockedPeriod(from: from, through: through, reason: reason)
+        // Block first, so no booking lands on those days while we look for existing ones.
+        let id = try store.block(period, user: header.user, at: clock.now())
+        try reloadCalendar()
+        let zone = view.policy.timeZone
+        let affected: ListReply
+        do {
+            affected = try await bookingd.call(
+                MessageType.list, ListRequest(from: from.start(in: zone), to: through.adding(days: 1).start(in: zone), status: AppointmentStatus.confirmed.rawValue)
+            )
+        } catch {
+            try store.removeBlock(id: id)
+            try reloadCalendar()
+            throw error
+        }
+        let references = affected.appointments.map(\.reference)
+        if !references.isEmpty && request.force != true {
+            try store.removeBlock(id: id)
+            try reloadCalendar()
+            throw ProtocolError(
+                .conflict, "\(references.count) active booking\(references.count == 1 ? "" : "s") on those days; repeat with force to cancel \(references.count == 1 ? "it" : "them")",
+                references: references
+            )
+        }
+        var cancelled: [String] = []
+        for reference in references {
+            let _: AppointmentBody = try await bookingd.call(
+                MessageType.cancel, CancelRequest(reference: reference, reason: "The day was blocked: \(reason)", actor: Actor.system.rawValue),
+                idempotencyKey: "block-\(id)-\(reference)"
+            )
+            cancelled.append(reference)
+        }
+        logger.notice("blocked days", metadata: ["from": "\(from)", "through": "\(through)", "cancelled": "\(cancelled.count)", "user": "\(header.user ?? "-")"])
+        return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: cancelled)
+    }
+
+    private func unblock(_ request: UnblockRequest) throws -> UnblockReply {
+        let (from, through) = try dateRange(request.from, request.through)
+        let removed = try store.unblock(from: from, through: through)
+        try reloadCalendar()
+        guard !removed.isEmpty else {
+            throw ProtocolError(.notFound, "no blocked day between \(from) and \(through)", field: "from")
+        }
+        return UnblockReply(removed: removed.map { BlockedPeriodBody(from: $0.from.description, through: $0.through.description, reason: $0.reason) })
+    }
+
+    // MARK: Helpers
+
+    private func reloadCalendar() throws {
+        view.replaceCalendar(blocked: try store.blockedPeriods(), timeOff: try store.timeOff())
+    }
+
+    private func dateRange(_ fromText: String, _ throughText: String) throws -> (LocalDate, LocalDate) {
+        guard let from = LocalDate(fromText) else {
+            throw ProtocolError(.validationFailed, "'\(fromText)' is not a date YYYY-MM-DD", field: "from")
+        }
+        guard let through = LocalDate(throughText) else {
+            throw ProtocolError(.validationFailed, "'\(throughText)' is not a date YYYY-MM-DD", field: "through")
+        }
+        guard through >= from else {
+            throw ProtocolError(.validationFailed, "through (\(through)) is before from (\(from))", field: "through")
+        }
+        guard from.adding(days: 366) > through else {
+            throw ProtocolError(.validationFailed, "at most a year at a time", field: "through")
+        }
+        return (from, through)
+    }
+
+    private func timeZone(_ identifier: String?) throws -> TimeZone {
+        guard let identifier else { return view.policy.timeZone }
+        guard let zone = TimeZone(identifier: identifier) else {
+            throw ProtocolError(.validationFailed, "'\(identifier)' is not an IANA time zone such as Europe/Moscow", field: "time_zone")
+        }
+        return zone
+    }
+
+    private func knownConsultant(_ id: String?) throws {
+        guard let id else { return }
+        guard view.consultants.contains(where: { $0.id == id }) else {
+            throw ProtocolError(.notFound, "no consultant has the id '\(id)'", field: "consultant_id")
+        }
+    }
+
+    func warnings(_ calendar: WorkCalendar) -> [String] {
+        let today = LocalDate.containing(clock.now(), in: view.policy.timeZone)
+        let last = today.adding(days: view.policy.horizonDays)
+        return calendar.yearsWithoutData(in: today...last).map(WorkCalendar.missingDataWarning(year:))
+    }
+}

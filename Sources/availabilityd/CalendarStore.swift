@@ -1,0 +1,101 @@
+import BookingDomain
+import Foundation
+import GRDB
+
+/// availabilityd's own database: the days an admin blocked and consultants' time off.
+final class CalendarStore: Sendable {
+    private let queue: DatabaseQueue
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: blocked periods and time off") { db in
+            try db.execute(sql: """
+                CREATE TABLE blocked_periods (
+                    id INTEGER PRIMARY KEY,
+                    from_date TEXT NOT NULL,
+                    through_date TEXT NOT NULL CHECK (through_date >= from_date),
+                    reason TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    user TEXT
+                );
+                CREATE TABLE time_off (
+                    id INTEGER PRIMARY KEY,
+                    consultant_id TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+                    reason TEXT NOT NULL
+                );
+                """)
+        }
+        try migrator.migrate(queue)
+    }
+
+    func blockedPeriods() throws -> [BlockedPeriod] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT from_date, through_date, reason FROM blocked_periods ORDER BY from_date, id").compactMap { row in
+                guard let from = LocalDate(row["from_date"] as String), let through = LocalDate(row["through_date"] as String) else { return nil }
+                return BlockedPeriod(from: from, through: through, reason: row["reason"])
+            }
+        }
+    }
+
+    func timeOff() throws -> [TimeOff] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT consultant_id, start_ms, end_ms, reason FROM time_off ORDER BY start_ms").compactMap { row in
+                let start = Date(timeIntervalSince1970: Double(row["start_ms"] as Int64) / 1000)
+                let end = Date(timeIntervalSince1970: Double(row["end_ms"] as Int64) / 1000)
+                guard let range = try? DateTimeRange(start: start, end: end) else { return nil }
+                return TimeOff(consultantId: row["consultant_id"], range: range, reason: row["reason"])
+            }
+        }
+    }
+
+    @discardableResult
+    func block(_ period: BlockedPeriod, user: String?, at now: Date) throws -> Int64 {
+        try queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO blocked_periods (from_date, through_date, reason, created_at, user) VALUES (?, ?, ?, ?, ?)",
+                arguments: [period.from.description, period.through.description, period.reason, ISO8601DateFormatter().string(from: now), user]
+            )
+            return db.lastInsertedRowID
+        }
+    }
+
+    func removeBlock(id: Int64) throws {
+        try queue.write { db in try db.execute(sql: "DELETE FROM blocked_periods WHERE id = ?", arguments: [id]) }
+    }
+
+    /// Removes every blocked period that lies within `from...through`, and trims those that
+    /// overlap it, so the days in the range end up unblocked.
+    func unblock(from: LocalDate, through: LocalDate) throws -> [BlockedPeriod] {
+        try queue.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, from_date, through_date, reason FROM blocked_periods WHERE from_date <= ? AND through_date >= ?",
+                arguments: [through.description, from.description]
+            )
+            var removed: [BlockedPeriod] = []
+            for row in rows {
+                guard let start = LocalDate(row["from_date"] as String), let end = LocalDate(row["through_date"] as String) else { continue }
+                let reason: String = row["reason"]
+                removed.append(BlockedPeriod(from: max(start, from), through: min(end, through), reason: reason))
+                try db.execute(sql: "DELETE FROM blocked_periods WHERE id = ?", arguments: [row["id"] as Int64])
+                if start < from {
+                    try db.execute(sql: "INSERT INTO blocked_periods (from_date, through_date, reason, created_at) VALUES (?, ?, ?, datetime('now'))",
+                                   arguments: [start.description, from.adding(days: -1).description, reason])
+                }
+                if end > through {
+                    try db.execute(sql: "INSERT INTO blocked_periods (from_date, through_date, reason, created_at) VALUES (?, ?, ?, datetime('now'))",
+                                   arguments: [through.adding(days: 1).description, end.description, reason])
+                }
+            }
+            return removed
+        }
+    }
+}

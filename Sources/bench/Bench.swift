@@ -1,0 +1,222 @@
+import ArgumentParser
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Synchronization
+import ZeroMQ
+
+/// Measures a live suite over its real sockets: availability queries, durable bookings and a
+/// same-slot storm, at each concurrency asked for.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure a running suite: latency percentiles and throughput of slot queries and bookings.",
+        discussion: """
+            Start the suite first (script/server), then: swift run -c release bench --config config/booking.yaml
+            Bookings are made on free slots and cancelled again right after, so the calendar is left as it was.
+            """
+    )
+
+    @Option(help: "The suite's configuration file.") var config: String?
+    @Option(help: "Comma-separated concurrencies.") var concurrency = "1,100"
+    @Option(help: "Requests per measurement.") var requests = 2000
+    @Option(help: "Bookings per measurement (each is cancelled afterwards).") var bookings = 500
+    @Option(help: "availability, booking, storm or all.") var scenario = "all"
+    @Flag(help: "One JSON object per line per measurement.") var json = false
+
+    func run() async throws {
+        let configuration = try SuiteConfiguration.load(path: config)
+        let levels = concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        guard !levels.isEmpty else { throw ValidationError("--concurrency needs positive numbers, e.g. 1,100") }
+        guard ["availability", "booking", "storm", "all"].contains(scenario) else { throw ValidationError("--scenario is availability, booking, storm or all") }
+        let context = try ZMQContext()
+        let timeout = Duration.seconds(10)
+        let availability = try await DaemonClient(daemon: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: context, timeout: timeout, attempts: 1)
+        let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: configuration.endpoints.bookingd, context: context, timeout: timeout, attempts: 1)
+        let report = Report(json: json)
+
+        if scenario == "availability" || scenario == "all" {
+            // Warm up connections and caches.
+            for _ in 0..<50 { let _: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest()) }
+            for level in levels {
+                let measurement = try await Load.run(name: "availability", concurrency: level, count: requests) { _ in
+                    let _: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest(days: 14, timeZone: "Europe/Berlin"))
+                    return true
+                }
+                report.print(measurement)
+            }
+        }
+
+        if scenario == "booking" || scenario == "all" {
+            let free: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest())
+            // One (slot, consultant) pair per worker, so workers never compete for a slot.
+            let pairs = free.slots.flatMap { slot in slot.consultants.map { (slot.start, $0) } }
+            for level in levels {
+                guard pairs.count >= level else {
+                    FileHandle.standardError.write(Data("bench: only \(pairs.count) free consultant-slots; skipping booking at concurrency \(level)\n".utf8))
+                    continue
+                }
+                let measurement = try await Load.run(name: "booking", concurrency: level, count: bookings, untimed: { worker in
+                    // The cancel after each booking keeps the slot free for the next round; not timed.
+                    try await Load.cancelLast(worker: worker, bookingd: bookingd)
+                }) { worker in
+                    let (start, consultant) = pairs[worker]
+                    let booked: AppointmentBody = try await bookingd.call(
+                        MessageType.book,
+                        BookRequest(start: start, contact: ContactBody(name: "Bench Client \(worker)", email: "bench\(worker)@example.com", phone: "+79160000\(String(format: "%03d", worker % 1000))"),
+                                    consultantId: consultant, actor: "admin"),
+                        idempotencyKey: UUID().uuidString
+                    )
+                    Load.remember(worker: worker, reference: booked.reference)
+                    return true
+                }
+                report.print(measurement)
+            }
+        }
+
+        if scenario == "storm" || scenario == "all" {
+            let free: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest())
+            guard let slot = free.slots.last, let consultant = slot.consultants.first else {
+                throw ValidationError("no free slot for the storm")
+            }
+            let level = levels.max() ?? 100
+            let winners = Mutex<[String]>([])
+            let measurement = try await Load.run(name: "storm", concurrency: level, count: level) { worker in
+                do {
+                    let booked: AppointmentBody = try await bookingd.call(
+                        MessageType.book,
+                        BookRequest(start: slot.start, contact: ContactBody(name: "Storm \(worker)", email: "storm\(worker)@example.com", phone: "+79161111\(String(format: "%03d", worker % 1000))"),
+                                    consultantId: consultant, actor: "admin"),
+                        idempotencyKey: UUID().uuidString
+                    )
+                    winners.withLock { $0.append(booked.reference) }
+                    return true
+                } catch let error as ProtocolError where error.code == .slotUnavailable {
+                    return false
+                }
+            }
+            report.print(measurement)
+            for reference in winners.withLock({ $0 }) {
+                let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: reference, reason: "bench storm", actor: "admin"), idempotencyKey: UUID().uuidString)
+            }
+        }
+
+        for (name, client) in [("bookingd", bookingd), ("availabilityd", availability)] {
+            let ping: PingReply = try await client.call(MessageType.ping, Empty())
+            report.memory(daemon: name, pid: ping.pid)
+        }
+        await context.shutdown()
+    }
+}
+
+struct Measurement {
+    var name: String
+    var concurrency: Int
+    var latencies: [Duration]
+    var elapsed: Duration
+    var successes: Int
+
+    func percentile(_ p: Double) -> Double {
+        let sorted = latencies.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let index = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)
+        return sorted[max(0, index)].milliseconds
+    }
+}
+
+extension Duration {
+    var milliseconds: Double { seconds * 1000 }
+}
+
+enum Load {
+    private static let lastBooked = Mutex<[Int: String]>([:])
+
+    static func remember(worker: Int, reference: String) {
+        lastBooked.withLock { $0[worker] = reference }
+    }
+
+    static func cancelLast(worker: Int, bookingd: DaemonClient) async throws {
+        guard let reference = lastBooked.withLock({ $0.removeValue(forKey: worker) }) else { return }
+        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: reference, reason: "bench", actor: "admin"), idempotencyKey: UUID().uuidString)
+    }
+
+    /// Runs `count` operations over `concurrency` workers; each worker times its operation and
+    /// then does its untimed follow-up.
+    static func run(name: String, concurrency: Int, count: Int, untimed: (@Sendable (Int) async throws -> Void)? = nil,
+                    _ operation: @escaping @Sendable (Int) async throws -> Bool) async throws -> Measurement {
+        let next = TicketCounter()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let results = try await withThrowingTaskGroup(of: ([Duration], Int).self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var latencies: [Duration] = []
+                    var successes = 0
+                    while next.take() < count {
+                        let begin = clock.now
+                        if try await operation(worker) { successes += 1 }
+                        latencies.append(clock.now - begin)
+                        try await untimed?(worker)
+                    }
+                    return (latencies, successes)
+                }
+            }
+            var all: [Duration] = []
+            var successes = 0
+            for try await (latencies, wins) in group {
+                all += latencies
+                successes += wins
+            }
+            return (all, successes)
+        }
+        return Measurement(name: name, concurrency: concurrency, latencies: results.0, elapsed: clock.now - started, successes: results.1)
+    }
+}
+
+final class Report: Sendable {
+    let json: Bool
+    init(json: Bool) { self.json = json }
+
+    func print(_ measurement: Measurement) {
+        let rps = Double(measurement.latencies.count) / max(measurement.elapsed.seconds, 1e-9)
+        if json {
+            var fields: [String] = [
+                "\"name\":\"\(measurement.name)\"", "\"concurrency\":\(measurement.concurrency)", "\"n\":\(measurement.latencies.count)",
+                "\"p50_ms\":\(round3(measurement.percentile(0.5)))", "\"p99_ms\":\(round3(measurement.percentile(0.99)))",
+                "\"max_ms\":\(round3(measurement.percentile(1.0)))", "\"rps\":\(round1(rps))",
+            ]
+            if measurement.name == "storm" { fields.append("\"successes\":\(measurement.successes)") }
+            Swift.print("{" + fields.joined(separator: ",") + "}")
+        } else {
+            var line = String(format: "%-13@ c=%-4d n=%-6d p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms  %9.1f req/s",
+                              measurement.name as NSString, measurement.concurrency, measurement.latencies.count,
+                              measurement.percentile(0.5), measurement.percentile(0.99), measurement.percentile(1.0), rps)
+            if measurement.name == "storm" { line += "  successes \(measurement.successes)" }
+            Swift.print(line)
+        }
+    }
+
+    func memory(daemon: String, pid: Int32) {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else {
+            return
+        }
+        let megabytes = kilobytes / 1024
+        if json {
+            Swift.print("{\"name\":\"rss\",\"daemon\":\"\(daemon)\",\"pid\":\(pid),\"rss_mb\":\(round1(megabytes))}")
+        } else {
+            Swift.print(String(format: "%-13@ pid %-7d resident %.1f MB", daemon as NSString, pid, megabytes))
+        }
+    }
+
+    private func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+    private func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+}
+
+/// Hands out operation numbers to the workers.
+final class TicketCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func take() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}

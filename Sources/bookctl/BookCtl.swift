@@ -1,0 +1,56 @@
+import ArgumentParser
+import BookingProtocol
+import DaemonKit
+import Foundation
+
+struct BookCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bookctl",
+        abstract: "Administer the consultation booking suite.",
+        discussion: """
+            Exit codes: 0 done; 1 refused or not found (the message says why); 2 usage or configuration error; \
+            3 a daemon did not answer.
+            """,
+        version: SuiteVersion.current,
+        subcommands: [Slots.self, Book.self, Show.self, History.self, Reschedule.self, Cancel.self, List.self,
+                      CalendarCommand.self, Block.self, Unblock.self, Consultants.self, Events.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try BookCtl.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit(0)
+        } catch let failure as CommandFailure {
+            fail(failure.message, failure.code)
+        } catch let error as ProtocolError {
+            // A daemon that does not answer is told apart from one that refuses.
+            fail("\(error.code.rawValue): \(error.message)\(error.field.map { " (field: \($0))" } ?? "")\(references(error))",
+                 error.code == .unavailable ? Exit.unreachable : Exit.refused)
+        } catch {
+            let code = BookCtl.exitCode(for: error)
+            if code == .success {
+                print(BookCtl.fullMessage(for: error))
+                exit(0)
+            }
+            fail(BookCtl.fullMessage(for: error), code == .validationFailure ? Exit.usage : code.rawValue)
+        }
+    }
+
+    private static func references(_ error: ProtocolError) -> String {
+        guard let references = error.body.references, !references.isEmpty else { return "" }
+        return "\n" + references.joined(separator: "\n")
+    }
+
+    private static func fail(_ message: String, _ code: Int32) -> Never {
+        FileHandle.standardError.write(Data("bookctl: \(message)\n".utf8))
+        exit(code)
+    }
+}

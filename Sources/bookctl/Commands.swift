@@ -1,0 +1,292 @@
+import ArgumentParser
+import BookingProtocol
+import DaemonKit
+import Foundation
+
+struct Slots: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Free slots, in the client's zone.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "First day (YYYY-MM-DD, in --tz). Default: today.") var from: String?
+    @Option(help: "How many days (default: the horizon).") var days: Int?
+    @Option(help: "Show times in this IANA zone (default: the calendar's).") var tz: String?
+    @Option(help: "Only this consultant's free slots.") var consultant: String?
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let zone = try suite.zone(tz)
+        let reply: SlotsReply = try await suite.call("availabilityd", MessageType.slots,
+                                                     SlotsRequest(from: from, days: days, timeZone: zone.identifier, consultantId: consultant))
+        if global.json {
+            struct Slot: Encodable { var start: String; var end: String; var free: Int }
+            Output.json(reply.slots.map { Slot(start: $0.localStart, end: $0.localEnd, free: $0.free) })
+            return
+        }
+        for warning in reply.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        if reply.slots.isEmpty {
+            print("No free slots.")
+            return
+        }
+        var table = TextTable(header: ["DATE", "TIME (\(zone.identifier))", "\(suite.calendarZone.identifier)", "FREE"])
+        for slot in reply.slots {
+            table.add([
+                Output.local(slot.start, zone, format: "EEE yyyy-MM-dd"),
+                "\(Output.local(slot.start, zone, format: "HH:mm"))–\(Output.local(slot.end, zone, format: "HH:mm"))",
+                Output.local(slot.start, suite.calendarZone, format: "HH:mm"),
+                "\(slot.free)",
+            ])
+        }
+        print(table.rendered)
+    }
+}
+
+struct Book: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Book a slot for a client; prints the reference.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The slot's start: 2026-12-01T10:00 (read in --tz) or with an offset.") var start: String
+    @Option(help: "The client's name.") var name: String
+    @Option(help: "The client's email.") var email: String
+    @Option(help: "The client's phone with country code, e.g. +7 916 123-45-67.") var phone: String
+    @Option(help: "The client's company.") var company: String?
+    @Option(help: "The client's IANA zone (default: the calendar's).") var tz: String?
+    @Option(help: "Book with this consultant.") var consultant: String?
+    @Option(help: "The client's language: ru or en.") var locale: String?
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let zone = try suite.zone(tz)
+        let request = BookRequest(
+            start: try InstantArgument.parse(start, in: zone), contact: ContactBody(name: name, email: email, phone: phone, company: company),
+            timeZone: zone.identifier, locale: locale, consultantId: consultant, actor: "admin"
+        )
+        let booked: AppointmentBody = try await suite.call("bookingd", MessageType.book, request, idempotent: true)
+        if global.json {
+            Output.json(Output.AppointmentJSON(booked, zone: zone))
+        } else {
+            print(booked.reference)
+            FileHandle.standardError.write(Data("booked \(Output.local(booked.start, zone)) \(zone.identifier) with \(booked.consultantId)\n".utf8))
+        }
+    }
+}
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show an appointment by its reference.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The booking reference, e.g. BK-7Q2M-X9TD-4KHN-ZP3CW.") var reference: String
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let body: AppointmentBody = try await suite.call("bookingd", MessageType.get, ReferenceRequest(reference: reference))
+        if global.json {
+            Output.json(Output.AppointmentJSON(body, zone: TimeZone(identifier: body.timeZone) ?? suite.calendarZone))
+        } else {
+            print(Output.appointment(body, calendarZone: suite.calendarZone))
+        }
+    }
+}
+
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Every change of an appointment.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The booking reference.") var reference: String
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let reply: HistoryReply = try await suite.call("bookingd", MessageType.history, ReferenceRequest(reference: reference))
+        if global.json {
+            Output.json(reply)
+            return
+        }
+        let zone = suite.calendarZone
+        var table = TextTable(header: ["WHEN (UTC)", "CHANGE", "STATUS", "TIME (\(zone.identifier))", "CONSULTANT", "BY", "REASON"])
+        for entry in reply.entries {
+            var time = entry.newStart.map { Output.local($0, zone) } ?? ""
+            if let old = entry.oldStart, let new = entry.newStart, old != new {
+                time = "\(Output.local(old, zone)) → \(Output.local(new, zone))"
+            }
+            var consultant = entry.newConsultantId ?? ""
+            if let old = entry.oldConsultantId, let new = entry.newConsultantId, old != new { consultant = "\(old) → \(new)" }
+            table.add([
+                Output.local(entry.at, TimeZone(identifier: "UTC")!, format: "yyyy-MM-dd HH:mm:ss"), entry.kind,
+                [entry.fromStatus, entry.toStatus].compactMap { $0 }.joined(separator: " → "), time, consultant,
+                entry.actor + (entry.user.map { " (\($0))" } ?? ""), entry.reason ?? "",
+            ])
+        }
+        print(table.rendered)
+    }
+}
+
+struct Reschedule: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Move an appointment to another free slot (same reference).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The booking reference.") var reference: String
+    @Option(help: "The new start: 2026-12-01T10:00 (read in --tz) or with an offset.") var start: String
+    @Option(help: "Read --start in this IANA zone (default: the calendar's).") var tz: String?
+    @Option(help: "Move to this consultant.") var consultant: String?
+    @Option(help: "Why.") var reason: String?
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let zone = try suite.zone(tz)
+        let request = RescheduleRequest(reference: reference, start: try InstantArgument.parse(start, in: zone), consultantId: consultant, reason: reason, actor: "admin")
+        let body: AppointmentBody = try await suite.call("bookingd", MessageType.reschedule, request, idempotent: true)
+        if global.json {
+            Output.json(Output.AppointmentJSON(body, zone: zone))
+        } else {
+            print("\(body.reference) moved to \(Output.local(body.start, zone)) \(zone.identifier) with \(body.consultantId)")
+        }
+    }
+}
+
+struct Cancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cancel an appointment.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The booking reference.") var reference: String
+    @Option(help: "Why (kept in the history and told to the client).") var reason: String?
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let body: AppointmentBody = try await suite.call("bookingd", MessageType.cancel, CancelRequest(reference: reference, reason: reason, actor: "admin"), idempotent: true)
+        if global.json {
+            Output.json(Output.AppointmentJSON(body, zone: suite.calendarZone))
+        } else {
+            print("\(body.reference) cancelled")
+        }
+    }
+}
+
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Appointments by time range and status.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "From this day (YYYY-MM-DD) or instant.") var from: String?
+    @Option(help: "Up to this day (exclusive) or instant.") var to: String?
+    @Option(help: "confirmed, cancelled, completed or no_show.") var status: String?
+    @Option(help: "Show times in this IANA zone (default: the calendar's).") var tz: String?
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let zone = try suite.zone(tz)
+        func instant(_ text: String?) throws -> Date? {
+            guard let text else { return nil }
+            return try InstantArgument.parse(text.count == 10 ? text + "T00:00" : text, in: zone)
+        }
+        let reply: ListReply = try await suite.call("bookingd", MessageType.list, ListRequest(from: try instant(from), to: try instant(to), status: status))
+        if global.json {
+            Output.json(reply.appointments.map { Output.AppointmentJSON($0, zone: zone) })
+            return
+        }
+        var table = TextTable(header: ["REFERENCE", "TIME (\(zone.identifier))", "CONSULTANT", "STATUS", "CLIENT"])
+        for appointment in reply.appointments {
+            table.add([appointment.reference, Output.local(appointment.start, zone), appointment.consultantId, appointment.status, appointment.contact.name])
+        }
+        print(reply.appointments.isEmpty ? "No appointments." : table.rendered)
+    }
+}
+
+struct CalendarCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "calendar", abstract: "The working calendar of a year: each day's kind and hours.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The year.") var year: Int
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let reply: CalendarReply = try await suite.call("availabilityd", MessageType.calendar, CalendarRequest(year: year))
+        for warning in reply.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        if global.json {
+            struct Day: Encodable {
+                var date: String
+                var kind: String
+                var opens: String?
+                var closes: String?
+                func encode(to encoder: any Encoder) throws {
+                    // opens/closes are null, not absent, on days without hours.
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(date, forKey: .date)
+                    try container.encode(kind, forKey: .kind)
+                    try container.encode(opens, forKey: .opens)
+                    try container.encode(closes, forKey: .closes)
+                }
+                enum CodingKeys: String, CodingKey { case date, kind, opens, closes }
+            }
+            Output.json(reply.days.map { Day(date: $0.date, kind: $0.kind, opens: $0.opens, closes: $0.closes) })
+            return
+        }
+        var table = TextTable(header: ["DATE", "DAY", "KIND", "HOURS (\(reply.timeZone))", "NOTE"])
+        let parser = DateFormatter()
+        parser.locale = Locale(identifier: "en_US_POSIX")
+        parser.timeZone = TimeZone(identifier: "UTC")
+        parser.dateFormat = "yyyy-MM-dd"
+        for day in reply.days {
+            let weekday = parser.date(from: day.date).map { Output.local($0, TimeZone(identifier: "UTC")!, format: "EEE") } ?? ""
+            let hours = day.opens.flatMap { opens in day.closes.map { "\(opens)–\($0)" } } ?? "—"
+            table.add([day.date, weekday, day.kind, hours, day.reason ?? ""])
+        }
+        print(table.rendered)
+        let working = reply.days.filter { ["working", "shortened", "working_weekend"].contains($0.kind) }.count
+        print("\n\(working) working days in \(year)")
+    }
+}
+
+/// `2026-12-01` or `2026-12-01..2026-12-05`.
+enum DateRangeArgument {
+    static func parse(_ text: String) throws -> (String, String) {
+        let parts = text.components(separatedBy: "..")
+        guard parts.count <= 2, let first = parts.first, !first.isEmpty else {
+            throw CommandFailure(message: "'\(text)' is not DATE or DATE..DATE (YYYY-MM-DD)", code: Exit.usage)
+        }
+        return (first, parts.count == 2 ? parts[1] : first)
+    }
+}
+
+struct Block: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Take days out of the offer.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "DATE or DATE..DATE (YYYY-MM-DD, calendar zone).") var dates: String
+    @Option(help: "Why (shown in the calendar and told to cancelled clients).") var reason: String
+    @Flag(help: "Cancel the active bookings on those days instead of refusing.") var force = false
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let (from, through) = try DateRangeArgument.parse(dates)
+        let reply: BlockReply = try await suite.call("availabilityd", MessageType.block, BlockRequest(from: from, through: through, reason: reason, force: force), idempotent: true)
+        if global.json {
+            Output.json(reply)
+        } else {
+            print("blocked \(reply.blocked.from)..\(reply.blocked.through): \(reply.blocked.reason)")
+            for reference in reply.cancelled { print("cancelled \(reference)") }
+        }
+    }
+}
+
+struct Unblock: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Give blocked days back to the offer.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "DATE or DATE..DATE (YYYY-MM-DD).") var dates: String
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let (from, through) = try DateRangeArgument.parse(dates)
+        let reply: UnblockReply = try await suite.call("availabilityd", MessageType.unblock, UnblockRequest(from: from, through: through), idempotent: true)
+        if global.json {
+            Output.json(reply)
+        } else {
+            for period in reply.removed { print("unblocked \(period.from)..\(period.through) (\(period.reason))") }
+        }
+    }
+}
+
+struct Consultants: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The consultants.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let reply: ConsultantsReply = try await suite.call("availabilityd", MessageType.consultants, Empty())
+        if global.json {
+            Output.json(reply.consultants)
+            return
+        }
+        var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE"])
+        for consultant in reply.consultants { table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone]) }
+        print(table.rendered)
+    }
+}

@@ -1,0 +1,87 @@
+import BookingProtocol
+import Foundation
+
+/// A plain text table: columns padded to their widest cell.
+struct TextTable {
+    var header: [String]
+    var rows: [[String]] = []
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    var rendered: String {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.count) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+enum Output {
+    static func json<T: Encodable>(_ value: T) {
+        print(WireJSON.pretty(value))
+    }
+
+    static func local(_ date: Date, _ zone: TimeZone, format: String = "yyyy-MM-dd HH:mm") -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = format
+        return formatter.string(from: date)
+    }
+
+    static func appointment(_ body: AppointmentBody, calendarZone: TimeZone) -> String {
+        let clientZone = TimeZone(identifier: body.timeZone) ?? calendarZone
+        var lines = [
+            "Reference:   \(body.reference)",
+            "Status:      \(body.status)",
+            "Time:        \(local(body.start, calendarZone))–\(local(body.end, calendarZone, format: "HH:mm")) \(calendarZone.identifier)",
+        ]
+        if clientZone.identifier != calendarZone.identifier {
+            lines.append("Client time: \(local(body.start, clientZone))–\(local(body.end, clientZone, format: "HH:mm")) \(clientZone.identifier)")
+        }
+        lines += [
+            "Consultant:  \(body.consultantId)",
+            "Client:      \(body.contact.name)\(body.contact.company.map { " (\($0))" } ?? "")",
+            "Email:       \(body.contact.email)",
+            "Phone:       \(body.contact.phone)",
+            "Locale:      \(body.locale)",
+            "Reminder:    \(body.reminderSent ? "sent" : "not sent")",
+            "Created:     \(WireJSON.formatInstant(body.createdAt))",
+            "Updated:     \(WireJSON.formatInstant(body.updatedAt))",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// The JSON object `book`, `show`, `reschedule` and `cancel` print.
+    struct AppointmentJSON: Encodable {
+        var reference: String
+        var start: String
+        var end: String
+        var consultantId: String
+        var status: String
+        var contact: ContactBody
+        var timeZone: String
+        var locale: String
+        var reminderSent: Bool
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ body: AppointmentBody, zone: TimeZone) {
+            reference = body.reference
+            start = WireJSON.formatLocal(body.start, in: zone)
+            end = WireJSON.formatLocal(body.end, in: zone)
+            consultantId = body.consultantId
+            status = body.status
+            contact = body.contact
+            timeZone = body.timeZone
+            locale = body.locale
+            reminderSent = body.reminderSent
+            createdAt = body.createdAt
+            updatedAt = body.updatedAt
+        }
+    }
+}

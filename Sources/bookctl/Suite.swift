@@ -1,0 +1,92 @@
+import ArgumentParser
+import BookingProtocol
+import DaemonKit
+import Foundation
+import ZeroMQ
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The suite's configuration file (default: $BOOKING_CONFIG, ./config/booking.yaml, /etc/booking/booking.yaml).")
+    var config: String?
+
+    @Flag(name: .long, help: "Print JSON for scripts instead of tables.")
+    var json = false
+}
+
+/// Exit codes, documented in the README.
+enum Exit {
+    static let refused: Int32 = 1
+    static let usage: Int32 = 2
+    static let unreachable: Int32 = 3
+}
+
+/// An outcome that ends the command with a message and an exit code.
+struct CommandFailure: Error {
+    var message: String
+    var code: Int32
+}
+
+/// The suite as seen from bookctl: its configuration and a client per daemon.
+struct Suite {
+    let configuration: SuiteConfiguration
+    let context: ZMQContext
+    let options: GlobalOptions
+
+    static func open(_ options: GlobalOptions) throws -> Suite {
+        do {
+            let configuration = try SuiteConfiguration.load(path: options.config)
+            return Suite(configuration: configuration, context: try ZMQContext(), options: options)
+        } catch let error as ConfigurationError {
+            throw CommandFailure(message: "configuration error: \(error)", code: Exit.usage)
+        }
+    }
+
+    func client(_ daemon: String) async throws -> DaemonClient {
+        let endpoint = daemon == "bookingd" ? configuration.endpoints.bookingd : configuration.endpoints.availabilityd
+        return try await DaemonClient(
+            daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,
+            attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes, user: OSUser.current
+        )
+    }
+
+    /// Sends one request and shuts the connection down, whatever happens.
+    func call<Request: Encodable, Answer: Decodable>(_ daemon: String, _ type: String, _ body: Request, as: Answer.Type = Answer.self, idempotent: Bool = false) async throws -> Answer {
+        let client = try await client(daemon)
+        do {
+            // Changes carry a key, so a retry after a lost reply is answered, not done twice.
+            let answer: Answer = try await client.call(type, body, idempotencyKey: idempotent ? UUID().uuidString.lowercased() : nil)
+            await context.shutdown()
+            return answer
+        } catch {
+            await context.shutdown()
+            throw error
+        }
+    }
+
+    var calendarZone: TimeZone { configuration.calendar.timeZone }
+
+    func zone(_ identifier: String?) throws -> TimeZone {
+        guard let identifier else { return calendarZone }
+        guard let zone = TimeZone(identifier: identifier) else {
+            throw CommandFailure(message: "'\(identifier)' is not an IANA time zone such as Europe/Moscow", code: Exit.usage)
+        }
+        return zone
+    }
+}
+
+/// Reads an instant from the command line: with an offset (`2026-12-01T10:00:00+03:00`) it is
+/// exact; without one (`2026-12-01T10:00`, `2026-12-01 10:00`) it is read in `zone`.
+enum InstantArgument {
+    static func parse(_ text: String, in zone: TimeZone) throws -> Date {
+        if let date = WireJSON.parseInstant(text) { return date }
+        let normalized = text.replacingOccurrences(of: " ", with: "T")
+        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = zone
+            formatter.dateFormat = format
+            if let date = formatter.date(from: normalized) { return date }
+        }
+        throw CommandFailure(message: "'\(text)' is not a time like 2026-12-01T10:00 (read in \(zone.identifier)) or 2026-12-01T10:00:00+03:00", code: Exit.usage)
+    }
+}

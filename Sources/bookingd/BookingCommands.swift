@@ -1,0 +1,222 @@
+import BookingDomain
+import BookingProtocol
+import BookingStore
+import DaemonKit
+import Foundation
+import Logging
+
+/// bookingd's request handlers: they validate, ask availabilityd whether the calendar allows
+/// the slot, and hand the change to the store, which decides by its constraint.
+struct BookingCommands: Sendable {
+    let store: any BookingStore
+    let availability: DaemonClient
+    let publisher: EventPublisher
+    let clock: SuiteClock
+    let defaultTimeZone: String
+    let logger: Logger
+
+    var routes: RequestRoutes {
+        var routes = RequestRoutes()
+        routes.on(MessageType.book, BookRequest.self) { try await book($0, $1) }
+        routes.on(MessageType.get, ReferenceRequest.self) { request, _ in
+            AppointmentBody(try await existing(try reference(request.reference)))
+        }
+        routes.on(MessageType.reschedule, RescheduleRequest.self) { try await reschedule($0, $1) }
+        routes.on(MessageType.cancel, CancelRequest.self) { try await cancel($0, $1) }
+        routes.on(MessageType.list, ListRequest.self) { request, _ in try await list(request) }
+        routes.on(MessageType.history, ReferenceRequest.self) { request, _ in
+            let reference = try reference(request.reference)
+            guard let entries = try await store.history(reference: reference) else { throw notFound(reference) }
+            return HistoryReply(reference: reference.description, entries: entries)
+        }
+        routes.on(MessageType.replay, ReplayRequest.self) { request, _ in
+            let limit = min(max(request.limit ?? 1000, 1), 1000)
+            let (events, last) = try await store.events(after: request.after, limit: limit)
+            return ReplayReply(events: events, lastSequence: last)
+        }
+        routes.on(MessageType.snapshot, SnapshotRequest.self) { request, _ in
+            let now = clock.now()
+            let (sequence, booked) = try await store.snapshot(
+                from: request.from ?? now.addingTimeInterval(-86_400), to: request.to ?? now.addingTimeInterval(400 * 86_400)
+            )
+            return SnapshotReply(sequence: sequence, booked: booked)
+        }
+        routes.on(MessageType.ping, Empty.self) { _, _ in
+            PingReply(daemon: "bookingd", version: SuiteVersion.current, pid: getpid(), startedAt: Self.startedAt, lastSequence: publisher.lastPublished)
+        }
+        return routes
+    }
+
+    private static let startedAt = Date()
+
+    // MARK: Commands
+
+    private func book(_ request: BookRequest, _ header: MessageHeader) async throws -> AppointmentBody {
+        let context = try commandContext(MessageType.book, header, request, actor: request.actor, default: .client)
+        if let earlier = try await earlierAnswer(context) { return earlier }
+        let contact = try validatedContact(request.contact)
+        let timeZone = try validatedZone(request.timeZone)
+        let locale = try validatedLocale(request.locale)
+        let check: CheckSlotReply = try await availability.call(
+            MessageType.checkSlot, CheckSlotRequest(start: request.start, consultantId: request.consultantId)
+        )
+        let booking = NewBooking(
+            reference: .random(), slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
+            horizonEnd: check.horizonEnd, contact: contact, timeZone: timeZone, locale: locale
+        )
+        let result = try await store.apply(.book(booking), context: context)
+        publisher.committed()
+        if !result.replayed {
+            logger.info("booked", metadata: [
+                "reference": "\(booking.reference.masked)", "consultant": "\(result.appointment.consultantId)",
+                "start": "\(WireJSON.formatInstant(result.appointment.start))", "contact": "\(contact.masked)",
+                "correlation_id": "\(header.id)",
+            ])
+        }
+        return result.appointment
+    }
+
+    private func reschedule(_ request: RescheduleRequest, _ header: MessageHeader) async throws -> AppointmentBody {
+        let context = try commandContext(MessageType.reschedule, header, request, actor: request.actor, default: .client)
+        if let earlier = try await earlierAnswer(context) { return earlier }
+        let reference = try reference(request.reference)
+        let reason = try validatedReason(request.reason)
+        // A missing reference is reported as such before the calendar is asked about the new time.
+        _ = try await existing(reference)
+        let check: CheckSlotReply = try await availability.call(
+            MessageType.checkSlot, CheckSlotRequest(start: request.start, consultantId: request.consultantId)
+        )
+        let move = Move(
+            reference: reference, slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
+            horizonEnd: check.horizonEnd, reason: reason
+        )
+        let result = try await store.apply(.reschedule(move), context: context)
+        publisher.committed()
+        if !result.replayed {
+            logger.info("rescheduled", metadata: ["reference": "\(reference.masked)", "start": "\(WireJSON.formatInstant(result.appointment.start))", "correlation_id": "\(header.id)"])
+        }
+        return result.appointment
+    }
+
+    private func cancel(_ request: CancelRequest, _ header: MessageHeader) async throws -> AppointmentBody {
+        let context = try commandContext(MessageType.cancel, header, request, actor: request.actor, default: .client)
+        if let earlier = try await earlierAnswer(context) { return earlier }
+        let reference = try reference(request.reference)
+        let result = try await store.apply(.cancel(reference: reference, reason: try validatedReason(request.reason)), context: context)
+        publisher.committed()
+        if !result.replayed {
+            logger.info("cancelled", metadata: ["reference": "\(reference.masked)", "actor": "\(context.actor.rawValue)", "correlation_id": "\(header.id)"])
+        }
+        return result.appointment
+    }
+
+    private func list(_ request: ListRequest) async throws -> ListReply {
+        var status: AppointmentStatus?
+        if let text = request.status {
+            guard let parsed = AppointmentStatus(rawValue: text) else {
+                throw ProtocolError(.validationFailed, "status must be one of confirmed, cancelled, completed, no_show", field: "status")
+            }
+            status = parsed
+        }
+        if let from = request.from, let to = request.to, to <= from {
+            throw ProtocolError(.validationFailed, "'to' must be later than 'from'", field: "to")
+        }
+        let limit = min(max(request.limit ?? 500, 1), 5000)
+        let appointments = try await store.appointments(from: request.from, to: request.to, status: status, limit: limit)
+        return ListReply(appointments: appointments.map(AppointmentBody.init))
+    }
+
+    // MARK: Validation
+
+    private func commandContext<Body: Encodable>(_ command: String, _ header: MessageHeader, _ body: Body, actor: String?, default fallback: Actor) throws -> CommandContext {
+        var who = fallback
+        if let actor {
+            guard let parsed = Actor(rawValue: actor) else {
+                throw ProtocolError(.validationFailed, "actor must be one of client, admin, system", field: "actor")
+            }
+            who = parsed
+        }
+        if let key = header.idempotencyKey, key.isEmpty || key.utf8.count > 128 {
+            throw ProtocolError(.validationFailed, "an idempotency key has 1 to 128 characters", field: "header.idempotency_key")
+        }
+        return CommandContext(
+            command: command, correlationId: header.id, idempotencyKey: header.idempotencyKey,
+            digest: BodyDigest.of((try? WireJSON.canonical(body)) ?? []), actor: who, user: header.user, now: clock.now()
+        )
+    }
+
+    private func earlierAnswer(_ context: CommandContext) async throws -> AppointmentBody? {
+        guard let key = context.idempotencyKey else { return nil }
+        return try await store.storedAnswer(idempotencyKey: key, command: context.command, digest: context.digest)?.appointment
+    }
+
+    private func validatedContact(_ contact: ContactBody) throws -> ContactInfo {
+        do {
+            return try ContactInfo.validated(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: "contact.\(error.field)")
+        }
+    }
+
+    private func validatedZone(_ zone: String?) throws -> String {
+        guard let zone else { return defaultTimeZone }
+        guard TimeZone(identifier: zone) != nil else {
+            throw ProtocolError(.validationFailed, "'\(zone)' is not an IANA time zone such as Europe/Moscow", field: "time_zone")
+        }
+        return zone
+    }
+
+    private func validatedLocale(_ locale: String?) throws -> String {
+        let value = (locale ?? "ru").lowercased()
+        guard ["ru", "en"].contains(value) else {
+            throw ProtocolError(.validationFailed, "locale must be 'ru' or 'en'", field: "locale")
+        }
+        return value
+    }
+
+    private func validatedReason(_ reason: String?) throws -> String? {
+        guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else { return nil }
+        guard reason.count <= 500 else {
+            throw ProtocolError(.validationFailed, "a reason has at most 500 characters", field: "reason")
+        }
+        return reason
+    }
+
+    private func reference(_ text: String) throws -> BookingReference {
+        do {
+            return try BookingReference(parsing: text)
+        } catch {
+            throw ProtocolError(.invalidReference, error.message, field: "reference")
+        }
+    }
+
+    private func existing(_ reference: BookingReference) async throws -> Appointment {
+        guard let appointment = try await store.appointment(reference: reference) else { throw notFound(reference) }
+        return appointment
+    }
+
+    private func notFound(_ reference: BookingReference) -> ProtocolError {
+        ProtocolError(.notFound, "no appointment has the reference \(reference)", field: "reference")
+    }
+
+    private func slot(_ check: CheckSlotReply) throws -> DateTimeRange {
+        do {
+            return try DateTimeRange(start: check.start, end: check.end)
+        } catch {
+            throw ProtocolError(.internalError, "availabilityd answered an empty slot")
+        }
+    }
+}
+
+/// FNV-1a over the request body: tells a retry (same body) from a reused key (another body).
+/// Not a security measure; keys are the client's own.
+enum BodyDigest {
+    static func of(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,94 @@
+import BookingProtocol
+import BookingStore
+import DaemonKit
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// Drains the outbox to the PUB socket in sequence order. Woken after each commit; also looks
+/// every second, so events committed before a crash are sent after the restart. What has been
+/// sent is remembered lazily: after a crash some events go out twice, which subscribers
+/// absorb (they dedupe by sequence), and none is skipped.
+final class EventPublisher: Service, Sendable {
+    private let socket: ZMQSocket
+    private let endpoint: String
+    private let store: any BookingStore
+    private let logger: Logger
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakes: AsyncStream<Void>
+    private let published = Mutex<UInt64>(0)
+
+    init(endpoint: String, context: ZMQContext, store: any BookingStore, logger: Logger) throws {
+        self.endpoint = endpoint
+        self.store = store
+        self.logger = logger
+        var options = SocketOptions()
+        options.linger = .milliseconds(1000)
+        options.sendHighWaterMark = 100_000
+        socket = try context.socket(.pub, options: options, label: "bookingd-pub")
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func bind() async throws {
+        try SocketFiles.prepare(endpoint)
+        try await socket.bind(endpoint)
+    }
+
+    /// Something was committed: publish it now.
+    func committed() {
+        wake.yield()
+    }
+
+    var lastPublished: UInt64 { published.withLock { $0 } }
+
+    func run() async throws {
+        let start = try await store.publishedThrough()
+        published.withLock { $0 = start }
+        var persisted = start
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                wake.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        for await _ in wakes.cancelOnGracefulShutdown() {
+            await drain()
+            let now = lastPublished
+            if now != persisted {
+                try? await store.setPublishedThrough(now)
+                persisted = now
+            }
+        }
+        // Shutting down: what was committed before the request server stopped goes out now.
+        await drain()
+        try? await store.setPublishedThrough(lastPublished)
+        await socket.close()
+        SocketFiles.remove(endpoint)
+    }
+
+    private func drain() async {
+        while true {
+            let after = lastPublished
+            let batch: [EventBody]
+            do {
+                batch = try await store.events(after: after, limit: 500).events
+            } catch {
+                logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+                return
+            }
+            if batch.isEmpty { return }
+            for event in batch {
+                do {
+                    try await socket.send(try event.frames())
+                    published.withLock { $0 = event.sequence }
+                } catch {
+                    logger.error("cannot publish", metadata: ["sequence": "\(event.sequence)", "error": "\(error)"])
+                    return
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import BookingProtocol
+import BookingStore
+import DaemonKit
+import Foundation
+
+// bookingd: the only writer of appointments. ROUTER for commands and queries (and replay),
+// PUB for the events of every change.
+await DaemonRunner.main(name: "bookingd") { parts in
+    let configuration = parts.configuration
+    let store = try SQLiteBookingStore(path: configuration.databasePath("bookingd.sqlite"))
+    let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
+    let availability = try await DaemonClient(
+        daemon: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: parts.context,
+        timeout: configuration.requestTimeout, attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes
+    )
+    let commands = BookingCommands(
+        store: store, availability: availability, publisher: publisher, clock: parts.clock,
+        defaultTimeZone: configuration.calendar.timeZone.identifier, logger: parts.logger
+    )
+    let server = try RequestServer(
+        name: "bookingd", endpoint: configuration.endpoints.bookingd, context: parts.context, routes: commands.routes,
+        maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger
+    )
+    try await publisher.bind()
+    try await server.bind()
+    let housekeeping = PeriodicService(every: .seconds(3600)) {
+        let cutoff = parts.clock.now().addingTimeInterval(-24 * 3600)
+        if let pruned = try? await store.pruneIdempotencyRecords(olderThan: cutoff), pruned > 0 {
+            parts.logger.debug("forgot old idempotency keys", metadata: ["count": "\(pruned)"])
+        }
+    }
+    // Shut down in reverse: the server stops taking commands first, then the publisher sends
+    // what was committed.
+    return [publisher, housekeeping, server]
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+@testable import BookingDomain
+
+@Suite("Appointments and their state machine")
+struct AppointmentTests {
+    static let id = UUID(uuidString: "00000000-0000-0000-0000-0000000000A1")!
+    static let clientId = UUID(uuidString: "00000000-0000-0000-0000-0000000000C1")!
+    static let slot = range(msk("2026-03-03 10:00"))
+    static let bookedAt = msk("2026-03-02 12:00")
+
+    static func contact() -> ContactInfo {
+        try! ContactInfo.validated(name: "Анна Петрова", email: "anna@example.com", phone: "+7 (916) 123-45-67")
+    }
+
+    static func reference() -> BookingReference {
+        var generator = SeededGenerator(seed: 1)
+        return BookingReference.generate(using: &generator)
+    }
+
+    static func booked() -> Appointment {
+        Appointment.book(id: id, clientId: clientId, slot: TimeSlot(range: slot, consultantId: "anna"), contactInfo: contact(),
+                         reference: reference(), clientTimeZone: "Europe/Berlin", locale: "en", actor: .client, at: bookedAt).0
+    }
+
+    static func appointment(in status: AppointmentStatus) -> Appointment {
+        Appointment(id: id, clientId: clientId, consultantId: "anna", timeSlot: slot, contactInfo: contact(), status: status,
+                    bookingReference: reference(), createdAt: bookedAt, updatedAt: bookedAt, reminderSent: false,
+                    clientTimeZone: "Europe/Berlin", locale: "en")
+    }
+
+    @Test func wireNames() {
+        #expect(AppointmentStatus.allCases.map(\.rawValue) == ["confirmed", "cancelled", "completed", "no_show"])
+        #expect(AppointmentStatus.allCases.filter(\.isActive) == [.confirmed])
+        #expect(TransitionKind.allCases.map(\.rawValue) == ["created", "rescheduled", "cancelled", "completed", "no_show", "reminder_sent"])
+        #expect(Actor.allCases.map(\.rawValue) == ["client", "admin", "system"])
+    }
+
+    @Test func theTransitionTable() {
+        #expect(AppointmentStatus.allowedTransitions == [
+            .confirmed: [.confirmed, .cancelled, .completed, .noShow],
+            .cancelled: [], .completed: [], .noShow: [],
+        ])
+        for from in AppointmentStatus.allCases {
+            for to in AppointmentStatus.allCases {
+                #expect(from.canTransition(to: to) == (from == .confirmed), "\(from) -> \(to)")
+            }
+        }
+    }
+
+    @Test func bookingCreatesAConfirmedAppointment() {
+        let (appointment, transition) = Appointment.book(
+            id: Self.id, clientId: Self.clientId, slot: TimeSlot(range: Self.slot, consultantId: "anna"), contactInfo: Self.contact(),
+            reference: Self.reference(), clientTimeZone: "Europe/Berlin", locale: "en", actor: .admin, reason: "phone call", at: Self.bookedAt)
+        #expect(appointment == Self.appointment(in: .confirmed))
+        #expect(appointment.slot == TimeSlot(range: Self.slot, consultantId: "anna"))
+        #expect(transition == Transition(appointmentId: Self.id, kind: .created, fromStatus: nil, toStatus: .confirmed,
+                                         newSlot: Self.slot, newConsultantId: "anna", actor: .admin, reason: "phone call", at: Self.bookedAt))
+    }
+
+    /// Each action, what it aims at, and how to run it on an appointment whose slot has begun.
+    static let actions: [(TransitionKind, AppointmentStatus, @Sendable (inout Appointment) throws(TransitionError) -> Transition)] = [
+        (.rescheduled, .confirmed, { (a: inout Appointment) throws(TransitionError) in
+            try a.reschedule(to: range(msk("2026-03-04 11:00")), consultantId: "boris", actor: .client, reason: "clash", at: msk("2026-03-03 10:05")) }),
+        (.cancelled, .cancelled, { (a: inout Appointment) throws(TransitionError) in
+            try a.cancel(actor: .client, reason: "no longer needed", at: msk("2026-03-03 10:05")) }),
+        (.completed, .completed, { (a: inout Appointment) throws(TransitionError) in
+            try a.complete(actor: .admin, at: msk("2026-03-03 10:05")) }),
+        (.noShow, .noShow, { (a: inout Appointment) throws(TransitionError) in
+            try a.markNoShow(actor: .system, at: msk("2026-03-03 10:05")) }),
+    ]
+
+    @Test func everyStatusAgainstEveryAction() throws {
+        for status in AppointmentStatus.allCases {
+            for (kind, target, action) in Self.actions {
+                var appointment = Self.appointment(in: status)
+                if status.canTransition(to: target) {
+                    let transition = try action(&appointment)
+                    #expect(transition.kind == kind && transition.fromStatus == status && transition.toStatus == target)
+                    #expect(appointment.status == target && appointment.updatedAt == msk("2026-03-03 10:05"))
+                } else {
+                    #expect(throws: TransitionError.invalidTransition(from: status, to: target), "\(status) \(kind)") {
+                        try action(&appointment)
+                    }
+                    #expect(appointment == Self.appointment(in: status))  // untouched
+                }
+            }
+        }
+    }
+
+    @Test func reschedule() throws {
+        var appointment = Self.booked()
+        _ = try appointment.markReminderSent(at: msk("2026-03-02 13:00"))
+        let newSlot = range(msk("2026-03-04 11:00"))
+        let transition = try appointment.reschedule(to: newSlot, consultantId: "boris", actor: .admin, reason: "consultant ill", at: msk("2026-03-02 14:00"))
+        #expect(transition == Transition(
+            appointmentId: Self.id, kind: .rescheduled, fromStatus: .confirmed, toStatus: .confirmed,
+            oldSlot: Self.slot, newSlot: newSlot, oldConsultantId: "anna", newConsultantId: "boris",
+            actor: .admin, reason: "consultant ill", at: msk("2026-03-02 14:00")))
+        #expect(appointment.timeSlot == newSlot && appointment.consultantId == "boris")
+        #expect(appointment.bookingReference == Self.reference())
+        #expect(!appointment.reminderSent)  // the reminder was for the old time
+        #expect(appointment.status == .confirmed && appointment.createdAt == Self.bookedAt && appointment.updatedAt == msk("2026-03-02 14:00"))
+        // The same time with another consultant is a real change; the same slot is not.
+        _ = try appointment.reschedule(to: newSlot, consultantId: "anna", actor: .admin, at: msk("2026-03-02 15:00"))
+        #expect(throws: TransitionError.sameSlot(TimeSlot(range: newSlot, consultantId: "anna"))) {
+            try appointment.reschedule(to: newSlot, consultantId: "anna", actor: .client, at: msk("2026-03-02 16:00"))
+        }
+    }
+
+    @Test func cancelRecordsTheFreedSlot() throws {
+        var appointment = Self.booked()
+        let transition = try appointment.cancel(actor: .system, reason: "day blocked: training", at: msk("2026-03-02 18:00"))
+        #expect(transition == Transition(appointmentId: Self.id, kind: .cancelled, fromStatus: .confirmed, toStatus: .cancelled,
+                                         oldSlot: Self.slot, oldConsultantId: "anna", actor: .system, reason: "day blocked: training",
+                                         at: msk("2026-03-02 18:00")))
+        #expect(appointment.status == .cancelled && !appointment.status.isActive)
+    }
+
+    @Test func completionAndNoShowWaitForTheStart() throws {
+        var appointment = Self.booked()
+        #expect(throws: TransitionError.notStarted(kind: .completed, startsAt: Self.slot.start)) {
+            try appointment.complete(actor: .admin, at: msk("2026-03-03 09:59"))
+        }
+        #expect(throws: TransitionError.notStarted(kind: .noShow, startsAt: Self.slot.start)) {
+            try appointment.markNoShow(actor: .admin, at: msk("2026-03-03 09:59"))
+        }
+        #expect(appointment.status == .confirmed)
+        let transition = try appointment.markNoShow(actor: .system, reason: "did not join", at: Self.slot.start)
+        #expect(transition == Transition(appointmentId: Self.id, kind: .noShow, fromStatus: .confirmed, toStatus: .noShow,
+                                         actor: .system, reason: "did not join", at: Self.slot.start))
+    }
+
+    @Test func reminders() throws {
+        var appointment = Self.booked()
+        let transition = try appointment.markReminderSent(at: msk("2026-03-02 13:00"))
+        #expect(transition == Transition(appointmentId: Self.id, kind: .reminderSent, fromStatus: .confirmed, toStatus: .confirmed,
+                                         actor: .system, at: msk("2026-03-02 13:00")))
+        #expect(appointment.reminderSent && appointment.updatedAt == msk("2026-03-02 13:00"))
+        #expect(throws: TransitionError.reminderAlreadySent) { try appointment.markReminderSent(at: msk("2026-03-02 14:00")) }
+        for status in [AppointmentStatus.cancelled, .completed, .noShow] {
+            var finished = Self.appointment(in: status)
+            #expect(throws: TransitionError.reminderNotApplicable(status)) { try finished.markReminderSent(at: msk("2026-03-02 14:00")) }
+        }
+    }
+
+    @Test func errorMessages() {
+        let cases: [(TransitionError, String)] = [
+            (.invalidTransition(from: .cancelled, to: .confirmed), "the appointment is already cancelled and can no longer be changed (asked to make it confirmed)"),
+            (.invalidTransition(from: .noShow, to: .completed), "the appointment is already marked as a no-show and can no longer be changed (asked to make it completed)"),
+            (.invalidTransition(from: .confirmed, to: .confirmed), "a confirmed appointment cannot become confirmed"),
+            (.sameSlot(TimeSlot(range: Self.slot, consultantId: "anna")), "the appointment is already at 2026-03-03T07:00:00Z with anna; choose another time or consultant"),
+            (.notStarted(kind: .completed, startsAt: Self.slot.start), "the appointment starts at 2026-03-03T07:00:00Z; it cannot be marked completed before then"),
+            (.notStarted(kind: .noShow, startsAt: Self.slot.start), "the appointment starts at 2026-03-03T07:00:00Z; it cannot be marked as a no-show before then"),
+            (.reminderAlreadySent, "the reminder for this appointment has already been sent"),
+            (.reminderNotApplicable(.cancelled), "the appointment is cancelled; only a confirmed appointment gets a reminder"),
+        ]
+        for (error, message) in cases {
+            #expect(error.message == message)
+            #expect(error.description == message)
+            #expect(error.code == "invalid_transition")
+        }
+    }
+
+    @Test func codableRoundTrips() throws {
+        var appointment = Self.booked()
+        let transition = try appointment.reschedule(to: range(msk("2026-03-04 11:00")), consultantId: "boris", actor: .client, at: msk("2026-03-02 14:00"))
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        #expect(try decoder.decode(Appointment.self, from: encoder.encode(appointment)) == appointment)
+        #expect(try decoder.decode(Transition.self, from: encoder.encode(transition)) == transition)
+        let json = String(decoding: try encoder.encode(appointment), as: UTF8.self)
+        #expect(json.contains(#""status":"confirmed""#) && json.contains(#""bookingReference":"BK-"#))
+        let client = Client(id: Self.clientId, contactInfo: Self.contact(), timeZone: "Europe/Moscow", locale: "ru")
+        #expect(try JSONDecoder().decode(Client.self, from: JSONEncoder().encode(client)) == client)
+    }
+}

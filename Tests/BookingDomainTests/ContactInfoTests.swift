@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+@testable import BookingDomain
+
+@Suite("Contact validation")
+struct ContactInfoTests {
+    static let name = "Анна Петрова", email = "anna@example.com", phone = "+79161234567"
+
+    @Test("accepted names are trimmed", arguments: [
+        ("Анна Петрова", "Анна Петрова"),
+        ("  Jörg Müller \n", "Jörg Müller"),
+        ("李小龙", "李小龙"),
+        ("Seán O'Brien-Smith", "Seán O'Brien-Smith"),
+        ("Ёлкина Татьяна Юрьевна", "Ёлкина Татьяна Юрьевна"),
+        (String(repeating: "Я", count: 100), String(repeating: "Я", count: 100)),
+    ])
+    func goodNames(raw: String, normalised: String) throws {
+        #expect(try ContactInfo.validated(name: raw, email: Self.email, phone: Self.phone).name == normalised)
+    }
+
+    @Test("rejected names", arguments: [
+        ("", "name must not be empty"),
+        ("   \t ", "name must not be empty"),
+        (String(repeating: "Я", count: 101), "name must be at most 100 characters (got 101)"),
+        ("Анна\nПетрова", "name must not contain control characters such as line breaks or tabs"),
+        ("Anna\u{0007}", "name must not contain control characters such as line breaks or tabs"),
+        ("Anna\u{2028}Petrova", "name must not contain control characters such as line breaks or tabs"),
+    ])
+    func badNames(raw: String, message: String) {
+        #expect(throws: ValidationError(field: "name", message: message)) {
+            try ContactInfo.validated(name: raw, email: Self.email, phone: Self.phone)
+        }
+    }
+
+    @Test("accepted emails: trimmed, domain lowercased", arguments: [
+        ("anna@example.com", "anna@example.com"),
+        (" Anna.Petrova@Example.COM ", "Anna.Petrova@example.com"),
+        ("ivan+sales@mail.ru", "ivan+sales@mail.ru"),
+        ("o'brien@sub.example.co.uk", "o'brien@sub.example.co.uk"),
+        ("анна@пример.РФ", "анна@пример.рф"),
+        ("a@b.co", "a@b.co"),
+        ("x@my-company.io", "x@my-company.io"),
+    ])
+    func goodEmails(raw: String, normalised: String) throws {
+        #expect(try ContactInfo.validated(name: Self.name, email: raw, phone: Self.phone).email == normalised)
+    }
+
+    @Test("rejected emails", arguments: [
+        ("", "email must not be empty"),
+        ("anna", "email must have the form name@domain, e.g. anna@example.com"),
+        ("anna@", "email must have the form name@domain, e.g. anna@example.com"),
+        ("@example.com", "email must have the form name@domain, e.g. anna@example.com"),
+        ("a@b@example.com", "email must have the form name@domain, e.g. anna@example.com"),
+        ("anna@example", "email's domain must contain a dot, e.g. example.com"),
+        ("anna@example..com", "email's domain must not start or end with a dot or have two dots in a row"),
+        ("anna@.example.com", "email's domain must not start or end with a dot or have two dots in a row"),
+        ("anna@example.com.", "email's domain must not start or end with a dot or have two dots in a row"),
+        (".anna@example.com", "email's part before @ must not start or end with a dot or have two dots in a row"),
+        ("an..na@example.com", "email's part before @ must not start or end with a dot or have two dots in a row"),
+        ("an na@example.com", "email's part before @ must not contain spaces"),
+        ("anna,p@example.com", "email's part before @ must not contain \",\""),
+        ("anna@exa_mple.com", "email's domain must not contain \"_\""),
+        ("anna@exa mple.com", "email's domain must not contain spaces"),
+        ("anna@-example.com", "email's domain parts must not start or end with a hyphen"),
+        ("anna@example-.com", "email's domain parts must not start or end with a hyphen"),
+        ("anna@192.168.0.1", "email's top-level domain must not be all digits"),
+        (String(repeating: "a", count: 65) + "@example.com", "email's part before @ must be at most 64 characters (got 65)"),
+        ("anna@" + String(repeating: "b", count: 64) + ".com", "email's domain part \"bbbbbbbbbbbbbbbbbbbb...\" must be at most 63 characters"),
+        ("anna@" + String(repeating: "b.", count: 124) + "com", "email must be at most 254 characters (got 256)"),
+    ])
+    func badEmails(raw: String, message: String) {
+        #expect(throws: ValidationError(field: "email", message: message)) {
+            try ContactInfo.validated(name: Self.name, email: raw, phone: Self.phone)
+        }
+    }
+
+    @Test("accepted phones become E.164", arguments: [
+        ("+7 (916) 123-45-67", "+79161234567"),
+        ("+79161234567", "+79161234567"),
+        ("  +7 916 123 45 67 ", "+79161234567"),
+        ("007 916 123-45-67", "+79161234567"),
+        ("00 44 20 7946 0958", "+442079460958"),
+        ("+1.212.555.0123", "+12125550123"),
+        ("+49 (30) 1234-5678", "+493012345678"),
+        ("+7\u{00A0}916\u{00A0}1234567", "+79161234567"),
+        ("+12345678", "+12345678"),
+        ("+123456789012345", "+123456789012345"),
+    ])
+    func goodPhones(raw: String, normalised: String) throws {
+        #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: raw).phone == normalised)
+    }
+
+    @Test("rejected phones", arguments: [
+        ("8 916 123-45-67", "phone number must start with + and a country code, e.g. +7 916 123-45-67"),
+        ("9161234567", "phone number must start with + and a country code, e.g. +7 916 123-45-67"),
+        ("(916) 123-45-67", "phone number must start with + and a country code, e.g. +7 916 123-45-67"),
+        ("", "phone number must not be empty"),
+        (" - ( ) ", "phone number must not be empty"),
+        ("+7 916 123 45 67 ext 1", "phone number may contain only digits, spaces, dots, dashes and parentheses after a leading + (found \"e\")"),
+        ("+7 916/123-45-67", "phone number may contain only digits, spaces, dots, dashes and parentheses after a leading + (found \"/\")"),
+        ("+7 916 １２３4567", "phone number may contain only digits, spaces, dots, dashes and parentheses after a leading + (found \"１\")"),
+        ("+7+9161234567", "phone number may have + only at the start"),
+        ("+1234567", "phone number must have 8 to 15 digits including the country code (got 7)"),
+        ("+1234567890123456", "phone number must have 8 to 15 digits including the country code (got 16)"),
+        ("+", "phone number must have 8 to 15 digits including the country code (got 0)"),
+        ("+0 916 123 45 67", "phone number's country code must not start with 0"),
+        ("000 916 123 45 67", "phone number's country code must not start with 0"),
+    ])
+    func badPhones(raw: String, message: String) {
+        #expect(throws: ValidationError(field: "phone", message: message)) {
+            try ContactInfo.validated(name: Self.name, email: Self.email, phone: raw)
+        }
+    }
+
+    @Test func company() throws {
+        #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone).company == nil)
+        #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: "   ").company == nil)
+        #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: " ООО «Ромашка» ").company == "ООО «Ромашка»")
+        #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: String(repeating: "x", count: 200)).company?.count == 200)
+        #expect(throws: ValidationError(field: "company", message: "company must be at most 200 characters (got 201)")) {
+            try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: String(repeating: "x", count: 201))
+        }
+        #expect(throws: ValidationError(field: "company", message: "company must not contain control characters such as line breaks or tabs")) {
+            try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: "ACME\tLtd")
+        }
+    }
+
+    @Test func theFirstBadFieldIsReported() {
+        #expect(throws: ValidationError(field: "name", message: "name must not be empty")) {
+            try ContactInfo.validated(name: "", email: "bad", phone: "bad")
+        }
+        #expect(throws: ValidationError(field: "phone", message: "phone number must start with + and a country code, e.g. +7 916 123-45-67")) {
+            try ContactInfo.validated(name: "Анна", email: "anna@example.com", phone: "89161234567", company: String(repeating: "x", count: 300))
+        }
+    }
+
+    @Test func normalisedValuesPassUnchanged() throws {
+        let first = try ContactInfo.validated(name: " Анна Петрова ", email: "Anna@Example.COM", phone: "+7 (916) 123-45-67", company: " ACME ")
+        let second = try ContactInfo.validated(name: first.name, email: first.email, phone: first.phone, company: first.company)
+        #expect(first == second)
+        #expect(first.email == "Anna@example.com" && first.phone == "+79161234567" && first.company == "ACME")
+    }
+
+    @Test func maskedForLogs() throws {
+        let contact = try ContactInfo.validated(name: "Анна Петрова", email: "anna@example.com", phone: "+7 (916) 123-45-67")
+        #expect(contact.maskedEmail == "a***@example.com")
+        #expect(contact.maskedPhone == "+7916*****67")
+        #expect(contact.maskedName == "А*** П***")
+        #expect(contact.masked == "А*** П*** <a***@example.com> +7916*****67")
+        let short = try ContactInfo.validated(name: "Li", email: "x@y.cn", phone: "+12345678")
+        #expect(short.maskedPhone == "+1234**78")
+        #expect(short.maskedEmail == "x***@y.cn")
+    }
+
+    @Test func codableRevalidates() throws {
+        let contact = try ContactInfo.validated(name: "Анна", email: "anna@example.com", phone: "+79161234567", company: "ACME")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(contact), as: UTF8.self)
+        #expect(json == #"{"company":"ACME","email":"anna@example.com","name":"Анна","phone":"+79161234567"}"#)
+        #expect(try JSONDecoder().decode(ContactInfo.self, from: Data(json.utf8)) == contact)
+        let raw = #"{"name":" Анна ","email":"anna@EXAMPLE.com","phone":"+7 916 123-45-67"}"#
+        #expect(try JSONDecoder().decode(ContactInfo.self, from: Data(raw.utf8))
+            == ContactInfo.validated(name: "Анна", email: "anna@example.com", phone: "+79161234567"))
+        let bad = #"{"name":"Анна","email":"anna@example.com","phone":"8 916 123-45-67"}"#
+        do {
+            _ = try JSONDecoder().decode(ContactInfo.self, from: Data(bad.utf8))
+            Issue.record("a contact without a country code decoded")
+        } catch let DecodingError.dataCorrupted(context) {
+            #expect(context.debugDescription == "phone number must start with + and a country code, e.g. +7 916 123-45-67")
+            #expect(context.codingPath.last?.stringValue == "phone")
+        }
+    }
+
+    @Test func validationErrorDescribesItself() {
+        let error = ValidationError(field: "phone", message: "phone number must not be empty")
+        #expect(error.description == "phone: phone number must not be empty")
+        #expect(error.code == "validation_failed")
+    }
+}

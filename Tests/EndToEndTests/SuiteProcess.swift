@@ -1,0 +1,186 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running suite for a test: its own directory (short, for ipc paths), configuration, and the
+/// real `bookingd` and `availabilityd` binaries. Stopped with SIGTERM at the end.
+final class SuiteProcess: @unchecked Sendable {
+    let directory: String
+    let configPath: String
+    private(set) var daemons: [String: Process] = [:]
+    let context: ZMQContext
+
+    static var binDirectory: String {
+        if let explicit = ProcessInfo.processInfo.environment["BOOKING_BIN_DIR"] { return explicit }
+        // The test bundle sits beside the products in .build/<triple>/debug.
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        while directory.path != "/" {
+            if FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("bookingd").path) { return directory.path }
+            directory = directory.deletingLastPathComponent()
+        }
+        return repositoryRoot + "/.build/debug"
+    }
+
+    static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    struct Options {
+        var consultants = ["anna", "boris"]
+        /// The suite's clock starts here (see `clock.start` in booking.yaml).
+        var clockStart = "2026-12-01T07:58:00+03:00"
+        var minimumNoticeMinutes = 120
+        var extra = ""
+    }
+
+    init(_ options: Options = Options()) throws {
+        var template = Array("/tmp/bk-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        directory = String(cString: made)
+        configPath = directory + "/booking.yaml"
+        let consultants = options.consultants.map { "  - id: \($0)\n    name: Consultant \($0)\n    email: \($0)@example.com\n" }.joined()
+        let yaml = """
+            runtime_directory: run
+            state_directory: lib
+            log_level: debug
+            max_message_bytes: 65536
+            requests:
+              timeout_milliseconds: 1500
+              attempts: 2
+            calendar:
+              time_zone: Europe/Moscow
+              minimum_notice_minutes: \(options.minimumNoticeMinutes)
+              production_calendar: \(Self.repositoryRoot)/config/production-calendar.yaml
+            consultants:
+            \(consultants)clock:
+              start: "\(options.clockStart)"
+            \(options.extra)
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        context = try ZMQContext()
+    }
+
+    var runDirectory: String { directory + "/run" }
+    var bookingdEndpoint: String { "ipc://\(runDirectory)/bookingd.ipc" }
+    var eventsEndpoint: String { "ipc://\(runDirectory)/bookingd-events.ipc" }
+    var availabilitydEndpoint: String { "ipc://\(runDirectory)/availabilityd.ipc" }
+
+    /// Starts both daemons and waits until each answers a ping.
+    func start() async throws {
+        try await start("bookingd")
+        try await start("availabilityd")
+    }
+
+    func start(_ daemon: String) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + daemon)
+        process.arguments = ["--config", configPath]
+        let log = FileHandle(forWritingAtPath: logPath(daemon)) ?? {
+            FileManager.default.createFile(atPath: logPath(daemon), contents: nil)
+            return FileHandle(forWritingAtPath: logPath(daemon))!
+        }()
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        daemons[daemon] = process
+        try await waitUntilAnswering(daemon)
+    }
+
+    func logPath(_ daemon: String) -> String { directory + "/\(daemon).log" }
+
+    func log(_ daemon: String) -> String {
+        (try? String(contentsOfFile: logPath(daemon), encoding: .utf8)) ?? ""
+    }
+
+    func waitUntilAnswering(_ daemon: String) async throws {
+        let client = try await self.client(daemon)
+        defer { Task { await client.close() } }
+        for _ in 0..<100 {
+            if let _: PingReply = try? await client.call(MessageType.ping, Empty(), timeout: .milliseconds(200), attempts: 1) { return }
+            if daemons[daemon]?.isRunning == false {
+                throw SuiteFailure("\(daemon) exited with \(daemons[daemon]!.terminationStatus):\n\(log(daemon))")
+            }
+        }
+        throw SuiteFailure("\(daemon) did not answer within 20 s:\n\(log(daemon))")
+    }
+
+    func client(_ daemon: String, timeout: Duration = .seconds(5), attempts: Int = 1) async throws -> DaemonClient {
+        try await DaemonClient(daemon: daemon, endpoint: daemon == "bookingd" ? bookingdEndpoint : availabilitydEndpoint, context: context,
+                               timeout: timeout, attempts: attempts, maxMessageBytes: 1 << 20, user: "tester")
+    }
+
+    /// SIGKILL: no chance to flush or say goodbye.
+    func kill9(_ daemon: String) {
+        guard let process = daemons[daemon] else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, and the exit status.
+    @discardableResult
+    func terminate(_ daemon: String) -> Int32 {
+        guard let process = daemons[daemon], process.isRunning else { return daemons[daemon]?.terminationStatus ?? 0 }
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func stop() async {
+        for daemon in ["availabilityd", "bookingd"] { terminate(daemon) }
+        await context.shutdown()
+        if ProcessInfo.processInfo.environment["KEEP_TEST_DIRS"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    // MARK: bookctl
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func bookctl(_ arguments: [String]) throws -> Run {
+        try Self.run(Self.binDirectory + "/bookctl", arguments + ["--config", configPath])
+    }
+
+    func bookctlJSON(_ arguments: [String]) throws -> Any {
+        let run = try bookctl(arguments + ["--json"])
+        guard run.status == 0 else { throw SuiteFailure("bookctl \(arguments) exited \(run.status): \(run.stderr)") }
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    }
+
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting, so a full pipe never blocks the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+struct SuiteFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A contact that passes validation, made unique by `n`.
+func contact(_ n: Int) -> ContactBody {
+    ContactBody(name: "Клиент \(n)", email: "client\(n)@example.com", phone: "+7 916 \(String(format: "%03d", n % 1000))-00-00")
+}
