@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol"]),
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
+        .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "BookingDomain", "ZeroMQ"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit"]),
     ]
 )

@@ -1,0 +1,125 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+import ZeroMQ
+
+/// The request server and the Lazy Pirate client over real ZeroMQ sockets (inproc).
+@Suite struct RequestServerTests {
+    struct Echo: Codable, Sendable, Equatable { var text: String }
+
+    func withServer(_ routes: RequestRoutes, _ body: (ZMQContext, String) async throws -> Void) async throws {
+        let context = try ZMQContext()
+        let endpoint = "inproc://server-\(UUID().uuidString)"
+        let server = try RequestServer(name: "testd", endpoint: endpoint, context: context, routes: routes, maxMessageBytes: 4096, logger: Logger(label: "test"))
+        try await server.bind()
+        let running = Task { try await server.run() }
+        do {
+            try await body(context, endpoint)
+        } catch {
+            running.cancel()
+            await context.shutdown()
+            throw error
+        }
+        running.cancel()
+        await context.shutdown()
+    }
+
+    @Test func answersTypedRequestsAndTypedErrors() async throws {
+        var routes = RequestRoutes()
+        routes.on("echo", Echo.self) { request, header in Echo(text: request.text + " from " + (header.user ?? "?")) }
+        routes.on("refuse", Echo.self) { _, _ -> Echo in throw ProtocolError(.slotUnavailable, "taken", field: "start") }
+        routes.on("crash", Echo.self) { _, _ -> Echo in throw CancellationError() }
+        try await withServer(routes) { context, endpoint in
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(2), attempts: 1, user: "alice")
+            let echoed: Echo = try await client.call("echo", Echo(text: "hi"))
+            #expect(echoed.text == "hi from alice")
+
+            await #expect(throws: ProtocolError(.slotUnavailable, "taken", field: "start")) {
+                let _: Echo = try await client.call("refuse", Echo(text: ""))
+            }
+            do {
+                let _: Echo = try await client.call("crash", Echo(text: ""))
+                Issue.record("no error")
+            } catch let error as ProtocolError {
+                #expect(error.code == .internalError)
+                #expect(!error.message.contains("CancellationError"), "internals stay in the log")
+            }
+            do {
+                let _: Echo = try await client.call("nope", Echo(text: ""))
+                Issue.record("no error")
+            } catch let error as ProtocolError {
+                #expect(error.code == .unknownType)
+                #expect(error.message.contains("crash, echo, refuse"))
+            }
+            do {
+                let _: Echo = try await client.call("echo", Echo(text: String(repeating: "x", count: 5000)))
+                Issue.record("no error")
+            } catch let error as ProtocolError {
+                #expect(error.code == .validationFailed)
+                #expect(error.field == "body")
+            }
+        }
+    }
+
+    @Test func manyConcurrentRequestsAreEachAnsweredToTheirSender() async throws {
+        var routes = RequestRoutes()
+        routes.on("echo", Echo.self) { request, _ in
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...20)))
+            return request
+        }
+        try await withServer(routes) { context, endpoint in
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(5), attempts: 1)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<200 {
+                    group.addTask {
+                        let echoed: Echo = try await client.call("echo", Echo(text: "\(n)"))
+                        #expect(echoed.text == "\(n)")
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func aLostReplyIsRetriedWithTheSameIdempotencyKey() async throws {
+        let seen = KeyLog()
+        var routes = RequestRoutes()
+        routes.on("slow-first", Echo.self) { request, header in
+            // The first attempt takes longer than the client waits: the client asks again.
+            if seen.record(header.idempotencyKey ?? "") == 1 { try await Task.sleep(for: .seconds(3)) }
+            return request
+        }
+        try await withServer(routes) { context, endpoint in
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(1), attempts: 3)
+            let echoed: Echo = try await client.call("slow-first", Echo(text: "once"), idempotencyKey: "key-1")
+            #expect(echoed.text == "once")
+            #expect(seen.keys == ["key-1", "key-1"])
+        }
+    }
+
+    @Test func anAbsentDaemonIsReportedUnavailableAfterEveryAttempt() async throws {
+        let context = try ZMQContext()
+        let client = try await DaemonClient(daemon: "ghostd", endpoint: "ipc:///tmp/ghost-\(UUID().uuidString.prefix(8)).ipc", context: context,
+                                            timeout: .milliseconds(100), attempts: 3)
+        do {
+            let _: Echo = try await client.call("echo", Echo(text: ""))
+            Issue.record("no error")
+        } catch let error as ProtocolError {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("ghostd did not answer"))
+            #expect(error.message.contains("3 attempts"))
+        }
+        await context.shutdown()
+    }
+}
+
+final class KeyLog: Sendable {
+    private let log = Mutex<[String]>([])
+    func record(_ key: String) -> Int { log.withLock { $0.append(key); return $0.filter { $0 == key }.count } }
+    var keys: [String] { log.withLock { $0 } }
+}
+
+import Synchronization
