@@ -4,7 +4,7 @@ import Foundation
 
 /// Free slots for `days` days from `from` (a local date in `timeZone`, default today), clamped
 /// to the booking horizon.
-public struct SlotsRequest: Codable, Sendable, Equatable {
+public struct SlotsRequest: Codable, Sendable, Hashable {
     public var from: String?
     public var days: Int?
     public var timeZone: String?
@@ -24,17 +24,15 @@ public struct SlotBody: Codable, Sendable, Equatable {
     /// The start and end in the requested zone, ISO 8601 with that zone's offset.
     public var localStart: String
     public var localEnd: String
-    /// How many consultants are free.
+    /// How many consultants are free. (Which ones: ask with `consultant_id`.)
     public var free: Int
-    public var consultants: [String]
 
-    public init(start: Date, end: Date, localStart: String, localEnd: String, free: Int, consultants: [String]) {
+    public init(start: Date, end: Date, localStart: String, localEnd: String, free: Int) {
         self.start = start
         self.end = end
         self.localStart = localStart
         self.localEnd = localEnd
         self.free = free
-        self.consultants = consultants
     }
 }
 

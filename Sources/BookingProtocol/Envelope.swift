@@ -72,7 +72,8 @@ public struct Envelope: Sendable, Equatable {
         }
         let header: MessageHeader
         do {
-            header = try WireJSON.decode(MessageHeader.self, from: parts[parts.startIndex + 2])
+            let frame = parts[parts.startIndex + 2]
+            header = try HeaderParser.parse(frame) ?? WireJSON.decode(MessageHeader.self, from: frame)
         } catch {
             throw ProtocolError(.malformed, "the header is not valid: \(WireJSON.describe(error))", field: WireJSON.field(of: error).map { "header.\($0)" })
         }

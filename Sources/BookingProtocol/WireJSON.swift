@@ -4,7 +4,12 @@ import Foundation
 /// Decoding accepts instants with or without fractional seconds and with any offset.
 public enum WireJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        Array(try encoder.encode(value))
+        if let writable = value as? any JSONWritable {
+            var writer = JSONWriter(capacity: 16 * 1024)
+            writable.writeJSON(to: &writer)
+            return writer.bytes
+        }
+        return Array(try encoder.encode(value))
     }
 
     /// The same value always gives the same bytes (sorted keys): for digests and comparisons.
@@ -115,29 +120,98 @@ public enum WireJSON {
             fraction += 1000
             seconds -= 1
         }
-        return civil(seconds) + "." + pad(fraction, 3) + "Z"
+        return format(seconds: seconds) { bytes, end in
+            bytes[end] = UInt8(ascii: ".")
+            write(fraction, width: 3, into: &bytes, at: end + 1)
+            bytes[end + 4] = UInt8(ascii: "Z")
+            return end + 5
+        }
     }
 
-    /// Accepts `2026-12-01T10:00:00+03:00`, `...Z`, with or without fractional seconds.
+    /// Accepts `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)`, e.g. `2026-12-01T10:00:00+03:00`:
+    /// ISO 8601's extended form with an offset, and nothing looser (no day rolled over into the
+    /// next month). Parsed by hand: every message carries instants, and Foundation's general
+    /// parser costs microseconds each.
     public static func parseInstant(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        var utf8 = text.utf8
+        return utf8.withContiguousStorageIfAvailable { bytes -> Date? in
+            let count = bytes.count
+            guard count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+                  bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":") else { return nil }
+            func number(_ start: Int, _ length: Int) -> Int64? {
+                var value: Int64 = 0
+                for index in start..<(start + length) {
+                    let digit = bytes[index] &- UInt8(ascii: "0")
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int64(digit)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                  let minute = number(14, 2), let second = number(17, 2),
+                  (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+            var index = 19
+            var fraction = 0.0
+            if index < count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                var scale = 0.1
+                let start = index
+                while index < count, bytes[index] &- UInt8(ascii: "0") < 10 {
+                    fraction += Double(bytes[index] &- UInt8(ascii: "0")) * scale
+                    scale /= 10
+                    index += 1
+                }
+                guard index > start, index - start <= 9 else { return nil }
+            }
+            guard index < count else { return nil }
+            var offset: Int64 = 0
+            switch bytes[index] {
+            case UInt8(ascii: "Z"):
+                guard index + 1 == count else { return nil }
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                guard index + 6 == count, bytes[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1, 2), let minutes = number(index + 4, 2),
+                      hours < 24, minutes < 60 else { return nil }
+                offset = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+            default:
+                return nil
+            }
+            // A day that does not exist in its month (2026-02-30) is refused, not rolled over.
+            let days = daysSinceEpoch(year: year, month: month, day: day)
+            guard civilDate(daysSinceEpoch: days) == (year, month, day) else { return nil }
+            let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+            return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        } ?? nil
+    }
+
+    /// Howard Hinnant's days-from-civil algorithm (proleptic Gregorian).
+    private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 }
 
 extension WireJSON {
     /// `2026-12-01T10:00:00+03:00`: an instant as the wall-clock time of `zone`, with its offset.
-    /// Done by arithmetic rather than a formatter because slot lists format hundreds of these
-    /// per query.
     public static func formatLocal(_ date: Date, in zone: TimeZone) -> String {
         let offset = zone.secondsFromGMT(for: date)
-        let sign = offset < 0 ? "-" : "+"
         let offsetMinutes = Int64(abs(offset) / 60)
-        return civil(Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(offset)) + "\(sign)\(pad(offsetMinutes / 60, 2)):\(pad(offsetMinutes % 60, 2))"
+        return format(seconds: Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(offset)) { bytes, end in
+            bytes[end] = offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+            write(offsetMinutes / 60, width: 2, into: &bytes, at: end + 1)
+            bytes[end + 3] = UInt8(ascii: ":")
+            write(offsetMinutes % 60, width: 2, into: &bytes, at: end + 4)
+            return end + 6
+        }
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS` of a count of seconds since 1970-01-01T00:00:00.
-    private static func civil(_ seconds: Int64) -> String {
+    /// Writes `YYYY-MM-DDTHH:MM:SS` of `seconds` since 1970-01-01T00:00:00, then lets `suffix`
+    /// add the rest. Byte by byte, because slot lists format hundreds of instants per query and
+    /// string interpolation would be most of a query's time.
+    private static func format(seconds: Int64, suffix: (inout [UInt8], Int) -> Int) -> String {
         var days = seconds / 86_400
         var rest = seconds % 86_400
         if rest < 0 {
@@ -145,7 +219,28 @@ extension WireJSON {
             days -= 1
         }
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest % 3600 / 60, 2)):\(pad(rest % 60, 2))"
+        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: 32)
+        write(year, width: 4, into: &bytes, at: 0)
+        bytes[4] = UInt8(ascii: "-")
+        write(month, width: 2, into: &bytes, at: 5)
+        bytes[7] = UInt8(ascii: "-")
+        write(day, width: 2, into: &bytes, at: 8)
+        bytes[10] = UInt8(ascii: "T")
+        write(rest / 3600, width: 2, into: &bytes, at: 11)
+        bytes[13] = UInt8(ascii: ":")
+        write(rest % 3600 / 60, width: 2, into: &bytes, at: 14)
+        bytes[16] = UInt8(ascii: ":")
+        write(rest % 60, width: 2, into: &bytes, at: 17)
+        let end = suffix(&bytes, 19)
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
+    private static func write(_ value: Int64, width: Int, into bytes: inout [UInt8], at start: Int) {
+        var rest = value
+        for index in stride(from: start + width - 1, through: start, by: -1) {
+            bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
     }
 
     /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
@@ -161,8 +256,4 @@ extension WireJSON {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-    }
 }

@@ -82,6 +82,22 @@ public struct ChangeResult: Sendable {
     public var appointment: AppointmentBody
 }
 
+/// An event as the outbox holds it: its body is the JSON that goes on the wire.
+public struct OutboxEvent: Sendable {
+    public var sequence: UInt64
+    public var id: String
+    public var kind: EventKind
+    public var occurredAt: Date
+    public var correlationId: String?
+    public var body: [UInt8]
+
+    /// The PUB frames: `[topic, signature, header, body]`.
+    public func frames() -> [[UInt8]] {
+        let header = MessageHeader(id: id, correlationId: correlationId, sentAt: occurredAt, sequence: sequence)
+        return Envelope(type: kind.topic, header: header, body: body).eventFrames(topic: kind.topic)
+    }
+}
+
 /// bookingd's persistence. Every change is one transaction holding the appointment, its
 /// history entry, an audit row, the outbox event and the idempotency record.
 public protocol BookingStore: Sendable {
@@ -94,6 +110,8 @@ public protocol BookingStore: Sendable {
     func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment]
     /// Committed events after `sequence`, oldest first, and the newest committed sequence.
     func events(after sequence: UInt64, limit: Int) async throws -> (events: [EventBody], lastSequence: UInt64)
+    /// Committed events after `sequence` as they are stored, ready to publish without decoding.
+    func outbox(after sequence: UInt64, limit: Int) async throws -> [OutboxEvent]
     /// Active appointments starting in `[from, to)` and the sequence number that view is consistent with.
     func snapshot(from: Date, to: Date) async throws -> (sequence: UInt64, booked: [BookedSlotBody])
     func publishedThrough() async throws -> UInt64

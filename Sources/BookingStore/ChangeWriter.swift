@@ -34,7 +34,7 @@ struct ChangeWriter {
         try recordEvent(transition, body: body)
         let reply = try WireJSON.encode(body)
         if let key = context.idempotencyKey {
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO idempotency (key, command, digest, reply, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [key, context.command, context.digest, Data(reply), Millis.of(context.now)]
             )
@@ -55,7 +55,7 @@ struct ChangeWriter {
             reference: booking.reference, clientTimeZone: booking.timeZone, locale: booking.locale, actor: context.actor, at: context.now
         )
         do {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
                                               time_zone, locale, created_at, updated_at, reminder_sent)
@@ -114,7 +114,7 @@ struct ChangeWriter {
     private func chooseConsultant(at slot: DateTimeRange, candidates: [String], requested: String?, keeping current: String?,
                                   horizonEnd: Date, excluding appointmentId: UUID? = nil) throws -> String {
         let taken = try Set(String.fetchAll(
-            db, sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND status = 'confirmed' AND id != ?",
+            db.cachedStatement(sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND status = 'confirmed' AND id != ?"),
             arguments: [Millis.of(slot.start), appointmentId?.uuidString.lowercased() ?? ""]
         ))
         let free = candidates.filter { !taken.contains($0) }
@@ -126,7 +126,7 @@ struct ChangeWriter {
         }
         if let current, free.contains(current) { return current }
         let counts = Dictionary(uniqueKeysWithValues: try Row.fetchAll(
-            db, sql: "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE status = 'confirmed' AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id",
+            db.cachedStatement(sql: "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE status = 'confirmed' AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id"),
             arguments: [Millis.of(context.now), Millis.of(horizonEnd)]
         ).map { ($0["consultant_id"] as String, $0["n"] as Int) })
         guard let chosen = ConsultantAssignment.choose(from: free, bookingsInHorizon: counts) else {
@@ -136,23 +136,23 @@ struct ChangeWriter {
     }
 
     private func clientId(email: String) throws -> UUID {
-        if let existing = try String.fetchOne(db, sql: "SELECT id FROM clients WHERE email = ?", arguments: [email]), let id = UUID(uuidString: existing) {
+        if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM clients WHERE email = ?"), arguments: [email]), let id = UUID(uuidString: existing) {
             return id
         }
         let id = UUID()
-        try db.execute(sql: "INSERT INTO clients (id, email, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString.lowercased(), email, Millis.of(context.now)])
+        try db.executeCached(sql: "INSERT INTO clients (id, email, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString.lowercased(), email, Millis.of(context.now)])
         return id
     }
 
     private func load(_ reference: BookingReference) throws -> Appointment {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM appointments WHERE reference = ?", arguments: [reference.description]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM appointments WHERE reference = ?"), arguments: [reference.description]) else {
             throw ProtocolError(.notFound, "no appointment has the reference \(reference)", field: "reference")
         }
         return try Appointment(row: row)
     }
 
     private func update(_ appointment: Appointment) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 UPDATE appointments SET consultant_id = ?, start_ms = ?, end_ms = ?, status = ?, updated_at = ?, reminder_sent = ?
                 WHERE id = ?
@@ -167,7 +167,7 @@ struct ChangeWriter {
     // MARK: Records
 
     private func recordHistory(_ transition: Transition, of appointment: Appointment) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO history (appointment_id, kind, from_status, to_status, old_start_ms, old_end_ms, new_start_ms, new_end_ms,
                                      old_consultant_id, new_consultant_id, actor, user, reason, at, correlation_id)
@@ -184,14 +184,14 @@ struct ChangeWriter {
     }
 
     private func recordAudit(reference: BookingReference) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "INSERT INTO audit (at, actor, user, command, reference, correlation_id, outcome) VALUES (?, ?, ?, ?, ?, ?, 'ok')",
             arguments: [Millis.of(context.now), context.actor.rawValue, context.user, context.command, reference.description, context.correlationId]
         )
     }
 
     private func recordEvent(_ transition: Transition, body: AppointmentBody) throws {
-        let sequence = UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) + 1 FROM events") ?? 1)
+        let sequence = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(sequence), 0) + 1 FROM events")) ?? 1)
         let previous: BookedSlotBody? = transition.kind == .rescheduled
             ? transition.oldSlot.map { BookedSlotBody(consultantId: transition.oldConsultantId ?? body.consultantId, start: $0.start) }
             : nil
@@ -199,9 +199,9 @@ struct ChangeWriter {
             sequence: sequence, id: UUID().uuidString.lowercased(), kind: EventKind(transition.kind), occurredAt: context.now,
             appointment: body, previous: previous, actor: transition.actor.rawValue, reason: transition.reason, correlationId: context.correlationId
         )
-        try db.execute(
-            sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [Int64(sequence), event.id, event.kind.rawValue, body.id, Data(try WireJSON.encode(event)), Millis.of(context.now)]
+        try db.executeCached(
+            sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [Int64(sequence), event.id, event.kind.rawValue, body.id, Data(try WireJSON.encode(event)), context.correlationId, Millis.of(context.now)]
         )
     }
 }
@@ -239,7 +239,7 @@ extension Appointment {
 
 enum IdempotencyRecord {
     static func answer(_ db: Database, key: String, command: String, digest: String) throws -> ChangeResult? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT command, digest, reply FROM idempotency WHERE key = ?", arguments: [key]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT command, digest, reply FROM idempotency WHERE key = ?"), arguments: [key]) else {
             return nil
         }
         guard row["command"] as String == command, row["digest"] as String == digest else {
@@ -247,5 +247,13 @@ enum IdempotencyRecord {
         }
         let reply = [UInt8](row["reply"] as Data)
         return ChangeResult(reply: reply, replayed: true, appointment: try WireJSON.decode(AppointmentBody.self, from: reply))
+    }
+}
+
+extension Database {
+    /// Runs `sql` through a prepared statement kept for this connection: every change runs the
+    /// same few statements, and compiling them each time was most of the writer's work.
+    func executeCached(sql: String, arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }

@@ -105,6 +105,23 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
+    public func outbox(after sequence: UInt64, limit: Int) async throws -> [OutboxEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT sequence, id, kind, body, correlation_id, created_at FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                arguments: [Int64(sequence), limit]
+            ).map { row in
+                guard let kind = EventKind(rawValue: row["kind"]) else {
+                    throw CorruptRow(description: "event \(row["sequence"] as Int64) has an unknown kind")
+                }
+                return OutboxEvent(
+                    sequence: UInt64(row["sequence"] as Int64), id: row["id"], kind: kind, occurredAt: Millis.date(row["created_at"] as Int64),
+                    correlationId: row["correlation_id"], body: [UInt8](row["body"] as Data)
+                )
+            }
+        }
+    }
+
     public func snapshot(from: Date, to: Date) async throws -> (sequence: UInt64, booked: [BookedSlotBody]) {
         // One read transaction: the rows and the sequence number are of the same instant.
         try await pool.read { db in

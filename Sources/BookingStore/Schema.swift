@@ -34,6 +34,9 @@ enum Schema {
                 CREATE UNIQUE INDEX one_active_appointment_per_consultant_and_start
                     ON appointments(consultant_id, start_ms) WHERE status = 'confirmed';
                 CREATE INDEX appointments_by_start ON appointments(start_ms);
+                -- Who is booked at a start, and bookings per consultant in the horizon, are asked
+                -- on every booking: answered from this index alone.
+                CREATE INDEX active_appointments_by_start ON appointments(start_ms, consultant_id) WHERE status = 'confirmed';
                 CREATE INDEX appointments_by_client ON appointments(client_id);
 
                 CREATE TABLE history (
@@ -73,6 +76,7 @@ enum Schema {
                     kind TEXT NOT NULL,
                     appointment_id TEXT NOT NULL,
                     body BLOB NOT NULL,
+                    correlation_id TEXT,
                     created_at INTEGER NOT NULL
                 );
 

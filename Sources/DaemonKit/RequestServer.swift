@@ -39,6 +39,17 @@ public struct RequestRoutes: Sendable {
         }
     }
 
+    /// Registers a handler that answers with JSON it encoded itself (e.g. from a cache).
+    public mutating func onEncoded<Request: Decodable & Sendable>(
+        _ type: String, _ request: Request.Type = Request.self,
+        _ handler: @escaping @Sendable (Request, MessageHeader) async throws -> [UInt8]
+    ) {
+        handlers[type] = { envelope in
+            let body: Request = try envelope.decodeBody()
+            return Reply(type: MessageType.reply(to: type), body: try await handler(body, envelope.header))
+        }
+    }
+
     public var types: [String] { handlers.keys.sorted() }
 }
 

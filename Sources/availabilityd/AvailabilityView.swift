@@ -12,6 +12,8 @@ struct AvailabilitySnapshot: Sendable {
     var booked: Set<BookedSlot>
     var sequence: UInt64
     var synced: Bool
+    /// Changes whenever anything above changes: answers computed from an older version are stale.
+    var version: UInt64 = 0
 }
 
 final class AvailabilityView: Sendable {
@@ -39,6 +41,7 @@ final class AvailabilityView: Sendable {
         state.withLock {
             $0.calendar = calendar
             $0.availability = availability
+            $0.version &+= 1
         }
     }
 
@@ -49,6 +52,7 @@ final class AvailabilityView: Sendable {
             $0.booked = slots
             $0.sequence = sequence
             $0.synced = true
+            $0.version &+= 1
         }
     }
 
@@ -76,7 +80,59 @@ final class AvailabilityView: Sendable {
                 break
             }
             view.sequence = event.sequence
+            view.version &+= 1
             return .applied
         }
+    }
+}
+
+/// Encoded slot replies by query. A reply depends on the query, the view's version and the
+/// booking window (which moves on when a slot falls inside the minimum notice), so those make
+/// the key; a new view version empties the cache. Most visitors ask the same few questions
+/// (the next two weeks, in a handful of zones), so most queries are answered from here.
+final class SlotReplyCache: Sendable {
+    struct Key: Hashable {
+        var request: SlotsRequest
+        var version: UInt64
+        /// The first slot start the window allows, and its end.
+        var firstStart: Int64
+        var windowEnd: Date
+
+        /// The window's start, moved up to the next slot boundary of the calendar's day
+        /// (slots start at opening time plus whole slot lengths): between two boundaries the
+        /// offer is the same.
+        init(request: SlotsRequest, version: UInt64, window: DateTimeRange, policy: CalendarPolicy) {
+            self.request = request
+            self.version = version
+            let slot = Int64(policy.slotLength)
+            let base = Int64(policy.opens.minutesSinceMidnight * 60) % slot
+            let local = Int64(window.start.timeIntervalSince1970.rounded(.up)) + Int64(policy.timeZone.secondsFromGMT(for: window.start)) - base
+            firstStart = (local + slot - 1).quotientRoundedDown(by: slot)
+            windowEnd = window.end
+        }
+    }
+
+    private static let capacity = 512
+    private let entries = Mutex<(version: UInt64, replies: [Key: [UInt8]])>((0, [:]))
+
+    func reply(for key: Key, compute: () throws -> [UInt8]) rethrows -> [UInt8] {
+        if let cached = entries.withLock({ $0.version == key.version ? $0.replies[key] : nil }) {
+            return cached
+        }
+        let reply = try compute()
+        entries.withLock { cache in
+            if cache.version != key.version || cache.replies.count >= Self.capacity {
+                cache = (key.version, [:])
+            }
+            cache.replies[key] = reply
+        }
+        return reply
+    }
+}
+
+extension Int64 {
+    fileprivate func quotientRoundedDown(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

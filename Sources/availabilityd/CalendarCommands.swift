@@ -12,10 +12,15 @@ struct CalendarCommands: Sendable {
     let bookingd: DaemonClient
     let clock: SuiteClock
     let logger: Logger
+    let slotReplies = SlotReplyCache()
 
     var routes: RequestRoutes {
         var routes = RequestRoutes()
-        routes.on(MessageType.slots, SlotsRequest.self) { request, _ in try slots(request) }
+        routes.onEncoded(MessageType.slots, SlotsRequest.self) { request, _ in
+            let current = view.current
+            let key = SlotReplyCache.Key(request: request, version: current.version, window: current.calendar.bookingWindow(now: clock.now()), policy: view.policy)
+            return try slotReplies.reply(for: key) { try WireJSON.encode(try slots(request, current)) }
+        }
         routes.on(MessageType.calendar, CalendarRequest.self) { request, _ in try calendar(request) }
         routes.on(MessageType.checkSlot, CheckSlotRequest.self) { request, _ in try checkSlot(request) }
         routes.on(MessageType.block, BlockRequest.self) { try await block($0, $1) }
@@ -35,7 +40,7 @@ struct CalendarCommands: Sendable {
 
     // MARK: Queries
 
-    private func slots(_ request: SlotsRequest) throws -> SlotsReply {
+    private func slots(_ request: SlotsRequest, _ current: AvailabilitySnapshot) throws -> SlotsReply {
         let zone = try timeZone(request.timeZone)
         var from: LocalDate?
         if let text = request.from {
@@ -49,7 +54,6 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.validationFailed, "days must be between 1 and 366", field: "days")
         }
         try knownConsultant(request.consultantId)
-        let current = view.current
         let found = current.availability.slots(
             for: SlotQuery(from: from, days: days, timeZone: zone, consultantId: request.consultantId), booked: current.booked, now: clock.now()
         )
@@ -57,7 +61,7 @@ struct CalendarCommands: Sendable {
             SlotBody(
                 start: slot.range.start, end: slot.range.end,
                 localStart: WireJSON.formatLocal(slot.range.start, in: zone), localEnd: WireJSON.formatLocal(slot.range.end, in: zone),
-                free: slot.freeConsultants.count, consultants: slot.freeConsultants
+                free: slot.freeConsultants.count
             )
         }
         return SlotsReply(timeZone: zone.identifier, slots: slots, warnings: warnings(current.calendar))

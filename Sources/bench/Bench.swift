@@ -14,7 +14,8 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure a running suite: latency percentiles and throughput of slot queries and bookings.",
         discussion: """
             Start the suite first (script/server), then: swift run -c release bench --config config/booking.yaml
-            Bookings are made on free slots and cancelled again right after, so the calendar is left as it was.
+            Bookings are made on free slots and cancelled after each measurement, so the calendar is left as it was.
+            For enough free slots, run the suite with config/bench.yaml (24 consultants).
             """
     )
 
@@ -39,45 +40,53 @@ struct Bench: AsyncParsableCommand {
         if scenario == "availability" || scenario == "all" {
             // Warm up connections and caches.
             for _ in 0..<50 { let _: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest()) }
+            // The daemon's answer: the reply is received and its type checked (an error reply
+            // throws), its body is not decoded.
+            let query = try WireJSON.encode(SlotsRequest(days: 14, timeZone: "Europe/Berlin"))
             for level in levels {
                 let measurement = try await Load.run(name: "availability", concurrency: level, count: requests) { _ in
-                    let _: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest(days: 14, timeZone: "Europe/Berlin"))
+                    _ = try await availability.exchange(MessageType.slots, body: query)
                     return true
                 }
                 report.print(measurement)
             }
+            // The same with the client decoding the whole slot list into Swift values.
+            let measurement = try await Load.run(name: "availability_decoded", concurrency: 1, count: requests) { _ in
+                let _: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest(days: 14, timeZone: "Europe/Berlin"))
+                return true
+            }
+            report.print(measurement)
         }
 
         if scenario == "booking" || scenario == "all" {
-            let free: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest())
-            // One (slot, consultant) pair per worker, so workers never compete for a slot.
-            let pairs = free.slots.flatMap { slot in slot.consultants.map { (slot.start, $0) } }
+            // Every booking takes its own (slot, consultant) pair, so bookings never compete;
+            // they are all cancelled after the measurement, untimed.
+            let pairs = try await Load.freePairs(availability)
             for level in levels {
-                guard pairs.count >= level else {
-                    FileHandle.standardError.write(Data("bench: only \(pairs.count) free consultant-slots; skipping booking at concurrency \(level)\n".utf8))
-                    continue
+                guard pairs.count >= bookings else {
+                    FileHandle.standardError.write(Data("bench: only \(pairs.count) free consultant-slots for \(bookings) bookings; start the suite with config/bench.yaml (more consultants) or lower --bookings\n".utf8))
+                    break
                 }
-                let measurement = try await Load.run(name: "booking", concurrency: level, count: bookings, untimed: { worker in
-                    // The cancel after each booking keeps the slot free for the next round; not timed.
-                    try await Load.cancelLast(worker: worker, bookingd: bookingd)
-                }) { worker in
-                    let (start, consultant) = pairs[worker]
-                    let booked: AppointmentBody = try await bookingd.call(
+                let booked = Mutex<[String]>([])
+                let ticket = TicketCounter()
+                let measurement = try await Load.run(name: "booking", concurrency: level, count: bookings) { worker in
+                    let (start, consultant) = pairs[ticket.take()]
+                    let appointment: AppointmentBody = try await bookingd.call(
                         MessageType.book,
                         BookRequest(start: start, contact: ContactBody(name: "Bench Client \(worker)", email: "bench\(worker)@example.com", phone: "+79160000\(String(format: "%03d", worker % 1000))"),
                                     consultantId: consultant, actor: "admin"),
                         idempotencyKey: UUID().uuidString
                     )
-                    Load.remember(worker: worker, reference: booked.reference)
+                    booked.withLock { $0.append(appointment.reference) }
                     return true
                 }
                 report.print(measurement)
+                try await Load.cancel(booked.withLock { $0 }, bookingd: bookingd)
             }
         }
 
         if scenario == "storm" || scenario == "all" {
-            let free: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest())
-            guard let slot = free.slots.last, let consultant = slot.consultants.first else {
+            guard let (start, consultant) = try await Load.freePairs(availability).last else {
                 throw ValidationError("no free slot for the storm")
             }
             let level = levels.max() ?? 100
@@ -86,7 +95,7 @@ struct Bench: AsyncParsableCommand {
                 do {
                     let booked: AppointmentBody = try await bookingd.call(
                         MessageType.book,
-                        BookRequest(start: slot.start, contact: ContactBody(name: "Storm \(worker)", email: "storm\(worker)@example.com", phone: "+79161111\(String(format: "%03d", worker % 1000))"),
+                        BookRequest(start: start, contact: ContactBody(name: "Storm \(worker)", email: "storm\(worker)@example.com", phone: "+79161111\(String(format: "%03d", worker % 1000))"),
                                     consultantId: consultant, actor: "admin"),
                         idempotencyKey: UUID().uuidString
                     )
@@ -97,9 +106,7 @@ struct Bench: AsyncParsableCommand {
                 }
             }
             report.print(measurement)
-            for reference in winners.withLock({ $0 }) {
-                let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: reference, reason: "bench storm", actor: "admin"), idempotencyKey: UUID().uuidString)
-            }
+            try await Load.cancel(winners.withLock { $0 }, bookingd: bookingd)
         }
 
         for (name, client) in [("bookingd", bookingd), ("availabilityd", availability)] {
@@ -130,21 +137,34 @@ extension Duration {
 }
 
 enum Load {
-    private static let lastBooked = Mutex<[Int: String]>([:])
-
-    static func remember(worker: Int, reference: String) {
-        lastBooked.withLock { $0[worker] = reference }
+    /// Every free (slot start, consultant) pair in the horizon.
+    static func freePairs(_ availability: DaemonClient) async throws -> [(Date, String)] {
+        let consultants: ConsultantsReply = try await availability.call(MessageType.consultants, Empty())
+        var pairs: [(Date, String)] = []
+        for consultant in consultants.consultants {
+            let free: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest(consultantId: consultant.id))
+            pairs += free.slots.map { ($0.start, consultant.id) }
+        }
+        return pairs.sorted { $0.0 < $1.0 }
     }
 
-    static func cancelLast(worker: Int, bookingd: DaemonClient) async throws {
-        guard let reference = lastBooked.withLock({ $0.removeValue(forKey: worker) }) else { return }
-        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: reference, reason: "bench", actor: "admin"), idempotencyKey: UUID().uuidString)
+    /// Cancels what a measurement booked, leaving the calendar as it was.
+    static func cancel(_ references: [String], bookingd: DaemonClient) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, reference) in references.enumerated() {
+                if index >= 50 { try await group.next() }
+                group.addTask {
+                    let _: AppointmentBody = try await bookingd.call(
+                        MessageType.cancel, CancelRequest(reference: reference, reason: "bench", actor: "admin"), idempotencyKey: UUID().uuidString
+                    )
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
-    /// Runs `count` operations over `concurrency` workers; each worker times its operation and
-    /// then does its untimed follow-up.
-    static func run(name: String, concurrency: Int, count: Int, untimed: (@Sendable (Int) async throws -> Void)? = nil,
-                    _ operation: @escaping @Sendable (Int) async throws -> Bool) async throws -> Measurement {
+    /// Runs `count` operations over `concurrency` workers, timing each.
+    static func run(name: String, concurrency: Int, count: Int, _ operation: @escaping @Sendable (Int) async throws -> Bool) async throws -> Measurement {
         let next = TicketCounter()
         let clock = ContinuousClock()
         let started = clock.now
@@ -157,7 +177,6 @@ enum Load {
                         let begin = clock.now
                         if try await operation(worker) { successes += 1 }
                         latencies.append(clock.now - begin)
-                        try await untimed?(worker)
                     }
                     return (latencies, successes)
                 }

@@ -72,9 +72,9 @@ final class EventPublisher: Service, Sendable {
     private func drain() async {
         while true {
             let after = lastPublished
-            let batch: [EventBody]
+            let batch: [OutboxEvent]
             do {
-                batch = try await store.events(after: after, limit: 500).events
+                batch = try await store.outbox(after: after, limit: 500)
             } catch {
                 logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
                 return
@@ -82,7 +82,7 @@ final class EventPublisher: Service, Sendable {
             if batch.isEmpty { return }
             for event in batch {
                 do {
-                    try await socket.send(try event.frames())
+                    try await socket.send(event.frames())
                     published.withLock { $0 = event.sequence }
                 } catch {
                     logger.error("cannot publish", metadata: ["sequence": "\(event.sequence)", "error": "\(error)"])

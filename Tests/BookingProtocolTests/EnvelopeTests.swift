@@ -1,4 +1,4 @@
-import BookingProtocol
+@testable import BookingProtocol
 import Foundation
 import Testing
 
@@ -143,5 +143,132 @@ import Testing
         #expect(json.contains("\"code\":\"slot_unavailable\""))
         #expect(ErrorCode.allCases.map(\.rawValue).contains("outside_working_hours"))
         #expect(Set(ErrorCode.allCases.map(\.rawValue)).count == ErrorCode.allCases.count)
+    }
+}
+
+@Suite struct InstantParsingTests {
+    @Test(arguments: [
+        "2026-12-01T10:00:00+03:00", "2026-12-01T07:00:00Z", "2026-12-01T07:00:00.1Z", "2026-12-01T07:00:00.123456789Z",
+        "2024-02-29T23:59:59-11:30", "1969-12-31T23:59:59.999Z", "2000-01-01T00:00:00+14:00",
+    ])
+    func theFastParserAgreesWithFoundation(text: String) throws {
+        let fast = try #require(WireJSON.parseInstant(text))
+        let foundation = try (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? Date.ISO8601FormatStyle().parse(text)
+        #expect(abs(fast.timeIntervalSince(foundation)) < 0.001)
+    }
+
+    @Test(arguments: ["2026-02-30T10:00:00Z", "2026-13-01T10:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T10:00:00", "2026-12-01T10:00:00+3:00",
+                      "2026-12-01T10:00:00.Z", "2026-12-01 10:00:00Z", "tomorrow", ""])
+    func refusesWhatIsNotAnInstant(text: String) {
+        #expect(WireJSON.parseInstant(text) == nil)
+    }
+}
+
+@Suite struct JSONWriterTests {
+    static func appointment(company: String?) -> AppointmentBody {
+        AppointmentBody(
+            reference: "BK-7Q2M-X9TD-4KHN-ZP3CG", id: "a-1", clientId: "c-1", consultantId: "anna",
+            start: Date(timeIntervalSince1970: 1_796_108_400), end: Date(timeIntervalSince1970: 1_796_110_200), status: "confirmed",
+            contact: ContactBody(name: "Иван \"Ваня\" Петров\\", email: "ivan@example.com", phone: "+79161234567", company: company),
+            timeZone: "Europe/Berlin", locale: "ru", createdAt: Date(timeIntervalSince1970: 1_796_000_000.123),
+            updatedAt: Date(timeIntervalSince1970: 1_796_000_001.5), reminderSent: true
+        )
+    }
+
+    @Test(arguments: [nil, "ООО «Ромашка»"] as [String?])
+    func appointmentsAndEventsWriteWhatCodableWrites(company: String?) throws {
+        let appointment = Self.appointment(company: company)
+        for event in [
+            EventBody(sequence: 9, id: "e-9", kind: .rescheduled, occurredAt: Date(timeIntervalSince1970: 1_796_000_002), appointment: appointment,
+                      previous: BookedSlotBody(consultantId: "boris", start: Date(timeIntervalSince1970: 1_796_100_000)), actor: "client",
+                      reason: "line\nbreak", correlationId: "m-1"),
+            EventBody(sequence: 10, id: "e-10", kind: .created, occurredAt: Date(timeIntervalSince1970: 1_796_000_003), appointment: appointment, actor: "admin"),
+        ] {
+            let fast = try WireJSON.encode(event)
+            #expect(try WireJSON.decode(EventBody.self, from: fast) == event)
+            let codable = try JSONEncoder.snakeCase.encode(event)
+            let ours = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
+            let theirs = try JSONSerialization.jsonObject(with: codable) as? NSDictionary
+            #expect(ours == theirs)
+        }
+        #expect(try WireJSON.decode(AppointmentBody.self, from: try WireJSON.encode(appointment)) == appointment)
+    }
+
+    @Test func headersWriteWhatCodableWrites() throws {
+        for header in [
+            MessageHeader(id: "m", sentAt: Date(timeIntervalSince1970: 1_796_000_000.25)),
+            MessageHeader(id: "m", correlationId: "p", idempotencyKey: "k\"ey", sentAt: Date(timeIntervalSince1970: 1_796_000_000),
+                          deadline: Date(timeIntervalSince1970: 1_796_000_002), user: "alice", sequence: 42),
+        ] {
+            let fast = try WireJSON.encode(header)
+            #expect(try WireJSON.decode(MessageHeader.self, from: fast) == header)
+            let ours = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
+            let theirs = try JSONSerialization.jsonObject(with: try JSONEncoder.snakeCase.encode(header)) as? NSDictionary
+            #expect(ours == theirs)
+        }
+    }
+
+    @Test func theHandWrittenSlotListDecodesToTheSameValueAsCodable() throws {
+        let zone = TimeZone(identifier: "America/New_York")!
+        let slots = (0..<300).map { n in
+            let start = Date(timeIntervalSince1970: 1_772_900_000 + Double(n) * 1800 + 0.0004)
+            return SlotBody(start: start, end: start.addingTimeInterval(1800), localStart: WireJSON.formatLocal(start, in: zone),
+                            localEnd: WireJSON.formatLocal(start.addingTimeInterval(1800), in: zone), free: n % 3)
+        }
+        let reply = SlotsReply(timeZone: "America/New_York", slots: slots, warnings: ["quote \" backslash \\ newline \n tab \t bell \u{7} кириллица"])
+        let fast = try WireJSON.encode(reply)
+        let decoded = try WireJSON.decode(SlotsReply.self, from: fast)
+        #expect(decoded.slots.count == 300)
+        #expect(decoded.warnings == reply.warnings)
+        #expect(decoded.slots.map(\.free) == reply.slots.map(\.free))
+        #expect(decoded.slots.map(\.localStart) == reply.slots.map(\.localStart))
+        #expect(zip(decoded.slots, reply.slots).allSatisfy { abs($0.start.timeIntervalSince($1.start)) < 0.001 })
+
+        // The same keys as JSONEncoder would write.
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(fast)) as? [String: Any])
+        #expect(Set(object.keys) == ["time_zone", "slots", "warnings"])
+        let first = try #require((object["slots"] as? [[String: Any]])?.first)
+        #expect(Set(first.keys) == ["start", "end", "local_start", "local_end", "free"])
+    }
+}
+
+extension JSONEncoder {
+    /// What the wire would carry without the hand-written writers.
+    static var snakeCase: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(WireJSON.formatInstant(date))
+        }
+        return encoder
+    }
+}
+
+@Suite struct HeaderParserTests {
+    @Test(arguments: [
+        #"{"id":"m","sent_at":"2026-12-01T07:00:00.000Z"}"#,
+        #"{ "id" : "m", "correlation_id": "p", "idempotency_key": "k", "sent_at": "2026-12-01T10:00:00+03:00", "deadline": "2026-12-01T07:00:02Z", "user": "alice", "sequence": 7 }"#,
+        #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","deadline":null,"unknown":"ignored","count":3}"#,
+    ])
+    func agreesWithJSONDecoder(text: String) throws {
+        let fast = try #require(HeaderParser.parse(Array(text.utf8)))
+        #expect(fast == (try WireJSON.decode(MessageHeader.self, from: Array(text.utf8))))
+    }
+
+    @Test(arguments: [
+        #"{"id":"m\"x","sent_at":"2026-12-01T07:00:00Z"}"#,            // an escape: JSONDecoder's job
+        #"{"id":1,"sent_at":"2026-12-01T07:00:00Z"}"#,                   // wrong type
+        #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":"7"}"#,  // wrong type
+        #"{"id":"m","sent_at":"yesterday"}"#, #"{"id":"m"}"#, #"{"id":"m","nested":{}}"#, "[]", "{}", "", #"{"id":"m","sent_at":"2026-12-01T07:00:00Z"} x"#,
+    ])
+    func leavesTheUnusualToJSONDecoder(text: String) {
+        #expect(HeaderParser.parse(Array(text.utf8)) == nil)
+    }
+
+    @Test func escapedHeadersStillDecodeThroughTheEnvelope() throws {
+        let header = MessageHeader(id: "m\"1", idempotencyKey: "ключ", sentAt: Date(timeIntervalSince1970: 1_796_000_000))
+        let envelope = Envelope(type: "ping", header: header, body: Array("{}".utf8))
+        #expect(try Envelope.decode(envelope.frames()).header == header)
     }
 }

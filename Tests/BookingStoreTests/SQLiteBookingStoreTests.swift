@@ -165,3 +165,18 @@ import Testing
         #expect(try await reopened.appointments(from: nil, to: nil, status: .confirmed, limit: 10).count == 1)
     }
 }
+
+extension SQLiteBookingStoreTests {
+    @Test func theOutboxPublishesTheStoredEventAsItIs() async throws {
+        let booked = try await store.apply(.book(try booking(1)), context: context())
+        let outbox = try await store.outbox(after: 0, limit: 10)
+        #expect(outbox.map(\.sequence) == [1])
+        let (topic, envelope) = try Envelope.decodeEvent(try #require(outbox.first).frames())
+        #expect(topic == "booking.created")
+        #expect(envelope.header.sequence == 1)
+        let event = try envelope.decodeBody(EventBody.self)
+        #expect(event.appointment == booked.appointment)
+        #expect(event.correlationId == envelope.header.correlationId)
+        #expect(try await store.events(after: 0, limit: 10).events == [event])
+    }
+}
