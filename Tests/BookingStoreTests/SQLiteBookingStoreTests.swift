@@ -6,17 +6,18 @@ import Testing
 
 /// The store against a real SQLite file in a temporary directory.
 @Suite struct SQLiteBookingStoreTests {
-    let directory: String
+    let temporary = TemporaryDirectory()
+    var directory: String { temporary.path }
     let store: SQLiteBookingStore
     let now = Date(timeIntervalSince1970: 1_796_101_200)  // 2026-12-01T05:00:00Z = 08:00 MSK
     let slot = try! DateTimeRange(start: Date(timeIntervalSince1970: 1_796_194_800), end: Date(timeIntervalSince1970: 1_796_196_600))
     let horizon = Date(timeIntervalSince1970: 1_796_101_200 + 14 * 86_400)
 
     init() throws {
-        directory = NSTemporaryDirectory() + "store-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteBookingStore(path: directory + "/bookingd.sqlite")
+        store = try SQLiteBookingStore(path: temporary.path + "/bookingd.sqlite")
     }
+
+
 
     func context(_ command: String = "book", key: String? = nil, digest: String = "d", actor: Actor = .client) -> CommandContext {
         CommandContext(command: command, correlationId: UUID().uuidString, idempotencyKey: key, digest: digest, actor: actor, user: nil, now: now)
@@ -178,5 +179,18 @@ extension SQLiteBookingStoreTests {
         #expect(event.appointment == booked.appointment)
         #expect(event.correlationId == envelope.header.correlationId)
         #expect(try await store.events(after: 0, limit: 10).events == [event])
+    }
+}
+
+/// A directory that lives as long as the test that made it.
+final class TemporaryDirectory: Sendable {
+    let path = NSTemporaryDirectory() + "store-\(UUID().uuidString)"
+
+    init() {
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }

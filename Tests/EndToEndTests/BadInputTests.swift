@@ -9,7 +9,7 @@ import ZeroMQ
     @Test func everyBadRequestGetsItsSpecificErrorAndNothingChanges() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd")
 
         func refusal(_ request: BookRequest) async -> ProtocolError? {
@@ -48,7 +48,7 @@ import ZeroMQ
         // A holiday inside the horizon: move the clock to the end of December.
         let holidaySuite = try SuiteProcess(.init(clockStart: "2026-12-28T09:00:00+03:00"))
         try await holidaySuite.start()
-        defer { Task { await holidaySuite.stop() } }
+        defer { holidaySuite.tearDown() }
         let holidayBookingd = try await holidaySuite.client("bookingd")
         do {
             let _: AppointmentBody = try await holidayBookingd.call(MessageType.book, BookRequest(start: at("2027-01-05T10:00:00+03:00"), contact: good))
@@ -92,7 +92,7 @@ import ZeroMQ
     @Test func malformedFramesUnknownTypesAndOversizedMessagesAreAnsweredOrDropped() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
 
         // A plain DEALER speaking raw frames.
         var options = SocketOptions()
@@ -150,7 +150,7 @@ import ZeroMQ
         let badConfig = try SuiteProcess.run(SuiteProcess.binDirectory + "/bookctl", ["slots", "--config", "/nonexistent.yaml"])
         #expect(badConfig.status == 2)
         #expect(badConfig.stderr.contains("/nonexistent.yaml"))
-        await suite.stop()
+        suite.tearDown()
     }
 
     @Test func aDaemonWithABadConfigurationSaysWhichKeyAndStops() throws {

@@ -9,7 +9,7 @@ import ZeroMQ
     @Test func bookShowRescheduleCancelAndHistoryThroughBookctl() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
 
         let slots = try #require(try suite.bookctlJSON(["slots", "--tz", "America/New_York"]) as? [[String: Any]])
         #expect(slots.count > 100, "two weeks of slots with two consultants")
@@ -71,7 +71,7 @@ import ZeroMQ
         options.consultants = ["solo"]
         let suite = try SuiteProcess(options)
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
 
         let start = try #require(WireJSON.parseInstant("2026-12-02T10:00:00+03:00"))
         let clients = try await (0..<4).asyncMap { _ in try await suite.client("bookingd", timeout: .seconds(20)) }
@@ -104,7 +104,7 @@ import ZeroMQ
     @Test func aRetryWithTheSameIdempotencyKeyGetsTheFirstAnswer() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd")
         let request = BookRequest(start: try #require(WireJSON.parseInstant("2026-12-02T12:00:00+03:00")), contact: contact(1))
         let first: AppointmentBody = try await bookingd.call(MessageType.book, request, idempotencyKey: "same-key")
@@ -124,7 +124,7 @@ import ZeroMQ
     @Test func anAcknowledgedBookingSurvivesKillNineAndItsEventIsDelivered() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd", attempts: 3)
         let booked: AppointmentBody = try await bookingd.call(
             MessageType.book, BookRequest(start: try #require(WireJSON.parseInstant("2026-12-04T16:00:00+03:00")), contact: contact(7)),
@@ -151,7 +151,7 @@ import ZeroMQ
     @Test func thePythonExampleFollowsTheLiveStreamInOrder() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
 
         let follower = Process()
         follower.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -188,7 +188,7 @@ import ZeroMQ
         options.consultants = ["solo"]
         let suite = try SuiteProcess(options)
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd")
         let availability = try await suite.client("availabilityd")
         let start = try #require(WireJSON.parseInstant("2026-12-02T10:00:00+03:00"))
@@ -218,7 +218,7 @@ import ZeroMQ
     @Test func blockingADayWithBookingsNeedsForceAndThenCancelsThem() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd")
         let booked: AppointmentBody = try await bookingd.call(
             MessageType.book, BookRequest(start: try #require(WireJSON.parseInstant("2026-12-08T14:00:00+03:00")), contact: contact(3)), idempotencyKey: "x"
@@ -262,7 +262,7 @@ import ZeroMQ
     @Test func theCalendarOfAYearMatchesTheDecree() async throws {
         let suite = try SuiteProcess()
         try await suite.start()
-        defer { Task { await suite.stop() } }
+        defer { suite.tearDown() }
         let days = try #require(try suite.bookctlJSON(["calendar", "2027"]) as? [[String: Any]])
         func day(_ date: String) -> [String: Any]? { days.first { $0["date"] as? String == date } }
         #expect(day("2027-01-05")?["kind"] as? String == "holiday")

@@ -101,9 +101,11 @@ final class SuiteProcess: @unchecked Sendable {
 
     func waitUntilAnswering(_ daemon: String) async throws {
         let client = try await self.client(daemon)
-        defer { Task { await client.close() } }
         for _ in 0..<100 {
-            if let _: PingReply = try? await client.call(MessageType.ping, Empty(), timeout: .milliseconds(200), attempts: 1) { return }
+            if let _: PingReply = try? await client.call(MessageType.ping, Empty(), timeout: .milliseconds(200), attempts: 1) {
+                await client.close()
+                return
+            }
             if daemons[daemon]?.isRunning == false {
                 throw SuiteFailure("\(daemon) exited with \(daemons[daemon]!.terminationStatus):\n\(log(daemon))")
             }
@@ -124,20 +126,31 @@ final class SuiteProcess: @unchecked Sendable {
     }
 
     /// SIGTERM, and the exit status.
+    /// SIGTERM, and the exit status; SIGKILL if it has not stopped within 10 s.
     @discardableResult
     func terminate(_ daemon: String) -> Int32 {
         guard let process = daemons[daemon], process.isRunning else { return daemons[daemon]?.terminationStatus ?? 0 }
         process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
-    func stop() async {
+    /// Stops the daemons and removes the directory. Synchronous, so a `defer` can call it:
+    /// a test that fails half-way must not leave daemons running.
+    func tearDown() {
         for daemon in ["availabilityd", "bookingd"] { terminate(daemon) }
-        await context.shutdown()
         if ProcessInfo.processInfo.environment["KEEP_TEST_DIRS"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         }
+    }
+
+    deinit {
+        tearDown()
+        let context = self.context
+        Task.detached { await context.shutdown() }
     }
 
     // MARK: bookctl

@@ -10,6 +10,8 @@ let ipcDirectory: String = {
     var template = Array("/tmp/zmqt-XXXXXX".utf8CString)
     let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
     precondition(p != nil, "mkdtemp failed")
+    // Removed when the test process exits, with whatever socket files are left in it.
+    atexit { try? FileManager.default.removeItem(atPath: ipcDirectory) }
     return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }()
 
