@@ -26,12 +26,6 @@ public enum WireJSON {
         try decoder.decode(T.self, from: Data(bytes))
     }
 
-    public static func pretty<T: Encodable>(_ value: T) -> String {
-        let encoder = makeEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
-    }
-
     /// A short human reason for a decoding failure.
     public static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }

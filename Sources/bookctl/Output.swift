@@ -21,8 +21,16 @@ struct TextTable {
 }
 
 enum Output {
+    /// bookctl's own JSON: camelCase keys (`consultantId`), instants as ISO 8601. The event
+    /// stream (`bookctl events --json`) prints the protocol's objects instead, unchanged.
     static func json<T: Encodable>(_ value: T) {
-        print(WireJSON.pretty(value))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(WireJSON.formatInstant(date))
+        }
+        print((try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null")
     }
 
     static func local(_ date: Date, _ zone: TimeZone, format: String = "yyyy-MM-dd HH:mm") -> String {

@@ -28,7 +28,7 @@ import ZeroMQ
         #expect(reference.hasPrefix("BK-"))
         #expect(booked["start"] as? String == "2026-12-02T11:00:00+03:00")
         #expect(booked["status"] as? String == "confirmed")
-        #expect(["anna", "boris"].contains(booked["consultant_id"] as? String ?? ""))
+        #expect(["anna", "boris"].contains(booked["consultantId"] as? String ?? ""))
 
         let shown = try #require(try suite.bookctlJSON(["show", reference.lowercased()]) as? [String: Any])
         #expect(shown["reference"] as? String == reference)
@@ -49,8 +49,8 @@ import ZeroMQ
         let entries = try #require(history["entries"] as? [[String: Any]])
         #expect(entries.map { $0["kind"] as? String } == ["created", "rescheduled", "cancelled"])
         #expect(entries[1]["reason"] as? String == "client asked")
-        #expect(entries[1]["old_start"] as? String == "2026-12-02T08:00:00.000Z")
-        #expect(entries[1]["new_start"] as? String == "2026-12-03T12:30:00.000Z")
+        #expect(entries[1]["oldStart"] as? String == "2026-12-02T08:00:00.000Z")
+        #expect(entries[1]["newStart"] as? String == "2026-12-03T12:30:00.000Z")
         #expect(entries.allSatisfy { $0["actor"] as? String == "admin" && $0["user"] as? String != nil })
 
         let table = try suite.bookctl(["history", reference])
