@@ -217,24 +217,71 @@ public struct SnapshotReply: Codable, Sendable, Equatable {
     }
 }
 
+/// A daemon's state, for `bookctl status` and `health`.
 public struct PingReply: Codable, Sendable, Equatable {
     public var daemon: String
     public var version: String
     public var pid: Int32
     public var startedAt: Date
+    /// bookingd: the last event published; availabilityd: the last event applied to its view.
     public var lastSequence: UInt64?
     public var warnings: [String]
+    /// `ready`, `paused` (bookingd, new bookings refused) or `syncing` (availabilityd before its first snapshot).
+    public var state: String?
+    /// What it is doing, as systemd's STATUS= says it.
+    public var status: String?
+    /// bookingd: events committed but not yet published.
+    public var backlog: UInt64?
+    public var requestsAnswered: Int?
+    public var lastError: String?
+    public var lastErrorAt: Date?
 
-    public init(daemon: String, version: String, pid: Int32, startedAt: Date, lastSequence: UInt64? = nil, warnings: [String] = []) {
+    public init(daemon: String, version: String, pid: Int32, startedAt: Date, lastSequence: UInt64? = nil, warnings: [String] = [],
+                state: String? = nil, status: String? = nil, backlog: UInt64? = nil, requestsAnswered: Int? = nil,
+                lastError: String? = nil, lastErrorAt: Date? = nil) {
         self.daemon = daemon
         self.version = version
         self.pid = pid
         self.startedAt = startedAt
         self.lastSequence = lastSequence
         self.warnings = warnings
+        self.state = state
+        self.status = status
+        self.backlog = backlog
+        self.requestsAnswered = requestsAnswered
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+    }
+}
+
+public struct PauseRequest: Codable, Sendable, Equatable {
+    public var reason: String?
+    public init(reason: String? = nil) { self.reason = reason }
+}
+
+public struct PauseReply: Codable, Sendable, Equatable {
+    public var paused: Bool
+    public var reason: String?
+    public init(paused: Bool, reason: String?) {
+        self.paused = paused
+        self.reason = reason
     }
 }
 
 public struct Empty: Codable, Sendable, Equatable {
     public init() {}
+}
+
+public struct ReloadReply: Codable, Sendable, Equatable {
+    public var daemon: String
+    public var status: String
+    public init(daemon: String, status: String) {
+        self.daemon = daemon
+        self.status = status
+    }
+}
+
+public struct StallRequest: Codable, Sendable, Equatable {
+    public var seconds: Double
+    public init(seconds: Double) { self.seconds = seconds }
 }

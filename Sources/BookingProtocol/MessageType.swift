@@ -12,6 +12,9 @@ public enum MessageType {
     public static let history = "history"
     public static let replay = "replay"
     public static let snapshot = "snapshot"
+    /// Stop taking new bookings (queries, reschedules and cancellations go on) / take them again.
+    public static let pause = "pause"
+    public static let resume = "resume"
 
     // availabilityd
     public static let slots = "slots"
@@ -23,6 +26,9 @@ public enum MessageType {
 
     // every daemon
     public static let ping = "ping"
+    public static let reload = "reload"
+    /// Testing only (`debug.allow_stall`): wedge the daemon's async runtime for a while.
+    public static let debugStall = "debug_stall"
 
     public static func reply(to type: String) -> String { type + ".reply" }
 }

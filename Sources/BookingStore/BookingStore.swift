@@ -110,6 +110,8 @@ public protocol BookingStore: Sendable {
     func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment]
     /// Committed events after `sequence`, oldest first, and the newest committed sequence.
     func events(after sequence: UInt64, limit: Int) async throws -> (events: [EventBody], lastSequence: UInt64)
+    /// The newest committed event's sequence number (0 before the first).
+    func lastSequence() async throws -> UInt64
     /// Committed events after `sequence` as they are stored, ready to publish without decoding.
     func outbox(after sequence: UInt64, limit: Int) async throws -> [OutboxEvent]
     /// Active appointments starting in `[from, to)` and the sequence number that view is consistent with.
@@ -117,4 +119,8 @@ public protocol BookingStore: Sendable {
     func publishedThrough() async throws -> UInt64
     func setPublishedThrough(_ sequence: UInt64) async throws
     func pruneIdempotencyRecords(olderThan: Date) async throws -> Int
+    /// Why new bookings are paused, or nil when they are taken.
+    func pauseReason() async throws -> String?
+    /// Pauses (a reason) or resumes (nil), and writes the audit row, in one transaction.
+    func setPause(_ reason: String?, user: String?, correlationId: String, at: Date) async throws
 }

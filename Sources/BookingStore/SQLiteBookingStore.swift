@@ -105,6 +105,10 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
+    public func lastSequence() async throws -> UInt64 {
+        try await pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM events") ?? 0) }
+    }
+
     public func outbox(after sequence: UInt64, limit: Int) async throws -> [OutboxEvent] {
         try await pool.read { db in
             try Row.fetchAll(
@@ -141,6 +145,24 @@ public final class SQLiteBookingStore: BookingStore {
     public func setPublishedThrough(_ sequence: UInt64) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE publisher SET published_through = MAX(published_through, ?) WHERE id = 1", arguments: [Int64(sequence)])
+        }
+    }
+
+    public func pauseReason() async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'paused'") }
+    }
+
+    public func setPause(_ reason: String?, user: String?, correlationId: String, at: Date) async throws {
+        try await pool.write { db in
+            if let reason {
+                try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('paused', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [reason])
+            } else {
+                try db.execute(sql: "DELETE FROM settings WHERE key = 'paused'")
+            }
+            try db.execute(
+                sql: "INSERT INTO audit (at, actor, user, command, reference, correlation_id, outcome) VALUES (?, 'admin', ?, ?, NULL, ?, ?)",
+                arguments: [Millis.of(at), user, reason == nil ? "resume" : "pause", correlationId, reason.map { "ok: \($0)" } ?? "ok"]
+            )
         }
     }
 

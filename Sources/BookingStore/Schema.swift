@@ -96,6 +96,15 @@ enum Schema {
                 INSERT INTO publisher (id, published_through) VALUES (1, 0);
                 """)
         }
+        migrator.registerMigration("v2: settings") { db in
+            try db.execute(sql: """
+                -- Operator settings that must survive a restart, e.g. a maintenance pause.
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -31,7 +31,7 @@ public final class DaemonClient: Sendable {
     }
 
     /// Sends `body` as `type` and decodes the reply. Throws `ProtocolError` for an error reply,
-    /// and `ProtocolError(.unavailable)` when the daemon does not answer after every attempt.
+    /// and `DaemonUnreachable` when the daemon does not answer after every attempt.
     public func call<Request: Encodable, Answer: Decodable>(
         _ type: String, _ body: Request, as answer: Answer.Type = Answer.self,
         idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil
@@ -59,12 +59,19 @@ public final class DaemonClient: Sendable {
             }
         }
         let total = timeout * attempts
-        throw ProtocolError(.unavailable, "\(daemon) did not answer at \(endpoint) (\(attempts) attempt\(attempts == 1 ? "" : "s") over \(total.formattedSeconds)); is it running?")
+        throw DaemonUnreachable(message: "\(daemon) did not answer at \(endpoint) (\(attempts) attempt\(attempts == 1 ? "" : "s") over \(total.formattedSeconds)); is it running?")
     }
 
     public func close() async {
         await requester.close()
     }
+}
+
+/// No answer after every attempt: the daemon is down, or too busy to answer in time. Told apart
+/// from an answer that refuses (`ProtocolError`), because the caller's next step differs.
+public struct DaemonUnreachable: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
 }
 
 extension Duration {

@@ -13,6 +13,8 @@ public enum DaemonRunner {
         public var context: ZMQContext
         public var logger: Logger
         public var clock: SuiteClock
+        /// Status line, reload and control routes: see `DaemonControl`.
+        public var control: DaemonControl
     }
 
     public static func main(
@@ -55,8 +57,14 @@ public enum DaemonRunner {
         let logger = Logger(label: name)
         do {
             let context = try ZMQContext()
-            let parts = Parts(configuration: configuration, context: context, logger: logger, clock: SuiteClock(configuration: configuration))
-            let services = try await build(parts)
+            let control = DaemonControl(name: name, configurationPath: configuration.file, logger: logger)
+            control.allowStall(configuration.allowStall)
+            let parts = Parts(configuration: configuration, context: context, logger: logger, clock: SuiteClock(configuration: configuration), control: control)
+            // Every socket is bound by the time `build` returns; the lifecycle service, started
+            // last and stopped first, then tells systemd READY=1 and, on SIGTERM, STOPPING=1.
+            let services = try await build(parts) + [
+                LifecycleService(control: control, notifier: SystemdNotifier(), context: context, logger: logger),
+            ]
             let group = ServiceGroup(
                 configuration: .init(
                     services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },

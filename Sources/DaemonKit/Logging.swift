@@ -6,14 +6,18 @@ import Synchronization
 /// timestamp of its own and starts with a `<N>` syslog priority prefix that journald reads.
 public struct LineLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    /// The process-wide level, so a reload changes it for every logger at once.
+    public var logLevel: Logger.Level {
+        get { SuiteLogging.level }
+        set { SuiteLogging.level = newValue }
+    }
     private let label: String
     private let underJournal: Bool
 
     public init(label: String, level: Logger.Level, underJournal: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
         self.label = label
-        self.logLevel = level
         self.underJournal = underJournal
+        SuiteLogging.level = level
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -61,9 +65,24 @@ enum WireTime {
 }
 
 public enum SuiteLogging {
+    private static let current = Atomic<Int>(Logger.Level.info.index)
+
+    static var level: Logger.Level {
+        get { Logger.Level.allCases[current.load(ordering: .relaxed)] }
+        set { current.store(newValue.index, ordering: .relaxed) }
+    }
+
     /// Installs the line handler once per process.
     public static func bootstrap(level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: parsed) }
     }
+
+    public static func setLevel(_ name: String) {
+        if let parsed = Logger.Level(rawValue: name) { level = parsed }
+    }
+}
+
+extension Logger.Level {
+    fileprivate var index: Int { Logger.Level.allCases.firstIndex(of: self) ?? 2 }
 }

@@ -1,4 +1,3 @@
-import Synchronization
 import BookingProtocol
 import Foundation
 import Logging
@@ -63,10 +62,12 @@ public final class RequestServer: Service, Sendable {
     private let routes: RequestRoutes
     private let logger: Logger
     private let maxBodyBytes: Int
-    private let statistics = RequestStatistics()
+    private let control: DaemonControl?
 
-    public init(name: String, endpoint: String, context: ZMQContext, routes: RequestRoutes, maxMessageBytes: Int, logger: Logger) throws {
+    public init(name: String, endpoint: String, context: ZMQContext, routes: RequestRoutes, maxMessageBytes: Int, logger: Logger,
+                control: DaemonControl? = nil) throws {
         self.name = name
+        self.control = control
         self.endpoint = endpoint
         self.routes = routes
         self.logger = logger
@@ -77,6 +78,9 @@ public final class RequestServer: Service, Sendable {
         options.maxMessageSize = maxMessageBytes * 2
         options.linger = .milliseconds(500)
         options.routerMandatory = false
+        // Whoever may open the socket file may send commands: owner and group (the `booking`
+        // group under systemd), nobody else.
+        options.ipcFilePermissions = 0o660
         socket = try context.socket(.router, options: options, label: "\(name)-router")
     }
 
@@ -85,8 +89,6 @@ public final class RequestServer: Service, Sendable {
         try SocketFiles.prepare(endpoint)
         try await socket.bind(endpoint)
     }
-
-    public var handledRequests: Int { statistics.count }
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
@@ -125,14 +127,19 @@ public final class RequestServer: Service, Sendable {
                 reply = try await handler(envelope)
             } catch let error as ProtocolError {
                 reply = .error(error)
+            } catch let error as DaemonUnreachable {
+                // A daemon this one needs is away: the caller may retry later.
+                control?.record(error: error.message)
+                reply = .error(ProtocolError(.unavailable, error.message))
             } catch {
                 logger.error("request failed", metadata: ["error": "\(error)"])
+                control?.record(error: "\(envelope.type): \(error)")
                 reply = .error(ProtocolError(.internalError, "\(name) could not handle the request; see its log"))
             }
         } else {
             reply = .error(ProtocolError(.unknownType, "\(name) does not know the message type '\(envelope.type)'; it knows: \(routes.types.joined(separator: ", "))"))
         }
-        statistics.record()
+        control?.countRequest()
         if reply.type == MessageType.error {
             logger.debug("refused", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
         } else {
@@ -150,13 +157,6 @@ public final class RequestServer: Service, Sendable {
             logger.debug("reply not sent", metadata: ["error": "\(error)"])
         }
     }
-}
-
-/// Counts requests without a lock on the hot path's critical section longer than an increment.
-final class RequestStatistics: Sendable {
-    private let counter = Mutex(0)
-    func record() { counter.withLock { $0 += 1 } }
-    var count: Int { counter.withLock { $0 } }
 }
 
 /// ipc:// endpoints are files: make their directory, and remove a stale socket file left by a

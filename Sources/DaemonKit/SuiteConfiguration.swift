@@ -20,6 +20,8 @@ public struct SuiteConfiguration: Sendable {
     public var clockStart: Date?
     public var requestTimeout: Duration
     public var requestAttempts: Int
+    /// Testing only: daemons answer `debug_stall` (to prove the watchdog notices a wedged daemon).
+    public var allowStall: Bool
 
     public struct Endpoints: Sendable, Equatable {
         public var bookingd: String
@@ -73,10 +75,13 @@ extension SuiteConfiguration {
         } catch {
             throw ConfigurationError(file: file, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
         }
-        let base = (((file as NSString).deletingLastPathComponent) as NSString).standardizingPath
+        // Absolute, so that a daemon's paths do not depend on its working directory.
+        let directory = (file as NSString).deletingLastPathComponent
+        let absolute = directory.hasPrefix("/") ? directory : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        let base = URL(fileURLWithPath: absolute).standardizedFileURL.path
         func resolve(_ path: String) -> String {
             let joined = path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
-            return (joined as NSString).standardizingPath
+            return URL(fileURLWithPath: joined).standardizedFileURL.path
         }
 
         let runtime = resolve(raw.runtimeDirectory ?? "/run/booking")
@@ -178,7 +183,8 @@ extension SuiteConfiguration {
         return SuiteConfiguration(
             file: file, runtimeDirectory: runtime, stateDirectory: state, logLevel: level, maxMessageBytes: maxBytes,
             endpoints: endpoints, calendar: policy, productionCalendarFile: productionFile, productionCalendar: production,
-            consultants: consultants, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts
+            consultants: consultants, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts,
+            allowStall: raw.debug?.allowStall ?? false
         )
     }
 
@@ -211,10 +217,11 @@ private struct RawConfiguration: Decodable {
     var consultants: [RawConsultant]?
     var clock: RawClock?
     var requests: RawRequests?
+    var debug: RawDebug?
 
     enum CodingKeys: String, CodingKey {
         case runtimeDirectory = "runtime_directory", stateDirectory = "state_directory", logLevel = "log_level"
-        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests
+        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests, debug
     }
 }
 
@@ -245,6 +252,11 @@ private struct RawConsultant: Decodable {
     var email: String?
     var timeZone: String?
     enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone" }
+}
+
+private struct RawDebug: Decodable {
+    var allowStall: Bool?
+    enum CodingKeys: String, CodingKey { case allowStall = "allow_stall" }
 }
 
 private struct RawClock: Decodable {
@@ -278,7 +290,13 @@ enum YAMLErrors {
             case .keyNotFound: return "is required but missing"
             case .typeMismatch(let type, _): return "has the wrong type (expected \(typeName(type)))"
             case .valueNotFound(let type, _): return "is empty (expected \(typeName(type)))"
-            case .dataCorrupted(let context): return context.debugDescription
+            case .dataCorrupted(let context):
+                // Yams puts the line and column of a syntax error in the underlying error.
+                if let underlying = context.underlyingError {
+                    let detail = String(describing: underlying).split(separator: "\n").prefix(2).joined(separator: ": ")
+                    return "\(context.debugDescription) \(detail)"
+                }
+                return context.debugDescription
             @unknown default: return "\(error)"
             }
         case let error as YamlError:

@@ -14,18 +14,15 @@ struct AvailabilitySnapshot: Sendable {
     var synced: Bool
     /// Changes whenever anything above changes: answers computed from an older version are stale.
     var version: UInt64 = 0
+
+    var policy: CalendarPolicy { calendar.policy }
+    var consultants: [Consultant] { availability.consultants }
 }
 
 final class AvailabilityView: Sendable {
     private let state: Mutex<AvailabilitySnapshot>
-    let policy: CalendarPolicy
-    let production: ProductionCalendar
-    let consultants: [Consultant]
 
     init(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff]) {
-        self.policy = policy
-        self.production = production
-        self.consultants = consultants
         let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
         state = Mutex(AvailabilitySnapshot(
             calendar: calendar, availability: Availability(calendar: calendar, consultants: consultants, timeOff: timeOff),
@@ -34,8 +31,17 @@ final class AvailabilityView: Sendable {
     }
 
     var current: AvailabilitySnapshot { state.withLock { $0 } }
+    var policy: CalendarPolicy { current.policy }
+    var consultants: [Consultant] { current.consultants }
 
+    /// New blocked days or time off, with the calendar's rules and consultants as they are.
     func replaceCalendar(blocked: [BlockedPeriod], timeOff: [TimeOff]) {
+        let now = current
+        reconfigure(policy: now.calendar.policy, production: now.calendar.production, consultants: now.consultants, blocked: blocked, timeOff: timeOff)
+    }
+
+    /// A new configuration (SIGHUP, `bookctl reload`): rules, production calendar, consultants.
+    func reconfigure(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff]) {
         let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
         let availability = Availability(calendar: calendar, consultants: consultants, timeOff: timeOff)
         state.withLock {

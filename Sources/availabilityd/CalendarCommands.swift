@@ -11,6 +11,7 @@ struct CalendarCommands: Sendable {
     let store: CalendarStore
     let bookingd: DaemonClient
     let clock: SuiteClock
+    let control: DaemonControl
     let logger: Logger
     let slotReplies = SlotReplyCache()
 
@@ -30,13 +31,11 @@ struct CalendarCommands: Sendable {
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let current = view.current
-            return PingReply(daemon: "availabilityd", version: SuiteVersion.current, pid: getpid(), startedAt: Self.startedAt,
-                             lastSequence: current.synced ? current.sequence : nil, warnings: warnings(current.calendar))
+            return control.pingReply(state: current.synced ? "ready" : "syncing", lastSequence: current.synced ? current.sequence : nil,
+                                     warnings: warnings(current.calendar))
         }
         return routes
     }
-
-    private static let startedAt = Date()
 
     // MARK: Queries
 

@@ -15,7 +15,7 @@ await DaemonRunner.main(name: "availabilityd") { parts in
         daemon: "bookingd", endpoint: configuration.endpoints.bookingd, context: parts.context,
         timeout: configuration.requestTimeout, attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes
     )
-    let commands = CalendarCommands(view: view, store: store, bookingd: bookingd, clock: parts.clock, logger: parts.logger)
+    let commands = CalendarCommands(view: view, store: store, bookingd: bookingd, clock: parts.clock, control: parts.control, logger: parts.logger)
     for warning in commands.warnings(view.current.calendar) {
         parts.logger.warning("\(warning)")
     }
@@ -23,10 +23,24 @@ await DaemonRunner.main(name: "availabilityd") { parts in
         view: view, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
         clock: parts.clock, logger: parts.logger
     )
+    var routes = commands.routes
+    parts.control.addRoutes(to: &routes)
     let server = try RequestServer(
-        name: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: parts.context, routes: commands.routes,
-        maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger
+        name: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: parts.context, routes: routes,
+        maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
     )
+    parts.control.setStatus {
+        let current = view.current
+        let state = current.synced ? "serving; view at event #\(current.sequence)" : "serving; waiting for bookingd's snapshot"
+        return "\(state); \(current.consultants.count) consultants; \(parts.control.requestsAnswered) requests answered"
+    }
+    parts.control.setReload { configuration in
+        view.reconfigure(
+            policy: configuration.calendar, production: configuration.productionCalendar, consultants: configuration.consultants,
+            blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
+        )
+        for warning in commands.warnings(view.current.calendar) { parts.logger.warning("\(warning)") }
+    }
     try await server.bind()
     return [follower, server]
 }

@@ -13,7 +13,8 @@ struct BookCtl: AsyncParsableCommand {
             """,
         version: SuiteVersion.current,
         subcommands: [Slots.self, Book.self, Show.self, History.self, Reschedule.self, Cancel.self, List.self,
-                      CalendarCommand.self, Block.self, Unblock.self, Consultants.self, Events.self]
+                      CalendarCommand.self, Block.self, Unblock.self, Consultants.self, Events.self,
+                      Status.self, Health.self, Reload.self, Pause.self, Resume.self, ConfigCommand.self]
     )
 }
 
@@ -28,12 +29,14 @@ enum Main {
                 try command.run()
             }
             exit(0)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
         } catch let failure as CommandFailure {
             fail(failure.message, failure.code)
+        } catch let error as DaemonUnreachable {
+            fail(error.message, Exit.unreachable)
         } catch let error as ProtocolError {
-            // A daemon that does not answer is told apart from one that refuses.
-            fail("\(error.code.rawValue): \(error.message)\(error.field.map { " (field: \($0))" } ?? "")\(references(error))",
-                 error.code == .unavailable ? Exit.unreachable : Exit.refused)
+            fail("\(error.code.rawValue): \(error.message)\(error.field.map { " (field: \($0))" } ?? "")\(references(error))", Exit.refused)
         } catch {
             let code = BookCtl.exitCode(for: error)
             if code == .success {

@@ -4,6 +4,7 @@ import BookingStore
 import DaemonKit
 import Foundation
 import Logging
+import Synchronization
 
 /// bookingd's request handlers: they validate, ask availabilityd whether the calendar allows
 /// the slot, and hand the change to the store, which decides by its constraint.
@@ -13,6 +14,8 @@ struct BookingCommands: Sendable {
     let publisher: EventPublisher
     let clock: SuiteClock
     let defaultTimeZone: String
+    let control: DaemonControl
+    let pause: PauseSwitch
     let logger: Logger
 
     var routes: RequestRoutes {
@@ -42,18 +45,36 @@ struct BookingCommands: Sendable {
             return SnapshotReply(sequence: sequence, booked: booked)
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
-            PingReply(daemon: "bookingd", version: SuiteVersion.current, pid: getpid(), startedAt: Self.startedAt, lastSequence: publisher.lastPublished)
+            let published = publisher.lastPublished
+            let committed = try await store.lastSequence()
+            return control.pingReply(state: pause.reason == nil ? "ready" : "paused", lastSequence: published,
+                                     backlog: committed > published ? committed - published : 0)
         }
+        routes.on(MessageType.pause, PauseRequest.self) { request, header in
+            let reason = try validatedReason(request.reason) ?? "maintenance"
+            try await store.setPause(reason, user: header.user, correlationId: header.id, at: clock.now())
+            pause.reason = reason
+            logger.notice("new bookings paused", metadata: ["reason": "\(reason)", "user": "\(header.user ?? "-")"])
+            return PauseReply(paused: true, reason: reason)
+        }
+        routes.on(MessageType.resume, Empty.self) { _, header in
+            try await store.setPause(nil, user: header.user, correlationId: header.id, at: clock.now())
+            pause.reason = nil
+            logger.notice("new bookings resumed", metadata: ["user": "\(header.user ?? "-")"])
+            return PauseReply(paused: false, reason: nil)
+        }
+        control.addRoutes(to: &routes)
         return routes
     }
-
-    private static let startedAt = Date()
 
     // MARK: Commands
 
     private func book(_ request: BookRequest, _ header: MessageHeader) async throws -> AppointmentBody {
         let context = try commandContext(MessageType.book, header, request, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
+        if let reason = pause.reason {
+            throw ProtocolError(.unavailable, "new bookings are temporarily unavailable (\(reason)); please try again later")
+        }
         let contact = try validatedContact(request.contact)
         let timeZone = try validatedZone(request.timeZone)
         let locale = try validatedLocale(request.locale)
@@ -218,5 +239,20 @@ enum BodyDigest {
             hash &*= 0x0000_0100_0000_01b3
         }
         return String(hash, radix: 16)
+    }
+}
+
+/// Whether new bookings are taken. Read on every booking, so kept in memory; the store keeps
+/// it across restarts.
+final class PauseSwitch: Sendable {
+    private let state: Mutex<String?>
+
+    init(reason: String?) {
+        state = Mutex(reason)
+    }
+
+    var reason: String? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

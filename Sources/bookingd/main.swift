@@ -13,14 +13,22 @@ await DaemonRunner.main(name: "bookingd") { parts in
         daemon: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: parts.context,
         timeout: configuration.requestTimeout, attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes
     )
+    let pause = PauseSwitch(reason: try await store.pauseReason())
     let commands = BookingCommands(
         store: store, availability: availability, publisher: publisher, clock: parts.clock,
-        defaultTimeZone: configuration.calendar.timeZone.identifier, logger: parts.logger
+        defaultTimeZone: configuration.calendar.timeZone.identifier, control: parts.control, pause: pause, logger: parts.logger
     )
     let server = try RequestServer(
         name: "bookingd", endpoint: configuration.endpoints.bookingd, context: parts.context, routes: commands.routes,
-        maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger
+        maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
     )
+    parts.control.setStatus {
+        let taking = pause.reason.map { "paused (\($0)); " } ?? "serving; "
+        return "\(taking)last event #\(publisher.lastPublished) published; \(parts.control.requestsAnswered) requests answered"
+    }
+    if let reason = pause.reason {
+        parts.logger.warning("new bookings are paused (bookctl resume takes them again)", metadata: ["reason": "\(reason)"])
+    }
     try await publisher.bind()
     try await server.bind()
     let housekeeping = PeriodicService(every: .seconds(3600)) {

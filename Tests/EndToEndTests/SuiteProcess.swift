@@ -77,10 +77,13 @@ final class SuiteProcess: @unchecked Sendable {
         try await start("availabilityd")
     }
 
-    func start(_ daemon: String) async throws {
+    func start(_ daemon: String, environment: [String: String] = [:]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + daemon)
         process.arguments = ["--config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let log = FileHandle(forWritingAtPath: logPath(daemon)) ?? {
             FileManager.default.createFile(atPath: logPath(daemon), contents: nil)
             return FileHandle(forWritingAtPath: logPath(daemon))!
@@ -116,6 +119,18 @@ final class SuiteProcess: @unchecked Sendable {
     func client(_ daemon: String, timeout: Duration = .seconds(5), attempts: Int = 1) async throws -> DaemonClient {
         try await DaemonClient(daemon: daemon, endpoint: daemon == "bookingd" ? bookingdEndpoint : availabilitydEndpoint, context: context,
                                timeout: timeout, attempts: attempts, maxMessageBytes: 1 << 20, user: "tester")
+    }
+
+    func pid(_ daemon: String) -> Int32? { daemons[daemon]?.processIdentifier }
+
+    func signal(_ daemon: String, _ signal: Int32) {
+        if let process = daemons[daemon] { kill(process.processIdentifier, signal) }
+    }
+
+    /// Rewrites the configuration file with `change` applied to its text.
+    func editConfiguration(_ change: (String) -> String) throws {
+        let text = try String(contentsOfFile: configPath, encoding: .utf8)
+        try change(text).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     /// SIGKILL: no chance to flush or say goodbye.

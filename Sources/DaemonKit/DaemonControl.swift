@@ -1,0 +1,168 @@
+import BookingProtocol
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import ZeroMQ
+
+/// What a daemon tells its operator and how it takes a new configuration. The daemon fills in
+/// `status` and `onReload` while it is built; SIGHUP, `bookctl reload` and the systemd notifier
+/// all go through here, so a reload is the same whichever way it is asked for.
+public final class DaemonControl: Sendable {
+    public let name: String
+    public let configurationPath: String
+    public let startedAt = Date()
+    private let state: Mutex<State>
+    private let logger: Logger
+
+    struct State {
+        var status: @Sendable () -> String = { "ready" }
+        var onReload: @Sendable (SuiteConfiguration) async throws -> Void = { _ in }
+        var lastError: (message: String, at: Date)?
+        var reloads = 0
+        var allowStall = false
+        var requestsAnswered = 0
+    }
+
+    init(name: String, configurationPath: String, logger: Logger) {
+        self.name = name
+        self.configurationPath = configurationPath
+        self.logger = logger
+        state = Mutex(State())
+    }
+
+    /// One line for systemd's `STATUS=` and `bookctl status`.
+    public func setStatus(_ status: @escaping @Sendable () -> String) {
+        state.withLock { $0.status = status }
+    }
+
+    /// Applies a configuration read again from the same file.
+    public func setReload(_ reload: @escaping @Sendable (SuiteConfiguration) async throws -> Void) {
+        state.withLock { $0.onReload = reload }
+    }
+
+    public var status: String { state.withLock { $0.status }() }
+
+    public var lastError: (message: String, at: Date)? { state.withLock { $0.lastError } }
+
+    func countRequest() {
+        state.withLock { $0.requestsAnswered += 1 }
+    }
+
+    public var requestsAnswered: Int { state.withLock { $0.requestsAnswered } }
+
+    /// The common part of a `ping` reply; the daemon adds what only it knows.
+    public func pingReply(state daemonState: String, lastSequence: UInt64?, backlog: UInt64? = nil, warnings: [String] = []) -> PingReply {
+        let (error, count) = state.withLock { ($0.lastError, $0.requestsAnswered) }
+        return PingReply(
+            daemon: name, version: SuiteVersion.current, pid: getpid(), startedAt: startedAt, lastSequence: lastSequence, warnings: warnings,
+            state: daemonState, status: status, backlog: backlog, requestsAnswered: count, lastError: error?.message, lastErrorAt: error?.at
+        )
+    }
+
+    /// Remembers a failure for `bookctl status`.
+    public func record(error message: String) {
+        state.withLock { $0.lastError = (message, Date()) }
+    }
+
+    /// Reads the file again and applies it; a bad file changes nothing and says why.
+    @discardableResult
+    public func reload() async throws(ConfigurationError) -> SuiteConfiguration {
+        let configuration: SuiteConfiguration
+        do {
+            configuration = try SuiteConfiguration.load(path: configurationPath)
+        } catch {
+            record(error: "reload refused: \(error)")
+            logger.error("reload refused, the running configuration stays", metadata: ["problem": "\(error)"])
+            throw error
+        }
+        SuiteLogging.setLevel(configuration.logLevel)
+        do {
+            try await state.withLock { $0.onReload }(configuration)
+        } catch {
+            let problem = ConfigurationError(file: configurationPath, problem: "could not be applied: \(error)")
+            record(error: "\(problem)")
+            throw problem
+        }
+        state.withLock { $0.reloads += 1 }
+        logger.notice("configuration reloaded", metadata: ["config": "\(configurationPath)"])
+        return configuration
+    }
+
+    /// The control messages every daemon answers: `reload`, and (only when the configuration
+    /// allows it, for tests) `debug_stall`, which wedges the async runtime on purpose.
+    public func addRoutes(to routes: inout RequestRoutes) {
+        routes.on(MessageType.reload, Empty.self) { _, header in
+            self.logger.notice("reload asked", metadata: ["user": "\(header.user ?? "-")"])
+            do {
+                try await self.reload()
+            } catch {
+                throw ProtocolError(.validationFailed, "\(error)", field: "config")
+            }
+            return ReloadReply(daemon: self.name, status: self.status)
+        }
+        routes.on(MessageType.debugStall, StallRequest.self) { request, _ in
+            guard self.state.withLock({ $0.allowStall }) else {
+                throw ProtocolError(.unknownType, "\(self.name) does not allow debug_stall (debug.allow_stall in the configuration)")
+            }
+            // Block every thread of the cooperative pool for a while, as a deadlock would.
+            let seconds = min(max(request.seconds, 0), 30)
+            for _ in 0...ProcessInfo.processInfo.activeProcessorCount {
+                Task.detached { usleep(UInt32(seconds * 1_000_000)) }
+            }
+            return Empty()
+        }
+    }
+
+    func allowStall(_ allowed: Bool) {
+        state.withLock { $0.allowStall = allowed }
+    }
+}
+
+/// Tells systemd what the daemon is doing: READY=1 once every socket is bound (this service is
+/// started last), STATUS= every few seconds, WATCHDOG=1 at half of `WATCHDOG_USEC` while the
+/// I/O loops and the async runtime both make progress, STOPPING=1 on shutdown. SIGHUP reloads.
+struct LifecycleService: Service {
+    let control: DaemonControl
+    let notifier: SystemdNotifier
+    let context: ZMQContext
+    let logger: Logger
+
+    func run() async throws {
+        notifier.ready(status: control.status)
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in signals {
+                    notifier.reloading()
+                    _ = try? await control.reload()
+                    notifier.ready(status: control.status)
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(5))
+                    notifier.status(control.status)
+                }
+            }
+            if let interval = notifier.watchdogInterval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        // An I/O loop wakes at least every 500 ms; one silent for longer than
+                        // the interval is stuck, and a restart is what systemd should do.
+                        if let beat = context.oldestHeartbeat, ContinuousClock.now - beat > max(interval, .seconds(2)) {
+                            logger.critical("a ZeroMQ I/O loop is stuck; not telling systemd the watchdog is fine")
+                        } else {
+                            notifier.watchdog()
+                        }
+                        try? await Task.sleep(for: interval)
+                    }
+                }
+            }
+            try? await gracefulShutdown()
+            notifier.stopping()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import ArgumentParser
+import BookingProtocol
+import DaemonKit
+import Foundation
+
+/// The daemons bookctl asks about the suite's health.
+private let daemons = ["bookingd", "availabilityd"]
+
+/// Each daemon's `ping`, or nil when it does not answer.
+private func pingAll(_ suite: Suite) async throws -> [(String, PingReply?)] {
+    var replies: [(String, PingReply?)] = []
+    for daemon in daemons {
+        let client = try await suite.client(daemon)
+        let reply: PingReply? = try? await client.call(MessageType.ping, Empty(), timeout: .seconds(1), attempts: 2)
+        replies.append((daemon, reply))
+    }
+    await suite.context.shutdown()
+    return replies
+}
+
+/// How far availabilityd's view is behind what bookingd published.
+private func lag(_ replies: [(String, PingReply?)]) -> [String: UInt64] {
+    guard let published = replies.first(where: { $0.0 == "bookingd" })?.1?.lastSequence else { return [:] }
+    var lags: [String: UInt64] = [:]
+    for (daemon, reply) in replies where daemon != "bookingd" {
+        if let applied = reply?.lastSequence { lags[daemon] = published > applied ? published - applied : 0 }
+    }
+    return lags
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Every daemon's state, version, uptime, pid, events, lag and last error.")
+    @OptionGroup var global: GlobalOptions
+
+    struct Row: Encodable {
+        var daemon: String
+        var state: String
+        var version: String?
+        var pid: Int32?
+        var uptimeSeconds: Int?
+        var lastSequence: UInt64?
+        var lag: UInt64?
+        var backlog: UInt64?
+        var requestsAnswered: Int?
+        var status: String?
+        var lastError: String?
+        var lastErrorAt: Date?
+        var warnings: [String]
+    }
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let replies = try await pingAll(suite)
+        let lags = lag(replies)
+        let now = Date()
+        let rows = replies.map { daemon, reply in
+            Row(daemon: daemon, state: reply?.state ?? (reply == nil ? "unreachable" : "ready"), version: reply?.version, pid: reply?.pid,
+                uptimeSeconds: reply.map { Int(now.timeIntervalSince($0.startedAt)) }, lastSequence: reply?.lastSequence, lag: lags[daemon],
+                backlog: reply?.backlog, requestsAnswered: reply?.requestsAnswered, status: reply?.status, lastError: reply?.lastError,
+                lastErrorAt: reply?.lastErrorAt, warnings: reply?.warnings ?? [])
+        }
+        if global.json {
+            Output.json(rows)
+            return
+        }
+        var table = TextTable(header: ["DAEMON", "STATE", "VERSION", "PID", "UPTIME", "LAST EVENT", "LAG", "BACKLOG", "REQUESTS", "LAST ERROR"])
+        for row in rows {
+            table.add([
+                row.daemon, row.state, row.version ?? "-", row.pid.map(String.init) ?? "-", row.uptimeSeconds.map(Self.uptime) ?? "-",
+                row.lastSequence.map { "#\($0)" } ?? "-", row.lag.map(String.init) ?? "-", row.backlog.map(String.init) ?? "-",
+                row.requestsAnswered.map(String.init) ?? "-", row.lastError.map { String($0.prefix(60)) } ?? "-",
+            ])
+        }
+        print(table.rendered)
+        for row in rows {
+            if let status = row.status { print("\(row.daemon): \(status)") }
+            for warning in row.warnings { print("\(row.daemon): warning: \(warning)") }
+        }
+    }
+
+    static func uptime(_ seconds: Int) -> String {
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
+        if seconds < 86_400 { return "\(seconds / 3600)h\(seconds % 3600 / 60)m" }
+        return "\(seconds / 86_400)d\(seconds % 86_400 / 3600)h"
+    }
+}
+
+struct Health: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exit 0 only when all is well (for monitoring): every daemon answers, followers keep up, the outbox drains.",
+        discussion: "Exit codes: 0 healthy; 1 a problem (printed); 3 a daemon does not answer."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The most events a follower may be behind.") var maxLag: UInt64 = 100
+    @Option(help: "The most committed events that may wait to be published.") var maxBacklog: UInt64 = 100
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let replies = try await pingAll(suite)
+        var problems: [String] = []
+        for (daemon, reply) in replies where reply == nil { problems.append("\(daemon) does not answer") }
+        for (daemon, value) in lag(replies) where value > maxLag { problems.append("\(daemon) is \(value) events behind bookingd") }
+        for (daemon, reply) in replies {
+            if let backlog = reply?.backlog, backlog > maxBacklog { problems.append("\(daemon) has \(backlog) events waiting to be published") }
+            if reply?.state == "syncing" { problems.append("\(daemon) has not taken bookingd's snapshot yet") }
+        }
+        if problems.isEmpty {
+            print("healthy")
+            return
+        }
+        for problem in problems { FileHandle.standardError.write(Data("unhealthy: \(problem)\n".utf8)) }
+        throw ExitCode(replies.contains { $0.1 == nil } ? Exit.unreachable : Exit.refused)
+    }
+}
+
+struct Reload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Make every daemon read its configuration again (as SIGHUP does).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        var failed = false
+        for daemon in daemons {
+            let client = try await suite.client(daemon)
+            do {
+                let reply: ReloadReply = try await client.call(MessageType.reload, Empty())
+                print("\(daemon): reloaded; \(reply.status)")
+            } catch let error as ProtocolError {
+                failed = true
+                FileHandle.standardError.write(Data("\(daemon): \(error.message)\n".utf8))
+            }
+        }
+        await suite.context.shutdown()
+        if failed { throw ExitCode(Exit.refused) }
+    }
+}
+
+struct Pause: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop taking new bookings (queries, reschedules and cancellations go on).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Why (shown to clients and in bookctl status).") var reason: String?
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let reply: PauseReply = try await suite.call("bookingd", MessageType.pause, PauseRequest(reason: reason))
+        if global.json { Output.json(reply) } else { print("new bookings paused: \(reply.reason ?? "")") }
+    }
+}
+
+struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Take new bookings again.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let reply: PauseReply = try await suite.call("bookingd", MessageType.resume, Empty())
+        if global.json { Output.json(reply) } else { print("new bookings taken again") }
+    }
+}
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a configuration file; a problem is named with its key and why (exit 1).")
+        @Argument(help: "The file, e.g. /etc/booking/booking.yaml.") var file: String
+
+        func run() async throws {
+            do {
+                let configuration = try SuiteConfiguration.load(path: file)
+                let years = configuration.productionCalendar.years.keys.sorted().map(String.init).joined(separator: ", ")
+                print("\(file): ok (\(configuration.consultants.count) consultants; production calendar \(years); sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
+            } catch {
+                throw CommandFailure(message: "\(error)", code: Exit.refused)
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The suite as systemd and an operator see it.
+@Suite(.serialized) struct OperationsTests {
+    @Test func daemonsSpeakTheNotifyProtocolAndTheWatchdogNoticesAWedgedDaemon() async throws {
+        var options = SuiteProcess.Options()
+        options.extra = "debug:\n  allow_stall: true\n"
+        let suite = try SuiteProcess(options)
+        defer { suite.tearDown() }
+        let listener = try NotifyListener(path: suite.directory + "/notify")
+        defer { listener.close() }
+        try await suite.start("bookingd", environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
+
+        let ready = try #require(await listener.first { $0.hasPrefix("READY=1") })
+        #expect(ready.contains("STATUS=serving"), "\(ready)")
+        // Watchdog pings come at half of WATCHDOG_USEC while the daemon works.
+        try await eventually { listener.messages.filter { $0.text == "WATCHDOG=1" }.count >= 4 }
+
+        // Wedge the daemon's async runtime for 3 s: the pings stop, then come back.
+        let bookingd = try await suite.client("bookingd")
+        let _: Empty = try await bookingd.call(MessageType.debugStall, StallRequest(seconds: 3))
+        let stalled = Date()
+        try await Task.sleep(for: .milliseconds(2500))
+        let during = listener.messages.filter { $0.text == "WATCHDOG=1" && $0.at > stalled.addingTimeInterval(0.6) && $0.at < stalled.addingTimeInterval(2.5) }
+        #expect(during.isEmpty, "no watchdog ping while wedged: \(during.map(\.at))")
+        try await eventually { listener.messages.contains { $0.text == "WATCHDOG=1" && $0.at > stalled.addingTimeInterval(3) } }
+
+        #expect(suite.terminate("bookingd") == 0, "a clean SIGTERM exits 0")
+        #expect(listener.messages.contains { $0.text.hasPrefix("STOPPING=1") })
+    }
+
+    @Test func sighupWithAChangedCalendarChangesTheOfferWithoutARestart() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start()
+        let pid = suite.pid("availabilityd")
+        func slots() throws -> Int {
+            (try suite.bookctlJSON(["slots", "--from", "2026-12-02", "--days", "1"]) as? [Any])?.count ?? -1
+        }
+        #expect(try slots() == 18)
+
+        try suite.editConfiguration { $0.replacingOccurrences(of: "  time_zone: Europe/Moscow\n", with: "  time_zone: Europe/Moscow\n  closes: \"16:00\"\n") }
+        suite.signal("availabilityd", SIGHUP)
+        try await eventually { (try? slots()) == 14 }
+        #expect(suite.pid("availabilityd") == pid)
+
+        // A broken file is refused by name and key, by bookctl and by the daemon; the running
+        // configuration stays. (bookctl reads a good copy beside it to reach the daemons.)
+        let good = suite.directory + "/good.yaml"
+        try FileManager.default.copyItem(atPath: suite.configPath, toPath: good)
+        try suite.editConfiguration { $0.replacingOccurrences(of: "closes: \"16:00\"", with: "closes: \"late\"") }
+        let refused = try suite.bookctl(["reload"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("calendar.closes: 'late' is not a time HH:MM"), "\(refused.stderr)")
+        suite.signal("availabilityd", SIGHUP)
+        try await eventually {
+            let run = try SuiteProcess.run(SuiteProcess.binDirectory + "/bookctl", ["status", "--json", "--config", good])
+            let rows = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]] ?? []
+            return (rows.first { $0["daemon"] as? String == "availabilityd" }?["lastError"] as? String)?.contains("calendar.closes") == true
+        }
+        let still = try SuiteProcess.run(SuiteProcess.binDirectory + "/bookctl", ["slots", "--from", "2026-12-02", "--days", "1", "--json", "--config", good])
+        #expect((try JSONSerialization.jsonObject(with: Data(still.stdout.utf8)) as? [Any])?.count == 14)
+
+        try suite.editConfiguration { $0.replacingOccurrences(of: "  closes: \"late\"\n", with: "") }
+        let reloaded = try suite.bookctl(["reload"])
+        #expect(reloaded.status == 0, "\(reloaded.stderr)")
+        #expect(try slots() == 18)
+    }
+
+    @Test func pauseStopsNewBookingsOnlyAndSurvivesARestart() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start()
+        let book = ["book", "--start", "2026-12-02T10:00", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"]
+        let first = try suite.bookctl(book)
+        #expect(first.status == 0)
+        let reference = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        #expect(try suite.bookctl(["pause", "--reason", "database upgrade"]).status == 0)
+        var refused = try suite.bookctl(book.map { $0 == "10:00" ? "10:30" : $0 == "2026-12-02T10:00" ? "2026-12-02T10:30" : $0 })
+        #expect(refused.status == 1, "refused, not unreachable: \(refused.stderr)")
+        #expect(refused.stderr.contains("temporarily unavailable (database upgrade)"))
+        // Queries and management go on.
+        #expect(try suite.bookctl(["show", reference]).status == 0)
+        #expect(try suite.bookctl(["reschedule", reference, "--start", "2026-12-02T11:00"]).status == 0)
+
+        suite.terminate("bookingd")
+        try await suite.start("bookingd")
+        let status = try #require(try suite.bookctlJSON(["status"]) as? [[String: Any]])
+        #expect(status.first { $0["daemon"] as? String == "bookingd" }?["state"] as? String == "paused")
+        refused = try suite.bookctl(book)
+        #expect(refused.status == 1)
+
+        #expect(try suite.bookctl(["resume"]).status == 0)
+        #expect(try suite.bookctl(book).status == 0)
+    }
+
+    @Test func statusAndHealthTellTheStateOfEveryDaemon() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start()
+        _ = try suite.bookctl(["book", "--start", "2026-12-02T10:00", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"])
+        try await eventually {
+            let rows = try suite.bookctlJSON(["status"]) as? [[String: Any]] ?? []
+            return rows.count == 2 && rows.allSatisfy { $0["state"] as? String == "ready" && $0["lastSequence"] as? Int == 1 }
+        }
+        let rows = try #require(try suite.bookctlJSON(["status"]) as? [[String: Any]])
+        let availability = try #require(rows.first { $0["daemon"] as? String == "availabilityd" })
+        #expect(availability["lag"] as? Int == 0)
+        #expect(availability["pid"] as? Int32 == suite.pid("availabilityd"))
+        #expect((rows.first { $0["daemon"] as? String == "bookingd" }?["backlog"] as? Int) == 0)
+        let table = try suite.bookctl(["status"])
+        #expect(table.stdout.contains("bookingd: serving; last event #1 published"))
+
+        #expect(try suite.bookctl(["health"]).status == 0)
+        suite.kill9("availabilityd")
+        let down = try suite.bookctl(["health"])
+        #expect(down.status == 3)
+        #expect(down.stderr.contains("availabilityd does not answer"))
+    }
+
+    @Test func sigtermDuringABurstLosesNoAcknowledgedBooking() async throws {
+        var options = SuiteProcess.Options()
+        options.consultants = (1...8).map { "c\($0)" }
+        let suite = try SuiteProcess(options)
+        defer { suite.tearDown() }
+        try await suite.start()
+        let bookingd = try await suite.client("bookingd", timeout: .seconds(5))
+        let acknowledged = Collected<String>()
+        let burst = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for n in 0..<120 {
+                    group.addTask {
+                        let day = 2 + n / 18, slot = n % 18
+                        let start = WireJSON.parseInstant(String(format: "2026-12-%02dT%02d:%02d:00+03:00", day == 5 || day == 6 ? day + 2 : day, 9 + slot / 2, slot % 2 * 30))!
+                        if let booked: AppointmentBody = try? await bookingd.call(MessageType.book, BookRequest(start: start, contact: contact(n)), idempotencyKey: "burst-\(n)") {
+                            acknowledged.append(booked.reference)
+                        }
+                    }
+                }
+            }
+        }
+        try await eventually { acknowledged.items.count >= 10 }
+        #expect(suite.terminate("bookingd") == 0)
+        await burst.value
+        let answered = acknowledged.items
+        #expect(!answered.isEmpty)
+
+        try await suite.start("bookingd")
+        let listed = try #require(try suite.bookctlJSON(["list"]) as? [[String: Any]])
+        let stored = Set(listed.compactMap { $0["reference"] as? String })
+        #expect(Set(answered).isSubset(of: stored), "every acknowledged booking is stored")
+        // And every stored booking's event is in the log, in order, without a gap.
+        let events = try suite.bookctl(["events", "--json"]).stdout.split(separator: "\n")
+        #expect(events.count == stored.count)
+    }
+}
+
+/// A datagram socket standing in for systemd's notify socket.
+final class NotifyListener: @unchecked Sendable {
+    struct Message: Sendable {
+        var text: String
+        var at: Date
+    }
+
+    let path: String
+    private let descriptor: Int32
+    private let received = Collected<Message>()
+    private let thread: Thread
+
+    init(path: String) throws {
+        self.path = path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        descriptor = fd
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let received = self.received
+        thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !Thread.current.isCancelled {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count > 0 {
+                    received.append(Message(text: String(decoding: buffer[0..<count], as: UTF8.self), at: Date()))
+                }
+            }
+        }
+        guard result == 0 else { throw POSIXError(.EADDRINUSE) }
+        thread.start()
+    }
+
+    var messages: [Message] { received.items }
+
+    func first(where matches: (String) -> Bool) async -> String? {
+        for _ in 0..<200 {
+            if let message = messages.first(where: { matches($0.text) }) { return message.text }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    func close() {
+        thread.cancel()
+        usleep(300_000)
+        Glibc.close(descriptor)
+        unlink(path)
+    }
+}
+
+/// Items gathered from concurrent tasks.
+final class Collected<Item: Sendable>: Sendable {
+    private let storage = Mutex<[Item]>([])
+    func append(_ item: Item) { storage.withLock { $0.append(item) } }
+    var items: [Item] { storage.withLock { $0 } }
+}
