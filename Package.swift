@@ -27,11 +27,13 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "BookingDomain"),
         .target(name: "BookingProtocol"),
+        .target(name: "SQLiteBackup", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "BookingStore",
             dependencies: [
                 "BookingDomain",
                 "BookingProtocol",
+                "SQLiteBackup",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -53,13 +55,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "availabilityd",
-            dependencies: ["DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
+            dependencies: ["DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
             name: "bookctl",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -285,3 +285,27 @@ public struct StallRequest: Codable, Sendable, Equatable {
     public var seconds: Double
     public init(seconds: Double) { self.seconds = seconds }
 }
+
+public struct BackupRequest: Codable, Sendable, Equatable {
+    /// The folder under `<state directory>/backups/` to write into, e.g. `bookctl-20261201T030000Z`.
+    public var label: String
+    public init(label: String) { self.label = label }
+}
+
+public struct BackupReply: Codable, Sendable, Equatable {
+    public var daemon: String
+    /// The copy's absolute path.
+    public var path: String
+    public var bytes: Int
+    /// `ok`, from `PRAGMA integrity_check` of the copy.
+    public var integrity: String
+    public var createdAt: Date
+
+    public init(daemon: String, path: String, bytes: Int, integrity: String, createdAt: Date) {
+        self.daemon = daemon
+        self.path = path
+        self.bytes = bytes
+        self.integrity = integrity
+        self.createdAt = createdAt
+    }
+}

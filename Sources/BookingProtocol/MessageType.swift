@@ -27,6 +27,8 @@ public enum MessageType {
     // every daemon
     public static let ping = "ping"
     public static let reload = "reload"
+    /// A consistent copy of the daemon's database, written under its state directory.
+    public static let backup = "backup"
     /// Testing only (`debug.allow_stall`): wedge the daemon's async runtime for a while.
     public static let debugStall = "debug_stall"
 

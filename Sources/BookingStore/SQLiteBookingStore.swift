@@ -2,6 +2,7 @@ import BookingDomain
 import BookingProtocol
 import Foundation
 import GRDB
+import SQLiteBackup
 import Synchronization
 
 /// The SQLite store: WAL, `synchronous=FULL` (a change is acknowledged only once durable), and
@@ -35,6 +36,11 @@ public final class SQLiteBookingStore: BookingStore {
 
     public func close() throws {
         try pool.close()
+    }
+
+    /// A consistent copy, taken while bookings go on.
+    public func backup(to path: String) throws -> SQLiteBackup.Copy {
+        try SQLiteBackup.copy(pool, to: path)
     }
 
     // MARK: Changes

@@ -95,14 +95,17 @@ public enum DaemonRunner {
 /// A service that runs a closure until graceful shutdown (periodic housekeeping and the like).
 public struct PeriodicService: Service {
     let interval: Duration
+    let runFirst: Bool
     let work: @Sendable () async -> Void
 
-    public init(every interval: Duration, _ work: @escaping @Sendable () async -> Void) {
+    public init(every interval: Duration, runFirst: Bool = false, _ work: @escaping @Sendable () async -> Void) {
         self.interval = interval
+        self.runFirst = runFirst
         self.work = work
     }
 
     public func run() async throws {
+        if runFirst { await work() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let interval = self.interval

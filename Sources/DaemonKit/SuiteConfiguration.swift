@@ -20,6 +20,8 @@ public struct SuiteConfiguration: Sendable {
     public var clockStart: Date?
     public var requestTimeout: Duration
     public var requestAttempts: Int
+    /// Daily backups of every database under `<state directory>/backups/<date>/`, if configured.
+    public var backups: BackupPolicy?
     /// Testing only: daemons answer `debug_stall` (to prove the watchdog notices a wedged daemon).
     public var allowStall: Bool
 
@@ -27,6 +29,17 @@ public struct SuiteConfiguration: Sendable {
         public var bookingd: String
         public var bookingdEvents: String
         public var availabilityd: String
+    }
+
+    public struct BackupPolicy: Sendable, Equatable {
+        /// How many daily backups to keep.
+        public var keepDaily: Int
+        /// When, in the calendar's zone, the day's backup is taken.
+        public var at: LocalTime
+    }
+
+    public var backupDirectory: String {
+        (stateDirectory as NSString).appendingPathComponent("backups")
     }
 
     public func databasePath(_ name: String) -> String {
@@ -171,6 +184,18 @@ extension SuiteConfiguration {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
             throw ConfigurationError(file: file, key: "log_level", problem: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")
         }
+        var backups: BackupPolicy?
+        if let raw = raw.backups {
+            let keep = raw.keepDaily ?? 7
+            guard (1...366).contains(keep) else {
+                throw ConfigurationError(file: file, key: "backups.keep_daily", problem: "must be between 1 and 366, got \(keep)")
+            }
+            let text = raw.at ?? "03:00"
+            guard let at = LocalTime(text) else {
+                throw ConfigurationError(file: file, key: "backups.at", problem: "'\(text)' is not a time HH:MM")
+            }
+            backups = BackupPolicy(keepDaily: keep, at: at)
+        }
         let timeoutMs = raw.requests?.timeoutMilliseconds ?? 2000
         guard (10...60_000).contains(timeoutMs) else {
             throw ConfigurationError(file: file, key: "requests.timeout_milliseconds", problem: "must be between 10 and 60000, got \(timeoutMs)")
@@ -184,7 +209,7 @@ extension SuiteConfiguration {
             file: file, runtimeDirectory: runtime, stateDirectory: state, logLevel: level, maxMessageBytes: maxBytes,
             endpoints: endpoints, calendar: policy, productionCalendarFile: productionFile, productionCalendar: production,
             consultants: consultants, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts,
-            allowStall: raw.debug?.allowStall ?? false
+            backups: backups, allowStall: raw.debug?.allowStall ?? false
         )
     }
 
@@ -218,10 +243,11 @@ private struct RawConfiguration: Decodable {
     var clock: RawClock?
     var requests: RawRequests?
     var debug: RawDebug?
+    var backups: RawBackups?
 
     enum CodingKeys: String, CodingKey {
         case runtimeDirectory = "runtime_directory", stateDirectory = "state_directory", logLevel = "log_level"
-        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests, debug
+        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests, debug, backups
     }
 }
 
@@ -252,6 +278,12 @@ private struct RawConsultant: Decodable {
     var email: String?
     var timeZone: String?
     enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone" }
+}
+
+private struct RawBackups: Decodable {
+    var keepDaily: Int?
+    var at: String?
+    enum CodingKeys: String, CodingKey { case keepDaily = "keep_daily", at }
 }
 
 private struct RawDebug: Decodable {

@@ -1,6 +1,7 @@
 import BookingDomain
 import Foundation
 import GRDB
+import SQLiteBackup
 
 /// availabilityd's own database: the days an admin blocked and consultants' time off.
 final class CalendarStore: Sendable {
@@ -35,6 +36,10 @@ final class CalendarStore: Sendable {
                 """)
         }
         try migrator.migrate(queue)
+    }
+
+    func backup(to path: String) throws -> SQLiteBackup.Copy {
+        try SQLiteBackup.copy(queue, to: path)
     }
 
     func blockedPeriods() throws -> [BlockedPeriod] {

@@ -25,6 +25,11 @@ await DaemonRunner.main(name: "availabilityd") { parts in
     )
     var routes = commands.routes
     parts.control.addRoutes(to: &routes)
+    let backups = DaemonBackups(daemon: "availabilityd", configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
+        let copy = try store.backup(to: path)
+        return (copy.bytes, copy.integrity)
+    }
+    backups.addRoute(to: &routes)
     let server = try RequestServer(
         name: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: parts.context, routes: routes,
         maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
@@ -42,5 +47,6 @@ await DaemonRunner.main(name: "availabilityd") { parts in
         for warning in commands.warnings(view.current.calendar) { parts.logger.warning("\(warning)") }
     }
     try await server.bind()
-    return [follower, server]
+    let scheduled = configuration.backups.map { [backups.schedule($0, zone: configuration.calendar.timeZone)] } ?? []
+    return [follower] + scheduled + [server]
 }

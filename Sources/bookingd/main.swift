@@ -18,8 +18,14 @@ await DaemonRunner.main(name: "bookingd") { parts in
         store: store, availability: availability, publisher: publisher, clock: parts.clock,
         defaultTimeZone: configuration.calendar.timeZone.identifier, control: parts.control, pause: pause, logger: parts.logger
     )
+    let backups = DaemonBackups(daemon: "bookingd", configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
+        let copy = try store.backup(to: path)
+        return (copy.bytes, copy.integrity)
+    }
+    var routes = commands.routes
+    backups.addRoute(to: &routes)
     let server = try RequestServer(
-        name: "bookingd", endpoint: configuration.endpoints.bookingd, context: parts.context, routes: commands.routes,
+        name: "bookingd", endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
         maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
     )
     parts.control.setStatus {
@@ -39,5 +45,6 @@ await DaemonRunner.main(name: "bookingd") { parts in
     }
     // Shut down in reverse: the server stops taking commands first, then the publisher sends
     // what was committed.
-    return [publisher, housekeeping, server]
+    let scheduled = configuration.backups.map { [backups.schedule($0, zone: configuration.calendar.timeZone)] } ?? []
+    return [publisher, housekeeping] + scheduled + [server]
 }

@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+
+/// Consistent copies of a live SQLite database, and their checks. A copy is taken from a read
+/// snapshot with SQLite's backup API, so writers go on meanwhile and the copy holds every
+/// transaction committed before it began and none after.
+public enum SQLiteBackup {
+    public struct Copy: Sendable, Codable, Equatable {
+        public var path: String
+        public var bytes: Int
+        /// `ok`, or what `PRAGMA integrity_check` found.
+        public var integrity: String
+    }
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Copies `source` to a new file at `path` (which must not exist) and checks the copy.
+    public static func copy(_ source: any DatabaseReader, to path: String) throws -> Copy {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw Failure(description: "\(path) exists already; a backup never overwrites a file")
+        }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let partial = path + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            let destination = try DatabaseQueue(path: partial)
+            try source.backup(to: destination)
+            try destination.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try destination.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        // Only a complete, checked copy gets the final name.
+        let integrity = try check(partial)
+        guard integrity == "ok" else {
+            throw Failure(description: "the copy of \(path) failed its integrity check: \(integrity)")
+        }
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return Copy(path: path, bytes: bytes ?? 0, integrity: integrity)
+    }
+
+    /// `PRAGMA integrity_check` of a database file, opened read-only.
+    public static func check(_ path: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Failure(description: "\(path) does not exist")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        let lines = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        return lines.joined(separator: "; ")
+    }
+
+    /// Puts a checked copy in place of `target` (whose daemon must be stopped): the file it
+    /// replaces is kept beside it, and the old write-ahead log is removed, since it belongs to
+    /// the replaced file.
+    public static func restore(_ copy: String, to target: String, keepingOldAs suffix: String) throws {
+        let integrity = try check(copy)
+        guard integrity == "ok" else {
+            throw Failure(description: "\(copy) failed its integrity check: \(integrity); nothing was restored")
+        }
+        let manager = FileManager.default
+        if manager.fileExists(atPath: target) {
+            try manager.moveItem(atPath: target, toPath: target + suffix)
+        }
+        for leftover in [target + "-wal", target + "-shm"] where manager.fileExists(atPath: leftover) {
+            try manager.moveItem(atPath: leftover, toPath: leftover + suffix)
+        }
+        try manager.copyItem(atPath: copy, toPath: target)
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import BookingProtocol
+import DaemonKit
+import Foundation
+import SQLiteBackup
+
+/// What `bookctl backup` writes beside the copies, and `bookctl restore` reads.
+struct BackupManifest: Codable {
+    struct File: Codable {
+        var daemon: String
+        var file: String
+        var bytes: Int
+        var integrity: String
+        var createdAt: Date
+    }
+
+    var format = 1
+    var suiteVersion: String
+    var createdAt: Date
+    var createdBy: String
+    var files: [File]
+}
+
+private let owners = ["bookingd", "availabilityd"]
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take an online, consistent backup of every database into DIR, checked, with a manifest.",
+        discussion: "Each daemon copies its own database from a read snapshot while it keeps working; DIR must be new or empty."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Where to put the backup (created; must be empty).") var directory: String
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: directory), !((try? manager.contentsOfDirectory(atPath: directory)) ?? []).isEmpty {
+            throw CommandFailure(message: "\(directory) is not empty; a backup never overwrites files", code: Exit.usage)
+        }
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let label = "bookctl-" + WireJSON.formatInstant(Date()).filter { $0.isNumber } + "-\(getpid())"
+        var files: [BackupManifest.File] = []
+        for daemon in owners {
+            let client = try await suite.client(daemon)
+            let reply: BackupReply = try await client.call(MessageType.backup, BackupRequest(label: label), timeout: .seconds(120), attempts: 1)
+            let name = "\(daemon).sqlite"
+            let target = (directory as NSString).appendingPathComponent(name)
+            try manager.copyItem(atPath: reply.path, toPath: target)
+            // The daemon's copy was only a hand-over; the checked copy in DIR is the backup.
+            try? manager.removeItem(atPath: reply.path)
+            try? manager.removeItem(atPath: (reply.path as NSString).deletingLastPathComponent)
+            let integrity = try SQLiteBackup.check(target)
+            guard integrity == "ok" else {
+                throw CommandFailure(message: "\(target) failed its integrity check after copying: \(integrity)", code: Exit.refused)
+            }
+            files.append(.init(daemon: daemon, file: name, bytes: reply.bytes, integrity: integrity, createdAt: reply.createdAt))
+        }
+        await suite.context.shutdown()
+        let manifest = BackupManifest(suiteVersion: SuiteVersion.current, createdAt: Date(), createdBy: OSUser.current, files: files)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        try encoder.encode(manifest).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("manifest.json")))
+        if global.json {
+            Output.json(manifest)
+        } else {
+            for file in files { print("\(file.daemon): \(file.file), \(file.bytes) bytes, integrity \(file.integrity)") }
+            print("backup in \(directory)")
+        }
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put a backup back in place; the suite must be stopped (systemctl stop booking.target).",
+        discussion: "Every file is checked first; the files it replaces are kept beside them with a .before-restore suffix."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A directory written by bookctl backup.") var directory: String
+
+    func run() async throws {
+        let suite = try Suite.open(global)
+        for daemon in owners {
+            let client = try await suite.client(daemon)
+            if let _: PingReply = try? await client.call(MessageType.ping, Empty(), timeout: .milliseconds(500), attempts: 1) {
+                await suite.context.shutdown()
+                throw CommandFailure(message: "\(daemon) is running; stop the suite before restoring (systemctl stop booking.target)", code: Exit.refused)
+            }
+        }
+        await suite.context.shutdown()
+        let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
+        guard let data = FileManager.default.contents(atPath: manifestPath) else {
+            throw CommandFailure(message: "\(manifestPath) is missing: not a bookctl backup", code: Exit.refused)
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let manifest: BackupManifest
+        do {
+            manifest = try decoder.decode(BackupManifest.self, from: data)
+        } catch {
+            throw CommandFailure(message: "\(manifestPath) is not a valid manifest: \(error)", code: Exit.refused)
+        }
+        // Check every file before touching anything, so a bad backup changes nothing.
+        for file in manifest.files {
+            let path = (directory as NSString).appendingPathComponent(file.file)
+            let integrity = try SQLiteBackup.check(path)
+            guard integrity == "ok" else {
+                throw CommandFailure(message: "\(path) failed its integrity check (\(integrity)); nothing was restored", code: Exit.refused)
+            }
+        }
+        let suffix = ".before-restore-" + WireJSON.formatInstant(Date()).filter { $0.isNumber }
+        try FileManager.default.createDirectory(atPath: suite.configuration.stateDirectory, withIntermediateDirectories: true)
+        for file in manifest.files {
+            let target = suite.configuration.databasePath("\(file.daemon).sqlite")
+            try SQLiteBackup.restore((directory as NSString).appendingPathComponent(file.file), to: target, keepingOldAs: suffix)
+            print("\(file.daemon): restored \(target) from the backup of \(WireJSON.formatInstant(file.createdAt))")
+        }
+    }
+}
