@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev; the modulemap links `zmq` directly because
@@ -46,17 +48,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "bookingd",
-            dependencies: ["DaemonKit", "BookingStore", "BookingDomain", "BookingProtocol", "ZeroMQ"]
+            dependencies: ["DaemonKit", "BookingStore", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                           .product(name: "Metrics", package: "swift-metrics")]
         ),
         .executableTarget(
             name: "availabilityd",
             dependencies: ["DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Metrics", package: "swift-metrics")]
         ),
         .executableTarget(
             name: "bookctl",

@@ -309,3 +309,12 @@ public struct BackupReply: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+public struct MetricsReply: Codable, Sendable, Equatable {
+    public var daemon: String
+    public var exposition: String
+    public init(daemon: String, exposition: String) {
+        self.daemon = daemon
+        self.exposition = exposition
+    }
+}

@@ -27,6 +27,8 @@ public enum MessageType {
     // every daemon
     public static let ping = "ping"
     public static let reload = "reload"
+    /// The daemon's metrics in Prometheus' text format (also on its HTTP port, if configured).
+    public static let metrics = "metrics"
     /// A consistent copy of the daemon's database, written under its state directory.
     public static let backup = "backup"
     /// Testing only (`debug.allow_stall`): wedge the daemon's async runtime for a while.

@@ -102,6 +102,9 @@ public final class DaemonControl: Sendable {
             }
             return ReloadReply(daemon: self.name, status: self.status)
         }
+        routes.on(MessageType.metrics, Empty.self) { _, _ in
+            MetricsReply(daemon: self.name, exposition: SuiteMetrics.exposition)
+        }
         routes.on(MessageType.debugStall, StallRequest.self) { request, _ in
             guard self.state.withLock({ $0.allowStall }) else {
                 throw ProtocolError(.unknownType, "\(self.name) does not allow debug_stall (debug.allow_stall in the configuration)")

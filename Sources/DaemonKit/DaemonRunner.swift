@@ -54,6 +54,7 @@ public enum DaemonRunner {
         }
 
         SuiteLogging.bootstrap(level: configuration.logLevel)
+        SuiteMetrics.bootstrap()
         let logger = Logger(label: name)
         do {
             let context = try ZMQContext()
@@ -62,7 +63,13 @@ public enum DaemonRunner {
             let parts = Parts(configuration: configuration, context: context, logger: logger, clock: SuiteClock(configuration: configuration), control: control)
             // Every socket is bound by the time `build` returns; the lifecycle service, started
             // last and stopped first, then tells systemd READY=1 and, on SIGTERM, STOPPING=1.
-            let services = try await build(parts) + [
+            var exporter: [any Service] = []
+            if let address = configuration.metrics[name] {
+                let metrics = try MetricsExporter(address: address, logger: logger)
+                try metrics.bind()
+                exporter.append(metrics)
+            }
+            let services = try await build(parts) + exporter + [
                 LifecycleService(control: control, notifier: SystemdNotifier(), context: context, logger: logger),
             ]
             let group = ServiceGroup(

@@ -1,6 +1,7 @@
 import BookingProtocol
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import ZeroMQ
 
@@ -140,6 +141,12 @@ public final class RequestServer: Service, Sendable {
             reply = .error(ProtocolError(.unknownType, "\(name) does not know the message type '\(envelope.type)'; it knows: \(routes.types.joined(separator: ", "))"))
         }
         control?.countRequest()
+        // The type label only takes known types, so a client cannot grow the series at will.
+        let type = routes.handlers[envelope.type] == nil ? "unknown" : envelope.type
+        let outcome = reply.type == MessageType.error ? ((try? WireJSON.decode(ErrorBody.self, from: reply.body).code.rawValue) ?? "error") : "ok"
+        Counter(label: "booking_requests_total", dimensions: [("daemon", name), ("type", type), ("outcome", outcome)]).increment()
+        Metrics.Timer(label: "booking_request_duration_seconds", dimensions: [("daemon", name), ("type", type)])
+            .recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
         if reply.type == MessageType.error {
             logger.debug("refused", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
         } else {

@@ -20,6 +20,8 @@ public struct SuiteConfiguration: Sendable {
     public var clockStart: Date?
     public var requestTimeout: Duration
     public var requestAttempts: Int
+    /// Where each daemon serves Prometheus metrics (`HOST:PORT`), by daemon name.
+    public var metrics: [String: String]
     /// Daily backups of every database under `<state directory>/backups/<date>/`, if configured.
     public var backups: BackupPolicy?
     /// Testing only: daemons answer `debug_stall` (to prove the watchdog notices a wedged daemon).
@@ -184,6 +186,12 @@ extension SuiteConfiguration {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
             throw ConfigurationError(file: file, key: "log_level", problem: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")
         }
+        for (daemon, address) in raw.metrics ?? [:] {
+            let parts = address.split(separator: ":")
+            guard parts.count == 2, UInt16(parts[1]).map({ $0 > 0 }) == true else {
+                throw ConfigurationError(file: file, key: "metrics.\(daemon)", problem: "'\(address)' is not HOST:PORT, e.g. 127.0.0.1:9401")
+            }
+        }
         var backups: BackupPolicy?
         if let raw = raw.backups {
             let keep = raw.keepDaily ?? 7
@@ -209,7 +217,7 @@ extension SuiteConfiguration {
             file: file, runtimeDirectory: runtime, stateDirectory: state, logLevel: level, maxMessageBytes: maxBytes,
             endpoints: endpoints, calendar: policy, productionCalendarFile: productionFile, productionCalendar: production,
             consultants: consultants, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts,
-            backups: backups, allowStall: raw.debug?.allowStall ?? false
+            metrics: raw.metrics ?? [:], backups: backups, allowStall: raw.debug?.allowStall ?? false
         )
     }
 
@@ -244,10 +252,11 @@ private struct RawConfiguration: Decodable {
     var requests: RawRequests?
     var debug: RawDebug?
     var backups: RawBackups?
+    var metrics: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case runtimeDirectory = "runtime_directory", stateDirectory = "state_directory", logLevel = "log_level"
-        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests, debug, backups
+        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests, debug, backups, metrics
     }
 }
 

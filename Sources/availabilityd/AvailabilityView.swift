@@ -1,6 +1,7 @@
 import BookingDomain
 import BookingProtocol
 import Foundation
+import Metrics
 import Synchronization
 
 /// What availabilityd answers from: the calendar with its blocked days, the consultants, and
@@ -119,12 +120,16 @@ final class SlotReplyCache: Sendable {
     }
 
     private static let capacity = 512
+    private static let hits = Counter(label: "booking_slot_cache_total", dimensions: [("result", "hit")])
+    private static let misses = Counter(label: "booking_slot_cache_total", dimensions: [("result", "miss")])
     private let entries = Mutex<(version: UInt64, replies: [Key: [UInt8]])>((0, [:]))
 
     func reply(for key: Key, compute: () throws -> [UInt8]) rethrows -> [UInt8] {
         if let cached = entries.withLock({ $0.version == key.version ? $0.replies[key] : nil }) {
+            Self.hits.increment()
             return cached
         }
+        Self.misses.increment()
         let reply = try compute()
         entries.withLock { cache in
             if cache.version != key.version || cache.replies.count >= Self.capacity {

@@ -2,6 +2,7 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 import ServiceLifecycle
 import ZeroMQ
@@ -77,6 +78,9 @@ final class BookingFollower: Service, Sendable {
                         _ = view.apply(event)
                     }
                     after = view.current.sequence
+                    Gauge(label: "booking_view_sequence").record(after)
+                    Gauge(label: "booking_subscriber_lag_events", dimensions: [("subscriber", "availabilityd")])
+                        .record(reply.lastSequence > after ? reply.lastSequence - after : 0)
                     if reply.events.isEmpty || after >= reply.lastSequence { return }
                 }
             } catch {

@@ -4,6 +4,7 @@ import BookingStore
 import DaemonKit
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// bookingd's request handlers: they validate, ask availabilityd whether the calendar allows
@@ -88,6 +89,7 @@ struct BookingCommands: Sendable {
         let result = try await store.apply(.book(booking), context: context)
         publisher.committed()
         if !result.replayed {
+            Counter(label: "booking_changes_total", dimensions: [("kind", "created")]).increment()
             logger.info("booked", metadata: [
                 "reference": "\(booking.reference.masked)", "consultant": "\(result.appointment.consultantId)",
                 "start": "\(WireJSON.formatInstant(result.appointment.start))", "contact": "\(contact.masked)",
@@ -114,6 +116,7 @@ struct BookingCommands: Sendable {
         let result = try await store.apply(.reschedule(move), context: context)
         publisher.committed()
         if !result.replayed {
+            Counter(label: "booking_changes_total", dimensions: [("kind", "rescheduled")]).increment()
             logger.info("rescheduled", metadata: ["reference": "\(reference.masked)", "start": "\(WireJSON.formatInstant(result.appointment.start))", "correlation_id": "\(header.id)"])
         }
         return result.appointment
@@ -126,6 +129,7 @@ struct BookingCommands: Sendable {
         let result = try await store.apply(.cancel(reference: reference, reason: try validatedReason(request.reason)), context: context)
         publisher.committed()
         if !result.replayed {
+            Counter(label: "booking_changes_total", dimensions: [("kind", "cancelled")]).increment()
             logger.info("cancelled", metadata: ["reference": "\(reference.masked)", "actor": "\(context.actor.rawValue)", "correlation_id": "\(header.id)"])
         }
         return result.appointment

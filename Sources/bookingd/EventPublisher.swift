@@ -3,6 +3,7 @@ import BookingStore
 import DaemonKit
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 import ZeroMQ
@@ -57,6 +58,10 @@ final class EventPublisher: Service, Sendable {
         for await _ in wakes.cancelOnGracefulShutdown() {
             await drain()
             let now = lastPublished
+            if let committed = try? await store.lastSequence() {
+                Gauge(label: "booking_outbox_backlog").record(committed > now ? committed - now : 0)
+            }
+            Gauge(label: "booking_events_published_sequence").record(now)
             if now != persisted {
                 try? await store.setPublishedThrough(now)
                 persisted = now

@@ -127,6 +127,29 @@ import Glibc
         #expect(down.stderr.contains("availabilityd does not answer"))
     }
 
+    @Test func metricsAreServedOverHTTPAndSummarisedByBookctl() async throws {
+        let port = UInt16.random(in: 20_000...40_000)
+        var options = SuiteProcess.Options()
+        options.extra = "metrics:\n  bookingd: \"127.0.0.1:\(port)\"\n"
+        let suite = try SuiteProcess(options)
+        defer { suite.tearDown() }
+        try await suite.start()
+        #expect(try suite.bookctl(["book", "--start", "2026-12-02T10:00", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"]).status == 0)
+        #expect(try suite.bookctl(["book", "--start", "2026-12-02T10:10", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"]).status == 1)
+
+        let http = try SuiteProcess.run("/usr/bin/env", ["python3", "-c", "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:\(port)/metrics').read().decode())"])
+        #expect(http.status == 0, "\(http.stderr)")
+        #expect(http.stdout.contains(#"booking_requests_total{daemon="bookingd",type="book",outcome="ok"} 1"#), "\(http.stdout.prefix(2000))")
+        #expect(http.stdout.contains(#"booking_requests_total{daemon="bookingd",type="book",outcome="off_grid"} 1"#))
+        #expect(http.stdout.contains(#"booking_changes_total{kind="created"} 1"#))
+        #expect(http.stdout.contains("booking_request_duration_seconds_bucket"))
+
+        let summary = try suite.bookctl(["metrics"])
+        #expect(summary.status == 0, "\(summary.stderr)")
+        #expect(summary.stdout.contains("check_slot"))
+        #expect(summary.stdout.contains("booking_changes_total{kind=created} 1"))
+    }
+
     @Test func sigtermDuringABurstLosesNoAcknowledgedBooking() async throws {
         var options = SuiteProcess.Options()
         options.consultants = (1...8).map { "c\($0)" }
