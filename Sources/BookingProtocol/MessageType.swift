@@ -35,6 +35,9 @@ public enum MessageType {
     public static let debugStall = "debug_stall"
 
     public static func reply(to type: String) -> String { type + ".reply" }
+
+    /// Messages that only read: everything else an admin sends is kept in the audit trail.
+    public static let queries: Set<String> = [get, list, history, replay, snapshot, slots, calendar, checkSlot, consultants, ping, metrics]
 }
 
 /// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,

@@ -119,6 +119,8 @@ public protocol BookingStore: Sendable {
     func publishedThrough() async throws -> UInt64
     func setPublishedThrough(_ sequence: UInt64) async throws
     func pruneIdempotencyRecords(olderThan: Date) async throws -> Int
+    /// An admin command in the audit trail (changes record theirs in their own transaction).
+    func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws
     /// Why new bookings are paused, or nil when they are taken.
     func pauseReason() async throws -> String?
     /// Pauses (a reason) or resumes (nil), and writes the audit row, in one transaction.

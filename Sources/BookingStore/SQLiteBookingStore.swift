@@ -154,6 +154,15 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
+    public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO audit (at, actor, user, command, reference, correlation_id, outcome) VALUES (?, 'admin', ?, ?, NULL, ?, ?)",
+                arguments: [Millis.of(at), user, command, correlationId, outcome]
+            )
+        }
+    }
+
     public func pauseReason() async throws -> String? {
         try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'paused'") }
     }

@@ -23,6 +23,16 @@ public final class DaemonControl: Sendable {
         var reloads = 0
         var allowStall = false
         var requestsAnswered = 0
+        var audit: Audit?
+    }
+
+    /// Writes one audit row: command, OS user, outcome (`ok` or an error code), correlation id.
+    public typealias AuditRecord = @Sendable (_ command: String, _ user: String, _ outcome: String, _ correlationId: String) async throws -> Void
+
+    struct Audit {
+        /// Commands the daemon already audits inside their own transaction (when they succeed).
+        var auditedByDaemon: Set<String>
+        var record: AuditRecord
     }
 
     init(name: String, configurationPath: String, logger: Logger) {
@@ -59,6 +69,23 @@ public final class DaemonControl: Sendable {
             daemon: name, version: SuiteVersion.current, pid: getpid(), startedAt: startedAt, lastSequence: lastSequence, warnings: warnings,
             state: daemonState, status: status, backlog: backlog, requestsAnswered: count, lastError: error?.message, lastErrorAt: error?.at
         )
+    }
+
+    /// Where admin commands are recorded. Every command that is not a query and carries the
+    /// sender's OS user (bookctl fills it in) gets a row, refused ones too.
+    public func setAudit(auditedByDaemon: Set<String> = [], _ record: @escaping AuditRecord) {
+        state.withLock { $0.audit = Audit(auditedByDaemon: auditedByDaemon, record: record) }
+    }
+
+    func audit(type: String, header: MessageHeader, outcome: String) async {
+        guard let user = header.user, !MessageType.queries.contains(type), let audit = state.withLock({ $0.audit }) else { return }
+        if outcome == "ok" && audit.auditedByDaemon.contains(type) { return }
+        do {
+            try await audit.record(type, user, outcome, header.id)
+        } catch {
+            logger.error("cannot write the audit trail", metadata: ["command": "\(type)", "user": "\(user)", "error": "\(error)"])
+            record(error: "audit trail: \(error)")
+        }
     }
 
     /// Remembers a failure for `bookctl status`.

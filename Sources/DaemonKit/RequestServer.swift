@@ -145,6 +145,7 @@ public final class RequestServer: Service, Sendable {
         let type = routes.handlers[envelope.type] == nil ? "unknown" : envelope.type
         let outcome = reply.type == MessageType.error ? ((try? WireJSON.decode(ErrorBody.self, from: reply.body).code.rawValue) ?? "error") : "ok"
         Counter(label: "booking_requests_total", dimensions: [("daemon", name), ("type", type), ("outcome", outcome)]).increment()
+        await control?.audit(type: type, header: envelope.header, outcome: outcome)
         Metrics.Timer(label: "booking_request_duration_seconds", dimensions: [("daemon", name), ("type", type)])
             .recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
         if reply.type == MessageType.error {

@@ -35,7 +35,28 @@ final class CalendarStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    correlation_id TEXT NOT NULL
+                );
+                """)
+        }
         try migrator.migrate(queue)
+    }
+
+    func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO audit (at, user, command, outcome, correlation_id) VALUES (?, ?, ?, ?, ?)",
+                arguments: [ISO8601DateFormatter().string(from: at), user, command, outcome, correlationId]
+            )
+        }
     }
 
     func backup(to path: String) throws -> SQLiteBackup.Copy {

@@ -34,6 +34,9 @@ await DaemonRunner.main(name: "availabilityd") { parts in
         name: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: parts.context, routes: routes,
         maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
     )
+    parts.control.setAudit { command, user, outcome, correlationId in
+        try store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+    }
     parts.control.setStatus {
         let current = view.current
         let state = current.synced ? "serving; view at event #\(current.sequence)" : "serving; waiting for bookingd's snapshot"

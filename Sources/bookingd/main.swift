@@ -28,6 +28,10 @@ await DaemonRunner.main(name: "bookingd") { parts in
         name: "bookingd", endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
         maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
     )
+    parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume]) {
+        command, user, outcome, correlationId in
+        try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+    }
     parts.control.setStatus {
         let taking = pause.reason.map { "paused (\($0)); " } ?? "serving; "
         return "\(taking)last event #\(publisher.lastPublished) published; \(parts.control.requestsAnswered) requests answered"

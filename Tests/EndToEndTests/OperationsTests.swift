@@ -150,6 +150,32 @@ import Glibc
         #expect(summary.stdout.contains("booking_changes_total{kind=created} 1"))
     }
 
+    @Test func everyAdminCommandIsAuditedWithTheOSUserWhoSentIt() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start()
+        let user = String(cString: getpwuid(geteuid())!.pointee.pw_name)
+        let booked = try suite.bookctl(["book", "--start", "2026-12-02T10:00", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"])
+        #expect(try suite.bookctl(["block", "2026-12-02", "--reason", "offsite"]).status == 1)  // refused: a booking that day
+        #expect(try suite.bookctl(["block", "2026-12-03", "--reason", "offsite"]).status == 0)
+        #expect(try suite.bookctl(["unblock", "2026-12-03"]).status == 0)
+        #expect(try suite.bookctl(["pause"]).status == 0)
+        #expect(try suite.bookctl(["resume"]).status == 0)
+        #expect(try suite.bookctl(["reload"]).status == 0)
+        #expect(try suite.bookctl(["cancel", booked.stdout.trimmingCharacters(in: .whitespacesAndNewlines)]).status == 0)
+        #expect(try suite.bookctl(["slots"]).status == 0)  // a query: not audited
+
+        func audit(_ database: String, _ query: String) throws -> [String] {
+            let run = try SuiteProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; [print('|'.join(map(str,r))) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]", database, query])
+            return run.stdout.split(separator: "\n").map(String.init)
+        }
+        let booking = try audit(suite.directory + "/lib/bookingd.sqlite", "SELECT command, user, outcome FROM audit ORDER BY id")
+        #expect(booking.map { $0.split(separator: "|").first.map(String.init) ?? "" } == ["book", "pause", "resume", "reload", "cancel"], "\(booking)")
+        #expect(booking.allSatisfy { $0.contains("|\(user)|") })
+        let availability = try audit(suite.directory + "/lib/availabilityd.sqlite", "SELECT command, user, outcome FROM audit ORDER BY id")
+        #expect(availability == ["block|\(user)|conflict", "block|\(user)|ok", "unblock|\(user)|ok", "reload|\(user)|ok"], "\(availability)")
+    }
+
     @Test func sigtermDuringABurstLosesNoAcknowledgedBooking() async throws {
         var options = SuiteProcess.Options()
         options.consultants = (1...8).map { "c\($0)" }
