@@ -173,11 +173,68 @@ public struct ConsultantBody: Codable, Sendable, Equatable {
     public var name: String
     public var email: String?
     public var timeZone: String
-    public init(id: String, name: String, email: String?, timeZone: String) {
+    public var timeOff: [TimeOffBody]?
+    public init(id: String, name: String, email: String?, timeZone: String, timeOff: [TimeOffBody]? = nil) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
+        self.timeOff = timeOff
+    }
+}
+
+public struct TimeOffBody: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var start: Date
+    public var end: Date
+    public var reason: String
+    public init(id: Int64, start: Date, end: Date, reason: String) {
+        self.id = id
+        self.start = start
+        self.end = end
+        self.reason = reason
+    }
+}
+
+public struct ConsultantRemoveRequest: Codable, Sendable, Equatable {
+    public var id: String
+    /// Cancel the consultant's active bookings instead of refusing.
+    public var force: Bool?
+    public init(id: String, force: Bool? = nil) {
+        self.id = id
+        self.force = force
+    }
+}
+
+/// Whole days off, `from`...`through` (local dates of the calendar's zone).
+public struct TimeOffRequest: Codable, Sendable, Equatable {
+    public var consultantId: String
+    public var from: String
+    public var through: String
+    public var reason: String
+    public var force: Bool?
+    public init(consultantId: String, from: String, through: String, reason: String, force: Bool? = nil) {
+        self.consultantId = consultantId
+        self.from = from
+        self.through = through
+        self.reason = reason
+        self.force = force
+    }
+}
+
+public struct TimeOffRemoveRequest: Codable, Sendable, Equatable {
+    public var id: Int64
+    public init(id: Int64) { self.id = id }
+}
+
+/// What a change that takes slots out of the offer did: its id, if it has one, and the bookings
+/// it cancelled (only with `force`).
+public struct WithdrawalReply: Codable, Sendable, Equatable {
+    public var id: String
+    public var cancelled: [String]
+    public init(id: String, cancelled: [String]) {
+        self.id = id
+        self.cancelled = cancelled
     }
 }
 

@@ -23,6 +23,10 @@ public enum MessageType {
     public static let block = "block"
     public static let unblock = "unblock"
     public static let consultants = "consultants"
+    public static let consultantAdd = "consultant_add"
+    public static let consultantRemove = "consultant_remove"
+    public static let timeOffAdd = "time_off_add"
+    public static let timeOffRemove = "time_off_remove"
 
     // every daemon
     public static let ping = "ping"

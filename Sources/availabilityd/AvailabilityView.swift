@@ -35,13 +35,8 @@ final class AvailabilityView: Sendable {
     var policy: CalendarPolicy { current.policy }
     var consultants: [Consultant] { current.consultants }
 
-    /// New blocked days or time off, with the calendar's rules and consultants as they are.
-    func replaceCalendar(blocked: [BlockedPeriod], timeOff: [TimeOff]) {
-        let now = current
-        reconfigure(policy: now.calendar.policy, production: now.calendar.production, consultants: now.consultants, blocked: blocked, timeOff: timeOff)
-    }
-
-    /// A new configuration (SIGHUP, `bookctl reload`): rules, production calendar, consultants.
+    /// Rules, production calendar, consultants, blocked days and time off, all at once (start,
+    /// reload, calendar admin): the version moves on and cached answers are dropped.
     func reconfigure(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff]) {
         let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
         let availability = Availability(calendar: calendar, consultants: consultants, timeOff: timeOff)

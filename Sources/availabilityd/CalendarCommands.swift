@@ -27,7 +27,23 @@ struct CalendarCommands: Sendable {
         routes.on(MessageType.block, BlockRequest.self) { try await block($0, $1) }
         routes.on(MessageType.unblock, UnblockRequest.self) { request, _ in try unblock(request) }
         routes.on(MessageType.consultants, Empty.self) { _, _ in
-            ConsultantsReply(consultants: view.consultants.map { ConsultantBody(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone) })
+            let timeOff = try store.timeOffEntries()
+            return ConsultantsReply(consultants: view.consultants.map { consultant in
+                ConsultantBody(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone,
+                               timeOff: timeOff.filter { $0.timeOff.consultantId == consultant.id }.map {
+                                   TimeOffBody(id: $0.id, start: $0.timeOff.range.start, end: $0.timeOff.range.end, reason: $0.timeOff.reason)
+                               })
+            })
+        }
+        routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try addConsultant(request) }
+        routes.on(MessageType.consultantRemove, ConsultantRemoveRequest.self) { request, _ in try await removeConsultant(request) }
+        routes.on(MessageType.timeOffAdd, TimeOffRequest.self) { request, _ in try await addTimeOff(request) }
+        routes.on(MessageType.timeOffRemove, TimeOffRemoveRequest.self) { request, _ in
+            guard try store.removeTimeOff(id: request.id) else {
+                throw ProtocolError(.notFound, "no time off has the id \(request.id)", field: "id")
+            }
+            try refresh()
+            return WithdrawalReply(id: String(request.id), cancelled: [])
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let current = view.current
@@ -118,45 +134,112 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.validationFailed, "a reason of 1 to 200 characters is required", field: "reason")
         }
         let period = BlockedPeriod(from: from, through: through, reason: reason)
-        // Block first, so no booking lands on those days while we look for existing ones.
-        let id = try store.block(period, user: header.user, at: clock.now())
-        try reloadCalendar()
         let zone = view.policy.timeZone
-        let affected: ListReply
-        do {
-            affected = try await bookingd.call(
-                MessageType.list, ListRequest(from: from.start(in: zone), to: through.adding(days: 1).start(in: zone), status: AppointmentStatus.confirmed.rawValue)
-            )
-        } catch {
-            try store.removeBlock(id: id)
-            try reloadCalendar()
-            throw error
-        }
-        let references = affected.appointments.map(\.reference)
-        if !references.isEmpty && request.force != true {
-            try store.removeBlock(id: id)
-            try reloadCalendar()
-            throw ProtocolError(
-                .conflict, "\(references.count) active booking\(references.count == 1 ? "" : "s") on those days; repeat with force to cancel \(references.count == 1 ? "it" : "them")",
-                references: references
-            )
-        }
-        var cancelled: [String] = []
-        for reference in references {
-            let _: AppointmentBody = try await bookingd.call(
-                MessageType.cancel, CancelRequest(reference: reference, reason: "The day was blocked: \(reason)", actor: Actor.system.rawValue),
-                idempotencyKey: "block-\(id)-\(reference)"
-            )
-            cancelled.append(reference)
-        }
+        var id: Int64 = 0
+        let cancelled = try await withdraw(
+            from: from.start(in: zone), to: through.adding(days: 1).start(in: zone), consultant: nil, force: request.force == true,
+            what: "on those days", reason: "The day was blocked: \(reason)", key: "block-\(from)-\(through)",
+            apply: { id = try store.block(period, user: header.user, at: clock.now()) },
+            revert: { try store.removeBlock(id: id) }
+        )
         logger.notice("blocked days", metadata: ["from": "\(from)", "through": "\(through)", "cancelled": "\(cancelled.count)", "user": "\(header.user ?? "-")"])
         return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: cancelled)
+    }
+
+    /// Takes slots out of the offer (a block, a consultant, time off). The change is applied first,
+    /// so no booking lands there while the bookings it affects are looked up; then, without
+    /// `force`, it is undone and refused with their references, and with `force` they are
+    /// cancelled by the system with `reason`.
+    private func withdraw(from: Date, to: Date, consultant: String?, force: Bool, what: String, reason: String, key: String,
+                          apply: () throws -> Void, revert: () throws -> Void) async throws -> [String] {
+        try apply()
+        try refresh()
+        let affected: [String]
+        do {
+            let listed: ListReply = try await bookingd.call(
+                MessageType.list, ListRequest(from: from, to: to, status: AppointmentStatus.confirmed.rawValue, limit: 5000)
+            )
+            affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }.map(\.reference)
+        } catch {
+            try revert()
+            try refresh()
+            throw error
+        }
+        if !affected.isEmpty && !force {
+            try revert()
+            try refresh()
+            let count = affected.count
+            throw ProtocolError(
+                .conflict, "\(count) active booking\(count == 1 ? "" : "s") \(what); repeat with force to cancel \(count == 1 ? "it" : "them")",
+                references: affected
+            )
+        }
+        for reference in affected {
+            let _: AppointmentBody = try await bookingd.call(
+                MessageType.cancel, CancelRequest(reference: reference, reason: reason, actor: Actor.system.rawValue), idempotencyKey: "\(key)-\(reference)"
+            )
+        }
+        return affected
+    }
+
+    private func addConsultant(_ request: ConsultantBody) throws -> ConsultantBody {
+        let id = request.id.trimmingCharacters(in: .whitespaces)
+        guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw ProtocolError(.validationFailed, "a consultant id has 1 to 64 letters, digits, '-' or '_'", field: "id")
+        }
+        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 100 else {
+            throw ProtocolError(.validationFailed, "a name of 1 to 100 characters is required", field: "name")
+        }
+        guard TimeZone(identifier: request.timeZone) != nil else {
+            throw ProtocolError(.validationFailed, "'\(request.timeZone)' is not an IANA time zone", field: "time_zone")
+        }
+        let consultant = Consultant(id: id, name: name, email: request.email, timeZone: request.timeZone)
+        try store.addConsultant(consultant)
+        try refresh()
+        logger.notice("consultant added", metadata: ["id": "\(id)"])
+        return ConsultantBody(id: id, name: name, email: request.email, timeZone: request.timeZone)
+    }
+
+    private func removeConsultant(_ request: ConsultantRemoveRequest) async throws -> WithdrawalReply {
+        try knownConsultant(request.id)
+        guard view.consultants.count > 1 else {
+            throw ProtocolError(.conflict, "'\(request.id)' is the last consultant; add another first", field: "id")
+        }
+        let now = clock.now()
+        let cancelled = try await withdraw(
+            from: now, to: now.addingTimeInterval(400 * 86_400), consultant: request.id, force: request.force == true,
+            what: "with \(request.id)", reason: "The consultant is no longer available", key: "remove-\(request.id)",
+            apply: { try store.setConsultant(request.id, active: false) },
+            revert: { try store.setConsultant(request.id, active: true) }
+        )
+        logger.notice("consultant removed", metadata: ["id": "\(request.id)", "cancelled": "\(cancelled.count)"])
+        return WithdrawalReply(id: request.id, cancelled: cancelled)
+    }
+
+    private func addTimeOff(_ request: TimeOffRequest) async throws -> WithdrawalReply {
+        try knownConsultant(request.consultantId)
+        let (from, through) = try dateRange(request.from, request.through)
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 200 else {
+            throw ProtocolError(.validationFailed, "a reason of 1 to 200 characters is required", field: "reason")
+        }
+        let zone = view.policy.timeZone
+        let range = try DateTimeRange(start: from.start(in: zone), end: through.adding(days: 1).start(in: zone))
+        var id: Int64 = 0
+        let cancelled = try await withdraw(
+            from: range.start, to: range.end, consultant: request.consultantId, force: request.force == true,
+            what: "with \(request.consultantId) then", reason: "The consultant is away: \(reason)", key: "time-off-\(request.consultantId)-\(from)-\(through)",
+            apply: { id = try store.addTimeOff(TimeOff(consultantId: request.consultantId, range: range, reason: reason)) },
+            revert: { _ = try store.removeTimeOff(id: id) }
+        )
+        return WithdrawalReply(id: String(id), cancelled: cancelled)
     }
 
     private func unblock(_ request: UnblockRequest) throws -> UnblockReply {
         let (from, through) = try dateRange(request.from, request.through)
         let removed = try store.unblock(from: from, through: through)
-        try reloadCalendar()
+        try refresh()
         guard !removed.isEmpty else {
             throw ProtocolError(.notFound, "no blocked day between \(from) and \(through)", field: "from")
         }
@@ -165,8 +248,11 @@ struct CalendarCommands: Sendable {
 
     // MARK: Helpers
 
-    private func reloadCalendar() throws {
-        view.replaceCalendar(blocked: try store.blockedPeriods(), timeOff: try store.timeOff())
+    /// Rebuilds the view from the database: blocked days, consultants, time off.
+    func refresh() throws {
+        let current = view.current
+        view.reconfigure(policy: current.policy, production: current.calendar.production, consultants: try store.consultants(),
+                         blocked: try store.blockedPeriods(), timeOff: try store.timeOff())
     }
 
     private func dateRange(_ fromText: String, _ throughText: String) throws -> (LocalDate, LocalDate) {

@@ -1,5 +1,6 @@
 import BookingDomain
 import Foundation
+import BookingProtocol
 import GRDB
 import SQLiteBackup
 
@@ -47,6 +48,19 @@ final class CalendarStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3: consultants") { db in
+            try db.execute(sql: """
+                -- Seeded from booking.yaml on first start; managed with bookctl after that.
+                CREATE TABLE consultants (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    email TEXT,
+                    time_zone TEXT NOT NULL,
+                    active INTEGER NOT NULL DEFAULT 1,
+                    position INTEGER NOT NULL
+                );
+                """)
+        }
         try migrator.migrate(queue)
     }
 
@@ -63,6 +77,81 @@ final class CalendarStore: Sendable {
         try SQLiteBackup.copy(queue, to: path)
     }
 
+    /// Fills the consultants table from the configuration if it has never been filled.
+    func seedConsultants(_ consultants: [Consultant]) throws -> Bool {
+        try queue.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consultants") == 0 else { return false }
+            for (position, consultant) in consultants.enumerated() {
+                try insert(consultant, position: position, into: db)
+            }
+            return true
+        }
+    }
+
+    func consultants() throws -> [Consultant] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone FROM consultants WHERE active = 1 ORDER BY position, id").map {
+                Consultant(id: $0["id"], name: $0["name"], email: $0["email"], timeZone: $0["time_zone"])
+            }
+        }
+    }
+
+    /// Adds a consultant, or brings back a removed one with the new details.
+    func addConsultant(_ consultant: Consultant) throws {
+        try queue.write { db in
+            if let active = try Int.fetchOne(db, sql: "SELECT active FROM consultants WHERE id = ?", arguments: [consultant.id]) {
+                guard active == 0 else {
+                    throw ProtocolError(.conflict, "a consultant with the id '\(consultant.id)' exists already", field: "id")
+                }
+                try db.execute(sql: "UPDATE consultants SET name = ?, email = ?, time_zone = ?, active = 1 WHERE id = ?",
+                               arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.id])
+                return
+            }
+            let position = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM consultants")) ?? 0
+            try insert(consultant, position: position, into: db)
+        }
+    }
+
+    /// Removes a consultant from the offer (kept, inactive, so past bookings still name them).
+    func setConsultant(_ id: String, active: Bool) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE consultants SET active = ? WHERE id = ?", arguments: [active, id])
+        }
+    }
+
+    private func insert(_ consultant: Consultant, position: Int, into db: Database) throws {
+        try db.execute(sql: "INSERT INTO consultants (id, name, email, time_zone, position) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, position])
+    }
+
+    func addTimeOff(_ timeOff: TimeOff) throws -> Int64 {
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO time_off (consultant_id, start_ms, end_ms, reason) VALUES (?, ?, ?, ?)", arguments: [
+                timeOff.consultantId, Int64(timeOff.range.start.timeIntervalSince1970 * 1000), Int64(timeOff.range.end.timeIntervalSince1970 * 1000), timeOff.reason,
+            ])
+            return db.lastInsertedRowID
+        }
+    }
+
+    func removeTimeOff(id: Int64) throws -> Bool {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM time_off WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Time off with its ids, for listing.
+    func timeOffEntries() throws -> [(id: Int64, timeOff: TimeOff)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, consultant_id, start_ms, end_ms, reason FROM time_off ORDER BY start_ms").compactMap { row in
+                let start = Date(timeIntervalSince1970: Double(row["start_ms"] as Int64) / 1000)
+                let end = Date(timeIntervalSince1970: Double(row["end_ms"] as Int64) / 1000)
+                guard let range = try? DateTimeRange(start: start, end: end) else { return nil }
+                return (row["id"], TimeOff(consultantId: row["consultant_id"], range: range, reason: row["reason"]))
+            }
+        }
+    }
+
     func blockedPeriods() throws -> [BlockedPeriod] {
         try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT from_date, through_date, reason FROM blocked_periods ORDER BY from_date, id").compactMap { row in
@@ -73,14 +162,7 @@ final class CalendarStore: Sendable {
     }
 
     func timeOff() throws -> [TimeOff] {
-        try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT consultant_id, start_ms, end_ms, reason FROM time_off ORDER BY start_ms").compactMap { row in
-                let start = Date(timeIntervalSince1970: Double(row["start_ms"] as Int64) / 1000)
-                let end = Date(timeIntervalSince1970: Double(row["end_ms"] as Int64) / 1000)
-                guard let range = try? DateTimeRange(start: start, end: end) else { return nil }
-                return TimeOff(consultantId: row["consultant_id"], range: range, reason: row["reason"])
-            }
-        }
+        try timeOffEntries().map(\.timeOff)
     }
 
     @discardableResult

@@ -7,8 +7,12 @@ import Foundation
 await DaemonRunner.main(name: "availabilityd") { parts in
     let configuration = parts.configuration
     let store = try CalendarStore(path: configuration.databasePath("availabilityd.sqlite"))
+    if try store.seedConsultants(configuration.consultants) {
+        parts.logger.notice("consultants taken from the configuration; from now on bookctl consultants manages them",
+                            metadata: ["count": "\(configuration.consultants.count)"])
+    }
     let view = AvailabilityView(
-        policy: configuration.calendar, production: configuration.productionCalendar, consultants: configuration.consultants,
+        policy: configuration.calendar, production: configuration.productionCalendar, consultants: try store.consultants(),
         blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
     )
     let bookingd = try await DaemonClient(
@@ -44,7 +48,7 @@ await DaemonRunner.main(name: "availabilityd") { parts in
     }
     parts.control.setReload { configuration in
         view.reconfigure(
-            policy: configuration.calendar, production: configuration.productionCalendar, consultants: configuration.consultants,
+            policy: configuration.calendar, production: configuration.productionCalendar, consultants: try store.consultants(),
             blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
         )
         for warning in commands.warnings(view.current.calendar) { parts.logger.warning("\(warning)") }

@@ -275,18 +275,99 @@ struct Unblock: AsyncParsableCommand {
 }
 
 struct Consultants: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The consultants.")
-    @OptionGroup var global: GlobalOptions
+    static let configuration = CommandConfiguration(
+        abstract: "The consultants: list, add, remove, time off.",
+        discussion: "The list starts as booking.yaml's consultants: and is kept by availabilityd from then on.",
+        subcommands: [ListConsultants.self, AddConsultant.self, RemoveConsultant.self, TimeOff.self, RemoveTimeOff.self],
+        defaultSubcommand: ListConsultants.self
+    )
 
-    func run() async throws {
-        let suite = try Suite.open(global)
-        let reply: ConsultantsReply = try await suite.call("availabilityd", MessageType.consultants, Empty())
-        if global.json {
-            Output.json(reply.consultants)
-            return
+    struct ListConsultants: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The consultants and their time off.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: ConsultantsReply = try await suite.call("availabilityd", MessageType.consultants, Empty())
+            if global.json {
+                Output.json(reply.consultants)
+                return
+            }
+            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "TIME OFF"])
+            let zone = suite.calendarZone
+            for consultant in reply.consultants {
+                let away = (consultant.timeOff ?? []).map {
+                    "#\($0.id) \(Output.local($0.start, zone, format: "yyyy-MM-dd"))..\(Output.local($0.end.addingTimeInterval(-1), zone, format: "yyyy-MM-dd")) (\($0.reason))"
+                }.joined(separator: "; ")
+                table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, away])
+            }
+            print(table.rendered)
         }
-        var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE"])
-        for consultant in reply.consultants { table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone]) }
-        print(table.rendered)
+    }
+
+    struct AddConsultant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a consultant (or bring back a removed one).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The id: letters, digits, '-' or '_'.") var id: String
+        @Option(help: "The name shown to the team.") var name: String
+        @Option(help: "Where the consultant's notices go.") var email: String?
+        @Option(help: "The consultant's IANA zone (default: the calendar's).") var tz: String?
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier)
+            let added: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantAdd, body, idempotent: true)
+            if global.json { Output.json(added) } else { print("added \(added.id) (\(added.name))") }
+        }
+    }
+
+    struct RemoveConsultant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Take a consultant out of the offer; with bookings ahead it refuses and lists them, unless --force.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The consultant's id.") var id: String
+        @Flag(help: "Cancel the consultant's bookings ahead instead of refusing.") var force = false
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: WithdrawalReply = try await suite.call("availabilityd", MessageType.consultantRemove, ConsultantRemoveRequest(id: id, force: force), idempotent: true)
+            if global.json { Output.json(reply) } else {
+                print("removed \(reply.id)")
+                for reference in reply.cancelled { print("cancelled \(reference)") }
+            }
+        }
+    }
+
+    struct TimeOff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "time-off", abstract: "Days a consultant is away; with bookings then it refuses and lists them, unless --force.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The consultant's id.") var id: String
+        @Argument(help: "DATE or DATE..DATE (YYYY-MM-DD, calendar zone).") var dates: String
+        @Option(help: "Why (kept with the time off).") var reason: String
+        @Flag(help: "Cancel the consultant's bookings on those days instead of refusing.") var force = false
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let (from, through) = try DateRangeArgument.parse(dates)
+            let reply: WithdrawalReply = try await suite.call(
+                "availabilityd", MessageType.timeOffAdd, TimeOffRequest(consultantId: id, from: from, through: through, reason: reason, force: force), idempotent: true)
+            if global.json { Output.json(reply) } else {
+                print("time off #\(reply.id) for \(id): \(from)..\(through)")
+                for reference in reply.cancelled { print("cancelled \(reference)") }
+            }
+        }
+    }
+
+    struct RemoveTimeOff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "time-off-remove", abstract: "Cancel a consultant's time off by its number.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The time off's number (see bookctl consultants).") var number: Int64
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let _: WithdrawalReply = try await suite.call("availabilityd", MessageType.timeOffRemove, TimeOffRemoveRequest(id: number), idempotent: true)
+            print("time off #\(number) removed")
+        }
     }
 }

@@ -176,6 +176,54 @@ import Glibc
         #expect(availability == ["block|\(user)|conflict", "block|\(user)|ok", "unblock|\(user)|ok", "reload|\(user)|ok"], "\(availability)")
     }
 
+    @Test func consultantsAreAddedGivenTimeOffAndRemoved() async throws {
+        var options = SuiteProcess.Options()
+        options.consultants = ["anna"]
+        let suite = try SuiteProcess(options)
+        defer { suite.tearDown() }
+        try await suite.start()
+        func free(_ day: String) throws -> Int {
+            let slots = try suite.bookctlJSON(["slots", "--from", day, "--days", "1"]) as? [[String: Any]] ?? []
+            return slots.first?["free"] as? Int ?? 0
+        }
+        #expect(try free("2026-12-02") == 1)
+        let added = try suite.bookctl(["consultants", "add", "boris", "--name", "Борис", "--email", "boris@example.com"])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(try free("2026-12-02") == 2)
+        #expect(try suite.bookctl(["consultants", "add", "boris", "--name", "Again"]).status == 1)
+
+        let booked = try suite.bookctl(["book", "--start", "2026-12-03T10:00", "--consultant", "boris", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"])
+        #expect(booked.status == 0, "\(booked.stderr)")
+        let reference = booked.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let refused = try suite.bookctl(["consultants", "time-off", "boris", "2026-12-03..2026-12-04", "--reason", "conference"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains(reference))
+        #expect(try free("2026-12-03") == 2, "a refused change changes nothing")
+        let forced = try suite.bookctl(["consultants", "time-off", "boris", "2026-12-03..2026-12-04", "--reason", "conference", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.contains("cancelled \(reference)"))
+        #expect(try free("2026-12-03") == 1)
+        #expect(try free("2026-12-07") == 2)
+
+        let listed = try #require(try suite.bookctlJSON(["consultants"]) as? [[String: Any]])
+        let timeOff = try #require((listed.first { $0["id"] as? String == "boris" }?["timeOff"] as? [[String: Any]])?.first)
+        let number = try #require(timeOff["id"] as? Int)
+        #expect(try suite.bookctl(["consultants", "time-off-remove", "\(number)"]).status == 0)
+        #expect(try free("2026-12-03") == 2)
+
+        // Kept by availabilityd across a restart; the configuration only seeded the list.
+        suite.terminate("availabilityd")
+        try await suite.start("availabilityd")
+        #expect(try free("2026-12-02") == 2)
+
+        #expect(try suite.bookctl(["consultants", "remove", "boris"]).status == 0)
+        #expect(try free("2026-12-02") == 1)
+        let last = try suite.bookctl(["consultants", "remove", "anna"])
+        #expect(last.status == 1)
+        #expect(last.stderr.contains("last consultant"))
+    }
+
     @Test func sigtermDuringABurstLosesNoAcknowledgedBooking() async throws {
         var options = SuiteProcess.Options()
         options.consultants = (1...8).map { "c\($0)" }
