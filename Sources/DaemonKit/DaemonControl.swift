@@ -24,6 +24,7 @@ public final class DaemonControl: Sendable {
         var allowStall = false
         var requestsAnswered = 0
         var audit: Audit?
+        var stall: (@Sendable (Duration) async throws -> Void)?
     }
 
     /// Writes one audit row: command, OS user, outcome (`ok` or an error code), correlation id.
@@ -133,16 +134,17 @@ public final class DaemonControl: Sendable {
             MetricsReply(daemon: self.name, exposition: SuiteMetrics.exposition)
         }
         routes.on(MessageType.debugStall, StallRequest.self) { request, _ in
-            guard self.state.withLock({ $0.allowStall }) else {
+            guard let stall = self.state.withLock({ $0.allowStall ? $0.stall : nil }) else {
                 throw ProtocolError(.unknownType, "\(self.name) does not allow debug_stall (debug.allow_stall in the configuration)")
             }
-            // Block every thread of the cooperative pool for a while, as a deadlock would.
-            let seconds = min(max(request.seconds, 0), 30)
-            for _ in 0...ProcessInfo.processInfo.activeProcessorCount {
-                Task.detached { usleep(UInt32(seconds * 1_000_000)) }
-            }
+            // Wedge the request socket's I/O loop, as a bug would: its heartbeat stops.
+            try await stall(.milliseconds(Int(min(max(request.seconds, 0), 30) * 1000)))
             return Empty()
         }
+    }
+
+    func setStall(_ stall: @escaping @Sendable (Duration) async throws -> Void) {
+        state.withLock { $0.stall = stall }
     }
 
     func allowStall(_ allowed: Bool) {
@@ -151,8 +153,8 @@ public final class DaemonControl: Sendable {
 }
 
 /// Tells systemd what the daemon is doing: READY=1 once every socket is bound (this service is
-/// started last), STATUS= every few seconds, WATCHDOG=1 at half of `WATCHDOG_USEC` while the
-/// I/O loops and the async runtime both make progress, STOPPING=1 on shutdown. SIGHUP reloads.
+/// started last), STATUS= every few seconds, WATCHDOG=1 at half of `WATCHDOG_USEC` while every
+/// ZeroMQ I/O loop beats and this task gets to run, STOPPING=1 on shutdown. SIGHUP reloads.
 struct LifecycleService: Service {
     let control: DaemonControl
     let notifier: SystemdNotifier
@@ -179,9 +181,9 @@ struct LifecycleService: Service {
             if let interval = notifier.watchdogInterval {
                 group.addTask {
                     while !Task.isCancelled {
-                        // An I/O loop wakes at least every 500 ms; one silent for longer than
-                        // the interval is stuck, and a restart is what systemd should do.
-                        if let beat = context.oldestHeartbeat, ContinuousClock.now - beat > max(interval, .seconds(2)) {
+                        // An I/O loop beats at least every 500 ms; one silent for three times
+                        // that is stuck, and a restart is what systemd should do.
+                        if let beat = context.oldestHeartbeat, ContinuousClock.now - beat > .milliseconds(1500) {
                             logger.critical("a ZeroMQ I/O loop is stuck; not telling systemd the watchdog is fine")
                         } else {
                             notifier.watchdog()

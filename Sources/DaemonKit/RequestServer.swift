@@ -83,6 +83,8 @@ public final class RequestServer: Service, Sendable {
         // group under systemd), nobody else.
         options.ipcFilePermissions = 0o660
         socket = try context.socket(.router, options: options, label: "\(name)-router")
+        let socket = self.socket
+        control?.setStall { duration in try await socket.debugStall(duration) }
     }
 
     /// Binds now, so a caller knows the endpoint is ready before it says so (to systemd, to tests).

@@ -208,6 +208,10 @@ final class IOLoop {
             outbound.append(item)
         case let .cancelSend(id):
             cancelOutbound(id, error: CancellationError())
+        case let .stall(duration, c):
+            c.resume()
+            let (seconds, attoseconds) = duration.components
+            usleep(UInt32(min(Int64(60_000_000), seconds * 1_000_000 + attoseconds / 1_000_000_000_000)))
         }
         if let result, result.isTerminated { return result }
         return nil
@@ -219,6 +223,7 @@ final class IOLoop {
         case let .connect(_, c), let .unbind(_, c), let .disconnect(_, c), let .subscription(_, _, c):
             c.resume(throwing: error)
         case let .send(item): complete(item, error: error)
+        case let .stall(_, c): c.resume(throwing: error)
         case .cancelSend: break
         }
     }
@@ -496,6 +501,7 @@ extension SocketCore {
                 c.resume(throwing: failWith)
             case let .send(item):
                 if case let .caller(c) = item.completion { c.resume(throwing: failWith) }
+            case let .stall(_, c): c.resume(throwing: failWith)
             case .cancelSend: break
             }
         }

@@ -34,6 +34,8 @@ enum Command: Sendable {
     /// Remove the outbound item with this id if libzmq has not taken any of its frames yet, and
     /// fail its completion with CancellationError.
     case cancelSend(UInt64)
+    /// Testing: block the owning thread for a while, as a wedged I/O loop would be.
+    case stall(Duration, CheckedContinuation<Void, any Error>)
 }
 
 struct Receiver: Sendable {
@@ -207,6 +209,12 @@ final class SocketCore: Sendable {
     }
 
     // MARK: commands
+
+    func stall(_ duration: Duration) async throws {
+        try await withCheckedThrowingContinuation { c in
+            if let e = enqueue(.stall(duration, c)) { c.resume(throwing: e) }
+        }
+    }
 
     func bind(_ endpoint: String) async throws -> String? {
         try await withCheckedThrowingContinuation { c in

@@ -49,6 +49,12 @@ public final class ZMQSocket: Sendable {
         try await core.setSubscription(true, prefix)
     }
 
+    /// Testing only: blocks the socket's I/O thread for `duration`, as a wedged loop would be
+    /// (its heartbeat stops). Returns at once; the thread blocks right after.
+    public func debugStall(_ duration: Duration) async throws {
+        try await core.stall(duration)
+    }
+
     /// ZMQ_UNSUBSCRIBE (SUB).
     public func unsubscribe(_ prefix: [UInt8]) async throws {
         try await core.setSubscription(false, prefix)

@@ -24,14 +24,19 @@ import Glibc
         // Watchdog pings come at half of WATCHDOG_USEC while the daemon works.
         try await eventually { listener.messages.filter { $0.text == "WATCHDOG=1" }.count >= 4 }
 
-        // Wedge the daemon's async runtime for 3 s: the pings stop, then come back.
-        let bookingd = try await suite.client("bookingd")
-        let _: Empty = try await bookingd.call(MessageType.debugStall, StallRequest(seconds: 3))
+        // Wedge its request loop for 4 s: once the loop's heartbeat is 1.5 s old the pings stop,
+        // and they come back when it beats again.
+        // (Its answer comes through that same loop, so it arrives when the stall is over.)
+        let bookingd = try await suite.client("bookingd", timeout: .seconds(10))
         let stalled = Date()
-        try await Task.sleep(for: .milliseconds(2500))
-        let during = listener.messages.filter { $0.text == "WATCHDOG=1" && $0.at > stalled.addingTimeInterval(0.6) && $0.at < stalled.addingTimeInterval(2.5) }
+        let answered = Task { let _: Empty = try await bookingd.call(MessageType.debugStall, StallRequest(seconds: 4)) }
+        try await answered.value
+        let took = Date().timeIntervalSince(stalled)
+        #expect(took >= 3.5, "the loop was stalled (\(took) s)")
+        let during = listener.messages.filter { $0.text == "WATCHDOG=1" && $0.at > stalled.addingTimeInterval(2.2) && $0.at < stalled.addingTimeInterval(took - 0.2) }
         #expect(during.isEmpty, "no watchdog ping while wedged: \(during.map(\.at))")
-        try await eventually { listener.messages.contains { $0.text == "WATCHDOG=1" && $0.at > stalled.addingTimeInterval(3) } }
+        let resumed = Date()
+        try await eventually { listener.messages.contains { $0.text == "WATCHDOG=1" && $0.at > resumed } }
 
         #expect(suite.terminate("bookingd") == 0, "a clean SIGTERM exits 0")
         #expect(listener.messages.contains { $0.text.hasPrefix("STOPPING=1") })
