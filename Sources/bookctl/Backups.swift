@@ -110,9 +110,15 @@ struct Restore: AsyncParsableCommand {
         }
         let suffix = ".before-restore-" + WireJSON.formatInstant(Date()).filter { $0.isNumber }
         try FileManager.default.createDirectory(atPath: suite.configuration.stateDirectory, withIntermediateDirectories: true)
+        // Restored files belong to whoever owns the state directory (the booking user), so the
+        // daemons can write them even when an admin restores as root.
+        let owner = try? FileManager.default.attributesOfItem(atPath: suite.configuration.stateDirectory)
         for file in manifest.files {
             let target = suite.configuration.databasePath("\(file.daemon).sqlite")
             try SQLiteBackup.restore((directory as NSString).appendingPathComponent(file.file), to: target, keepingOldAs: suffix)
+            if let uid = owner?[.ownerAccountID] as? UInt32, let gid = owner?[.groupOwnerAccountID] as? UInt32 {
+                chown(target, uid, gid)
+            }
             print("\(file.daemon): restored \(target) from the backup of \(WireJSON.formatInstant(file.createdAt))")
         }
     }

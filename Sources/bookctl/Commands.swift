@@ -71,7 +71,7 @@ struct Book: AsyncParsableCommand {
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show an appointment by its reference.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The booking reference, e.g. BK-7Q2M-X9TD-4KHN-ZP3CW.") var reference: String
+    @Argument(help: "The booking reference, e.g. BK-7Q2M-X9TD-4KHN-ZP3CG.") var reference: String
 
     func run() async throws {
         let suite = try Suite.open(global)
