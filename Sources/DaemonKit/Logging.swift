@@ -26,22 +26,28 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = ""
-        if underJournal {
-            line += "<\(Self.priority(event.level))>"
-        } else {
-            line += WireTime.format(Date()) + " "
-        }
-        line += "\(event.level) \(label): \(event.message)"
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
-        for key in merged.keys.sorted() {
-            line += " \(key)=\(merged[key]!)"
-        }
-        line += "\n"
+        let line = format(level: event.level, message: event.message, metadata: event.metadata, at: Date())
         Self.output.withLock { _ in
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// One line: under journald a `<priority>` prefix and no timestamp (journald adds its own),
+    /// otherwise an ISO 8601 timestamp; then level, label, message, and the metadata sorted by key.
+    public func format(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, at date: Date) -> String {
+        var line = ""
+        if underJournal {
+            line += "<\(Self.priority(level))>"
+        } else {
+            line += WireTime.format(date) + " "
+        }
+        line += "\(level) \(label): \(message)"
+        var merged = metadata
+        if let extra { merged.merge(extra) { $1 } }
+        for key in merged.keys.sorted() {
+            line += " \(key)=\(merged[key]!)"
+        }
+        return line + "\n"
     }
 
     private static let output = Mutex(())
