@@ -40,7 +40,7 @@ public enum SQLiteBackup {
         }
         try FileManager.default.moveItem(atPath: partial, toPath: path)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        return Copy(path: path, bytes: bytes ?? 0, integrity: integrity)
+        return Copy(path: path, bytes: bytes, integrity: integrity)
     }
 
     /// `PRAGMA integrity_check` of a database file, opened read-only.
