@@ -3,13 +3,10 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 
-/// The daemons bookctl asks about the suite's health.
-private let daemons = ["bookingd", "availabilityd"]
-
 /// Each daemon's `ping`, or nil when it does not answer.
 private func pingAll(_ suite: Suite) async throws -> [(String, PingReply?)] {
     var replies: [(String, PingReply?)] = []
-    for daemon in daemons {
+    for daemon in Suite.daemons {
         let client = try await suite.client(daemon)
         let reply: PingReply? = try? await client.call(MessageType.ping, Empty(), timeout: .seconds(1), attempts: 2)
         replies.append((daemon, reply))
@@ -121,7 +118,7 @@ struct Reload: AsyncParsableCommand {
     func run() async throws {
         let suite = try Suite.open(global)
         var failed = false
-        for daemon in daemons {
+        for daemon in Suite.daemons {
             let client = try await suite.client(daemon)
             do {
                 let reply: ReloadReply = try await client.call(MessageType.reload, Empty())
