@@ -127,7 +127,7 @@ public enum WireJSON {
     /// next month). Parsed by hand: every message carries instants, and Foundation's general
     /// parser costs microseconds each.
     public static func parseInstant(_ text: String) -> Date? {
-        var utf8 = text.utf8
+        let utf8 = text.utf8
         return utf8.withContiguousStorageIfAvailable { bytes -> Date? in
             let count = bytes.count
             guard count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),

@@ -28,7 +28,7 @@ public struct RequestRoutes: Sendable {
     public init() {}
 
     /// Registers a typed handler: the body is decoded as `Request`, the answer encoded as `type.reply`.
-    public mutating func on<Request: Decodable & Sendable, Answer: Encodable>(
+    public mutating func on<Request: Decodable & Sendable, Answer: Encodable & Sendable>(
         _ type: String, _ request: Request.Type = Request.self,
         _ handler: @escaping @Sendable (Request, MessageHeader) async throws -> Answer
     ) {
