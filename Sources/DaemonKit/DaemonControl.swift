@@ -20,7 +20,6 @@ public final class DaemonControl: Sendable {
         var status: @Sendable () -> String = { "ready" }
         var onReload: @Sendable (SuiteConfiguration) async throws -> Void = { _ in }
         var lastError: (message: String, at: Date)?
-        var reloads = 0
         var allowStall = false
         var requestsAnswered = 0
         var audit: Audit?
@@ -54,8 +53,6 @@ public final class DaemonControl: Sendable {
     }
 
     public var status: String { state.withLock { $0.status }() }
-
-    public var lastError: (message: String, at: Date)? { state.withLock { $0.lastError } }
 
     func countRequest() {
         state.withLock { $0.requestsAnswered += 1 }
@@ -113,13 +110,13 @@ public final class DaemonControl: Sendable {
             record(error: "\(problem)")
             throw problem
         }
-        state.withLock { $0.reloads += 1 }
         logger.notice("configuration reloaded", metadata: ["config": "\(configurationPath)"])
         return configuration
     }
 
-    /// The control messages every daemon answers: `reload`, and (only when the configuration
-    /// allows it, for tests) `debug_stall`, which wedges the async runtime on purpose.
+    /// The control messages every daemon answers: `reload`, `metrics`, and (only when the
+    /// configuration allows it, for tests) `debug_stall`, which blocks the request socket's I/O
+    /// loop on purpose so the watchdog can be seen to notice.
     public func addRoutes(to routes: inout RequestRoutes) {
         routes.on(MessageType.reload, Empty.self) { _, header in
             self.logger.notice("reload asked", metadata: ["user": "\(header.user ?? "-")"])

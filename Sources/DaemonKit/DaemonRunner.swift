@@ -63,12 +63,7 @@ public enum DaemonRunner {
             let parts = Parts(configuration: configuration, context: context, logger: logger, clock: SuiteClock(configuration: configuration), control: control)
             // Every socket is bound by the time `build` returns; the lifecycle service, started
             // last and stopped first, then tells systemd READY=1 and, on SIGTERM, STOPPING=1.
-            var exporter: [any Service] = []
-            if let address = configuration.metrics[name] {
-                let metrics = try MetricsExporter(address: address, logger: logger)
-                try metrics.bind()
-                exporter.append(metrics)
-            }
+            let exporter: [any Service] = try configuration.metrics[name].map { [try MetricsExporter(address: $0, logger: logger)] } ?? []
             let services = try await build(parts) + exporter + [
                 LifecycleService(control: control, notifier: SystemdNotifier(), context: context, logger: logger),
             ]

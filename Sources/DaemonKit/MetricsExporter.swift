@@ -21,13 +21,14 @@ public enum SuiteMetrics {
 
 /// Serves `GET /metrics` on a local TCP address for Prometheus. Deliberately small: one thread,
 /// one request per connection, nothing but the exposition; bind it to loopback.
-public final class MetricsExporter: Service, @unchecked Sendable {
+public final class MetricsExporter: Service, Sendable {
     private let host: String
     private let port: UInt16
     private let logger: Logger
-    private var listener: Int32 = -1
+    private let listener: Int32
 
-    /// `address` is `HOST:PORT`, e.g. `127.0.0.1:9401`.
+    /// Listens on `address` (`HOST:PORT`, e.g. `127.0.0.1:9401`) at once, so a port in use stops
+    /// the daemon at start, with the reason.
     public init(address: String, logger: Logger) throws(ConfigurationError) {
         let parts = address.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1]), port > 0 else {
@@ -36,9 +37,10 @@ public final class MetricsExporter: Service, @unchecked Sendable {
         host = String(parts[0])
         self.port = port
         self.logger = logger
+        listener = try Self.listen(host: host, port: port)
     }
 
-    public func bind() throws {
+    private static func listen(host: String, port: UInt16) throws(ConfigurationError) -> Int32 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -52,12 +54,12 @@ public final class MetricsExporter: Service, @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(descriptor, 16) == 0 else {
+        guard bound == 0, Glibc.listen(descriptor, 16) == 0 else {
             let problem = String(cString: strerror(errno))
             close(descriptor)
             throw ConfigurationError(file: "metrics", problem: "cannot listen on \(host):\(port): \(problem)")
         }
-        listener = descriptor
+        return descriptor
     }
 
     public func run() async throws {

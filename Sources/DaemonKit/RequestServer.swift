@@ -9,6 +9,8 @@ import ZeroMQ
 public struct Reply: Sendable {
     public var type: String
     public var body: [UInt8]
+    /// For an `error` reply, its code (for metrics and the audit trail, without decoding the body).
+    public var errorCode: ErrorCode?
 
     public init(type: String, body: [UInt8]) {
         self.type = type
@@ -16,8 +18,13 @@ public struct Reply: Sendable {
     }
 
     public static func error(_ error: ProtocolError) -> Reply {
-        Reply(type: MessageType.error, body: (try? WireJSON.encode(error.body)) ?? [])
+        var reply = Reply(type: MessageType.error, body: (try? WireJSON.encode(error.body)) ?? [])
+        reply.errorCode = error.code
+        return reply
     }
+
+    /// `ok`, or the error code.
+    var outcome: String { errorCode?.rawValue ?? "ok" }
 }
 
 /// The handlers of a daemon's ROUTER socket, by message type.
@@ -121,11 +128,12 @@ public final class RequestServer: Service, Sendable {
         logger[metadataKey: "type"] = "\(envelope.type)"
 
         let reply: Reply
+        let handler = routes.handlers[envelope.type]
         if envelope.body.count > maxBodyBytes {
             reply = .error(ProtocolError(.validationFailed, "the body is \(envelope.body.count) bytes; the limit is \(maxBodyBytes)", field: "body"))
         } else if let deadline = envelope.header.deadline, deadline < Date() {
             reply = .error(ProtocolError(.deadlineExceeded, "the request's deadline passed before it was handled"))
-        } else if let handler = routes.handlers[envelope.type] {
+        } else if let handler {
             do {
                 reply = try await handler(envelope)
             } catch let error as ProtocolError {
@@ -144,14 +152,13 @@ public final class RequestServer: Service, Sendable {
         }
         control?.countRequest()
         // The type label only takes known types, so a client cannot grow the series at will.
-        let type = routes.handlers[envelope.type] == nil ? "unknown" : envelope.type
-        let outcome = reply.type == MessageType.error ? ((try? WireJSON.decode(ErrorBody.self, from: reply.body).code.rawValue) ?? "error") : "ok"
-        Counter(label: "booking_requests_total", dimensions: [("daemon", name), ("type", type), ("outcome", outcome)]).increment()
-        await control?.audit(type: type, header: envelope.header, outcome: outcome)
+        let type = handler == nil ? "unknown" : envelope.type
+        Counter(label: "booking_requests_total", dimensions: [("daemon", name), ("type", type), ("outcome", reply.outcome)]).increment()
+        await control?.audit(type: type, header: envelope.header, outcome: reply.outcome)
         Metrics.Timer(label: "booking_request_duration_seconds", dimensions: [("daemon", name), ("type", type)])
             .recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
-        if reply.type == MessageType.error {
-            logger.debug("refused", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
+        if let code = reply.errorCode {
+            logger.debug("refused", metadata: ["code": "\(code.rawValue)", "elapsed": "\(ContinuousClock.now - started)"])
         } else {
             logger.trace("answered", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
         }

@@ -65,12 +65,16 @@ public enum SQLiteBackup {
             throw Failure(description: "\(copy) failed its integrity check: \(integrity); nothing was restored")
         }
         let manager = FileManager.default
+        // Copy beside the target first: if the copy fails, the old database is still in place.
+        let incoming = target + ".restoring"
+        try? manager.removeItem(atPath: incoming)
+        try manager.copyItem(atPath: copy, toPath: incoming)
         if manager.fileExists(atPath: target) {
             try manager.moveItem(atPath: target, toPath: target + suffix)
         }
         for leftover in [target + "-wal", target + "-shm"] where manager.fileExists(atPath: leftover) {
             try manager.moveItem(atPath: leftover, toPath: leftover + suffix)
         }
-        try manager.copyItem(atPath: copy, toPath: target)
+        try manager.moveItem(atPath: incoming, toPath: target)
     }
 }

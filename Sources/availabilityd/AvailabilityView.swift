@@ -96,20 +96,16 @@ final class SlotReplyCache: Sendable {
     struct Key: Hashable {
         var request: SlotsRequest
         var version: UInt64
-        /// The first slot start the window allows, and its end.
-        var firstStart: Int64
+        /// The booking window, its start rounded up to the minute: slots start on whole minutes,
+        /// so a slot is offered from a start exactly when it is offered from that minute, and
+        /// the key changes at most once a minute without knowing anything of the slot grid.
+        var windowStartMinute: Int64
         var windowEnd: Date
 
-        /// The window's start, moved up to the next slot boundary of the calendar's day
-        /// (slots start at opening time plus whole slot lengths): between two boundaries the
-        /// offer is the same.
-        init(request: SlotsRequest, version: UInt64, window: DateTimeRange, policy: CalendarPolicy) {
+        init(request: SlotsRequest, version: UInt64, window: DateTimeRange) {
             self.request = request
             self.version = version
-            let slot = Int64(policy.slotLength)
-            let base = Int64(policy.opens.minutesSinceMidnight * 60) % slot
-            let local = Int64(window.start.timeIntervalSince1970.rounded(.up)) + Int64(policy.timeZone.secondsFromGMT(for: window.start)) - base
-            firstStart = (local + slot - 1).quotientRoundedDown(by: slot)
+            windowStartMinute = Int64((window.start.timeIntervalSince1970 / 60).rounded(.up))
             windowEnd = window.end
         }
     }
@@ -133,12 +129,5 @@ final class SlotReplyCache: Sendable {
             cache.replies[key] = reply
         }
         return reply
-    }
-}
-
-extension Int64 {
-    fileprivate func quotientRoundedDown(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

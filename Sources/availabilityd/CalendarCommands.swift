@@ -19,7 +19,7 @@ struct CalendarCommands: Sendable {
         var routes = RequestRoutes()
         routes.onEncoded(MessageType.slots, SlotsRequest.self) { request, _ in
             let current = view.current
-            let key = SlotReplyCache.Key(request: request, version: current.version, window: current.calendar.bookingWindow(now: clock.now()), policy: view.policy)
+            let key = SlotReplyCache.Key(request: request, version: current.version, window: current.calendar.bookingWindow(now: clock.now()))
             return try slotReplies.reply(for: key) { try WireJSON.encode(try slots(request, current)) }
         }
         routes.on(MessageType.calendar, CalendarRequest.self) { request, _ in try calendar(request) }

@@ -46,7 +46,7 @@ struct Backup: AsyncParsableCommand {
             try manager.copyItem(atPath: reply.path, toPath: target)
             // The daemon's copy was only a hand-over; the checked copy in DIR is the backup.
             try? manager.removeItem(atPath: reply.path)
-            try? manager.removeItem(atPath: (reply.path as NSString).deletingLastPathComponent)
+            rmdir((reply.path as NSString).deletingLastPathComponent)  // only if nothing else is in it
             let integrity = try SQLiteBackup.check(target)
             guard integrity == "ok" else {
                 throw CommandFailure(message: "\(target) failed its integrity check after copying: \(integrity)", code: Exit.refused)

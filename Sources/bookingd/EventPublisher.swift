@@ -48,6 +48,7 @@ final class EventPublisher: Service, Sendable {
         let start = try await store.publishedThrough()
         published.withLock { $0 = start }
         var persisted = start
+        var gauged = ContinuousClock.now - .seconds(1)
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
@@ -58,10 +59,13 @@ final class EventPublisher: Service, Sendable {
         for await _ in wakes.cancelOnGracefulShutdown() {
             await drain()
             let now = lastPublished
-            if let committed = try? await store.lastSequence() {
-                Gauge(label: "booking_outbox_backlog").record(committed > now ? committed - now : 0)
-            }
             Gauge(label: "booking_events_published_sequence").record(now)
+            // The backlog needs a read of its own: once a second is enough for a gauge, and
+            // keeps that read off the path of every commit.
+            if ContinuousClock.now - gauged >= .seconds(1), let committed = try? await store.lastSequence() {
+                Gauge(label: "booking_outbox_backlog").record(committed > now ? committed - now : 0)
+                gauged = .now
+            }
             if now != persisted {
                 try? await store.setPublishedThrough(now)
                 persisted = now

@@ -62,9 +62,15 @@ import Testing
         try handle.seek(toOffset: 4096)
         try handle.write(contentsOf: Data(repeating: 0xAB, count: 8192))
         try handle.close()
+        let files = { try FileManager.default.contentsOfDirectory(atPath: suite.directory + "/lib").sorted() }
+        let untouched = try files()
         let damaged = try suite.bookctl(["restore", directory])
         #expect(damaged.status != 0)
         #expect(damaged.stderr.contains("nothing was restored") || damaged.stderr.contains("malformed") || damaged.stderr.contains("not a database"), "\(damaged.stderr)")
+        #expect(try files() == untouched, "a refused restore moves and writes nothing")
+        try await suite.start()
+        let still = try #require(try suite.bookctlJSON(["list"]) as? [[String: Any]])
+        #expect(Set(still.compactMap { $0["reference"] as? String }) == restored)
     }
 
     @Test func dailyBackupsAreTakenAndOnlyTheNewestAreKept() async throws {
