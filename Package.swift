@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "availabilityd", targets: ["availabilityd"]),
         .executable(name: "bookctl", targets: ["bookctl"]),
         .executable(name: "bench", targets: ["bench"]),
+        .executable(name: "notifyd", targets: ["notifyd"]),
+        .executable(name: "webd", targets: ["webd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -18,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev; the modulemap links `zmq` directly because
@@ -27,6 +32,12 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // libcurl from Debian's libcurl4-openssl-dev: SMTP (STARTTLS, TLS, AUTH) and HTTP for
+        // notifyd; shim.h wraps the variadic curl_easy_setopt, which Swift cannot call.
+        .systemLibrary(
+            name: "CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(name: "BookingDomain"),
         .target(name: "BookingProtocol"),
         .target(name: "SQLiteBackup", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
@@ -52,6 +63,43 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        // notifyd's parts: what a message says (pure), how it travels (I/O), what was sent (SQLite).
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "BookingProtocol",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "Delivery",
+            dependencies: ["CCurl", "ZeroMQ", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "NotificationStore",
+            dependencies: ["Notifications", "BookingProtocol", "SQLiteBackup", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "notifyd",
+            dependencies: [
+                "DaemonKit", "Notifications", "Delivery", "NotificationStore", "BookingProtocol", "ZeroMQ",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // webd's parts: the page and JSON API as a library (tested in-process), and the daemon.
+        .target(
+            name: "WebFrontend",
+            dependencies: [
+                "DaemonKit", "BookingDomain", "BookingProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "webd",
+            dependencies: ["WebFrontend", "DaemonKit", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .executableTarget(
             name: "bookingd",
@@ -82,6 +130,13 @@ let package = Package(
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol"]),
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
         .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "BookingDomain", "ZeroMQ"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "ZeroMQ"]),
+        .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
+        .testTarget(
+            name: "WebFrontendTests",
+            dependencies: ["WebFrontend", "BookingProtocol", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit"]),
     ]
 )

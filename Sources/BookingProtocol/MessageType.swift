@@ -15,6 +15,8 @@ public enum MessageType {
     /// Stop taking new bookings (queries, reschedules and cancellations go on) / take them again.
     public static let pause = "pause"
     public static let resume = "resume"
+    /// notifyd sent an appointment's reminder: its `reminderSent` becomes true.
+    public static let markReminderSent = "mark_reminder_sent"
 
     // availabilityd
     public static let slots = "slots"
@@ -27,6 +29,12 @@ public enum MessageType {
     public static let consultantRemove = "consultant_remove"
     public static let timeOffAdd = "time_off_add"
     public static let timeOffRemove = "time_off_remove"
+
+    // notifyd
+    /// What was sent for one appointment (by reference), or every dead letter (`failed`).
+    public static let notifications = "notifications"
+    /// Send one notification again (a dead letter, or any other by id).
+    public static let notificationRetry = "notification_retry"
 
     // every daemon
     public static let ping = "ping"
@@ -41,7 +49,7 @@ public enum MessageType {
     public static func reply(to type: String) -> String { type + ".reply" }
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
-    public static let queries: Set<String> = [get, list, history, replay, snapshot, slots, calendar, checkSlot, consultants, ping, metrics]
+    public static let queries: Set<String> = [get, list, history, replay, snapshot, slots, calendar, checkSlot, consultants, notifications, ping, metrics]
 }
 
 /// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,
@@ -50,4 +58,6 @@ public enum DefaultEndpoint {
     public static func bookingd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/bookingd.ipc" }
     public static func bookingdEvents(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/bookingd-events.ipc" }
     public static func availabilityd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/availabilityd.ipc" }
+    public static func notifyd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/notifyd.ipc" }
+    public static func webd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/webd.ipc" }
 }

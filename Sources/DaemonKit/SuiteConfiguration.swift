@@ -26,11 +26,27 @@ public struct SuiteConfiguration: Sendable {
     public var backups: BackupPolicy?
     /// Testing only: daemons answer `debug_stall` (to prove the watchdog notices a wedged daemon).
     public var allowStall: Bool
+    /// The file's text, for the sections one daemon alone reads (`notifications`, `web`).
+    public var text: String = ""
 
     public struct Endpoints: Sendable, Equatable {
         public var bookingd: String
         public var bookingdEvents: String
         public var availabilityd: String
+        public var notifyd: String
+        /// webd's control socket (status, reload, metrics); its HTTP address is `web.listen`.
+        public var webd: String
+
+        /// The ROUTER a daemon answers requests (and control messages) on, by daemon name.
+        public func requests(of daemon: String) -> String? {
+            switch daemon {
+            case "bookingd": bookingd
+            case "availabilityd": availabilityd
+            case "notifyd": notifyd
+            case "webd": webd
+            default: nil
+            }
+        }
     }
 
     public struct BackupPolicy: Sendable, Equatable {
@@ -90,23 +106,20 @@ extension SuiteConfiguration {
         } catch {
             throw ConfigurationError(file: file, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
         }
-        // Absolute, so that a daemon's paths do not depend on its working directory.
-        let directory = (file as NSString).deletingLastPathComponent
-        let absolute = directory.hasPrefix("/") ? directory : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
-        let base = URL(fileURLWithPath: absolute).standardizedFileURL.path
-        func resolve(_ path: String) -> String {
-            let joined = path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
-            return URL(fileURLWithPath: joined).standardizedFileURL.path
-        }
+        func resolve(_ path: String) -> String { Self.resolve(path, against: file) }
 
         let runtime = resolve(raw.runtimeDirectory ?? "/run/booking")
         let state = resolve(raw.stateDirectory ?? "/var/lib/booking")
         let endpoints = Endpoints(
             bookingd: raw.endpoints?.bookingd ?? DefaultEndpoint.bookingd(runtimeDirectory: runtime),
             bookingdEvents: raw.endpoints?.bookingdEvents ?? DefaultEndpoint.bookingdEvents(runtimeDirectory: runtime),
-            availabilityd: raw.endpoints?.availabilityd ?? DefaultEndpoint.availabilityd(runtimeDirectory: runtime)
+            availabilityd: raw.endpoints?.availabilityd ?? DefaultEndpoint.availabilityd(runtimeDirectory: runtime),
+            notifyd: raw.endpoints?.notifyd ?? DefaultEndpoint.notifyd(runtimeDirectory: runtime),
+            webd: raw.endpoints?.webd ?? DefaultEndpoint.webd(runtimeDirectory: runtime)
         )
-        for (key, endpoint) in [("endpoints.bookingd", endpoints.bookingd), ("endpoints.bookingd_events", endpoints.bookingdEvents), ("endpoints.availabilityd", endpoints.availabilityd)] {
+        for (key, endpoint) in [("endpoints.bookingd", endpoints.bookingd), ("endpoints.bookingd_events", endpoints.bookingdEvents),
+                                ("endpoints.availabilityd", endpoints.availabilityd), ("endpoints.notifyd", endpoints.notifyd),
+                                ("endpoints.webd", endpoints.webd)] {
             guard endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("inproc://") else {
                 throw ConfigurationError(file: file, key: key, problem: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint")
             }
@@ -213,12 +226,35 @@ extension SuiteConfiguration {
             throw ConfigurationError(file: file, key: "requests.attempts", problem: "must be between 1 and 10, got \(attempts)")
         }
 
-        return SuiteConfiguration(
+        var configuration = SuiteConfiguration(
             file: file, runtimeDirectory: runtime, stateDirectory: state, logLevel: level, maxMessageBytes: maxBytes,
             endpoints: endpoints, calendar: policy, productionCalendarFile: productionFile, productionCalendar: production,
             consultants: consultants, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts,
             metrics: raw.metrics ?? [:], backups: backups, allowStall: raw.debug?.allowStall ?? false
         )
+        configuration.text = text
+        return configuration
+    }
+
+    /// Decodes one top-level section of the file (nil when it is absent), with errors that name
+    /// the file and the key like every other configuration error.
+    public func section<Section: Decodable>(_ key: String, as type: Section.Type) throws(ConfigurationError) -> Section? {
+        do {
+            return try YAMLDecoder().decode(SectionWrapper<Section>.self, from: text, userInfo: [SectionWrapper<Section>.keyInfo: key]).value
+        } catch {
+            throw ConfigurationError(file: file, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
+        }
+    }
+
+    /// Resolves a path from the file the way every path in it is read: relative to its directory.
+    public func path(_ path: String) -> String { Self.resolve(path, against: file) }
+
+    /// Absolute, so that a daemon's paths do not depend on its working directory.
+    static func resolve(_ path: String, against file: String) -> String {
+        let directory = (file as NSString).deletingLastPathComponent
+        let base = directory.hasPrefix("/") ? directory : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        let joined = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+        return URL(fileURLWithPath: joined).standardizedFileURL.path
     }
 
     public static func loadProductionCalendar(_ path: String) throws(ConfigurationError) -> ProductionCalendar {
@@ -264,7 +300,29 @@ private struct RawEndpoints: Decodable {
     var bookingd: String?
     var bookingdEvents: String?
     var availabilityd: String?
-    enum CodingKeys: String, CodingKey { case bookingd, bookingdEvents = "bookingd_events", availabilityd }
+    var notifyd: String?
+    var webd: String?
+    enum CodingKeys: String, CodingKey { case bookingd, bookingdEvents = "bookingd_events", availabilityd, notifyd, webd }
+}
+
+/// Decodes only the top-level key named in `userInfo`, so the coding path of an error inside
+/// it starts with that key.
+private struct SectionWrapper<Value: Decodable>: Decodable {
+    static var keyInfo: CodingUserInfoKey { CodingUserInfoKey(rawValue: "booking.section")! }
+    var value: Value?
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let key = Key(stringValue: decoder.userInfo[Self.keyInfo] as? String ?? "")
+        let container = try decoder.container(keyedBy: Key.self)
+        value = try container.decodeIfPresent(Value.self, forKey: key)
+    }
 }
 
 private struct RawCalendar: Decodable {

@@ -45,7 +45,9 @@ struct Suite {
     }
 
     func client(_ daemon: String) async throws -> DaemonClient {
-        let endpoint = daemon == "bookingd" ? configuration.endpoints.bookingd : configuration.endpoints.availabilityd
+        guard let endpoint = configuration.endpoints.requests(of: daemon) else {
+            throw CommandFailure(message: "'\(daemon)' is not one of the suite's daemons: \(Suite.daemons.joined(separator: ", "))", code: Exit.usage)
+        }
         return try await DaemonClient(
             daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,
             attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes, user: OSUser.current

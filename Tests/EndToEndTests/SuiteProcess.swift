@@ -70,6 +70,7 @@ final class SuiteProcess: @unchecked Sendable {
     var bookingdEndpoint: String { "ipc://\(runDirectory)/bookingd.ipc" }
     var eventsEndpoint: String { "ipc://\(runDirectory)/bookingd-events.ipc" }
     var availabilitydEndpoint: String { "ipc://\(runDirectory)/availabilityd.ipc" }
+    func endpoint(_ daemon: String) -> String { "ipc://\(runDirectory)/\(daemon).ipc" }
 
     /// Starts both daemons and waits until each answers a ping.
     func start() async throws {
@@ -117,7 +118,7 @@ final class SuiteProcess: @unchecked Sendable {
     }
 
     func client(_ daemon: String, timeout: Duration = .seconds(5), attempts: Int = 1) async throws -> DaemonClient {
-        try await DaemonClient(daemon: daemon, endpoint: daemon == "bookingd" ? bookingdEndpoint : availabilitydEndpoint, context: context,
+        try await DaemonClient(daemon: daemon, endpoint: endpoint(daemon), context: context,
                                timeout: timeout, attempts: attempts, maxMessageBytes: 1 << 20, user: "tester")
     }
 
@@ -156,7 +157,8 @@ final class SuiteProcess: @unchecked Sendable {
     /// Stops the daemons and removes the directory. Synchronous, so a `defer` can call it:
     /// a test that fails half-way must not leave daemons running.
     func tearDown() {
-        for daemon in ["availabilityd", "bookingd"] { terminate(daemon) }
+        // Subscribers first, bookingd last, so none of them logs bookingd's absence.
+        for daemon in daemons.keys.sorted(by: { ($0 == "bookingd" ? 1 : 0, $0) < ($1 == "bookingd" ? 1 : 0, $1) }) { terminate(daemon) }
         if ProcessInfo.processInfo.environment["KEEP_TEST_DIRS"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         }

@@ -1,0 +1,1 @@
+print("webd: not built yet")
