@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "notifyd",
             dependencies: [
-                "DaemonKit", "Notifications", "Delivery", "NotificationStore", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "Notifications", "Delivery", "NotificationStore", "BookingDomain", "BookingProtocol", "ZeroMQ",
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),

@@ -57,14 +57,19 @@ public struct ContactInfo: Sendable, Hashable, Codable {
     }
 
     /// E.g. `a***@example.com`.
-    public var maskedEmail: String {
+    public var maskedEmail: String { Self.masked(email: email) }
+
+    /// The country code's neighbourhood and the last two digits, e.g. `+7916*****67`.
+    public var maskedPhone: String { Self.masked(phone: phone) }
+
+    /// The same forms for a bare address or number (e.g. a notification's recipient).
+    public static func masked(email: String) -> String {
         guard let at = email.lastIndex(of: "@") else { return "***" }
         return "\(email[..<at].prefix(1))***\(email[at...])"
     }
 
-    /// The country code's neighbourhood and the last two digits, e.g. `+7916*****67`.
-    public var maskedPhone: String {
-        let digits = phone.dropFirst()
+    public static func masked(phone: String) -> String {
+        let digits = phone.filter(\.isNumber)
         return "+" + digits.prefix(4) + String(repeating: "*", count: max(0, digits.count - 6)) + digits.suffix(2)
     }
 

@@ -106,6 +106,18 @@ public struct CancelRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// notifyd sent the reminder for the appointment at `start`. Naming the start keeps a reminder
+/// for the old time from marking the new one after a reschedule.
+public struct MarkReminderSentRequest: Codable, Sendable, Equatable {
+    public var reference: String
+    public var start: Date
+
+    public init(reference: String, start: Date) {
+        self.reference = reference
+        self.start = start
+    }
+}
+
 public struct ListRequest: Codable, Sendable, Equatable {
     public var from: Date?
     public var to: Date?

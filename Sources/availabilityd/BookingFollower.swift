@@ -99,31 +99,3 @@ final class BookingFollower: Service, Sendable {
         logger.info("took bookingd's snapshot", metadata: ["sequence": "\(snapshot.sequence)", "booked": "\(snapshot.booked.count)"])
     }
 }
-
-/// Runs one catch-up at a time; a request that arrives meanwhile makes the running one go
-/// round once more instead of starting a second, interleaved replay.
-final class CoalescingRunner: Sendable {
-    private let state = Mutex((running: false, again: false))
-
-    func run(_ body: () async -> Void) async {
-        let starts = state.withLock { state -> Bool in
-            if state.running {
-                state.again = true
-                return false
-            }
-            state.running = true
-            return true
-        }
-        guard starts else { return }
-        repeat {
-            await body()
-        } while state.withLock { state -> Bool in
-            if state.again {
-                state.again = false
-                return true
-            }
-            state.running = false
-            return false
-        }
-    }
-}

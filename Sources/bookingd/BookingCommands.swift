@@ -28,6 +28,7 @@ struct BookingCommands: Sendable {
         routes.on(MessageType.reschedule, RescheduleRequest.self) { try await reschedule($0, $1) }
         routes.on(MessageType.cancel, CancelRequest.self) { try await cancel($0, $1) }
         routes.on(MessageType.list, ListRequest.self) { request, _ in try await list(request) }
+        routes.on(MessageType.markReminderSent, MarkReminderSentRequest.self) { try await markReminderSent($0, $1) }
         routes.on(MessageType.history, ReferenceRequest.self) { request, _ in
             let reference = try reference(request.reference)
             guard let entries = try await store.history(reference: reference) else { throw notFound(reference) }
@@ -132,6 +133,20 @@ struct BookingCommands: Sendable {
             Counter(label: "booking_changes_total", dimensions: [("kind", "cancelled")]).increment()
             logger.info("cancelled", metadata: ["reference": "\(reference.masked)", "actor": "\(context.actor.rawValue)", "correlation_id": "\(header.id)"])
         }
+        return result.appointment
+    }
+
+    /// Repeating it is harmless (notifyd retries): an appointment already marked is answered as it is.
+    private func markReminderSent(_ request: MarkReminderSentRequest, _ header: MessageHeader) async throws -> AppointmentBody {
+        let context = try commandContext(MessageType.markReminderSent, header, request, actor: nil, default: .system)
+        let reference = try reference(request.reference)
+        let appointment = try await existing(reference)
+        guard abs(appointment.timeSlot.start.timeIntervalSince(request.start)) < 0.001 else {
+            throw ProtocolError(.conflict, "the appointment was moved to \(WireJSON.formatInstant(appointment.timeSlot.start)); this reminder was for the old time", field: "start")
+        }
+        if appointment.reminderSent { return AppointmentBody(appointment) }
+        let result = try await store.apply(.markReminderSent(reference: reference), context: context)
+        publisher.committed()
         return result.appointment
     }
 

@@ -1,0 +1,114 @@
+import Foundation
+import Notifications
+
+/// Where a delivery stands. `sending` lasts only while a transport has it; one found at start
+/// was in flight when notifyd stopped.
+public enum DeliveryState: String, Sendable, Codable, CaseIterable {
+    case pending
+    case sending
+    case sent
+    /// Gave up (a permanent failure, or transient ones past the give-up age): a dead letter.
+    case failed
+    /// Withdrawn before it went: a reminder for a time the appointment no longer has.
+    case cancelled
+}
+
+/// A message to send, rendered once: retries send these very bytes.
+public struct NewDelivery: Sendable, Equatable {
+    public var id: String
+    public var appointmentId: String
+    public var reference: String
+    public var purpose: MessagePurpose
+    public var channel: Channel
+    public var audience: Audience
+    /// An email address, a phone number, or `team` for @chat.
+    public var recipient: String
+    public var messageId: String?
+    public var payload: [UInt8]
+
+    public init(id: String, appointmentId: String, reference: String, purpose: MessagePurpose, channel: Channel, audience: Audience,
+                recipient: String, messageId: String? = nil, payload: [UInt8]) {
+        self.id = id
+        self.appointmentId = appointmentId
+        self.reference = reference
+        self.purpose = purpose
+        self.channel = channel
+        self.audience = audience
+        self.recipient = recipient
+        self.messageId = messageId
+        self.payload = payload
+    }
+}
+
+public struct StoredDelivery: Sendable, Equatable {
+    public var delivery: NewDelivery
+    public var state: DeliveryState
+    public var attempts: Int
+    public var createdAt: Date
+    public var nextAttemptAt: Date
+    public var firstAttemptAt: Date?
+    public var sentAt: Date?
+    public var lastError: String?
+    /// It was being sent when notifyd stopped, so it was sent again: the receiver may have it
+    /// twice (with the same Message-ID, which mail clients fold into one).
+    public var inDoubt: Bool
+}
+
+/// One attempt of a delivery, for `bookctl notifications`.
+public struct DeliveryAttempt: Sendable, Equatable {
+    public var at: Date
+    public var outcome: String
+    public var error: String?
+}
+
+/// An appointment's reminder: scheduled → queued (its messages are in the deliveries) →
+/// acknowledged (bookingd marked it sent), or dropped (cancelled, or moved inside the lead).
+public enum ReminderState: String, Sendable, Codable {
+    case scheduled
+    case queued
+    case acknowledged
+    case dropped
+}
+
+public struct ReminderEntry: Sendable, Equatable {
+    public var appointmentId: String
+    public var reference: String
+    public var start: Date
+    public var dueAt: Date
+    /// The appointment as of the last change (wire JSON), to render the reminder when it is due.
+    public var appointment: [UInt8]
+    public var state: ReminderState
+
+    public init(appointmentId: String, reference: String, start: Date, dueAt: Date, appointment: [UInt8], state: ReminderState = .scheduled) {
+        self.appointmentId = appointmentId
+        self.reference = reference
+        self.start = start
+        self.dueAt = dueAt
+        self.appointment = appointment
+        self.state = state
+    }
+}
+
+/// What an event does to the appointment's reminder.
+public enum ReminderChange: Sendable, Equatable {
+    case keep
+    /// Schedule (or move) it; pending reminder messages for another time are withdrawn.
+    case schedule(ReminderEntry)
+    /// No reminder any more; pending reminder messages are withdrawn.
+    case drop(appointmentId: String)
+}
+
+/// Everything one event causes, written in one transaction with the event's sequence number.
+public struct AppliedEvent: Sendable, Equatable {
+    public var eventId: String
+    public var sequence: UInt64
+    public var deliveries: [NewDelivery]
+    public var reminder: ReminderChange
+
+    public init(eventId: String, sequence: UInt64, deliveries: [NewDelivery], reminder: ReminderChange) {
+        self.eventId = eventId
+        self.sequence = sequence
+        self.deliveries = deliveries
+        self.reminder = reminder
+    }
+}

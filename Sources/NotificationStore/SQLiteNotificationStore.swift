@@ -1,0 +1,378 @@
+import Foundation
+import GRDB
+import Notifications
+import SQLiteBackup
+
+/// notifyd's own database: the last event applied, every delivery with its attempts, and the
+/// reminder schedule. WAL with `synchronous=NORMAL`: a killed process loses nothing committed;
+/// a power cut may lose the last transactions, which the replay from bookingd then re-applies.
+public final class SQLiteNotificationStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "notifyd"
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+
+    public func backup(to path: String) throws -> SQLiteBackup.Copy {
+        try SQLiteBackup.copy(pool, to: path)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE follower (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    last_sequence INTEGER NOT NULL
+                );
+                INSERT INTO follower (id, last_sequence) VALUES (1, 0);
+                CREATE TABLE applied_events (
+                    event_id TEXT PRIMARY KEY,
+                    sequence INTEGER NOT NULL
+                );
+                CREATE TABLE deliveries (
+                    id TEXT PRIMARY KEY,
+                    appointment_id TEXT NOT NULL,
+                    reference TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'chat')),
+                    audience TEXT NOT NULL CHECK (audience IN ('client', 'consultant', 'team')),
+                    recipient TEXT NOT NULL,
+                    message_id TEXT,
+                    payload BLOB NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    first_attempt_at INTEGER,
+                    sent_at INTEGER,
+                    last_error TEXT,
+                    in_doubt INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX deliveries_reference ON deliveries (reference);
+                CREATE INDEX deliveries_failed ON deliveries (state) WHERE state = 'failed';
+                CREATE TABLE attempts (
+                    id INTEGER PRIMARY KEY,
+                    delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+                    at INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    error TEXT
+                );
+                CREATE INDEX attempts_delivery ON attempts (delivery_id);
+                CREATE TABLE reminders (
+                    appointment_id TEXT PRIMARY KEY,
+                    reference TEXT NOT NULL,
+                    start INTEGER NOT NULL,
+                    due_at INTEGER NOT NULL,
+                    appointment BLOB NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('scheduled', 'queued', 'acknowledged', 'dropped'))
+                );
+                CREATE INDEX reminders_due ON reminders (due_at) WHERE state = 'scheduled';
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    command TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    correlation_id TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Following the event stream
+
+    public func lastSequence() throws -> UInt64 {
+        try pool.read { db in try UInt64.fetchOne(db, sql: "SELECT last_sequence FROM follower") ?? 0 }
+    }
+
+    /// Applies events in order, each at most once (by id), in one transaction; returns how many
+    /// were new. An event at or below the last sequence applied is skipped.
+    @discardableResult
+    public func apply(_ events: [AppliedEvent], now: Date) throws -> Int {
+        try pool.write { db in
+            var last = try UInt64.fetchOne(db, sql: "SELECT last_sequence FROM follower") ?? 0
+            var applied = 0
+            for event in events where event.sequence > last {
+                try db.execute(sql: "INSERT OR IGNORE INTO applied_events (event_id, sequence) VALUES (?, ?)", arguments: [event.eventId, event.sequence])
+                last = event.sequence
+                guard db.changesCount == 1 else { continue }
+                applied += 1
+                for delivery in event.deliveries {
+                    try insert(delivery, db: db, now: now)
+                }
+                try apply(event.reminder, db: db)
+            }
+            try db.execute(sql: "UPDATE follower SET last_sequence = ?", arguments: [last])
+            return applied
+        }
+    }
+
+    /// Follows the stream from `sequence` on, whatever was applied before (bookingd's database
+    /// was replaced by an older copy).
+    public func follow(from sequence: UInt64) throws {
+        try pool.write { db in try db.execute(sql: "UPDATE follower SET last_sequence = ?", arguments: [sequence]) }
+    }
+
+    private func insert(_ delivery: NewDelivery, db: Database, now: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO deliveries (id, appointment_id, reference, purpose, channel, audience, recipient, message_id, payload,
+                                                  state, created_at, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """,
+            arguments: [delivery.id, delivery.appointmentId, delivery.reference, delivery.purpose.rawValue, delivery.channel.rawValue,
+                        delivery.audience.rawValue, delivery.recipient, delivery.messageId, Data(delivery.payload), ms(now), ms(now)]
+        )
+    }
+
+    private func apply(_ change: ReminderChange, db: Database) throws {
+        switch change {
+        case .keep:
+            return
+        case .schedule(let entry):
+            try db.execute(
+                sql: """
+                    INSERT INTO reminders (appointment_id, reference, start, due_at, appointment, state) VALUES (?, ?, ?, ?, ?, 'scheduled')
+                    ON CONFLICT (appointment_id) DO UPDATE SET reference = excluded.reference, start = excluded.start,
+                        due_at = excluded.due_at, appointment = excluded.appointment,
+                        state = CASE WHEN reminders.start = excluded.start THEN reminders.state ELSE 'scheduled' END
+                    """,
+                arguments: [entry.appointmentId, entry.reference, ms(entry.start), ms(entry.dueAt), Data(entry.appointment)]
+            )
+            try withdrawReminders(of: entry.appointmentId, except: entry.start, db: db)
+        case .drop(let appointmentId):
+            try db.execute(sql: "UPDATE reminders SET state = 'dropped' WHERE appointment_id = ? AND state IN ('scheduled', 'queued')", arguments: [appointmentId])
+            try withdrawReminders(of: appointmentId, except: nil, db: db)
+        }
+    }
+
+    /// A reminder still waiting to go for another time than `start` is withdrawn.
+    private func withdrawReminders(of appointmentId: String, except start: Date?, db: Database) throws {
+        let keep = start.map { "reminder.\(appointmentId).\(ms($0))." } ?? ""
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET state = 'cancelled', last_error = 'the appointment was moved or cancelled'
+                WHERE appointment_id = ? AND purpose = ? AND state = 'pending' AND (? = '' OR substr(id, 1, length(?)) != ?)
+                """,
+            arguments: [appointmentId, MessagePurpose.clientReminder.rawValue, keep, keep, keep]
+        )
+    }
+
+    // MARK: Sending
+
+    /// Deliveries found `sending` at start were in flight when notifyd stopped: they go again
+    /// (nothing is lost), marked in doubt. Returns how many.
+    public func recoverInFlight() throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE deliveries SET state = 'pending', in_doubt = 1 WHERE state = 'sending'")
+            return db.changesCount
+        }
+    }
+
+    /// Takes up to `limit` due deliveries, oldest first, and marks them `sending`.
+    public func claimDue(now: Date, limit: Int) throws -> [StoredDelivery] {
+        try pool.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+                arguments: [ms(now), limit]
+            )
+            var claimed: [StoredDelivery] = []
+            for row in rows {
+                var delivery = try StoredDelivery(row: row)
+                try db.execute(
+                    sql: "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
+                    arguments: [ms(now), delivery.delivery.id]
+                )
+                delivery.state = .sending
+                delivery.attempts += 1
+                delivery.firstAttemptAt = delivery.firstAttemptAt ?? now
+                claimed.append(delivery)
+            }
+            return claimed
+        }
+    }
+
+    /// The earliest time a pending delivery is due, if any.
+    public func nextDue() throws -> Date? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'").map(date)
+        }
+    }
+
+    /// Records the outcome of attempts: sent, to be retried at `retryAt`, or failed for good.
+    public func record(_ outcomes: [(id: String, outcome: AttemptOutcome)], at now: Date) throws {
+        try pool.write { db in
+            for (id, outcome) in outcomes {
+                switch outcome {
+                case .sent:
+                    try db.execute(sql: "UPDATE deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", arguments: [ms(now), id])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, 'sent')", arguments: [id, ms(now)])
+                case .retry(let error, let at):
+                    try db.execute(sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [ms(at), error, id])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'retry', ?)", arguments: [id, ms(now), error])
+                case .failed(let error):
+                    try db.execute(sql: "UPDATE deliveries SET state = 'failed', last_error = ? WHERE id = ?", arguments: [error, id])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'failed', ?)", arguments: [id, ms(now), error])
+                }
+            }
+        }
+    }
+
+    /// Sends one delivery again, whatever its state (an operator's decision): it becomes pending
+    /// now, with a fresh give-up age. Nil when there is no such delivery.
+    public func retry(id: String, now: Date) throws -> StoredDelivery? {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, first_attempt_at = NULL WHERE id = ? AND state != 'sending'",
+                arguments: [ms(now), id]
+            )
+            return try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(StoredDelivery.init(row:))
+        }
+    }
+
+    // MARK: Reminders
+
+    public func dueReminders(now: Date, limit: Int = 500) throws -> [ReminderEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at LIMIT ?", arguments: [ms(now), limit])
+                .map(ReminderEntry.init(row:))
+        }
+    }
+
+    public func nextReminderDue() throws -> Date? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM reminders WHERE state = 'scheduled'").map(date)
+        }
+    }
+
+    /// The reminder's messages join the deliveries, or, when the appointment is already past,
+    /// the reminder is dropped: one transaction either way, and only if it is still scheduled
+    /// for the same start (an event may have moved it meanwhile).
+    public func queue(_ reminder: ReminderEntry, deliveries: [NewDelivery], now: Date) throws {
+        try pool.write { db in
+            let state = deliveries.isEmpty ? ReminderState.dropped : .queued
+            try db.execute(sql: "UPDATE reminders SET state = ? WHERE appointment_id = ? AND start = ? AND state = 'scheduled'",
+                           arguments: [state.rawValue, reminder.appointmentId, ms(reminder.start)])
+            guard db.changesCount == 1 else { return }
+            for delivery in deliveries { try insert(delivery, db: db, now: now) }
+        }
+    }
+
+    /// Queued reminders whose email went out, which bookingd has not been told of yet.
+    public func remindersToAcknowledge() throws -> [ReminderEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.* FROM reminders r JOIN deliveries d ON d.id = 'reminder.' || r.appointment_id || '.' || r.start || '.email'
+                WHERE r.state = 'queued' AND d.state = 'sent'
+                """).map(ReminderEntry.init(row:))
+        }
+    }
+
+    public func acknowledge(appointmentId: String, start: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE reminders SET state = 'acknowledged' WHERE appointment_id = ? AND start = ? AND state = 'queued'",
+                           arguments: [appointmentId, ms(start)])
+        }
+    }
+
+    public func reminder(appointmentId: String) throws -> ReminderEntry? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM reminders WHERE appointment_id = ?", arguments: [appointmentId]).map(ReminderEntry.init(row:))
+        }
+    }
+
+    // MARK: Reading
+
+    /// One admin command (retry, reload, backup) with the OS user who sent it.
+    public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO audit (at, command, user, outcome, correlation_id) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [ms(at), command, user, outcome, correlationId])
+        }
+    }
+
+    public func deliveries(reference: String) throws -> [StoredDelivery] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE reference = ? ORDER BY created_at, id", arguments: [reference]).map(StoredDelivery.init(row:))
+        }
+    }
+
+    public func delivery(id: String) throws -> StoredDelivery? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(StoredDelivery.init(row:))
+        }
+    }
+
+    public func failed(limit: Int = 500) throws -> [StoredDelivery] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE state = 'failed' ORDER BY created_at DESC LIMIT ?", arguments: [limit]).map(StoredDelivery.init(row:))
+        }
+    }
+
+    public func attempts(deliveryId: String) throws -> [DeliveryAttempt] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id", arguments: [deliveryId]).map { row in
+                DeliveryAttempt(at: date(row["at"]), outcome: row["outcome"], error: row["error"])
+            }
+        }
+    }
+
+    /// How many deliveries are in each state.
+    public func counts() throws -> [DeliveryState: Int] {
+        try pool.read { db in
+            var counts: [DeliveryState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM deliveries GROUP BY state") {
+                if let state = DeliveryState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+}
+
+/// The result of one attempt, as the store keeps it.
+public enum AttemptOutcome: Sendable, Equatable {
+    case sent
+    case retry(error: String, at: Date)
+    case failed(error: String)
+}
+
+private func ms(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+private func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+
+extension StoredDelivery {
+    init(row: Row) throws {
+        guard let purpose = MessagePurpose(rawValue: row["purpose"]), let channel = Channel(rawValue: row["channel"]),
+              let audience = Audience(rawValue: row["audience"]), let state = DeliveryState(rawValue: row["state"]) else {
+            throw DatabaseError(message: "delivery \(row["id"] as String? ?? "?") has an unknown purpose, channel, audience or state")
+        }
+        let payload: Data = row["payload"]
+        self.init(
+            delivery: NewDelivery(id: row["id"], appointmentId: row["appointment_id"], reference: row["reference"], purpose: purpose,
+                                  channel: channel, audience: audience, recipient: row["recipient"], messageId: row["message_id"], payload: Array(payload)),
+            state: state, attempts: row["attempts"], createdAt: date(row["created_at"]), nextAttemptAt: date(row["next_attempt_at"]),
+            firstAttemptAt: (row["first_attempt_at"] as Int64?).map(date), sentAt: (row["sent_at"] as Int64?).map(date),
+            lastError: row["last_error"], inDoubt: row["in_doubt"]
+        )
+    }
+}
+
+extension ReminderEntry {
+    init(row: Row) {
+        let appointment: Data = row["appointment"]
+        self.init(appointmentId: row["appointment_id"], reference: row["reference"], start: date(row["start"]), dueAt: date(row["due_at"]),
+                  appointment: Array(appointment), state: ReminderState(rawValue: row["state"]) ?? .scheduled)
+    }
+}

@@ -1,0 +1,74 @@
+import BookingProtocol
+import Foundation
+
+/// How a message travels.
+public enum Channel: String, Sendable, Codable, CaseIterable {
+    case email
+    case sms
+    case chat
+}
+
+/// Who a message is for.
+public enum Audience: String, Sendable, Codable, CaseIterable {
+    case client
+    case consultant
+    case team
+}
+
+/// One message to send: what it says (`purpose`), over which channel. Its `id` is stable, so an
+/// event applied twice (a replay after a crash) plans the same ids and the store keeps one.
+public struct PlannedDelivery: Sendable, Equatable {
+    public var id: String
+    public var purpose: MessagePurpose
+    public var channel: Channel
+    public var audience: Audience
+
+    public init(id: String, purpose: MessagePurpose, channel: Channel, audience: Audience) {
+        self.id = id
+        self.purpose = purpose
+        self.channel = channel
+        self.audience = audience
+    }
+}
+
+/// Which messages a change produces: the client always by email and by SMS when SMS is on; the
+/// consultant by email when they have an address; the team over `@chat` when it is on.
+public struct DeliveryPlan: Sendable, Equatable {
+    public var sms: Bool
+    public var chat: Bool
+
+    public init(sms: Bool, chat: Bool) {
+        self.sms = sms
+        self.chat = chat
+    }
+
+    public func deliveries(for event: EventBody, consultantHasEmail: Bool) -> [PlannedDelivery] {
+        let purposes: (client: MessagePurpose, consultant: MessagePurpose, team: MessagePurpose)
+        switch event.kind {
+        case .created: purposes = (.clientConfirmation, .consultantCreated, .teamCreated)
+        case .rescheduled: purposes = (.clientRescheduled, .consultantRescheduled, .teamRescheduled)
+        case .cancelled: purposes = (.clientCancelled, .consultantCancelled, .teamCancelled)
+        // Outcomes after the meeting and the reminder mark tell nobody anything new.
+        case .completed, .noShow, .reminderSent: return []
+        }
+        func delivery(_ purpose: MessagePurpose, _ channel: Channel, _ audience: Audience) -> PlannedDelivery {
+            PlannedDelivery(id: "\(event.id).\(purpose.rawValue).\(channel.rawValue)", purpose: purpose, channel: channel, audience: audience)
+        }
+        var planned = [delivery(purposes.client, .email, .client)]
+        if sms && !event.appointment.contact.phone.isEmpty { planned.append(delivery(purposes.client, .sms, .client)) }
+        if consultantHasEmail { planned.append(delivery(purposes.consultant, .email, .consultant)) }
+        if chat { planned.append(delivery(purposes.team, .chat, .team)) }
+        return planned
+    }
+
+    /// The reminder for an appointment at `start`: the start is part of the id, so the reminder
+    /// for a new time after a reschedule is a new message, and the old one can never be sent twice.
+    public func reminders(appointmentId: String, start: Date, phone: String) -> [PlannedDelivery] {
+        let key = "reminder.\(appointmentId).\(Int64((start.timeIntervalSince1970 * 1000).rounded()))"
+        var planned = [PlannedDelivery(id: "\(key).email", purpose: .clientReminder, channel: .email, audience: .client)]
+        if sms && !phone.isEmpty {
+            planned.append(PlannedDelivery(id: "\(key).sms", purpose: .clientReminder, channel: .sms, audience: .client))
+        }
+        return planned
+    }
+}

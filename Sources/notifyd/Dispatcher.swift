@@ -1,0 +1,140 @@
+import BookingDomain
+import BookingProtocol
+import DaemonKit
+import Delivery
+import Foundation
+import Logging
+import Metrics
+import Notifications
+import NotificationStore
+import ServiceLifecycle
+import Synchronization
+
+/// Sends what is due, up to `concurrency` at once, and records each outcome as it comes:
+/// sent, retried later by the retry policy, or a dead letter.
+final class Dispatcher: Service, Sendable {
+    private let store: SQLiteNotificationStore
+    private let transports: Transports
+    private let policy: RetryPolicy
+    private let concurrency: Int
+    private let clock: SuiteClock
+    private let wake: WakeSignal
+    private let logger: Logger
+    private let inFlight = Mutex(0)
+
+    init(store: SQLiteNotificationStore, transports: Transports, settings: NotifySettings, clock: SuiteClock, wake: WakeSignal, logger: Logger) {
+        self.store = store
+        self.transports = transports
+        self.policy = settings.retry
+        self.concurrency = settings.concurrency
+        self.clock = clock
+        self.wake = wake
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await withDiscardingTaskGroup { group in
+            await withGracefulShutdownHandler {
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let room = concurrency - inFlight.withLock { $0 }
+                    var claimed: [StoredDelivery] = []
+                    if room > 0 {
+                        do {
+                            claimed = try store.claimDue(now: clock.now(), limit: room)
+                        } catch {
+                            logger.error("cannot read due deliveries", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    for delivery in claimed {
+                        inFlight.withLock { $0 += 1 }
+                        group.addTask {
+                            await self.send(delivery)
+                            self.inFlight.withLock { $0 -= 1 }
+                            self.wake.notify()
+                        }
+                    }
+                    if claimed.count < room || room == 0 {
+                        await wake.wait(upTo: nextWait())
+                    }
+                }
+            } onGracefulShutdown: {
+                self.wake.notify()
+            }
+        }
+        await transports.shutdown()
+    }
+
+    /// Until the next retry is due, but at least every second (the clock may be moved in tests).
+    private func nextWait() -> Duration {
+        guard let next = try? store.nextDue() else { return .seconds(1) }
+        let seconds = next.timeIntervalSince(clock.now())
+        return .milliseconds(Int(min(max(seconds, 0.001), 1) * 1000))
+    }
+
+    private func send(_ stored: StoredDelivery) async {
+        let delivery = stored.delivery
+        let outcome: AttemptOutcome
+        let now: Date
+        do {
+            try await transports.send(delivery)
+            now = clock.now()
+            outcome = .sent
+            Counter(label: "notify_deliveries_total", dimensions: [("channel", delivery.channel.rawValue), ("outcome", "sent")]).increment()
+            logger.info("sent", metadata: metadata(stored))
+        } catch {
+            now = clock.now()
+            let failure = error as? DeliveryFailure ?? DeliveryFailure(permanent: false, reason: "\(error)")
+            if failure.permanent {
+                outcome = .failed(error: failure.reason)
+            } else if let next = policy.nextAttempt(afterAttempts: stored.attempts, firstAttemptAt: stored.firstAttemptAt ?? now, now: now,
+                                                    retryAfter: failure.retryAfter?.seconds, random: Double.random(in: 0..<1)) {
+                outcome = .retry(error: failure.reason, at: next)
+            } else {
+                outcome = .failed(error: "gave up after \(stored.attempts) attempts: \(failure.reason)")
+            }
+            let kind = if case .retry = outcome { "retry" } else { "failed" }
+            Counter(label: "notify_deliveries_total", dimensions: [("channel", delivery.channel.rawValue), ("outcome", kind)]).increment()
+            var details = metadata(stored)
+            details["error"] = "\(ContactMasking.scrub(failure.reason, recipient: delivery.recipient))"
+            if kind == "failed" {
+                logger.error("gave up: a dead letter (bookctl notifications --failed)", metadata: details)
+            } else {
+                logger.warning("failed; will retry", metadata: details)
+            }
+        }
+        do {
+            try store.record([(delivery.id, outcome)], at: now)
+        } catch {
+            logger.error("cannot record a delivery's outcome", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    private func metadata(_ stored: StoredDelivery) -> Logger.Metadata {
+        [
+            "delivery": "\(stored.delivery.id)", "reference": "\(ContactMasking.reference(stored.delivery.reference))", "channel": "\(stored.delivery.channel.rawValue)",
+            "recipient": "\(ContactMasking.recipient(stored.delivery))", "attempt": "\(stored.attempts)",
+        ]
+    }
+}
+
+/// Recipients as logs and `bookctl` show them.
+enum ContactMasking {
+    static func recipient(_ delivery: NewDelivery) -> String {
+        switch delivery.channel {
+        case .email: ContactInfo.masked(email: delivery.recipient)
+        case .sms: ContactInfo.masked(phone: delivery.recipient)
+        case .chat: delivery.recipient
+        }
+    }
+
+    static func reference(_ text: String) -> String {
+        (try? BookingReference(parsing: text))?.masked ?? "***"
+    }
+
+    /// A server's answer may quote the address ("550 <anna@example.com>: no such user").
+    static func scrub(_ text: String, recipient: String) -> String {
+        guard !recipient.isEmpty else { return text }
+        let masked = recipient.contains("@") ? ContactInfo.masked(email: recipient) : ContactInfo.masked(phone: recipient)
+        return text.replacingOccurrences(of: recipient, with: masked)
+    }
+}

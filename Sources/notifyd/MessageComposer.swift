@@ -1,0 +1,122 @@
+import BookingDomain
+import BookingProtocol
+import Foundation
+import Logging
+import Notifications
+import NotificationStore
+import Synchronization
+
+/// Turns an event into the messages it causes, rendered once: what the store keeps is what the
+/// transports send, byte for byte, however often they try.
+final class MessageComposer: Sendable {
+    let settings: NotifySettings
+    let calendarZone: String
+    private let library: Mutex<TemplateLibrary>
+    private let logger: Logger
+
+    init(settings: NotifySettings, templates: TemplateLibrary, calendarZone: String, logger: Logger) {
+        self.settings = settings
+        self.calendarZone = calendarZone
+        self.library = Mutex(templates)
+        self.logger = logger
+    }
+
+    /// Templates edited by an operator, taken on reload once they all load.
+    func replaceTemplates(_ templates: TemplateLibrary) {
+        library.withLock { $0 = templates }
+    }
+
+    private var templates: TemplateLibrary { library.withLock { $0 } }
+
+    /// The event's deliveries and what it does to the appointment's reminder.
+    func compose(_ event: EventBody, consultant: ConsultantFacts) -> AppliedEvent {
+        let appointment = event.appointment
+        let facts = MessageFacts(
+            appointment: appointment, consultant: consultant, previousStart: event.previous?.start, reason: event.reason,
+            manageURL: manageURL(appointment.reference), calendarZone: calendarZone
+        )
+        let planned = settings.plan.deliveries(for: event, consultantHasEmail: consultant.email != nil)
+        let deliveries = planned.compactMap { render($0, facts: facts, sequence: Int(event.sequence), cancelled: event.kind == .cancelled) }
+        return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
+    }
+
+    private func reminderChange(_ event: EventBody) -> ReminderChange {
+        let appointment = event.appointment
+        switch event.kind {
+        case .created, .rescheduled:
+            guard let due = settings.reminders.due(start: appointment.start, changedAt: event.occurredAt),
+                  let snapshot = try? WireJSON.encode(appointment) else {
+                return .drop(appointmentId: appointment.id)
+            }
+            return .schedule(ReminderEntry(appointmentId: appointment.id, reference: appointment.reference, start: appointment.start, dueAt: due, appointment: snapshot))
+        case .cancelled, .completed, .noShow:
+            return .drop(appointmentId: appointment.id)
+        case .reminderSent:
+            return .keep
+        }
+    }
+
+    /// The reminder's messages for an appointment still ahead.
+    func reminderDeliveries(_ reminder: ReminderEntry, consultant: ConsultantFacts) -> [NewDelivery] {
+        guard let appointment = try? WireJSON.decode(AppointmentBody.self, from: reminder.appointment) else {
+            logger.error("a stored reminder cannot be read; it is dropped", metadata: ["appointment": "\(reminder.appointmentId)"])
+            return []
+        }
+        let facts = MessageFacts(appointment: appointment, consultant: consultant, previousStart: nil, reason: nil,
+                                 manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
+        return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)
+            .compactMap { render($0, facts: facts, sequence: nil, cancelled: false) }
+    }
+
+    private func manageURL(_ reference: String) -> String? {
+        settings.manageURL?.replacingOccurrences(of: "{reference}", with: reference)
+    }
+
+    /// One message; nil (logged) if a template fails, which `TemplateLibrary.load` makes rare:
+    /// every template was rendered once at start.
+    private func render(_ planned: PlannedDelivery, facts: MessageFacts, sequence: Int?, cancelled: Bool) -> NewDelivery? {
+        let appointment = facts.appointment
+        do {
+            switch planned.channel {
+            case .email:
+                let email = try templates.email(planned.purpose, facts)
+                let recipient: Mailbox
+                switch planned.audience {
+                case .client: recipient = Mailbox(name: appointment.contact.name, address: appointment.contact.email)
+                default: recipient = Mailbox(name: facts.consultant.name, address: facts.consultant.email ?? "")
+                }
+                let messageId = "\(planned.id)@\(settings.messageIdDomain)"
+                // The invite goes with every change (not the reminder): REQUEST adds or moves
+                // the event in the receiver's calendar, CANCEL removes it. Its SEQUENCE is the
+                // event's sequence number, which only grows.
+                let invite = sequence.map { sequence in
+                    CalendarInvite(
+                        uid: "\(appointment.id)@\(settings.messageIdDomain)", sequence: sequence, method: cancelled ? .cancel : .request,
+                        start: appointment.start, end: appointment.end, stamp: appointment.updatedAt, summary: email.subject,
+                        description: email.text, location: nil, url: facts.manageURL, organizer: settings.sender,
+                        attendees: [Mailbox(name: appointment.contact.name, address: appointment.contact.email)]
+                            + (facts.consultant.email.map { [Mailbox(name: facts.consultant.name, address: $0)] } ?? [])
+                    )
+                }
+                let message = EmailMessage(
+                    from: settings.sender, to: [recipient], replyTo: settings.replyTo, subject: email.subject, text: email.text, html: email.html,
+                    calendar: invite, messageID: messageId, date: appointment.updatedAt,
+                    extraHeaders: [("Auto-Submitted", "auto-generated"), ("X-Booking-Reference", appointment.reference)]
+                )
+                return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
+                                   channel: .email, audience: planned.audience, recipient: recipient.address, messageId: messageId, payload: message.encoded())
+            case .sms:
+                let text = try templates.sms(planned.purpose, facts, maxSegments: settings.smsMaxSegments)
+                return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
+                                   channel: .sms, audience: planned.audience, recipient: appointment.contact.phone, payload: Array(text.utf8))
+            case .chat:
+                let text = try templates.chat(planned.purpose, facts)
+                return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
+                                   channel: .chat, audience: .team, recipient: "team", payload: Array(text.utf8))
+            }
+        } catch {
+            logger.error("a message could not be rendered", metadata: ["delivery": "\(planned.id)", "error": "\(error)"])
+            return nil
+        }
+    }
+}

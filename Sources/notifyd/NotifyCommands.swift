@@ -1,0 +1,75 @@
+import BookingDomain
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Logging
+import NotificationStore
+
+/// notifyd's admin queries: what was sent for an appointment, the dead letters, and sending
+/// one again.
+struct NotifyCommands: Sendable {
+    let store: SQLiteNotificationStore
+    let intake: EventIntake
+    let clock: SuiteClock
+    let dispatcher: WakeSignal
+    let control: DaemonControl
+    let logger: Logger
+
+    var routes: RequestRoutes {
+        var routes = RequestRoutes()
+        routes.on(MessageType.notifications, NotificationsRequest.self) { request, _ in
+            let limit = min(max(request.limit ?? 500, 1), 5000)
+            if let text = request.reference {
+                let reference: BookingReference
+                do {
+                    reference = try BookingReference(parsing: text)
+                } catch {
+                    throw ProtocolError(.invalidReference, error.message, field: "reference")
+                }
+                return NotificationsReply(notifications: try store.deliveries(reference: reference.description).prefix(limit).map(body))
+            }
+            guard request.failed == true else {
+                throw ProtocolError(.validationFailed, "ask for one appointment's notifications (reference) or the dead letters (failed: true)", field: "reference")
+            }
+            return NotificationsReply(notifications: try store.failed(limit: limit).map(body))
+        }
+        routes.on(MessageType.notificationRetry, NotificationRetryRequest.self) { request, header in
+            guard let existing = try store.delivery(id: request.id) else {
+                throw ProtocolError(.notFound, "no notification has the id '\(request.id)' (bookctl notifications REF lists them)", field: "id")
+            }
+            guard existing.state != .sending else {
+                throw ProtocolError(.conflict, "the notification is being sent right now", field: "id")
+            }
+            guard let retried = try store.retry(id: request.id, now: clock.now()) else {
+                throw ProtocolError(.notFound, "no notification has the id '\(request.id)'", field: "id")
+            }
+            logger.notice("notification sent again on request", metadata: ["delivery": "\(request.id)", "user": "\(header.user ?? "-")"])
+            dispatcher.notify()
+            return body(retried)
+        }
+        routes.on(MessageType.ping, Empty.self) { _, _ in
+            let counts = try store.counts()
+            let failed = counts[.failed] ?? 0
+            return control.pingReply(
+                state: "ready", lastSequence: await intake.lastSequence, backlog: UInt64((counts[.pending] ?? 0) + (counts[.sending] ?? 0)),
+                warnings: failed > 0 ? ["\(failed) dead letter\(failed == 1 ? "" : "s") (bookctl notifications --failed)"] : []
+            )
+        }
+        control.addRoutes(to: &routes)
+        return routes
+    }
+
+    private func body(_ stored: StoredDelivery) -> NotificationBody {
+        let delivery = stored.delivery
+        let attempts = (try? store.attempts(deliveryId: delivery.id)) ?? []
+        return NotificationBody(
+            id: delivery.id, reference: delivery.reference, purpose: delivery.purpose.rawValue, channel: delivery.channel.rawValue,
+            audience: delivery.audience.rawValue, recipient: ContactMasking.recipient(delivery), state: stored.state.rawValue,
+            attempts: stored.attempts, createdAt: stored.createdAt, sentAt: stored.sentAt,
+            nextAttemptAt: stored.state == .pending ? stored.nextAttemptAt : nil,
+            lastError: stored.lastError.map { ContactMasking.scrub($0, recipient: delivery.recipient) }, messageId: delivery.messageId,
+            inDoubt: stored.inDoubt,
+            history: attempts.map { NotificationAttemptBody(at: $0.at, outcome: $0.outcome, error: $0.error.map { ContactMasking.scrub($0, recipient: delivery.recipient) }) }
+        )
+    }
+}

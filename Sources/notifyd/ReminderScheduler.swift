@@ -1,0 +1,60 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Logging
+import Metrics
+import NotificationStore
+
+/// Every second: queues the reminders that are due (after downtime too, while the appointment
+/// is still ahead), and tells bookingd of each one whose email went out.
+struct ReminderScheduler: Sendable {
+    let store: SQLiteNotificationStore
+    let composer: MessageComposer
+    let directory: ConsultantDirectory
+    let bookingd: DaemonClient
+    let clock: SuiteClock
+    let dispatcher: WakeSignal
+    let logger: Logger
+
+    func tick() async {
+        do {
+            try await queueDue()
+            try await acknowledge()
+        } catch {
+            logger.debug("reminders wait", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func queueDue() async throws {
+        let now = clock.now()
+        let due = try store.dueReminders(now: now)
+        guard !due.isEmpty else { return }
+        for reminder in due {
+            guard composer.settings.reminders.stillUseful(start: reminder.start, now: now) else {
+                try store.queue(reminder, deliveries: [], now: now)
+                logger.notice("a reminder came due after its appointment began; dropped", metadata: ["reference": "\(ContactMasking.reference(reminder.reference))"])
+                continue
+            }
+            guard let appointment = try? WireJSON.decode(AppointmentBody.self, from: reminder.appointment) else { continue }
+            let consultant = try await directory.facts(appointment.consultantId)
+            try store.queue(reminder, deliveries: composer.reminderDeliveries(reminder, consultant: consultant), now: now)
+            Counter(label: "notify_reminders_queued_total").increment()
+        }
+        dispatcher.notify()
+    }
+
+    private func acknowledge() async throws {
+        for reminder in try store.remindersToAcknowledge() {
+            do {
+                let _: AppointmentBody = try await bookingd.call(
+                    MessageType.markReminderSent, MarkReminderSentRequest(reference: reminder.reference, start: reminder.start),
+                    idempotencyKey: "reminder-\(reminder.appointmentId)-\(Int64(reminder.start.timeIntervalSince1970))", timeout: .seconds(2), attempts: 1
+                )
+            } catch let error as ProtocolError where [.conflict, .invalidTransition, .notFound].contains(error.code) {
+                // Moved, cancelled or gone since: bookingd has nothing to mark.
+                logger.info("bookingd did not mark a reminder", metadata: ["reference": "\(ContactMasking.reference(reminder.reference))", "reason": "\(error.body.message)"])
+            }
+            try store.acknowledge(appointmentId: reminder.appointmentId, start: reminder.start)
+        }
+    }
+}
