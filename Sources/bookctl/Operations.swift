@@ -99,7 +99,9 @@ struct Health: AsyncParsableCommand {
         for (daemon, reply) in replies where reply == nil { problems.append("\(daemon) does not answer") }
         for (daemon, value) in lag(replies) where value > maxLag { problems.append("\(daemon) is \(value) events behind bookingd") }
         for (daemon, reply) in replies {
-            if let backlog = reply?.backlog, backlog > maxBacklog { problems.append("\(daemon) has \(backlog) events waiting to be published") }
+            if let backlog = reply?.backlog, backlog > maxBacklog {
+                problems.append(daemon == "notifyd" ? "notifyd has \(backlog) notifications waiting to be sent" : "\(daemon) has \(backlog) events waiting to be published")
+            }
             if reply?.state == "syncing" { problems.append("\(daemon) has not taken bookingd's snapshot yet") }
         }
         if problems.isEmpty {

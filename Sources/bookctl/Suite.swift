@@ -29,7 +29,7 @@ struct CommandFailure: Error {
 /// The suite as seen from bookctl: its configuration and a client per daemon.
 struct Suite {
     /// The daemons bookctl asks about status, health, reload, backups and metrics.
-    static let daemons = ["bookingd", "availabilityd"]
+    static let daemons = ["bookingd", "availabilityd", "notifyd"]
 
     let configuration: SuiteConfiguration
     let context: ZMQContext

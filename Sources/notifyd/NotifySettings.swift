@@ -90,7 +90,9 @@ extension NotifySettings {
         if let url = raw.manageURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) || !url.contains("{reference}") {
             throw fail("manage_url", "must be an http(s) URL containing {reference}, e.g. https://book.example.com/manage/{reference}")
         }
-        let mailDirectory = configuration.path(raw.email?.directory ?? "../var/mail")
+        // Development's "what would be sent": by default beside the databases.
+        let defaultDirectory = raw.email?.directory ?? (configuration.stateDirectory as NSString).appendingPathComponent("mail")
+        let mailDirectory = configuration.path(defaultDirectory)
 
         let email: EmailRoute
         switch raw.email?.transport ?? "directory" {
@@ -123,7 +125,7 @@ extension NotifySettings {
         if raw.sms?.enabled ?? false {
             switch raw.sms?.transport ?? "directory" {
             case "directory":
-                sms = .directory(configuration.path(raw.sms?.directory ?? raw.email?.directory ?? "../var/mail"))
+                sms = .directory(configuration.path(raw.sms?.directory ?? defaultDirectory))
             case "http":
                 guard let http = raw.sms?.http, let url = http.url, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw fail("sms.http.url", "an http(s) URL is required for the http transport")
@@ -148,7 +150,7 @@ extension NotifySettings {
         if raw.chat?.enabled ?? true {
             switch raw.chat?.transport ?? "directory" {
             case "directory":
-                chat = .directory(configuration.path(raw.chat?.directory ?? raw.email?.directory ?? "../var/mail"))
+                chat = .directory(configuration.path(raw.chat?.directory ?? defaultDirectory))
             case "webhook":
                 guard let url = raw.chat?.webhook?.url, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw fail("chat.webhook.url", "an http(s) URL is required for the webhook transport")

@@ -115,7 +115,7 @@ import Glibc
         _ = try suite.bookctl(["book", "--start", "2026-12-02T10:00", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"])
         try await eventually {
             let rows = try suite.bookctlJSON(["status"]) as? [[String: Any]] ?? []
-            return rows.count == 2 && rows.allSatisfy { $0["state"] as? String == "ready" && $0["lastSequence"] as? Int == 1 }
+            return rows.count == 3 && rows.allSatisfy { $0["state"] as? String == "ready" && $0["lastSequence"] as? Int == 1 }
         }
         let rows = try #require(try suite.bookctlJSON(["status"]) as? [[String: Any]])
         let availability = try #require(rows.first { $0["daemon"] as? String == "availabilityd" })

@@ -37,6 +37,15 @@ final class SuiteProcess: @unchecked Sendable {
         var clockStart = "2026-12-01T07:58:00+03:00"
         var minimumNoticeMinutes = 120
         var extra = ""
+        /// notifyd's section; by default every message is written under `<directory>/mail`.
+        var notifications = """
+            notifications:
+              templates: \(SuiteProcess.repositoryRoot)/config/templates
+              sender: {name: "Консультации", address: booking@example.com}
+              manage_url: "http://127.0.0.1:8080/manage/{reference}"
+              email: {transport: directory, directory: mail}
+              sms: {enabled: true}
+            """
     }
 
     init(_ options: Options = Options()) throws {
@@ -60,6 +69,7 @@ final class SuiteProcess: @unchecked Sendable {
             consultants:
             \(consultants)clock:
               start: "\(options.clockStart)"
+            \(options.notifications)
             \(options.extra)
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -72,10 +82,11 @@ final class SuiteProcess: @unchecked Sendable {
     var availabilitydEndpoint: String { "ipc://\(runDirectory)/availabilityd.ipc" }
     func endpoint(_ daemon: String) -> String { "ipc://\(runDirectory)/\(daemon).ipc" }
 
-    /// Starts both daemons and waits until each answers a ping.
+    /// Starts the daemons and waits until each answers a ping.
     func start() async throws {
         try await start("bookingd")
         try await start("availabilityd")
+        try await start("notifyd")
     }
 
     func start(_ daemon: String, environment: [String: String] = [:]) async throws {

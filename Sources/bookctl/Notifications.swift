@@ -1,0 +1,73 @@
+import ArgumentParser
+import BookingProtocol
+import DaemonKit
+import Foundation
+
+/// notifyd's record: what was sent for an appointment, the dead letters, and sending again.
+struct NotificationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notifications",
+        abstract: "What notifyd sent for an appointment, its dead letters, or send one again.",
+        discussion: """
+            bookctl notifications REF        every message for the appointment: when, over which channel, its state
+            bookctl notifications --failed   every dead letter (gave up), with its last error
+            bookctl notifications retry ID   send one again (a dead letter, or any other)
+            """,
+        subcommands: [Show.self, Retry.self],
+        defaultSubcommand: Show.self
+    )
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "One appointment's notifications, or the dead letters.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The booking reference.") var reference: String?
+        @Flag(name: .long, help: "List the dead letters instead.") var failed = false
+
+        func validate() throws {
+            if reference == nil && !failed { throw ValidationError("give a booking reference, or --failed for the dead letters") }
+            if reference != nil && failed { throw ValidationError("give either a booking reference or --failed, not both") }
+        }
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: NotificationsReply = try await suite.call(
+                "notifyd", MessageType.notifications, NotificationsRequest(reference: reference, failed: failed ? true : nil)
+            )
+            if global.json {
+                Output.json(reply.notifications)
+                return
+            }
+            guard !reply.notifications.isEmpty else {
+                print(failed ? "No dead letters." : "No notifications for \(reference ?? "") (yet).")
+                return
+            }
+            NotificationsCommand.table(reply.notifications, zone: suite.calendarZone)
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send one notification again.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The notification's id (from bookctl notifications).") var id: String
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let body: NotificationBody = try await suite.call("notifyd", MessageType.notificationRetry, NotificationRetryRequest(id: id), idempotent: true)
+            if global.json {
+                Output.json(body)
+            } else {
+                Swift.print("Queued again: \(body.id) (\(body.channel) to \(body.recipient))")
+            }
+        }
+    }
+
+    static func table(_ notifications: [NotificationBody], zone: TimeZone) {
+        var table = TextTable(header: ["ID", "WHAT", "CHANNEL", "TO", "STATE", "TRIES", "WHEN (\(zone.identifier))", "LAST ERROR"])
+        for body in notifications {
+            let when = body.sentAt ?? body.nextAttemptAt ?? body.createdAt
+            table.add([body.id, body.purpose, body.channel, body.recipient, body.state + (body.inDoubt ? " (resent after a crash)" : ""),
+                       "\(body.attempts)", Output.local(when, zone, format: "yyyy-MM-dd HH:mm:ss"), body.lastError ?? ""])
+        }
+        Swift.print(table.rendered)
+    }
+}
