@@ -89,10 +89,11 @@ final class SuiteProcess: @unchecked Sendable {
         try await start("notifyd")
     }
 
-    func start(_ daemon: String, environment: [String: String] = [:]) async throws {
+    /// `config`: another file for this daemon alone (e.g. its clock moved on).
+    func start(_ daemon: String, config: String? = nil, environment: [String: String] = [:]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + daemon)
-        process.arguments = ["--config", configPath]
+        process.arguments = ["--config", config ?? configPath]
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
