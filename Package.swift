@@ -75,8 +75,10 @@ let package = Package(
         ),
         .target(
             name: "Delivery",
-            dependencies: ["CCurl", "ZeroMQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CCurl", "ZeroMQ", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Test kit: real SMTP and HTTP servers on loopback (Python scripts in Tests/Support).
+        .target(name: "LoopbackServers"),
         .target(
             name: "NotificationStore",
             dependencies: ["Notifications", "BookingProtocol", "SQLiteBackup", .product(name: "GRDB", package: "GRDB.swift")]
@@ -131,7 +133,7 @@ let package = Package(
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
         .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "BookingDomain", "ZeroMQ"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "ZeroMQ"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "ZeroMQ", "LoopbackServers"]),
         .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
         .testTarget(
             name: "WebFrontendTests",

@@ -21,3 +21,10 @@ static inline CURLcode ccurl_setopt_callback(CURL *handle, CURLoption option, cc
 static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+static inline CURLcode ccurl_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+/* CURL_GLOBAL_ALL is a macro expression Swift does not import. */
+static inline CURLcode ccurl_global_init_all(void) {
+    return curl_global_init(CURL_GLOBAL_ALL);
+}
