@@ -68,6 +68,7 @@ let package = Package(
         .target(
             name: "Notifications",
             dependencies: [
+                "BookingDomain",
                 "BookingProtocol",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -132,7 +133,7 @@ let package = Package(
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol"]),
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
         .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "BookingDomain", "ZeroMQ"]),
-        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "ZeroMQ", "LoopbackServers"]),
         .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
         .testTarget(

@@ -52,29 +52,39 @@ public struct ContactInfo: Sendable, Hashable, Codable {
     // MARK: Forms for logs
 
     /// Each word reduced to its first letter, e.g. `А*** П***`.
-    public var maskedName: String {
+    public var maskedName: String { Self.maskedName(name) }
+
+    /// E.g. `a***@example.com`.
+    public var maskedEmail: String { Self.maskedEmail(email) }
+
+    /// The country code's neighbourhood and the last two digits, e.g. `+7916*****67`.
+    public var maskedPhone: String { Self.maskedPhone(phone) }
+
+    /// Everything a log line may show about the contact.
+    public var masked: String { Self.masked(name: name, email: email, phone: phone) }
+
+    // The same forms for contact fields that arrive as bare strings (e.g. in an event body),
+    // so every masked contact in the suite looks alike.
+
+    public static func maskedName(_ name: String) -> String {
         name.split(separator: " ").map { "\($0.prefix(1))***" }.joined(separator: " ")
     }
 
-    /// E.g. `a***@example.com`.
-    public var maskedEmail: String { Self.masked(email: email) }
-
-    /// The country code's neighbourhood and the last two digits, e.g. `+7916*****67`.
-    public var maskedPhone: String { Self.masked(phone: phone) }
-
-    /// The same forms for a bare address or number (e.g. a notification's recipient).
-    public static func masked(email: String) -> String {
+    public static func maskedEmail(_ email: String) -> String {
         guard let at = email.lastIndex(of: "@") else { return "***" }
         return "\(email[..<at].prefix(1))***\(email[at...])"
     }
 
-    public static func masked(phone: String) -> String {
-        let digits = phone.filter(\.isNumber)
+    public static func maskedPhone(_ phone: String) -> String {
+        let digits = phone.hasPrefix("+") ? phone.dropFirst() : Substring(phone)
         return "+" + digits.prefix(4) + String(repeating: "*", count: max(0, digits.count - 6)) + digits.suffix(2)
     }
 
-    /// Everything a log line may show about the contact.
-    public var masked: String { "\(maskedName) <\(maskedEmail)> \(maskedPhone)" }
+    /// An empty phone (none given) is left out.
+    public static func masked(name: String, email: String, phone: String) -> String {
+        let nameAndEmail = "\(maskedName(name)) <\(maskedEmail(email))>"
+        return phone.isEmpty ? nameAndEmail : "\(nameAndEmail) \(maskedPhone(phone))"
+    }
 
     // MARK: Codable
 

@@ -121,8 +121,8 @@ final class Dispatcher: Service, Sendable {
 enum ContactMasking {
     static func recipient(_ delivery: NewDelivery) -> String {
         switch delivery.channel {
-        case .email: ContactInfo.masked(email: delivery.recipient)
-        case .sms: ContactInfo.masked(phone: delivery.recipient)
+        case .email: ContactInfo.maskedEmail(delivery.recipient)
+        case .sms: ContactInfo.maskedPhone(delivery.recipient)
         case .chat: delivery.recipient
         }
     }
@@ -134,7 +134,7 @@ enum ContactMasking {
     /// A server's answer may quote the address ("550 <anna@example.com>: no such user").
     static func scrub(_ text: String, recipient: String) -> String {
         guard !recipient.isEmpty else { return text }
-        let masked = recipient.contains("@") ? ContactInfo.masked(email: recipient) : ContactInfo.masked(phone: recipient)
+        let masked = recipient.contains("@") ? ContactInfo.maskedEmail(recipient) : ContactInfo.maskedPhone(recipient)
         return text.replacingOccurrences(of: recipient, with: masked)
     }
 }

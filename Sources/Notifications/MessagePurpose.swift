@@ -1,0 +1,59 @@
+import Foundation
+
+/// The language a message is written in, chosen by the booking's locale.
+public enum MessageLanguage: String, Sendable, CaseIterable {
+    case ru, en
+
+    /// `ru`, `ru-RU`, `ru_RU` → `.ru`; `en`, `en-GB` → `.en`; anything else → `.ru`, the suite's
+    /// default language.
+    public init(locale: String) {
+        let primary = locale.trimmingCharacters(in: .whitespaces)
+            .split(whereSeparator: { $0 == "-" || $0 == "_" }).first?.lowercased()
+        self = primary == "en" ? .en : .ru
+    }
+
+    /// The Foundation locale whose month and weekday names the message uses.
+    var formattingLocale: Locale { Locale(identifier: self == .ru ? "ru_RU" : "en_GB") }
+}
+
+/// Which message, to whom. The raw value is the template file's stem.
+public enum MessagePurpose: String, Sendable, CaseIterable {
+    case clientConfirmation = "client-confirmation"
+    case clientRescheduled = "client-rescheduled"
+    case clientCancelled = "client-cancelled"
+    case clientReminder = "client-reminder"
+    case consultantCreated = "consultant-created"
+    case consultantRescheduled = "consultant-rescheduled"
+    case consultantCancelled = "consultant-cancelled"
+    case teamCreated = "team-created"
+    case teamRescheduled = "team-rescheduled"
+    case teamCancelled = "team-cancelled"
+
+    /// Who reads it; decides the zone times are shown in and what of the contact is shown.
+    enum Addressee: Sendable { case client, consultant, team }
+
+    var addressee: Addressee {
+        switch self {
+        case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder: .client
+        case .consultantCreated, .consultantRescheduled, .consultantCancelled: .consultant
+        case .teamCreated, .teamRescheduled, .teamCancelled: .team
+        }
+    }
+
+    /// The template parts this purpose is rendered from.
+    public var parts: [TemplatePart] {
+        switch addressee {
+        case .client: [.subject, .text, .html, .sms]
+        case .consultant: [.subject, .text, .html]
+        case .team: [.chat]
+        }
+    }
+}
+
+/// One template file: `<language>/<purpose>.<part>.mustache`.
+public enum TemplatePart: String, Sendable, CaseIterable {
+    case subject, text, html, sms, chat
+
+    /// HTML escapes values; every other part is plain text and takes them as they are.
+    var isHTML: Bool { self == .html }
+}

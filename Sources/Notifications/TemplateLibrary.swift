@@ -1,0 +1,189 @@
+import BookingDomain
+import Foundation
+
+/// An email's three parts as rendered from templates.
+public struct RenderedEmail: Sendable, Equatable {
+    public var subject: String
+    public var text: String
+    public var html: String
+
+    public init(subject: String, text: String, html: String) {
+        self.subject = subject
+        self.text = text
+        self.html = html
+    }
+}
+
+/// Every message template, loaded and checked once: `<directory>/<ru|en>/<purpose>.<part>.mustache`.
+/// Operators edit the files and restart (or reload) notifyd; nothing is compiled in.
+public struct TemplateLibrary: Sendable {
+    private let templates: [Key: TemplateSource]
+
+    private struct Key: Hashable, Sendable {
+        var language: MessageLanguage
+        var purpose: MessagePurpose
+        var part: TemplatePart
+    }
+
+    /// The path of one template below `directory`.
+    public static func relativePath(_ language: MessageLanguage, _ purpose: MessagePurpose, _ part: TemplatePart) -> String {
+        "\(language.rawValue)/\(purpose.rawValue).\(part.rawValue).mustache"
+    }
+
+    /// Loads and checks every template every purpose needs in both languages: a missing file or a
+    /// Mustache syntax error throws naming the file (path) and line.
+    public static func load(directory: String) throws(TemplateError) -> TemplateLibrary {
+        var templates: [Key: TemplateSource] = [:]
+        let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        for language in MessageLanguage.allCases {
+            for purpose in MessagePurpose.allCases {
+                for part in purpose.parts {
+                    let path = "\(base)/\(relativePath(language, purpose, part))"
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        let exists = FileManager.default.fileExists(atPath: path)
+                        throw TemplateError(file: path, problem: exists ? "cannot be read" : "missing: every purpose needs this template in both languages")
+                    }
+                    guard let text = String(data: data, encoding: .utf8) else {
+                        throw TemplateError(file: path, problem: "not valid UTF-8")
+                    }
+                    templates[Key(language: language, purpose: purpose, part: part)] =
+                        try TemplateSource(path: path, text: text, part: part, variables: MessageVariables.names(for: purpose))
+                }
+            }
+        }
+        return TemplateLibrary(templates: templates)
+    }
+
+    /// Subject, plain text and HTML of a client-* or consultant-* message.
+    public func email(_ purpose: MessagePurpose, _ facts: MessageFacts) throws -> RenderedEmail {
+        guard purpose.addressee != .team else {
+            throw MessageRenderError(problem: "\(purpose.rawValue) is a chat message, not an email")
+        }
+        let values = try MessageVariables.values(for: purpose, facts)
+        let language = facts.language
+        return RenderedEmail(
+            subject: Self.singleLine(render(language, purpose, .subject, values)),
+            text: Self.tidy(render(language, purpose, .text, values)) + "\n",
+            html: render(language, purpose, .html, values).trimmingWhitespace() + "\n")
+    }
+
+    /// The SMS text of a client-* message, trimmed to `maxSegments` segments.
+    public func sms(_ purpose: MessagePurpose, _ facts: MessageFacts, maxSegments: Int) throws -> String {
+        guard purpose.addressee == .client else {
+            throw MessageRenderError(problem: "\(purpose.rawValue) is not sent by SMS; only client messages are")
+        }
+        let values = try MessageVariables.values(for: purpose, facts)
+        return SMSText.fit(Self.tidy(render(facts.language, purpose, .sms, values)), maxSegments: maxSegments)
+    }
+
+    /// The team chat's text of a team-* message; the contact appears only masked.
+    public func chat(_ purpose: MessagePurpose, _ facts: MessageFacts) throws -> String {
+        guard purpose.addressee == .team else {
+            throw MessageRenderError(problem: "\(purpose.rawValue) is not a team chat message")
+        }
+        let values = try MessageVariables.values(for: purpose, facts)
+        return Self.tidy(render(facts.language, purpose, .chat, values))
+    }
+
+    private func render(_ language: MessageLanguage, _ purpose: MessagePurpose, _ part: TemplatePart, _ values: [String: Any]) -> String {
+        // load() filled every (language, purpose, part) the public functions ask for.
+        templates[Key(language: language, purpose: purpose, part: part)]!.render(values)
+    }
+
+    /// Subjects are one header line: template line breaks and runs of spaces become one space.
+    static func singleLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// Trailing spaces dropped and blank lines left by omitted sections collapsed to one, so an
+    /// operator can lay out a template for reading without that showing in the message.
+    static func tidy(_ text: String) -> String {
+        var lines: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = line
+            while let last = line.last, last.isWhitespace { line.removeLast() }
+            if line.isEmpty, lines.last?.isEmpty ?? true { continue }
+            lines.append(line)
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The values templates see. `names(for:)` is what load() checks templates against, so a
+/// variable is either provided for a purpose or refused at start. Documented in
+/// config/templates/README.md.
+enum MessageVariables {
+    static func names(for purpose: MessagePurpose) -> Set<String> {
+        var names: Set<String> = ["reference", "consultant_name", "time", "short_time", "end_time", "date", "start_clock", "duration_minutes"]
+        switch purpose.addressee {
+        case .client: names.formUnion(["client_name", "calendar_time", "manage_url"])
+        case .consultant: names.formUnion(["client_name", "client_email", "client_phone", "client_company", "masked_contact"])
+        case .team: names.formUnion(["masked_contact"])
+        }
+        switch purpose {
+        case .clientRescheduled, .consultantRescheduled, .teamRescheduled:
+            names.formUnion(["previous_time", "previous_short_time"])
+        case .clientCancelled, .consultantCancelled, .teamCancelled:
+            names.formUnion(["reason"])
+        default:
+            break
+        }
+        return names
+    }
+
+    static func values(for purpose: MessagePurpose, _ facts: MessageFacts) throws -> [String: Any] {
+        let appointment = facts.appointment
+        let language = facts.language
+        let zoneIdentifier = purpose.addressee == .client ? appointment.timeZone : facts.consultant.timeZone
+        let time = try messageTime(language, zoneIdentifier, whose: purpose.addressee == .client ? "the client's" : "the consultant's")
+        let contact = appointment.contact
+
+        var values: [String: Any] = [
+            "reference": appointment.reference,
+            "consultant_name": facts.consultant.name,
+            "time": time.long(appointment.start),
+            "short_time": time.short(appointment.start),
+            "date": time.format(appointment.start, "EEEE, d MMMM yyyy"),
+            "start_clock": time.clock(appointment.start),
+            "end_time": time.clock(appointment.end),
+            "duration_minutes": String(Int((appointment.end.timeIntervalSince(appointment.start) / 60).rounded())),
+        ]
+        switch purpose.addressee {
+        case .client:
+            values["client_name"] = contact.name
+            let calendar = try messageTime(language, facts.calendarZone, whose: "the calendar's")
+            if time.differs(from: calendar, at: appointment.start) {
+                values["calendar_time"] = calendar.beside(appointment.start, sameDayAs: time)
+            }
+            values["manage_url"] = nonEmpty(facts.manageURL)
+        case .consultant:
+            values["client_name"] = contact.name
+            values["client_email"] = contact.email
+            values["client_phone"] = nonEmpty(contact.phone)
+            values["client_company"] = nonEmpty(contact.company)
+            values["masked_contact"] = ContactInfo.masked(name: contact.name, email: contact.email, phone: contact.phone)
+        case .team:
+            values["masked_contact"] = ContactInfo.masked(name: contact.name, email: contact.email, phone: contact.phone)
+        }
+        let names = names(for: purpose)
+        if names.contains("previous_time"), let previous = facts.previousStart {
+            values["previous_time"] = time.long(previous)
+            values["previous_short_time"] = time.short(previous)
+        }
+        if names.contains("reason") { values["reason"] = nonEmpty(facts.reason) }
+        return values
+    }
+
+    private static func messageTime(_ language: MessageLanguage, _ identifier: String, whose: String) throws -> MessageTime {
+        guard TimeZone(identifier: identifier) != nil else {
+            throw MessageRenderError(problem: "\(whose) time zone \"\(identifier)\" is not an IANA zone such as Europe/Moscow")
+        }
+        return MessageTime(language: language, zoneIdentifier: identifier)
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value = value?.trimmingWhitespace(), !value.isEmpty else { return nil }
+        return value
+    }
+}
