@@ -140,6 +140,10 @@ let package = Package(
             name: "WebFrontendTests",
             dependencies: ["WebFrontend", "BookingProtocol", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit", "LoopbackServers"],
+            exclude: ["support"]
+        ),
     ]
 )

@@ -23,7 +23,7 @@ struct NotifyCommands: Sendable {
                 let reference: BookingReference
                 do {
                     reference = try BookingReference(parsing: text)
-                } catch {
+                } catch let error as ReferenceError {
                     throw ProtocolError(.invalidReference, error.message, field: "reference")
                 }
                 return NotificationsReply(notifications: try store.deliveries(reference: reference.description).prefix(limit).map(body))

@@ -12,7 +12,7 @@ await DaemonRunner.main(name: "notifyd") { parts in
     let templates: TemplateLibrary
     do {
         templates = try TemplateLibrary.load(directory: settings.templatesDirectory)
-    } catch {
+    } catch let error as TemplateError {
         throw ConfigurationError(file: error.file, key: error.line.map { "line \($0)" }, problem: error.problem)
     }
     let store = try SQLiteNotificationStore(path: configuration.databasePath("notifyd.sqlite"))
@@ -61,7 +61,7 @@ await DaemonRunner.main(name: "notifyd") { parts in
         let reloaded = try NotifySettings.load(configuration)
         do {
             composer.replaceTemplates(try TemplateLibrary.load(directory: reloaded.templatesDirectory))
-        } catch {
+        } catch let error as TemplateError {
             throw ConfigurationError(file: error.file, key: error.line.map { "line \($0)" }, problem: error.problem)
         }
         parts.logger.notice("templates reloaded; changes to transports, sender and reminders take effect at the next start")
