@@ -17,6 +17,8 @@ struct BookingCommands: Sendable {
     let defaultTimeZone: String
     let control: DaemonControl
     let pause: PauseSwitch
+    /// The largest reply clients of this suite accept (`max_message_bytes`).
+    let maxReplyBytes: Int
     let logger: Logger
 
     var routes: RequestRoutes {
@@ -37,7 +39,13 @@ struct BookingCommands: Sendable {
         routes.on(MessageType.replay, ReplayRequest.self) { request, _ in
             let limit = min(max(request.limit ?? 1000, 1), 1000)
             let (events, last) = try await store.events(after: request.after, limit: limit)
-            return ReplayReply(events: events, lastSequence: last)
+            // A reply larger than a client accepts would be dropped and the subscriber would
+            // never catch up: fewer events, and the subscriber asks again for the rest.
+            var reply = ReplayReply(events: events, lastSequence: last)
+            while reply.events.count > 1, try WireJSON.encode(reply).count > maxReplyBytes {
+                reply.events.removeLast(reply.events.count / 2)
+            }
+            return reply
         }
         routes.on(MessageType.snapshot, SnapshotRequest.self) { request, _ in
             let now = clock.now()

@@ -16,7 +16,8 @@ await DaemonRunner.main(name: "bookingd") { parts in
     let pause = PauseSwitch(reason: try await store.pauseReason())
     let commands = BookingCommands(
         store: store, availability: availability, publisher: publisher, clock: parts.clock,
-        defaultTimeZone: configuration.calendar.timeZone.identifier, control: parts.control, pause: pause, logger: parts.logger
+        defaultTimeZone: configuration.calendar.timeZone.identifier, control: parts.control, pause: pause,
+        maxReplyBytes: configuration.maxMessageBytes, logger: parts.logger
     )
     let backups = DaemonBackups(daemon: "bookingd", configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
         let copy = try store.backup(to: path)
