@@ -23,14 +23,21 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Comma-separated concurrencies.") var concurrency = "1,100"
     @Option(help: "Requests per measurement.") var requests = 2000
     @Option(help: "Bookings per measurement (each is cancelled afterwards).") var bookings = 500
-    @Option(help: "availability, booking, storm or all.") var scenario = "all"
+    @Option(help: "availability, booking, storm, notifications or all (notifications only with --mail-directory).") var scenario = "all"
+    @Option(help: "notifications: the --out directory of the SMTP server notifyd sends to (Tests/Support/smtp_server.py).") var mailDirectory: String?
+    @Option(help: "notifications: bookings in the burst.") var burst = 1000
     @Flag(help: "One JSON object per line per measurement.") var json = false
 
     func run() async throws {
         let configuration = try SuiteConfiguration.load(path: config)
         let levels = concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         guard !levels.isEmpty else { throw ValidationError("--concurrency needs positive numbers, e.g. 1,100") }
-        guard ["availability", "booking", "storm", "all"].contains(scenario) else { throw ValidationError("--scenario is availability, booking, storm or all") }
+        guard ["availability", "booking", "storm", "notifications", "all"].contains(scenario) else {
+            throw ValidationError("--scenario is availability, booking, storm, notifications or all")
+        }
+        if scenario == "notifications" && mailDirectory == nil {
+            throw ValidationError("--scenario notifications needs --mail-directory (the SMTP server's --out directory); see docs/performance.md")
+        }
         let context = try ZMQContext()
         let timeout = Duration.seconds(10)
         let availability = try await DaemonClient(daemon: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: context, timeout: timeout, attempts: 1)
@@ -107,6 +114,12 @@ struct Bench: AsyncParsableCommand {
             }
             report.print(measurement)
             try await Load.cancel(winners.withLock { $0 }, bookingd: bookingd)
+        }
+
+        if let mailDirectory, scenario == "notifications" || scenario == "all" {
+            let result = try await NotificationBench.run(bookingd: bookingd, availability: availability, mailDirectory: mailDirectory,
+                                                         burst: burst, concurrency: levels.max() ?? 100)
+            report.print(result, burst: burst)
         }
 
         for (name, client) in [("bookingd", bookingd), ("availabilityd", availability)] {
@@ -213,6 +226,22 @@ final class Report: Sendable {
                               measurement.percentile(0.5), measurement.percentile(0.99), measurement.percentile(1.0), rps)
             if measurement.name == "storm" { line += "  successes \(measurement.successes)" }
             Swift.print(line)
+        }
+    }
+
+    /// Commit-to-mail-server delays of a notification burst.
+    func print(_ result: NotificationBench.Result, burst: Int) {
+        func percentile(_ p: Double) -> Double {
+            guard !result.delays.isEmpty else { return 0 }
+            return result.delays[min(result.delays.count - 1, Int((Double(result.delays.count) * p).rounded(.up)) - 1)]
+        }
+        let rate = Double(result.messages) / max(result.elapsed, 1e-9)
+        if json {
+            Swift.print("{\"name\":\"notifications\",\"bookings\":\(burst),\"emails\":\(result.messages),\"p50_ms\":\(round3(percentile(0.5))),"
+                + "\"p99_ms\":\(round3(percentile(0.99))),\"max_ms\":\(round3(percentile(1.0))),\"emails_per_s\":\(round1(rate))}")
+        } else {
+            Swift.print(String(format: "%-13@ bookings %-5d emails %-5d commit→SMTP p50 %8.3f ms  p99 %8.3f ms  max %8.3f ms  %7.1f emails/s",
+                               "notifications" as NSString, burst, result.messages, percentile(0.5), percentile(0.99), percentile(1.0), rate))
         }
     }
 
