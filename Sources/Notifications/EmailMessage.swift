@@ -133,8 +133,9 @@ public struct EmailMessage: Sendable {
             }
             output.append(current)
         }
-        // A text ending in a line break ends with an empty line here; the part's own CRLF ends it.
-        if output.count > 1, output.last == "" { output.removeLast() }
+        // A text ending in a line break ends with an empty line here, and it stays: the CRLF
+        // before a boundary belongs to the boundary, so dropping it would drop the text's last
+        // line break.
         return output
     }
 

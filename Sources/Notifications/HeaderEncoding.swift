@@ -47,7 +47,11 @@ enum HeaderEncoding {
             let escaped = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return ["\"\(escaped)\"", address]
         }
-        return encodedWords(name, firstLineRoom: room) + [address]
+        // One word when the name fits one, even if that moves it to the next line: Python's
+        // parser, among others, keeps the space between encoded words inside a phrase, which
+        // RFC 2047 says to drop.
+        let words = encodedWords(name, firstLineRoom: wordLimit)
+        return (words.count == 1 ? words : encodedWords(name, firstLineRoom: room)) + [address]
     }
 
     /// Base64 encoded words. Each carries whole characters (whole scalars for a character too
