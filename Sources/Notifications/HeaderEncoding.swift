@@ -13,7 +13,7 @@ enum HeaderEncoding {
         var lines: [String] = []
         var line = "\(name):"
         for token in tokens {
-            if line.count + 1 + token.count > lineLimit, line.count > name.count + 1 {
+            if line.count + 1 + token.count > lineLimit {
                 lines.append(line)
                 line = ""
             }
@@ -69,7 +69,18 @@ enum HeaderEncoding {
         for character in text {
             let bytes = Array(character.utf8)
             if bytes.count <= limit {
-                if chunk.count + bytes.count > limit { flush() }
+                if chunk.count + bytes.count > limit {
+                    // Break after a space where there is one: decoders that wrongly keep the
+                    // whitespace between encoded words (Python's, in names) then show a doubled
+                    // space rather than one inside a word.
+                    if let space = chunk.lastIndex(of: 0x20), space > 0 {
+                        let rest = Array(chunk[(space + 1)...])
+                        chunk = Array(chunk[...space])
+                        flush()
+                        chunk = rest
+                    }
+                    if chunk.count + bytes.count > limit { flush() }
+                }
                 chunk += bytes
                 continue
             }

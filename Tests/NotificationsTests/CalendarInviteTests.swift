@@ -24,7 +24,14 @@ import Testing
             #expect(line.utf8.count <= 75, "\(line)")
         }
         // Every physical line is valid UTF-8 on its own: no sequence was split by a fold.
-        for line in lines { #expect(String(validatingUTF8: line) != nil) }
+        var physical: [[UInt8]] = [[]]
+        for (index, byte) in bytes.enumerated() {
+            if byte == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { physical.append([]); continue }
+            if byte == 0x0A, index > 0, bytes[index - 1] == 0x0D { continue }
+            physical[physical.count - 1].append(byte)
+        }
+        #expect(physical.count == lines.count + 1)
+        for line in physical { #expect(String(validating: line, as: UTF8.self) != nil) }
         #expect(lines.contains { $0.hasPrefix(" ") }, "the Cyrillic summary must need folding")
         let unfolded = text.replacingOccurrences(of: "\r\n ", with: "")
         #expect(unfolded.contains("SUMMARY:Консультация с Ириной Смирновой\\; запись BK-7Q2M-X9TD-4KHN-ZP3CG\\, вторник\r\n"))

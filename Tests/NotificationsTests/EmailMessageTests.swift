@@ -19,7 +19,7 @@ import Testing
         #expect(bytes.allSatisfy { $0 < 0x80 }, "every octet is ASCII: headers encoded, bodies quoted-printable or base64")
         #expect(!zip(bytes, bytes.dropFirst()).contains { $0.1 == 0x0A && $0.0 != 0x0D })
         let lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n")
-        #expect(lines.allSatisfy { $0.utf8.count <= 78 }, "\(lines.filter { $0.utf8.count > 78 })")
+        #expect(lines.allSatisfy { $0.utf8.count <= 76 }, "\(lines.filter { $0.utf8.count > 76 })")
     }
 
     @Test func sameMessageSameBytes() throws {
@@ -133,6 +133,23 @@ import Testing
         }
         #expect(decoded.joined() == name)
         #expect(tokens.dropLast().allSatisfy { $0.count <= 75 })
+        #expect(decoded.dropLast().allSatisfy { $0.hasSuffix(" ") }, "words break after spaces: \(decoded)")
+    }
+
+    @Test func nameOfOneFullEncodedWordGetsItsOwnLine() throws {
+        var message = try Self.message(calendar: nil)
+        message.from = Mailbox(name: "Центр «Ромашка», Москва", address: "booking@example.com")  // 43 octets: one word
+        let bytes = message.encoded()
+        let lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n")
+        let from = lines.drop { !$0.hasPrefix("From:") }.prefix { $0.hasPrefix("From:") || $0.hasPrefix(" ") }
+        #expect(from.count == 3 && from.first == "From:" && from.dropFirst().first?.hasPrefix(" =?utf-8?B?") == true)
+        #expect(lines.allSatisfy { $0.count <= 76 })
+        let python = try Python.run("""
+            import sys, email, email.policy
+            msg = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
+            sys.stdout.write(msg['From'].addresses[0].display_name + '|' + msg['From'].addresses[0].addr_spec)
+            """, input: bytes)
+        #expect(python == "Центр «Ромашка», Москва|booking@example.com")
     }
 
     @Test func asciiSubjectStaysReadableAndLineBreaksCannotInjectHeaders() throws {

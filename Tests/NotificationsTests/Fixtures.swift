@@ -58,7 +58,7 @@ enum Python {
         let inputFile = directory.appendingPathComponent("input")
         let errorFile = directory.appendingPathComponent("stderr")
         try Data(input).write(to: inputFile)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")

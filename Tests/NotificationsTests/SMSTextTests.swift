@@ -78,4 +78,14 @@ import Testing
         #expect(english.hasPrefix("Your consultation is booked for 1 Dec 2026, 07:00 (London). Reference BK-7Q2M-X9TD-4KHN-ZP3CG."))
         #expect(SMSText.encoding(of: english) == .gsm7)
     }
+
+    @Test func linkIsAllOrNothing() throws {
+        let library = try Fixtures.library()
+        let facts = Fixtures.facts(locale: "ru", timeZone: "Europe/Berlin")
+        let short = try library.sms(.clientConfirmation, facts, maxSegments: 2)
+        #expect(short == "Вы записаны на консультацию 01.12.2026, 08:00 (Берлин). Номер записи BK-7Q2M-X9TD-4KHN-ZP3CG.")
+        let long = try library.sms(.clientConfirmation, facts, maxSegments: 3)
+        #expect(long.hasSuffix(" Изменить: https://book.example.com/manage/BK-7Q2M-X9TD-4KHN-ZP3CG"))
+        #expect(SMSText.segments(long) == 3)
+    }
 }

@@ -97,6 +97,15 @@ import Testing
         #expect(email.html.contains("&amp; Co"))
     }
 
+    @Test func calendarEventText() throws {
+        let library = try Fixtures.library()
+        #expect(try library.calendarEvent(Fixtures.facts(locale: "ru")) == CalendarEventText(
+            summary: "Консультация — Ирина Смирнова",
+            description: "Консультант: Ирина Смирнова\nНомер записи: BK-7Q2M-X9TD-4KHN-ZP3CG\nПеренести или отменить: https://book.example.com/manage/BK-7Q2M-X9TD-4KHN-ZP3CG"))
+        #expect(try library.calendarEvent(Fixtures.facts(locale: "en", manageURL: nil)) == CalendarEventText(
+            summary: "Consultation — Ирина Смирнова", description: "Consultant: Ирина Смирнова\nBooking reference: BK-7Q2M-X9TD-4KHN-ZP3CG"))
+    }
+
     @Test func wrongChannelsAndZonesAreRefused() throws {
         let library = try Fixtures.library()
         #expect(throws: MessageRenderError.self) { try library.email(.teamCreated, Fixtures.facts()) }
