@@ -70,9 +70,9 @@ public struct EmailMessage: Sendable {
                                      body: ics)
             alternative.append("--\(alternativeBoundary)--")
 
-            lines.append("Content-Type: multipart/mixed; boundary=\"\(mixedBoundary)\"")
+            lines.append("Content-Type: multipart/mixed;\r\n boundary=\"\(mixedBoundary)\"")
             lines.append("")
-            lines += Self.part(boundary: mixedBoundary, headers: ["Content-Type: multipart/alternative; boundary=\"\(alternativeBoundary)\""], body: alternative)
+            lines += Self.part(boundary: mixedBoundary, headers: ["Content-Type: multipart/alternative;\r\n boundary=\"\(alternativeBoundary)\""], body: alternative)
             lines += Self.part(boundary: mixedBoundary, headers: [
                 "Content-Type: application/ics; name=\"invite.ics\"",
                 "Content-Disposition: attachment; filename=\"invite.ics\"",
@@ -81,7 +81,7 @@ public struct EmailMessage: Sendable {
             lines.append("--\(mixedBoundary)--")
         } else {
             alternative.append("--\(alternativeBoundary)--")
-            lines.append("Content-Type: multipart/alternative; boundary=\"\(alternativeBoundary)\"")
+            lines.append("Content-Type: multipart/alternative;\r\n boundary=\"\(alternativeBoundary)\"")
             lines.append("")
             lines += alternative
         }
@@ -133,8 +133,9 @@ public struct EmailMessage: Sendable {
             }
             output.append(current)
         }
-        // A text ending in a line break ends with an empty line here; the part's own CRLF ends it.
-        if output.count > 1, output.last == "" { output.removeLast() }
+        // A text ending in a line break ends with an empty line here, and it stays: the CRLF
+        // before a boundary belongs to the boundary, so dropping it would drop the text's last
+        // line break.
         return output
     }
 

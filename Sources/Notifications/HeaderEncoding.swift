@@ -13,7 +13,7 @@ enum HeaderEncoding {
         var lines: [String] = []
         var line = "\(name):"
         for token in tokens {
-            if line.count + 1 + token.count > lineLimit, line.count > name.count + 1 {
+            if line.count + 1 + token.count > lineLimit {
                 lines.append(line)
                 line = ""
             }
@@ -47,7 +47,11 @@ enum HeaderEncoding {
             let escaped = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return ["\"\(escaped)\"", address]
         }
-        return encodedWords(name, firstLineRoom: room) + [address]
+        // One word when the name fits one, even if that moves it to the next line: Python's
+        // parser, among others, keeps the space between encoded words inside a phrase, which
+        // RFC 2047 says to drop.
+        let words = encodedWords(name, firstLineRoom: wordLimit)
+        return (words.count == 1 ? words : encodedWords(name, firstLineRoom: room)) + [address]
     }
 
     /// Base64 encoded words. Each carries whole characters (whole scalars for a character too
@@ -65,7 +69,18 @@ enum HeaderEncoding {
         for character in text {
             let bytes = Array(character.utf8)
             if bytes.count <= limit {
-                if chunk.count + bytes.count > limit { flush() }
+                if chunk.count + bytes.count > limit {
+                    // Break after a space where there is one: decoders that wrongly keep the
+                    // whitespace between encoded words (Python's, in names) then show a doubled
+                    // space rather than one inside a word.
+                    if let space = chunk.lastIndex(of: 0x20), space > 0 {
+                        let rest = Array(chunk[(space + 1)...])
+                        chunk = Array(chunk[...space])
+                        flush()
+                        chunk = rest
+                    }
+                    if chunk.count + bytes.count > limit { flush() }
+                }
                 chunk += bytes
                 continue
             }

@@ -50,9 +50,10 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     }
 }
 
-/// One template file: `<language>/<purpose>.<part>.mustache`.
+/// One template file: `<language>/<purpose>.<part>.mustache`; `summary` and `description` are
+/// the calendar event's (`calendar-event.summary.mustache`).
 public enum TemplatePart: String, Sendable, CaseIterable {
-    case subject, text, html, sms, chat
+    case subject, text, html, sms, chat, summary, description
 
     /// HTML escapes values; every other part is plain text and takes them as they are.
     var isHTML: Bool { self == .html }

@@ -14,6 +14,17 @@ public struct RenderedEmail: Sendable, Equatable {
     }
 }
 
+/// A calendar event's title and notes.
+public struct CalendarEventText: Sendable, Equatable {
+    public var summary: String
+    public var description: String
+
+    public init(summary: String, description: String) {
+        self.summary = summary
+        self.description = description
+    }
+}
+
 /// Every message template, loaded and checked once: `<directory>/<ru|en>/<purpose>.<part>.mustache`.
 /// Operators edit the files and restart (or reload) notifyd; nothing is compiled in.
 public struct TemplateLibrary: Sendable {
@@ -21,13 +32,37 @@ public struct TemplateLibrary: Sendable {
 
     private struct Key: Hashable, Sendable {
         var language: MessageLanguage
-        var purpose: MessagePurpose
+        /// A purpose's raw value, or `calendar-event`.
+        var stem: String
         var part: TemplatePart
     }
 
+    /// The stem of the templates that give the calendar event its title and notes.
+    static let calendarEventStem = "calendar-event"
+
     /// The path of one template below `directory`.
     public static func relativePath(_ language: MessageLanguage, _ purpose: MessagePurpose, _ part: TemplatePart) -> String {
-        "\(language.rawValue)/\(purpose.rawValue).\(part.rawValue).mustache"
+        relativePath(language, purpose.rawValue, part)
+    }
+
+    static func relativePath(_ language: MessageLanguage, _ stem: String, _ part: TemplatePart) -> String {
+        "\(language.rawValue)/\(stem).\(part.rawValue).mustache"
+    }
+
+    /// Every template file load() reads, with the variables it may use.
+    static var expectedFiles: [(language: MessageLanguage, stem: String, part: TemplatePart, variables: Set<String>)] {
+        var files: [(MessageLanguage, String, TemplatePart, Set<String>)] = []
+        for language in MessageLanguage.allCases {
+            for purpose in MessagePurpose.allCases {
+                for part in purpose.parts {
+                    files.append((language, purpose.rawValue, part, MessageVariables.names(for: purpose)))
+                }
+            }
+            for part in [TemplatePart.summary, .description] {
+                files.append((language, calendarEventStem, part, MessageVariables.calendarEventNames))
+            }
+        }
+        return files
     }
 
     /// Loads and checks every template every purpose needs in both languages: a missing file or a
@@ -35,21 +70,17 @@ public struct TemplateLibrary: Sendable {
     public static func load(directory: String) throws(TemplateError) -> TemplateLibrary {
         var templates: [Key: TemplateSource] = [:]
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        for language in MessageLanguage.allCases {
-            for purpose in MessagePurpose.allCases {
-                for part in purpose.parts {
-                    let path = "\(base)/\(relativePath(language, purpose, part))"
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        let exists = FileManager.default.fileExists(atPath: path)
-                        throw TemplateError(file: path, problem: exists ? "cannot be read" : "missing: every purpose needs this template in both languages")
-                    }
-                    guard let text = String(data: data, encoding: .utf8) else {
-                        throw TemplateError(file: path, problem: "not valid UTF-8")
-                    }
-                    templates[Key(language: language, purpose: purpose, part: part)] =
-                        try TemplateSource(path: path, text: text, part: part, variables: MessageVariables.names(for: purpose))
-                }
+        for file in expectedFiles {
+            let path = "\(base)/\(relativePath(file.language, file.stem, file.part))"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let exists = FileManager.default.fileExists(atPath: path)
+                throw TemplateError(file: path, problem: exists ? "cannot be read" : "missing: every message needs this template in both languages")
             }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw TemplateError(file: path, problem: "not valid UTF-8")
+            }
+            templates[Key(language: file.language, stem: file.stem, part: file.part)] =
+                try TemplateSource(path: path, text: text, part: file.part, variables: file.variables)
         }
         return TemplateLibrary(templates: templates)
     }
@@ -62,9 +93,9 @@ public struct TemplateLibrary: Sendable {
         let values = try MessageVariables.values(for: purpose, facts)
         let language = facts.language
         return RenderedEmail(
-            subject: Self.singleLine(render(language, purpose, .subject, values)),
-            text: Self.tidy(render(language, purpose, .text, values)) + "\n",
-            html: render(language, purpose, .html, values).trimmingWhitespace() + "\n")
+            subject: Self.singleLine(render(language, purpose.rawValue, .subject, values)),
+            text: Self.tidy(render(language, purpose.rawValue, .text, values)) + "\n",
+            html: render(language, purpose.rawValue, .html, values).trimmingWhitespace() + "\n")
     }
 
     /// The SMS text of a client-* message, trimmed to `maxSegments` segments.
@@ -72,8 +103,13 @@ public struct TemplateLibrary: Sendable {
         guard purpose.addressee == .client else {
             throw MessageRenderError(problem: "\(purpose.rawValue) is not sent by SMS; only client messages are")
         }
-        let values = try MessageVariables.values(for: purpose, facts)
-        return SMSText.fit(Self.tidy(render(facts.language, purpose, .sms, values)), maxSegments: maxSegments)
+        var values = try MessageVariables.values(for: purpose, facts)
+        var text = Self.tidy(render(facts.language, purpose.rawValue, .sms, values))
+        // A link is all or nothing: cut short it leads nowhere, so it goes before any words do.
+        if SMSText.segments(text) > max(1, maxSegments), values.removeValue(forKey: "manage_url") != nil {
+            text = Self.tidy(render(facts.language, purpose.rawValue, .sms, values))
+        }
+        return SMSText.fit(text, maxSegments: maxSegments)
     }
 
     /// The team chat's text of a team-* message; the contact appears only masked.
@@ -82,12 +118,21 @@ public struct TemplateLibrary: Sendable {
             throw MessageRenderError(problem: "\(purpose.rawValue) is not a team chat message")
         }
         let values = try MessageVariables.values(for: purpose, facts)
-        return Self.tidy(render(facts.language, purpose, .chat, values))
+        return Self.tidy(render(facts.language, purpose.rawValue, .chat, values))
     }
 
-    private func render(_ language: MessageLanguage, _ purpose: MessagePurpose, _ part: TemplatePart, _ values: [String: Any]) -> String {
-        // load() filled every (language, purpose, part) the public functions ask for.
-        templates[Key(language: language, purpose: purpose, part: part)]!.render(values)
+    /// The calendar event's title and notes (`calendar-event.summary` and `.description`), in
+    /// the booking's language, for a `CalendarInvite`.
+    public func calendarEvent(_ facts: MessageFacts) throws -> CalendarEventText {
+        let values = try MessageVariables.values(for: .clientConfirmation, facts)
+        return CalendarEventText(
+            summary: Self.singleLine(render(facts.language, Self.calendarEventStem, .summary, values)),
+            description: Self.tidy(render(facts.language, Self.calendarEventStem, .description, values)))
+    }
+
+    private func render(_ language: MessageLanguage, _ stem: String, _ part: TemplatePart, _ values: [String: Any]) -> String {
+        // load() filled every (language, stem, part) the public functions ask for.
+        templates[Key(language: language, stem: stem, part: part)]!.render(values)
     }
 
     /// Subjects are one header line: template line breaks and runs of spaces become one space.
@@ -131,6 +176,10 @@ enum MessageVariables {
         }
         return names
     }
+
+    /// The calendar event's templates see the client's variables (the event lands in the
+    /// client's calendar) that do not depend on what changed.
+    static let calendarEventNames: Set<String> = names(for: .clientConfirmation)
 
     static func values(for purpose: MessagePurpose, _ facts: MessageFacts) throws -> [String: Any] {
         let appointment = facts.appointment
