@@ -89,11 +89,12 @@ final class MessageComposer: Sendable {
                 // The invite goes with every change (not the reminder): REQUEST adds or moves
                 // the event in the receiver's calendar, CANCEL removes it. Its SEQUENCE is the
                 // event's sequence number, which only grows.
+                let event = try sequence.map { _ in try templates.calendarEvent(facts) }
                 let invite = sequence.map { sequence in
                     CalendarInvite(
                         uid: "\(appointment.id)@\(settings.messageIdDomain)", sequence: sequence, method: cancelled ? .cancel : .request,
-                        start: appointment.start, end: appointment.end, stamp: appointment.updatedAt, summary: email.subject,
-                        description: email.text, location: nil, url: facts.manageURL, organizer: settings.sender,
+                        start: appointment.start, end: appointment.end, stamp: appointment.updatedAt, summary: event?.summary ?? email.subject,
+                        description: event?.description ?? "", location: nil, url: facts.manageURL, organizer: settings.sender,
                         attendees: [Mailbox(name: appointment.contact.name, address: appointment.contact.email)]
                             + (facts.consultant.email.map { [Mailbox(name: facts.consultant.name, address: $0)] } ?? [])
                     )
