@@ -41,6 +41,10 @@ import Testing
         #expect(lines.contains("state_directory: /var/lib/booking"), "\(configuration)")
         #expect(lines.contains("  production_calendar: production-calendar.yaml"))
         #expect(try destination.text("/etc/booking/production-calendar.yaml") == (try Self.repositoryText("config/production-calendar.yaml")))
+        // notifyd's templates beside it, and its development mail directory moved under the state directory.
+        #expect(try destination.text("/etc/booking/templates/ru/client-confirmation.subject.mustache")
+            == (try Self.repositoryText("config/templates/ru/client-confirmation.subject.mustache")))
+        #expect(lines.contains("    directory: /var/lib/booking/mail"))
         #expect(destination.permissions("/etc/booking/booking.yaml") == 0o640)
         #expect(destination.permissions("/etc/booking") == 0o750)
         #expect(destination.permissions("/etc/booking/credentials") == 0o700)
