@@ -101,8 +101,7 @@ final class CurlTransfer {
     }
 
     private func receivedHeader(_ bytes: UnsafeRawBufferPointer) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
         // A new HTTP status line starts a new response (after 100 Continue or a proxy).
         if line.hasPrefix("HTTP/") { headerLines.removeAll() }
         if !line.isEmpty { headerLines.append(line) }
@@ -156,7 +155,7 @@ final class CurlTransfer {
     func header(_ name: String) -> String? {
         let prefix = name.lowercased() + ":"
         for line in headerLines.reversed() where line.lowercased().hasPrefix(prefix) {
-            return String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+            return String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return nil
     }

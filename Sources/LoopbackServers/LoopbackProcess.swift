@@ -50,7 +50,7 @@ final class LoopbackProcess: @unchecked Sendable {
     init(script: String, arguments: [String], logPath: String, startTimeout: TimeInterval = 30) throws {
         let scriptPath = SupportScripts.path(script)
         guard FileManager.default.fileExists(atPath: scriptPath) else { throw LoopbackServerError.scriptMissing(scriptPath) }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SupportScripts.python)
         process.arguments = [scriptPath] + arguments

@@ -11,6 +11,8 @@ public struct ReceivedMail: Sendable, Equatable {
     /// Whether the session had authenticated / was encrypted when the message was accepted.
     public var authenticated: Bool
     public var tls: Bool
+    /// The client's TCP port: messages sent over one connection share it.
+    public var clientPort: Int
     /// The DATA bytes exactly as received (dot-unstuffed).
     public var bytes: [UInt8]
 }
@@ -54,6 +56,7 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
                     receivedAt: Date(timeIntervalSince1970: object["received_at"] as? Double ?? 0),
                     authenticated: object["authenticated"] as? Bool ?? false,
                     tls: object["tls"] as? Bool ?? false,
+                    clientPort: object["peer_port"] as? Int ?? 0,
                     bytes: [UInt8](bytes))
             }
         }
