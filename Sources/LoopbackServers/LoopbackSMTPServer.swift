@@ -11,6 +11,8 @@ public struct ReceivedMail: Sendable, Equatable {
     /// Whether the session had authenticated / was encrypted when the message was accepted.
     public var authenticated: Bool
     public var tls: Bool
+    /// The name the client gave in EHLO/HELO.
+    public var heloName: String?
     /// The client's TCP port: messages sent over one connection share it.
     public var clientPort: Int
     /// The DATA bytes exactly as received (dot-unstuffed).
@@ -56,6 +58,7 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
                     receivedAt: Date(timeIntervalSince1970: object["received_at"] as? Double ?? 0),
                     authenticated: object["authenticated"] as? Bool ?? false,
                     tls: object["tls"] as? Bool ?? false,
+                    heloName: object["helo"] as? String,
                     clientPort: object["peer_port"] as? Int ?? 0,
                     bytes: [UInt8](bytes))
             }

@@ -118,6 +118,7 @@ import Testing
         #expect(SMTPSettings(host: "mail.example.test", port: 587).url == "smtp://mail.example.test:587")
         #expect(SMTPSettings(host: "mail.example.test", port: 465, security: .implicitTLS).url == "smtps://mail.example.test:465")
         #expect(SMTPSettings(host: "::1", port: 25, security: .none).url == "smtp://[::1]:25")
+        #expect(SMTPSettings(host: "relay.test", port: 25, localName: "app1.example.test").url == "smtp://relay.test:25/app1.example.test")
         #expect(SMTPSettings.Security(rawValue: "tls") == .implicitTLS)
         #expect(SMTPSettings.Security(rawValue: "starttls") == .startTLS)
     }

@@ -24,7 +24,8 @@ struct SMTPTransportTests {
         let server = try LoopbackSMTPServer()
         defer { server.stop() }
         let message = sampleMessage(id: "plain-1@notifyd.test")
-        try await withTransport(SMTPSettings(host: "127.0.0.1", port: server.port, security: .none)) { transport in
+        let settings = SMTPSettings(host: "127.0.0.1", port: server.port, security: .none, localName: "notify.example.test")
+        try await withTransport(settings) { transport in
             try await transport.send(message, from: Self.sender, to: ["client@example.test", "cc@example.test"])
         }
         let received = try await server.waitForMessages(count: 1)
@@ -33,6 +34,7 @@ struct SMTPTransportTests {
         #expect(received[0].rcptTos == ["client@example.test", "cc@example.test"])
         #expect(received[0].messageID == "<plain-1@notifyd.test>")
         #expect(!received[0].tls)
+        #expect(received[0].heloName == "notify.example.test")
     }
 
     @Test func startTLSWithAuthAndTheTestCA() async throws {

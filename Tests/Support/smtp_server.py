@@ -81,6 +81,7 @@ class RecordingHandler:
                 "message_id": headers.get("Message-ID"),
                 "received_at": time.time(),
                 "authenticated": bool(session.authenticated),
+                "helo": session.host_name,
                 "tls": session.ssl is not None
                 or server.transport.get_extra_info("ssl_object") is not None,
                 # The client's port tells connections apart (reuse shows as repeats).
