@@ -129,9 +129,11 @@ final class CurlTransfer {
              CURLE_USE_SSL_FAILED, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND,
              CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
             return .tls(detail: detail)
-        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_URL_MALFORMAT:
             return .invalidURL(detail: detail)
-        case CURLE_WEIRD_SERVER_REPLY:
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY:
+            // Schemes are checked before libcurl sees a URL, so UNSUPPORTED_PROTOCOL here means
+            // a reply libcurl could not read (e.g. "Received HTTP/0.9 when not allowed").
             return .unexpectedReply(detail: detail)
         default:
             return .other(code: Int(code.rawValue), detail: detail)
