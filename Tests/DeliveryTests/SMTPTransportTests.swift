@@ -140,6 +140,18 @@ struct SMTPTransportTests {
         }
     }
 
+    @Test func aServerThatNeverAnswersIsATransientTimeout() async throws {
+        try await withSilentPort { port in
+            let settings = SMTPSettings(host: "127.0.0.1", port: port, security: .none, timeout: .milliseconds(300))
+            try await withTransport(settings) { transport in
+                let failure = await failure { () async throws(DeliveryFailure) in
+                    try await transport.send(sampleMessage(), from: Self.sender, to: ["client@example.test"])
+                }
+                #expect(failure == .transient("timed out after 0.3 s"))
+            }
+        }
+    }
+
     @Test func manyMessagesShareAFewConnections() async throws {
         let server = try LoopbackSMTPServer()
         defer { server.stop() }

@@ -45,6 +45,16 @@ func failure(_ body: () async throws(DeliveryFailure) -> Void, sourceLocation: S
 /// A TCP port on 127.0.0.1 where nothing listens: the socket is bound (so no one else gets the
 /// port) but never listens, so connecting is refused. Closed when `body` returns.
 func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+    try await withBoundPort(listening: false, body)
+}
+
+/// A TCP port on 127.0.0.1 that accepts connections (the kernel completes them) but never says
+/// a word: a server that hangs. Closed when `body` returns.
+func withSilentPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+    try await withBoundPort(listening: true, body)
+}
+
+private func withBoundPort<T>(listening: Bool, _ body: (Int) async throws -> T) async throws -> T {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(fd >= 0)
     defer { close(fd) }
@@ -59,5 +69,6 @@ func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
         }
     }
     precondition(bound)
+    if listening { precondition(listen(fd, 16) == 0) }
     return try await body(Int(UInt16(bigEndian: address.sin_port)))
 }
