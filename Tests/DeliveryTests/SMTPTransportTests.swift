@@ -81,7 +81,7 @@ struct SMTPTransportTests {
             #expect(failure?.permanent == true)
             #expect(failure?.reason.contains("535") == true, "\(String(describing: failure))")
         }
-        #expect(try server.messages.isEmpty)
+        #expect(server.messages.isEmpty)
     }
 
     @Test func anUntrustedCertificateIsAPermanentTLSFailure() async throws {
