@@ -101,8 +101,7 @@ final class CurlTransfer {
     }
 
     private func receivedHeader(_ bytes: UnsafeRawBufferPointer) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
         // A new HTTP status line starts a new response (after 100 Continue or a proxy).
         if line.hasPrefix("HTTP/") { headerLines.removeAll() }
         if !line.isEmpty { headerLines.append(line) }
@@ -130,9 +129,11 @@ final class CurlTransfer {
              CURLE_USE_SSL_FAILED, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND,
              CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
             return .tls(detail: detail)
-        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_URL_MALFORMAT:
             return .invalidURL(detail: detail)
-        case CURLE_WEIRD_SERVER_REPLY:
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY:
+            // Schemes are checked before libcurl sees a URL, so UNSUPPORTED_PROTOCOL here means
+            // a reply libcurl could not read (e.g. "Received HTTP/0.9 when not allowed").
             return .unexpectedReply(detail: detail)
         default:
             return .other(code: Int(code.rawValue), detail: detail)
@@ -156,7 +157,7 @@ final class CurlTransfer {
     func header(_ name: String) -> String? {
         let prefix = name.lowercased() + ":"
         for line in headerLines.reversed() where line.lowercased().hasPrefix(prefix) {
-            return String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+            return String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return nil
     }

@@ -13,7 +13,7 @@ public struct FileDrop: Sendable {
     /// directory if needed. A name that is not a plain file name is refused.
     public func write(name: String, contents: [UInt8]) throws(DeliveryFailure) {
         guard !name.isEmpty, name != ".", name != "..", !name.hasPrefix("."),
-              !name.contains(where: { $0 == "/" || $0 == "\0" }), name.utf8.count <= 255
+              !name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\0" }), name.utf8.count <= 255
         else { throw .permanent("invalid file name \(name.debugDescription) for \(directory)") }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -32,13 +32,13 @@ public struct HTTPRequest: Sendable, Equatable {
         }
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://"),
-              !url.contains(where: { $0.isWhitespace || $0 == "\0" })
+              !url.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\0" })
         else { throw .permanent("invalid URL \(url.debugDescription): only http:// and https:// are sent") }
         for (name, value) in headers {
             if name.isEmpty || !name.allSatisfy(tokenCharacters.contains) {
                 throw .permanent("invalid HTTP header name \(name.debugDescription)")
             }
-            if value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+            if value.unicodeScalars.contains(where: { "\r\n\0".unicodeScalars.contains($0) }) {
                 throw .permanent("invalid value for HTTP header \(name)")
             }
         }

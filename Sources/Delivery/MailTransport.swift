@@ -10,7 +10,8 @@ enum EnvelopeValidation {
     static func check(from: String, to: [String]) throws(DeliveryFailure) {
         if to.isEmpty { throw .permanent("no envelope recipients") }
         for address in [from] + to {
-            if address.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" || $0 == "<" || $0 == ">" }) {
+            // Scalars, not Characters: "\r\n" is one Character equal to neither "\r" nor "\n".
+            if address.unicodeScalars.contains(where: { "\r\n\0<>".unicodeScalars.contains($0) }) {
                 throw .permanent("invalid envelope address \(address.debugDescription)")
             }
         }

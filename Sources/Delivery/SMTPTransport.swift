@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 
 /// Where and how `SMTPTransport` connects.
 public struct SMTPSettings: Sendable, Equatable {
@@ -23,6 +24,9 @@ public struct SMTPSettings: Sendable, Equatable {
     public var verifyPeer: Bool
     /// Concurrent SMTP connections, each kept open for the next message.
     public var connections: Int
+    /// The name this host gives in EHLO (libcurl says "localhost" when nil); some relays want
+    /// the sending host's real name.
+    public var localName: String?
 
     public init(
         host: String,
@@ -33,7 +37,8 @@ public struct SMTPSettings: Sendable, Equatable {
         timeout: Duration = .seconds(30),
         caFile: String? = nil,
         verifyPeer: Bool = true,
-        connections: Int = 4
+        connections: Int = 4,
+        localName: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -44,6 +49,7 @@ public struct SMTPSettings: Sendable, Equatable {
         self.caFile = caFile
         self.verifyPeer = verifyPeer
         self.connections = connections
+        self.localName = localName
     }
 
     /// "host:port", as reasons name the server.
@@ -52,7 +58,9 @@ public struct SMTPSettings: Sendable, Equatable {
     var url: String {
         let scheme = security == .implicitTLS ? "smtps" : "smtp"
         let bracketed = host.contains(":") ? "[\(host)]" : host
-        return "\(scheme)://\(bracketed):\(port)"
+        // libcurl takes the EHLO name from the URL's path.
+        let path = localName.map { "/" + ($0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0) } ?? ""
+        return "\(scheme)://\(bracketed):\(port)\(path)"
     }
 }
 

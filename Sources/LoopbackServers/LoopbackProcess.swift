@@ -50,7 +50,7 @@ final class LoopbackProcess: @unchecked Sendable {
     init(script: String, arguments: [String], logPath: String, startTimeout: TimeInterval = 30) throws {
         let scriptPath = SupportScripts.path(script)
         guard FileManager.default.fileExists(atPath: scriptPath) else { throw LoopbackServerError.scriptMissing(scriptPath) }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SupportScripts.python)
         process.arguments = [scriptPath] + arguments
@@ -106,10 +106,10 @@ final class LoopbackProcess: @unchecked Sendable {
 }
 
 /// Polls `read` until it returns at least `count` items or `timeout` passes.
-func waitFor<T>(count: Int, timeout: Duration, what: String, _ read: () throws -> [T]) async throws -> [T] {
+func waitFor<T>(count: Int, timeout: Duration, what: String, _ read: () -> [T]) async throws -> [T] {
     let deadline = ContinuousClock.now + timeout
     while true {
-        let items = try read()
+        let items = read()
         if items.count >= count { return items }
         if ContinuousClock.now >= deadline {
             throw LoopbackServerError.timedOut("\(items.count) of \(count) \(what) after \(timeout)")

@@ -11,6 +11,10 @@ public struct ReceivedMail: Sendable, Equatable {
     /// Whether the session had authenticated / was encrypted when the message was accepted.
     public var authenticated: Bool
     public var tls: Bool
+    /// The name the client gave in EHLO/HELO.
+    public var heloName: String?
+    /// The client's TCP port: messages sent over one connection share it.
+    public var clientPort: Int
     /// The DATA bytes exactly as received (dot-unstuffed).
     public var bytes: [UInt8]
 }
@@ -37,30 +41,31 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Messages accepted so far, in order.
+    /// Messages accepted so far, in order. (A line the server is still writing is left for the
+    /// next read.)
     public var messages: [ReceivedMail] {
-        get throws {
-            guard let text = try? String(contentsOfFile: directory + "/messages.jsonl", encoding: .utf8) else { return [] }
-            return try text.split(separator: "\n").map { line in
-                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let number = object["n"] as? Int
-                else { throw LoopbackServerError.failedToStart("unreadable messages.jsonl line: \(line)") }
-                let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(number).eml"))
-                return ReceivedMail(
-                    number: number,
-                    mailFrom: object["mail_from"] as? String ?? "",
-                    rcptTos: object["rcpt_tos"] as? [String] ?? [],
-                    messageID: object["message_id"] as? String,
-                    receivedAt: Date(timeIntervalSince1970: object["received_at"] as? Double ?? 0),
-                    authenticated: object["authenticated"] as? Bool ?? false,
-                    tls: object["tls"] as? Bool ?? false,
-                    bytes: [UInt8](bytes))
-            }
+        guard let text = try? String(contentsOfFile: directory + "/messages.jsonl", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                  let number = object["n"] as? Int,
+                  let bytes = try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(number).eml"))
+            else { return nil }
+            return ReceivedMail(
+                number: number,
+                mailFrom: object["mail_from"] as? String ?? "",
+                rcptTos: object["rcpt_tos"] as? [String] ?? [],
+                messageID: object["message_id"] as? String,
+                receivedAt: Date(timeIntervalSince1970: object["received_at"] as? Double ?? 0),
+                authenticated: object["authenticated"] as? Bool ?? false,
+                tls: object["tls"] as? Bool ?? false,
+                heloName: object["helo"] as? String,
+                clientPort: object["peer_port"] as? Int ?? 0,
+                bytes: [UInt8](bytes))
         }
     }
 
     public func waitForMessages(count: Int, timeout: Duration = .seconds(10)) async throws -> [ReceivedMail] {
-        try await waitFor(count: count, timeout: timeout, what: "messages") { try messages }
+        try await waitFor(count: count, timeout: timeout, what: "messages") { messages }
     }
 
     /// Changes behaviour from the next DATA on: `failNext` answers with `failCode` that many

@@ -53,11 +53,13 @@ def main():
             status = statuses[index]
             if args.delay:
                 time.sleep(args.delay)
-            payload = args.body.encode()
+            # 204 and 304 carry no body: bytes written anyway would corrupt the kept-alive connection.
+            payload = b"" if status in (204, 304) else args.body.encode()
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                if status not in (204, 304):
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
                 if args.retry_after and status in (429, 503):
                     self.send_header("Retry-After", args.retry_after)
                 self.end_headers()

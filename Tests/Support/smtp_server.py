@@ -81,7 +81,11 @@ class RecordingHandler:
                 "message_id": headers.get("Message-ID"),
                 "received_at": time.time(),
                 "authenticated": bool(session.authenticated),
-                "tls": session.ssl is not None,
+                "helo": session.host_name,
+                "tls": session.ssl is not None
+                or server.transport.get_extra_info("ssl_object") is not None,
+                # The client's port tells connections apart (reuse shows as repeats).
+                "peer_port": session.peer[1] if session.peer else None,
             }
             with open(os.path.join(self.out, "messages.jsonl"), "a") as f:
                 f.write(json.dumps(record) + "\n")
@@ -119,7 +123,8 @@ def main():
             ok = (isinstance(auth_data, LoginPassword)
                   and auth_data.login.decode() == user
                   and auth_data.password.decode() == password)
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd itself answers 235 or 535.
+            return AuthResult(success=ok, handled=False)
 
     handler = RecordingHandler(args)
 
