@@ -14,8 +14,7 @@ import ZeroMQ
 final class BookingFollower: Service, Sendable {
     private let view: AvailabilityView
     private let bookingd: DaemonClient
-    private let subscriber: ZMQSocket
-    private let endpoint: String
+    private let subscriber: EventSubscriber
     private let clock: SuiteClock
     private let logger: Logger
     private let catchUps = CoalescingRunner()
@@ -23,31 +22,21 @@ final class BookingFollower: Service, Sendable {
     init(view: AvailabilityView, bookingd: DaemonClient, eventsEndpoint: String, context: ZMQContext, clock: SuiteClock, logger: Logger) throws {
         self.view = view
         self.bookingd = bookingd
-        self.endpoint = eventsEndpoint
         self.clock = clock
         self.logger = logger
-        var options = SocketOptions()
-        options.subscriptions = [Array("booking.".utf8)]
-        options.receiveHighWaterMark = 100_000
-        subscriber = try context.socket(.sub, options: options, label: "availabilityd-sub")
+        subscriber = try EventSubscriber(endpoint: eventsEndpoint, context: context, label: "availabilityd-sub", logger: logger)
     }
 
     func run() async throws {
-        try await subscriber.connect(endpoint)
-        await withDiscardingTaskGroup { group in
+        try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.keepSynced() }
-            for await frames in subscriber.messages.cancelOnGracefulShutdown() {
-                guard let (_, envelope) = try? Envelope.decodeEvent(frames), let event = try? envelope.decodeBody(EventBody.self) else {
-                    logger.warning("ignored a malformed event")
-                    continue
-                }
+            try await subscriber.run { event in
                 if view.apply(event) == .gap {
                     group.addTask { await self.catchUp() }
                 }
             }
             group.cancelAll()
         }
-        await subscriber.close()
     }
 
     /// Takes the first snapshot (retrying while bookingd is away), then checks every two

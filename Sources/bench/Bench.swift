@@ -78,12 +78,7 @@ struct Bench: AsyncParsableCommand {
                 let ticket = TicketCounter()
                 let measurement = try await Load.run(name: "booking", concurrency: level, count: bookings) { worker in
                     let (start, consultant) = pairs[ticket.take()]
-                    let appointment: AppointmentBody = try await bookingd.call(
-                        MessageType.book,
-                        BookRequest(start: start, contact: ContactBody(name: "Bench Client \(worker)", email: "bench\(worker)@example.com", phone: "+79160000\(String(format: "%03d", worker % 1000))"),
-                                    consultantId: consultant, actor: "admin"),
-                        idempotencyKey: UUID().uuidString
-                    )
+                    let appointment = try await Load.book(bookingd, start: start, consultant: consultant, worker: worker)
                     booked.withLock { $0.append(appointment.reference) }
                     return true
                 }
@@ -159,6 +154,16 @@ enum Load {
             pairs += free.slots.map { ($0.start, consultant.id) }
         }
         return pairs.sorted { $0.0 < $1.0 }
+    }
+
+    /// One booking of a free pair, as an admin (no client-side limits), with its own key.
+    static func book(_ bookingd: DaemonClient, start: Date, consultant: String, worker: Int) async throws -> AppointmentBody {
+        try await bookingd.call(
+            MessageType.book,
+            BookRequest(start: start, contact: ContactBody(name: "Bench Client \(worker)", email: "bench\(worker)@example.com", phone: "+79160000\(String(format: "%03d", worker % 1000))"),
+                        consultantId: consultant, actor: "admin"),
+            idempotencyKey: UUID().uuidString
+        )
     }
 
     /// Cancels what a measurement booked, leaving the calendar as it was.

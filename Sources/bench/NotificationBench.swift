@@ -23,12 +23,7 @@ enum NotificationBench {
         let ticket = TicketCounter()
         _ = try await Load.run(name: "notification_burst", concurrency: concurrency, count: burst) { worker in
             let (start, consultant) = pairs[ticket.take()]
-            let appointment: AppointmentBody = try await bookingd.call(
-                MessageType.book,
-                BookRequest(start: start, contact: ContactBody(name: "Bench Client \(worker)", email: "bench\(worker)@example.com", phone: "+79160000\(String(format: "%03d", worker % 1000))"),
-                            consultantId: consultant, actor: "admin"),
-                idempotencyKey: UUID().uuidString
-            )
+            let appointment = try await Load.book(bookingd, start: start, consultant: consultant, worker: worker)
             committed.withLock { $0[appointment.reference] = appointment.createdAt }
             return true
         }

@@ -15,8 +15,7 @@ import ZeroMQ
 final class EventFollower: Service, Sendable {
     private let intake: EventIntake
     private let bookingd: DaemonClient
-    private let subscriber: ZMQSocket
-    private let endpoint: String
+    private let subscriber: EventSubscriber
     private let logger: Logger
     private let arrived = Mutex<[EventBody]>([])
     private let arrivals = WakeSignal()
@@ -25,31 +24,21 @@ final class EventFollower: Service, Sendable {
     init(intake: EventIntake, bookingd: DaemonClient, eventsEndpoint: String, context: ZMQContext, logger: Logger) throws {
         self.intake = intake
         self.bookingd = bookingd
-        self.endpoint = eventsEndpoint
         self.logger = logger
-        var options = SocketOptions()
-        options.subscriptions = [Array("booking.".utf8)]
-        options.receiveHighWaterMark = 100_000
-        subscriber = try context.socket(.sub, options: options, label: "notifyd-sub")
+        subscriber = try EventSubscriber(endpoint: eventsEndpoint, context: context, label: "notifyd-sub", logger: logger)
     }
 
     func run() async throws {
-        try await subscriber.connect(endpoint)
-        await withDiscardingTaskGroup { group in
+        try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.keepSynced() }
             group.addTask { await self.applyArrivals() }
-            for await frames in subscriber.messages.cancelOnGracefulShutdown() {
-                guard let (_, envelope) = try? Envelope.decodeEvent(frames), let event = try? envelope.decodeBody(EventBody.self) else {
-                    logger.warning("ignored a malformed event")
-                    continue
-                }
+            try await subscriber.run { event in
                 arrived.withLock { $0.append(event) }
                 arrivals.notify()
             }
             group.cancelAll()
             arrivals.notify()
         }
-        await subscriber.close()
     }
 
     /// Applies what the subscription brought, many events per transaction under load.

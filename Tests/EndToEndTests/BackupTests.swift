@@ -81,7 +81,7 @@ import Testing
         let backups = suite.directory + "/lib/backups"
         for day in ["2026-11-28", "2026-11-29", "2026-11-30"] {
             try FileManager.default.createDirectory(atPath: "\(backups)/\(day)", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: "\(backups)/\(day)/bookingd.sqlite", contents: Data("old".utf8))
+            _ = FileManager.default.createFile(atPath: "\(backups)/\(day)/bookingd.sqlite", contents: Data("old".utf8))
         }
         try await suite.start()
         try await eventually {

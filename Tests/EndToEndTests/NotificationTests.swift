@@ -36,9 +36,25 @@ import Testing
             """
     }
 
-    static func suite(smtp: LoopbackSMTPServer, http: LoopbackHTTPServer) throws -> SuiteProcess {
+    /// The mail server and the HTTP server (SMS gateway and @chat webhook) of one test.
+    struct Servers {
+        let smtp: LoopbackSMTPServer
+        let http: LoopbackHTTPServer
+
+        init(smtpOptions: [String] = []) throws {
+            smtp = try LoopbackSMTPServer(options: smtpOptions)
+            http = try LoopbackHTTPServer(options: [])
+        }
+
+        func stop() {
+            smtp.stop()
+            http.stop()
+        }
+    }
+
+    static func suite(_ servers: Servers) throws -> SuiteProcess {
         var options = SuiteProcess.Options()
-        options.notifications = notifications(smtpPort: smtp.port, httpPort: http.port)
+        options.notifications = notifications(smtpPort: servers.smtp.port, httpPort: servers.http.port)
         let suite = try SuiteProcess(options)
         try webhookSecret.write(toFile: suite.directory + "/webhook-secret", atomically: true, encoding: .utf8)
         try "test-api-key\n".write(toFile: suite.directory + "/sms-api-key", atomically: true, encoding: .utf8)
@@ -61,10 +77,9 @@ import Testing
     }
 
     @Test func everyChangeReachesTheClientTheConsultantAndTheTeam() async throws {
-        let smtp = try LoopbackSMTPServer(options: [])
-        let http = try LoopbackHTTPServer(options: [])
-        defer { smtp.stop(); http.stop() }
-        let suite = try Self.suite(smtp: smtp, http: http)
+        let servers = try Servers()
+        defer { servers.stop() }
+        let (smtp, http, suite) = (servers.smtp, servers.http, try Self.suite(servers))
         defer { suite.tearDown() }
         try await suite.start()
 
@@ -134,10 +149,9 @@ import Testing
     }
 
     @Test func aMailServerThatSaysTryLaterGetsTheMessageOnce() async throws {
-        let smtp = try LoopbackSMTPServer(options: ["--fail-first", "2", "--fail-code", "451"])
-        let http = try LoopbackHTTPServer(options: [])
-        defer { smtp.stop(); http.stop() }
-        let suite = try Self.suite(smtp: smtp, http: http)
+        let servers = try Servers(smtpOptions: ["--fail-first", "2", "--fail-code", "451"])
+        defer { servers.stop() }
+        let (smtp, _, suite) = (servers.smtp, servers.http, try Self.suite(servers))
         defer { suite.tearDown() }
         try await suite.start()
 
@@ -154,14 +168,13 @@ import Testing
         #expect(retried.allSatisfy { (($0["history"] as? [[String: Any]])?.first?["error"] as? String)?.contains("451") == true })
         // Nothing more arrives: each message once.
         try await Task.sleep(for: .seconds(2))
-        #expect(try smtp.messages.count == 2)
+        #expect(smtp.messages.count == 2)
     }
 
     @Test func aRejectedMessageIsADeadLetterAndCanBeSentAgain() async throws {
-        let smtp = try LoopbackSMTPServer(options: ["--reject", "550"])
-        let http = try LoopbackHTTPServer(options: [])
-        defer { smtp.stop(); http.stop() }
-        let suite = try Self.suite(smtp: smtp, http: http)
+        let servers = try Servers(smtpOptions: ["--reject", "550"])
+        defer { servers.stop() }
+        let suite = try Self.suite(servers)
         defer { suite.tearDown() }
         try await suite.start()
 
@@ -194,10 +207,9 @@ import Testing
     }
 
     @Test func killedInTheMiddleOfABurstItDeliversEverythingOnce() async throws {
-        let smtp = try LoopbackSMTPServer(options: [])
-        let http = try LoopbackHTTPServer(options: [])
-        defer { smtp.stop(); http.stop() }
-        let suite = try Self.suite(smtp: smtp, http: http)
+        let servers = try Servers()
+        defer { servers.stop() }
+        let (smtp, _, suite) = (servers.smtp, servers.http, try Self.suite(servers))
         defer { suite.tearDown() }
         try await suite.start()
 
@@ -238,26 +250,24 @@ import Testing
     }
 
     @Test func downWhileBookingsHappenItCatchesUpOnStart() async throws {
-        let smtp = try LoopbackSMTPServer(options: [])
-        let http = try LoopbackHTTPServer(options: [])
-        defer { smtp.stop(); http.stop() }
-        let suite = try Self.suite(smtp: smtp, http: http)
+        let servers = try Servers()
+        defer { servers.stop() }
+        let (smtp, _, suite) = (servers.smtp, servers.http, try Self.suite(servers))
         defer { suite.tearDown() }
         try await suite.start()
         suite.terminate("notifyd")
 
         for n in 0..<5 { _ = try book(suite, "2026-12-0\(2 + n / 2)T1\(n % 2):00", 10 + n) }
-        #expect(try smtp.messages.isEmpty)
+        #expect(smtp.messages.isEmpty)
         try await suite.start("notifyd")
         let mails = try await smtp.waitForMessages(count: 10, timeout: .seconds(30))
         #expect(Set(mails.map(\.messageID)).count == 10)
     }
 
     @Test func remindersGoOnceAtTheLeadMoveWithARescheduleAndStopAtACancellation() async throws {
-        let smtp = try LoopbackSMTPServer(options: [])
-        let http = try LoopbackHTTPServer(options: [])
-        defer { smtp.stop(); http.stop() }
-        let suite = try Self.suite(smtp: smtp, http: http)
+        let servers = try Servers()
+        defer { servers.stop() }
+        let (smtp, http, suite) = (servers.smtp, servers.http, try Self.suite(servers))
         defer { suite.tearDown() }
         try await suite.start()
 
@@ -283,10 +293,10 @@ import Testing
             let shown = try suite.bookctlJSON(["show", kept]) as? [String: Any]
             return shown?["reminderSent"] as? Bool == true
         }
-        let reminders = try smtp.messages.filter { $0.messageID?.contains("<reminder.") == true }
+        let reminders = smtp.messages.filter { $0.messageID?.contains("<reminder.") == true }
         #expect(reminders.count == 1, "one reminder, for \(kept)")
         #expect(reminders.first?.header("X-Booking-Reference") == kept)
-        let sms = try http.requests.filter { $0.path == "/sms" && String(decoding: $0.body, as: UTF8.self).contains(kept) }
+        let sms = http.requests.filter { $0.path == "/sms" && String(decoding: $0.body, as: UTF8.self).contains(kept) }
         #expect(sms.count == 2, "confirmation and reminder by SMS")
 
         // The others: the moved one is due tomorrow, the cancelled and the late one never.
@@ -301,7 +311,7 @@ import Testing
         suite.terminate("notifyd")
         try await suite.start("notifyd", config: later)
         try await Task.sleep(for: .seconds(2))
-        #expect(try smtp.messages.filter { $0.messageID?.contains("<reminder.") == true }.count == 1)
+        #expect(smtp.messages.filter { $0.messageID?.contains("<reminder.") == true }.count == 1)
     }
 }
 
