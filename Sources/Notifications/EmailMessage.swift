@@ -109,38 +109,53 @@ public struct EmailMessage: Sendable {
     /// lines are soft-broken at 76 characters without splitting a character's bytes, and a
     /// leading dot is encoded so no line can be taken for SMTP's end of data.
     static func quotedPrintable(_ text: String) -> [String] {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        // Byte by byte: building a String per character was most of notifyd's time in a burst.
+        let hex = Array("0123456789ABCDEF".utf8)
+        let equals = UInt8(ascii: "=")
         var output: [String] = []
-        for line in normalized.split(separator: "\n", omittingEmptySubsequences: false) {
-            var current = ""
-            let scalars = Array(line.unicodeScalars)
-            for (index, scalar) in scalars.enumerated() {
-                let isLast = index == scalars.count - 1
-                let token: String
-                switch scalar.value {
-                case 0x21...0x3C, 0x3E...0x7E:
-                    token = scalar == "." && current.isEmpty ? "=2E" : String(scalar)
-                case 0x20, 0x09:
-                    token = isLast ? hexEscaped(Array(String(scalar).utf8)) : String(scalar)
-                default:
-                    token = hexEscaped(Array(String(scalar).utf8))
-                }
-                if current.count + token.count > 75 {
-                    output.append(current + "=")
-                    current = ""
-                }
-                current += token
-            }
-            output.append(current)
+        var current: [UInt8] = []
+        var token: [UInt8] = []
+        current.reserveCapacity(80)
+        func endLine() {
+            output.append(String(decoding: current, as: UTF8.self))
+            current.removeAll(keepingCapacity: true)
         }
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index != scalars.endIndex {
+            let scalar = scalars[index]
+            let next = scalars.index(after: index)
+            if scalar == "\r" || scalar == "\n" {
+                endLine()
+                index = scalar == "\r" && next != scalars.endIndex && scalars[next] == "\n" ? scalars.index(after: next) : next
+                continue
+            }
+            let isLast = next == scalars.endIndex || scalars[next] == "\r" || scalars[next] == "\n"
+            token.removeAll(keepingCapacity: true)
+            switch scalar.value {
+            case 0x21...0x3C, 0x3E...0x7E:
+                if scalar == "." && current.isEmpty {
+                    token += [equals, UInt8(ascii: "2"), UInt8(ascii: "E")]
+                } else {
+                    token.append(UInt8(scalar.value))
+                }
+            case 0x20 where !isLast, 0x09 where !isLast:
+                token.append(UInt8(scalar.value))
+            default:
+                UTF8.encode(scalar) { byte in token += [equals, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]] }
+            }
+            if current.count + token.count > 75 {
+                current.append(equals)
+                endLine()
+            }
+            current += token
+            index = next
+        }
+        endLine()
         // A text ending in a line break ends with an empty line here, and it stays: the CRLF
         // before a boundary belongs to the boundary, so dropping it would drop the text's last
         // line break.
         return output
-    }
-
-    private static func hexEscaped(_ bytes: [UInt8]) -> String {
-        bytes.map { "=" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
     }
 
     static func base64Lines(_ bytes: [UInt8]) -> [String] {
