@@ -111,12 +111,17 @@ public struct ListRequest: Codable, Sendable, Equatable {
     public var to: Date?
     public var status: String?
     public var limit: Int?
+    /// Only the appointments of this contact email (compared case-insensitively) / phone (E.164).
+    public var email: String?
+    public var phone: String?
 
-    public init(from: Date? = nil, to: Date? = nil, status: String? = nil, limit: Int? = nil) {
+    public init(from: Date? = nil, to: Date? = nil, status: String? = nil, limit: Int? = nil, email: String? = nil, phone: String? = nil) {
         self.from = from
         self.to = to
         self.status = status
         self.limit = limit
+        self.email = email
+        self.phone = phone
     }
 }
 

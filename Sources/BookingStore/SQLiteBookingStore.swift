@@ -80,7 +80,7 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
-    public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment] {
+    public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?) async throws -> [Appointment] {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -95,6 +95,14 @@ public final class SQLiteBookingStore: BookingStore {
             if let status {
                 clauses.append("status = ?")
                 _ = arguments.append(contentsOf: [status.rawValue])
+            }
+            if let email {
+                clauses.append("email = ? COLLATE NOCASE")
+                _ = arguments.append(contentsOf: [email])
+            }
+            if let phone {
+                clauses.append("phone = ?")
+                _ = arguments.append(contentsOf: [phone])
             }
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit])

@@ -1,0 +1,65 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+
+/// The daemons webd asks: availabilityd for free slots, bookingd for everything about a
+/// booking. webd keeps nothing of its own but rate-limit counters.
+public struct BookingBackend: Sendable {
+    public let bookingd: DaemonClient
+    public let availabilityd: DaemonClient
+
+    public init(bookingd: DaemonClient, availabilityd: DaemonClient) {
+        self.bookingd = bookingd
+        self.availabilityd = availabilityd
+    }
+
+    public func slots(_ request: SlotsRequest) async throws -> SlotsReply {
+        try await availabilityd.call(MessageType.slots, request)
+    }
+
+    /// availabilityd's reply as it came: the API sends it on without decoding it again.
+    public func slotsJSON(_ request: SlotsRequest) async throws -> [UInt8] {
+        try await availabilityd.exchange(MessageType.slots, body: try WireJSON.encode(request)).body
+    }
+
+    public func book(_ request: BookRequest, idempotencyKey: String) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.book, request, idempotencyKey: idempotencyKey)
+    }
+
+    public func appointment(_ reference: String) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.get, ReferenceRequest(reference: reference))
+    }
+
+    public func reschedule(_ request: RescheduleRequest, idempotencyKey: String? = nil) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.reschedule, request, idempotencyKey: idempotencyKey)
+    }
+
+    public func cancel(_ request: CancelRequest, idempotencyKey: String? = nil) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.cancel, request, idempotencyKey: idempotencyKey)
+    }
+
+    /// Confirmed appointments still ahead for this email and for this phone.
+    public func upcoming(email: String, phone: String, now: Date, limit: Int) async throws -> (email: Int, phone: Int) {
+        async let byEmail: ListReply = bookingd.call(MessageType.list, ListRequest(from: now, status: "confirmed", limit: limit, email: email))
+        async let byPhone: ListReply = bookingd.call(MessageType.list, ListRequest(from: now, status: "confirmed", limit: limit, phone: phone))
+        return (try await byEmail.appointments.count, try await byPhone.appointments.count)
+    }
+
+    /// Each daemon's state (`ready`, `paused`, `syncing`), or why it did not answer.
+    public func readiness() async -> [(daemon: String, ready: Bool, detail: String)] {
+        async let booking = Self.ping(bookingd)
+        async let availability = Self.ping(availabilityd)
+        return [await booking, await availability]
+    }
+
+    private static func ping(_ client: DaemonClient) async -> (daemon: String, ready: Bool, detail: String) {
+        do {
+            let reply: PingReply = try await client.call(MessageType.ping, Empty(), timeout: .milliseconds(500), attempts: 1)
+            let state = reply.state ?? "ready"
+            // A paused bookingd still answers; a syncing availabilityd does not know the free slots yet.
+            return (client.daemon, state != "syncing", state)
+        } catch {
+            return (client.daemon, false, "\(error)")
+        }
+    }
+}
