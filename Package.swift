@@ -135,8 +135,13 @@ let package = Package(
         .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
         .testTarget(
             name: "WebFrontendTests",
-            dependencies: ["WebFrontend", "BookingProtocol", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "DaemonKit", "ZeroMQ",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit", "WebFrontend",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ]
 )

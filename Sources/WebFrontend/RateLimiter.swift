@@ -30,7 +30,7 @@ public final class RateLimiter: Sendable {
         let capacity = Double(policy.capacity)
         let perSecond = policy.refillPerMinute / 60
         return buckets.withLock { buckets in
-            if buckets.count >= maximumKeys { Self.dropFull(&buckets, now: now, capacity: capacity, perSecond: perSecond) }
+            if buckets.count >= maximumKeys { Self.dropFull(&buckets, now: now, capacity: capacity, perSecond: perSecond, maximumKeys: maximumKeys) }
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
             let elapsed = max(0, now.timeIntervalSince(bucket.updated))
             bucket.tokens = min(capacity, bucket.tokens + elapsed * perSecond)
@@ -61,9 +61,9 @@ public final class RateLimiter: Sendable {
 
     /// Memory stays bounded under a flood of new keys: buckets that have refilled completely
     /// carry no information and go first.
-    private static func dropFull(_ buckets: inout [String: Bucket], now: Date, capacity: Double, perSecond: Double) {
+    private static func dropFull(_ buckets: inout [String: Bucket], now: Date, capacity: Double, perSecond: Double, maximumKeys: Int) {
         buckets = buckets.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * perSecond < capacity }
         // Still full of drained buckets: a flood. Forgetting them all errs on the side of letting people in.
-        if buckets.count >= 3 * buckets.capacity / 4 { buckets.removeAll(keepingCapacity: true) }
+        if buckets.count >= 3 * maximumKeys / 4 { buckets.removeAll(keepingCapacity: true) }
     }
 }
