@@ -24,6 +24,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 WAIT = 20
 
 
+OPEN = []
+
+
 def browser(zone, language, width, height, mobile=False, javascript=True):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -35,6 +38,7 @@ def browser(zone, language, width, height, mobile=False, javascript=True):
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    OPEN.append(driver)
     driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": zone})
     if mobile:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
@@ -60,12 +64,38 @@ class Flow:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": metrics[0], "height": metrics[1], "deviceScaleFactor": 1, "mobile": metrics[0] < 500})
 
+    def close(self, name, *drivers):
+        """Quits the browsers; after a failure, first keeps what each showed."""
+        failed = sys.exc_info()[0] is not None
+        for index, driver in enumerate(drivers):
+            if failed:
+                try:
+                    os.makedirs(self.shots, exist_ok=True)
+                    driver.save_screenshot(os.path.join(self.shots, f"failed-{name}-{index}.png"))
+                    with open(os.path.join(self.shots, f"failed-{name}-{index}.html"), "w") as page:
+                        page.write(driver.current_url + "\n" + driver.page_source)
+                except Exception:
+                    pass
+            driver.quit()
+
     @staticmethod
     def wait(driver, condition):
         return WebDriverWait(driver, WAIT).until(condition)
 
     def text(self, driver, css):
         return self.wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, css))).text
+
+    def loaded(self, driver, fragment):
+        """Waits for a navigation to `fragment` to finish loading."""
+        self.wait(driver, lambda d: fragment in d.current_url and d.execute_script("return document.readyState") == "complete")
+
+    def expect_text(self, driver, css, predicate, what):
+        """Waits until the element's text satisfies `predicate`; fails naming what it saw."""
+        try:
+            return self.wait(driver, lambda d: (lambda t: t if predicate(t) else False)(d.find_element(By.CSS_SELECTOR, css).text))
+        except Exception:
+            seen = driver.find_elements(By.CSS_SELECTOR, css)
+            raise AssertionError(f"{what}: {css} shows {seen[0].text if seen else 'nothing'!r} at {driver.current_url}")
 
     def pick_first_slot(self, driver):
         """Step 1: the page must be in the browser's zone; take the first free slot."""
@@ -95,22 +125,20 @@ class Flow:
         try:
             driver.get(self.url + "/")
             # The script saw the browser's zone and asked for the page in it.
-            self.wait(driver, lambda d: "tz=America" in d.current_url)
-            assert self.text(driver, "#zone-name") == "America/New_York", self.text(driver, "#zone-name")
+            self.loaded(driver, "tz=America")
+            self.expect_text(driver, "#zone-name", lambda t: t == "America/New_York", "the browser's zone")
             assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
             width = driver.execute_script("return document.documentElement.scrollWidth")
             assert width <= 375, f"the page is {width} px wide at 375"
             self.shot(driver, "01-phone-pick-time")
             local, start = self.pick_first_slot(driver)
-            chosen = self.text(driver, "#chosen-time")
-            assert local in chosen and "America/New_York" in chosen and "Moscow time" in chosen, chosen
+            self.expect_text(driver, "#chosen-time", lambda t: local in t and "America/New_York" in t and "Moscow time" in t, "the chosen time")
             self.fill(driver, "Jane Doe", "jane@example.com", "212 555 0100", country="+1")
             self.shot(driver, "02-phone-details")
             self.submit(driver)
-            self.wait(driver, lambda d: "done=booked" in d.current_url)
+            self.loaded(driver, "done=booked")
             reference = self.text(driver, "#reference")
-            shown = self.text(driver, "#booking-time")
-            assert local in shown and "America/New_York" in shown, (local, shown)
+            shown = self.expect_text(driver, "#booking-time", lambda t: local in t and "America/New_York" in t, "the booked time")
             assert re.match(r"^BK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}$", reference), reference
             ics = driver.find_element(By.ID, "ics-link").get_attribute("href")
             calendar = urllib.request.urlopen(ics).read().decode()
@@ -120,15 +148,15 @@ class Flow:
             self.shot(driver, "03-phone-confirmed")
             self.result["phone"] = {"reference": reference, "start": start, "local": local, "shown": shown}
         finally:
-            driver.quit()
+            self.close("phone", driver)
 
     def desktop(self):
         """Book at desktop size in Tokyo, in Russian; then reschedule and cancel."""
         driver = browser("Asia/Tokyo", "ru-RU", 1280, 900)
         try:
             driver.get(self.url + "/")
-            self.wait(driver, lambda d: "tz=Asia" in d.current_url)
-            assert self.text(driver, "#zone-name") == "Asia/Tokyo"
+            self.loaded(driver, "tz=Asia")
+            self.expect_text(driver, "#zone-name", lambda t: t == "Asia/Tokyo", "the browser's zone")
             assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
             # Day navigation: the next day with slots, by its link.
             driver.find_element(By.ID, "next-day").click()
@@ -138,10 +166,9 @@ class Flow:
             self.fill(driver, "Иван Петров", "ivan.petrov@example.com", "8 916 123-45-67", country="+7")
             self.shot(driver, "05-desktop-details")
             self.submit(driver)
-            self.wait(driver, lambda d: "done=booked" in d.current_url)
+            self.loaded(driver, "done=booked")
             reference = self.text(driver, "#reference")
-            shown = self.text(driver, "#booking-time")
-            assert local in shown and "Asia/Tokyo" in shown and "по Москве" in shown, (local, shown)
+            shown = self.expect_text(driver, "#booking-time", lambda t: local in t and "Asia/Tokyo" in t and "по Москве" in t, "the booked time")
             self.shot(driver, "06-desktop-confirmed")
 
             # Manage: open by the reference typed in, reschedule to another day's first slot.
@@ -159,9 +186,8 @@ class Flow:
             new_local = button.find_element(By.CSS_SELECTOR, ".local").text
             new_start = button.get_attribute("data-start")
             button.click()
-            self.wait(driver, lambda d: "done=rescheduled" in d.current_url)
-            moved = self.text(driver, "#booking-time")
-            assert new_local in moved and moved != shown, (new_local, moved, shown)
+            self.loaded(driver, "done=rescheduled")
+            self.expect_text(driver, "#booking-time", lambda t: new_local in t and t != shown, "the new time")
             self.shot(driver, "09-desktop-rescheduled")
 
             driver.find_element(By.ID, "reason").send_keys("Планы изменились")
@@ -172,7 +198,7 @@ class Flow:
             self.shot(driver, "10-desktop-cancelled")
             self.result["desktop"] = {"reference": reference, "start": start, "local": local, "new_start": new_start, "new_local": new_local}
         finally:
-            driver.quit()
+            self.close("desktop", driver)
 
     def race(self, start):
         """Two browsers on the form for the same (last) slot: one books, the other is told and
@@ -202,29 +228,27 @@ class Flow:
                 self.wait(second, lambda d: "done=booked" in d.current_url)
                 self.result["race"]["second"] = self.text(second, "#reference")
         finally:
-            first.quit()
-            second.quit()
+            self.close("race", first, second)
 
     def noscript(self):
         """JavaScript off: the zone comes from the selector, the forms are plain posts."""
         driver = browser("Asia/Tokyo", "en-US", 375, 667, mobile=True, javascript=False)
         try:
             driver.get(self.url + "/")
-            assert self.text(driver, "#zone-name") == "Europe/Moscow", "without the script the calendar's zone"
+            self.expect_text(driver, "#zone-name", lambda t: t == "Europe/Moscow", "without the script, the calendar's zone")
             driver.find_element(By.CSS_SELECTOR, "#tz option[value='Asia/Tokyo']").click()
             driver.find_element(By.CSS_SELECTOR, "form.zone button").click()
-            self.wait(driver, lambda d: "tz=Asia" in d.current_url)
-            assert self.text(driver, "#zone-name") == "Asia/Tokyo"
+            self.loaded(driver, "tz=Asia")
+            self.expect_text(driver, "#zone-name", lambda t: t == "Asia/Tokyo", "the chosen zone")
             local, start = self.pick_first_slot(driver)
             self.fill(driver, "No Script", "noscript@example.com", "90 1234 5678", country="+81")
             self.submit(driver)
-            self.wait(driver, lambda d: "done=booked" in d.current_url)
-            shown = self.text(driver, "#booking-time")
-            assert local in shown and "Asia/Tokyo" in shown, (local, shown)
+            self.loaded(driver, "done=booked")
+            self.expect_text(driver, "#booking-time", lambda t: local in t and "Asia/Tokyo" in t, "the booked time")
             self.shot(driver, "12-noscript-confirmed")
             self.result["noscript"] = {"reference": self.text(driver, "#reference"), "start": start}
         finally:
-            driver.quit()
+            self.close("noscript", driver)
 
 
 def main():
@@ -237,6 +261,7 @@ def main():
     arguments = parser.parse_args()
     flow = Flow(arguments.url, arguments.screenshots, arguments.min_fill)
     for scenario in arguments.scenario:
+        print(f"scenario {scenario}", file=sys.stderr)
         if scenario == "race":
             flow.race(arguments.race_start)
         else:
@@ -247,6 +272,6 @@ def main():
 if __name__ == "__main__":
     try:
         main()
-    except AssertionError as error:
-        print(f"assertion failed: {error}", file=sys.stderr)
+    except Exception as error:
+        print(f"failed: {error!r}", file=sys.stderr)
         raise
