@@ -96,7 +96,7 @@ public struct Asset: Sendable {
           main{display:block}
           .calendar{float:left;width:48%}
           .slots{float:right;width:48%}
-          main::after{content:"";display:table;clear:both}
+          main::after,form.reschedule::after{content:"";display:table;clear:both}
           h1{font-size:1.75rem}
         }
         """
