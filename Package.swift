@@ -95,6 +95,7 @@ let package = Package(
                 "DaemonKit", "BookingDomain", "BookingProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(

@@ -143,7 +143,8 @@ struct APIRoutes {
             if let zone, TimeZone(identifier: zone) == nil {
                 throw Problem(status: 422, code: "validation_failed", detail: "'\(zone)' is not an IANA time zone such as Europe/Moscow", field: "time_zone")
             }
-            let body = try await site.backend.slotsJSON(SlotsRequest(from: from, days: days, timeZone: zone))
+            let slotsQuery = SlotsRequest(from: from, days: days, timeZone: zone)
+            let body = try await site.slotCache.reply(slotsQuery) { try await site.backend.slotsJSON(slotsQuery) }
             return site.json(.ok, body)
         }
     }

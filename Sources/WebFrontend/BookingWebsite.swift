@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -19,6 +20,7 @@ public final class BookingWebsite: Sendable {
     let calendarZone: TimeZone
     let proofOfWork: ProofOfWork
     let formTokens: FormToken
+    let slotCache: SlotReplyCache
     private let state: Mutex<State>
 
     struct State {
@@ -37,6 +39,7 @@ public final class BookingWebsite: Sendable {
         self.calendarZone = calendarZone
         proofOfWork = ProofOfWork(key: key, difficulty: configuration.proofOfWorkDifficulty, expiry: configuration.proofOfWorkExpiry)
         formTokens = FormToken(key: key)
+        slotCache = SlotReplyCache(lifetime: configuration.slotsCache)
         state = Mutex(try Self.state(configuration))
     }
 
@@ -260,6 +263,7 @@ public final class BookingWebsite: Sendable {
             timeZone: timeZone, locale: locale
         )
         let appointment = try await backend.book(request, idempotencyKey: idempotencyKey)
+        Counter(label: "webd_bookings_total").increment()
         logger.info("booked through the web", metadata: [
             "reference": "\(Self.masked(appointment.reference))", "start": "\(WireJSON.formatInstant(appointment.start))", "contact": "\(contact.masked)",
         ])
@@ -327,6 +331,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.xFrameOptions] = "DENY"
         response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=()"
+        Counter(label: "webd_http_responses_total", dimensions: [("class", "\(response.status.code / 100)xx")]).increment()
         logger.debug("http", metadata: ["method": "\(request.method)", "path": "\(Self.maskedPath(request.uri.path))", "status": "\(response.status.code)"])
         return response
     }

@@ -32,6 +32,8 @@ public struct WebConfiguration: Sendable, Equatable {
     public var policyFiles: [String: String]
     /// The zones offered in the page's selector (the visitor's detected zone is added).
     public var timeZones: [String]
+    /// How long the API's slot answers are reused (0: never).
+    public var slotsCache: Duration
 
     public struct BucketPolicy: Sendable, Equatable {
         public var capacity: Int
@@ -68,6 +70,7 @@ public struct WebConfiguration: Sendable, Equatable {
         policyURL = nil
         policyFiles = [:]
         timeZones = Self.defaultTimeZones
+        slotsCache = .milliseconds(1000)
     }
 
     public var manageBase: String { publicURL + "/manage/" }
@@ -156,6 +159,10 @@ public struct WebConfiguration: Sendable, Equatable {
             }
             web.policyFiles[language] = path
         }
+        if let milliseconds = raw.slotsCacheMilliseconds {
+            guard (0...60_000).contains(milliseconds) else { throw fail("slots_cache_milliseconds", "must be between 0 and 60000, got \(milliseconds)") }
+            web.slotsCache = .milliseconds(milliseconds)
+        }
         if let zones = raw.timeZones {
             for (index, zone) in zones.enumerated() where TimeZone(identifier: zone) == nil {
                 throw fail("time_zones.\(index)", "'\(zone)' is not an IANA time zone")
@@ -179,11 +186,12 @@ private struct RawWeb: Decodable {
     var policyURL: String?
     var policyFiles: [String: String]?
     var timeZones: [String]?
+    var slotsCacheMilliseconds: Int?
     enum CodingKeys: String, CodingKey {
         case listen, publicURL = "public_url", trustedProxies = "trusted_proxies", rateLimits = "rate_limits"
         case maxFutureBookingsPerContact = "max_future_bookings_per_contact", proofOfWork = "proof_of_work"
         case minFillSeconds = "min_fill_seconds", secretFile = "secret_file", policyURL = "policy_url", policyFiles = "policy_files"
-        case timeZones = "time_zones"
+        case timeZones = "time_zones", slotsCacheMilliseconds = "slots_cache_milliseconds"
     }
 }
 

@@ -49,6 +49,7 @@ import Testing
               min_fill_seconds: 5
               secret_file: keys/webd.key
               policy_url: https://example.com/privacy
+              slots_cache_milliseconds: 0
             """)
         #expect(web.listenHost == "0.0.0.0")
         #expect(web.listenPort == 9000)
@@ -64,6 +65,7 @@ import Testing
         #expect(web.minFillSeconds == 5)
         #expect(web.secretFile == "/srv/booking/keys/webd.key")
         #expect(web.policyURL == "https://example.com/privacy")
+        #expect(web.slotsCache == .zero)
     }
 
     @Test(arguments: [
@@ -81,6 +83,7 @@ import Testing
         ("web:\n  policy_files: {ru: /nonexistent/policy.txt}\n", "web.policy_files.ru"),
         ("web:\n  time_zones: [Mars/Olympus]\n", "web.time_zones.0"),
         ("web:\n  max_future_bookings_per_contact: two\n", "web.max_future_bookings_per_contact"),
+        ("web:\n  slots_cache_milliseconds: 60001\n", "web.slots_cache_milliseconds"),
     ])
     func aBadValueIsRefusedNamingItsKey(yaml: String, key: String) {
         do {
