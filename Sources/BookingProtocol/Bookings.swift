@@ -111,7 +111,8 @@ public struct ListRequest: Codable, Sendable, Equatable {
     public var to: Date?
     public var status: String?
     public var limit: Int?
-    /// Only the appointments of this contact email (compared case-insensitively) / phone (E.164).
+    /// Only one contact's appointments: those with this email (compared case-insensitively), this
+    /// phone (E.164), or, with both, either.
     public var email: String?
     public var phone: String?
 

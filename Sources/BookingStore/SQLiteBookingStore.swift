@@ -96,13 +96,19 @@ public final class SQLiteBookingStore: BookingStore {
                 clauses.append("status = ?")
                 _ = arguments.append(contentsOf: [status.rawValue])
             }
-            if let email {
+            // One contact's appointments: by its email, by its phone, or by either.
+            switch (email, phone) {
+            case let (email?, phone?):
+                clauses.append("(email = ? COLLATE NOCASE OR phone = ?)")
+                _ = arguments.append(contentsOf: [email, phone])
+            case let (email?, nil):
                 clauses.append("email = ? COLLATE NOCASE")
                 _ = arguments.append(contentsOf: [email])
-            }
-            if let phone {
+            case let (nil, phone?):
                 clauses.append("phone = ?")
                 _ = arguments.append(contentsOf: [phone])
+            case (nil, nil):
+                break
             }
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit])

@@ -39,11 +39,14 @@ public struct BookingBackend: Sendable {
         try await bookingd.call(MessageType.cancel, request, idempotencyKey: idempotencyKey)
     }
 
-    /// Confirmed appointments still ahead for this email and for this phone.
+    /// Confirmed appointments still ahead for this email and for this phone, each counted up to
+    /// `limit`: one query for both. Up to `2 × limit` rows come back; when fewer than `limit` of
+    /// them have the email, either all of the email's did, or more than `limit` have the phone.
     public func upcoming(email: String, phone: String, now: Date, limit: Int) async throws -> (email: Int, phone: Int) {
-        async let byEmail: ListReply = bookingd.call(MessageType.list, ListRequest(from: now, status: "confirmed", limit: limit, email: email))
-        async let byPhone: ListReply = bookingd.call(MessageType.list, ListRequest(from: now, status: "confirmed", limit: limit, phone: phone))
-        return (try await byEmail.appointments.count, try await byPhone.appointments.count)
+        let reply: ListReply = try await bookingd.call(MessageType.list, ListRequest(from: now, status: "confirmed", limit: 2 * limit, email: email, phone: phone))
+        let byEmail = reply.appointments.filter { $0.contact.email.lowercased() == email.lowercased() }.count
+        let byPhone = reply.appointments.filter { $0.contact.phone == phone }.count
+        return (min(byEmail, limit), min(byPhone, limit))
     }
 
     /// Each daemon's state (`ready`, `paused`, `syncing`), or why it did not answer.
