@@ -35,10 +35,18 @@ import Testing
     }
 
     /// Runs the browser script; its last stdout line is a JSON object of what it saw.
-    static func browse(_ url: String, _ arguments: [String]) throws -> [String: Any] {
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/bin/env"
-        let prefix = python == "/usr/bin/env" ? ["python3"] : []
-        let run = try SuiteProcess.run(python, prefix + [script, "--url", url, "--screenshots", screenshots] + arguments)
+    static func browse(_ url: String, _ arguments: [String]) async throws -> [String: Any] {
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        // At the lowest CPU and I/O priority (chromium inherits them): the browser is the heaviest
+        // thing in a parallel `swift test`, and other suites' tests measure their daemons' timeliness.
+        let command = ["-n", "19", "/usr/bin/ionice", "-c", "3", python, script, "--url", url, "--screenshots", screenshots] + arguments
+        // On a thread of its own: waiting for the browser must not hold one of the few threads
+        // the other suites' async tests share.
+        let run = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SuiteProcess.Run, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try SuiteProcess.run("/usr/bin/nice", command) })
+            }
+        }
         print("web screenshots: \(screenshots)")
         guard run.status == 0 else {
             throw SuiteFailure("book_flow.py \(arguments) exited \(run.status):\n\(run.stderr.suffix(4000))")
@@ -53,7 +61,7 @@ import Testing
 
     @Test func bookOnAPhoneAndADesktopThenRescheduleAndCancelAndWithoutJavaScript() async throws {
         try await Self.withWebSuite(consultants: ["anna", "boris"]) { suite, url in
-            let seen = try Self.browse(url, ["--scenario", "phone", "--scenario", "desktop", "--scenario", "noscript"])
+            let seen = try await Self.browse(url, ["--scenario", "phone", "--scenario", "desktop", "--scenario", "noscript"])
 
             let phone = try #require(seen["phone"] as? [String: Any])
             let phoneBooking = try Self.show(suite, try #require(phone["reference"] as? String))
@@ -95,7 +103,7 @@ import Testing
             let slots = try #require(try suite.bookctlJSON(["slots"]) as? [[String: Any]])
             let contested = try #require(slots.dropFirst(3).first?["start"] as? String)
             let start = WireJSON.formatInstant(try #require(WireJSON.parseInstant(contested)))
-            let seen = try Self.browse(url, ["--scenario", "race", "--race-start", start])
+            let seen = try await Self.browse(url, ["--scenario", "race", "--race-start", start])
             let race = try #require(seen["race"] as? [String: Any])
             let winner = try Self.show(suite, try #require(race["winner"] as? String))
             #expect(WireJSON.parseInstant(winner["start"] as? String ?? "") == WireJSON.parseInstant(start))
@@ -105,6 +113,14 @@ import Testing
             #expect(WireJSON.parseInstant(second["start"] as? String ?? "") != WireJSON.parseInstant(start), "the loser booked a fresh slot")
             let listed = try #require(try suite.bookctlJSON(["list"]) as? [[String: Any]])
             #expect(listed.count == 2)
+
+            // webd's control socket: reload and metrics, as bookctl asks them.
+            let control = try await suite.client("webd")
+            let reloaded: ReloadReply = try await control.call(MessageType.reload, Empty())
+            #expect(reloaded.daemon == "webd")
+            let metrics: MetricsReply = try await control.call(MessageType.metrics, Empty())
+            #expect(metrics.exposition.contains("webd_bookings_total 2"), "\(metrics.exposition)")
+            await control.close()
         }
     }
 }

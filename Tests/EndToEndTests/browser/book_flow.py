@@ -31,7 +31,9 @@ def browser(zone, language, width, height, mobile=False, javascript=True):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--no-first-run", "--disable-extensions", f"--lang={language}", f"--window-size={width},{height}"):
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--disable-default-apps", "--no-default-browser-check", "--renderer-process-limit=2",
+                     f"--lang={language}", f"--window-size={width},{height}"):
         options.add_argument(argument)
     prefs = {"intl.accept_languages": language}
     if not javascript:
