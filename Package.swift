@@ -98,6 +98,7 @@ let package = Package(
                 "DaemonKit", "BookingDomain", "BookingProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -138,12 +139,14 @@ let package = Package(
         .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
         .testTarget(
             name: "WebFrontendTests",
-            dependencies: ["WebFrontend", "BookingProtocol", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "DaemonKit", "ZeroMQ",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit", "LoopbackServers"],
-            exclude: ["support"]
+            dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit", "WebFrontend", "LoopbackServers",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            exclude: ["support", "browser"]
         ),
     ]
 )

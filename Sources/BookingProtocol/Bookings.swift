@@ -123,12 +123,18 @@ public struct ListRequest: Codable, Sendable, Equatable {
     public var to: Date?
     public var status: String?
     public var limit: Int?
+    /// Only one contact's appointments: those with this email (compared case-insensitively), this
+    /// phone (E.164), or, with both, either.
+    public var email: String?
+    public var phone: String?
 
-    public init(from: Date? = nil, to: Date? = nil, status: String? = nil, limit: Int? = nil) {
+    public init(from: Date? = nil, to: Date? = nil, status: String? = nil, limit: Int? = nil, email: String? = nil, phone: String? = nil) {
         self.from = from
         self.to = to
         self.status = status
         self.limit = limit
+        self.email = email
+        self.phone = phone
     }
 }
 

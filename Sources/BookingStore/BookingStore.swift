@@ -107,7 +107,7 @@ public protocol BookingStore: Sendable {
     func storedAnswer(idempotencyKey: String, command: String, digest: String) async throws -> ChangeResult?
     func appointment(reference: BookingReference) async throws -> Appointment?
     func history(reference: BookingReference) async throws -> [HistoryEntryBody]?
-    func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment]
+    func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?) async throws -> [Appointment]
     /// Committed events after `sequence`, oldest first, and the newest committed sequence.
     func events(after sequence: UInt64, limit: Int) async throws -> (events: [EventBody], lastSequence: UInt64)
     /// The newest committed event's sequence number (0 before the first).
@@ -125,4 +125,10 @@ public protocol BookingStore: Sendable {
     func pauseReason() async throws -> String?
     /// Pauses (a reason) or resumes (nil), and writes the audit row, in one transaction.
     func setPause(_ reason: String?, user: String?, correlationId: String, at: Date) async throws
+}
+
+extension BookingStore {
+    public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment] {
+        try await appointments(from: from, to: to, status: status, limit: limit, email: nil, phone: nil)
+    }
 }

@@ -80,7 +80,7 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
-    public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment] {
+    public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?) async throws -> [Appointment] {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -95,6 +95,20 @@ public final class SQLiteBookingStore: BookingStore {
             if let status {
                 clauses.append("status = ?")
                 _ = arguments.append(contentsOf: [status.rawValue])
+            }
+            // One contact's appointments: by its email, by its phone, or by either.
+            switch (email, phone) {
+            case let (email?, phone?):
+                clauses.append("(email = ? COLLATE NOCASE OR phone = ?)")
+                _ = arguments.append(contentsOf: [email, phone])
+            case let (email?, nil):
+                clauses.append("email = ? COLLATE NOCASE")
+                _ = arguments.append(contentsOf: [email])
+            case let (nil, phone?):
+                clauses.append("phone = ?")
+                _ = arguments.append(contentsOf: [phone])
+            case (nil, nil):
+                break
             }
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit])

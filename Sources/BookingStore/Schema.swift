@@ -105,6 +105,13 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v3: a contact's appointments") { db in
+            try db.execute(sql: """
+                -- webd counts a contact's future bookings (list by email or phone) on every booking.
+                CREATE INDEX appointments_by_email ON appointments(email COLLATE NOCASE);
+                CREATE INDEX appointments_by_phone ON appointments(phone);
+                """)
+        }
         return migrator
     }
 }

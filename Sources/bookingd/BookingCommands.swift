@@ -170,7 +170,8 @@ struct BookingCommands: Sendable {
             throw ProtocolError(.validationFailed, "'to' must be later than 'from'", field: "to")
         }
         let limit = min(max(request.limit ?? 500, 1), 5000)
-        let appointments = try await store.appointments(from: request.from, to: request.to, status: status, limit: limit)
+        let appointments = try await store.appointments(from: request.from, to: request.to, status: status, limit: limit,
+                                                        email: request.email, phone: request.phone)
         return ListReply(appointments: appointments.map(AppointmentBody.init))
     }
 

@@ -226,3 +226,27 @@ struct SuiteFailure: Error, CustomStringConvertible {
 func contact(_ n: Int) -> ContactBody {
     ContactBody(name: "Клиент \(n)", email: "client\(n)@example.com", phone: "+7 916 \(String(format: "%03d", n % 1000))-00-00")
 }
+
+extension SuiteProcess {
+    /// A TCP port nobody listens on now (the kernel's pick), for webd's `web.listen`.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The daemons' configuration as a daemon reads it (with the same clock).
+    func configuration() throws -> SuiteConfiguration {
+        try SuiteConfiguration.load(path: configPath)
+    }
+}

@@ -1,0 +1,194 @@
+import Crypto
+import Foundation
+
+/// The page's stylesheet, script and icon, compiled into webd: no CDN, no fonts from elsewhere,
+/// nothing for `script/install` to copy. Each is served with a strong ETag.
+public struct Asset: Sendable {
+    public let contentType: String
+    public let body: String
+    public let etag: String
+
+    init(_ contentType: String, _ body: String) {
+        self.contentType = contentType
+        self.body = body
+        etag = "\"" + String(ProofOfWork.hex(Array(SHA256.hash(data: Array(body.utf8)))).prefix(16)) + "\""
+    }
+
+    public static let all: [String: Asset] = [
+        "site.css": Asset("text/css; charset=utf-8", siteCSS),
+        "site.js": Asset("text/javascript; charset=utf-8", siteJS),
+        "icon.svg": Asset("image/svg+xml", iconSVG),
+    ]
+
+    static let iconSVG = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5394"/><rect x="7" y="9" width="18" height="16" rx="2" fill="#fff"/><rect x="7" y="9" width="18" height="4" fill="#cfe2f3"/><circle cx="16" cy="19" r="3" fill="#0b5394"/></svg>
+        """
+
+    // Mobile first: one column from 320 px, two (calendar beside slots) from 760 px. Colours
+    // meet WCAG 2.1 AA contrast on white (#1a1a1a text, #0b5394 links and buttons: 7.6:1).
+    static let siteCSS = """
+        *,*::before,*::after{box-sizing:border-box}
+        html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:100%;line-height:1.5;color:#1a1a1a;background:#fff;-webkit-text-size-adjust:100%}
+        body{margin:0}
+        a{color:#0b5394}
+        a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #b45309;outline-offset:2px}
+        .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem}
+        .skip:focus{left:.5rem;z-index:10}
+        .top{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;justify-content:space-between;padding:.5rem 1rem;border-bottom:1px solid #d0d7de}
+        .top nav{display:flex;gap:.25rem}
+        .top a{display:inline-flex;align-items:center;min-height:44px;padding:0 .5rem}
+        .brand{font-weight:700;text-decoration:none}
+        main{max-width:60rem;margin:0 auto;padding:1rem}
+        h1{font-size:1.5rem;margin:.5rem 0 1rem}
+        h2{font-size:1.15rem;margin:1rem 0 .5rem}
+        .steps{display:flex;gap:.5rem;list-style:none;padding:0;margin:0 0 .5rem;font-size:.9rem;color:#4a4a4a}
+        .steps li.current{font-weight:700;color:#1a1a1a;border-bottom:3px solid #0b5394}
+        .alert{border-left:4px solid #b91c1c;background:#fef2f2;color:#7f1d1d;padding:.75rem 1rem;margin:0 0 1rem}
+        .notice{border-left:4px solid #15803d;background:#f0fdf4;color:#14532d;padding:.75rem 1rem}
+        .button,button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;min-width:44px;padding:.5rem 1rem;border:2px solid #0b5394;border-radius:6px;background:#fff;color:#0b5394;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
+        .button.primary,button.primary{background:#0b5394;color:#fff}
+        button.danger{border-color:#b91c1c;color:#b91c1c}
+        .button.disabled{border-color:#8a8a8a;color:#595959;cursor:default}
+        .daynav{display:grid;grid-template-columns:repeat(4,1fr);gap:.25rem;margin-bottom:.5rem}
+        .daynav .button{padding:.5rem .25rem;font-size:.9rem}
+        table.month{width:100%;border-collapse:collapse;table-layout:fixed}
+        .month th{font-size:.8rem;font-weight:600;color:#4a4a4a;padding:.25rem 0}
+        .month td{padding:2px;text-align:center}
+        .day{display:flex;align-items:center;justify-content:center;min-height:44px;border-radius:6px;text-decoration:none;font-weight:600}
+        a.day{border:2px solid #0b5394;background:#eef4fb}
+        a.day.selected{background:#0b5394;color:#fff}
+        .day.unavailable{color:#6b6b6b;text-decoration:line-through;font-weight:400}
+        .day.unavailable.selected{outline:2px dashed #6b6b6b}
+        .slot-list{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem}
+        .slot{display:flex;flex-direction:column;align-items:center;justify-content:center;min-height:48px;width:100%;padding:.4rem;border:2px solid #0b5394;border-radius:6px;text-decoration:none;background:#fff;color:#0b5394;font-weight:600}
+        .slot .msk{font-size:.8rem;font-weight:400;color:#4a4a4a}
+        .radios input{position:absolute;opacity:0;width:1px;height:1px}
+        .radios input:checked+label{background:#0b5394;color:#fff}
+        .radios input:checked+label .msk{color:#fff}
+        .radios input:focus-visible+label{outline:3px solid #b45309;outline-offset:2px}
+        form.zone{margin:0 0 1rem}
+        .row{display:flex;gap:.5rem;flex-wrap:nowrap}
+        .row select,.row input{flex:1 1 auto;min-width:0}
+        .row select#country{flex:0 0 7.5rem}
+        label{display:block;font-weight:600;margin:.25rem 0}
+        .field{margin:0 0 1rem;border:0;padding:0}
+        fieldset{border:0;padding:0;margin:0 0 1rem}
+        legend{font-weight:600;padding:0;margin-bottom:.25rem}
+        input[type=text],input[type=email],input[type=tel],select,textarea{width:100%;min-height:44px;padding:.5rem;border:2px solid #6b6b6b;border-radius:6px;font:inherit;color:#1a1a1a;background:#fff}
+        .invalid input,.invalid select,[aria-invalid=true]{border-color:#b91c1c}
+        .error{color:#b91c1c;font-weight:600;margin:.25rem 0}
+        .hint{color:#4a4a4a;font-size:.9rem;margin:.1rem 0 .3rem}
+        .optional{font-weight:400;color:#4a4a4a}
+        .consent{display:grid;grid-template-columns:44px 1fr;align-items:start}
+        .consent .error{grid-column:1/3}
+        .consent input{width:28px;height:28px;margin:8px}
+        .consent label{font-weight:400}
+        .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+        .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+        .chosen{background:#eef4fb;padding:.75rem;border-radius:6px}
+        .booking-summary dt{font-weight:600;color:#4a4a4a}
+        .booking-summary dd{margin:0 0 .75rem}
+        .reference{font-size:1.25rem;letter-spacing:.05em;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+        .actions{margin:1rem 0}
+        form.cancel{border-top:1px solid #d0d7de;margin-top:1.5rem}
+        .pow-status{min-height:1.5em;color:#4a4a4a}
+        @media (min-width:760px){
+          main{display:block}
+          .calendar{float:left;width:48%}
+          .slots{float:right;width:48%}
+          main::after,form.reschedule::after{content:"";display:table;clear:both}
+          h1{font-size:1.75rem}
+        }
+        """
+
+    // Progressive enhancement only: every page works without it. It (1) shows times in the
+    // browser's zone on the first visit, (2) solves the booking form's proof-of-work challenge.
+    static let siteJS = #"""
+        (function () {
+          'use strict';
+          function cookie(name) {
+            var parts = document.cookie ? document.cookie.split('; ') : [];
+            for (var i = 0; i < parts.length; i++) {
+              var eq = parts[i].indexOf('=');
+              if (parts[i].slice(0, eq) === name) return decodeURIComponent(parts[i].slice(eq + 1));
+            }
+            return null;
+          }
+          var zone = null;
+          try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
+          var params = new URLSearchParams(location.search);
+          if (zone && !params.has('tz') && !cookie('tz')) {
+            document.cookie = 'tz=' + encodeURIComponent(zone) + '; path=/; max-age=31536000; samesite=lax';
+            if (document.getElementById('zone-name') || document.getElementById('booking-time') || document.getElementById('chosen-time')) {
+              params.set('tz', zone);
+              location.replace(location.pathname + '?' + params.toString());
+              return;
+            }
+          }
+
+          // SHA-256 (FIPS 180-4) of an ASCII string, as hex.
+          var K = [0x428a2f98,0x71374491,0xb5c0fbcf,0xe9b5dba5,0x3956c25b,0x59f111f1,0x923f82a4,0xab1c5ed5,0xd807aa98,0x12835b01,0x243185be,0x550c7dc3,0x72be5d74,0x80deb1fe,0x9bdc06a7,0xc19bf174,0xe49b69c1,0xefbe4786,0x0fc19dc6,0x240ca1cc,0x2de92c6f,0x4a7484aa,0x5cb0a9dc,0x76f988da,0x983e5152,0xa831c66d,0xb00327c8,0xbf597fc7,0xc6e00bf3,0xd5a79147,0x06ca6351,0x14292967,0x27b70a85,0x2e1b2138,0x4d2c6dfc,0x53380d13,0x650a7354,0x766a0abb,0x81c2c92e,0x92722c85,0xa2bfe8a1,0xa81a664b,0xc24b8b70,0xc76c51a3,0xd192e819,0xd6990624,0xf40e3585,0x106aa070,0x19a4c116,0x1e376c08,0x2748774c,0x34b0bcb5,0x391c0cb3,0x4ed8aa4a,0x5b9cca4f,0x682e6ff3,0x748f82ee,0x78a5636f,0x84c87814,0x8cc70208,0x90befffa,0xa4506ceb,0xbef9a3f7,0xc67178f2];
+          var W = new Array(64);
+          function sha256(text) {
+            var bytes = [];
+            for (var i = 0; i < text.length; i++) bytes.push(text.charCodeAt(i) & 0xff);
+            var bitLength = bytes.length * 8;
+            bytes.push(0x80);
+            while (bytes.length % 64 !== 56) bytes.push(0);
+            for (i = 7; i >= 0; i--) bytes.push(i >= 4 ? 0 : (bitLength >>> (i * 8)) & 0xff);
+            var h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a, h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
+            for (var off = 0; off < bytes.length; off += 64) {
+              for (i = 0; i < 16; i++) W[i] = (bytes[off + 4 * i] << 24) | (bytes[off + 4 * i + 1] << 16) | (bytes[off + 4 * i + 2] << 8) | bytes[off + 4 * i + 3];
+              for (i = 16; i < 64; i++) {
+                var x = W[i - 15], y = W[i - 2];
+                var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+                var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+                W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+              }
+              var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
+              for (i = 0; i < 64; i++) {
+                var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+                var t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
+                var S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+                var t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+                h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+              }
+              h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
+              h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + h) | 0;
+            }
+            var out = '';
+            [h0, h1, h2, h3, h4, h5, h6, h7].forEach(function (v) { out += ('00000000' + (v >>> 0).toString(16)).slice(-8); });
+            return out;
+          }
+
+          var form = document.getElementById('booking-form');
+          if (!form) return;
+          var field = document.getElementById('pow');
+          var status = document.getElementById('pow-status');
+          var solved = false, waiting = false;
+          var d = form.dataset;
+          var max = parseInt(d.maxNumber, 10);
+          var n = 0;
+          function work() {
+            var stop = Math.min(n + 5000, max);
+            for (; n <= stop; n++) {
+              if (sha256(d.salt + n) === d.challenge) {
+                field.value = d.salt + '|' + n + '|' + d.challenge + '|' + d.signature;
+                solved = true;
+                if (waiting) { status.textContent = ''; form.submit(); }
+                return;
+              }
+            }
+            if (n > max) return;
+            setTimeout(work, 0);
+          }
+          setTimeout(work, 0);
+          form.addEventListener('submit', function (event) {
+            if (solved) return;
+            event.preventDefault();
+            waiting = true;
+            status.textContent = status.getAttribute('data-checking') || '…';
+          });
+        })();
+        """#
+}

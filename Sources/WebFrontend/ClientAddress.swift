@@ -1,0 +1,84 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An IPv4 or IPv6 address as its bytes (4 or 16).
+public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public init?(_ text: String) {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+        } else if inet_pton(AF_INET6, text, &v6) == 1 {
+            let raw = withUnsafeBytes(of: &v6) { Array($0) }
+            // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
+            if raw[0..<10].allSatisfy({ $0 == 0 }) && raw[10] == 0xff && raw[11] == 0xff {
+                bytes = Array(raw[12...])
+            } else {
+                bytes = raw
+            }
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        var groups: [String] = []
+        for index in stride(from: 0, to: 16, by: 2) { groups.append(String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16)) }
+        return groups.joined(separator: ":")
+    }
+}
+
+/// An address block such as `10.0.0.0/8` or `::1/128`; a bare address is a block of one.
+public struct IPNetwork: Sendable, Equatable {
+    public let address: IPAddress
+    public let prefixLength: Int
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let address = IPAddress(String(parts[0])) else { return nil }
+        let bits = address.bytes.count * 8
+        if parts.count == 2 {
+            guard let length = Int(parts[1]), (0...bits).contains(length) else { return nil }
+            prefixLength = length
+        } else {
+            prefixLength = bits
+        }
+        self.address = address
+    }
+
+    public func contains(_ other: IPAddress) -> Bool {
+        guard other.bytes.count == address.bytes.count else { return false }
+        var remaining = prefixLength
+        for index in 0..<address.bytes.count where remaining > 0 {
+            let bits = min(8, remaining)
+            let mask: UInt8 = bits == 8 ? 0xff : ~(0xff >> UInt8(bits))
+            if address.bytes[index] & mask != other.bytes[index] & mask { return false }
+            remaining -= bits
+        }
+        return true
+    }
+}
+
+/// Who is asking: the peer of the TCP connection, unless that peer is a trusted proxy, in which
+/// case `X-Forwarded-For` is read from the right, skipping trusted proxies, and the first
+/// address that is not one is the client (anything further left could be forged by it).
+public enum ClientAddress {
+    public static func resolve(peer: String?, forwardedFor: [String], trustedProxies: [IPNetwork]) -> String {
+        guard let peerText = peer, let peerAddress = IPAddress(peerText) else { return peer ?? "unknown" }
+        guard trustedProxies.contains(where: { $0.contains(peerAddress) }) else { return peerAddress.description }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        var client = peerAddress
+        for hop in hops.reversed() {
+            guard let address = IPAddress(hop) else { break }
+            client = address
+            if !trustedProxies.contains(where: { $0.contains(address) }) { break }
+        }
+        return client.description
+    }
+}

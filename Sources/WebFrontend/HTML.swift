@@ -1,0 +1,42 @@
+import Foundation
+
+/// Text made safe for HTML element content and quoted attribute values.
+public func escapeHTML(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for character in text {
+        switch character {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(character)
+        }
+    }
+    return out
+}
+
+/// A query string from pairs, percent-encoded; pairs with a nil value are left out.
+func query(_ pairs: [(String, String?)]) -> String {
+    let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+    let parts = pairs.compactMap { key, value -> String? in
+        guard let value else { return nil }
+        return key + "=" + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)
+    }
+    return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+}
+
+/// `application/x-www-form-urlencoded`, as a browser sends a form (and as a query string is).
+public func parseForm(_ text: String) -> [String: String] {
+    var fields: [String: String] = [:]
+    for pair in text.split(separator: "&") {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        func decode(_ part: Substring) -> String {
+            String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+        }
+        let key = decode(parts[0])
+        if fields[key] == nil { fields[key] = parts.count > 1 ? decode(parts[1]) : "" }
+    }
+    return fields
+}

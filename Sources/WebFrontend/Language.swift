@@ -1,0 +1,219 @@
+import Foundation
+
+/// The page's languages. Chosen by `?lang=`, then the `lang` cookie, then `Accept-Language`.
+public enum Language: String, Sendable, CaseIterable {
+    case ru, en
+
+    /// The first supported language of an `Accept-Language` header by quality, else Russian.
+    public static func preferred(acceptLanguage: String?) -> Language {
+        guard let header = acceptLanguage else { return .ru }
+        var best: (Language, Double)?
+        for (position, item) in header.split(separator: ",").enumerated() {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = parts.first?.lowercased() else { continue }
+            var quality = 1.0
+            for parameter in parts.dropFirst() where parameter.hasPrefix("q=") {
+                quality = Double(parameter.dropFirst(2)) ?? 0
+            }
+            let primary = tag.split(separator: "-").first.map(String.init) ?? tag
+            guard quality > 0, let language = Language(rawValue: primary) else { continue }
+            // Equal qualities keep the header's order.
+            let score = quality - Double(position) * 1e-6
+            if best == nil || score > best!.1 { best = (language, score) }
+        }
+        return best?.0 ?? .ru
+    }
+
+    public var other: Language { self == .ru ? .en : .ru }
+
+    var locale: Locale { Locale(identifier: self == .ru ? "ru_RU" : "en_GB") }
+
+    /// The page's words.
+    public func text(_ key: Phrase) -> String {
+        switch self {
+        case .ru: key.russian
+        case .en: key.english
+        }
+    }
+}
+
+/// Every phrase of the page, in both languages side by side, so a missing translation is a
+/// compile error.
+public enum Phrase: Sendable {
+    case title, skipToContent, stepPick, stepDetails, stepDone, chooseDay, chooseTime, noSlotsThatDay, noSlotsAtAll
+    case previousWeek, nextWeek, previousDay, nextDay, yourTimeZone, show, timesShownIn, moscowTime
+    case name, email, phone, countryCode, company, optional, consent, policy, book, back, required
+    case slotTaken, freshSlots, pickAnother, formExpired, tooFast(Int), rateLimited(Int), tooManyBookings(Int)
+    case proofOfWorkFailed, noScriptLimited, consentRequired, serviceUnavailable, somethingWrong
+    case confirmedTitle, yourReference, keepReference, addToCalendar, manageLink, when, status
+    case manageTitle, enterReference, reference, open, referenceNotFound, reschedule, cancel, cancelReason
+    case rescheduleTitle, moveTo, cancelledTitle, rescheduledTitle, statusConfirmed, statusCancelled, statusOther(String)
+    case cancelConfirm, alreadyCancelled, language, notFoundPage, policyTitle, bookAnother, checking, phoneHint, emailHint
+    case noScriptNote, consultation, invalidName, invalidEmail, invalidPhone, invalidCompany, invalidReason
+
+    var russian: String {
+        switch self {
+        case .title: "Запись на консультацию"
+        case .skipToContent: "Перейти к содержимому"
+        case .stepPick: "1. Время"
+        case .stepDetails: "2. Контакты"
+        case .stepDone: "3. Готово"
+        case .chooseDay: "Выберите день"
+        case .chooseTime: "Выберите время"
+        case .noSlotsThatDay: "В этот день свободного времени нет. Выберите другой день."
+        case .noSlotsAtAll: "В ближайшие две недели свободного времени нет. Загляните позже."
+        case .previousWeek: "← Неделя"
+        case .nextWeek: "Неделя →"
+        case .previousDay: "← День"
+        case .nextDay: "День →"
+        case .yourTimeZone: "Ваш часовой пояс"
+        case .show: "Показать"
+        case .timesShownIn: "Время указано в поясе"
+        case .moscowTime: "по Москве"
+        case .name: "Имя и фамилия"
+        case .email: "Электронная почта"
+        case .phone: "Телефон"
+        case .countryCode: "Код страны"
+        case .company: "Компания"
+        case .optional: "необязательно"
+        case .consent: "Я согласен(на) на обработку персональных данных"
+        case .policy: "Политика обработки персональных данных"
+        case .book: "Записаться"
+        case .back: "← Выбрать другое время"
+        case .required: "обязательно"
+        case .slotTaken: "Это время только что занял кто-то другой. Вот свободное время сейчас — выберите другое, ваши данные сохранены."
+        case .freshSlots: "Свободное время"
+        case .pickAnother: "Выберите время"
+        case .formExpired: "Форма устарела. Проверьте данные и отправьте её ещё раз."
+        case .tooFast(let seconds): "Форма отправлена слишком быстро. Проверьте данные и отправьте её ещё раз через \(seconds) с."
+        case .rateLimited(let seconds): "Слишком много запросов. Попробуйте снова через \(seconds) с."
+        case .tooManyBookings(let limit): "На эти контакты уже есть \(limit) предстоящие записи. Перенесите или отмените одну из них."
+        case .proofOfWorkFailed: "Проверка браузера не прошла. Обновите страницу и попробуйте ещё раз."
+        case .noScriptLimited: "Без JavaScript запись сейчас недоступна. Включите JavaScript или попробуйте позже."
+        case .consentRequired: "Нужно согласие на обработку персональных данных."
+        case .serviceUnavailable: "Сервис записи временно недоступен. Попробуйте через минуту."
+        case .somethingWrong: "Что-то пошло не так. Попробуйте ещё раз."
+        case .confirmedTitle: "Вы записаны"
+        case .yourReference: "Номер записи"
+        case .keepReference: "Сохраните номер: по нему можно перенести или отменить запись."
+        case .addToCalendar: "Добавить в календарь (.ics)"
+        case .manageLink: "Ссылка для управления записью"
+        case .when: "Когда"
+        case .status: "Статус"
+        case .manageTitle: "Моя запись"
+        case .enterReference: "Введите номер записи, например BK-7Q2M-…"
+        case .reference: "Номер записи"
+        case .open: "Открыть"
+        case .referenceNotFound: "Записи с таким номером нет. Проверьте номер."
+        case .reschedule: "Перенести"
+        case .cancel: "Отменить запись"
+        case .cancelReason: "Причина отмены"
+        case .rescheduleTitle: "Перенос записи"
+        case .moveTo: "Перенести на это время"
+        case .cancelledTitle: "Запись отменена"
+        case .rescheduledTitle: "Запись перенесена"
+        case .statusConfirmed: "подтверждена"
+        case .statusCancelled: "отменена"
+        case .statusOther(let value): value
+        case .cancelConfirm: "Отменить"
+        case .alreadyCancelled: "Эта запись отменена; перенести её нельзя."
+        case .language: "English"
+        case .notFoundPage: "Такой страницы нет."
+        case .policyTitle: "Политика обработки персональных данных"
+        case .bookAnother: "Записаться ещё раз"
+        case .checking: "Проверяем браузер…"
+        case .phoneHint: "Номер без кода страны, например 916 123-45-67, или полностью с «+»."
+        case .emailHint: "На неё придёт подтверждение."
+        case .noScriptNote: "JavaScript выключен: время показано по Москве; выберите свой пояс ниже."
+        case .consultation: "Консультация, 30 минут"
+        case .invalidName: "Укажите имя (до 100 символов, без переносов строк)."
+        case .invalidEmail: "Укажите адрес почты, например ivan@example.com."
+        case .invalidPhone: "Укажите номер телефона: от 8 до 15 цифр вместе с кодом страны."
+        case .invalidCompany: "Название компании — до 200 символов, без переносов строк."
+        case .invalidReason: "Причина — до 500 символов."
+        }
+    }
+
+    var english: String {
+        switch self {
+        case .title: "Book a consultation"
+        case .skipToContent: "Skip to content"
+        case .stepPick: "1. Time"
+        case .stepDetails: "2. Details"
+        case .stepDone: "3. Done"
+        case .chooseDay: "Choose a day"
+        case .chooseTime: "Choose a time"
+        case .noSlotsThatDay: "No free time on this day. Please choose another day."
+        case .noSlotsAtAll: "No free time in the next two weeks. Please look again later."
+        case .previousWeek: "← Week"
+        case .nextWeek: "Week →"
+        case .previousDay: "← Day"
+        case .nextDay: "Day →"
+        case .yourTimeZone: "Your time zone"
+        case .show: "Show"
+        case .timesShownIn: "Times are shown in"
+        case .moscowTime: "Moscow time"
+        case .name: "Full name"
+        case .email: "Email"
+        case .phone: "Phone"
+        case .countryCode: "Country code"
+        case .company: "Company"
+        case .optional: "optional"
+        case .consent: "I agree to the processing of my personal data"
+        case .policy: "Personal data policy"
+        case .book: "Book"
+        case .back: "← Choose another time"
+        case .required: "required"
+        case .slotTaken: "Someone else has just taken this time. Here are the free times now: please pick another; your details are kept."
+        case .freshSlots: "Free times"
+        case .pickAnother: "Choose a time"
+        case .formExpired: "The form has expired. Please check your details and send it again."
+        case .tooFast(let seconds): "The form was sent too quickly. Please check your details and send it again in \(seconds) s."
+        case .rateLimited(let seconds): "Too many requests. Please try again in \(seconds) s."
+        case .tooManyBookings(let limit): "These contacts already have \(limit) upcoming bookings. Please reschedule or cancel one of them."
+        case .proofOfWorkFailed: "The browser check failed. Please reload the page and try again."
+        case .noScriptLimited: "Booking without JavaScript is not available right now. Please turn JavaScript on or try later."
+        case .consentRequired: "Your consent to the processing of personal data is needed."
+        case .serviceUnavailable: "Booking is temporarily unavailable. Please try again in a minute."
+        case .somethingWrong: "Something went wrong. Please try again."
+        case .confirmedTitle: "You are booked"
+        case .yourReference: "Booking reference"
+        case .keepReference: "Keep this reference: with it you can reschedule or cancel."
+        case .addToCalendar: "Add to calendar (.ics)"
+        case .manageLink: "Link to manage your booking"
+        case .when: "When"
+        case .status: "Status"
+        case .manageTitle: "My booking"
+        case .enterReference: "Enter your booking reference, e.g. BK-7Q2M-…"
+        case .reference: "Booking reference"
+        case .open: "Open"
+        case .referenceNotFound: "No booking has this reference. Please check it."
+        case .reschedule: "Reschedule"
+        case .cancel: "Cancel booking"
+        case .cancelReason: "Reason for cancelling"
+        case .rescheduleTitle: "Reschedule"
+        case .moveTo: "Move to this time"
+        case .cancelledTitle: "Booking cancelled"
+        case .rescheduledTitle: "Booking rescheduled"
+        case .statusConfirmed: "confirmed"
+        case .statusCancelled: "cancelled"
+        case .statusOther(let value): value
+        case .cancelConfirm: "Cancel it"
+        case .alreadyCancelled: "This booking is cancelled; it cannot be rescheduled."
+        case .language: "Русский"
+        case .notFoundPage: "There is no such page."
+        case .policyTitle: "Personal data policy"
+        case .bookAnother: "Book another time"
+        case .checking: "Checking your browser…"
+        case .phoneHint: "The number without the country code, e.g. 916 123-45-67, or in full with “+”."
+        case .emailHint: "We send the confirmation there."
+        case .noScriptNote: "JavaScript is off: times are in Moscow time; choose your zone below."
+        case .consultation: "Consultation, 30 minutes"
+        case .invalidName: "Please enter your name (up to 100 characters, no line breaks)."
+        case .invalidEmail: "Please enter an email address such as ivan@example.com."
+        case .invalidPhone: "Please enter a phone number: 8 to 15 digits with the country code."
+        case .invalidCompany: "The company name has at most 200 characters, no line breaks."
+        case .invalidReason: "The reason has at most 500 characters."
+        }
+    }
+}

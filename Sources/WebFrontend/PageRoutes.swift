@@ -1,0 +1,367 @@
+import BookingDomain
+import BookingProtocol
+import Crypto
+import DaemonKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The booking page's handlers: GET renders, POST checks and redirects (303) on success, so a
+/// reload never sends a form twice.
+extension BookingWebsite {
+    static let maximumFormBytes = 16 * 1024
+
+    func readForm(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: Self.maximumFormBytes)
+        return parseForm(String(buffer: buffer))
+    }
+
+    /// A daemon failure as a page: the visitor is told to try again, nothing else leaks.
+    func unavailablePage(_ visitor: Visitor, _ error: any Error) -> Response {
+        logger.warning("a daemon could not answer a page", metadata: ["error": "\(error)"])
+        return html(.serviceUnavailable, visitor.pages.messagePage(title: visitor.language.text(.title), message: visitor.language.text(.serviceUnavailable)),
+                    visitor: visitor, extraHeaders: [.retryAfter: "30"])
+    }
+
+    // MARK: Step 1
+
+    func pickPage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let visitor = visitor(request, context)
+        do {
+            let calendar = try await calendar(for: visitor, asked: request.uri.queryParameters.get("date"))
+            return html(.ok, visitor.pages.pickPage(calendar), visitor: visitor)
+        } catch {
+            return unavailablePage(visitor, error)
+        }
+    }
+
+    // MARK: Step 2
+
+    func formPage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let visitor = visitor(request, context)
+        guard let startText = request.uri.queryParameters.get("start"), let start = WireJSON.parseInstant(String(startText)) else {
+            return redirect("/", visitor: visitor)
+        }
+        var form = Pages.BookingForm()
+        form.start = WireJSON.formatInstant(start)
+        return await renderForm(visitor, form: form, errors: [:], message: nil, status: .ok)
+    }
+
+    /// The form, with the chosen slot when it is still free, or with the day's fresh slots.
+    func renderForm(_ visitor: Visitor, form: Pages.BookingForm, errors: [String: String], message: String?, status: HTTPResponse.Status,
+                    slotGone: Bool = false, extraHeaders: HTTPFields = [:]) async -> Response {
+        let now = clock.now()
+        let start = WireJSON.parseInstant(form.start)
+        let day = start.map { LocalDate.containing($0, in: visitor.zone) } ?? LocalDate.containing(now, in: visitor.zone)
+        var slot: (Date, Date)?
+        var fresh: [SlotBody]?
+        do {
+            let reply = try await backend.slots(SlotsRequest(from: day.description, days: 1, timeZone: visitor.zone.identifier))
+            if !slotGone, let start, let match = reply.slots.first(where: { $0.start == start }) {
+                slot = (match.start, match.end)
+            } else {
+                fresh = reply.slots
+            }
+        } catch {
+            return unavailablePage(visitor, error)
+        }
+        var message = message
+        var errors = errors
+        if slot == nil && !slotGone && start != nil && message == nil {
+            // The slot went between step 1 and step 2: say so, offer the day's others.
+            message = visitor.language.text(.slotTaken)
+            errors["start"] = nil
+        }
+        var form = form
+        if slot == nil { form.start = "" }
+        let page = visitor.pages.formPage(
+            form: form, slot: slot, freshSlots: fresh, errors: errors, message: message,
+            formToken: formTokens.issue(session: visitor.session, now: now), powChallenge: proofOfWork.challenge(now: now),
+            policyLink: policyLink(visitor.language), backDate: day.description
+        )
+        return html(status, page, visitor: visitor, extraHeaders: extraHeaders)
+    }
+
+    func submitBooking(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let fields = try await readForm(request)
+        let visitor = visitor(request, context, form: fields)
+        let language = visitor.language
+        var form = Pages.BookingForm()
+        form.start = fields["start"] ?? ""
+        form.name = fields["name"] ?? ""
+        form.email = fields["email"] ?? ""
+        form.country = fields["country"].flatMap { code in Pages.countryCodes.contains { $0.code == code } ? code : nil } ?? "+7"
+        form.phone = fields["phone"] ?? ""
+        form.company = fields["company"] ?? ""
+        form.consent = fields["consent"] == "yes"
+        let now = clock.now()
+
+        // The honeypot and the form token first: bots and forged posts get nothing further.
+        if let trap = fields["website"], !trap.isEmpty {
+            logger.notice("booking form refused: honeypot filled", metadata: ["client": "\(visitor.address)"])
+            return await renderForm(visitor, form: form, errors: [:], message: language.text(.somethingWrong), status: .forbidden)
+        }
+        do {
+            try formTokens.verify(fields["form_token"], session: request.cookies["bk_session"]?.value, now: now,
+                                  minimumFill: TimeInterval(configuration.minFillSeconds))
+        } catch .tooFast(let seconds) {
+            return await renderForm(visitor, form: form, errors: [:], message: language.text(.tooFast(seconds)), status: .unprocessableContent)
+        } catch {
+            logger.notice("booking form refused: form token \(error)", metadata: ["client": "\(visitor.address)"])
+            return await renderForm(visitor, form: form, errors: [:], message: language.text(.formExpired), status: .forbidden)
+        }
+        if case .limited(let seconds) = limitAddress(visitor.address) {
+            return await renderForm(visitor, form: form, errors: [:], message: language.text(.rateLimited(seconds)), status: .tooManyRequests,
+                                    extraHeaders: [.retryAfter: String(seconds)])
+        }
+
+        // The fields, each error beside its own.
+        var errors: [String: String] = [:]
+        guard let start = WireJSON.parseInstant(form.start) else {
+            return await renderForm(visitor, form: form, errors: ["start": language.text(.pickAnother)], message: language.text(.pickAnother),
+                                    status: .unprocessableContent, slotGone: true)
+        }
+        var contact: ContactInfo?
+        do {
+            contact = try ContactInfo.validated(name: form.name, email: form.email, phone: Self.phoneNumber(country: form.country, typed: form.phone),
+                                                company: form.company)
+        } catch {
+            errors[error.field] = Self.fieldMessage(error, language)
+        }
+        // Fields after the first bad one are checked on their own, so every error shows at once.
+        if errors["name"] == nil, form.name.trimmingCharacters(in: .whitespaces).isEmpty || form.name.count > ContactInfo.maximumNameLength {
+            errors["name"] = language.text(.invalidName)
+        }
+        if errors["email"] == nil, (try? ContactInfo.validated(name: "x", email: form.email, phone: "+79160000000")) == nil {
+            errors["email"] = language.text(.invalidEmail)
+        }
+        if errors["phone"] == nil, (try? ContactInfo.validated(name: "x", email: "x@example.com", phone: Self.phoneNumber(country: form.country, typed: form.phone))) == nil {
+            errors["phone"] = language.text(.invalidPhone)
+        }
+        if !form.consent { errors["consent"] = language.text(.consentRequired) }
+        guard errors.isEmpty, let contact else {
+            return await renderForm(visitor, form: form, errors: errors, message: nil, status: .unprocessableContent)
+        }
+
+        // Proof of work: solved by the page's script; without it, a small shared allowance.
+        if let field = fields["pow"], !field.isEmpty {
+            do {
+                try proofOfWork.verify(ProofOfWorkSolution(field: field), now: now)
+            } catch {
+                logger.notice("booking form refused: \(error)", metadata: ["client": "\(visitor.address)"])
+                return await renderForm(visitor, form: form, errors: [:], message: language.text(.proofOfWorkFailed), status: .forbidden)
+            }
+        } else if !takeNoScriptBooking() {
+            return await renderForm(visitor, form: form, errors: [:], message: language.text(.noScriptLimited), status: .tooManyRequests,
+                                    extraHeaders: [.retryAfter: "600"])
+        }
+
+        // One form sent twice (a double click, a retry) books once.
+        let key = "web-" + String(ProofOfWork.hex(Array(SHA256.hash(data: Array("\(visitor.session)|\(fields["form_token"] ?? "")|\(form.start)".utf8)))).prefix(40))
+        do {
+            let appointment = try await book(start: start, contact: contact, timeZone: visitor.zone.identifier, locale: language.rawValue, idempotencyKey: key)
+            return redirect("/manage/\(appointment.reference)?done=booked", visitor: visitor)
+        } catch let problem as Problem {
+            let message = problem.code == "rate_limited" ? language.text(.rateLimited(problem.retryAfter ?? 60))
+                : language.text(.tooManyBookings(configuration.maxFutureBookingsPerContact))
+            return await renderForm(visitor, form: form, errors: [:], message: message, status: HTTPResponse.Status(code: problem.status),
+                                    extraHeaders: problem.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
+        } catch let error as ProtocolError {
+            switch error.code {
+            case .slotUnavailable, .inPast, .tooSoon, .offGrid, .outsideWorkingHours, .beyondHorizon:
+                return await renderForm(visitor, form: form, errors: [:], message: language.text(.slotTaken), status: .conflict, slotGone: true)
+            case .validationFailed:
+                let field = (error.field ?? "").replacingOccurrences(of: "contact.", with: "")
+                return await renderForm(visitor, form: form, errors: [field: error.message], message: nil, status: .unprocessableContent)
+            default:
+                return unavailablePage(visitor, error)
+            }
+        } catch {
+            return unavailablePage(visitor, error)
+        }
+    }
+
+    /// The number as E.164 material: typed in full with `+`, or the national part after the
+    /// chosen code (a Russian trunk `8` before ten digits is dropped).
+    public static func phoneNumber(country: String, typed: String) -> String {
+        let trimmed = typed.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("+") || trimmed.isEmpty { return trimmed }
+        var digits = trimmed.filter(\.isNumber)
+        if country == "+7", digits.count == 11, digits.hasPrefix("8") || digits.hasPrefix("7") { digits.removeFirst() }
+        return country + digits
+    }
+
+    static func fieldMessage(_ error: ValidationError, _ language: Language) -> String {
+        if language == .en { return error.message.prefix(1).uppercased() + error.message.dropFirst() + "." }
+        switch error.field {
+        case "name": return language.text(.invalidName)
+        case "email": return language.text(.invalidEmail)
+        case "phone": return language.text(.invalidPhone)
+        default: return language.text(.invalidCompany)
+        }
+    }
+
+    // MARK: Managing
+
+    func findPage(_ request: Request, _ context: WebRequestContext) -> Response {
+        let visitor = visitor(request, context)
+        guard let typed = request.uri.queryParameters.get("reference"), !typed.isEmpty else {
+            return html(.ok, visitor.pages.findPage(reference: "", message: nil), visitor: visitor)
+        }
+        guard let reference = Self.reference(typed) else {
+            return html(.unprocessableContent, visitor.pages.findPage(reference: typed, message: visitor.language.text(.referenceNotFound)), visitor: visitor)
+        }
+        return redirect("/manage/\(reference)", visitor: visitor)
+    }
+
+    enum Lookup {
+        case found(AppointmentBody)
+        case refused(Response)
+    }
+
+    /// The appointment behind a reference in the path, or the page that says there is none.
+    func lookUp(_ visitor: Visitor, _ context: WebRequestContext) async -> Lookup {
+        if case .limited(let seconds) = limitAddress(visitor.address) {
+            return .refused(html(.tooManyRequests, visitor.pages.messagePage(title: visitor.language.text(.manageTitle), message: visitor.language.text(.rateLimited(seconds))),
+                                 visitor: visitor, extraHeaders: [.retryAfter: String(seconds)]))
+        }
+        guard let reference = Self.reference(context.parameters.get("reference")) else {
+            return .refused(html(.notFound, visitor.pages.findPage(reference: context.parameters.get("reference") ?? "", message: visitor.language.text(.referenceNotFound)), visitor: visitor))
+        }
+        do {
+            return .found(try await backend.appointment(reference.description))
+        } catch let error as ProtocolError where error.code == .notFound || error.code == .invalidReference {
+            return .refused(html(.notFound, visitor.pages.findPage(reference: reference.description, message: visitor.language.text(.referenceNotFound)), visitor: visitor))
+        } catch {
+            return .refused(unavailablePage(visitor, error))
+        }
+    }
+
+    func managePage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let visitor = visitor(request, context)
+        switch await lookUp(visitor, context) {
+        case .refused(let response): return response
+        case .found(let appointment):
+            let done = request.uri.queryParameters.get("done")
+            let page = visitor.pages.appointmentPage(appointment, done: done, manageURL: manageURL(appointment.reference),
+                                                     formToken: formTokens.issue(session: visitor.session, now: clock.now()))
+            return html(.ok, page, visitor: visitor)
+        }
+    }
+
+    func calendarFile(_ request: Request, _ context: WebRequestContext, api: Bool) async throws -> Response {
+        let visitor = visitor(request, context)
+        switch await lookUp(visitor, context) {
+        case .refused(let response):
+            if api { return problem(Problem(status: Int(response.status.code), code: response.status == .notFound ? "not_found" : "unavailable", detail: "no such booking", field: "reference")) }
+            return response
+        case .found(let appointment):
+            let language = Language(rawValue: appointment.locale) ?? visitor.language
+            let body = CalendarFile.render(appointment, manageURL: manageURL(appointment.reference), language: language, now: clock.now())
+            return Response(status: .ok, headers: [
+                .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
+                .contentDisposition: "attachment; filename=\"consultation.ics\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+    }
+
+    func reschedulePage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let visitor = visitor(request, context)
+        switch await lookUp(visitor, context) {
+        case .refused(let response): return response
+        case .found(let appointment):
+            return await renderReschedule(visitor, appointment, asked: request.uri.queryParameters.get("date"), message: nil, status: .ok)
+        }
+    }
+
+    func renderReschedule(_ visitor: Visitor, _ appointment: AppointmentBody, asked: String?, message: String?, status: HTTPResponse.Status) async -> Response {
+        guard appointment.status == "confirmed" else {
+            return html(.conflict, visitor.pages.messagePage(title: visitor.language.text(.rescheduleTitle), message: visitor.language.text(.alreadyCancelled)), visitor: visitor)
+        }
+        do {
+            let calendar = try await calendar(for: visitor, asked: asked)
+            let page = visitor.pages.reschedulePage(appointment, calendar: calendar, formToken: formTokens.issue(session: visitor.session, now: clock.now()), message: message)
+            return html(status, page, visitor: visitor)
+        } catch {
+            return unavailablePage(visitor, error)
+        }
+    }
+
+    func submitReschedule(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let fields = try await readForm(request)
+        let visitor = visitor(request, context, form: fields)
+        let appointment: AppointmentBody
+        switch await lookUp(visitor, context) {
+        case .refused(let response): return response
+        case .found(let found): appointment = found
+        }
+        do {
+            try formTokens.verify(fields["form_token"], session: request.cookies["bk_session"]?.value, now: clock.now(), minimumFill: 0)
+        } catch {
+            return await renderReschedule(visitor, appointment, asked: nil, message: visitor.language.text(.formExpired), status: .forbidden)
+        }
+        guard let start = fields["start"].flatMap(WireJSON.parseInstant) else {
+            return await renderReschedule(visitor, appointment, asked: nil, message: visitor.language.text(.pickAnother), status: .unprocessableContent)
+        }
+        do {
+            let moved = try await backend.reschedule(RescheduleRequest(reference: appointment.reference, start: start))
+            logger.info("rescheduled through the web", metadata: ["reference": "\(Self.masked(moved.reference))", "start": "\(WireJSON.formatInstant(moved.start))"])
+            return redirect("/manage/\(moved.reference)?done=rescheduled", visitor: visitor)
+        } catch let error as ProtocolError {
+            switch error.code {
+            case .slotUnavailable, .inPast, .tooSoon, .offGrid, .outsideWorkingHours, .beyondHorizon:
+                let day = LocalDate.containing(start, in: visitor.zone).description
+                return await renderReschedule(visitor, appointment, asked: day, message: visitor.language.text(.slotTaken), status: .conflict)
+            case .invalidTransition:
+                return html(.conflict, visitor.pages.messagePage(title: visitor.language.text(.rescheduleTitle), message: visitor.language.text(.alreadyCancelled)), visitor: visitor)
+            default:
+                return unavailablePage(visitor, error)
+            }
+        } catch {
+            return unavailablePage(visitor, error)
+        }
+    }
+
+    func submitCancel(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let fields = try await readForm(request)
+        let visitor = visitor(request, context, form: fields)
+        let appointment: AppointmentBody
+        switch await lookUp(visitor, context) {
+        case .refused(let response): return response
+        case .found(let found): appointment = found
+        }
+        let token = formTokens.issue(session: visitor.session, now: clock.now())
+        do {
+            try formTokens.verify(fields["form_token"], session: request.cookies["bk_session"]?.value, now: clock.now(), minimumFill: 0)
+        } catch {
+            let page = visitor.pages.appointmentPage(appointment, done: nil, manageURL: manageURL(appointment.reference), formToken: token,
+                                                     message: visitor.language.text(.formExpired))
+            return html(.forbidden, page, visitor: visitor)
+        }
+        let reason = fields["reason"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            let cancelled = try await backend.cancel(CancelRequest(reference: appointment.reference, reason: reason?.isEmpty == false ? reason : nil))
+            logger.info("cancelled through the web", metadata: ["reference": "\(Self.masked(cancelled.reference))"])
+            return redirect("/manage/\(cancelled.reference)?done=cancelled", visitor: visitor)
+        } catch let error as ProtocolError where error.code == .validationFailed {
+            let page = visitor.pages.appointmentPage(appointment, done: nil, manageURL: manageURL(appointment.reference), formToken: token,
+                                                     message: visitor.language.text(.invalidReason))
+            return html(.unprocessableContent, page, visitor: visitor)
+        } catch let error as ProtocolError where error.code == .invalidTransition {
+            return redirect("/manage/\(appointment.reference)", visitor: visitor)
+        } catch {
+            return unavailablePage(visitor, error)
+        }
+    }
+
+    func policyPage(_ request: Request, _ context: WebRequestContext) -> Response {
+        let visitor = visitor(request, context)
+        let texts = policyTexts
+        guard let text = texts[visitor.language] ?? texts.values.first else {
+            if let url = configuration.policyURL { return redirect(url, visitor: visitor) }
+            return html(.notFound, visitor.pages.messagePage(title: visitor.language.text(.policyTitle), message: visitor.language.text(.notFoundPage)), visitor: visitor)
+        }
+        return html(.ok, visitor.pages.policyPage(text: text), visitor: visitor)
+    }
+}

@@ -1,0 +1,386 @@
+import BookingDomain
+import BookingProtocol
+import Foundation
+
+/// The server-rendered pages: pure functions of what they show, so they work with JavaScript
+/// off and can be checked without a server.
+public struct Pages: Sendable {
+    public let language: Language
+    public let time: VisitorTime
+    /// The path and query of this page, for the language switch.
+    public let here: String
+
+    public init(language: Language, time: VisitorTime, here: String) {
+        self.language = language
+        self.time = time
+        self.here = here
+    }
+
+    func t(_ phrase: Phrase) -> String { escapeHTML(language.text(phrase)) }
+
+    /// The frame of every page.
+    public func layout(title: String, step: Int? = nil, body: String) -> String {
+        let switchLink = here.contains("?") ? here + "&lang=\(language.other.rawValue)" : here + "?lang=\(language.other.rawValue)"
+        var steps = ""
+        if let step {
+            let names: [Phrase] = [.stepPick, .stepDetails, .stepDone]
+            steps = "<ol class=\"steps\">" + names.enumerated().map { index, name in
+                "<li\(index + 1 == step ? " aria-current=\"step\" class=\"current\"" : "")>\(t(name))</li>"
+            }.joined() + "</ol>"
+        }
+        return """
+            <!doctype html>
+            <html lang="\(language.rawValue)">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escapeHTML(title)) · \(t(.title))</title>
+            <link rel="stylesheet" href="/assets/site.css">
+            <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
+            <script src="/assets/site.js" defer></script>
+            </head>
+            <body>
+            <a class="skip" href="#main">\(t(.skipToContent))</a>
+            <header class="top">
+            <a class="brand" href="/">\(t(.title))</a>
+            <nav><a href="/manage">\(t(.manageTitle))</a> <a href="\(escapeHTML(switchLink))" lang="\(language.other.rawValue)" hreflang="\(language.other.rawValue)">\(t(.language))</a></nav>
+            </header>
+            <main id="main">
+            \(steps)
+            <h1>\(escapeHTML(title))</h1>
+            \(body)
+            </main>
+            </body>
+            </html>
+            """
+    }
+
+    func alert(_ text: String?) -> String {
+        guard let text else { return "" }
+        return "<p class=\"alert\" role=\"alert\">\(escapeHTML(text))</p>"
+    }
+
+    func notice(_ text: String?) -> String {
+        guard let text else { return "" }
+        return "<p class=\"notice\" role=\"status\">\(escapeHTML(text))</p>"
+    }
+
+    // MARK: Step 1 and rescheduling: the calendar
+
+    /// The slots of the two-week window, grouped by the visitor's local date.
+    public struct Calendar: Sendable {
+        public var today: LocalDate
+        public var lastDay: LocalDate
+        public var selected: LocalDate
+        public var slotsByDay: [LocalDate: [SlotBody]]
+        public var zones: [String]
+
+        public init(today: LocalDate, lastDay: LocalDate, selected: LocalDate, slotsByDay: [LocalDate: [SlotBody]], zones: [String]) {
+            self.today = today
+            self.lastDay = lastDay
+            self.selected = selected
+            self.slotsByDay = slotsByDay
+            self.zones = zones
+        }
+
+        public static func group(_ slots: [SlotBody]) -> [LocalDate: [SlotBody]] {
+            var days: [LocalDate: [SlotBody]] = [:]
+            for slot in slots {
+                guard let date = LocalDate(String(slot.localStart.prefix(10))) else { continue }
+                days[date, default: []].append(slot)
+            }
+            return days
+        }
+
+        /// The day to show first: the asked one if it is in the window, else the first with a free slot.
+        public static func pick(_ asked: LocalDate?, today: LocalDate, lastDay: LocalDate, slotsByDay: [LocalDate: [SlotBody]]) -> LocalDate {
+            if let asked, asked >= today, asked <= lastDay { return asked }
+            return slotsByDay.keys.min() ?? today
+        }
+    }
+
+    /// The month grid of the window, Monday first, and the chosen day's slots. `slotAction`
+    /// makes each slot's control: a link (booking) or a submit button (rescheduling).
+    func calendar(_ calendar: Calendar, basePath: String, extraQuery: [(String, String?)], slotControl: (SlotBody) -> String) -> String {
+        let zone = time.zone.identifier
+        func dayLink(_ date: LocalDate) -> String {
+            escapeHTML(basePath + query(extraQuery + [("date", date.description), ("tz", zone)]))
+        }
+        let selected = calendar.selected
+        var html = "<section class=\"calendar\" aria-labelledby=\"days-heading\"><h2 id=\"days-heading\">\(t(.chooseDay))</h2>"
+        // Week and day navigation, clamped to the window.
+        func clamp(_ date: LocalDate) -> LocalDate { min(max(date, calendar.today), calendar.lastDay) }
+        let navigation: [(Phrase, LocalDate, String)] = [
+            (.previousWeek, clamp(selected.adding(days: -7)), "prev-week"), (.previousDay, clamp(selected.adding(days: -1)), "prev-day"),
+            (.nextDay, clamp(selected.adding(days: 1)), "next-day"), (.nextWeek, clamp(selected.adding(days: 7)), "next-week"),
+        ]
+        html += "<nav class=\"daynav\" aria-label=\"\(t(.chooseDay))\">"
+        for (phrase, target, id) in navigation {
+            if target == selected {
+                html += "<span class=\"button disabled\" aria-disabled=\"true\" id=\"\(id)\">\(t(phrase))</span>"
+            } else {
+                html += "<a class=\"button\" id=\"\(id)\" href=\"\(dayLink(target))\">\(t(phrase))</a>"
+            }
+        }
+        html += "</nav>"
+        let first = calendar.today.adding(days: -(calendar.today.weekday - 1))
+        let weeks = (first.days(until: calendar.lastDay) / 7) + 1
+        html += "<table class=\"month\"><thead><tr>"
+        for offset in 0..<7 {
+            html += "<th scope=\"col\">\(escapeHTML(time.weekdayShort(first.adding(days: offset))))</th>"
+        }
+        html += "</tr></thead><tbody>"
+        for week in 0..<weeks {
+            html += "<tr>"
+            for offset in 0..<7 {
+                let date = first.adding(days: week * 7 + offset)
+                let inWindow = date >= calendar.today && date <= calendar.lastDay
+                let free = calendar.slotsByDay[date]?.count ?? 0
+                let label = escapeHTML(time.monthDay(date))
+                if inWindow && free > 0 {
+                    let current = date == selected ? " aria-current=\"date\" class=\"day selected\"" : " class=\"day\""
+                    html += "<td><a\(current) href=\"\(dayLink(date))\" data-date=\"\(date)\" aria-label=\"\(label)\">\(date.day)</a></td>"
+                } else {
+                    let current = date == selected ? " selected" : ""
+                    html += "<td><span class=\"day unavailable\(current)\" aria-disabled=\"true\" data-date=\"\(date)\" aria-label=\"\(label)\">\(date.day)</span></td>"
+                }
+            }
+            html += "</tr>"
+        }
+        html += "</tbody></table></section>"
+
+        let slots = calendar.slotsByDay[selected] ?? []
+        html += "<section class=\"slots\" aria-labelledby=\"slots-heading\"><h2 id=\"slots-heading\">\(escapeHTML(time.monthDay(selected)))</h2>"
+        html += "<p class=\"zone-note\">\(t(.timesShownIn)) <strong id=\"zone-name\">\(escapeHTML(zone))</strong> (\(VisitorTime.offset(time.zone, at: selected.start(in: time.zone))))</p>"
+        if slots.isEmpty {
+            html += "<p class=\"empty\">\(t(calendar.slotsByDay.isEmpty ? .noSlotsAtAll : .noSlotsThatDay))</p>"
+        } else {
+            html += "<ul class=\"slot-list\">" + slots.map { "<li>\(slotControl($0))</li>" }.joined() + "</ul>"
+        }
+        html += "</section>"
+        return html
+    }
+
+    /// What a slot says: the visitor's time, and Moscow's when it differs.
+    func slotLabel(_ slot: SlotBody) -> String {
+        var label = "<span class=\"local\">\(time.clock(slot.start))</span>"
+        if !time.isMoscow {
+            label += " <span class=\"msk\">\(VisitorTime.clock(slot.start, in: VisitorTime.moscow)) \(t(.moscowTime))</span>"
+        }
+        return label
+    }
+
+    func zoneSelector(_ calendar: Calendar, action: String, hidden: [(String, String)]) -> String {
+        var zones = calendar.zones
+        if !zones.contains(time.zone.identifier) { zones.insert(time.zone.identifier, at: 0) }
+        let now = calendar.selected.start(in: time.zone)
+        let options = zones.map { zone -> String in
+            let tz = TimeZone(identifier: zone) ?? VisitorTime.moscow
+            let moscowNow = VisitorTime.clock(now.addingTimeInterval(12 * 3600), in: VisitorTime.moscow)
+            _ = moscowNow
+            let selected = zone == time.zone.identifier ? " selected" : ""
+            return "<option value=\"\(escapeHTML(zone))\"\(selected)>\(escapeHTML(zone.replacingOccurrences(of: "_", with: " "))) (\(VisitorTime.offset(tz, at: now)))</option>"
+        }.joined()
+        let fields = hidden.map { "<input type=\"hidden\" name=\"\(escapeHTML($0.0))\" value=\"\(escapeHTML($0.1))\">" }.joined()
+        return """
+            <form class="zone" method="get" action="\(escapeHTML(action))">
+            \(fields)
+            <label for="tz">\(t(.yourTimeZone))</label>
+            <div class="row"><select id="tz" name="tz" data-auto-submit>\(options)</select>
+            <button type="submit" class="secondary">\(t(.show))</button></div>
+            <p class="hint" id="zone-compare">\(escapeHTML(time.zone.identifier)) \(VisitorTime.offset(time.zone, at: now)) · \(t(.moscowTime)) \(VisitorTime.offset(VisitorTime.moscow, at: now))</p>
+            </form>
+            """
+    }
+
+    public func pickPage(_ calendar: Calendar, message: String? = nil) -> String {
+        let body = alert(message) + zoneSelector(calendar, action: "/", hidden: [("date", calendar.selected.description)])
+            + self.calendar(calendar, basePath: "/", extraQuery: []) { slot in
+                let href = "/book" + query([("start", WireJSON.formatInstant(slot.start)), ("tz", time.zone.identifier)])
+                return "<a class=\"slot\" href=\"\(escapeHTML(href))\" data-start=\"\(WireJSON.formatInstant(slot.start))\">\(slotLabel(slot))</a>"
+            }
+        return layout(title: language.text(.chooseTime), step: 1, body: body)
+    }
+
+    // MARK: Step 2: the form
+
+    /// What the visitor typed, kept across a refused attempt.
+    public struct BookingForm: Sendable {
+        public var start: String = ""
+        public var name = ""
+        public var email = ""
+        public var country = "+7"
+        public var phone = ""
+        public var company = ""
+        public var consent = false
+        public init() {}
+    }
+
+    public static let countryCodes: [(code: String, label: String)] = [
+        ("+7", "RU/KZ +7"), ("+375", "BY +375"), ("+380", "UA +380"), ("+374", "AM +374"), ("+994", "AZ +994"), ("+995", "GE +995"),
+        ("+996", "KG +996"), ("+998", "UZ +998"), ("+992", "TJ +992"), ("+49", "DE +49"), ("+44", "GB +44"), ("+33", "FR +33"),
+        ("+39", "IT +39"), ("+34", "ES +34"), ("+90", "TR +90"), ("+971", "AE +971"), ("+86", "CN +86"), ("+81", "JP +81"),
+        ("+1", "US/CA +1"),
+    ]
+
+    public func formPage(
+        form: BookingForm, slot: (start: Date, end: Date)?, freshSlots: [SlotBody]?, errors: [String: String], message: String?,
+        formToken: String, powChallenge: ProofOfWorkChallenge, policyLink: String, backDate: String?
+    ) -> String {
+        func field(_ name: String, _ label: Phrase, type: String, autocomplete: String, value: String, required: Bool, hint: Phrase? = nil, extra: String = "") -> String {
+            let error = errors[name]
+            var describedBy: [String] = []
+            if hint != nil { describedBy.append("\(name)-hint") }
+            if error != nil { describedBy.append("\(name)-error") }
+            let requiredMark = required ? "" : " <span class=\"optional\">(\(t(.optional)))</span>"
+            return """
+                <div class="field\(error == nil ? "" : " invalid")">
+                <label for="\(name)">\(t(label))\(requiredMark)</label>
+                \(hint.map { "<p class=\"hint\" id=\"\(name)-hint\">\(t($0))</p>" } ?? "")
+                \(error.map { "<p class=\"error\" id=\"\(name)-error\">\(escapeHTML($0))</p>" } ?? "")
+                <input id="\(name)" name="\(name)" type="\(type)" autocomplete="\(autocomplete)" value="\(escapeHTML(value))"\(required ? " required aria-required=\"true\"" : "")\(error == nil ? "" : " aria-invalid=\"true\"")\(describedBy.isEmpty ? "" : " aria-describedby=\"\(describedBy.joined(separator: " "))\"")\(extra)>
+                </div>
+                """
+        }
+        var body = alert(message)
+        if let slot {
+            body += "<p class=\"chosen\" id=\"chosen-time\"><strong>\(t(.when)):</strong> \(escapeHTML(time.span(slot.start, slot.end)))</p>"
+            body += "<p><a href=\"\(escapeHTML("/" + query([("date", backDate), ("tz", time.zone.identifier)])))\">\(t(.back))</a></p>"
+        }
+        let challengeAttributes = "data-challenge=\"\(escapeHTML(powChallenge.challenge))\" data-salt=\"\(escapeHTML(powChallenge.salt))\" data-signature=\"\(escapeHTML(powChallenge.signature))\" data-max-number=\"\(powChallenge.maxNumber)\""
+        body += "<form id=\"booking-form\" class=\"booking\" method=\"post\" action=\"/book\" novalidate \(challengeAttributes)>"
+        body += "<input type=\"hidden\" name=\"form_token\" value=\"\(escapeHTML(formToken))\">"
+        body += "<input type=\"hidden\" name=\"tz\" value=\"\(escapeHTML(time.zone.identifier))\">"
+        body += "<input type=\"hidden\" name=\"lang\" value=\"\(language.rawValue)\">"
+        body += "<input type=\"hidden\" name=\"pow\" id=\"pow\" value=\"\">"
+        if let freshSlots {
+            body += "<fieldset class=\"fresh\" id=\"fresh-slots\"><legend>\(t(.freshSlots)): \(escapeHTML(freshSlots.first.map { time.monthDay(LocalDate.containing($0.start, in: time.zone)) } ?? ""))</legend>"
+            if let error = errors["start"] { body += "<p class=\"error\" id=\"start-error\">\(escapeHTML(error))</p>" }
+            if freshSlots.isEmpty {
+                body += "<p>\(t(.noSlotsThatDay)) <a href=\"/\(escapeHTML(query([("tz", time.zone.identifier)])))\">\(t(.chooseDay))</a></p>"
+            }
+            body += "<ul class=\"slot-list radios\">"
+            for (index, slot) in freshSlots.enumerated() {
+                let value = WireJSON.formatInstant(slot.start)
+                body += "<li><input type=\"radio\" name=\"start\" id=\"start-\(index)\" value=\"\(value)\"\(value == form.start ? " checked" : "")><label class=\"slot\" for=\"start-\(index)\">\(slotLabel(slot))</label></li>"
+            }
+            body += "</ul></fieldset>"
+        } else {
+            body += "<input type=\"hidden\" name=\"start\" value=\"\(escapeHTML(form.start))\">"
+        }
+        body += field("name", .name, type: "text", autocomplete: "name", value: form.name, required: true, extra: " maxlength=\"100\"")
+        body += field("email", .email, type: "email", autocomplete: "email", value: form.email, required: true, hint: .emailHint, extra: " maxlength=\"254\" inputmode=\"email\"")
+        let countryOptions = Self.countryCodes.map { "<option value=\"\($0.code)\"\($0.code == form.country ? " selected" : "")>\(escapeHTML($0.label))</option>" }.joined()
+        let phoneError = errors["phone"]
+        body += """
+            <fieldset class="field phone\(phoneError == nil ? "" : " invalid")"><legend>\(t(.phone))</legend>
+            <p class="hint" id="phone-hint">\(t(.phoneHint))</p>
+            \(phoneError.map { "<p class=\"error\" id=\"phone-error\">\(escapeHTML($0))</p>" } ?? "")
+            <div class="row"><label class="visually-hidden" for="country">\(t(.countryCode))</label>
+            <select id="country" name="country" autocomplete="tel-country-code">\(countryOptions)</select>
+            <label class="visually-hidden" for="phone">\(t(.phone))</label>
+            <input id="phone" name="phone" type="tel" autocomplete="tel-national" inputmode="tel" maxlength="32" required aria-required="true" value="\(escapeHTML(form.phone))" aria-describedby="phone-hint\(phoneError == nil ? "" : " phone-error")"\(phoneError == nil ? "" : " aria-invalid=\"true\"")></div>
+            </fieldset>
+            """
+        body += field("company", .company, type: "text", autocomplete: "organization", value: form.company, required: false, extra: " maxlength=\"200\"")
+        // The honeypot: hidden from people (and from screen readers), filled in by naive bots.
+        body += "<div class=\"trap\" aria-hidden=\"true\"><label for=\"website\">Website</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\" value=\"\"></div>"
+        let consentError = errors["consent"]
+        body += """
+            <div class="field consent\(consentError == nil ? "" : " invalid")">
+            \(consentError.map { "<p class=\"error\" id=\"consent-error\">\(escapeHTML($0))</p>" } ?? "")
+            <input type="checkbox" id="consent" name="consent" value="yes"\(form.consent ? " checked" : "") required aria-required="true"\(consentError == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"consent-error\"")>
+            <label for="consent">\(t(.consent)) (<a href="\(escapeHTML(policyLink))" target="_blank" rel="noopener">\(t(.policy))</a>)</label>
+            </div>
+            <p class="pow-status" id="pow-status" role="status" aria-live="polite"></p>
+            <button type="submit" class="primary" id="book-button">\(t(.book))</button>
+            </form>
+            """
+        return layout(title: language.text(.stepDetails).dropFirst(3).description, step: 2, body: body)
+    }
+
+    // MARK: Step 3 and managing
+
+    public func statusText(_ status: String) -> String {
+        switch status {
+        case "confirmed": language.text(.statusConfirmed)
+        case "cancelled": language.text(.statusCancelled)
+        default: language.text(.statusOther(status))
+        }
+    }
+
+    public func appointmentPage(_ appointment: AppointmentBody, done: String?, manageURL: String, formToken: String, message: String? = nil) -> String {
+        let reference = escapeHTML(appointment.reference)
+        let base = "/manage/\(appointment.reference)"
+        var body = ""
+        let title: String
+        switch done {
+        case "booked": title = language.text(.confirmedTitle)
+        case "rescheduled": title = language.text(.rescheduledTitle)
+        case "cancelled": title = language.text(.cancelledTitle)
+        default: title = language.text(.manageTitle)
+        }
+        body += alert(message)
+        body += "<dl class=\"booking-summary\">"
+        body += "<dt>\(t(.yourReference))</dt><dd><strong class=\"reference\" id=\"reference\">\(reference)</strong></dd>"
+        body += "<dt>\(t(.when))</dt><dd id=\"booking-time\">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd>"
+        body += "<dt>\(t(.status))</dt><dd id=\"booking-status\" data-status=\"\(escapeHTML(appointment.status))\">\(escapeHTML(statusText(appointment.status)))</dd>"
+        body += "</dl>"
+        if appointment.status == "confirmed" {
+            if done == "booked" { body += "<p>\(t(.keepReference))</p>" }
+            body += "<p><a class=\"button\" id=\"ics-link\" href=\"\(escapeHTML(base))/calendar.ics\" download>\(t(.addToCalendar))</a></p>"
+            body += "<p>\(t(.manageLink)): <a id=\"manage-link\" href=\"\(escapeHTML(manageURL))\">\(escapeHTML(manageURL))</a></p>"
+            body += "<div class=\"actions\"><a class=\"button primary\" id=\"reschedule-link\" href=\"\(escapeHTML(base + "/reschedule" + query([("tz", time.zone.identifier)])))\">\(t(.reschedule))</a></div>"
+            body += """
+                <form class="cancel" method="post" action="\(escapeHTML(base))/cancel">
+                <input type="hidden" name="form_token" value="\(escapeHTML(formToken))">
+                <input type="hidden" name="tz" value="\(escapeHTML(time.zone.identifier))">
+                <h2>\(t(.cancel))</h2>
+                <div class="field"><label for="reason">\(t(.cancelReason)) <span class="optional">(\(t(.optional)))</span></label>
+                <textarea id="reason" name="reason" maxlength="500" rows="3"></textarea></div>
+                <button type="submit" class="danger" id="cancel-button">\(t(.cancelConfirm))</button>
+                </form>
+                """
+        }
+        body += "<p><a href=\"/\(escapeHTML(query([("tz", time.zone.identifier)])))\">\(t(.bookAnother))</a></p>"
+        return layout(title: title, step: done == "booked" ? 3 : nil, body: body)
+    }
+
+    public func findPage(reference: String, message: String?) -> String {
+        let body = """
+            \(alert(message))
+            <form method="get" action="/manage" class="find">
+            <div class="field\(message == nil ? "" : " invalid")"><label for="reference">\(t(.reference))</label>
+            <p class="hint" id="reference-hint">\(t(.enterReference))</p>
+            <input id="reference" name="reference" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required value="\(escapeHTML(reference))" aria-describedby="reference-hint"\(message == nil ? "" : " aria-invalid=\"true\"")></div>
+            <button type="submit" class="primary">\(t(.open))</button>
+            </form>
+            """
+        return layout(title: language.text(.manageTitle), body: body)
+    }
+
+    public func reschedulePage(_ appointment: AppointmentBody, calendar: Calendar, formToken: String, message: String?) -> String {
+        let base = "/manage/\(appointment.reference)/reschedule"
+        var body = alert(message)
+        body += "<p><strong>\(t(.when)):</strong> \(escapeHTML(time.span(appointment.start, appointment.end)))</p>"
+        body += zoneSelector(calendar, action: base, hidden: [("date", calendar.selected.description)])
+        body += "<form method=\"post\" action=\"\(escapeHTML(base))\" class=\"reschedule\">"
+        body += "<input type=\"hidden\" name=\"form_token\" value=\"\(escapeHTML(formToken))\">"
+        body += "<input type=\"hidden\" name=\"tz\" value=\"\(escapeHTML(time.zone.identifier))\">"
+        body += self.calendar(calendar, basePath: base, extraQuery: []) { slot in
+            "<button type=\"submit\" class=\"slot\" name=\"start\" value=\"\(WireJSON.formatInstant(slot.start))\" data-start=\"\(WireJSON.formatInstant(slot.start))\" aria-label=\"\(t(.moveTo)): \(time.clock(slot.start))\">\(slotLabel(slot))</button>"
+        }
+        body += "</form>"
+        body += "<p><a href=\"\(escapeHTML("/manage/\(appointment.reference)"))\">\(t(.manageTitle))</a></p>"
+        return layout(title: language.text(.rescheduleTitle), body: body)
+    }
+
+    public func messagePage(title: String, message: String) -> String {
+        layout(title: title, body: "<p>\(escapeHTML(message))</p><p><a href=\"/\">\(t(.title))</a></p>")
+    }
+
+    public func policyPage(text: String) -> String {
+        let paragraphs = text.components(separatedBy: "\n\n").map { "<p>\(escapeHTML($0.trimmingCharacters(in: .whitespacesAndNewlines)))</p>" }.joined()
+        return layout(title: language.text(.policyTitle), body: "<div class=\"policy\">\(paragraphs)</div>")
+    }
+}

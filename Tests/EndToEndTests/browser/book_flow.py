@@ -1,0 +1,279 @@
+#!/usr/bin/python3
+"""Drives Debian's chromium (headless, through chromium-driver) through webd's booking page
+against a running suite, asserting what the page shows; prints one JSON object with what the
+Swift test checks against bookingd. Every step leaves a screenshot in --screenshots.
+
+Scenarios: phone (375x667, America/New_York, English, book), desktop (1280x900, Asia/Tokyo,
+Russian, book then reschedule and cancel on the manage page), race (two browsers, one last
+slot), noscript (JavaScript off: the server-rendered forms alone).
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+WAIT = 20
+
+
+OPEN = []
+
+
+def browser(zone, language, width, height, mobile=False, javascript=True):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--disable-default-apps", "--no-default-browser-check", "--renderer-process-limit=2",
+                     f"--lang={language}", f"--window-size={width},{height}"):
+        options.add_argument(argument)
+    prefs = {"intl.accept_languages": language}
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    OPEN.append(driver)
+    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": zone})
+    if mobile:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    return driver
+
+
+class Flow:
+    def __init__(self, url, shots, min_fill):
+        self.url = url.rstrip("/")
+        self.shots = shots
+        self.min_fill = min_fill
+        self.result = {}
+
+    def shot(self, driver, name):
+        os.makedirs(self.shots, exist_ok=True)
+        # The whole page, not just the viewport: resize to the document's height for the shot.
+        height = driver.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+        metrics = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": metrics[0], "height": max(height, metrics[1]), "deviceScaleFactor": 1, "mobile": metrics[0] < 500})
+        driver.save_screenshot(os.path.join(self.shots, name + ".png"))
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": metrics[0], "height": metrics[1], "deviceScaleFactor": 1, "mobile": metrics[0] < 500})
+
+    def close(self, name, *drivers):
+        """Quits the browsers; after a failure, first keeps what each showed."""
+        failed = sys.exc_info()[0] is not None
+        for index, driver in enumerate(drivers):
+            if failed:
+                try:
+                    os.makedirs(self.shots, exist_ok=True)
+                    driver.save_screenshot(os.path.join(self.shots, f"failed-{name}-{index}.png"))
+                    with open(os.path.join(self.shots, f"failed-{name}-{index}.html"), "w") as page:
+                        page.write(driver.current_url + "\n" + driver.page_source)
+                except Exception:
+                    pass
+            driver.quit()
+
+    @staticmethod
+    def wait(driver, condition):
+        return WebDriverWait(driver, WAIT).until(condition)
+
+    def text(self, driver, css):
+        return self.wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, css))).text
+
+    def loaded(self, driver, fragment):
+        """Waits for a navigation to `fragment` to finish loading."""
+        self.wait(driver, lambda d: fragment in d.current_url and d.execute_script("return document.readyState") == "complete")
+
+    def expect_text(self, driver, css, predicate, what):
+        """Waits until the element's text satisfies `predicate`; fails naming what it saw."""
+        try:
+            return self.wait(driver, lambda d: (lambda t: t if predicate(t) else False)(d.find_element(By.CSS_SELECTOR, css).text))
+        except Exception:
+            seen = driver.find_elements(By.CSS_SELECTOR, css)
+            raise AssertionError(f"{what}: {css} shows {seen[0].text if seen else 'nothing'!r} at {driver.current_url}")
+
+    def pick_first_slot(self, driver):
+        """Step 1: the page must be in the browser's zone; take the first free slot."""
+        slot = self.wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "a.slot")))
+        local = slot.find_element(By.CSS_SELECTOR, ".local").text
+        start = slot.get_attribute("data-start")
+        slot.click()
+        self.wait(driver, EC.presence_of_element_located((By.ID, "booking-form")))
+        return local, start
+
+    def fill(self, driver, name, email, phone, country=None):
+        driver.find_element(By.ID, "name").send_keys(name)
+        driver.find_element(By.ID, "email").send_keys(email)
+        if country:
+            driver.find_element(By.CSS_SELECTOR, f"#country option[value='{country}']").click()
+        driver.find_element(By.ID, "phone").send_keys(phone)
+        driver.find_element(By.ID, "consent").click()
+
+    def submit(self, driver):
+        # The minimum time to fill the form in (a person takes longer than the test).
+        time.sleep(self.min_fill)
+        driver.find_element(By.ID, "book-button").click()
+
+    def phone(self):
+        """Book at a phone-sized viewport in New York, in English."""
+        driver = browser("America/New_York", "en-US", 375, 667, mobile=True)
+        try:
+            driver.get(self.url + "/")
+            # The script saw the browser's zone and asked for the page in it.
+            self.loaded(driver, "tz=America")
+            self.expect_text(driver, "#zone-name", lambda t: t == "America/New_York", "the browser's zone")
+            assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 375, f"the page is {width} px wide at 375"
+            self.shot(driver, "01-phone-pick-time")
+            local, start = self.pick_first_slot(driver)
+            self.expect_text(driver, "#chosen-time", lambda t: local in t and "America/New_York" in t and "Moscow time" in t, "the chosen time")
+            self.fill(driver, "Jane Doe", "jane@example.com", "212 555 0100", country="+1")
+            self.shot(driver, "02-phone-details")
+            self.submit(driver)
+            self.loaded(driver, "done=booked")
+            reference = self.text(driver, "#reference")
+            shown = self.expect_text(driver, "#booking-time", lambda t: local in t and "America/New_York" in t, "the booked time")
+            assert re.match(r"^BK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}[0-9A-Z*~$=]$", reference), reference
+            ics = driver.find_element(By.ID, "ics-link").get_attribute("href")
+            calendar = urllib.request.urlopen(ics).read().decode()
+            assert "BEGIN:VEVENT" in calendar and reference in calendar, calendar
+            manage = driver.find_element(By.ID, "manage-link").get_attribute("href")
+            assert manage.endswith("/manage/" + reference), manage
+            self.shot(driver, "03-phone-confirmed")
+            self.result["phone"] = {"reference": reference, "start": start, "local": local, "shown": shown}
+        finally:
+            self.close("phone", driver)
+
+    def desktop(self):
+        """Book at desktop size in Tokyo, in Russian; then reschedule and cancel."""
+        driver = browser("Asia/Tokyo", "ru-RU", 1280, 900)
+        try:
+            driver.get(self.url + "/")
+            self.loaded(driver, "tz=Asia")
+            self.expect_text(driver, "#zone-name", lambda t: t == "Asia/Tokyo", "the browser's zone")
+            assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
+            # Day navigation: the next day with slots, by its link.
+            driver.find_element(By.ID, "next-day").click()
+            self.wait(driver, lambda d: "date=" in d.current_url)
+            self.shot(driver, "04-desktop-pick-time")
+            local, start = self.pick_first_slot(driver)
+            self.fill(driver, "Иван Петров", "ivan.petrov@example.com", "8 916 123-45-67", country="+7")
+            self.shot(driver, "05-desktop-details")
+            self.submit(driver)
+            self.loaded(driver, "done=booked")
+            reference = self.text(driver, "#reference")
+            shown = self.expect_text(driver, "#booking-time", lambda t: local in t and "Asia/Tokyo" in t and "по Москве" in t, "the booked time")
+            self.shot(driver, "06-desktop-confirmed")
+
+            # Manage: open by the reference typed in, reschedule to another day's first slot.
+            driver.get(self.url + "/manage")
+            driver.find_element(By.ID, "reference").send_keys(reference.lower())
+            driver.find_element(By.CSS_SELECTOR, "form.find button").click()
+            self.wait(driver, lambda d: "/manage/" + reference in d.current_url)
+            self.shot(driver, "07-desktop-manage")
+            driver.find_element(By.ID, "reschedule-link").click()
+            self.wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "button.slot")))
+            driver.find_element(By.ID, "next-week").click()
+            self.wait(driver, lambda d: "date=" in d.current_url)
+            self.shot(driver, "08-desktop-reschedule")
+            button = self.wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "button.slot")))
+            new_local = button.find_element(By.CSS_SELECTOR, ".local").text
+            new_start = button.get_attribute("data-start")
+            button.click()
+            self.loaded(driver, "done=rescheduled")
+            self.expect_text(driver, "#booking-time", lambda t: new_local in t and t != shown, "the new time")
+            self.shot(driver, "09-desktop-rescheduled")
+
+            driver.find_element(By.ID, "reason").send_keys("Планы изменились")
+            driver.find_element(By.ID, "cancel-button").click()
+            self.wait(driver, lambda d: "done=cancelled" in d.current_url)
+            status = driver.find_element(By.ID, "booking-status").get_attribute("data-status")
+            assert status == "cancelled", status
+            self.shot(driver, "10-desktop-cancelled")
+            self.result["desktop"] = {"reference": reference, "start": start, "local": local, "new_start": new_start, "new_local": new_local}
+        finally:
+            self.close("desktop", driver)
+
+    def race(self, start):
+        """Two browsers on the form for the same (last) slot: one books, the other is told and
+        offered the fresh slots, and books one of them."""
+        first = browser("Europe/Berlin", "en-GB", 1024, 800)
+        second = browser("Europe/Berlin", "en-GB", 1024, 800)
+        try:
+            path = self.url + "/book?start=" + urllib.request.quote(start) + "&tz=Europe/Berlin"
+            for driver, n in ((first, 1), (second, 2)):
+                driver.get(path)
+                self.wait(driver, EC.presence_of_element_located((By.ID, "chosen-time")))
+                self.fill(driver, f"Racer {n}", f"racer{n}@example.com", f"30 1234567{n}", country="+49")
+            self.submit(first)
+            self.wait(first, lambda d: "done=booked" in d.current_url)
+            winner = self.text(first, "#reference")
+            second.find_element(By.ID, "book-button").click()
+            alert = self.wait(second, EC.presence_of_element_located((By.CSS_SELECTOR, ".alert"))).text
+            assert "taken" in alert, alert
+            offered = [e.get_attribute("value") for e in second.find_elements(By.CSS_SELECTOR, "#fresh-slots input[type=radio]")]
+            assert start not in offered, (start, offered)
+            assert second.find_element(By.ID, "name").get_attribute("value") == "Racer 2", "the details are kept"
+            self.shot(second, "11-race-slot-taken")
+            self.result["race"] = {"winner": winner, "offered": len(offered)}
+            if offered:
+                second.find_element(By.CSS_SELECTOR, "#fresh-slots label").click()
+                self.submit(second)
+                self.wait(second, lambda d: "done=booked" in d.current_url)
+                self.result["race"]["second"] = self.text(second, "#reference")
+        finally:
+            self.close("race", first, second)
+
+    def noscript(self):
+        """JavaScript off: the zone comes from the selector, the forms are plain posts."""
+        driver = browser("Asia/Tokyo", "en-US", 375, 667, mobile=True, javascript=False)
+        try:
+            driver.get(self.url + "/")
+            self.expect_text(driver, "#zone-name", lambda t: t == "Europe/Moscow", "without the script, the calendar's zone")
+            driver.find_element(By.CSS_SELECTOR, "#tz option[value='Asia/Tokyo']").click()
+            driver.find_element(By.CSS_SELECTOR, "form.zone button").click()
+            self.loaded(driver, "tz=Asia")
+            self.expect_text(driver, "#zone-name", lambda t: t == "Asia/Tokyo", "the chosen zone")
+            local, start = self.pick_first_slot(driver)
+            self.fill(driver, "No Script", "noscript@example.com", "90 1234 5678", country="+81")
+            self.submit(driver)
+            self.loaded(driver, "done=booked")
+            self.expect_text(driver, "#booking-time", lambda t: local in t and "Asia/Tokyo" in t, "the booked time")
+            self.shot(driver, "12-noscript-confirmed")
+            self.result["noscript"] = {"reference": self.text(driver, "#reference"), "start": start}
+        finally:
+            self.close("noscript", driver)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--screenshots", required=True)
+    parser.add_argument("--scenario", choices=["phone", "desktop", "race", "noscript"], action="append", required=True)
+    parser.add_argument("--race-start", help="the slot both browsers want (race)")
+    parser.add_argument("--min-fill", type=float, default=1.0)
+    arguments = parser.parse_args()
+    flow = Flow(arguments.url, arguments.screenshots, arguments.min_fill)
+    for scenario in arguments.scenario:
+        print(f"scenario {scenario}", file=sys.stderr)
+        if scenario == "race":
+            flow.race(arguments.race_start)
+        else:
+            getattr(flow, scenario)()
+    print(json.dumps(flow.result))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:
+        print(f"failed: {error!r}", file=sys.stderr)
+        raise

@@ -1,0 +1,135 @@
+import BookingProtocol
+import Crypto
+import DaemonKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import ZeroMQ
+@testable import WebFrontend
+
+/// The routes that do not need the daemons, over HummingbirdTesting's router; the daemons'
+/// endpoints are real sockets that nobody answers, so readiness and the API report them down.
+/// (Every route with the daemons running: Tests/EndToEndTests/WebAPITests.swift.)
+@Suite(.serialized) struct WebsiteHTTPTests {
+    static func withSite(_ body: @Sendable (BookingWebsite, any TestClientProtocol) async throws -> Void) async throws {
+        let directory = "/tmp/wf-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let context = try ZMQContext()
+        let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: "ipc://\(directory)/bookingd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
+        let availabilityd = try await DaemonClient(daemon: "availabilityd", endpoint: "ipc://\(directory)/availabilityd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
+        let site = try BookingWebsite(
+            configuration: WebConfiguration(stateDirectory: directory), key: SymmetricKey(size: .bits256),
+            backend: BookingBackend(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow, clock: .system,
+            logger: Logger(label: "test")
+        )
+        let app = Application(router: site.router())
+        try await app.test(.router) { client in try await body(site, client) }
+        await bookingd.close()
+        await availabilityd.close()
+        await context.shutdown()
+    }
+
+    static func text(_ response: TestResponse) -> String { String(buffer: response.body) }
+
+    @Test func healthIsAlwaysOkAndReadinessNeedsBothDaemons() async throws {
+        try await Self.withSite { _, client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(Self.text(response).contains("bookingd: not ready"))
+                #expect(Self.text(response).contains("availabilityd: not ready"))
+            }
+        }
+    }
+
+    @Test func everyResponseCarriesTheSecurityHeaders() async throws {
+        try await Self.withSite { _, client in
+            for uri in ["/healthz", "/assets/site.css", "/nowhere", "/api/v1/openapi.json", "/manage"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let csp = response.headers[.contentSecurityPolicy] ?? ""
+                    #expect(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "\(uri)")
+                    #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer", "\(uri)")
+                    #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(uri)")
+                    #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY", "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test func assetsAreServedFromTheBinaryWithETags() async throws {
+        try await Self.withSite { _, client in
+            for (name, type) in [("site.css", "text/css"), ("site.js", "text/javascript"), ("icon.svg", "image/svg+xml")] {
+                let etag = try await client.execute(uri: "/assets/\(name)", method: .get) { response -> String in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType]?.hasPrefix(type) == true)
+                    #expect(!Self.text(response).isEmpty)
+                    return response.headers[.eTag] ?? ""
+                }
+                try await client.execute(uri: "/assets/\(name)", method: .get, headers: [.ifNoneMatch: etag]) { response in
+                    #expect(response.status == .notModified)
+                }
+            }
+            try await client.execute(uri: "/assets/../../etc/passwd", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            // The stylesheet names no other origin (no CDN, no web fonts).
+            #expect(!Asset.siteCSS.contains("http") && !Asset.siteCSS.contains("@import") && !Asset.siteCSS.contains("@font-face"))
+        }
+    }
+
+    @Test func unknownAPIRoutesAndDownDaemonsAreProblems() async throws {
+        try await Self.withSite { _, client in
+            try await client.execute(uri: "/api/v1/nothing", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(Self.text(response).contains("\"code\":\"not_found_route\""))
+            }
+            try await client.execute(uri: "/api/v1/slots", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.retryAfter] == "30")
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .serviceUnavailable, "the page says the service is down, not a blank error")
+                #expect(Self.text(response).contains("temporarily unavailable") || Self.text(response).contains("временно недоступен"))
+            }
+        }
+    }
+
+    @Test func theOpenAPIDocumentListsExactlyTheAPIRoutes() async throws {
+        try await Self.withSite { site, client in
+            let document = try await client.execute(uri: "/api/v1/openapi.json", method: .get) { response -> [String: Any] in
+                #expect(response.status == .ok)
+                return try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            }
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let documented = Set(paths.flatMap { path, methods in methods.keys.map { "\($0.uppercased()) /api/v1\(path)" } })
+            let routed = Set(site.router().routes.map { "\($0.method) \($0.path)" }.filter { $0.contains("/api/") }
+                .map { $0.replacingOccurrences(of: ":reference", with: "{reference}") })
+            #expect(documented == routed)
+            // Every schema a path refers to exists.
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+            let text = String(decoding: OpenAPIDocument.json, as: UTF8.self)
+            let references = text.components(separatedBy: "#/components/schemas/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            #expect(!references.isEmpty)
+            for name in references { #expect(schemas[name] != nil, "\(name)") }
+        }
+    }
+
+    @Test func aFormPostWithoutTheSessionCookieIsRefusedBeforeAnyDaemonIsAsked() async throws {
+        try await Self.withSite { _, client in
+            let body = "start=2026-12-02T07%3A00%3A00.000Z&name=Bot&email=bot%40example.com&country=%2B7&phone=9161234567&consent=yes&form_token=1.00"
+            try await client.execute(uri: "/book", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: body)) { response in
+                // Re-rendering the form needs availabilityd, which is down: the visitor is told so.
+                #expect(response.status == .serviceUnavailable || response.status == .forbidden)
+            }
+        }
+    }
+}
