@@ -38,7 +38,7 @@ struct Backup: AsyncParsableCommand {
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let label = "bookctl-" + WireJSON.formatInstant(Date()).filter { $0.isNumber } + "-\(getpid())"
         var files: [BackupManifest.File] = []
-        for daemon in Suite.daemons {
+        for daemon in Suite.databaseOwners {
             let client = try await suite.client(daemon)
             let reply: BackupReply = try await client.call(MessageType.backup, BackupRequest(label: label), timeout: .seconds(120), attempts: 1)
             let name = "\(daemon).sqlite"
@@ -78,7 +78,7 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         let suite = try Suite.open(global)
-        for daemon in Suite.daemons {
+        for daemon in Suite.databaseOwners {
             let client = try await suite.client(daemon)
             if let _: PingReply = try? await client.call(MessageType.ping, Empty(), timeout: .milliseconds(500), attempts: 1) {
                 await suite.context.shutdown()

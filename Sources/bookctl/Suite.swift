@@ -29,7 +29,9 @@ struct CommandFailure: Error {
 /// The suite as seen from bookctl: its configuration and a client per daemon.
 struct Suite {
     /// The daemons bookctl asks about status, health, reload, backups and metrics.
-    static let daemons = ["bookingd", "availabilityd", "notifyd"]
+    static let daemons = ["bookingd", "availabilityd", "notifyd", "webd"]
+    /// The daemons that own a database (webd keeps nothing): what backup and restore cover.
+    static let databaseOwners = ["bookingd", "availabilityd", "notifyd"]
 
     let configuration: SuiteConfiguration
     let context: ZMQContext

@@ -12,6 +12,8 @@ import Glibc
 final class SuiteProcess: @unchecked Sendable {
     let directory: String
     let configPath: String
+    /// webd's HTTP port (`web.listen`), free when the suite was made.
+    let webPort: Int
     private(set) var daemons: [String: Process] = [:]
     let context: ZMQContext
 
@@ -53,6 +55,7 @@ final class SuiteProcess: @unchecked Sendable {
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         directory = String(cString: made)
         configPath = directory + "/booking.yaml"
+        webPort = try Self.freePort()
         let consultants = options.consultants.map { "  - id: \($0)\n    name: Consultant \($0)\n    email: \($0)@example.com\n" }.joined()
         let yaml = """
             runtime_directory: run
@@ -70,7 +73,7 @@ final class SuiteProcess: @unchecked Sendable {
             \(consultants)clock:
               start: "\(options.clockStart)"
             \(options.notifications)
-            \(options.extra)
+            \(Self.withWebListen(options.extra, port: webPort))
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         context = try ZMQContext()
@@ -87,6 +90,17 @@ final class SuiteProcess: @unchecked Sendable {
         try await start("bookingd")
         try await start("availabilityd")
         try await start("notifyd")
+        try await start("webd")
+    }
+
+    var webURL: String { "http://127.0.0.1:\(webPort)" }
+
+    /// The test's own `web:` lines, listening on the suite's port unless they say otherwise.
+    static func withWebListen(_ extra: String, port: Int) -> String {
+        let listen = "  listen: \"127.0.0.1:\(port)\"\n"
+        guard let range = extra.range(of: "web:\n") else { return extra + "\nweb:\n" + listen }
+        if extra.contains("  listen:") { return extra }
+        return extra.replacingCharacters(in: range, with: "web:\n" + listen)
     }
 
     /// `config`: another file for this daemon alone (e.g. its clock moved on).

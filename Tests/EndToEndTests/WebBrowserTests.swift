@@ -29,7 +29,6 @@ import Testing
         let suite = try SuiteProcess(options)
         defer { suite.tearDown() }
         try await suite.start()
-        try await suite.start("webd")
         try await body(suite, "http://127.0.0.1:\(port)")
         #expect(!suite.log("webd").contains("error"), "\(suite.log("webd"))")
     }
