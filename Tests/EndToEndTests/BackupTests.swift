@@ -34,7 +34,7 @@ import Testing
         await burst.value
 
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json"))) as? [String: Any])
-        #expect((manifest["files"] as? [[String: Any]])?.compactMap { $0["daemon"] as? String } == ["bookingd", "availabilityd"])
+        #expect((manifest["files"] as? [[String: Any]])?.compactMap { $0["daemon"] as? String } == ["bookingd", "availabilityd", "notifyd"])
         #expect((try? FileManager.default.contentsOfDirectory(atPath: suite.directory + "/lib/backups"))?.isEmpty ?? true, "the daemons' hand-over copies are gone")
 
         // Restoring needs a stopped suite.
@@ -42,22 +42,21 @@ import Testing
         #expect(running.status == 1)
         #expect(running.stderr.contains("stop the suite"))
 
-        suite.terminate("availabilityd")
-        suite.terminate("bookingd")
+        suite.stop()
         let restore = try suite.bookctl(["restore", directory])
         #expect(restore.status == 0, "\(restore.stderr)")
         try await suite.start()
         let listed = try #require(try suite.bookctlJSON(["list"]) as? [[String: Any]])
         let restored = Set(listed.compactMap { $0["reference"] as? String })
         #expect(before.isSubset(of: restored), "every booking acknowledged before the backup began is back")
-        #expect(try suite.bookctl(["health"]).status == 0)
+        // Healthy once notifyd has worked off the burst's messages.
+        try await eventually(.seconds(30)) { try suite.bookctl(["health"]).status == 0 }
 
         // A backup never overwrites, and a damaged one is refused before anything changes.
         let again = try suite.bookctl(["backup", directory])
         #expect(again.status == 2)
         #expect(again.stderr.contains("not empty"))
-        suite.terminate("availabilityd")
-        suite.terminate("bookingd")
+        suite.stop()
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/bookingd.sqlite"))
         try handle.seek(toOffset: 4096)
         try handle.write(contentsOf: Data(repeating: 0xAB, count: 8192))

@@ -180,11 +180,16 @@ final class SuiteProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Stops every daemon (SIGTERM): subscribers first, bookingd last, so none of them logs
+    /// bookingd's absence.
+    func stop() {
+        for daemon in daemons.keys.sorted(by: { ($0 == "bookingd" ? 1 : 0, $0) < ($1 == "bookingd" ? 1 : 0, $1) }) { terminate(daemon) }
+    }
+
     /// Stops the daemons and removes the directory. Synchronous, so a `defer` can call it:
     /// a test that fails half-way must not leave daemons running.
     func tearDown() {
-        // Subscribers first, bookingd last, so none of them logs bookingd's absence.
-        for daemon in daemons.keys.sorted(by: { ($0 == "bookingd" ? 1 : 0, $0) < ($1 == "bookingd" ? 1 : 0, $1) }) { terminate(daemon) }
+        stop()
         if ProcessInfo.processInfo.environment["KEEP_TEST_DIRS"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         }
