@@ -105,6 +105,8 @@ final class SuiteProcess: @unchecked Sendable {
 
     /// `config`: another file for this daemon alone (e.g. its clock moved on).
     func start(_ daemon: String, config: String? = nil, environment: [String: String] = [:]) async throws {
+        // A second one would replace the first in `daemons`, and the first would outlive the test.
+        if daemons[daemon]?.isRunning == true { throw SuiteFailure("\(daemon) is already running") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + daemon)
         process.arguments = ["--config", config ?? configPath]
