@@ -11,7 +11,8 @@ import ZeroMQ
 final class Transports: Sendable {
     private let settings: NotifySettings
     private let mail: any MailTransport
-    private let http: HTTPTransport
+    /// Only when a channel goes over HTTP: each connection is a thread.
+    private let http: HTTPTransport?
     private let chatSink: ZMQChatSink?
     private let clock: SuiteClock
 
@@ -23,7 +24,10 @@ final class Transports: Sendable {
         case .smtp(let smtp): mail = SMTPTransport(smtp)
         case .sendmail(let path, let arguments): mail = SendmailTransport(path: path, arguments: arguments)
         }
-        http = HTTPTransport(connections: 4)
+        var needsHTTP = false
+        if case .http = settings.sms { needsHTTP = true }
+        if case .webhook = settings.chat { needsHTTP = true }
+        http = needsHTTP ? HTTPTransport(connections: 4) : nil
         if case .zeromq(let endpoint, let pattern) = settings.chat {
             chatSink = try await ZMQChatSink(context: context, endpoint: endpoint, pattern: pattern)
         } else {
@@ -33,7 +37,7 @@ final class Transports: Sendable {
 
     func shutdown() async {
         if let smtp = mail as? SMTPTransport { await smtp.shutdown() }
-        await http.shutdown()
+        await http?.shutdown()
         await chatSink?.close()
     }
 
@@ -49,7 +53,7 @@ final class Transports: Sendable {
             case .directory(let directory):
                 try FileDrop(directory: directory).write(name: "\(delivery.id).sms.txt", contents: Array("To: \(delivery.recipient)\n\n\(text)\n".utf8))
             case .http(let gateway):
-                _ = try await http.send(request(gateway, phone: delivery.recipient, text: text, reference: delivery.reference))
+                _ = try await http?.send(request(gateway, phone: delivery.recipient, text: text, reference: delivery.reference))
             }
         case .chat:
             let text = String(decoding: delivery.payload, as: UTF8.self)
@@ -67,7 +71,7 @@ final class Transports: Sendable {
                     ("Content-Type", "application/json"), ("webhook-id", delivery.id), ("webhook-timestamp", "\(timestamp)"),
                     ("webhook-signature", signature),
                 ], body: body, timeout: .seconds(10))
-                _ = try await http.send(request)
+                _ = try await http?.send(request)
             case .zeromq:
                 try await chatSink?.send([Array("chat.\(delivery.purpose.rawValue)".utf8), body])
             }
