@@ -99,6 +99,12 @@ public struct BookingReference: Sendable, Hashable, Codable, CustomStringConvert
         return "\(BookingReference.prefix)-\(first)-****-****-****\(checkSymbol)"
     }
 
+    /// The same for a reference as text (from a URL, an event or a message), which may not be
+    /// one at all: then nothing of it is shown.
+    public static func masked(_ text: String) -> String {
+        (try? BookingReference(parsing: text))?.masked ?? "BK-****"
+    }
+
     public var checkSymbol: Character { BookingReference.checkAlphabet[BookingReference.checkValue(for: values)] }
 
     public init(from decoder: any Decoder) throws {

@@ -1,5 +1,5 @@
+import BookingDomain
 import Foundation
-import Synchronization
 
 /// Instants as a reader sees them: in their zone and language, with the zone's city so nobody
 /// has to guess which clock is meant. Fixed patterns with explicit locale and zone keep the output
@@ -45,12 +45,8 @@ struct MessageTime: Sendable {
     var city: String { Self.cityName(zoneIdentifier, language) }
 
     func format(_ date: Date, _ pattern: String) -> String {
-        Self.formatters.string(from: date, pattern: pattern, language: language, zone: zone)
+        DateFormatCache.string(from: date, .fixed(pattern), locale: language.formattingLocale, zone: zone)
     }
-
-    /// Making an ICU formatter costs far more than using one (it was most of notifyd's time in
-    /// a burst): one per language, zone and pattern, kept.
-    private static let formatters = FormatterCache()
 
     /// The zone's city as people say it. Zones not listed show the identifier's last part
     /// ("America/New_York" → "New York"), which is the English exemplar city.
@@ -126,23 +122,4 @@ struct MessageTime: Sendable {
         "America/Los_Angeles": ("Лос-Анджелес", "Los Angeles"),
         "America/Toronto": ("Торонто", "Toronto"),
     ]
-}
-
-/// DateFormatter is not safe to use from two threads at once: every use is under the lock.
-private final class FormatterCache: Sendable {
-    private let formatters = Mutex<[String: DateFormatter]>([:])
-
-    func string(from date: Date, pattern: String, language: MessageLanguage, zone: TimeZone) -> String {
-        formatters.withLock { formatters in
-            let key = "\(language.rawValue)|\(zone.identifier)|\(pattern)"
-            if let formatter = formatters[key] { return formatter.string(from: date) }
-            let formatter = DateFormatter()
-            formatter.calendar = Calendar(identifier: .gregorian)
-            formatter.locale = language.formattingLocale
-            formatter.timeZone = zone
-            formatter.dateFormat = pattern
-            formatters[key] = formatter
-            return formatter.string(from: date)
-        }
-    }
 }

@@ -30,7 +30,7 @@ struct APIRoutes {
                 let body = try await decode(RescheduleBody.self, request)
                 let moved = try await site.backend.reschedule(RescheduleRequest(reference: reference, start: body.start, reason: body.reason),
                                                              idempotencyKey: idempotencyKey(request))
-                site.logger.info("rescheduled through the API", metadata: ["reference": "\(BookingWebsite.masked(reference))"])
+                site.logger.info("rescheduled through the API", metadata: ["reference": "\(BookingReference.masked(reference))"])
                 return moved
             }
         }
@@ -38,7 +38,7 @@ struct APIRoutes {
             await withReference(request, context) { reference in
                 let body = try await decode(CancelBody.self, request)
                 let cancelled = try await site.backend.cancel(CancelRequest(reference: reference, reason: body.reason), idempotencyKey: idempotencyKey(request))
-                site.logger.info("cancelled through the API", metadata: ["reference": "\(BookingWebsite.masked(reference))"])
+                site.logger.info("cancelled through the API", metadata: ["reference": "\(BookingReference.masked(reference))"])
                 return cancelled
             }
         }

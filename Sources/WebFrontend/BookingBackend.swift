@@ -72,7 +72,7 @@ public struct BookingBackend: Sendable {
 /// query (a busy page, a load test) costs one round trip to availabilityd. An answer may be that
 /// much older than a booking; bookingd decides every booking, so a stale slot only ever ends in
 /// the friendly "taken" answer. The page itself always asks availabilityd.
-public final class SlotReplyCache: Sendable {
+public final class RecentSlotAnswers: Sendable {
     private let lifetime: Duration
     private let entries: Mutex<[SlotsRequest: (at: ContinuousClock.Instant, body: [UInt8])]>
     private let maximumEntries = 1000

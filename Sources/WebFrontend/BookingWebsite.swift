@@ -20,7 +20,7 @@ public final class BookingWebsite: Sendable {
     let calendarZone: TimeZone
     let proofOfWork: ProofOfWork
     let formTokens: FormToken
-    let slotCache: SlotReplyCache
+    let slotCache: RecentSlotAnswers
     private let state: Mutex<State>
 
     struct State {
@@ -39,7 +39,7 @@ public final class BookingWebsite: Sendable {
         self.calendarZone = calendarZone
         proofOfWork = ProofOfWork(key: key, difficulty: configuration.proofOfWorkDifficulty, expiry: configuration.proofOfWorkExpiry)
         formTokens = FormToken(key: key)
-        slotCache = SlotReplyCache(lifetime: configuration.slotsCache)
+        slotCache = RecentSlotAnswers(lifetime: configuration.slotsCache)
         state = Mutex(try Self.state(configuration))
     }
 
@@ -265,13 +265,9 @@ public final class BookingWebsite: Sendable {
         let appointment = try await backend.book(request, idempotencyKey: idempotencyKey)
         Counter(label: "webd_bookings_total").increment()
         logger.info("booked through the web", metadata: [
-            "reference": "\(Self.masked(appointment.reference))", "start": "\(WireJSON.formatInstant(appointment.start))", "contact": "\(contact.masked)",
+            "reference": "\(BookingReference.masked(appointment.reference))", "start": "\(WireJSON.formatInstant(appointment.start))", "contact": "\(contact.masked)",
         ])
         return appointment
-    }
-
-    static func masked(_ reference: String) -> String {
-        (try? BookingReference(parsing: reference))?.masked ?? "BK-****"
     }
 
     /// A reference from a URL, in canonical form, or nil when it is not one.
@@ -339,7 +335,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     /// `/manage/BK-7Q2M-****-****-****G/cancel`: the path as a log may show it.
     static func maskedPath(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { part in
-            part.uppercased().hasPrefix("BK") && part.count > 6 ? BookingWebsite.masked(String(part)) : String(part)
+            part.uppercased().hasPrefix("BK") && part.count > 6 ? BookingReference.masked(String(part)) : String(part)
         }.joined(separator: "/")
     }
 }

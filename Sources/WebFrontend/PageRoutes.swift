@@ -306,7 +306,7 @@ extension BookingWebsite {
         }
         do {
             let moved = try await backend.reschedule(RescheduleRequest(reference: appointment.reference, start: start))
-            logger.info("rescheduled through the web", metadata: ["reference": "\(Self.masked(moved.reference))", "start": "\(WireJSON.formatInstant(moved.start))"])
+            logger.info("rescheduled through the web", metadata: ["reference": "\(BookingReference.masked(moved.reference))", "start": "\(WireJSON.formatInstant(moved.start))"])
             return redirect("/manage/\(moved.reference)?done=rescheduled", visitor: visitor)
         } catch let error as ProtocolError {
             switch error.code {
@@ -342,7 +342,7 @@ extension BookingWebsite {
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             let cancelled = try await backend.cancel(CancelRequest(reference: appointment.reference, reason: reason?.isEmpty == false ? reason : nil))
-            logger.info("cancelled through the web", metadata: ["reference": "\(Self.masked(cancelled.reference))"])
+            logger.info("cancelled through the web", metadata: ["reference": "\(BookingReference.masked(cancelled.reference))"])
             return redirect("/manage/\(cancelled.reference)?done=cancelled", visitor: visitor)
         } catch let error as ProtocolError where error.code == .validationFailed {
             let page = visitor.pages.appointmentPage(appointment, done: nil, manageURL: manageURL(appointment.reference), formToken: token,

@@ -25,28 +25,18 @@ public struct VisitorTime: Sendable {
 
     /// `среда, 2 декабря 2026 г.` / `Wednesday 2 December 2026`.
     public func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = language.locale
-        formatter.timeZone = zone
-        formatter.setLocalizedDateFormatFromTemplate("EEEEdMMMMyyyy")
-        return formatter.string(from: date)
+        DateFormatCache.string(from: date, .localized("EEEEdMMMMyyyy"), locale: language.locale, zone: zone)
     }
 
     public func weekdayShort(_ date: LocalDate) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = language.locale
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.setLocalizedDateFormatFromTemplate("EEE")
-        return formatter.string(from: date.start(in: TimeZone(identifier: "UTC")!))
+        DateFormatCache.string(from: date.start(in: Self.utc), .localized("EEE"), locale: language.locale, zone: Self.utc)
     }
 
     public func monthDay(_ date: LocalDate) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = language.locale
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.setLocalizedDateFormatFromTemplate("EEEEdMMMM")
-        return formatter.string(from: date.start(in: TimeZone(identifier: "UTC")!))
+        DateFormatCache.string(from: date.start(in: Self.utc), .localized("EEEEdMMMM"), locale: language.locale, zone: Self.utc)
     }
+
+    private static let utc = TimeZone(identifier: "UTC")!
 
     /// `среда, 2 декабря 2026 г., 03:00–03:30 (America/New_York) · 11:00 по Москве`.
     public func span(_ start: Date, _ end: Date) -> String {

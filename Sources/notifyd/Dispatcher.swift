@@ -111,7 +111,7 @@ final class Dispatcher: Service, Sendable {
 
     private func metadata(_ stored: StoredDelivery) -> Logger.Metadata {
         [
-            "delivery": "\(stored.delivery.id)", "reference": "\(ContactMasking.reference(stored.delivery.reference))", "channel": "\(stored.delivery.channel.rawValue)",
+            "delivery": "\(stored.delivery.id)", "reference": "\(BookingReference.masked(stored.delivery.reference))", "channel": "\(stored.delivery.channel.rawValue)",
             "recipient": "\(ContactMasking.recipient(stored.delivery))", "attempt": "\(stored.attempts)",
         ]
     }
@@ -125,10 +125,6 @@ enum ContactMasking {
         case .sms: ContactInfo.maskedPhone(delivery.recipient)
         case .chat: delivery.recipient
         }
-    }
-
-    static func reference(_ text: String) -> String {
-        (try? BookingReference(parsing: text))?.masked ?? "***"
     }
 
     /// A server's answer may quote the address ("550 <anna@example.com>: no such user").

@@ -36,7 +36,8 @@ final class MessageComposer: Sendable {
             manageURL: manageURL(appointment.reference), calendarZone: calendarZone
         )
         let planned = settings.plan.deliveries(for: event, consultantHasEmail: consultant.email != nil)
-        let deliveries = planned.compactMap { render($0, facts: facts, sequence: Int(event.sequence), cancelled: event.kind == .cancelled) }
+        let invite = planned.contains { $0.channel == .email } ? inviteText(facts) : nil
+        let deliveries = planned.compactMap { render($0, facts: facts, invite: invite.map { ($0, Int(event.sequence)) }, cancelled: event.kind == .cancelled) }
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
     }
 
@@ -65,7 +66,7 @@ final class MessageComposer: Sendable {
         let facts = MessageFacts(appointment: appointment, consultant: consultant, previousStart: nil, reason: nil,
                                  manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
         return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)
-            .compactMap { render($0, facts: facts, sequence: nil, cancelled: false) }
+            .compactMap { render($0, facts: facts, invite: nil, cancelled: false) }
     }
 
     private func manageURL(_ reference: String) -> String? {
@@ -74,7 +75,18 @@ final class MessageComposer: Sendable {
 
     /// One message; nil (logged) if a template fails, which `TemplateLibrary.load` makes rare:
     /// every template was rendered once at start.
-    private func render(_ planned: PlannedDelivery, facts: MessageFacts, sequence: Int?, cancelled: Bool) -> NewDelivery? {
+    /// The invite's title and notes, the same for everyone the event tells by email.
+    private func inviteText(_ facts: MessageFacts) -> CalendarEventText? {
+        do {
+            return try templates.calendarEvent(facts)
+        } catch {
+            logger.error("the calendar invite could not be rendered; emails go without it", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// `invite`: the invite's text and SEQUENCE, for the emails of a change (not the reminder).
+    private func render(_ planned: PlannedDelivery, facts: MessageFacts, invite inviteText: (CalendarEventText, Int)?, cancelled: Bool) -> NewDelivery? {
         let appointment = facts.appointment
         do {
             switch planned.channel {
@@ -89,12 +101,11 @@ final class MessageComposer: Sendable {
                 // The invite goes with every change (not the reminder): REQUEST adds or moves
                 // the event in the receiver's calendar, CANCEL removes it. Its SEQUENCE is the
                 // event's sequence number, which only grows.
-                let event = try sequence.map { _ in try templates.calendarEvent(facts) }
-                let invite = sequence.map { sequence in
+                let invite = inviteText.map { event, sequence in
                     CalendarInvite(
                         uid: "\(appointment.id)@\(settings.messageIdDomain)", sequence: sequence, method: cancelled ? .cancel : .request,
-                        start: appointment.start, end: appointment.end, stamp: appointment.updatedAt, summary: event?.summary ?? email.subject,
-                        description: event?.description ?? "", location: nil, url: facts.manageURL, organizer: settings.sender,
+                        start: appointment.start, end: appointment.end, stamp: appointment.updatedAt, summary: event.summary,
+                        description: event.description, location: nil, url: facts.manageURL, organizer: settings.sender,
                         attendees: [Mailbox(name: appointment.contact.name, address: appointment.contact.email)]
                             + (facts.consultant.email.map { [Mailbox(name: facts.consultant.name, address: $0)] } ?? [])
                     )

@@ -1,3 +1,4 @@
+import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Foundation
@@ -32,7 +33,7 @@ struct ReminderScheduler: Sendable {
         for reminder in due {
             guard composer.settings.reminders.stillUseful(start: reminder.start, now: now) else {
                 try store.queue(reminder, deliveries: [], now: now)
-                logger.notice("a reminder came due after its appointment began; dropped", metadata: ["reference": "\(ContactMasking.reference(reminder.reference))"])
+                logger.notice("a reminder came due after its appointment began; dropped", metadata: ["reference": "\(BookingReference.masked(reminder.reference))"])
                 continue
             }
             guard let appointment = try? WireJSON.decode(AppointmentBody.self, from: reminder.appointment) else { continue }
@@ -52,7 +53,7 @@ struct ReminderScheduler: Sendable {
                 )
             } catch let error as ProtocolError where [.conflict, .invalidTransition, .notFound].contains(error.code) {
                 // Moved, cancelled or gone since: bookingd has nothing to mark.
-                logger.info("bookingd did not mark a reminder", metadata: ["reference": "\(ContactMasking.reference(reminder.reference))", "reason": "\(error.body.message)"])
+                logger.info("bookingd did not mark a reminder", metadata: ["reference": "\(BookingReference.masked(reminder.reference))", "reason": "\(error.body.message)"])
             }
             try store.acknowledge(appointmentId: reminder.appointmentId, start: reminder.start)
         }
