@@ -176,6 +176,10 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     public let createdAt: Date
     public private(set) var updatedAt: Date
     public private(set) var reminderSent: Bool
+    /// How many times the appointment's time, consultant or status changed since it was booked
+    /// (0 at first). It only grows: it is the iCalendar SEQUENCE of the appointment's event,
+    /// whichever way a client took the event into their calendar.
+    public private(set) var revision: Int
     /// IANA zone in which the client's messages show times.
     public let clientTimeZone: String
     /// `ru` or `en`.
@@ -184,7 +188,7 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     /// Restores a stored appointment as it was; a new one comes from `book`.
     public init(id: UUID, clientId: UUID, consultantId: String, timeSlot: DateTimeRange, contactInfo: ContactInfo,
                 status: AppointmentStatus, bookingReference: BookingReference, createdAt: Date, updatedAt: Date,
-                reminderSent: Bool, clientTimeZone: String, locale: String) {
+                reminderSent: Bool, revision: Int = 0, clientTimeZone: String, locale: String) {
         self.id = id
         self.clientId = clientId
         self.consultantId = consultantId
@@ -195,6 +199,7 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.reminderSent = reminderSent
+        self.revision = revision
         self.clientTimeZone = clientTimeZone
         self.locale = locale
     }
@@ -229,6 +234,7 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         timeSlot = range
         consultantId = newConsultantId
         reminderSent = false
+        revision += 1
         updatedAt = at
         return transition
     }
@@ -239,6 +245,7 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
             appointmentId: id, kind: .cancelled, fromStatus: status, toStatus: .cancelled,
             oldSlot: timeSlot, oldConsultantId: consultantId, actor: actor, reason: reason, at: at)
         status = .cancelled
+        revision += 1
         updatedAt = at
         return transition
     }
@@ -269,6 +276,7 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         let transition = Transition(appointmentId: id, kind: kind, fromStatus: status, toStatus: next,
                                     actor: actor, reason: reason, at: at)
         status = next
+        revision += 1
         updatedAt = at
         return transition
     }

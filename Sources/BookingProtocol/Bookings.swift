@@ -54,9 +54,12 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var reminderSent: Bool
+    /// Grows with every change of time, consultant or status: the iCalendar SEQUENCE.
+    public var revision: Int
 
     public init(reference: String, id: String, clientId: String, consultantId: String, start: Date, end: Date, status: String,
-                contact: ContactBody, timeZone: String, locale: String, createdAt: Date, updatedAt: Date, reminderSent: Bool) {
+                contact: ContactBody, timeZone: String, locale: String, createdAt: Date, updatedAt: Date, reminderSent: Bool,
+                revision: Int) {
         self.reference = reference
         self.id = id
         self.clientId = clientId
@@ -70,6 +73,29 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.reminderSent = reminderSent
+        self.revision = revision
+    }
+}
+
+extension AppointmentBody {
+    private enum CodingKeys: String, CodingKey {
+        case reference, id, clientId, consultantId, start, end, status, contact, timeZone, locale, createdAt, updatedAt
+        case reminderSent, revision
+    }
+
+    /// `revision` came with the house step; events stored before it have none and read as 0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            reference: try c.decode(String.self, forKey: .reference), id: try c.decode(String.self, forKey: .id),
+            clientId: try c.decode(String.self, forKey: .clientId), consultantId: try c.decode(String.self, forKey: .consultantId),
+            start: try c.decode(Date.self, forKey: .start), end: try c.decode(Date.self, forKey: .end),
+            status: try c.decode(String.self, forKey: .status), contact: try c.decode(ContactBody.self, forKey: .contact),
+            timeZone: try c.decode(String.self, forKey: .timeZone), locale: try c.decode(String.self, forKey: .locale),
+            createdAt: try c.decode(Date.self, forKey: .createdAt), updatedAt: try c.decode(Date.self, forKey: .updatedAt),
+            reminderSent: try c.decode(Bool.self, forKey: .reminderSent),
+            revision: try c.decodeIfPresent(Int.self, forKey: .revision) ?? 0
+        )
     }
 }
 

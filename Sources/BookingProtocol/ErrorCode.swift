@@ -23,6 +23,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case conflict = "conflict"
     /// The same idempotency key was used for a different command.
     case idempotencyConflict = "idempotency_conflict"
+    /// The client's email or phone already holds the most future bookings a client may have.
+    case contactLimitReached = "contact_limit_reached"
     /// The frames are not a valid envelope or the body is not valid JSON.
     case malformed = "malformed"
     case unsupportedVersion = "unsupported_version"

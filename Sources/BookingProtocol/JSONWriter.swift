@@ -147,6 +147,8 @@ extension AppointmentBody: JSONWritable {
         writer.instant(updatedAt)
         writer.raw(",\"reminder_sent\":")
         writer.bool(reminderSent)
+        writer.raw(",\"revision\":")
+        writer.integer(revision)
         writer.raw("}")
     }
 }

@@ -17,7 +17,8 @@ extension AppointmentBody {
             locale: appointment.locale,
             createdAt: appointment.createdAt,
             updatedAt: appointment.updatedAt,
-            reminderSent: appointment.reminderSent
+            reminderSent: appointment.reminderSent,
+            revision: appointment.revision
         )
     }
 }

@@ -37,7 +37,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         switch code {
         case .validationFailed, .offGrid, .inPast, .outsideWorkingHours, .tooSoon, .beyondHorizon: 422
         case .invalidReference, .malformed, .unsupportedVersion, .unknownType: 400
-        case .slotUnavailable, .invalidTransition, .conflict, .idempotencyConflict: 409
+        case .slotUnavailable, .invalidTransition, .conflict, .idempotencyConflict, .contactLimitReached: 409
         case .notFound: 404
         case .unavailable: 503
         case .deadlineExceeded: 504

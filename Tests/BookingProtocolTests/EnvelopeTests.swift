@@ -80,7 +80,7 @@ import Testing
         let appointment = AppointmentBody(
             reference: "BK-1", id: "a", clientId: "c", consultantId: "anna", start: Date(timeIntervalSince1970: 1_790_000_000),
             end: Date(timeIntervalSince1970: 1_790_001_800), status: "confirmed", contact: ContactBody(name: "Иван", email: "i@example.com", phone: "+79161234567"),
-            timeZone: "Europe/Moscow", locale: "ru", createdAt: Date(timeIntervalSince1970: 1_789_000_000), updatedAt: Date(timeIntervalSince1970: 1_789_000_000), reminderSent: false
+            timeZone: "Europe/Moscow", locale: "ru", createdAt: Date(timeIntervalSince1970: 1_789_000_000), updatedAt: Date(timeIntervalSince1970: 1_789_000_000), reminderSent: false, revision: 0
         )
         let event = EventBody(sequence: 7, id: "e-7", kind: .rescheduled, occurredAt: Date(timeIntervalSince1970: 1_789_000_000), appointment: appointment,
                               previous: BookedSlotBody(consultantId: "anna", start: Date(timeIntervalSince1970: 1_789_990_000)), actor: "client")
@@ -171,7 +171,7 @@ import Testing
             start: Date(timeIntervalSince1970: 1_796_108_400), end: Date(timeIntervalSince1970: 1_796_110_200), status: "confirmed",
             contact: ContactBody(name: "Иван \"Ваня\" Петров\\", email: "ivan@example.com", phone: "+79161234567", company: company),
             timeZone: "Europe/Berlin", locale: "ru", createdAt: Date(timeIntervalSince1970: 1_796_000_000.123),
-            updatedAt: Date(timeIntervalSince1970: 1_796_000_001.5), reminderSent: true
+            updatedAt: Date(timeIntervalSince1970: 1_796_000_001.5), reminderSent: true, revision: 3
         )
     }
 

@@ -9,7 +9,7 @@ import Testing
         let appointment = AppointmentBody(
             reference: "BK-7Q2M-8XKD-4R1T-9WZC-G", id: "a1", clientId: "c1", consultantId: "anna", start: start, end: start.addingTimeInterval(1800),
             status: kind == .cancelled ? "cancelled" : "confirmed", contact: ContactBody(name: "Иван", email: "ivan@example.com", phone: phone),
-            timeZone: "Asia/Tokyo", locale: "ru", createdAt: start, updatedAt: start, reminderSent: false
+            timeZone: "Asia/Tokyo", locale: "ru", createdAt: start, updatedAt: start, reminderSent: false, revision: 0
         )
         return EventBody(sequence: 7, id: "e7", kind: kind, occurredAt: start, appointment: appointment, actor: "client")
     }

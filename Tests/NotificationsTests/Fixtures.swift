@@ -19,7 +19,7 @@ enum Fixtures {
             start: start, end: start.addingTimeInterval(3600), status: "booked",
             contact: ContactBody(name: name, email: "anna.petrova@example.com", phone: phone, company: company),
             timeZone: timeZone, locale: locale, createdAt: start.addingTimeInterval(-86400 * 3),
-            updatedAt: start.addingTimeInterval(-86400 * 3), reminderSent: false)
+            updatedAt: start.addingTimeInterval(-86400 * 3), reminderSent: false, revision: 0)
     }
 
     static let consultant = ConsultantFacts(id: "irina", name: "Ирина Смирнова", email: "irina@example.com", timeZone: "Asia/Yekaterinburg")

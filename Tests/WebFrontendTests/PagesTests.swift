@@ -57,7 +57,7 @@ import Testing
         let appointment = AppointmentBody(
             reference: "BK-7Q2M-9XKD-4HPR-T3WNG", id: "id-1", clientId: "c", consultantId: "anna", start: start, end: start.addingTimeInterval(1800),
             status: "confirmed", contact: ContactBody(name: "Иван", email: "i@example.com", phone: "+79161234567"), timeZone: "Asia/Tokyo",
-            locale: "ru", createdAt: start, updatedAt: start, reminderSent: false
+            locale: "ru", createdAt: start, updatedAt: start, reminderSent: false, revision: 0
         )
         let text = CalendarFile.render(appointment, manageURL: "https://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG", language: .ru, now: start)
         #expect(text.hasPrefix("BEGIN:VCALENDAR\r\n"))
