@@ -31,15 +31,17 @@ let package = Package(
             name: "CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "CivilTime"]),
         // libcurl from Debian's libcurl4-openssl-dev: SMTP (STARTTLS, TLS, AUTH) and HTTP for
         // notifyd; shim.h wraps the variadic curl_easy_setopt, which Swift cannot call.
         .systemLibrary(
             name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .target(name: "BookingDomain"),
-        .target(name: "BookingProtocol"),
+        // Civil dates, instants, ISO 8601 and durations: the one time module under everything.
+        .target(name: "CivilTime"),
+        .target(name: "BookingDomain", dependencies: ["CivilTime"]),
+        .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
         .target(name: "SQLiteBackup", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "BookingStore",
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "DaemonKit",
             dependencies: [
-                "BookingDomain",
+                "CivilTime",
                 "BookingProtocol",
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
@@ -63,6 +65,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        // The `calendar:` section: the business's hours and zone, read by every daemon.
+        .target(
+            name: "SuiteCalendar",
+            dependencies: ["DaemonKit", "BookingDomain", "CivilTime", .product(name: "Yams", package: "Yams")]
         ),
         // notifyd's parts: what a message says (pure), how it travels (I/O), what was sent (SQLite).
         .target(
@@ -76,7 +83,7 @@ let package = Package(
         ),
         .target(
             name: "Delivery",
-            dependencies: ["CCurl", "ZeroMQ", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CCurl", "ZeroMQ", "CivilTime", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Test kit: real SMTP and HTTP servers on loopback (Python scripts in Tests/Support).
         .target(name: "LoopbackServers"),
@@ -84,18 +91,22 @@ let package = Package(
             name: "NotificationStore",
             dependencies: ["Notifications", "BookingProtocol", "SQLiteBackup", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .executableTarget(
-            name: "notifyd",
+        // notifyd's logic as a library (tested in-process); the executable only wires it.
+        .target(
+            name: "NotificationService",
             dependencies: [
-                "DaemonKit", "Notifications", "Delivery", "NotificationStore", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "SuiteCalendar", "Notifications", "Delivery", "NotificationStore", "BookingDomain", "BookingProtocol",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(name: "notifyd", dependencies: ["NotificationService", "DaemonKit"]),
         // webd's parts: the page and JSON API as a library (tested in-process), and the daemon.
         .target(
             name: "WebFrontend",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol",
+                "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -103,22 +114,35 @@ let package = Package(
         ),
         .executableTarget(
             name: "webd",
-            dependencies: ["WebFrontend", "DaemonKit", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["WebFrontend", "DaemonKit", "SuiteCalendar", .product(name: "Hummingbird", package: "hummingbird")]
         ),
-        .executableTarget(
-            name: "bookingd",
-            dependencies: ["DaemonKit", "BookingStore", "BookingDomain", "BookingProtocol", "ZeroMQ",
-                           .product(name: "Metrics", package: "swift-metrics")]
+        // bookingd's and availabilityd's logic as libraries (tested in-process); the executables only wire them.
+        .target(
+            name: "BookingService",
+            dependencies: [
+                "DaemonKit", "SuiteCalendar", "BookingStore", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
-        .executableTarget(
-            name: "availabilityd",
-            dependencies: ["DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Metrics", package: "swift-metrics")]
+        .executableTarget(name: "bookingd", dependencies: ["BookingService", "DaemonKit"]),
+        .target(
+            name: "AvailabilityService",
+            dependencies: [
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "SQLiteBackup",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
+        .executableTarget(name: "availabilityd", dependencies: ["AvailabilityService", "DaemonKit"]),
         .executableTarget(
             name: "bookctl",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
+                "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService",
+                "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -129,22 +153,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol"]),
+        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
-        .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "BookingDomain", "ZeroMQ"]),
+        .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "ZeroMQ"]),
+        .testTarget(
+            name: "AvailabilityServiceTests",
+            dependencies: ["AvailabilityService", "SuiteCalendar", "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ"]
+        ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "ZeroMQ", "LoopbackServers"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
         .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
         .testTarget(
             name: "WebFrontendTests",
-            dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "DaemonKit", "ZeroMQ",
+            dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ",
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "ZeroMQ", "DaemonKit", "WebFrontend", "LoopbackServers",
+            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "WebFrontend", "LoopbackServers",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             exclude: ["support", "browser"]
         ),

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 public enum AppointmentStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
@@ -54,6 +55,11 @@ public struct Consultant: Sendable, Hashable, Codable, Identifiable {
         self.name = name
         self.email = email
         self.timeZone = timeZone
+    }
+
+    /// 1 to 64 ASCII letters, digits, `-` or `_`: ids appear in URLs, logs and metrics labels.
+    public static func isValidId(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 }
 
@@ -149,9 +155,9 @@ public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible 
         case let .invalidTransition(from, to):
             "the appointment is already \(from.wording) and can no longer be changed (asked to make it \(to.wording))"
         case let .sameSlot(slot):
-            "the appointment is already at \(Timestamp.iso8601(slot.range.start)) with \(slot.consultantId); choose another time or consultant"
+            "the appointment is already at \(ISO8601.instant(slot.range.start)) with \(slot.consultantId); choose another time or consultant"
         case let .notStarted(kind, start):
-            "the appointment starts at \(Timestamp.iso8601(start)); it cannot be marked \(kind == .noShow ? "as a no-show" : "completed") before then"
+            "the appointment starts at \(ISO8601.instant(start)); it cannot be marked \(kind == .noShow ? "as a no-show" : "completed") before then"
         case .reminderAlreadySent:
             "the reminder for this appointment has already been sent"
         case let .reminderNotApplicable(status):

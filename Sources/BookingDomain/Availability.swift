@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// A consultant's absence (leave, sickness, a training); no slot overlapping it is offered with them.

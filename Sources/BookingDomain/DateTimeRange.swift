@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// A half-open span of time `[start, end)` between two instants, e.g. a booked slot.
@@ -35,7 +36,7 @@ public struct DateTimeRange: Sendable, Hashable, Codable, CustomStringConvertibl
     }
 
     /// `2026-03-02T06:00:00Z/2026-03-02T06:30:00Z` (an ISO 8601 interval).
-    public var description: String { Timestamp.iso8601(start) + "/" + Timestamp.iso8601(end) }
+    public var description: String { ISO8601.instant(start) + "/" + ISO8601.instant(end) }
 
     private enum CodingKeys: String, CodingKey { case start, end }
 
@@ -43,15 +44,15 @@ public struct DateTimeRange: Sendable, Hashable, Codable, CustomStringConvertibl
     /// forms of a slot read the same everywhere.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Timestamp.iso8601(start), forKey: .start)
-        try container.encode(Timestamp.iso8601(end), forKey: .end)
+        try container.encode(ISO8601.instant(start), forKey: .start)
+        try container.encode(ISO8601.instant(end), forKey: .end)
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func instant(_ key: CodingKeys) throws -> Date {
             let text = try container.decode(String.self, forKey: key)
-            guard let date = Timestamp.parse(text) else {
+            guard let date = ISO8601.parseInstant(text) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: key, in: container,
                     debugDescription: "expected an ISO 8601 time with an offset, e.g. 2026-03-02T09:00:00+03:00, got \"\(text)\"")
@@ -73,7 +74,7 @@ public enum RangeError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String {
         switch self {
         case let .endNotAfterStart(start, end):
-            "a time range must end after it starts (start \(Timestamp.iso8601(start)), end \(Timestamp.iso8601(end)))"
+            "a time range must end after it starts (start \(ISO8601.instant(start)), end \(ISO8601.instant(end)))"
         }
     }
 

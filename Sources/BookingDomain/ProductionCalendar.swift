@@ -1,3 +1,4 @@
+import CivilTime
 /// One year of the Russian production calendar as the government decree sets it.
 public struct ProductionYear: Sendable, Hashable, Codable {
     /// Weekdays off that are fixed holidays of Labour Code art. 112.

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 public enum DayKind: String, Sendable, Hashable, Codable, CaseIterable {
@@ -139,19 +140,6 @@ public enum SlotRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
     case consultantUnavailable(String)
     case noConsultantFree
 
-    /// The wire contract's error code.
-    public var code: String {
-        switch self {
-        case .offGrid: "off_grid"
-        case .inPast: "in_past"
-        case .outsideWorkingHours, .nonWorkingDay: "outside_working_hours"
-        case .tooSoon: "too_soon"
-        case .beyondHorizon: "beyond_horizon"
-        case .unknownConsultant: "not_found"
-        case .consultantUnavailable, .noConsultantFree: "slot_unavailable"
-        }
-    }
-
     public var message: String {
         switch self {
         case .offGrid:
@@ -170,9 +158,9 @@ public enum SlotRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
             case .working, .shortened, .workingWeekend: return "the day has no consultations\(detail)"
             }
         case let .tooSoon(earliest):
-            return "the slot starts too soon; the earliest bookable time is \(Timestamp.iso8601(earliest))"
+            return "the slot starts too soon; the earliest bookable time is \(ISO8601.instant(earliest))"
         case let .beyondHorizon(latest):
-            return "the slot is too far ahead; bookings are open only until \(Timestamp.iso8601(latest))"
+            return "the slot is too far ahead; bookings are open only until \(ISO8601.instant(latest))"
         case let .unknownConsultant(id):
             return "there is no consultant \"\(id)\""
         case let .consultantUnavailable(id):
@@ -182,7 +170,7 @@ public enum SlotRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
         }
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { message }
 }
 
 /// Working days, business hours and bookable slots: the production calendar, the company's

@@ -75,11 +75,6 @@ public struct DaemonUnreachable: Error, CustomStringConvertible, Sendable {
 }
 
 extension Duration {
-    public var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
     var formattedSeconds: String {
         String(format: "%.1f s", seconds)
     }

@@ -15,6 +15,20 @@ public enum DaemonRunner {
         public var clock: SuiteClock
         /// Status line, reload and control routes: see `DaemonControl`.
         public var control: DaemonControl
+
+        public init(configuration: SuiteConfiguration, context: ZMQContext, logger: Logger, clock: SuiteClock, control: DaemonControl) {
+            self.configuration = configuration
+            self.context = context
+            self.logger = logger
+            self.clock = clock
+            self.control = control
+        }
+
+        /// A Lazy Pirate client of another daemon, with the suite's timeout, attempts and size limit.
+        public func client(for daemon: String, at endpoint: String) async throws -> DaemonClient {
+            try await DaemonClient(daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,
+                                   attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes)
+        }
     }
 
     public static func main(

@@ -46,14 +46,15 @@ public struct RequestRoutes: Sendable {
         }
     }
 
-    /// Registers a handler that answers with JSON it encoded itself (e.g. from a cache).
+    /// Registers a handler that answers with JSON it encoded itself (from a cache, or stored with
+    /// an idempotency record), and sees the request's envelope as it came (its raw body too).
     public mutating func onEncoded<Request: Decodable & Sendable>(
         _ type: String, _ request: Request.Type = Request.self,
-        _ handler: @escaping @Sendable (Request, MessageHeader) async throws -> [UInt8]
+        _ handler: @escaping @Sendable (Request, Envelope) async throws -> [UInt8]
     ) {
         handlers[type] = { envelope in
             let body: Request = try envelope.decodeBody()
-            return Reply(type: MessageType.reply(to: type), body: try await handler(body, envelope.header))
+            return Reply(type: MessageType.reply(to: type), body: try await handler(body, envelope))
         }
     }
 
@@ -71,10 +72,16 @@ public final class RequestServer: Service, Sendable {
     private let logger: Logger
     private let maxBodyBytes: Int
     private let control: DaemonControl?
+    private let errors: ErrorMapping
+
+    /// How a service's own errors (its domain's refusals, its store's) become wire errors: the one
+    /// place each daemon maps them. An error it does not map is `internal`, and logged.
+    public typealias ErrorMapping = @Sendable (any Error) -> ProtocolError?
 
     public init(name: String, endpoint: String, context: ZMQContext, routes: RequestRoutes, maxMessageBytes: Int, logger: Logger,
-                control: DaemonControl? = nil) throws {
+                control: DaemonControl? = nil, errors: @escaping ErrorMapping = { _ in nil }) throws {
         self.name = name
+        self.errors = errors
         self.control = control
         self.endpoint = endpoint
         self.routes = routes
@@ -143,9 +150,13 @@ public final class RequestServer: Service, Sendable {
                 control?.record(error: error.message)
                 reply = .error(ProtocolError(.unavailable, error.message))
             } catch {
-                logger.error("request failed", metadata: ["error": "\(error)"])
-                control?.record(error: "\(envelope.type): \(error)")
-                reply = .error(ProtocolError(.internalError, "\(name) could not handle the request; see its log"))
+                if let mapped = errors(error) {
+                    reply = .error(mapped)
+                } else {
+                    logger.error("request failed", metadata: ["error": "\(error)"])
+                    control?.record(error: "\(envelope.type): \(error)")
+                    reply = .error(ProtocolError(.internalError, "\(name) could not handle the request; see its log"))
+                }
             }
         } else {
             reply = .error(ProtocolError(.unknownType, "\(name) does not know the message type '\(envelope.type)'; it knows: \(routes.types.joined(separator: ", "))"))

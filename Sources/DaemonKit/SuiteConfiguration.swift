@@ -1,5 +1,5 @@
-import BookingDomain
 import BookingProtocol
+import CivilTime
 import Foundation
 import Yams
 
@@ -12,10 +12,6 @@ public struct SuiteConfiguration: Sendable {
     public var logLevel: String
     public var maxMessageBytes: Int
     public var endpoints: Endpoints
-    public var calendar: CalendarPolicy
-    public var productionCalendarFile: String
-    public var productionCalendar: ProductionCalendar
-    public var consultants: [Consultant]
     /// Testing and demos only: the suite's clock starts at this instant and runs at real speed.
     public var clockStart: Date?
     public var requestTimeout: Duration
@@ -26,7 +22,7 @@ public struct SuiteConfiguration: Sendable {
     public var backups: BackupPolicy?
     /// Testing only: daemons answer `debug_stall` (to prove the watchdog notices a wedged daemon).
     public var allowStall: Bool
-    /// The file's text, for the sections one daemon alone reads (`notifications`, `web`).
+    /// The file's text: each service reads its own section from it (`section(_:as:)`).
     public var text: String = ""
 
     public struct Endpoints: Sendable, Equatable {
@@ -65,24 +61,6 @@ public struct SuiteConfiguration: Sendable {
     }
 }
 
-/// A configuration that cannot be used, said in one line: the file, the key and the problem.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public var file: String
-    public var key: String?
-    public var problem: String
-
-    public init(file: String, key: String? = nil, problem: String) {
-        self.file = file
-        self.key = key
-        self.problem = problem
-    }
-
-    public var description: String {
-        if let key { return "\(file): \(key): \(problem)" }
-        return "\(file): \(problem)"
-    }
-}
-
 extension SuiteConfiguration {
     /// The default file: `$BOOKING_CONFIG`, else `./config/booking.yaml` if present, else `/etc/booking/booking.yaml`.
     public static func defaultPath() -> String {
@@ -104,7 +82,7 @@ extension SuiteConfiguration {
         do {
             raw = try YAMLDecoder().decode(RawConfiguration.self, from: text)
         } catch {
-            throw ConfigurationError(file: file, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
+            throw ConfigurationError(file: file, decoding: error)
         }
         func resolve(_ path: String) -> String { Self.resolve(path, against: file) }
 
@@ -128,65 +106,9 @@ extension SuiteConfiguration {
             }
         }
 
-        let calendarRaw = raw.calendar ?? RawCalendar()
-        var policy = CalendarPolicy()
-        if let zone = calendarRaw.timeZone {
-            guard let timeZone = TimeZone(identifier: zone) else {
-                throw ConfigurationError(file: file, key: "calendar.time_zone", problem: "'\(zone)' is not an IANA time zone")
-            }
-            policy.timeZone = timeZone
-        }
-        if let opens = calendarRaw.opens {
-            guard let time = LocalTime(opens) else { throw ConfigurationError(file: file, key: "calendar.opens", problem: "'\(opens)' is not a time HH:MM") }
-            policy.opens = time
-        }
-        if let closes = calendarRaw.closes {
-            guard let time = LocalTime(closes) else { throw ConfigurationError(file: file, key: "calendar.closes", problem: "'\(closes)' is not a time HH:MM") }
-            policy.closes = time
-        }
-        guard policy.opens < policy.closes else {
-            throw ConfigurationError(file: file, key: "calendar.closes", problem: "must be later than calendar.opens")
-        }
-        if let minutes = calendarRaw.slotMinutes {
-            guard (5...240).contains(minutes) else { throw ConfigurationError(file: file, key: "calendar.slot_minutes", problem: "must be between 5 and 240, got \(minutes)") }
-            policy.slotLength = TimeInterval(minutes * 60)
-        }
-        if let days = calendarRaw.horizonDays {
-            guard (1...366).contains(days) else { throw ConfigurationError(file: file, key: "calendar.horizon_days", problem: "must be between 1 and 366, got \(days)") }
-            policy.horizonDays = days
-        }
-        if let minutes = calendarRaw.minimumNoticeMinutes {
-            guard (0...(60 * 24 * 30)).contains(minutes) else { throw ConfigurationError(file: file, key: "calendar.minimum_notice_minutes", problem: "must be between 0 and 43200, got \(minutes)") }
-            policy.minimumNotice = TimeInterval(minutes * 60)
-        }
-
-        let productionFile = resolve(calendarRaw.productionCalendar ?? "production-calendar.yaml")
-        let production = try loadProductionCalendar(productionFile)
-
-        var consultants: [Consultant] = []
-        var seen: Set<String> = []
-        for (index, entry) in (raw.consultants ?? []).enumerated() {
-            let key = "consultants.\(index)"
-            let id = entry.id.trimmingCharacters(in: .whitespaces)
-            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                throw ConfigurationError(file: file, key: "\(key).id", problem: "'\(entry.id)' must be letters, digits, '-' or '_'")
-            }
-            guard seen.insert(id).inserted else {
-                throw ConfigurationError(file: file, key: "\(key).id", problem: "'\(id)' is used twice")
-            }
-            let zone = entry.timeZone ?? policy.timeZone.identifier
-            guard TimeZone(identifier: zone) != nil else {
-                throw ConfigurationError(file: file, key: "\(key).time_zone", problem: "'\(zone)' is not an IANA time zone")
-            }
-            consultants.append(Consultant(id: id, name: entry.name, email: entry.email, timeZone: zone))
-        }
-        guard !consultants.isEmpty else {
-            throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")
-        }
-
         var clockStart: Date?
         if let start = raw.clock?.start {
-            guard let date = WireJSON.parseInstant(start) else {
+            guard let date = ISO8601.parseInstant(start) else {
                 throw ConfigurationError(file: file, key: "clock.start", problem: "'\(start)' is not an ISO 8601 instant with an offset")
             }
             clockStart = date
@@ -228,8 +150,7 @@ extension SuiteConfiguration {
 
         var configuration = SuiteConfiguration(
             file: file, runtimeDirectory: runtime, stateDirectory: state, logLevel: level, maxMessageBytes: maxBytes,
-            endpoints: endpoints, calendar: policy, productionCalendarFile: productionFile, productionCalendar: production,
-            consultants: consultants, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts,
+            endpoints: endpoints, clockStart: clockStart, requestTimeout: .milliseconds(timeoutMs), requestAttempts: attempts,
             metrics: raw.metrics ?? [:], backups: backups, allowStall: raw.debug?.allowStall ?? false
         )
         configuration.text = text
@@ -242,7 +163,7 @@ extension SuiteConfiguration {
         do {
             return try YAMLDecoder().decode(SectionWrapper<Section>.self, from: text, userInfo: [SectionWrapper<Section>.keyInfo: key]).value
         } catch {
-            throw ConfigurationError(file: file, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
+            throw ConfigurationError(file: file, decoding: error)
         }
     }
 
@@ -255,17 +176,6 @@ extension SuiteConfiguration {
         let base = directory.hasPrefix("/") ? directory : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
         let joined = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
         return URL(fileURLWithPath: joined).standardizedFileURL.path
-    }
-
-    public static func loadProductionCalendar(_ path: String) throws(ConfigurationError) -> ProductionCalendar {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(file: path, problem: "cannot read the production calendar (missing or not readable)")
-        }
-        do {
-            return try YAMLDecoder().decode(ProductionCalendar.self, from: String(decoding: data, as: UTF8.self))
-        } catch {
-            throw ConfigurationError(file: path, key: YAMLErrors.key(of: error), problem: YAMLErrors.problem(of: error))
-        }
     }
 
     /// Creates the runtime and state directories (development; systemd makes them in production).
@@ -282,8 +192,6 @@ private struct RawConfiguration: Decodable {
     var logLevel: String?
     var maxMessageBytes: Int?
     var endpoints: RawEndpoints?
-    var calendar: RawCalendar?
-    var consultants: [RawConsultant]?
     var clock: RawClock?
     var requests: RawRequests?
     var debug: RawDebug?
@@ -292,7 +200,7 @@ private struct RawConfiguration: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case runtimeDirectory = "runtime_directory", stateDirectory = "state_directory", logLevel = "log_level"
-        case maxMessageBytes = "max_message_bytes", endpoints, calendar, consultants, clock, requests, debug, backups, metrics
+        case maxMessageBytes = "max_message_bytes", endpoints, clock, requests, debug, backups, metrics
     }
 }
 
@@ -325,28 +233,6 @@ private struct SectionWrapper<Value: Decodable>: Decodable {
     }
 }
 
-private struct RawCalendar: Decodable {
-    var timeZone: String?
-    var opens: String?
-    var closes: String?
-    var slotMinutes: Int?
-    var horizonDays: Int?
-    var minimumNoticeMinutes: Int?
-    var productionCalendar: String?
-    enum CodingKeys: String, CodingKey {
-        case timeZone = "time_zone", opens, closes, slotMinutes = "slot_minutes", horizonDays = "horizon_days"
-        case minimumNoticeMinutes = "minimum_notice_minutes", productionCalendar = "production_calendar"
-    }
-}
-
-private struct RawConsultant: Decodable {
-    var id: String
-    var name: String
-    var email: String?
-    var timeZone: String?
-    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone" }
-}
-
 private struct RawBackups: Decodable {
     var keepDaily: Int?
     var at: String?
@@ -368,49 +254,3 @@ private struct RawRequests: Decodable {
     enum CodingKeys: String, CodingKey { case timeoutMilliseconds = "timeout_milliseconds", attempts }
 }
 
-/// Turns a YAML decoding failure into the key it is about and a short problem statement.
-enum YAMLErrors {
-    static func key(of error: any Error) -> String? {
-        guard let error = error as? DecodingError else { return nil }
-        let path: [any CodingKey]
-        switch error {
-        case .keyNotFound(let key, let context): path = context.codingPath + [key]
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
-        @unknown default: return nil
-        }
-        guard !path.isEmpty else { return nil }
-        return path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-    }
-
-    static func problem(of error: any Error) -> String {
-        switch error {
-        case let error as DecodingError:
-            switch error {
-            case .keyNotFound: return "is required but missing"
-            case .typeMismatch(let type, _): return "has the wrong type (expected \(typeName(type)))"
-            case .valueNotFound(let type, _): return "is empty (expected \(typeName(type)))"
-            case .dataCorrupted(let context):
-                // Yams puts the line and column of a syntax error in the underlying error.
-                if let underlying = context.underlyingError {
-                    let detail = String(describing: underlying).split(separator: "\n").prefix(2).joined(separator: ": ")
-                    return "\(context.debugDescription) \(detail)"
-                }
-                return context.debugDescription
-            @unknown default: return "\(error)"
-            }
-        case let error as YamlError:
-            return "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")"
-        default:
-            return "\(error)"
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Int.Type: "a whole number"
-        case is Bool.Type: "true or false"
-        default: "\(type)"
-        }
-    }
-}

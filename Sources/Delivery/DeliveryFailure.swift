@@ -1,3 +1,4 @@
+import CivilTime
 /// Why one delivery attempt failed, and whether trying again later can help.
 ///
 /// Transports make exactly one attempt per call; the caller's retry policy reads `permanent`
@@ -31,25 +32,5 @@ public struct DeliveryFailure: Error, Sendable, CustomStringConvertible, Equatab
         var text = (permanent ? "permanent failure: " : "transient failure: ") + reason
         if let retryAfter { text += " (retry after \(retryAfter.secondsText))" }
         return text
-    }
-}
-
-extension Duration {
-    /// "10 s", "0.25 s": how reasons and descriptions print a duration.
-    var secondsText: String {
-        let (seconds, attoseconds) = components
-        if attoseconds == 0 { return "\(seconds) s" }
-        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        var fraction = String(milliseconds % 1000)
-        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return "\(milliseconds / 1000).\(fraction) s"
-    }
-
-    /// Whole milliseconds, rounded up, at least 1 (libcurl reads 0 as "no timeout").
-    var curlMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int(max(1, min(milliseconds, Int64(Int32.max))))
     }
 }

@@ -1,3 +1,4 @@
+import CivilTime
 import CCurl
 import Foundation
 
@@ -91,8 +92,8 @@ public final class HTTPTransport: Sendable {
         let transfer = CurlTransfer(curl)
         transfer.set(CURLOPT_URL, request.url)
         transfer.set(CURLOPT_PROTOCOLS_STR, "http,https")
-        transfer.set(CURLOPT_CONNECTTIMEOUT_MS, request.timeout.curlMilliseconds)
-        transfer.set(CURLOPT_TIMEOUT_MS, request.timeout.curlMilliseconds)
+        transfer.set(CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, request.timeout.timeoutMilliseconds)))
+        transfer.set(CURLOPT_TIMEOUT_MS, Int(max(1, request.timeout.timeoutMilliseconds)))
         let method = request.method.uppercased()
         switch method {
         case "GET" where request.body.isEmpty:

@@ -1,3 +1,4 @@
+import CivilTime
 import CCurl
 import Foundation
 
@@ -98,8 +99,8 @@ public final class SMTPTransport: MailTransport {
     ) -> DeliveryFailure? {
         let transfer = CurlTransfer(curl)
         transfer.set(CURLOPT_URL, settings.url)
-        transfer.set(CURLOPT_CONNECTTIMEOUT_MS, settings.timeout.curlMilliseconds)
-        transfer.set(CURLOPT_TIMEOUT_MS, settings.timeout.curlMilliseconds)
+        transfer.set(CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, settings.timeout.timeoutMilliseconds)))
+        transfer.set(CURLOPT_TIMEOUT_MS, Int(max(1, settings.timeout.timeoutMilliseconds)))
         if settings.security == .startTLS {
             transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
         }

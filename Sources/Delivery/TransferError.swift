@@ -1,3 +1,4 @@
+import CivilTime
 /// What went wrong in one libcurl transfer, reduced to the distinctions the failure
 /// classification needs (built from a CURLcode by `CurlTransfer`; pure, so it is tested alone).
 enum TransferError: Sendable, Equatable {

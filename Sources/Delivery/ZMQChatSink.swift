@@ -1,3 +1,4 @@
+import CivilTime
 import ZeroMQ
 
 /// @chat over ZeroMQ: PUSH connects to @chat's PULL socket; PUB binds and @chat subscribes.

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import HTTPTypes

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import Foundation
 
 /// The server-rendered pages: pure functions of what they show, so they work with JavaScript

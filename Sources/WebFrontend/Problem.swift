@@ -55,7 +55,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         "slot_unavailable": "The time is no longer free", "off_grid": "Not a slot start", "in_past": "The time has passed",
         "outside_working_hours": "Outside working hours", "too_soon": "Too soon", "beyond_horizon": "Too far ahead",
         "not_found": "Not found", "invalid_transition": "Not possible in the booking's state", "conflict": "Conflict",
-        "idempotency_conflict": "Idempotency key reused", "malformed": "Malformed request", "unsupported_version": "Unsupported protocol version",
+        "idempotency_conflict": "Idempotency key reused", "contact_limit_reached": "Too many upcoming bookings", "malformed": "Malformed request", "unsupported_version": "Unsupported protocol version",
         "unknown_type": "Unknown request type", "unavailable": "Temporarily unavailable",
         "deadline_exceeded": "Timed out", "internal": "Internal error", "rate_limited": "Too many requests",
         "proof_of_work_failed": "Proof of work missing or wrong", "too_many_bookings": "Too many upcoming bookings",

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import Foundation
 
 /// How the page shows an instant to a visitor: in their zone and language, with Moscow time

@@ -1,3 +1,4 @@
+import CivilTime
 import CZeroMQ
 import Dispatch
 #if canImport(Glibc)
@@ -80,14 +81,14 @@ final class IOLoop {
             let rc = value.withUnsafeBytes { zmq_setsockopt(s, option, $0.baseAddress, $0.count) }
             if rc != 0 { throw ZMQError.last("zmq_setsockopt(\(name))") }
         }
-        try setInt(ZMQ_LINGER, o.linger.zmqMilliseconds, "ZMQ_LINGER")
+        try setInt(ZMQ_LINGER, o.linger.timeoutMilliseconds, "ZMQ_LINGER")
         var maxSize = Int64(o.maxMessageSize < 0 ? -1 : o.maxMessageSize)
         if zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxSize, MemoryLayout<Int64>.size) != 0 {
             throw ZMQError.last("zmq_setsockopt(ZMQ_MAXMSGSIZE=\(maxSize))")
         }
         try setInt(ZMQ_SNDHWM, o.sendHighWaterMark, "ZMQ_SNDHWM")
         try setInt(ZMQ_RCVHWM, o.receiveHighWaterMark, "ZMQ_RCVHWM")
-        try setInt(ZMQ_RECONNECT_IVL, o.reconnectInterval.zmqMilliseconds, "ZMQ_RECONNECT_IVL")
+        try setInt(ZMQ_RECONNECT_IVL, o.reconnectInterval.timeoutMilliseconds, "ZMQ_RECONNECT_IVL")
         if o.immediate { try setInt(ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") }
         if let identity = o.identity { try setBytes(ZMQ_ROUTING_ID, identity, "ZMQ_ROUTING_ID") }
         if core.type == .router && o.routerMandatory {
@@ -407,7 +408,7 @@ extension SocketCore {
             let wantIn = router != nil || s.inbox.count < limit
             if !wantIn { s.readerParked = true }
             var timeout = IOLoop.maxPollMilliseconds
-            if let e = s.earliestDeadline { timeout = max(0, min(timeout, (e - now).zmqMilliseconds)) }
+            if let e = s.earliestDeadline { timeout = max(0, min(timeout, (e - now).timeoutMilliseconds)) }
             return (wantIn, timeout, expired)
         }
         resumptions.run()

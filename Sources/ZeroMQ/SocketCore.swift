@@ -1,3 +1,4 @@
+import CivilTime
 import CZeroMQ
 import Synchronization
 #if canImport(Glibc)
@@ -175,7 +176,7 @@ final class SocketCore: Sendable {
     // MARK: heartbeat
 
     func beat() {
-        heartbeatNanos.store((ContinuousClock.now - heartbeatBase).totalNanoseconds, ordering: .relaxed)
+        heartbeatNanos.store((ContinuousClock.now - heartbeatBase).nanoseconds, ordering: .relaxed)
     }
 
     var lastHeartbeat: ContinuousClock.Instant {

@@ -72,20 +72,3 @@ public struct SocketOptions: Sendable {
 
     public init() {}
 }
-
-extension Duration {
-    /// Whole milliseconds, rounded up, saturating at Int32.max; negative durations give -1.
-    var zmqMilliseconds: Int32 {
-        if self < .zero { return -1 }
-        let (seconds, attoseconds) = components
-        let ms = seconds.multipliedReportingOverflow(by: 1000)
-        if ms.overflow || ms.partialValue > Int64(Int32.max) { return Int32.max }
-        let frac = (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(min(ms.partialValue + frac, Int64(Int32.max)))
-    }
-
-    var totalNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
-    }
-}

@@ -140,9 +140,6 @@ struct Measurement {
     }
 }
 
-extension Duration {
-    var milliseconds: Double { seconds * 1000 }
-}
 
 enum Load {
     /// Every free (slot start, consultant) pair in the horizon.

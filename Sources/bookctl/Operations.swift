@@ -1,7 +1,10 @@
 import ArgumentParser
+import AvailabilityService
 import BookingProtocol
+import BookingService
 import DaemonKit
 import Foundation
+import NotificationService
 
 /// Each daemon's `ping`, or nil when it does not answer.
 private func pingAll(_ suite: Suite) async throws -> [(String, PingReply?)] {
@@ -169,8 +172,14 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let configuration = try SuiteConfiguration.load(path: file)
-                let years = configuration.productionCalendar.years.keys.sorted().map(String.init).joined(separator: ", ")
-                print("\(file): ok (\(configuration.consultants.count) consultants; production calendar \(years); sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
+                // Each daemon's own loading, so the check agrees with what each would do at start.
+                let parts = [
+                    "bookingd: " + (try BookingDaemon.checkConfiguration(configuration)),
+                    "availabilityd: " + (try AvailabilityDaemon.checkConfiguration(configuration)),
+                    "notifyd: " + (try NotificationDaemon.checkConfiguration(configuration)),
+                ]
+                print("\(file): ok (sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
+                for part in parts { print("  \(part)") }
             } catch {
                 throw CommandFailure(message: "\(error)", code: Exit.refused)
             }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Foundation
+import SuiteCalendar
 import ZeroMQ
 
 /// Options every command takes.
@@ -70,7 +72,7 @@ struct Suite {
         }
     }
 
-    var calendarZone: TimeZone { configuration.calendar.timeZone }
+    var calendarZone: TimeZone { (try? CalendarSettings.businessZone(configuration)) ?? CalendarPolicy().timeZone }
 
     func zone(_ identifier: String?) throws -> TimeZone {
         guard let identifier else { return calendarZone }

@@ -2,6 +2,7 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 import Hummingbird
+import SuiteCalendar
 import WebFrontend
 
 // webd: the public booking page and JSON API over HTTP (web.listen), in front of availabilityd
@@ -18,7 +19,7 @@ await DaemonRunner.main(name: "webd") { parts in
         bookingd: try await client("bookingd", configuration.endpoints.bookingd),
         availabilityd: try await client("availabilityd", configuration.endpoints.availabilityd)
     )
-    let site = try BookingWebsite(configuration: web, key: key, backend: backend, calendarZone: configuration.calendar.timeZone,
+    let site = try BookingWebsite(configuration: web, key: key, backend: backend, calendarZone: try CalendarSettings.businessZone(configuration),
                                   clock: parts.clock, logger: parts.logger)
     var routes = RequestRoutes()
     routes.on(MessageType.ping, Empty.self) { _, _ in

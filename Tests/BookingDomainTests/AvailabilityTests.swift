@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BookingDomain
+import CivilTime
 
 @Suite("Availability and consultant assignment")
 struct AvailabilityTests {
@@ -15,7 +16,7 @@ struct AvailabilityTests {
     }
 
     func starts(_ slots: [AvailableSlot], in timeZone: TimeZone = moscow) -> [String] {
-        slots.map { Timestamp.iso8601($0.range.start, in: timeZone) }
+        slots.map { ISO8601.local($0.range.start, in: timeZone) }
     }
 
     @Test func aFreeDayOffersEverySlotWithEveryoneInIdOrder() throws {
@@ -53,7 +54,7 @@ struct AvailabilityTests {
             BookedSlot(consultantId: "anna", start: msk("2026-03-03 11:10")),  // off the grid: blocks nothing
         ]
         let slots = availability.slots(for: SlotQuery(from: date("2026-03-03"), days: 1), booked: booked, now: msk("2026-03-02 07:00"))
-        let byTime = Dictionary(uniqueKeysWithValues: slots.map { (Timestamp.iso8601($0.range.start, in: moscow), $0.freeConsultants) })
+        let byTime = Dictionary(uniqueKeysWithValues: slots.map { (ISO8601.local($0.range.start, in: moscow), $0.freeConsultants) })
         #expect(byTime["2026-03-03T09:00:00+03:00"] == nil)  // everyone booked or away
         #expect(byTime["2026-03-03T09:30:00+03:00"] == ["anna", "boris"])
         #expect(byTime["2026-03-03T10:00:00+03:00"] == ["boris"])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Yams
 @testable import BookingDomain
+import CivilTime
 
 /// The decrees' facts, written out here independently of the YAML file and the domain's rules.
 enum Decree {

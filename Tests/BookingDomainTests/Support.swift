@@ -1,6 +1,7 @@
 import Foundation
 import Yams
 @testable import BookingDomain
+import CivilTime
 
 /// The real config/production-calendar.yaml, found from this file (through the symlinks of a
 /// private build package, if any) so the tests check what production reads.
@@ -50,7 +51,7 @@ func date(_ iso: String) -> LocalDate {
 
 /// An instant written with its offset, e.g. `2026-03-02T09:00:00+03:00`.
 func instant(_ iso: String) -> Date {
-    guard let value = Timestamp.parse(iso) else { fatalError("bad test instant \(iso)") }
+    guard let value = ISO8601.parseInstant(iso) else { fatalError("bad test instant \(iso)") }
     return value
 }
 

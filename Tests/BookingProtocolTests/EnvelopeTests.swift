@@ -1,4 +1,5 @@
 @testable import BookingProtocol
+import CivilTime
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 import Testing
 @testable import Delivery
@@ -68,16 +69,6 @@ import Testing
         #expect(RetryAfter.parse("Tue, 14 Nov 2023 22:00:00 GMT", now: now) == .seconds(0))
         #expect(RetryAfter.parse("-5", now: now) == nil)
         #expect(RetryAfter.parse("soon", now: now) == nil)
-    }
-
-    @Test func durationsPrintInSeconds() {
-        #expect(Duration.seconds(10).secondsText == "10 s")
-        #expect(Duration.milliseconds(1500).secondsText == "1.5 s")
-        #expect(Duration.milliseconds(5).secondsText == "0.005 s")
-        #expect(Duration.milliseconds(1).curlMilliseconds == 1)
-        #expect(Duration.microseconds(1).curlMilliseconds == 1)
-        #expect(Duration.zero.curlMilliseconds == 1)
-        #expect(Duration.seconds(30).curlMilliseconds == 30_000)
     }
 
     @Test func sendmailExitStatuses() {

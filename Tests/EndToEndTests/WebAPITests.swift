@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import SuiteCalendar
 import Testing
 import WebFrontend
 
@@ -29,7 +30,7 @@ import WebFrontend
         let availabilityd = try await DaemonClient(daemon: "availabilityd", endpoint: suite.availabilitydEndpoint, context: suite.context, timeout: .seconds(5), attempts: 1)
         let site = try BookingWebsite(
             configuration: webConfiguration, key: SymmetricKey(size: .bits256),
-            backend: BookingBackend(bookingd: bookingd, availabilityd: availabilityd), calendarZone: configuration.calendar.timeZone,
+            backend: BookingBackend(bookingd: bookingd, availabilityd: availabilityd), calendarZone: try CalendarSettings.businessZone(configuration),
             clock: SuiteClock(configuration: configuration), logger: Logger(label: "webd-test")
         )
         try await Application(router: site.router()).test(.router) { client in try await body(suite, client) }

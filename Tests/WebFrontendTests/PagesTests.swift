@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import Foundation
 import Testing
 @testable import WebFrontend

@@ -14,7 +14,7 @@ struct BookingCommands: Sendable {
     let availability: DaemonClient
     let publisher: EventPublisher
     let clock: SuiteClock
-    let defaultTimeZone: String
+    let settings: Reloadable<BookingSettings>
     let control: DaemonControl
     let pause: PauseSwitch
     /// The largest reply clients of this suite accept (`max_message_bytes`).
@@ -23,14 +23,14 @@ struct BookingCommands: Sendable {
 
     var routes: RequestRoutes {
         var routes = RequestRoutes()
-        routes.on(MessageType.book, BookRequest.self) { try await book($0, $1) }
+        routes.onEncoded(MessageType.book, BookRequest.self) { try await book($0, $1) }
         routes.on(MessageType.get, ReferenceRequest.self) { request, _ in
             AppointmentBody(try await existing(try reference(request.reference)))
         }
-        routes.on(MessageType.reschedule, RescheduleRequest.self) { try await reschedule($0, $1) }
-        routes.on(MessageType.cancel, CancelRequest.self) { try await cancel($0, $1) }
+        routes.onEncoded(MessageType.reschedule, RescheduleRequest.self) { try await reschedule($0, $1) }
+        routes.onEncoded(MessageType.cancel, CancelRequest.self) { try await cancel($0, $1) }
         routes.on(MessageType.list, ListRequest.self) { request, _ in try await list(request) }
-        routes.on(MessageType.markReminderSent, MarkReminderSentRequest.self) { try await markReminderSent($0, $1) }
+        routes.onEncoded(MessageType.markReminderSent, MarkReminderSentRequest.self) { try await markReminderSent($0, $1) }
         routes.on(MessageType.history, ReferenceRequest.self) { request, _ in
             let reference = try reference(request.reference)
             guard let entries = try await store.history(reference: reference) else { throw notFound(reference) }
@@ -79,8 +79,12 @@ struct BookingCommands: Sendable {
 
     // MARK: Commands
 
-    private func book(_ request: BookRequest, _ header: MessageHeader) async throws -> AppointmentBody {
-        let context = try commandContext(MessageType.book, header, request, actor: request.actor, default: .client)
+    // A change answers with the reply its store encoded once, inside the transaction, for the
+    // idempotency record: a retry gets the same bytes.
+
+    private func book(_ request: BookRequest, _ envelope: Envelope) async throws -> [UInt8] {
+        let header = envelope.header
+        let context = try commandContext(MessageType.book, envelope, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         if let reason = pause.reason {
             throw ProtocolError(.unavailable, "new bookings are temporarily unavailable (\(reason)); please try again later")
@@ -105,11 +109,12 @@ struct BookingCommands: Sendable {
                 "correlation_id": "\(header.id)",
             ])
         }
-        return result.appointment
+        return result.reply
     }
 
-    private func reschedule(_ request: RescheduleRequest, _ header: MessageHeader) async throws -> AppointmentBody {
-        let context = try commandContext(MessageType.reschedule, header, request, actor: request.actor, default: .client)
+    private func reschedule(_ request: RescheduleRequest, _ envelope: Envelope) async throws -> [UInt8] {
+        let header = envelope.header
+        let context = try commandContext(MessageType.reschedule, envelope, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         let reference = try reference(request.reference)
         let reason = try validatedReason(request.reason)
@@ -128,11 +133,12 @@ struct BookingCommands: Sendable {
             Counter(label: "booking_changes_total", dimensions: [("kind", "rescheduled")]).increment()
             logger.info("rescheduled", metadata: ["reference": "\(reference.masked)", "start": "\(WireJSON.formatInstant(result.appointment.start))", "correlation_id": "\(header.id)"])
         }
-        return result.appointment
+        return result.reply
     }
 
-    private func cancel(_ request: CancelRequest, _ header: MessageHeader) async throws -> AppointmentBody {
-        let context = try commandContext(MessageType.cancel, header, request, actor: request.actor, default: .client)
+    private func cancel(_ request: CancelRequest, _ envelope: Envelope) async throws -> [UInt8] {
+        let header = envelope.header
+        let context = try commandContext(MessageType.cancel, envelope, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         let reference = try reference(request.reference)
         let result = try await store.apply(.cancel(reference: reference, reason: try validatedReason(request.reason)), context: context)
@@ -141,21 +147,21 @@ struct BookingCommands: Sendable {
             Counter(label: "booking_changes_total", dimensions: [("kind", "cancelled")]).increment()
             logger.info("cancelled", metadata: ["reference": "\(reference.masked)", "actor": "\(context.actor.rawValue)", "correlation_id": "\(header.id)"])
         }
-        return result.appointment
+        return result.reply
     }
 
     /// Repeating it is harmless (notifyd retries): an appointment already marked is answered as it is.
-    private func markReminderSent(_ request: MarkReminderSentRequest, _ header: MessageHeader) async throws -> AppointmentBody {
-        let context = try commandContext(MessageType.markReminderSent, header, request, actor: nil, default: .system)
+    private func markReminderSent(_ request: MarkReminderSentRequest, _ envelope: Envelope) async throws -> [UInt8] {
+        let context = try commandContext(MessageType.markReminderSent, envelope, actor: nil, default: .system)
         let reference = try reference(request.reference)
         let appointment = try await existing(reference)
         guard abs(appointment.timeSlot.start.timeIntervalSince(request.start)) < 0.001 else {
             throw ProtocolError(.conflict, "the appointment was moved to \(WireJSON.formatInstant(appointment.timeSlot.start)); this reminder was for the old time", field: "start")
         }
-        if appointment.reminderSent { return AppointmentBody(appointment) }
+        if appointment.reminderSent { return try WireJSON.encode(AppointmentBody(appointment)) }
         let result = try await store.apply(.markReminderSent(reference: reference), context: context)
         publisher.committed()
-        return result.appointment
+        return result.reply
     }
 
     private func list(_ request: ListRequest) async throws -> ListReply {
@@ -177,7 +183,8 @@ struct BookingCommands: Sendable {
 
     // MARK: Validation
 
-    private func commandContext<Body: Encodable>(_ command: String, _ header: MessageHeader, _ body: Body, actor: String?, default fallback: Actor) throws -> CommandContext {
+    private func commandContext(_ command: String, _ envelope: Envelope, actor: String?, default fallback: Actor) throws -> CommandContext {
+        let header = envelope.header
         var who = fallback
         if let actor {
             guard let parsed = Actor(rawValue: actor) else {
@@ -190,13 +197,13 @@ struct BookingCommands: Sendable {
         }
         return CommandContext(
             command: command, correlationId: header.id, idempotencyKey: header.idempotencyKey,
-            digest: BodyDigest.of((try? WireJSON.canonical(body)) ?? []), actor: who, user: header.user, now: clock.now()
+            digest: BodyDigest.of(envelope.body), actor: who, user: header.user, now: clock.now()
         )
     }
 
-    private func earlierAnswer(_ context: CommandContext) async throws -> AppointmentBody? {
+    private func earlierAnswer(_ context: CommandContext) async throws -> [UInt8]? {
         guard let key = context.idempotencyKey else { return nil }
-        return try await store.storedAnswer(idempotencyKey: key, command: context.command, digest: context.digest)?.appointment
+        return try await store.storedAnswer(idempotencyKey: key, command: context.command, digest: context.digest)?.reply
     }
 
     private func validatedContact(_ contact: ContactBody) throws -> ContactInfo {
@@ -208,7 +215,7 @@ struct BookingCommands: Sendable {
     }
 
     private func validatedZone(_ zone: String?) throws -> String {
-        guard let zone else { return defaultTimeZone }
+        guard let zone else { return settings.value.defaultTimeZone }
         guard TimeZone(identifier: zone) != nil else {
             throw ProtocolError(.validationFailed, "'\(zone)' is not an IANA time zone such as Europe/Moscow", field: "time_zone")
         }
@@ -257,8 +264,8 @@ struct BookingCommands: Sendable {
     }
 }
 
-/// FNV-1a over the request body: tells a retry (same body) from a reused key (another body).
-/// Not a security measure; keys are the client's own.
+/// FNV-1a over the request body as it came: tells a retry (the same bytes, resent) from a
+/// reused key (another body). Not a security measure; keys are the client's own.
 enum BodyDigest {
     static func of(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import Logging
@@ -114,13 +115,8 @@ struct CalendarCommands: Sendable {
         try knownConsultant(request.consultantId)
         let current = view.current
         let now = clock.now()
-        let candidates: [String]
-        do {
-            // Bookings are bookingd's to judge (its database decides); here only the calendar and time off.
-            candidates = try current.availability.freeConsultants(at: request.start, consultantId: request.consultantId, booked: [], now: now)
-        } catch {
-            throw ProtocolError(ErrorCode(rawValue: error.code) ?? .slotUnavailable, error.message, field: "start")
-        }
+        // Bookings are bookingd's to judge (its database decides); here only the calendar and time off.
+        let candidates = try current.availability.freeConsultants(at: request.start, consultantId: request.consultantId, booked: [], now: now)
         let end = request.start.addingTimeInterval(view.policy.slotLength)
         return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end)
     }
@@ -184,7 +180,7 @@ struct CalendarCommands: Sendable {
 
     private func addConsultant(_ request: ConsultantBody) throws -> ConsultantBody {
         let id = request.id.trimmingCharacters(in: .whitespaces)
-        guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+        guard Consultant.isValidId(id) else {
             throw ProtocolError(.validationFailed, "a consultant id has 1 to 64 letters, digits, '-' or '_'", field: "id")
         }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)

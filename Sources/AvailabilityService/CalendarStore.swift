@@ -1,6 +1,7 @@
 import BookingDomain
 import Foundation
 import BookingProtocol
+import CivilTime
 import GRDB
 import SQLiteBackup
 

@@ -1,11 +1,13 @@
 import Synchronization
 
-/// Wakes one waiting loop (the dispatcher) when there may be work, or after a timeout; a
+/// Wakes one waiting loop (a dispatcher, a follower) when there may be work, or after a timeout; a
 /// notification that comes while nobody waits is kept for the next wait.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
+    public init() {}
+
     private let state = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    func notify() {
+    public func notify() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.signalled = true
@@ -17,7 +19,7 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    func wait(upTo timeout: Duration) async {
+    public func wait(upTo timeout: Duration) async {
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
             if !Task.isCancelled { self?.notify() }

@@ -35,7 +35,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self.init(unchecked: year, month, day)
     }
 
-    init(unchecked year: Int, _ month: Int, _ day: Int) {
+    private init(unchecked year: Int, _ month: Int, _ day: Int) {
         self.year = year
         self.month = month
         self.day = day
@@ -104,7 +104,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     // MARK: Day count (Howard Hinnant's civil-date algorithms)
 
     /// Days since 1970-01-01.
-    var daysSinceEpoch: Int {
+    public var daysSinceEpoch: Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -113,7 +113,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    init(daysSinceEpoch: Int) {
+    public init(daysSinceEpoch: Int) {
         let z = daysSinceEpoch + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -187,14 +187,14 @@ public struct LocalTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
 /// Conversions between instants and wall-clock seconds, done with offsets rather than `Calendar`
 /// so that they stay cheap inside per-slot loops.
-enum ZonedClock {
+public enum ZonedClock {
     /// Seconds since 1970-01-01T00:00 on the wall clock of `timeZone` at `instant`.
-    static func localSeconds(of instant: Date, in timeZone: TimeZone) -> Double {
+    public static func localSeconds(of instant: Date, in timeZone: TimeZone) -> Double {
         instant.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: instant))
     }
 
     /// The instant at which the wall clock of `timeZone` reads `localSeconds`.
-    static func instant(localSeconds: Int, in timeZone: TimeZone) -> Date {
+    public static func instant(localSeconds: Int, in timeZone: TimeZone) -> Date {
         let local = Double(localSeconds)
         // Offsets a day either side bracket any single daylight-saving change around this wall time.
         let offsetBefore = Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: local - 86_400)))

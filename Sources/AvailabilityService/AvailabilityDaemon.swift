@@ -1,0 +1,75 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import ServiceLifecycle
+import SuiteCalendar
+
+/// availabilityd: owns the working calendar and answers slot queries from memory; follows
+/// bookingd's events to know which slots are taken.
+public enum AvailabilityDaemon {
+    public static let name = "availabilityd"
+
+    /// What `bookctl config check` says of availabilityd's part of a file: the same loading as at start.
+    public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
+        let calendar = try CalendarSettings.load(configuration)
+        let consultants = try ConsultantSeed.load(configuration, businessZone: calendar.timeZone)
+        let years = calendar.productionCalendar.years.keys.sorted().map(String.init).joined(separator: ", ")
+        return "\(consultants.count) consultants; business hours \(calendar.policy.opens)–\(calendar.policy.closes) \(calendar.timeZone.identifier); production calendar \(years)"
+    }
+
+    public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
+        let configuration = parts.configuration
+        let calendar = try CalendarSettings.load(configuration)
+        let seed = try ConsultantSeed.load(configuration, businessZone: calendar.timeZone)
+        let store = try CalendarStore(path: configuration.databasePath("availabilityd.sqlite"))
+        if try store.seedConsultants(seed) {
+            parts.logger.notice("consultants taken from the configuration; from now on bookctl consultants manages them",
+                                metadata: ["count": "\(seed.count)"])
+        }
+        let view = AvailabilityView(
+            policy: calendar.policy, production: calendar.productionCalendar, consultants: try store.consultants(),
+            blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
+        )
+        let bookingd = try await parts.client(for: "bookingd", at: configuration.endpoints.bookingd)
+        let commands = CalendarCommands(view: view, store: store, bookingd: bookingd, clock: parts.clock, control: parts.control, logger: parts.logger)
+        for warning in commands.warnings(view.current.calendar) {
+            parts.logger.warning("\(warning)")
+        }
+        let follower = try EventFollower(
+            name: name, consumer: TakenSlotsFollowing(view: view, clock: parts.clock, snapshotTimeout: configuration.requestTimeout, logger: parts.logger),
+            bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
+            replayTimeout: configuration.requestTimeout, logger: parts.logger
+        )
+        var routes = commands.routes
+        parts.control.addRoutes(to: &routes)
+        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
+            let copy = try store.backup(to: path)
+            return (copy.bytes, copy.integrity)
+        }
+        backups.addRoute(to: &routes)
+        let server = try RequestServer(
+            name: name, endpoint: configuration.endpoints.availabilityd, context: parts.context, routes: routes,
+            maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
+            errors: AvailabilityErrors.wire
+        )
+        parts.control.setAudit { command, user, outcome, correlationId in
+            try store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+        }
+        parts.control.setStatus {
+            let current = view.current
+            let state = current.synced ? "serving; view at event #\(current.sequence)" : "serving; waiting for bookingd's snapshot"
+            return "\(state); \(current.consultants.count) consultants; \(parts.control.requestsAnswered) requests answered"
+        }
+        parts.control.setReload { configuration in
+            let calendar = try CalendarSettings.load(configuration)
+            view.reconfigure(
+                policy: calendar.policy, production: calendar.productionCalendar, consultants: try store.consultants(),
+                blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
+            )
+            for warning in commands.warnings(view.current.calendar) { parts.logger.warning("\(warning)") }
+        }
+        try await server.bind()
+        let scheduled = configuration.backups.map { [backups.schedule($0, zone: calendar.timeZone)] } ?? []
+        return [follower] + scheduled + [server]
+    }
+}

@@ -1,0 +1,40 @@
+import BookingDomain
+import DaemonKit
+import Foundation
+
+/// The `consultants:` section of booking.yaml: who works on the first start. From then on
+/// availabilityd's database keeps the list (`bookctl consultants`).
+public enum ConsultantSeed {
+    public static func load(_ configuration: SuiteConfiguration, businessZone: TimeZone) throws(ConfigurationError) -> [Consultant] {
+        let file = configuration.file
+        var consultants: [Consultant] = []
+        var seen: Set<String> = []
+        for (index, entry) in (try configuration.section("consultants", as: [RawConsultant].self) ?? []).enumerated() {
+            let key = "consultants.\(index)"
+            let id = entry.id.trimmingCharacters(in: .whitespaces)
+            guard Consultant.isValidId(id) else {
+                throw ConfigurationError(file: file, key: "\(key).id", problem: "'\(entry.id)' must be 1 to 64 letters, digits, '-' or '_'")
+            }
+            guard seen.insert(id).inserted else {
+                throw ConfigurationError(file: file, key: "\(key).id", problem: "'\(id)' is used twice")
+            }
+            let zone = entry.timeZone ?? businessZone.identifier
+            guard TimeZone(identifier: zone) != nil else {
+                throw ConfigurationError(file: file, key: "\(key).time_zone", problem: "'\(zone)' is not an IANA time zone")
+            }
+            consultants.append(Consultant(id: id, name: entry.name, email: entry.email, timeZone: zone))
+        }
+        guard !consultants.isEmpty else {
+            throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")
+        }
+        return consultants
+    }
+}
+
+private struct RawConsultant: Decodable {
+    var id: String
+    var name: String
+    var email: String?
+    var timeZone: String?
+    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone" }
+}

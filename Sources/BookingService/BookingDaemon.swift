@@ -1,0 +1,69 @@
+import BookingProtocol
+import BookingStore
+import DaemonKit
+import Foundation
+import ServiceLifecycle
+
+/// bookingd: the only writer of appointments. ROUTER for commands and queries (and replay),
+/// PUB for the events of every change.
+public enum BookingDaemon {
+    public static let name = "bookingd"
+
+    /// What `bookctl config check` says of bookingd's part of a file: the same loading as at start.
+    public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
+        let settings = try BookingSettings.load(configuration)
+        return "at most \(settings.maxFutureBookingsPerContact) future bookings per contact; clients' default zone \(settings.defaultTimeZone)"
+    }
+
+    /// Opens the store, binds both sockets and returns the services to run, in start order:
+    /// a group stops them in reverse, so the request server stops taking commands first and the
+    /// publisher then sends what was committed.
+    public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
+        let configuration = parts.configuration
+        let settings = Reloadable(try BookingSettings.load(configuration))
+        let store = try SQLiteBookingStore(path: configuration.databasePath("bookingd.sqlite"))
+        let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
+        let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
+        let pause = PauseSwitch(reason: try await store.pauseReason())
+        let commands = BookingCommands(
+            store: store, availability: availability, publisher: publisher, clock: parts.clock, settings: settings,
+            control: parts.control, pause: pause,
+            maxReplyBytes: configuration.maxMessageBytes, logger: parts.logger
+        )
+        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
+            let copy = try store.backup(to: path)
+            return (copy.bytes, copy.integrity)
+        }
+        var routes = commands.routes
+        backups.addRoute(to: &routes)
+        let server = try RequestServer(
+            name: name, endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
+            maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
+            errors: BookingErrors.wire
+        )
+        parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume]) {
+            command, user, outcome, correlationId in
+            try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+        }
+        parts.control.setStatus {
+            let taking = pause.reason.map { "paused (\($0)); " } ?? "serving; "
+            return "\(taking)last event #\(publisher.lastPublished) published; \(parts.control.requestsAnswered) requests answered"
+        }
+        parts.control.setReload { configuration in
+            settings.replace(with: try BookingSettings.load(configuration))
+        }
+        if let reason = pause.reason {
+            parts.logger.warning("new bookings are paused (bookctl resume takes them again)", metadata: ["reason": "\(reason)"])
+        }
+        try await publisher.bind()
+        try await server.bind()
+        let housekeeping = PeriodicService(every: .seconds(3600)) {
+            let cutoff = parts.clock.now().addingTimeInterval(-24 * 3600)
+            if let pruned = try? await store.pruneIdempotencyRecords(olderThan: cutoff), pruned > 0 {
+                parts.logger.debug("forgot old idempotency keys", metadata: ["count": "\(pruned)"])
+            }
+        }
+        let scheduled = configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
+        return [publisher, housekeeping] + scheduled + [server]
+    }
+}

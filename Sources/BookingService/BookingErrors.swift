@@ -1,0 +1,28 @@
+import BookingDomain
+import BookingProtocol
+import DaemonKit
+
+/// bookingd's edge: its domain's and its store's errors as wire errors, each mapped here once.
+enum BookingErrors {
+    static func wire(_ error: any Error) -> ProtocolError? {
+        switch error {
+        case let refusal as BookingRefusal:
+            switch refusal {
+            case .slotTaken, .noConsultantFree:
+                return ProtocolError(.slotUnavailable, refusal.message)
+            case .consultantNotFree:
+                return ProtocolError(.slotUnavailable, refusal.message, field: "consultant_id")
+            case .notFound:
+                return ProtocolError(.notFound, refusal.message, field: "reference")
+            case let .transition(error):
+                return ProtocolError(.invalidTransition, error.message)
+            case let .contactLimitReached(_, field):
+                return ProtocolError(.contactLimitReached, refusal.message, field: "contact.\(field.rawValue)")
+            }
+        case let error as TransitionError:
+            return ProtocolError(.invalidTransition, error.message)
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Logging
+import Metrics
+import NotificationStore
+
+/// The one place events are applied, one batch at a time and in sequence order.
+/// The last sequence applied is kept in notifyd's database in the same transaction as the
+/// messages an event causes, so each event is applied exactly once.
+actor EventIntake: EventConsumer {
+    private let store: SQLiteNotificationStore
+    private let composer: MessageComposer
+    private let directory: ConsultantDirectory
+    private let clock: SuiteClock
+    private let dispatcher: WakeSignal
+    private let logger: Logger
+    private(set) var lastSequence: UInt64
+
+    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, clock: SuiteClock, dispatcher: WakeSignal, logger: Logger) throws {
+        self.store = store
+        self.composer = composer
+        self.directory = directory
+        self.clock = clock
+        self.dispatcher = dispatcher
+        self.logger = logger
+        lastSequence = try store.lastSequence()
+    }
+
+    func apply(_ events: [EventBody]) async -> EventApplication {
+        var batch: [AppliedEvent] = []
+        var expected = lastSequence + 1
+        var outcome = EventApplication.applied
+        for event in events.sorted(by: { $0.sequence < $1.sequence }) where event.sequence >= expected {
+            guard event.sequence == expected else {
+                outcome = .gap
+                break
+            }
+            do {
+                let consultant = try await directory.facts(event.appointment.consultantId)
+                batch.append(composer.compose(event, consultant: consultant))
+                expected += 1
+            } catch {
+                logger.warning("cannot ask availabilityd about a consultant; will try again", metadata: ["error": "\(error)"])
+                outcome = .interrupted
+                break
+            }
+        }
+        guard !batch.isEmpty else { return outcome }
+        do {
+            let applied = try store.apply(batch, now: clock.now())
+            lastSequence = expected - 1
+            Counter(label: "notify_events_applied_total").increment(by: applied)
+            Gauge(label: "notify_last_sequence").record(lastSequence)
+            dispatcher.notify()
+        } catch {
+            logger.error("cannot record events", metadata: ["error": "\(error)"])
+            return .interrupted
+        }
+        return outcome
+    }
+
+    func appliedThrough() async -> UInt64? { lastSequence }
+
+    /// After bookingd's database was replaced by an older copy: what is past is past; notifyd
+    /// follows from bookingd's last event, and says so.
+    func restart(asking bookingd: DaemonClient, lastSequence theirs: UInt64?) async throws {
+        let sequence = theirs ?? 0
+        logger.error("following bookingd's event log from its last event", metadata: ["sequence": "\(sequence)"])
+        do {
+            try store.follow(from: sequence)
+        } catch {
+            logger.error("cannot record the restart point", metadata: ["error": "\(error)"])
+        }
+        lastSequence = sequence
+    }
+}

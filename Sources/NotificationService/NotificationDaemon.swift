@@ -1,0 +1,84 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import Notifications
+import NotificationStore
+import ServiceLifecycle
+import SuiteCalendar
+
+/// notifyd: follows bookingd's events and tells the client, the consultant and @chat of every
+/// change, once; sends reminders. Its own database keeps what was sent.
+public enum NotificationDaemon {
+    public static let name = "notifyd"
+
+    /// What `bookctl config check` says of notifyd's part of a file: the same loading as at start.
+    public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
+        let settings = try NotifySettings.load(configuration)
+        _ = try loadTemplates(settings.templatesDirectory)
+        return "notifications from \(settings.sender.address); templates in \(settings.templatesDirectory)"
+    }
+
+    public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
+        let configuration = parts.configuration
+        let settings = try NotifySettings.load(configuration)
+        let templates = try loadTemplates(settings.templatesDirectory)
+        let store = try SQLiteNotificationStore(path: configuration.databasePath("notifyd.sqlite"))
+        let inDoubt = try store.recoverInFlight()
+        if inDoubt > 0 {
+            parts.logger.warning("deliveries were being sent when notifyd stopped; they go again with the same Message-ID", metadata: ["count": "\(inDoubt)"])
+        }
+        let bookingd = try await parts.client(for: "bookingd", at: configuration.endpoints.bookingd)
+        let availabilityd = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
+        let businessZone = try CalendarSettings.businessZone(configuration)
+        let composer = MessageComposer(settings: settings, templates: templates, calendarZone: businessZone.identifier, logger: parts.logger)
+        let directory = ConsultantDirectory(availabilityd: availabilityd, calendarZone: businessZone.identifier)
+        let wake = WakeSignal()
+        let intake = try EventIntake(store: store, composer: composer, directory: directory, clock: parts.clock, dispatcher: wake, logger: parts.logger)
+        let follower = try EventFollower(
+            name: name, consumer: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
+            replayTimeout: configuration.requestTimeout, logger: parts.logger
+        )
+        let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock)
+        let dispatcher = Dispatcher(store: store, transports: transports, settings: settings, clock: parts.clock, wake: wake, logger: parts.logger)
+        let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, bookingd: bookingd, clock: parts.clock, dispatcher: wake, logger: parts.logger)
+
+        let commands = NotifyCommands(store: store, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control, logger: parts.logger)
+        var routes = commands.routes
+        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
+            let copy = try store.backup(to: path)
+            return (copy.bytes, copy.integrity)
+        }
+        backups.addRoute(to: &routes)
+        let server = try RequestServer(
+            name: name, endpoint: configuration.endpoints.notifyd, context: parts.context, routes: routes,
+            maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
+        )
+        parts.control.setAudit { command, user, outcome, correlationId in
+            try store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+        }
+        parts.control.setStatus {
+            let counts = (try? store.counts()) ?? [:]
+            return "following events; \(counts[.pending] ?? 0) pending, \(counts[.sent] ?? 0) sent, \(counts[.failed] ?? 0) dead letters"
+        }
+        parts.control.setReload { configuration in
+            // Templates are taken at once; transports and addresses need a restart, and say so.
+            let reloaded = try NotifySettings.load(configuration)
+            composer.replaceTemplates(try loadTemplates(reloaded.templatesDirectory))
+            parts.logger.notice("templates reloaded; changes to transports, sender and reminders take effect at the next start")
+        }
+        try await server.bind()
+        let scheduler = PeriodicService(every: .seconds(1), runFirst: true) { await reminders.tick() }
+        let scheduled = configuration.backups.map { [backups.schedule($0, zone: businessZone)] } ?? []
+        return [follower, dispatcher, scheduler] + scheduled + [server]
+    }
+
+    /// Templates are part of the configuration: an error in one is a configuration error, with
+    /// the template's file and line.
+    static func loadTemplates(_ directory: String) throws(ConfigurationError) -> TemplateLibrary {
+        do {
+            return try TemplateLibrary.load(directory: directory)
+        } catch {
+            throw ConfigurationError(file: error.file, key: error.line.map { "line \($0)" }, problem: error.problem)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import AvailabilityService
+import BookingDomain
+import CivilTime
+import DaemonKit
+import Foundation
+import SuiteCalendar
+import Testing
+
+/// availabilityd's sections of booking.yaml: `calendar:` and `consultants:`.
+@Suite struct AvailabilitySettingsTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let calendarFile = root.appendingPathComponent("config/production-calendar.yaml").path
+
+    func load(_ yaml: String) throws(ConfigurationError) -> (CalendarSettings, [Consultant]) {
+        let configuration = try SuiteConfiguration.parse(yaml, file: "/etc/booking/booking.yaml")
+        let calendar = try CalendarSettings.load(configuration)
+        return (calendar, try ConsultantSeed.load(configuration, businessZone: calendar.timeZone))
+    }
+
+    @Test func theShippedDevelopmentFileIsValid() throws {
+        let configuration = try SuiteConfiguration.load(path: Self.root.appendingPathComponent("config/booking.yaml").path)
+        let calendar = try CalendarSettings.load(configuration)
+        #expect(calendar.timeZone.identifier == "Europe/Moscow")
+        #expect(calendar.policy.horizonDays == 14)
+        #expect(calendar.policy.minimumNotice == 7200)
+        #expect(calendar.productionCalendar.years.keys.sorted() == [2025, 2026, 2027])
+        #expect(try ConsultantSeed.load(configuration, businessZone: calendar.timeZone).count == 3)
+        #expect(try AvailabilityDaemon.checkConfiguration(configuration).contains("3 consultants"))
+    }
+
+    @Test func defaultsAreMoscowBusinessHours() throws {
+        let (calendar, consultants) = try load("calendar:\n  production_calendar: \(Self.calendarFile)\nconsultants:\n  - {id: anna, name: Anna}\n")
+        #expect(calendar.policy.opens == LocalTime(hour: 9))
+        #expect(calendar.policy.closes == LocalTime(hour: 18))
+        #expect(consultants.first?.timeZone == "Europe/Moscow")
+    }
+
+    @Test(arguments: [
+        ("calendar:\n  time_zone: Mars/Olympus\n", "calendar.time_zone", "not an IANA time zone"),
+        ("calendar:\n  opens: '9 am'\n", "calendar.opens", "not a time HH:MM"),
+        ("calendar:\n  opens: '18:00'\n  closes: '09:00'\n", "calendar.closes", "later than calendar.opens"),
+        ("calendar:\n  horizon_days: 0\n", "calendar.horizon_days", "between 1 and 366"),
+        ("calendar:\n  horizon_days: soon\n", "calendar.horizon_days", "wrong type"),
+        ("calendar:\n  slot_minutes: 1\n", "calendar.slot_minutes", "between 5 and 240"),
+        ("calendar:\n  production_calendar: /nonexistent.yaml\n", nil, "cannot read the production calendar"),
+        ("consultants:\n  - {name: Nameless}\n", "consultants.0.id", "missing"),
+        ("consultants:\n  - {id: a, name: A}\n  - {id: a, name: B}\n", "consultants.1.id", "used twice"),
+        ("consultants:\n  - {id: 'a b', name: A}\n", "consultants.0.id", "letters, digits"),
+        ("consultants: []\n", "consultants", "at least one"),
+    ] as [(String, String?, String)])
+    func aBadKeyIsNamedWithItsProblem(yaml: String, key: String?, problem: String) {
+        var text = yaml
+        if !yaml.contains("calendar:") { text += "calendar:\n  production_calendar: \(Self.calendarFile)\n" }
+        else if !yaml.contains("production_calendar") { text = text.replacingOccurrences(of: "calendar:\n", with: "calendar:\n  production_calendar: \(Self.calendarFile)\n") }
+        if !yaml.contains("consultants") { text += "consultants:\n  - {id: anna, name: Anna}\n" }
+        do {
+            _ = try load(text)
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.key == key, "\(error)")
+            #expect(error.description.contains(problem), "\(error)")
+            #expect(!error.description.contains("\n"), "one line: \(error)")
+        }
+    }
+}
