@@ -138,6 +138,15 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "availabilityd", dependencies: ["AvailabilityService", "DaemonKit"]),
+        // Test kit: the daemons' libraries running in the test's own process.
+        .target(
+            name: "SuiteTesting",
+            dependencies: [
+                "AvailabilityService", "BookingService", "NotificationService", "DaemonKit", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "bookctl",
             dependencies: [
@@ -158,10 +167,24 @@ let package = Package(
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
-        .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "ZeroMQ"]),
+        .testTarget(
+            name: "DaemonKitTests",
+            dependencies: ["DaemonKit", "BookingProtocol", "ZeroMQ", .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]
+        ),
         .testTarget(
             name: "AvailabilityServiceTests",
-            dependencies: ["AvailabilityService", "SuiteCalendar", "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ"]
+            dependencies: ["AvailabilityService", "SuiteTesting", "SuiteCalendar", "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime"]
+        ),
+        .testTarget(
+            name: "BookingServiceTests",
+            dependencies: [
+                "BookingService", "SuiteTesting", "BookingStore", "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "NotificationServiceTests",
+            dependencies: ["NotificationService", "SuiteTesting", "DaemonKit", "BookingProtocol"]
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),

@@ -35,7 +35,7 @@ public final class DaemonControl: Sendable {
         var record: AuditRecord
     }
 
-    init(name: String, configurationPath: String, logger: Logger) {
+    public init(name: String, configurationPath: String, logger: Logger) {
         self.name = name
         self.configurationPath = configurationPath
         self.logger = logger

@@ -1,0 +1,135 @@
+import AvailabilityService
+import BookingService
+import DaemonKit
+import Foundation
+import Logging
+import NotificationService
+import ServiceLifecycle
+import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The suite's daemons run in the test's own process: each daemon's services (built by its
+/// library exactly as its `main` builds them) in a service group of its own, over real ipc
+/// sockets and real SQLite files in a temporary directory. What only separate processes show
+/// (signals, kill -9, systemd notify) stays for the end-to-end tests.
+public final class InProcessSuite: Sendable {
+    public enum Daemon: String, Sendable, CaseIterable {
+        case bookingd, availabilityd, notifyd
+
+        fileprivate var build: @Sendable (DaemonRunner.Parts) async throws -> [any Service] {
+            switch self {
+            case .bookingd: BookingDaemon.services
+            case .availabilityd: AvailabilityDaemon.services
+            case .notifyd: NotificationDaemon.services
+            }
+        }
+    }
+
+    public struct Options: Sendable {
+        public var daemons: [Daemon] = [.availabilityd, .bookingd]
+        public var consultants = ["anna", "boris"]
+        /// The suite's clock starts here: a Tuesday morning in Moscow, two weeks of working days ahead.
+        public var clockStart = "2026-12-01T07:58:00+03:00"
+        public var minimumNoticeMinutes = 120
+        /// More top-level YAML (e.g. a `bookings:` section).
+        public var extra = ""
+
+        public init() {}
+    }
+
+    public let directory: String
+    public let configuration: SuiteConfiguration
+    public let context: ZMQContext
+    private let groups: [(Daemon, ServiceGroup)]
+    private let running: Task<Void, any Error>
+
+    public static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// The directory of notifyd's development mail (every message as a file).
+    public var mailDirectory: String { directory + "/mail" }
+
+    public static func start(_ options: Options = Options()) async throws -> InProcessSuite {
+        var template = Array("/tmp/ip-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        let directory = String(cString: made)
+        let consultants = options.consultants.map { "  - {id: \($0), name: Consultant \($0), email: \($0)@example.com}\n" }.joined()
+        let yaml = """
+            runtime_directory: run
+            state_directory: lib
+            log_level: warning
+            max_message_bytes: 65536
+            requests:
+              timeout_milliseconds: 1500
+              attempts: 2
+            calendar:
+              time_zone: Europe/Moscow
+              minimum_notice_minutes: \(options.minimumNoticeMinutes)
+              production_calendar: \(repositoryRoot)/config/production-calendar.yaml
+            consultants:
+            \(consultants)clock:
+              start: "\(options.clockStart)"
+            notifications:
+              templates: \(repositoryRoot)/config/templates
+              sender: {name: "Консультации", address: booking@example.com}
+              manage_url: "http://127.0.0.1:8080/manage/{reference}"
+              email: {transport: directory, directory: mail}
+              sms: {enabled: true}
+            \(options.extra)
+            """
+        let file = directory + "/booking.yaml"
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try SuiteConfiguration.load(path: file)
+        try configuration.makeDirectories()
+        let context = try ZMQContext()
+        var groups: [(Daemon, ServiceGroup)] = []
+        // Built in the given order: each binds its sockets before the next one starts.
+        for daemon in options.daemons {
+            let logger = Logger(label: daemon.rawValue)
+            let control = DaemonControl(name: daemon.rawValue, configurationPath: file, logger: logger)
+            let parts = DaemonRunner.Parts(configuration: configuration, context: context, logger: logger,
+                                           clock: SuiteClock(configuration: configuration), control: control)
+            let services = try await daemon.build(parts)
+            groups.append((daemon, ServiceGroup(configuration: .init(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }, logger: logger
+            ))))
+        }
+        let running = Task { [groups] in
+            try await withThrowingDiscardingTaskGroup { tasks in
+                for (_, group) in groups { tasks.addTask { try await group.run() } }
+            }
+        }
+        return InProcessSuite(directory: directory, configuration: configuration, context: context, groups: groups, running: running)
+    }
+
+    private init(directory: String, configuration: SuiteConfiguration, context: ZMQContext, groups: [(Daemon, ServiceGroup)],
+                 running: Task<Void, any Error>) {
+        self.directory = directory
+        self.configuration = configuration
+        self.context = context
+        self.groups = groups
+        self.running = running
+    }
+
+    /// A Lazy Pirate client of one daemon, as bookctl and webd have.
+    public func client(_ daemon: Daemon, timeout: Duration = .seconds(3), attempts: Int = 1) async throws -> DaemonClient {
+        let endpoint = configuration.endpoints.requests(of: daemon.rawValue)!
+        return try await DaemonClient(daemon: daemon.rawValue, endpoint: endpoint, context: context, timeout: timeout,
+                                      attempts: attempts, maxMessageBytes: configuration.maxMessageBytes)
+    }
+
+    /// Shuts every daemon down gracefully, the last started first (as systemd stops them), and
+    /// removes the directory.
+    public func stop() async throws {
+        for (_, group) in groups.reversed() {
+            await group.triggerGracefulShutdown()
+        }
+        try await running.value
+        await context.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}

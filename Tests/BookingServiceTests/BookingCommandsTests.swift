@@ -1,0 +1,112 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import SuiteTesting
+import Testing
+
+/// bookingd's library with availabilityd's beside it, in this process: real ipc sockets and real
+/// SQLite files, no processes.
+@Suite(.serialized) struct BookingCommandsTests {
+    static func instant(_ text: String) -> Date { WireJSON.parseInstant(text)! }
+
+    static func contact(_ n: Int = 1) -> ContactBody {
+        ContactBody(name: "Иван Петров", email: "ivan\(n)@example.com", phone: "+7 916 123-45-\(String(format: "%02d", n % 100))")
+    }
+
+    /// Waits for availabilityd's view to take bookingd's snapshot (it answers `syncing` before).
+    static func ready(_ suite: InProcessSuite) async throws {
+        let availability = try await suite.client(.availabilityd)
+        for _ in 0..<100 {
+            let ping: PingReply = try await availability.call(MessageType.ping, Empty())
+            if ping.state == "ready" { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("availabilityd never synced")
+    }
+
+    @Test func bookRescheduleCancelAndTheEventsOfEach() async throws {
+        let suite = try await InProcessSuite.start()
+        try await Self.ready(suite)
+        let bookingd = try await suite.client(.bookingd)
+
+        let booked: AppointmentBody = try await bookingd.call(
+            MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:00:00+03:00"), contact: Self.contact()), idempotencyKey: "k-1")
+        #expect(booked.status == "confirmed")
+        #expect(booked.revision == 0)
+        #expect(booked.contact.phone == "+79161234501")
+
+        let moved: AppointmentBody = try await bookingd.call(
+            MessageType.reschedule, RescheduleRequest(reference: booked.reference, start: Self.instant("2026-12-03T15:30:00+03:00")))
+        #expect(moved.start == Self.instant("2026-12-03T12:30:00Z"))
+        #expect(moved.revision == 1)
+
+        let cancelled: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: booked.reference, reason: "no longer needed"))
+        #expect(cancelled.status == "cancelled")
+        #expect(cancelled.revision == 2)
+
+        let replay: ReplayReply = try await bookingd.call(MessageType.replay, ReplayRequest(after: 0))
+        #expect(replay.events.map(\.kind) == [.created, .rescheduled, .cancelled])
+        #expect(replay.events.map(\.sequence) == [1, 2, 3])
+        #expect(replay.events.map(\.appointment.revision) == [0, 1, 2])
+        try await suite.stop()
+    }
+
+    @Test func aRetryWithTheSameKeyGetsTheSameBytesAndAnotherBodyIsRefused() async throws {
+        let suite = try await InProcessSuite.start()
+        try await Self.ready(suite)
+        let bookingd = try await suite.client(.bookingd)
+        let request = try WireJSON.encode(BookRequest(start: Self.instant("2026-12-02T12:00:00+03:00"), contact: Self.contact()))
+        let first = try await bookingd.exchange(MessageType.book, body: request, idempotencyKey: "same")
+        let again = try await bookingd.exchange(MessageType.book, body: request, idempotencyKey: "same")
+        #expect(first.body == again.body)
+        let other = try WireJSON.encode(BookRequest(start: Self.instant("2026-12-02T12:30:00+03:00"), contact: Self.contact()))
+        await #expect(throws: ProtocolError.self) {
+            do {
+                _ = try await bookingd.exchange(MessageType.book, body: other, idempotencyKey: "same")
+            } catch let error as ProtocolError {
+                #expect(error.code == .idempotencyConflict)
+                throw error
+            }
+        }
+        let listed: ListReply = try await bookingd.call(MessageType.list, ListRequest())
+        #expect(listed.appointments.count == 1)
+        try await suite.stop()
+    }
+
+    /// Each refusal of the domain, the calendar and the store reaches the client with its own code.
+    @Test func refusalsKeepTheirCodes() async throws {
+        let suite = try await InProcessSuite.start()
+        try await Self.ready(suite)
+        let bookingd = try await suite.client(.bookingd)
+        func code(_ type: String, _ body: some Encodable) async -> ErrorCode? {
+            do {
+                _ = try await bookingd.exchange(type, body: try WireJSON.encode(body))
+                return nil
+            } catch let error as ProtocolError {
+                return error.code
+            } catch {
+                return .internalError
+            }
+        }
+        #expect(await code(MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:10:00+03:00"), contact: Self.contact())) == .offGrid)
+        #expect(await code(MessageType.book, BookRequest(start: Self.instant("2026-12-05T11:00:00+03:00"), contact: Self.contact())) == .outsideWorkingHours)
+        #expect(await code(MessageType.book, BookRequest(start: Self.instant("2026-11-30T11:00:00+03:00"), contact: Self.contact())) == .inPast)
+        #expect(await code(MessageType.book, BookRequest(start: Self.instant("2026-12-01T09:00:00+03:00"), contact: Self.contact())) == .tooSoon)
+        #expect(await code(MessageType.book, BookRequest(start: Self.instant("2027-02-01T11:00:00+03:00"), contact: Self.contact())) == .beyondHorizon)
+        #expect(await code(MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:00:00+03:00"), contact: Self.contact(), consultantId: "zoe")) == .notFound)
+        #expect(await code(MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:00:00+03:00"),
+                                                         contact: ContactBody(name: "", email: "x@example.com", phone: "+79161234567"))) == .validationFailed)
+
+        let start = Self.instant("2026-12-02T11:00:00+03:00")
+        for n in 1...2 {
+            let _: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: start, contact: Self.contact(n)))
+        }
+        #expect(await code(MessageType.book, BookRequest(start: start, contact: Self.contact(3))) == .slotUnavailable)
+        let taken: ListReply = try await bookingd.call(MessageType.list, ListRequest())
+        let reference = try #require(taken.appointments.first?.reference)
+        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: reference))
+        #expect(await code(MessageType.reschedule, RescheduleRequest(reference: reference, start: Self.instant("2026-12-04T11:00:00+03:00"))) == .invalidTransition)
+        #expect(await code(MessageType.get, ReferenceRequest(reference: "BK-7Q2M-X9TD-4KHN-ZP3C")) == .invalidReference)
+        try await suite.stop()
+    }
+}

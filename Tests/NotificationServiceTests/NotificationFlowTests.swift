@@ -1,0 +1,59 @@
+import BookingProtocol
+import DaemonKit
+import Foundation
+import SuiteTesting
+import Testing
+
+/// notifyd's library in this process, following bookingd and asking availabilityd about
+/// consultants; messages go to the development mail directory.
+@Suite(.serialized) struct NotificationFlowTests {
+    static func instant(_ text: String) -> Date { WireJSON.parseInstant(text)! }
+
+    /// The emails written so far, by file name.
+    static func emails(_ suite: InProcessSuite) -> [String: String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: suite.mailDirectory)) ?? []
+        var emails: [String: String] = [:]
+        for name in names where name.hasSuffix(".eml") {
+            emails[name] = try? String(contentsOfFile: suite.mailDirectory + "/" + name, encoding: .utf8)
+        }
+        return emails
+    }
+
+    static func waitForEmails(_ suite: InProcessSuite, count: Int) async throws -> [String: String] {
+        for _ in 0..<200 {
+            let found = emails(suite)
+            if found.count >= count { return found }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return emails(suite)
+    }
+
+    @Test func aBookingAndItsRescheduleAreToldToClientAndConsultantOnce() async throws {
+        var options = InProcessSuite.Options()
+        options.daemons = [.availabilityd, .bookingd, .notifyd]
+        let suite = try await InProcessSuite.start(options)
+        let bookingd = try await suite.client(.bookingd)
+        let booked: AppointmentBody = try await bookingd.call(
+            MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:00:00+03:00"),
+                                          contact: ContactBody(name: "Иван Петров", email: "ivan@example.com", phone: "+79161234567")))
+        let first = try await Self.waitForEmails(suite, count: 2)
+        #expect(first.count == 2, "the client's confirmation and the consultant's notice")
+        #expect(first.values.contains { $0.contains("To: ") && $0.contains("ivan@example.com") })
+        #expect(first.values.contains { $0.contains("\(booked.consultantId)@example.com") })
+        #expect(first.values.allSatisfy { $0.contains("text/calendar") }, "each carries the invite")
+
+        let _: AppointmentBody = try await bookingd.call(
+            MessageType.reschedule, RescheduleRequest(reference: booked.reference, start: Self.instant("2026-12-03T15:30:00+03:00")))
+        let second = try await Self.waitForEmails(suite, count: 4)
+        #expect(second.count == 4)
+        // Given time to go wrong, nothing is sent twice.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(Self.emails(suite).count == 4)
+
+        let notifyd = try await suite.client(.notifyd)
+        let sent: NotificationsReply = try await notifyd.call(MessageType.notifications, NotificationsRequest(reference: booked.reference))
+        #expect(sent.notifications.filter { $0.channel == "email" }.count == 4)
+        #expect(sent.notifications.allSatisfy { !$0.recipient.contains("ivan@") }, "recipients are masked: \(sent.notifications.map(\.recipient))")
+        try await suite.stop()
+    }
+}
