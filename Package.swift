@@ -96,6 +96,7 @@ let package = Package(
             name: "NotificationService",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "Notifications", "Delivery", "NotificationStore", "BookingDomain", "BookingProtocol",
+                "CivilTime", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -151,14 +152,14 @@ let package = Package(
             name: "bookctl",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService",
-                "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteBackup",
+                "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "bench",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "BookingProtocol", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -169,7 +170,12 @@ let package = Package(
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
         .testTarget(
             name: "DaemonKitTests",
-            dependencies: ["DaemonKit", "BookingProtocol", "ZeroMQ", .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]
+            dependencies: [
+                "DaemonKit", "BookingProtocol", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "AvailabilityServiceTests",
@@ -177,14 +183,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: [
-                "BookingService", "SuiteTesting", "BookingStore", "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ",
-                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-            ]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol"]
         ),
         .testTarget(
             name: "NotificationServiceTests",
-            dependencies: ["NotificationService", "SuiteTesting", "DaemonKit", "BookingProtocol"]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol"]
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),

@@ -116,9 +116,4 @@ public struct MessageHeader: Codable, Sendable, Equatable {
         self.user = user
         self.sequence = sequence
     }
-
-    /// The header of a reply to this message.
-    public func reply(at now: Date = Date()) -> MessageHeader {
-        MessageHeader(correlationId: id, sentAt: now)
-    }
 }

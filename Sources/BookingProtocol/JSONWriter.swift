@@ -52,10 +52,6 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    public mutating func optionalString(_ text: String?) {
-        if let text { string(text) } else { raw("null") }
-    }
-
     public mutating func bool(_ value: Bool) {
         raw(value ? "true" : "false")
     }

@@ -1,4 +1,3 @@
-import BookingDomain
 import BookingProtocol
 import CivilTime
 import Foundation

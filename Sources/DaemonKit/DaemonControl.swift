@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -135,7 +136,7 @@ public final class DaemonControl: Sendable {
                 throw ProtocolError(.unknownType, "\(self.name) does not allow debug_stall (debug.allow_stall in the configuration)")
             }
             // Wedge the request socket's I/O loop, as a bug would: its heartbeat stops.
-            try await stall(.milliseconds(Int(min(max(request.seconds, 0), 30) * 1000)))
+            try await stall(.seconds(fractional: min(max(request.seconds, 0), 30)))
             return Empty()
         }
     }

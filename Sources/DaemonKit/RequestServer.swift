@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import Foundation
 import Logging
 import Metrics
@@ -167,7 +168,7 @@ public final class RequestServer: Service, Sendable {
         Counter(label: "booking_requests_total", dimensions: [("daemon", name), ("type", type), ("outcome", reply.outcome)]).increment()
         await control?.audit(type: type, header: envelope.header, outcome: reply.outcome)
         Metrics.Timer(label: "booking_request_duration_seconds", dimensions: [("daemon", name), ("type", type)])
-            .recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
+            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         if let code = reply.errorCode {
             logger.debug("refused", metadata: ["code": "\(code.rawValue)", "elapsed": "\(ContinuousClock.now - started)"])
         } else {

@@ -1,3 +1,4 @@
+import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Foundation
@@ -9,7 +10,7 @@ import Synchronization
 final class ConsultantDirectory: Sendable {
     private let availabilityd: DaemonClient
     private let calendarZone: String
-    private let state = Mutex<(consultants: [String: ConsultantFacts], fetchedAt: ContinuousClock.Instant?)>(([:], nil))
+    private let state = Mutex<(consultants: [String: Consultant], fetchedAt: ContinuousClock.Instant?)>(([:], nil))
 
     init(availabilityd: DaemonClient, calendarZone: String) {
         self.availabilityd = availabilityd
@@ -18,15 +19,15 @@ final class ConsultantDirectory: Sendable {
 
     /// Throws when availabilityd cannot be asked: the caller waits and tries again rather than
     /// send a notice without the consultant's name.
-    func facts(_ id: String) async throws -> ConsultantFacts {
+    func facts(_ id: String) async throws -> Consultant {
         let (known, fetchedAt) = state.withLock { ($0.consultants[id], $0.fetchedAt) }
         if let known, let fetchedAt, ContinuousClock.now - fetchedAt < .seconds(60) { return known }
         do {
             let reply: ConsultantsReply = try await availabilityd.call(MessageType.consultants, Empty(), timeout: .seconds(2), attempts: 1)
-            let consultants = Dictionary(reply.consultants.map { ($0.id, ConsultantFacts(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone)) }) { $1 }
+            let consultants = Dictionary(reply.consultants.map { ($0.id, Consultant(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone)) }) { $1 }
             state.withLock { $0 = (consultants, ContinuousClock.now) }
             // A consultant removed since: their name is lost, their appointments still are told.
-            return consultants[id] ?? ConsultantFacts(id: id, name: id, email: nil, timeZone: calendarZone)
+            return consultants[id] ?? Consultant(id: id, name: id, email: nil, timeZone: calendarZone)
         } catch {
             if let known { return known }
             throw error

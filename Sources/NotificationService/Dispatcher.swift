@@ -1,12 +1,13 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Delivery
 import Foundation
 import Logging
 import Metrics
-import Notifications
 import NotificationStore
+import Notifications
 import ServiceLifecycle
 import Synchronization
 
@@ -68,7 +69,7 @@ final class Dispatcher: Service, Sendable {
     private func nextWait() -> Duration {
         guard let next = try? store.nextDue() else { return .seconds(1) }
         let seconds = next.timeIntervalSince(clock.now())
-        return .milliseconds(Int(min(max(seconds, 0.001), 1) * 1000))
+        return .seconds(fractional: min(max(seconds, 0.001), 1))
     }
 
     private func send(_ stored: StoredDelivery) async {

@@ -2,8 +2,8 @@ import BookingDomain
 import BookingProtocol
 import Foundation
 import Logging
-import Notifications
 import NotificationStore
+import Notifications
 import Synchronization
 
 /// Turns an event into the messages it causes, rendered once: what the store keeps is what the
@@ -29,7 +29,7 @@ final class MessageComposer: Sendable {
     private var templates: TemplateLibrary { library.withLock { $0 } }
 
     /// The event's deliveries and what it does to the appointment's reminder.
-    func compose(_ event: EventBody, consultant: ConsultantFacts) -> AppliedEvent {
+    func compose(_ event: EventBody, consultant: Consultant) -> AppliedEvent {
         let appointment = event.appointment
         let facts = MessageFacts(
             appointment: appointment, consultant: consultant, previousStart: event.previous?.start, reason: event.reason,
@@ -58,7 +58,7 @@ final class MessageComposer: Sendable {
     }
 
     /// The reminder's messages for an appointment still ahead.
-    func reminderDeliveries(_ reminder: ReminderEntry, consultant: ConsultantFacts) -> [NewDelivery] {
+    func reminderDeliveries(_ reminder: ReminderEntry, consultant: Consultant) -> [NewDelivery] {
         guard let appointment = try? WireJSON.decode(AppointmentBody.self, from: reminder.appointment) else {
             logger.error("a stored reminder cannot be read; it is dropped", metadata: ["appointment": "\(reminder.appointmentId)"])
             return []

@@ -1,28 +1,13 @@
+import BookingDomain
 import BookingProtocol
 import Foundation
-
-/// What a message needs to know about the consultant, from notifyd's configuration.
-public struct ConsultantFacts: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var email: String?
-    /// IANA zone: the consultant's and the team's messages show times in it.
-    public var timeZone: String
-
-    public init(id: String, name: String, email: String? = nil, timeZone: String) {
-        self.id = id
-        self.name = name
-        self.email = email
-        self.timeZone = timeZone
-    }
-}
 
 /// Everything a message is rendered from. Rendering is a pure function of these facts and the
 /// templates, so the same facts always give the same bytes.
 public struct MessageFacts: Sendable {
     /// The appointment as it is after the change.
     public var appointment: AppointmentBody
-    public var consultant: ConsultantFacts
+    public var consultant: Consultant
     /// For a reschedule: where the appointment was.
     public var previousStart: Date?
     /// For a cancellation, when one was given.
@@ -34,7 +19,7 @@ public struct MessageFacts: Sendable {
     /// the clocks differ.
     public var calendarZone: String
 
-    public init(appointment: AppointmentBody, consultant: ConsultantFacts, previousStart: Date? = nil, reason: String? = nil,
+    public init(appointment: AppointmentBody, consultant: Consultant, previousStart: Date? = nil, reason: String? = nil,
                 manageURL: String? = nil, calendarZone: String) {
         self.appointment = appointment
         self.consultant = consultant

@@ -1,3 +1,4 @@
+import BookingDomain
 import BookingProtocol
 import Foundation
 @testable import Notifications
@@ -22,7 +23,7 @@ enum Fixtures {
             updatedAt: start.addingTimeInterval(-86400 * 3), reminderSent: false, revision: 0)
     }
 
-    static let consultant = ConsultantFacts(id: "irina", name: "Ирина Смирнова", email: "irina@example.com", timeZone: "Asia/Yekaterinburg")
+    static let consultant = Consultant(id: "irina", name: "Ирина Смирнова", email: "irina@example.com", timeZone: "Asia/Yekaterinburg")
 
     static func facts(locale: String = "ru", timeZone: String = "Europe/Moscow", previousStart: Date? = nil, reason: String? = nil,
                       manageURL: String? = "https://book.example.com/manage/BK-7Q2M-X9TD-4KHN-ZP3CG") -> MessageFacts {
