@@ -40,15 +40,21 @@ let package = Package(
         ),
         .target(name: "BookingDomain"),
         .target(name: "BookingProtocol"),
-        .target(name: "SQLiteBackup", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
+        // trail, instants and unreadable rows.
+        .target(name: "SQLiteStorage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "BookingStore",
             dependencies: [
                 "BookingDomain",
                 "BookingProtocol",
-                "SQLiteBackup",
+                "SQLiteStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .target(
+            name: "AvailabilityStore",
+            dependencies: ["BookingDomain", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "DaemonKit",
@@ -82,7 +88,7 @@ let package = Package(
         .target(name: "LoopbackServers"),
         .target(
             name: "NotificationStore",
-            dependencies: ["Notifications", "BookingProtocol", "SQLiteBackup", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Notifications", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
             name: "notifyd",
@@ -107,18 +113,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "bookingd",
-            dependencies: ["DaemonKit", "BookingStore", "BookingDomain", "BookingProtocol", "ZeroMQ",
+            dependencies: ["DaemonKit", "BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "ZeroMQ",
                            .product(name: "Metrics", package: "swift-metrics")]
         ),
         .executableTarget(
             name: "availabilityd",
-            dependencies: ["DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "AvailabilityStore",
+                           .product(name: "Metrics", package: "swift-metrics")]
         ),
         .executableTarget(
             name: "bookctl",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
+                "DaemonKit", "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -132,11 +138,22 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol"]),
-        .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
+        .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "BookingStoreTests",
+            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "AvailabilityStoreTests",
+            dependencies: ["AvailabilityStore", "BookingDomain", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "BookingDomain", "ZeroMQ"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "ZeroMQ", "LoopbackServers"]),
-        .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
+        .testTarget(
+            name: "NotificationStoreTests",
+            dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "WebFrontendTests",
             dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "DaemonKit", "ZeroMQ",

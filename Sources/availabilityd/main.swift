@@ -1,3 +1,4 @@
+import AvailabilityStore
 import BookingProtocol
 import DaemonKit
 import Foundation
@@ -7,13 +8,13 @@ import Foundation
 await DaemonRunner.main(name: "availabilityd") { parts in
     let configuration = parts.configuration
     let store = try CalendarStore(path: configuration.databasePath("availabilityd.sqlite"))
-    if try store.seedConsultants(configuration.consultants) {
+    if try await store.seedConsultants(configuration.consultants) {
         parts.logger.notice("consultants taken from the configuration; from now on bookctl consultants manages them",
                             metadata: ["count": "\(configuration.consultants.count)"])
     }
     let view = AvailabilityView(
-        policy: configuration.calendar, production: configuration.productionCalendar, consultants: try store.consultants(),
-        blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
+        policy: configuration.calendar, production: configuration.productionCalendar, consultants: try await store.consultants(),
+        blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()
     )
     let bookingd = try await DaemonClient(
         daemon: "bookingd", endpoint: configuration.endpoints.bookingd, context: parts.context,
@@ -39,7 +40,7 @@ await DaemonRunner.main(name: "availabilityd") { parts in
         maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
     )
     parts.control.setAudit { command, user, outcome, correlationId in
-        try store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+        try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
     }
     parts.control.setStatus {
         let current = view.current
@@ -48,8 +49,8 @@ await DaemonRunner.main(name: "availabilityd") { parts in
     }
     parts.control.setReload { configuration in
         view.reconfigure(
-            policy: configuration.calendar, production: configuration.productionCalendar, consultants: try store.consultants(),
-            blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
+            policy: configuration.calendar, production: configuration.productionCalendar, consultants: try await store.consultants(),
+            blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()
         )
         for warning in commands.warnings(view.current.calendar) { parts.logger.warning("\(warning)") }
     }

@@ -95,7 +95,7 @@ struct BookingCommands: Sendable {
             reference: .random(), slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
             horizonEnd: check.horizonEnd, contact: contact, timeZone: timeZone, locale: locale
         )
-        let result = try await store.apply(.book(booking), context: context)
+        let result = try await wireErrors { try await store.apply(.book(booking), context: context) }
         publisher.committed()
         if !result.replayed {
             Counter(label: "booking_changes_total", dimensions: [("kind", "created")]).increment()
@@ -122,7 +122,7 @@ struct BookingCommands: Sendable {
             reference: reference, slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
             horizonEnd: check.horizonEnd, reason: reason
         )
-        let result = try await store.apply(.reschedule(move), context: context)
+        let result = try await wireErrors { try await store.apply(.reschedule(move), context: context) }
         publisher.committed()
         if !result.replayed {
             Counter(label: "booking_changes_total", dimensions: [("kind", "rescheduled")]).increment()
@@ -135,7 +135,7 @@ struct BookingCommands: Sendable {
         let context = try commandContext(MessageType.cancel, header, request, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         let reference = try reference(request.reference)
-        let result = try await store.apply(.cancel(reference: reference, reason: try validatedReason(request.reason)), context: context)
+        let result = try await wireErrors { try await store.apply(.cancel(reference: reference, reason: try validatedReason(request.reason)), context: context) }
         publisher.committed()
         if !result.replayed {
             Counter(label: "booking_changes_total", dimensions: [("kind", "cancelled")]).increment()
@@ -153,7 +153,7 @@ struct BookingCommands: Sendable {
             throw ProtocolError(.conflict, "the appointment was moved to \(WireJSON.formatInstant(appointment.timeSlot.start)); this reminder was for the old time", field: "start")
         }
         if appointment.reminderSent { return AppointmentBody(appointment) }
-        let result = try await store.apply(.markReminderSent(reference: reference), context: context)
+        let result = try await wireErrors { try await store.apply(.markReminderSent(reference: reference), context: context) }
         publisher.committed()
         return result.appointment
     }
@@ -196,7 +196,7 @@ struct BookingCommands: Sendable {
 
     private func earlierAnswer(_ context: CommandContext) async throws -> AppointmentBody? {
         guard let key = context.idempotencyKey else { return nil }
-        return try await store.storedAnswer(idempotencyKey: key, command: context.command, digest: context.digest)?.appointment
+        return try await wireErrors { try await store.storedAnswer(idempotencyKey: key, command: context.command, digest: context.digest)?.appointment }
     }
 
     private func validatedContact(_ contact: ContactBody) throws -> ContactInfo {

@@ -109,14 +109,14 @@ actor EventIntake {
     private let logger: Logger
     private(set) var lastSequence: UInt64
 
-    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, clock: SuiteClock, dispatcher: WakeSignal, logger: Logger) throws {
+    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, clock: SuiteClock, dispatcher: WakeSignal, logger: Logger) async throws {
         self.store = store
         self.composer = composer
         self.directory = directory
         self.clock = clock
         self.dispatcher = dispatcher
         self.logger = logger
-        lastSequence = try store.lastSequence()
+        lastSequence = try await store.lastSequence()
     }
 
     func apply(_ events: [EventBody]) async -> Outcome {
@@ -140,7 +140,7 @@ actor EventIntake {
         }
         guard !batch.isEmpty else { return outcome }
         do {
-            let applied = try store.apply(batch, now: clock.now())
+            let applied = try await store.apply(batch, now: clock.now())
             lastSequence = expected - 1
             Counter(label: "notify_events_applied_total").increment(by: applied)
             Gauge(label: "notify_last_sequence").record(lastSequence)
@@ -153,9 +153,9 @@ actor EventIntake {
     }
 
     /// After bookingd's database was replaced by an older copy.
-    func restart(at sequence: UInt64) {
+    func restart(at sequence: UInt64) async {
         do {
-            try store.follow(from: sequence)
+            try await store.follow(from: sequence)
         } catch {
             logger.error("cannot record the restart point", metadata: ["error": "\(error)"])
         }

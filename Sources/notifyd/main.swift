@@ -3,6 +3,7 @@ import DaemonKit
 import Foundation
 import Notifications
 import NotificationStore
+import Synchronization
 
 // notifyd: follows bookingd's events and tells the client, the consultant and @chat of every
 // change, once; sends reminders. Its own database keeps what was sent.
@@ -16,7 +17,7 @@ await DaemonRunner.main(name: "notifyd") { parts in
         throw ConfigurationError(file: error.file, key: error.line.map { "line \($0)" }, problem: error.problem)
     }
     let store = try SQLiteNotificationStore(path: configuration.databasePath("notifyd.sqlite"))
-    let inDoubt = try store.recoverInFlight()
+    let inDoubt = try await store.recoverInFlight()
     if inDoubt > 0 {
         parts.logger.warning("deliveries were being sent when notifyd stopped; they go again with the same Message-ID", metadata: ["count": "\(inDoubt)"])
     }
@@ -32,7 +33,7 @@ await DaemonRunner.main(name: "notifyd") { parts in
     let composer = MessageComposer(settings: settings, templates: templates, calendarZone: calendarZone, logger: parts.logger)
     let directory = ConsultantDirectory(availabilityd: availabilityd, calendarZone: calendarZone)
     let wake = WakeSignal()
-    let intake = try EventIntake(store: store, composer: composer, directory: directory, clock: parts.clock, dispatcher: wake, logger: parts.logger)
+    let intake = try await EventIntake(store: store, composer: composer, directory: directory, clock: parts.clock, dispatcher: wake, logger: parts.logger)
     let follower = try EventFollower(intake: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context, logger: parts.logger)
     let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock)
     let dispatcher = Dispatcher(store: store, transports: transports, settings: settings, clock: parts.clock, wake: wake, logger: parts.logger)
@@ -50,10 +51,11 @@ await DaemonRunner.main(name: "notifyd") { parts in
         maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
     )
     parts.control.setAudit { command, user, outcome, correlationId in
-        try store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+        try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
     }
+    let deliveryCounts = Mutex<[DeliveryState: Int]>([:])
     parts.control.setStatus {
-        let counts = (try? store.counts()) ?? [:]
+        let counts = deliveryCounts.withLock { $0 }
         return "following events; \(counts[.pending] ?? 0) pending, \(counts[.sent] ?? 0) sent, \(counts[.failed] ?? 0) dead letters"
     }
     parts.control.setReload { configuration in
@@ -67,7 +69,11 @@ await DaemonRunner.main(name: "notifyd") { parts in
         parts.logger.notice("templates reloaded; changes to transports, sender and reminders take effect at the next start")
     }
     try await server.bind()
-    let scheduler = PeriodicService(every: .seconds(1), runFirst: true) { await reminders.tick() }
+    let scheduler = PeriodicService(every: .seconds(1), runFirst: true) {
+        await reminders.tick()
+        // The status line is read synchronously; the store is read asynchronously, so here.
+        if let counts = try? await store.counts() { deliveryCounts.withLock { $0 = counts } }
+    }
     let scheduled = configuration.backups.map { [backups.schedule($0, zone: configuration.calendar.timeZone)] } ?? []
     return [follower, dispatcher, scheduler] + scheduled + [server]
 }
