@@ -133,7 +133,7 @@ public final class SQLiteNotificationStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                 """,
             arguments: [delivery.id, delivery.appointmentId, delivery.reference, delivery.purpose.rawValue, delivery.channel.rawValue,
-                        delivery.audience.rawValue, delivery.recipient, delivery.messageId, Data(delivery.payload), ms(now), ms(now)]
+                        delivery.audience.rawValue, delivery.recipient, delivery.messageId, Data(delivery.payload), Millis.of(now), Millis.of(now)]
         )
     }
 
@@ -149,7 +149,7 @@ public final class SQLiteNotificationStore: Sendable {
                         due_at = excluded.due_at, appointment = excluded.appointment,
                         state = CASE WHEN reminders.start = excluded.start THEN reminders.state ELSE 'scheduled' END
                     """,
-                arguments: [entry.appointmentId, entry.reference, ms(entry.start), ms(entry.dueAt), Data(try WireJSON.encode(entry.appointment))]
+                arguments: [entry.appointmentId, entry.reference, Millis.of(entry.start), Millis.of(entry.dueAt), Data(try WireJSON.encode(entry.appointment))]
             )
             try withdrawReminders(of: entry.appointmentId, except: entry.start, db: db)
         case .drop(let appointmentId):
@@ -186,14 +186,14 @@ public final class SQLiteNotificationStore: Sendable {
         try await pool.write { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
-                arguments: [ms(now), limit]
+                arguments: [Millis.of(now), limit]
             )
             var claimed: [StoredDelivery] = []
             for row in rows {
                 var delivery = try StoredDelivery(row: row)
                 try db.execute(
                     sql: "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
-                    arguments: [ms(now), delivery.delivery.id]
+                    arguments: [Millis.of(now), delivery.delivery.id]
                 )
                 delivery.state = .sending
                 delivery.attempts += 1
@@ -207,7 +207,7 @@ public final class SQLiteNotificationStore: Sendable {
     /// The earliest time a pending delivery is due, if any.
     public func nextDue() async throws -> Date? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'").map(date)
+            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'").map(Millis.date)
         }
     }
 
@@ -217,14 +217,14 @@ public final class SQLiteNotificationStore: Sendable {
             for (id, outcome) in outcomes {
                 switch outcome {
                 case .sent:
-                    try db.execute(sql: "UPDATE deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", arguments: [ms(now), id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, 'sent')", arguments: [id, ms(now)])
+                    try db.execute(sql: "UPDATE deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", arguments: [Millis.of(now), id])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, 'sent')", arguments: [id, Millis.of(now)])
                 case .retry(let error, let at):
-                    try db.execute(sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [ms(at), error, id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'retry', ?)", arguments: [id, ms(now), error])
+                    try db.execute(sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [Millis.of(at), error, id])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'retry', ?)", arguments: [id, Millis.of(now), error])
                 case .failed(let error):
                     try db.execute(sql: "UPDATE deliveries SET state = 'failed', last_error = ? WHERE id = ?", arguments: [error, id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'failed', ?)", arguments: [id, ms(now), error])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'failed', ?)", arguments: [id, Millis.of(now), error])
                 }
             }
         }
@@ -236,7 +236,7 @@ public final class SQLiteNotificationStore: Sendable {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, first_attempt_at = NULL WHERE id = ? AND state != 'sending'",
-                arguments: [ms(now), id]
+                arguments: [Millis.of(now), id]
             )
             return try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(StoredDelivery.init(row:))
         }
@@ -246,7 +246,7 @@ public final class SQLiteNotificationStore: Sendable {
 
     public func dueReminders(now: Date, limit: Int = 500) async throws -> [ReminderEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at LIMIT ?", arguments: [ms(now), limit])
+            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at LIMIT ?", arguments: [Millis.of(now), limit])
                 .map(ReminderEntry.init(row:))
         }
     }
@@ -258,7 +258,7 @@ public final class SQLiteNotificationStore: Sendable {
         try await pool.write { db in
             let state = deliveries.isEmpty ? ReminderState.dropped : .queued
             try db.execute(sql: "UPDATE reminders SET state = ? WHERE appointment_id = ? AND start = ? AND state = 'scheduled'",
-                           arguments: [state.rawValue, reminder.appointmentId, ms(reminder.start)])
+                           arguments: [state.rawValue, reminder.appointmentId, Millis.of(reminder.start)])
             guard db.changesCount == 1 else { return }
             for delivery in deliveries { try insert(delivery, db: db, now: now) }
         }
@@ -276,7 +276,7 @@ public final class SQLiteNotificationStore: Sendable {
     public func acknowledge(appointmentId: String, start: Date) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE reminders SET state = 'acknowledged' WHERE appointment_id = ? AND start = ? AND state = 'queued'",
-                           arguments: [appointmentId, ms(start)])
+                           arguments: [appointmentId, Millis.of(start)])
         }
     }
 
@@ -341,9 +341,6 @@ public enum AttemptOutcome: Sendable, Equatable {
     case retry(error: String, at: Date)
     case failed(error: String)
 }
-
-private func ms(_ date: Date) -> Int64 { Millis.of(date) }
-private func date(_ ms: Int64) -> Date { Millis.date(ms) }
 
 extension StoredDelivery {
     init(row: Row) throws(StoreError) {

@@ -58,9 +58,12 @@ public enum SQLiteFile {
         }
     }
 
-    /// Makes `directory` (and its parents) and gives it the daemon's mode.
+    /// Makes `directory` (and its parents) and gives it the daemon's mode. A directory the daemon
+    /// does not own, or a shared one (sticky, like /tmp), keeps its mode: it is not the daemon's to close.
     public static func makeDirectory(_ directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_uid == geteuid(), status.st_mode & S_ISVTX == 0 else { return }
         guard chmod(directory, directoryMode) == 0 else {
             throw StoreError.cannotOpen(path: directory, problem: "chmod: \(String(cString: strerror(errno)))")
         }
