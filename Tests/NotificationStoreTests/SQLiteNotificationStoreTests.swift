@@ -2,7 +2,7 @@ import BookingProtocol
 import Foundation
 import GRDB
 import Notifications
-import NotificationStore
+@testable import NotificationStore
 import SQLiteStorage
 import Testing
 
@@ -53,6 +53,26 @@ import Testing
     @Test func recordsItsAuditInTheOneSchema() async throws {
         try await store.recordAudit(command: "retry", user: "ops", outcome: "ok", correlationId: "c-1", at: now)
         let entries = try await DatabasePool(path: directory + "/notifyd.sqlite").read { db in try AuditTrail.entries(db, limit: 10) }
+        #expect(entries == [AuditEntry(command: "retry", user: "ops", outcome: "ok", correlationId: "c-1", at: now)])
+    }
+
+    @Test func aDatabaseOfTheFirstSchemaKeepsItsAuditAndDeliveries() async throws {
+        try store.close()
+        let path = directory + "/old.sqlite"
+        let old = try DatabasePool(path: path)
+        try SQLiteNotificationStore.migrator.migrate(old, upTo: "v1")
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO audit (at, command, user, outcome, correlation_id) VALUES (1790000000000, 'retry', 'ops', 'ok', 'c-1');
+                INSERT INTO deliveries (id, appointment_id, reference, purpose, channel, audience, recipient, payload, state, created_at, next_attempt_at)
+                VALUES ('d1', 'a1', 'BK-REF', 'client-confirmation', 'email', 'client', 'anna@example.com', x'00', 'sent', 1790000000000, 1790000000000);
+                """)
+        }
+        try old.close()
+        let reopened = try SQLiteNotificationStore(path: path)
+        #expect(try await reopened.deliveries(reference: "BK-REF").map(\.state) == [.sent])
+        try reopened.close()
+        let entries = try await DatabasePool(path: path).read { db in try AuditTrail.entries(db, limit: 10) }
         #expect(entries == [AuditEntry(command: "retry", user: "ops", outcome: "ok", correlationId: "c-1", at: now)])
     }
 
