@@ -42,15 +42,21 @@ let package = Package(
         .target(name: "CivilTime"),
         .target(name: "BookingDomain", dependencies: ["CivilTime"]),
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
-        .target(name: "SQLiteBackup", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
+        // trail, instants and unreadable rows.
+        .target(name: "SQLiteStorage", dependencies: ["CivilTime", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "BookingStore",
             dependencies: [
                 "BookingDomain",
                 "BookingProtocol",
-                "SQLiteBackup",
+                "SQLiteStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .target(
+            name: "AvailabilityStore",
+            dependencies: ["BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "DaemonKit",
@@ -76,6 +82,7 @@ let package = Package(
             name: "Notifications",
             dependencies: [
                 "BookingDomain",
+                "CivilTime",
                 "BookingProtocol",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -89,7 +96,7 @@ let package = Package(
         .target(name: "LoopbackServers"),
         .target(
             name: "NotificationStore",
-            dependencies: ["Notifications", "BookingProtocol", "SQLiteBackup", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Notifications", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // notifyd's logic as a library (tested in-process); the executable only wires it.
         .target(
@@ -131,8 +138,7 @@ let package = Package(
         .target(
             name: "AvailabilityService",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "SQLiteBackup",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "AvailabilityStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -152,7 +158,7 @@ let package = Package(
             name: "bookctl",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService",
-                "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteBackup",
+                "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -167,7 +173,15 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
-        .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
+        .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "BookingStoreTests",
+            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "AvailabilityStoreTests",
+            dependencies: ["AvailabilityStore", "BookingDomain", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "DaemonKitTests",
             dependencies: [
@@ -191,7 +205,10 @@ let package = Package(
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
-        .testTarget(name: "NotificationStoreTests", dependencies: ["NotificationStore", "Notifications", "BookingProtocol"]),
+        .testTarget(
+            name: "NotificationStoreTests",
+            dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "WebFrontendTests",
             dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ",

@@ -1,3 +1,4 @@
+import AvailabilityStore
 import BookingProtocol
 import DaemonKit
 import Foundation
@@ -22,13 +23,13 @@ public enum AvailabilityDaemon {
         let calendar = try CalendarSettings.load(configuration)
         let seed = try ConsultantSeed.load(configuration, businessZone: calendar.timeZone)
         let store = try CalendarStore(path: configuration.databasePath("availabilityd.sqlite"))
-        if try store.seedConsultants(seed) {
+        if try await store.seedConsultants(seed) {
             parts.logger.notice("consultants taken from the configuration; from now on bookctl consultants manages them",
                                 metadata: ["count": "\(seed.count)"])
         }
         let view = AvailabilityView(
-            policy: calendar.policy, production: calendar.productionCalendar, consultants: try store.consultants(),
-            blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
+            policy: calendar.policy, production: calendar.productionCalendar, consultants: try await store.consultants(),
+            blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()
         )
         let bookingd = try await parts.client(for: "bookingd", at: configuration.endpoints.bookingd)
         let commands = CalendarCommands(view: view, store: store, bookingd: bookingd, clock: parts.clock, control: parts.control, logger: parts.logger)
@@ -53,7 +54,7 @@ public enum AvailabilityDaemon {
             errors: AvailabilityErrors.wire
         )
         parts.control.setAudit { command, user, outcome, correlationId in
-            try store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+            try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
         }
         parts.control.setStatus {
             let current = view.current
@@ -63,8 +64,8 @@ public enum AvailabilityDaemon {
         parts.control.setReload { configuration in
             let calendar = try CalendarSettings.load(configuration)
             view.reconfigure(
-                policy: calendar.policy, production: calendar.productionCalendar, consultants: try store.consultants(),
-                blocked: try store.blockedPeriods(), timeOff: try store.timeOff()
+                policy: calendar.policy, production: calendar.productionCalendar, consultants: try await store.consultants(),
+                blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()
             )
             for warning in commands.warnings(view.current.calendar) { parts.logger.warning("\(warning)") }
         }

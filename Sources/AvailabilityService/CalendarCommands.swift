@@ -1,3 +1,4 @@
+import AvailabilityStore
 import BookingDomain
 import BookingProtocol
 import CivilTime
@@ -26,9 +27,9 @@ struct CalendarCommands: Sendable {
         routes.on(MessageType.calendar, CalendarRequest.self) { request, _ in try calendar(request) }
         routes.on(MessageType.checkSlot, CheckSlotRequest.self) { request, _ in try checkSlot(request) }
         routes.on(MessageType.block, BlockRequest.self) { try await block($0, $1) }
-        routes.on(MessageType.unblock, UnblockRequest.self) { request, _ in try unblock(request) }
+        routes.on(MessageType.unblock, UnblockRequest.self) { request, _ in try await unblock(request) }
         routes.on(MessageType.consultants, Empty.self) { _, _ in
-            let timeOff = try store.timeOffEntries()
+            let timeOff = try await store.timeOffEntries()
             return ConsultantsReply(consultants: view.consultants.map { consultant in
                 ConsultantBody(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone,
                                timeOff: timeOff.filter { $0.timeOff.consultantId == consultant.id }.map {
@@ -36,14 +37,14 @@ struct CalendarCommands: Sendable {
                                })
             })
         }
-        routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try addConsultant(request) }
+        routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try await addConsultant(request) }
         routes.on(MessageType.consultantRemove, ConsultantRemoveRequest.self) { request, _ in try await removeConsultant(request) }
         routes.on(MessageType.timeOffAdd, TimeOffRequest.self) { request, _ in try await addTimeOff(request) }
         routes.on(MessageType.timeOffRemove, TimeOffRemoveRequest.self) { request, _ in
-            guard try store.removeTimeOff(id: request.id) else {
+            guard try await store.removeTimeOff(id: request.id) else {
                 throw ProtocolError(.notFound, "no time off has the id \(request.id)", field: "id")
             }
-            try refresh()
+            try await refresh()
             return WithdrawalReply(id: String(request.id), cancelled: [])
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
@@ -135,8 +136,8 @@ struct CalendarCommands: Sendable {
         let cancelled = try await withdraw(
             from: from.start(in: zone), to: through.adding(days: 1).start(in: zone), consultant: nil, force: request.force == true,
             what: "on those days", reason: "The day was blocked: \(reason)", key: "block-\(from)-\(through)",
-            apply: { id = try store.block(period, user: header.user, at: clock.now()) },
-            revert: { try store.removeBlock(id: id) }
+            apply: { id = try await store.block(period, user: header.user, at: clock.now()) },
+            revert: { try await store.removeBlock(id: id) }
         )
         logger.notice("blocked days", metadata: ["from": "\(from)", "through": "\(through)", "cancelled": "\(cancelled.count)", "user": "\(header.user ?? "-")"])
         return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: cancelled)
@@ -147,9 +148,9 @@ struct CalendarCommands: Sendable {
     /// `force`, it is undone and refused with their references, and with `force` they are
     /// cancelled by the system with `reason`.
     private func withdraw(from: Date, to: Date, consultant: String?, force: Bool, what: String, reason: String, key: String,
-                          apply: () throws -> Void, revert: () throws -> Void) async throws -> [String] {
-        try apply()
-        try refresh()
+                          apply: () async throws -> Void, revert: () async throws -> Void) async throws -> [String] {
+        try await apply()
+        try await refresh()
         let affected: [String]
         do {
             let listed: ListReply = try await bookingd.call(
@@ -157,13 +158,13 @@ struct CalendarCommands: Sendable {
             )
             affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }.map(\.reference)
         } catch {
-            try revert()
-            try refresh()
+            try await revert()
+            try await refresh()
             throw error
         }
         if !affected.isEmpty && !force {
-            try revert()
-            try refresh()
+            try await revert()
+            try await refresh()
             let count = affected.count
             throw ProtocolError(
                 .conflict, "\(count) active booking\(count == 1 ? "" : "s") \(what); repeat with force to cancel \(count == 1 ? "it" : "them")",
@@ -178,7 +179,7 @@ struct CalendarCommands: Sendable {
         return affected
     }
 
-    private func addConsultant(_ request: ConsultantBody) throws -> ConsultantBody {
+    private func addConsultant(_ request: ConsultantBody) async throws -> ConsultantBody {
         let id = request.id.trimmingCharacters(in: .whitespaces)
         guard Consultant.isValidId(id) else {
             throw ProtocolError(.validationFailed, "a consultant id has 1 to 64 letters, digits, '-' or '_'", field: "id")
@@ -191,8 +192,12 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.validationFailed, "'\(request.timeZone)' is not an IANA time zone", field: "time_zone")
         }
         let consultant = Consultant(id: id, name: name, email: request.email, timeZone: request.timeZone)
-        try store.addConsultant(consultant)
-        try refresh()
+        do {
+            try await store.addConsultant(consultant)
+        } catch let error as ConsultantExists {
+            throw ProtocolError(.conflict, error.description, field: "id")
+        }
+        try await refresh()
         logger.notice("consultant added", metadata: ["id": "\(id)"])
         return ConsultantBody(id: id, name: name, email: request.email, timeZone: request.timeZone)
     }
@@ -206,8 +211,8 @@ struct CalendarCommands: Sendable {
         let cancelled = try await withdraw(
             from: now, to: now.addingTimeInterval(400 * 86_400), consultant: request.id, force: request.force == true,
             what: "with \(request.id)", reason: "The consultant is no longer available", key: "remove-\(request.id)",
-            apply: { try store.setConsultant(request.id, active: false) },
-            revert: { try store.setConsultant(request.id, active: true) }
+            apply: { try await store.setConsultant(request.id, active: false) },
+            revert: { try await store.setConsultant(request.id, active: true) }
         )
         logger.notice("consultant removed", metadata: ["id": "\(request.id)", "cancelled": "\(cancelled.count)"])
         return WithdrawalReply(id: request.id, cancelled: cancelled)
@@ -226,16 +231,16 @@ struct CalendarCommands: Sendable {
         let cancelled = try await withdraw(
             from: range.start, to: range.end, consultant: request.consultantId, force: request.force == true,
             what: "with \(request.consultantId) then", reason: "The consultant is away: \(reason)", key: "time-off-\(request.consultantId)-\(from)-\(through)",
-            apply: { id = try store.addTimeOff(TimeOff(consultantId: request.consultantId, range: range, reason: reason)) },
-            revert: { _ = try store.removeTimeOff(id: id) }
+            apply: { id = try await store.addTimeOff(TimeOff(consultantId: request.consultantId, range: range, reason: reason)) },
+            revert: { _ = try await store.removeTimeOff(id: id) }
         )
         return WithdrawalReply(id: String(id), cancelled: cancelled)
     }
 
-    private func unblock(_ request: UnblockRequest) throws -> UnblockReply {
+    private func unblock(_ request: UnblockRequest) async throws -> UnblockReply {
         let (from, through) = try dateRange(request.from, request.through)
-        let removed = try store.unblock(from: from, through: through)
-        try refresh()
+        let removed = try await store.unblock(from: from, through: through, at: clock.now())
+        try await refresh()
         guard !removed.isEmpty else {
             throw ProtocolError(.notFound, "no blocked day between \(from) and \(through)", field: "from")
         }
@@ -245,10 +250,10 @@ struct CalendarCommands: Sendable {
     // MARK: Helpers
 
     /// Rebuilds the view from the database: blocked days, consultants, time off.
-    func refresh() throws {
+    func refresh() async throws {
         let current = view.current
-        view.reconfigure(policy: current.policy, production: current.calendar.production, consultants: try store.consultants(),
-                         blocked: try store.blockedPeriods(), timeOff: try store.timeOff())
+        view.reconfigure(policy: current.policy, production: current.calendar.production, consultants: try await store.consultants(),
+                         blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff())
     }
 
     private func dateRange(_ fromText: String, _ throughText: String) throws -> (LocalDate, LocalDate) {

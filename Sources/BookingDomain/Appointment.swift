@@ -145,9 +145,6 @@ public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible 
     /// Reminders are only for confirmed appointments.
     case reminderNotApplicable(AppointmentStatus)
 
-    /// The wire contract's code for all of these.
-    public var code: String { "invalid_transition" }
-
     public var message: String {
         switch self {
         case let .invalidTransition(from, to) where from == .confirmed:

@@ -97,7 +97,10 @@ struct BookingCommands: Sendable {
         )
         let booking = NewBooking(
             reference: .random(), slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
-            horizonEnd: check.horizonEnd, contact: contact, timeZone: timeZone, locale: locale
+            horizonEnd: check.horizonEnd, contact: contact, timeZone: timeZone, locale: locale,
+            // Counted in the transaction that writes the booking, so concurrent bookings by one
+            // contact cannot both pass; an admin booking for a client is not limited.
+            contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil
         )
         let result = try await store.apply(.book(booking), context: context)
         publisher.committed()

@@ -1,6 +1,8 @@
 import BookingDomain
 import BookingProtocol
+import BookingStore
 import DaemonKit
+import SQLiteStorage
 
 /// bookingd's edge: its domain's and its store's errors as wire errors, each mapped here once.
 enum BookingErrors {
@@ -21,6 +23,11 @@ enum BookingErrors {
             }
         case let error as TransitionError:
             return ProtocolError(.invalidTransition, error.message)
+        case let reused as IdempotencyKeyReused:
+            return ProtocolError(.idempotencyConflict, reused.description, field: "header.idempotency_key")
+        case StoreError.commitFailed(let problem):
+            // Nothing was committed (a full disk, an I/O error): the client may try again.
+            return ProtocolError(.unavailable, "the booking database could not commit: \(problem)")
         default:
             return nil
         }

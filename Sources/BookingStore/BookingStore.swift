@@ -35,9 +35,12 @@ public struct NewBooking: Sendable {
     public var contact: ContactInfo
     public var timeZone: String
     public var locale: String
+    /// The most future bookings one email or one phone may hold (nil: no limit), counted inside
+    /// the transaction that writes this one, so two racing bookings of a contact cannot both pass.
+    public var contactLimit: Int?
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date,
-                contact: ContactInfo, timeZone: String, locale: String) {
+                contact: ContactInfo, timeZone: String, locale: String, contactLimit: Int? = nil) {
         self.reference = reference
         self.slot = slot
         self.candidates = candidates
@@ -46,6 +49,7 @@ public struct NewBooking: Sendable {
         self.contact = contact
         self.timeZone = timeZone
         self.locale = locale
+        self.contactLimit = contactLimit
     }
 }
 
@@ -74,12 +78,25 @@ public enum Change: Sendable {
     case markReminderSent(reference: BookingReference)
 }
 
-/// What a change answered: the reply body (an `AppointmentBody`), and whether it is the stored
-/// answer to an earlier request with the same idempotency key.
+/// What a change answered, and whether it is the stored answer to an earlier request with the
+/// same idempotency key.
 public struct ChangeResult: Sendable {
-    public var reply: [UInt8]
     public var replayed: Bool
     public var appointment: AppointmentBody
+    /// The reply to the command, encoded once: what the idempotency record keeps, so a retry gets
+    /// the same bytes as the first answer.
+    public var reply: [UInt8]
+}
+
+/// An idempotency key used again for another command or another body: a client bug, refused.
+public struct IdempotencyKeyReused: Error, Sendable, Hashable, CustomStringConvertible {
+    public var key: String
+
+    public init(key: String) {
+        self.key = key
+    }
+
+    public var description: String { "the idempotency key '\(key)' was already used for a different request" }
 }
 
 /// An event as the outbox holds it: its body is the JSON that goes on the wire.
@@ -99,7 +116,9 @@ public struct OutboxEvent: Sendable {
 }
 
 /// bookingd's persistence. Every change is one transaction holding the appointment, its
-/// history entry, an audit row, the outbox event and the idempotency record.
+/// history entry, an audit row, the outbox event and the idempotency record. A change the rules
+/// or the book refuse throws `BookingRefusal`; a reused idempotency key `IdempotencyKeyReused`;
+/// a database that cannot serve `StoreError`.
 public protocol BookingStore: Sendable {
     func apply(_ change: Change, context: CommandContext) async throws -> ChangeResult
     /// The stored answer to an earlier command with this idempotency key, if any (checked again

@@ -2,6 +2,7 @@ import BookingDomain
 import BookingProtocol
 import Foundation
 import GRDB
+import SQLiteStorage
 
 /// Carries out one change inside the writer's transaction (in its own savepoint).
 struct ChangeWriter {
@@ -39,7 +40,7 @@ struct ChangeWriter {
                 arguments: [key, context.command, context.digest, Data(reply), Millis.of(context.now)]
             )
         }
-        return ChangeResult(reply: reply, replayed: false, appointment: body)
+        return ChangeResult(replayed: false, appointment: body, reply: reply)
     }
 
 
@@ -49,6 +50,9 @@ struct ChangeWriter {
         let consultant = try chooseConsultant(
             at: booking.slot, candidates: booking.candidates, requested: booking.requestedConsultant, keeping: nil, horizonEnd: booking.horizonEnd
         )
+        if let limit = booking.contactLimit {
+            try requireRoom(for: booking.contact, limit: limit)
+        }
         let clientId = try clientId(email: booking.contact.email)
         let (appointment, transition) = Appointment.book(
             id: UUID(), clientId: clientId, slot: TimeSlot(range: booking.slot, consultantId: consultant), contactInfo: booking.contact,
@@ -58,8 +62,8 @@ struct ChangeWriter {
             try db.executeCached(
                 sql: """
                     INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
-                                              time_zone, locale, created_at, updated_at, reminder_sent)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                                              time_zone, locale, created_at, updated_at, reminder_sent, revision)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
                     """,
                 arguments: [
                     appointment.id.uuidString.lowercased(), appointment.bookingReference.description, clientId.uuidString.lowercased(), consultant,
@@ -69,15 +73,31 @@ struct ChangeWriter {
                 ]
             )
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw ProtocolError(.slotUnavailable, "that slot was just taken; choose another")
+            throw BookingRefusal.slotTaken
         }
         return (appointment, transition)
+    }
+
+    /// Counts the contact's confirmed bookings still ahead, by email (as normalised, in any case)
+    /// and by phone. Earlier changes of the same group commit are in this transaction, so they count.
+    private func requireRoom(for contact: ContactInfo, limit: Int) throws {
+        let byEmail = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email = ? COLLATE NOCASE AND status = 'confirmed' AND start_ms > ?"),
+            arguments: [contact.email, Millis.of(context.now)]
+        ) ?? 0
+        if byEmail >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .email) }
+        guard !contact.phone.isEmpty else { return }
+        let byPhone = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone = ? AND status = 'confirmed' AND start_ms > ?"),
+            arguments: [contact.phone, Millis.of(context.now)]
+        ) ?? 0
+        if byPhone >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .phone) }
     }
 
     private func reschedule(_ move: Move) throws -> (Appointment, Transition) {
         var appointment = try load(move.reference)
         guard appointment.status.isActive else {
-            throw ProtocolError(.invalidTransition, "the appointment is \(appointment.status.rawValue); only a confirmed appointment can be rescheduled")
+            throw BookingRefusal.transition(.invalidTransition(from: appointment.status, to: .confirmed))
         }
         let consultant = try chooseConsultant(
             at: move.slot, candidates: move.candidates, requested: move.requestedConsultant, keeping: appointment.consultantId,
@@ -89,7 +109,7 @@ struct ChangeWriter {
         do {
             try update(appointment)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw ProtocolError(.slotUnavailable, "that slot was just taken; choose another")
+            throw BookingRefusal.slotTaken
         }
         return (appointment, transition)
     }
@@ -105,7 +125,7 @@ struct ChangeWriter {
         do {
             return try body()
         } catch let error as TransitionError {
-            throw ProtocolError(.invalidTransition, error.message)
+            throw BookingRefusal.transition(error)
         }
     }
 
@@ -120,7 +140,7 @@ struct ChangeWriter {
         let free = candidates.filter { !taken.contains($0) }
         if let requested {
             guard free.contains(requested) else {
-                throw ProtocolError(.slotUnavailable, "consultant '\(requested)' is not free at that time", field: "consultant_id")
+                throw BookingRefusal.consultantNotFree(consultantId: requested)
             }
             return requested
         }
@@ -130,7 +150,7 @@ struct ChangeWriter {
             arguments: [Millis.of(context.now), Millis.of(horizonEnd)]
         ).map { ($0["consultant_id"] as String, $0["n"] as Int) })
         guard let chosen = ConsultantAssignment.choose(from: free, bookingsInHorizon: counts) else {
-            throw ProtocolError(.slotUnavailable, "no consultant is free at that time; choose another slot")
+            throw BookingRefusal.noConsultantFree
         }
         return chosen
     }
@@ -146,7 +166,7 @@ struct ChangeWriter {
 
     private func load(_ reference: BookingReference) throws -> Appointment {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM appointments WHERE reference = ?"), arguments: [reference.description]) else {
-            throw ProtocolError(.notFound, "no appointment has the reference \(reference)", field: "reference")
+            throw BookingRefusal.notFound(reference)
         }
         return try Appointment(row: row)
     }
@@ -154,12 +174,12 @@ struct ChangeWriter {
     private func update(_ appointment: Appointment) throws {
         try db.executeCached(
             sql: """
-                UPDATE appointments SET consultant_id = ?, start_ms = ?, end_ms = ?, status = ?, updated_at = ?, reminder_sent = ?
+                UPDATE appointments SET consultant_id = ?, start_ms = ?, end_ms = ?, status = ?, updated_at = ?, reminder_sent = ?, revision = ?
                 WHERE id = ?
                 """,
             arguments: [
                 appointment.consultantId, Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
-                Millis.of(appointment.updatedAt), appointment.reminderSent, appointment.id.uuidString.lowercased(),
+                Millis.of(appointment.updatedAt), appointment.reminderSent, appointment.revision, appointment.id.uuidString.lowercased(),
             ]
         )
     }
@@ -184,9 +204,10 @@ struct ChangeWriter {
     }
 
     private func recordAudit(reference: BookingReference) throws {
-        try db.executeCached(
-            sql: "INSERT INTO audit (at, actor, user, command, reference, correlation_id, outcome) VALUES (?, ?, ?, ?, ?, ?, 'ok')",
-            arguments: [Millis.of(context.now), context.actor.rawValue, context.user, context.command, reference.description, context.correlationId]
+        try AuditTrail.record(
+            AuditEntry(command: context.command, user: context.user, outcome: "ok", correlationId: context.correlationId, at: context.now,
+                       actor: context.actor.rawValue, reference: reference.description),
+            in: db
         )
     }
 
@@ -206,47 +227,56 @@ struct ChangeWriter {
     }
 }
 
-/// A row that does not make a valid appointment: the database was changed behind bookingd's back.
-struct CorruptRow: Error, CustomStringConvertible {
-    var description: String
-}
-
 extension Appointment {
-    init(row: Row) throws {
-        let id: String = row["id"]
-        guard let uuid = UUID(uuidString: id), let clientId = UUID(uuidString: row["client_id"]),
-              let status = AppointmentStatus(rawValue: row["status"]) else {
-            throw CorruptRow(description: "appointment \(id) has an invalid id, client id or status")
+    init(row: Row) throws(StoreError) {
+        let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
+        let start = try stored.instant("start_ms"), end = try stored.instant("end_ms")
+        guard let timeSlot = try? DateTimeRange(start: start, end: end) else {
+            throw stored.unreadable("end_ms is not after start_ms")
         }
         // Stored contacts were validated on the way in; validating again costs microseconds
         // and keeps a hand-edited row from passing as good.
+        let name: String = try stored.value("name"), email: String = try stored.value("email"), phone: String = try stored.value("phone")
+        let company: String? = try stored.value("company")
+        let contactInfo: ContactInfo
+        do {
+            contactInfo = try ContactInfo.validated(name: name, email: email, phone: phone, company: company)
+        } catch {
+            throw stored.unreadable("contact.\(error.field): \(error.message)")
+        }
         self.init(
-            id: uuid,
-            clientId: clientId,
-            consultantId: row["consultant_id"],
-            timeSlot: try DateTimeRange(start: Millis.date(row["start_ms"] as Int64), end: Millis.date(row["end_ms"] as Int64)),
-            contactInfo: try ContactInfo.validated(name: row["name"], email: row["email"], phone: row["phone"], company: row["company"]),
-            status: status,
-            bookingReference: try BookingReference(parsing: row["reference"]),
-            createdAt: Millis.date(row["created_at"] as Int64),
-            updatedAt: Millis.date(row["updated_at"] as Int64),
-            reminderSent: row["reminder_sent"],
-            clientTimeZone: row["time_zone"],
-            locale: row["locale"]
+            id: try stored.parsed("id", UUID.init(uuidString:)),
+            clientId: try stored.parsed("client_id", UUID.init(uuidString:)),
+            consultantId: try stored.value("consultant_id"),
+            timeSlot: timeSlot,
+            contactInfo: contactInfo,
+            status: try stored.parsed("status", AppointmentStatus.init(rawValue:)),
+            bookingReference: try stored.parsed("reference") { try BookingReference(parsing: $0) },
+            createdAt: try stored.instant("created_at"),
+            updatedAt: try stored.instant("updated_at"),
+            reminderSent: try stored.value("reminder_sent"),
+            revision: try stored.value("revision"),
+            clientTimeZone: try stored.value("time_zone"),
+            locale: try stored.value("locale")
         )
     }
 }
 
 enum IdempotencyRecord {
     static func answer(_ db: Database, key: String, command: String, digest: String) throws -> ChangeResult? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT command, digest, reply FROM idempotency WHERE key = ?"), arguments: [key]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT key, command, digest, reply FROM idempotency WHERE key = ?"), arguments: [key]) else {
             return nil
         }
-        guard row["command"] as String == command, row["digest"] as String == digest else {
-            throw ProtocolError(.idempotencyConflict, "the idempotency key '\(key)' was already used for a different request", field: "header.idempotency_key")
+        let stored = StoredRow(row, table: "idempotency", key: key)
+        guard try stored.value("command", as: String.self) == command, try stored.value("digest", as: String.self) == digest else {
+            throw IdempotencyKeyReused(key: key)
         }
-        let reply = [UInt8](row["reply"] as Data)
-        return ChangeResult(reply: reply, replayed: true, appointment: try WireJSON.decode(AppointmentBody.self, from: reply))
+        let reply = try stored.bytes("reply")
+        do {
+            return ChangeResult(replayed: true, appointment: try WireJSON.decode(AppointmentBody.self, from: reply), reply: reply)
+        } catch {
+            throw stored.unreadable("reply: \(error)")
+        }
     }
 }
 

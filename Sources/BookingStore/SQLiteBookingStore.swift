@@ -2,36 +2,21 @@ import BookingDomain
 import BookingProtocol
 import Foundation
 import GRDB
-import SQLiteBackup
-import Synchronization
+import SQLiteStorage
 
-/// The SQLite store: WAL, `synchronous=FULL` (a change is acknowledged only once durable), and
-/// group commit — changes that arrive while a transaction is being written are written
-/// together in the next one, each in its own savepoint, so one fsync covers many bookings and
-/// one refused change never undoes its neighbours.
+/// The SQLite store, opened the suite's one way (`SQLiteFile`), with group commit: changes that
+/// arrive while a transaction is being written are written together in the next one, each in
+/// its own savepoint, so one fsync covers many bookings and one refused change never undoes
+/// its neighbours.
 public final class SQLiteBookingStore: BookingStore {
     public let path: String
     private let pool: DatabasePool
     private let committer: GroupCommitter
 
-    public init(path: String) throws {
+    public init(path: String) throws(StoreError) {
         self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        configuration.label = "bookingd"
-        pool = try DatabasePool(path: path, configuration: configuration)
-        // GRDB sets NORMAL when it opens a WAL pool; a booking must survive a power cut once
-        // acknowledged, so the writer connection goes back to FULL.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        try Schema.migrator.migrate(pool)
+        pool = try SQLiteFile.open(path: path, label: "bookingd", migrator: Schema.migrator)
         committer = GroupCommitter(pool: pool)
-    }
-
-    /// The writer connection's `synchronous` setting (2 = FULL), for tests.
-    public func synchronousSetting() throws -> Int {
-        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     public func close() throws {
@@ -39,7 +24,7 @@ public final class SQLiteBookingStore: BookingStore {
     }
 
     /// A consistent copy, taken while bookings go on.
-    public func backup(to path: String) throws -> SQLiteBackup.Copy {
+    public func backup(to path: String) throws(StoreError) -> SQLiteBackup.Copy {
         try SQLiteBackup.copy(pool, to: path)
     }
 
@@ -69,12 +54,13 @@ public final class SQLiteBookingStore: BookingStore {
                 return nil
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM history WHERE appointment_id = ? ORDER BY id", arguments: [id]).map { row in
-                HistoryEntryBody(
-                    kind: row["kind"], fromStatus: row["from_status"], toStatus: row["to_status"],
-                    oldStart: Millis.date(row["old_start_ms"]), oldEnd: Millis.date(row["old_end_ms"]),
-                    newStart: Millis.date(row["new_start_ms"]), newEnd: Millis.date(row["new_end_ms"]),
-                    oldConsultantId: row["old_consultant_id"], newConsultantId: row["new_consultant_id"],
-                    actor: row["actor"], user: row["user"], reason: row["reason"], at: Millis.date(row["at"] as Int64)
+                let stored = StoredRow(row, table: "history", keyColumn: "id")
+                return HistoryEntryBody(
+                    kind: try stored.value("kind"), fromStatus: try stored.value("from_status"), toStatus: try stored.value("to_status"),
+                    oldStart: try stored.optionalInstant("old_start_ms"), oldEnd: try stored.optionalInstant("old_end_ms"),
+                    newStart: try stored.optionalInstant("new_start_ms"), newEnd: try stored.optionalInstant("new_end_ms"),
+                    oldConsultantId: try stored.value("old_consultant_id"), newConsultantId: try stored.value("new_consultant_id"),
+                    actor: try stored.value("actor"), user: try stored.value("user"), reason: try stored.value("reason"), at: try stored.instant("at")
                 )
             }
         }
@@ -120,8 +106,17 @@ public final class SQLiteBookingStore: BookingStore {
     public func events(after sequence: UInt64, limit: Int) async throws -> (events: [EventBody], lastSequence: UInt64) {
         try await pool.read { db in
             let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM events") ?? 0
-            let bodies = try Data.fetchAll(db, sql: "SELECT body FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [Int64(sequence), limit])
-            return (try bodies.map { try WireJSON.decode(EventBody.self, from: $0) }, UInt64(last))
+            let rows = try Row.fetchAll(db, sql: "SELECT sequence, body FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [Int64(sequence), limit])
+            let events = try rows.map { row in
+                let stored = StoredRow(row, table: "events", keyColumn: "sequence")
+                let body = try stored.bytes("body")
+                do {
+                    return try WireJSON.decode(EventBody.self, from: body)
+                } catch {
+                    throw stored.unreadable("body: \(error)")
+                }
+            }
+            return (events, UInt64(last))
         }
     }
 
@@ -135,12 +130,11 @@ public final class SQLiteBookingStore: BookingStore {
                 db, sql: "SELECT sequence, id, kind, body, correlation_id, created_at FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?",
                 arguments: [Int64(sequence), limit]
             ).map { row in
-                guard let kind = EventKind(rawValue: row["kind"]) else {
-                    throw CorruptRow(description: "event \(row["sequence"] as Int64) has an unknown kind")
-                }
+                let stored = StoredRow(row, table: "events", keyColumn: "sequence")
                 return OutboxEvent(
-                    sequence: UInt64(row["sequence"] as Int64), id: row["id"], kind: kind, occurredAt: Millis.date(row["created_at"] as Int64),
-                    correlationId: row["correlation_id"], body: [UInt8](row["body"] as Data)
+                    sequence: UInt64(try stored.value("sequence", as: Int64.self)), id: try stored.value("id"),
+                    kind: try stored.parsed("kind", EventKind.init(rawValue:)), occurredAt: try stored.instant("created_at"),
+                    correlationId: try stored.value("correlation_id"), body: try stored.bytes("body")
                 )
             }
         }
@@ -151,9 +145,12 @@ public final class SQLiteBookingStore: BookingStore {
         try await pool.read { db in
             let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM events") ?? 0
             let booked = try Row.fetchAll(
-                db, sql: "SELECT consultant_id, start_ms FROM appointments WHERE status = 'confirmed' AND start_ms >= ? AND start_ms < ? ORDER BY start_ms",
+                db, sql: "SELECT reference, consultant_id, start_ms FROM appointments WHERE status = 'confirmed' AND start_ms >= ? AND start_ms < ? ORDER BY start_ms",
                 arguments: [Millis.of(from), Millis.of(to)]
-            ).map { BookedSlotBody(consultantId: $0["consultant_id"], start: Millis.date($0["start_ms"] as Int64)) }
+            ).map { row in
+                let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
+                return BookedSlotBody(consultantId: try stored.value("consultant_id"), start: try stored.instant("start_ms"))
+            }
             return (UInt64(last), booked)
         }
     }
@@ -170,10 +167,7 @@ public final class SQLiteBookingStore: BookingStore {
 
     public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO audit (at, actor, user, command, reference, correlation_id, outcome) VALUES (?, 'admin', ?, ?, NULL, ?, ?)",
-                arguments: [Millis.of(at), user, command, correlationId, outcome]
-            )
+            try AuditTrail.record(AuditEntry(command: command, user: user, outcome: outcome, correlationId: correlationId, at: at), in: db)
         }
     }
 
@@ -188,9 +182,9 @@ public final class SQLiteBookingStore: BookingStore {
             } else {
                 try db.execute(sql: "DELETE FROM settings WHERE key = 'paused'")
             }
-            try db.execute(
-                sql: "INSERT INTO audit (at, actor, user, command, reference, correlation_id, outcome) VALUES (?, 'admin', ?, ?, NULL, ?, ?)",
-                arguments: [Millis.of(at), user, reason == nil ? "resume" : "pause", correlationId, reason.map { "ok: \($0)" } ?? "ok"]
+            try AuditTrail.record(
+                AuditEntry(command: reason == nil ? "resume" : "pause", user: user, outcome: reason.map { "ok: \($0)" } ?? "ok", correlationId: correlationId, at: at),
+                in: db
             )
         }
     }
@@ -199,99 +193,6 @@ public final class SQLiteBookingStore: BookingStore {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [Millis.of(cutoff)])
             return db.changesCount
-        }
-    }
-}
-
-/// Instants are stored as integer milliseconds since 1970 (UTC).
-enum Millis {
-    static func of(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-    static func date(_ millis: Int64?) -> Date? { millis.map(date) }
-}
-
-/// Collects changes while the writer is busy and writes each batch in one transaction.
-final class GroupCommitter: Sendable {
-    typealias Work = @Sendable (Database) throws -> ChangeResult
-
-    private let pending = PendingChanges()
-    private let wake: AsyncStream<Void>.Continuation
-
-    init(pool: DatabasePool) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        wake = continuation
-        let pending = self.pending
-        Task {
-            for await _ in stream {
-                while case let batch = pending.takeBatch(), !batch.isEmpty {
-                    await Self.write(batch, to: pool)
-                }
-            }
-        }
-    }
-
-    deinit {
-        wake.finish()
-    }
-
-    func submit(_ work: @escaping Work) async throws -> ChangeResult {
-        try await withCheckedThrowingContinuation { continuation in
-            pending.append(PendingChanges.Item(work: work, continuation: continuation))
-            wake.yield()
-        }
-    }
-
-    private static func write(_ batch: [PendingChanges.Item], to pool: DatabasePool) async {
-        let works = batch.map(\.work)
-        do {
-            let results = try await pool.write { db -> [Result<ChangeResult, any Error>] in
-                var results: [Result<ChangeResult, any Error>] = []
-                results.reserveCapacity(works.count)
-                for work in works {
-                    var outcome: Result<ChangeResult, any Error> = .failure(CancellationError())
-                    do {
-                        try db.inSavepoint {
-                            outcome = .success(try work(db))
-                            return .commit
-                        }
-                    } catch {
-                        outcome = .failure(error)
-                    }
-                    results.append(outcome)
-                }
-                return results
-            }
-            for (item, result) in zip(batch, results) {
-                item.continuation.resume(with: result)
-            }
-        } catch {
-            // The commit itself failed (disk full, I/O error): nothing of the batch is durable.
-            for item in batch {
-                item.continuation.resume(throwing: ProtocolError(.unavailable, "the booking database could not commit: \(error)"))
-            }
-        }
-    }
-}
-
-/// The changes waiting for the writer.
-final class PendingChanges: Sendable {
-    struct Item: Sendable {
-        let work: GroupCommitter.Work
-        let continuation: CheckedContinuation<ChangeResult, any Error>
-    }
-
-    private static let maximumBatch = 128
-    private let items = Mutex<[Item]>([])
-
-    func append(_ item: Item) {
-        items.withLock { $0.append(item) }
-    }
-
-    func takeBatch() -> [Item] {
-        items.withLock { items in
-            let taken = Array(items.prefix(Self.maximumBatch))
-            items.removeFirst(taken.count)
-            return taken
         }
     }
 }

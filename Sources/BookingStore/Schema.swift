@@ -1,4 +1,5 @@
 import GRDB
+import SQLiteStorage
 
 /// The schema of bookingd's database, as migrations: a database is only ever moved forward.
 enum Schema {
@@ -56,17 +57,6 @@ enum Schema {
                 );
                 CREATE INDEX history_by_appointment ON history(appointment_id, id);
 
-                CREATE TABLE audit (
-                    id INTEGER PRIMARY KEY,
-                    at INTEGER NOT NULL,
-                    actor TEXT NOT NULL,
-                    user TEXT,
-                    command TEXT NOT NULL,
-                    reference TEXT,
-                    correlation_id TEXT NOT NULL,
-                    outcome TEXT NOT NULL
-                );
-
                 -- The outbox and the event log in one: committed with the change, published
                 -- after commit, kept for replay. `sequence` is assigned as max + 1 inside the
                 -- single writer's transaction, so committed sequences have no gaps.
@@ -95,6 +85,8 @@ enum Schema {
                 );
                 INSERT INTO publisher (id, published_through) VALUES (1, 0);
                 """)
+            // The suite's one audit schema, which bookingd's own first schema was.
+            try AuditTrail.createTable(db)
         }
         migrator.registerMigration("v2: settings") { db in
             try db.execute(sql: """
@@ -107,9 +99,20 @@ enum Schema {
         }
         migrator.registerMigration("v3: a contact's appointments") { db in
             try db.execute(sql: """
-                -- webd counts a contact's future bookings (list by email or phone) on every booking.
+                -- A booking counts its contact's future bookings (by email or phone) against the limit.
                 CREATE INDEX appointments_by_email ON appointments(email COLLATE NOCASE);
                 CREATE INDEX appointments_by_phone ON appointments(phone);
+                """)
+        }
+        migrator.registerMigration("v4: revision") { db in
+            try db.execute(sql: """
+                -- How often the appointment's time, consultant or status changed: its history
+                -- says so for the rows written before this column.
+                ALTER TABLE appointments ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                UPDATE appointments SET revision = (
+                    SELECT COUNT(*) FROM history
+                    WHERE history.appointment_id = appointments.id AND history.kind IN ('rescheduled', 'cancelled', 'completed', 'no_show')
+                );
                 """)
         }
         return migrator

@@ -41,7 +41,7 @@ final class Dispatcher: Service, Sendable {
                     var claimed: [StoredDelivery] = []
                     if room > 0 {
                         do {
-                            claimed = try store.claimDue(now: clock.now(), limit: room)
+                            claimed = try await store.claimDue(now: clock.now(), limit: room)
                         } catch {
                             logger.error("cannot read due deliveries", metadata: ["error": "\(error)"])
                         }
@@ -55,7 +55,7 @@ final class Dispatcher: Service, Sendable {
                         }
                     }
                     if claimed.count < room || room == 0 {
-                        await wake.wait(upTo: nextWait())
+                        await wake.wait(upTo: await nextWait())
                     }
                 }
             } onGracefulShutdown: {
@@ -66,8 +66,8 @@ final class Dispatcher: Service, Sendable {
     }
 
     /// Until the next retry is due, but at least every second (the clock may be moved in tests).
-    private func nextWait() -> Duration {
-        guard let next = try? store.nextDue() else { return .seconds(1) }
+    private func nextWait() async -> Duration {
+        guard let next = try? await store.nextDue() else { return .seconds(1) }
         let seconds = next.timeIntervalSince(clock.now())
         return .seconds(fractional: min(max(seconds, 0.001), 1))
     }
@@ -104,7 +104,7 @@ final class Dispatcher: Service, Sendable {
             }
         }
         do {
-            try store.record([(delivery.id, outcome)], at: now)
+            try await store.record([(delivery.id, outcome)], at: now)
         } catch {
             logger.error("cannot record a delivery's outcome", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
         }

@@ -17,14 +17,14 @@ actor EventIntake: EventConsumer {
     private let logger: Logger
     private(set) var lastSequence: UInt64
 
-    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, clock: SuiteClock, dispatcher: WakeSignal, logger: Logger) throws {
+    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, clock: SuiteClock, dispatcher: WakeSignal, logger: Logger) async throws {
         self.store = store
         self.composer = composer
         self.directory = directory
         self.clock = clock
         self.dispatcher = dispatcher
         self.logger = logger
-        lastSequence = try store.lastSequence()
+        lastSequence = try await store.lastSequence()
     }
 
     func apply(_ events: [EventBody]) async -> EventApplication {
@@ -48,7 +48,7 @@ actor EventIntake: EventConsumer {
         }
         guard !batch.isEmpty else { return outcome }
         do {
-            let applied = try store.apply(batch, now: clock.now())
+            let applied = try await store.apply(batch, now: clock.now())
             lastSequence = expected - 1
             Counter(label: "notify_events_applied_total").increment(by: applied)
             Gauge(label: "notify_last_sequence").record(lastSequence)
@@ -68,7 +68,7 @@ actor EventIntake: EventConsumer {
         let sequence = theirs ?? 0
         logger.error("following bookingd's event log from its last event", metadata: ["sequence": "\(sequence)"])
         do {
-            try store.follow(from: sequence)
+            try await store.follow(from: sequence)
         } catch {
             logger.error("cannot record the restart point", metadata: ["error": "\(error)"])
         }

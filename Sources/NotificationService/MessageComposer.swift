@@ -45,11 +45,10 @@ final class MessageComposer: Sendable {
         let appointment = event.appointment
         switch event.kind {
         case .created, .rescheduled:
-            guard let due = settings.reminders.due(start: appointment.start, changedAt: event.occurredAt),
-                  let snapshot = try? WireJSON.encode(appointment) else {
+            guard let due = settings.reminders.due(start: appointment.start, changedAt: event.occurredAt) else {
                 return .drop(appointmentId: appointment.id)
             }
-            return .schedule(ReminderEntry(appointmentId: appointment.id, reference: appointment.reference, start: appointment.start, dueAt: due, appointment: snapshot))
+            return .schedule(ReminderEntry(appointment: appointment, dueAt: due))
         case .cancelled, .completed, .noShow:
             return .drop(appointmentId: appointment.id)
         case .reminderSent:
@@ -59,10 +58,7 @@ final class MessageComposer: Sendable {
 
     /// The reminder's messages for an appointment still ahead.
     func reminderDeliveries(_ reminder: ReminderEntry, consultant: Consultant) -> [NewDelivery] {
-        guard let appointment = try? WireJSON.decode(AppointmentBody.self, from: reminder.appointment) else {
-            logger.error("a stored reminder cannot be read; it is dropped", metadata: ["appointment": "\(reminder.appointmentId)"])
-            return []
-        }
+        let appointment = reminder.appointment
         let facts = MessageFacts(appointment: appointment, consultant: consultant, previousStart: nil, reason: nil,
                                  manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
         return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)

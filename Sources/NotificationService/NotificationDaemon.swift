@@ -5,6 +5,7 @@ import Notifications
 import NotificationStore
 import ServiceLifecycle
 import SuiteCalendar
+import Synchronization
 
 /// notifyd: follows bookingd's events and tells the client, the consultant and @chat of every
 /// change, once; sends reminders. Its own database keeps what was sent.
@@ -23,7 +24,7 @@ public enum NotificationDaemon {
         let settings = try NotifySettings.load(configuration)
         let templates = try loadTemplates(settings.templatesDirectory)
         let store = try SQLiteNotificationStore(path: configuration.databasePath("notifyd.sqlite"))
-        let inDoubt = try store.recoverInFlight()
+        let inDoubt = try await store.recoverInFlight()
         if inDoubt > 0 {
             parts.logger.warning("deliveries were being sent when notifyd stopped; they go again with the same Message-ID", metadata: ["count": "\(inDoubt)"])
         }
@@ -33,7 +34,7 @@ public enum NotificationDaemon {
         let composer = MessageComposer(settings: settings, templates: templates, calendarZone: businessZone.identifier, logger: parts.logger)
         let directory = ConsultantDirectory(availabilityd: availabilityd, calendarZone: businessZone.identifier)
         let wake = WakeSignal()
-        let intake = try EventIntake(store: store, composer: composer, directory: directory, clock: parts.clock, dispatcher: wake, logger: parts.logger)
+        let intake = try await EventIntake(store: store, composer: composer, directory: directory, clock: parts.clock, dispatcher: wake, logger: parts.logger)
         let follower = try EventFollower(
             name: name, consumer: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
             replayTimeout: configuration.requestTimeout, logger: parts.logger
@@ -54,10 +55,11 @@ public enum NotificationDaemon {
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
         )
         parts.control.setAudit { command, user, outcome, correlationId in
-            try store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
+            try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
         }
+        let deliveryCounts = Mutex<[DeliveryState: Int]>([:])
         parts.control.setStatus {
-            let counts = (try? store.counts()) ?? [:]
+            let counts = deliveryCounts.withLock { $0 }
             return "following events; \(counts[.pending] ?? 0) pending, \(counts[.sent] ?? 0) sent, \(counts[.failed] ?? 0) dead letters"
         }
         parts.control.setReload { configuration in
@@ -67,7 +69,11 @@ public enum NotificationDaemon {
             parts.logger.notice("templates reloaded; changes to transports, sender and reminders take effect at the next start")
         }
         try await server.bind()
-        let scheduler = PeriodicService(every: .seconds(1), runFirst: true) { await reminders.tick() }
+        let scheduler = PeriodicService(every: .seconds(1), runFirst: true) {
+            await reminders.tick()
+            // The status line is read synchronously and the store asynchronously: counted here.
+            if let counts = try? await store.counts() { deliveryCounts.withLock { $0 = counts } }
+        }
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: businessZone)] } ?? []
         return [follower, dispatcher, scheduler] + scheduled + [server]
     }

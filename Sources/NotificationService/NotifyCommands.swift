@@ -26,29 +26,29 @@ struct NotifyCommands: Sendable {
                 } catch let error as ReferenceError {
                     throw ProtocolError(.invalidReference, error.message, field: "reference")
                 }
-                return NotificationsReply(notifications: try store.deliveries(reference: reference.description).prefix(limit).map(body))
+                return NotificationsReply(notifications: try await bodies(try await store.deliveries(reference: reference.description).prefix(limit)))
             }
             guard request.failed == true else {
                 throw ProtocolError(.validationFailed, "ask for one appointment's notifications (reference) or the dead letters (failed: true)", field: "reference")
             }
-            return NotificationsReply(notifications: try store.failed(limit: limit).map(body))
+            return NotificationsReply(notifications: try await bodies(try await store.failed(limit: limit)))
         }
         routes.on(MessageType.notificationRetry, NotificationRetryRequest.self) { request, header in
-            guard let existing = try store.delivery(id: request.id) else {
+            guard let existing = try await store.delivery(id: request.id) else {
                 throw ProtocolError(.notFound, "no notification has the id '\(request.id)' (bookctl notifications REF lists them)", field: "id")
             }
             guard existing.state != .sending else {
                 throw ProtocolError(.conflict, "the notification is being sent right now", field: "id")
             }
-            guard let retried = try store.retry(id: request.id, now: clock.now()) else {
+            guard let retried = try await store.retry(id: request.id, now: clock.now()) else {
                 throw ProtocolError(.notFound, "no notification has the id '\(request.id)'", field: "id")
             }
             logger.notice("notification sent again on request", metadata: ["delivery": "\(request.id)", "user": "\(header.user ?? "-")"])
             dispatcher.notify()
-            return body(retried)
+            return try await body(retried)
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
-            let counts = try store.counts()
+            let counts = try await store.counts()
             let failed = counts[.failed] ?? 0
             return control.pingReply(
                 state: "ready", lastSequence: await intake.lastSequence, backlog: UInt64((counts[.pending] ?? 0) + (counts[.sending] ?? 0)),
@@ -59,9 +59,15 @@ struct NotifyCommands: Sendable {
         return routes
     }
 
-    private func body(_ stored: StoredDelivery) -> NotificationBody {
+    private func bodies(_ deliveries: some Sequence<StoredDelivery>) async throws -> [NotificationBody] {
+        var bodies: [NotificationBody] = []
+        for stored in deliveries { bodies.append(try await body(stored)) }
+        return bodies
+    }
+
+    private func body(_ stored: StoredDelivery) async throws -> NotificationBody {
         let delivery = stored.delivery
-        let attempts = (try? store.attempts(deliveryId: delivery.id)) ?? []
+        let attempts = try await store.attempts(deliveryId: delivery.id)
         return NotificationBody(
             id: delivery.id, reference: delivery.reference, purpose: delivery.purpose.rawValue, channel: delivery.channel.rawValue,
             audience: delivery.audience.rawValue, recipient: ContactMasking.recipient(delivery), state: stored.state.rawValue,

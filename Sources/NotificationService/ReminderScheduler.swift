@@ -28,34 +28,33 @@ struct ReminderScheduler: Sendable {
 
     private func queueDue() async throws {
         let now = clock.now()
-        let due = try store.dueReminders(now: now)
+        let due = try await store.dueReminders(now: now)
         guard !due.isEmpty else { return }
         for reminder in due {
             guard composer.settings.reminders.stillUseful(start: reminder.start, now: now) else {
-                try store.queue(reminder, deliveries: [], now: now)
+                try await store.queue(reminder, deliveries: [], now: now)
                 logger.notice("a reminder came due after its appointment began; dropped", metadata: ["reference": "\(BookingReference.masked(reminder.reference))"])
                 continue
             }
-            guard let appointment = try? WireJSON.decode(AppointmentBody.self, from: reminder.appointment) else { continue }
-            let consultant = try await directory.facts(appointment.consultantId)
-            try store.queue(reminder, deliveries: composer.reminderDeliveries(reminder, consultant: consultant), now: now)
+            let consultant = try await directory.facts(reminder.appointment.consultantId)
+            try await store.queue(reminder, deliveries: composer.reminderDeliveries(reminder, consultant: consultant), now: now)
             Counter(label: "notify_reminders_queued_total").increment()
         }
         dispatcher.notify()
     }
 
     private func acknowledge() async throws {
-        for reminder in try store.remindersToAcknowledge() {
+        for reminder in try await store.remindersToAcknowledge() {
             do {
                 let _: AppointmentBody = try await bookingd.call(
                     MessageType.markReminderSent, MarkReminderSentRequest(reference: reminder.reference, start: reminder.start),
-                    idempotencyKey: "reminder-\(reminder.appointmentId)-\(Int64(reminder.start.timeIntervalSince1970))", timeout: .seconds(2), attempts: 1
+                    idempotencyKey: reminder.key.description, timeout: .seconds(2), attempts: 1
                 )
             } catch let error as ProtocolError where [.conflict, .invalidTransition, .notFound].contains(error.code) {
                 // Moved, cancelled or gone since: bookingd has nothing to mark.
                 logger.info("bookingd did not mark a reminder", metadata: ["reference": "\(BookingReference.masked(reminder.reference))", "reason": "\(error.body.message)"])
             }
-            try store.acknowledge(appointmentId: reminder.appointmentId, start: reminder.start)
+            try await store.acknowledge(appointmentId: reminder.appointmentId, start: reminder.start)
         }
     }
 }

@@ -1,3 +1,4 @@
+import BookingProtocol
 import Foundation
 import Notifications
 
@@ -71,22 +72,21 @@ public enum ReminderState: String, Sendable, Codable {
 }
 
 public struct ReminderEntry: Sendable, Equatable {
-    public var appointmentId: String
-    public var reference: String
-    public var start: Date
+    /// The appointment as of the last change, to render the reminder when it is due.
+    public var appointment: AppointmentBody
     public var dueAt: Date
-    /// The appointment as of the last change (wire JSON), to render the reminder when it is due.
-    public var appointment: [UInt8]
     public var state: ReminderState
 
-    public init(appointmentId: String, reference: String, start: Date, dueAt: Date, appointment: [UInt8], state: ReminderState = .scheduled) {
-        self.appointmentId = appointmentId
-        self.reference = reference
-        self.start = start
-        self.dueAt = dueAt
+    public init(appointment: AppointmentBody, dueAt: Date, state: ReminderState = .scheduled) {
         self.appointment = appointment
+        self.dueAt = dueAt
         self.state = state
     }
+
+    public var appointmentId: String { appointment.id }
+    public var reference: String { appointment.reference }
+    public var start: Date { appointment.start }
+    public var key: ReminderKey { ReminderKey(appointmentId: appointment.id, start: appointment.start) }
 }
 
 /// What an event does to the appointment's reminder.

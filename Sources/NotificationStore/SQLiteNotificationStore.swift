@@ -1,29 +1,25 @@
+import BookingProtocol
 import Foundation
 import GRDB
 import Notifications
-import SQLiteBackup
+import SQLiteStorage
 
 /// notifyd's own database: the last event applied, every delivery with its attempts, and the
-/// reminder schedule. WAL with `synchronous=NORMAL`: a killed process loses nothing committed;
-/// a power cut may lose the last transactions, which the replay from bookingd then re-applies.
+/// reminder schedule, opened the suite's one way (`SQLiteFile`).
 public final class SQLiteNotificationStore: Sendable {
     public let path: String
     private let pool: DatabasePool
 
-    public init(path: String) throws {
+    public init(path: String) throws(StoreError) {
         self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        configuration.label = "notifyd"
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        pool = try SQLiteFile.open(path: path, label: "notifyd", migrator: Self.migrator)
     }
 
     public func close() throws {
         try pool.close()
     }
 
-    public func backup(to path: String) throws -> SQLiteBackup.Copy {
+    public func backup(to path: String) throws(StoreError) -> SQLiteBackup.Copy {
         try SQLiteBackup.copy(pool, to: path)
     }
 
@@ -89,20 +85,23 @@ public final class SQLiteNotificationStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: the suite's audit schema") { db in
+            try AuditTrail.replaceOlderTable(db)
+        }
         return migrator
     }
 
     // MARK: Following the event stream
 
-    public func lastSequence() throws -> UInt64 {
-        try pool.read { db in try UInt64.fetchOne(db, sql: "SELECT last_sequence FROM follower") ?? 0 }
+    public func lastSequence() async throws -> UInt64 {
+        try await pool.read { db in try UInt64.fetchOne(db, sql: "SELECT last_sequence FROM follower") ?? 0 }
     }
 
     /// Applies events in order, each at most once (by id), in one transaction; returns how many
     /// were new. An event at or below the last sequence applied is skipped.
     @discardableResult
-    public func apply(_ events: [AppliedEvent], now: Date) throws -> Int {
-        try pool.write { db in
+    public func apply(_ events: [AppliedEvent], now: Date) async throws -> Int {
+        try await pool.write { db in
             var last = try UInt64.fetchOne(db, sql: "SELECT last_sequence FROM follower") ?? 0
             var applied = 0
             for event in events where event.sequence > last {
@@ -122,8 +121,8 @@ public final class SQLiteNotificationStore: Sendable {
 
     /// Follows the stream from `sequence` on, whatever was applied before (bookingd's database
     /// was replaced by an older copy).
-    public func follow(from sequence: UInt64) throws {
-        try pool.write { db in try db.execute(sql: "UPDATE follower SET last_sequence = ?", arguments: [sequence]) }
+    public func follow(from sequence: UInt64) async throws {
+        try await pool.write { db in try db.execute(sql: "UPDATE follower SET last_sequence = ?", arguments: [sequence]) }
     }
 
     private func insert(_ delivery: NewDelivery, db: Database, now: Date) throws {
@@ -134,7 +133,7 @@ public final class SQLiteNotificationStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                 """,
             arguments: [delivery.id, delivery.appointmentId, delivery.reference, delivery.purpose.rawValue, delivery.channel.rawValue,
-                        delivery.audience.rawValue, delivery.recipient, delivery.messageId, Data(delivery.payload), ms(now), ms(now)]
+                        delivery.audience.rawValue, delivery.recipient, delivery.messageId, Data(delivery.payload), Millis.of(now), Millis.of(now)]
         )
     }
 
@@ -150,7 +149,7 @@ public final class SQLiteNotificationStore: Sendable {
                         due_at = excluded.due_at, appointment = excluded.appointment,
                         state = CASE WHEN reminders.start = excluded.start THEN reminders.state ELSE 'scheduled' END
                     """,
-                arguments: [entry.appointmentId, entry.reference, ms(entry.start), ms(entry.dueAt), Data(entry.appointment)]
+                arguments: [entry.appointmentId, entry.reference, Millis.of(entry.start), Millis.of(entry.dueAt), Data(try WireJSON.encode(entry.appointment))]
             )
             try withdrawReminders(of: entry.appointmentId, except: entry.start, db: db)
         case .drop(let appointmentId):
@@ -161,7 +160,7 @@ public final class SQLiteNotificationStore: Sendable {
 
     /// A reminder still waiting to go for another time than `start` is withdrawn.
     private func withdrawReminders(of appointmentId: String, except start: Date?, db: Database) throws {
-        let keep = start.map { "reminder.\(appointmentId).\(ms($0))." } ?? ""
+        let keep = start.map { "\(ReminderKey(appointmentId: appointmentId, start: $0))." } ?? ""
         try db.execute(
             sql: """
                 UPDATE deliveries SET state = 'cancelled', last_error = 'the appointment was moved or cancelled'
@@ -175,26 +174,26 @@ public final class SQLiteNotificationStore: Sendable {
 
     /// Deliveries found `sending` at start were in flight when notifyd stopped: they go again
     /// (nothing is lost), marked in doubt. Returns how many.
-    public func recoverInFlight() throws -> Int {
-        try pool.write { db in
+    public func recoverInFlight() async throws -> Int {
+        try await pool.write { db in
             try db.execute(sql: "UPDATE deliveries SET state = 'pending', in_doubt = 1 WHERE state = 'sending'")
             return db.changesCount
         }
     }
 
     /// Takes up to `limit` due deliveries, oldest first, and marks them `sending`.
-    public func claimDue(now: Date, limit: Int) throws -> [StoredDelivery] {
-        try pool.write { db in
+    public func claimDue(now: Date, limit: Int) async throws -> [StoredDelivery] {
+        try await pool.write { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
-                arguments: [ms(now), limit]
+                arguments: [Millis.of(now), limit]
             )
             var claimed: [StoredDelivery] = []
             for row in rows {
                 var delivery = try StoredDelivery(row: row)
                 try db.execute(
                     sql: "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
-                    arguments: [ms(now), delivery.delivery.id]
+                    arguments: [Millis.of(now), delivery.delivery.id]
                 )
                 delivery.state = .sending
                 delivery.attempts += 1
@@ -206,26 +205,26 @@ public final class SQLiteNotificationStore: Sendable {
     }
 
     /// The earliest time a pending delivery is due, if any.
-    public func nextDue() throws -> Date? {
-        try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'").map(date)
+    public func nextDue() async throws -> Date? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'").map(Millis.date)
         }
     }
 
     /// Records the outcome of attempts: sent, to be retried at `retryAt`, or failed for good.
-    public func record(_ outcomes: [(id: String, outcome: AttemptOutcome)], at now: Date) throws {
-        try pool.write { db in
+    public func record(_ outcomes: [(id: String, outcome: AttemptOutcome)], at now: Date) async throws {
+        try await pool.write { db in
             for (id, outcome) in outcomes {
                 switch outcome {
                 case .sent:
-                    try db.execute(sql: "UPDATE deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", arguments: [ms(now), id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, 'sent')", arguments: [id, ms(now)])
+                    try db.execute(sql: "UPDATE deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", arguments: [Millis.of(now), id])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, 'sent')", arguments: [id, Millis.of(now)])
                 case .retry(let error, let at):
-                    try db.execute(sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [ms(at), error, id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'retry', ?)", arguments: [id, ms(now), error])
+                    try db.execute(sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [Millis.of(at), error, id])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'retry', ?)", arguments: [id, Millis.of(now), error])
                 case .failed(let error):
                     try db.execute(sql: "UPDATE deliveries SET state = 'failed', last_error = ? WHERE id = ?", arguments: [error, id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'failed', ?)", arguments: [id, ms(now), error])
+                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'failed', ?)", arguments: [id, Millis.of(now), error])
                 }
             }
         }
@@ -233,11 +232,11 @@ public final class SQLiteNotificationStore: Sendable {
 
     /// Sends one delivery again, whatever its state (an operator's decision): it becomes pending
     /// now, with a fresh give-up age. Nil when there is no such delivery.
-    public func retry(id: String, now: Date) throws -> StoredDelivery? {
-        try pool.write { db in
+    public func retry(id: String, now: Date) async throws -> StoredDelivery? {
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, first_attempt_at = NULL WHERE id = ? AND state != 'sending'",
-                arguments: [ms(now), id]
+                arguments: [Millis.of(now), id]
             )
             return try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(StoredDelivery.init(row:))
         }
@@ -245,51 +244,44 @@ public final class SQLiteNotificationStore: Sendable {
 
     // MARK: Reminders
 
-    public func dueReminders(now: Date, limit: Int = 500) throws -> [ReminderEntry] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at LIMIT ?", arguments: [ms(now), limit])
+    public func dueReminders(now: Date, limit: Int = 500) async throws -> [ReminderEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at LIMIT ?", arguments: [Millis.of(now), limit])
                 .map(ReminderEntry.init(row:))
-        }
-    }
-
-    public func nextReminderDue() throws -> Date? {
-        try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM reminders WHERE state = 'scheduled'").map(date)
         }
     }
 
     /// The reminder's messages join the deliveries, or, when the appointment is already past,
     /// the reminder is dropped: one transaction either way, and only if it is still scheduled
     /// for the same start (an event may have moved it meanwhile).
-    public func queue(_ reminder: ReminderEntry, deliveries: [NewDelivery], now: Date) throws {
-        try pool.write { db in
+    public func queue(_ reminder: ReminderEntry, deliveries: [NewDelivery], now: Date) async throws {
+        try await pool.write { db in
             let state = deliveries.isEmpty ? ReminderState.dropped : .queued
             try db.execute(sql: "UPDATE reminders SET state = ? WHERE appointment_id = ? AND start = ? AND state = 'scheduled'",
-                           arguments: [state.rawValue, reminder.appointmentId, ms(reminder.start)])
+                           arguments: [state.rawValue, reminder.appointmentId, Millis.of(reminder.start)])
             guard db.changesCount == 1 else { return }
             for delivery in deliveries { try insert(delivery, db: db, now: now) }
         }
     }
 
     /// Queued reminders whose email went out, which bookingd has not been told of yet.
-    public func remindersToAcknowledge() throws -> [ReminderEntry] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.* FROM reminders r JOIN deliveries d ON d.id = 'reminder.' || r.appointment_id || '.' || r.start || '.email'
-                WHERE r.state = 'queued' AND d.state = 'sent'
-                """).map(ReminderEntry.init(row:))
+    public func remindersToAcknowledge() async throws -> [ReminderEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'queued'").map(ReminderEntry.init(row:)).filter { reminder in
+                try String.fetchOne(db, sql: "SELECT state FROM deliveries WHERE id = ?", arguments: [reminder.key.deliveryId(.email)]) == DeliveryState.sent.rawValue
+            }
         }
     }
 
-    public func acknowledge(appointmentId: String, start: Date) throws {
-        try pool.write { db in
+    public func acknowledge(appointmentId: String, start: Date) async throws {
+        try await pool.write { db in
             try db.execute(sql: "UPDATE reminders SET state = 'acknowledged' WHERE appointment_id = ? AND start = ? AND state = 'queued'",
-                           arguments: [appointmentId, ms(start)])
+                           arguments: [appointmentId, Millis.of(start)])
         }
     }
 
-    public func reminder(appointmentId: String) throws -> ReminderEntry? {
-        try pool.read { db in
+    public func reminder(appointmentId: String) async throws -> ReminderEntry? {
+        try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM reminders WHERE appointment_id = ?", arguments: [appointmentId]).map(ReminderEntry.init(row:))
         }
     }
@@ -297,45 +289,46 @@ public final class SQLiteNotificationStore: Sendable {
     // MARK: Reading
 
     /// One admin command (retry, reload, backup) with the OS user who sent it.
-    public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) throws {
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO audit (at, command, user, outcome, correlation_id) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [ms(at), command, user, outcome, correlationId])
+    public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws {
+        try await pool.write { db in
+            try AuditTrail.record(AuditEntry(command: command, user: user, outcome: outcome, correlationId: correlationId, at: at), in: db)
         }
     }
 
-    public func deliveries(reference: String) throws -> [StoredDelivery] {
-        try pool.read { db in
+    public func deliveries(reference: String) async throws -> [StoredDelivery] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE reference = ? ORDER BY created_at, id", arguments: [reference]).map(StoredDelivery.init(row:))
         }
     }
 
-    public func delivery(id: String) throws -> StoredDelivery? {
-        try pool.read { db in
+    public func delivery(id: String) async throws -> StoredDelivery? {
+        try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(StoredDelivery.init(row:))
         }
     }
 
-    public func failed(limit: Int = 500) throws -> [StoredDelivery] {
-        try pool.read { db in
+    public func failed(limit: Int = 500) async throws -> [StoredDelivery] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE state = 'failed' ORDER BY created_at DESC LIMIT ?", arguments: [limit]).map(StoredDelivery.init(row:))
         }
     }
 
-    public func attempts(deliveryId: String) throws -> [DeliveryAttempt] {
-        try pool.read { db in
+    public func attempts(deliveryId: String) async throws -> [DeliveryAttempt] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id", arguments: [deliveryId]).map { row in
-                DeliveryAttempt(at: date(row["at"]), outcome: row["outcome"], error: row["error"])
+                let stored = StoredRow(row, table: "attempts", keyColumn: "id")
+                return DeliveryAttempt(at: try stored.instant("at"), outcome: try stored.value("outcome"), error: try stored.value("error"))
             }
         }
     }
 
     /// How many deliveries are in each state.
-    public func counts() throws -> [DeliveryState: Int] {
-        try pool.read { db in
+    public func counts() async throws -> [DeliveryState: Int] {
+        try await pool.read { db in
             var counts: [DeliveryState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM deliveries GROUP BY state") {
-                if let state = DeliveryState(rawValue: row["state"]) { counts[state] = row["n"] }
+                let stored = StoredRow(row, table: "deliveries", keyColumn: "state")
+                counts[try stored.parsed("state", DeliveryState.init(rawValue:))] = try stored.value("n")
             }
             return counts
         }
@@ -349,30 +342,35 @@ public enum AttemptOutcome: Sendable, Equatable {
     case failed(error: String)
 }
 
-private func ms(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-private func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
-
 extension StoredDelivery {
-    init(row: Row) throws {
-        guard let purpose = MessagePurpose(rawValue: row["purpose"]), let channel = Channel(rawValue: row["channel"]),
-              let audience = Audience(rawValue: row["audience"]), let state = DeliveryState(rawValue: row["state"]) else {
-            throw DatabaseError(message: "delivery \(row["id"] as String? ?? "?") has an unknown purpose, channel, audience or state")
-        }
-        let payload: Data = row["payload"]
+    init(row: Row) throws(StoreError) {
+        let stored = StoredRow(row, table: "deliveries", keyColumn: "id")
         self.init(
-            delivery: NewDelivery(id: row["id"], appointmentId: row["appointment_id"], reference: row["reference"], purpose: purpose,
-                                  channel: channel, audience: audience, recipient: row["recipient"], messageId: row["message_id"], payload: Array(payload)),
-            state: state, attempts: row["attempts"], createdAt: date(row["created_at"]), nextAttemptAt: date(row["next_attempt_at"]),
-            firstAttemptAt: (row["first_attempt_at"] as Int64?).map(date), sentAt: (row["sent_at"] as Int64?).map(date),
-            lastError: row["last_error"], inDoubt: row["in_doubt"]
+            delivery: NewDelivery(
+                id: try stored.value("id"), appointmentId: try stored.value("appointment_id"), reference: try stored.value("reference"),
+                purpose: try stored.parsed("purpose", MessagePurpose.init(rawValue:)), channel: try stored.parsed("channel", Channel.init(rawValue:)),
+                audience: try stored.parsed("audience", Audience.init(rawValue:)), recipient: try stored.value("recipient"),
+                messageId: try stored.value("message_id"), payload: try stored.bytes("payload")
+            ),
+            state: try stored.parsed("state", DeliveryState.init(rawValue:)), attempts: try stored.value("attempts"),
+            createdAt: try stored.instant("created_at"), nextAttemptAt: try stored.instant("next_attempt_at"),
+            firstAttemptAt: try stored.optionalInstant("first_attempt_at"), sentAt: try stored.optionalInstant("sent_at"),
+            lastError: try stored.value("last_error"), inDoubt: try stored.value("in_doubt")
         )
     }
 }
 
 extension ReminderEntry {
-    init(row: Row) {
-        let appointment: Data = row["appointment"]
-        self.init(appointmentId: row["appointment_id"], reference: row["reference"], start: date(row["start"]), dueAt: date(row["due_at"]),
-                  appointment: Array(appointment), state: ReminderState(rawValue: row["state"]) ?? .scheduled)
+    /// The appointment is decoded here, once: callers get it typed.
+    init(row: Row) throws(StoreError) {
+        let stored = StoredRow(row, table: "reminders", keyColumn: "appointment_id")
+        let snapshot = try stored.bytes("appointment")
+        let appointment: AppointmentBody
+        do {
+            appointment = try WireJSON.decode(AppointmentBody.self, from: snapshot)
+        } catch {
+            throw stored.unreadable("appointment: \(error)")
+        }
+        self.init(appointment: appointment, dueAt: try stored.instant("due_at"), state: try stored.parsed("state", ReminderState.init(rawValue:)))
     }
 }

@@ -64,10 +64,10 @@ public struct DeliveryPlan: Sendable, Equatable {
     /// The reminder for an appointment at `start`: the start is part of the id, so the reminder
     /// for a new time after a reschedule is a new message, and the old one can never be sent twice.
     public func reminders(appointmentId: String, start: Date, phone: String) -> [PlannedDelivery] {
-        let key = "reminder.\(appointmentId).\(Int64((start.timeIntervalSince1970 * 1000).rounded()))"
-        var planned = [PlannedDelivery(id: "\(key).email", purpose: .clientReminder, channel: .email, audience: .client)]
+        let key = ReminderKey(appointmentId: appointmentId, start: start)
+        var planned = [PlannedDelivery(id: key.deliveryId(.email), purpose: .clientReminder, channel: .email, audience: .client)]
         if sms && !phone.isEmpty {
-            planned.append(PlannedDelivery(id: "\(key).sms", purpose: .clientReminder, channel: .sms, audience: .client))
+            planned.append(PlannedDelivery(id: key.deliveryId(.sms), purpose: .clientReminder, channel: .sms, audience: .client))
         }
         return planned
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 import BookingProtocol
 import DaemonKit
 import Foundation
-import SQLiteBackup
+import SQLiteStorage
 
 /// What `bookctl backup` writes beside the copies, and `bookctl restore` reads.
 struct BackupManifest: Codable {

@@ -158,7 +158,6 @@ struct AppointmentTests {
         for (error, message) in cases {
             #expect(error.message == message)
             #expect(error.description == message)
-            #expect(error.code == "invalid_transition")
         }
     }
 

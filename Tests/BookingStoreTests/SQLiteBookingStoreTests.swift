@@ -1,7 +1,9 @@
 import BookingDomain
 import BookingProtocol
-import BookingStore
+@testable import BookingStore
 import Foundation
+import GRDB
+import SQLiteStorage
 import Testing
 
 /// The store against a real SQLite file in a temporary directory.
@@ -31,10 +33,6 @@ import Testing
         )
     }
 
-    @Test func isDurableOnCommit() throws {
-        #expect(try store.synchronousSetting() == 2, "synchronous=FULL")
-    }
-
     @Test func booksRecordsHistoryAndAnEventInOneTransaction() async throws {
         let result = try await store.apply(.book(try booking(1)), context: context())
         #expect(result.appointment.status == "confirmed")
@@ -53,7 +51,7 @@ import Testing
         let first = try await store.apply(.book(try booking(1)), context: context())
         let second = try await store.apply(.book(try booking(2)), context: context())
         #expect(Set([first.appointment.consultantId, second.appointment.consultantId]) == ["anna", "boris"])
-        await #expect(throws: ProtocolError(.slotUnavailable, "no consultant is free at that time; choose another slot")) {
+        await #expect(throws: BookingRefusal.noConsultantFree) {
             try await store.apply(.book(try booking(3)), context: context())
         }
         let later = try DateTimeRange(start: slot.end, end: slot.end.addingTimeInterval(1800))
@@ -97,7 +95,7 @@ import Testing
         let again = try await store.apply(.book(try booking(1)), context: context(key: "k"))
         #expect(again.replayed)
         #expect(again.appointment == first.appointment)
-        await #expect(throws: ProtocolError.self) {
+        await #expect(throws: IdempotencyKeyReused(key: "k")) {
             try await store.apply(.book(try booking(2)), context: context(key: "k", digest: "other"))
         }
         #expect(try await store.events(after: 0, limit: 10).lastSequence == 1)
@@ -119,9 +117,10 @@ import Testing
 
         let cancelled = try await store.apply(.cancel(reference: reference, reason: "no time"), context: context("cancel"))
         #expect(cancelled.appointment.status == "cancelled")
-        await #expect(throws: ProtocolError.self) {
+        await #expect(throws: BookingRefusal.transition(.invalidTransition(from: .cancelled, to: .cancelled))) {
             try await store.apply(.cancel(reference: reference, reason: nil), context: context("cancel"))
         }
+        #expect(try await store.appointment(reference: reference)?.revision == 2, "a reschedule and a cancel")
         let history = try #require(try await store.history(reference: reference))
         #expect(history.map(\.kind) == ["created", "rescheduled", "cancelled"])
         #expect(history[1].oldStart == slot.start)
@@ -149,11 +148,8 @@ import Testing
         let reference = BookingReference.random()
         #expect(try await store.appointment(reference: reference) == nil)
         #expect(try await store.history(reference: reference) == nil)
-        do {
-            _ = try await store.apply(.cancel(reference: reference, reason: nil), context: context("cancel"))
-            Issue.record("cancelled a missing appointment")
-        } catch let error as ProtocolError {
-            #expect(error.code == .notFound)
+        await #expect(throws: BookingRefusal.notFound(reference)) {
+            try await store.apply(.cancel(reference: reference, reason: nil), context: context("cancel"))
         }
     }
 
@@ -179,6 +175,105 @@ extension SQLiteBookingStoreTests {
         #expect(event.appointment == booked.appointment)
         #expect(event.correlationId == envelope.header.correlationId)
         #expect(try await store.events(after: 0, limit: 10).events == [event])
+    }
+}
+
+extension SQLiteBookingStoreTests {
+    /// Twenty bookings of one contact at once, each for its own slot, through group commit.
+    func raceOfOneContact(email: (Int) -> String, phone: (Int) -> String) async throws -> (booked: Int, refusals: [BookingRefusal]) {
+        let contacts = try (0..<20).map { n in try ContactInfo.validated(name: "Client", email: email(n), phone: phone(n)) }
+        return await withTaskGroup(of: Result<ChangeResult, any Error>.self) { group in
+            for (n, contact) in contacts.enumerated() {
+                group.addTask {
+                    let start = slot.start.addingTimeInterval(Double(n) * 1800)
+                    let range = try! DateTimeRange(start: start, end: start.addingTimeInterval(1800))
+                    let booking = NewBooking(
+                        reference: .random(), slot: range, candidates: ["anna"], requestedConsultant: nil, horizonEnd: horizon,
+                        contact: contact,
+                        timeZone: "Europe/Moscow", locale: "ru", contactLimit: 2
+                    )
+                    do {
+                        return .success(try await store.apply(.book(booking), context: context()))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var booked = 0
+            var refusals: [BookingRefusal] = []
+            for await result in group {
+                switch result {
+                case .success: booked += 1
+                case .failure(let error): refusals.append(error as? BookingRefusal ?? .slotTaken)
+                }
+            }
+            return (booked, refusals)
+        }
+    }
+
+    @Test func theContactLimitHoldsUnderConcurrentBookingsOfOneEmail() async throws {
+        let (booked, refusals) = try await raceOfOneContact(email: { $0.isMultiple(of: 2) ? "race@example.com" : "RACE@example.com" },
+                                                             phone: { "+7916555\(String(format: "%04d", $0))" })
+        #expect(booked == 2)
+        #expect(refusals == Array(repeating: .contactLimitReached(limit: 2, field: .email), count: 18))
+    }
+
+    @Test func theContactLimitHoldsUnderConcurrentBookingsOfOnePhone() async throws {
+        let (booked, refusals) = try await raceOfOneContact(email: { "c\($0)@example.com" }, phone: { _ in "+79165550000" })
+        #expect(booked == 2)
+        #expect(refusals == Array(repeating: .contactLimitReached(limit: 2, field: .phone), count: 18))
+    }
+
+    @Test func pastAndCancelledBookingsDoNotCountAgainstTheLimit() async throws {
+        var limited = try booking(1)
+        limited.contactLimit = 1
+        let first = try await store.apply(.book(limited), context: context())
+        _ = try await store.apply(.cancel(reference: try BookingReference(parsing: first.appointment.reference), reason: nil), context: context("cancel"))
+        limited.reference = .random()
+        _ = try await store.apply(.book(limited), context: context())
+        limited.reference = .random()
+        await #expect(throws: BookingRefusal.contactLimitReached(limit: 1, field: .email)) {
+            try await store.apply(.book(limited), context: context())
+        }
+    }
+
+    @Test func aDatabaseOfTheOldSchemaGetsRevisionsFromItsHistory() async throws {
+        let path = directory + "/old.sqlite"
+        let old = try DatabasePool(path: path)
+        try Schema.migrator.migrate(old, upTo: "v3: a contact's appointments")
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO clients (id, email, created_at) VALUES ('00000000-0000-0000-0000-000000000001', 'old@example.com', 0);
+                INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
+                                          time_zone, locale, created_at, updated_at, reminder_sent)
+                VALUES ('00000000-0000-0000-0000-0000000000aa', ?, '00000000-0000-0000-0000-000000000001', 'anna', 1796194800000, 1796196600000,
+                        'cancelled', 'Old Client', 'old@example.com', '+79161234567', NULL, 'Europe/Moscow', 'ru', 0, 0, 1);
+                INSERT INTO history (appointment_id, kind, to_status, actor, at) VALUES
+                    ('00000000-0000-0000-0000-0000000000aa', 'created', 'confirmed', 'client', 0),
+                    ('00000000-0000-0000-0000-0000000000aa', 'reminder_sent', 'confirmed', 'system', 1),
+                    ('00000000-0000-0000-0000-0000000000aa', 'rescheduled', 'confirmed', 'client', 2),
+                    ('00000000-0000-0000-0000-0000000000aa', 'cancelled', 'cancelled', 'client', 3);
+                INSERT INTO audit (at, actor, user, command, reference, correlation_id, outcome) VALUES (0, 'admin', 'ops', 'pause', NULL, 'c', 'ok');
+                """, arguments: [BookingReference.random().description])
+        }
+        try old.close()
+        let reopened = try SQLiteBookingStore(path: path)
+        let appointments = try await reopened.appointments(from: nil, to: nil, status: nil, limit: 10)
+        #expect(appointments.map(\.revision) == [2])
+        #expect(appointments.map(\.contactInfo.email) == ["old@example.com"])
+    }
+
+    @Test func anAppointmentRowThatCannotBeReadIsATypedError() async throws {
+        let booked = try await store.apply(.book(try booking(1)), context: context())
+        var handEdited = Configuration()
+        handEdited.foreignKeysEnabled = false
+        let pool = try DatabasePool(path: directory + "/bookingd.sqlite", configuration: handEdited)
+        try await pool.write { db in try db.execute(sql: "UPDATE appointments SET client_id = 'not-a-uuid'") }
+        try pool.close()
+        await #expect(throws: StoreError.unreadableRow(table: "appointments", key: booked.appointment.reference,
+                                                        problem: "column client_id holds 'not-a-uuid', which is not a valid UUID")) {
+            try await store.appointment(reference: try BookingReference(parsing: booked.appointment.reference))
+        }
     }
 }
 

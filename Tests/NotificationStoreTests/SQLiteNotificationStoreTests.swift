@@ -1,6 +1,9 @@
+import BookingProtocol
 import Foundation
+import GRDB
 import Notifications
-import NotificationStore
+@testable import NotificationStore
+import SQLiteStorage
 import Testing
 
 @Suite struct SQLiteNotificationStoreTests {
@@ -23,103 +26,152 @@ import Testing
         AppliedEvent(eventId: "event-\(sequence)", sequence: sequence, deliveries: deliveries, reminder: reminder)
     }
 
-    @Test func appliesEachEventOnceAndRemembersTheSequence() throws {
-        #expect(try store.apply([event(1, [delivery("d1")]), event(2, [delivery("d2")])], now: now) == 2)
+    func appointment(start: Date) -> AppointmentBody {
+        AppointmentBody(
+            reference: "BK-REF", id: "a1", clientId: "c1", consultantId: "anna", start: start, end: start.addingTimeInterval(1800), status: "confirmed",
+            contact: ContactBody(name: "Anna", email: "anna@example.com", phone: "+79161234567", company: nil), timeZone: "Europe/Moscow",
+            locale: "ru", createdAt: now, updatedAt: now, reminderSent: false, revision: 0
+        )
+    }
+
+    @Test func aReminderWhoseAppointmentCannotBeReadIsATypedError() async throws {
+        let start = now.addingTimeInterval(3 * 86_400)
+        try await store.apply([event(1, [], reminder: .schedule(ReminderEntry(appointment: appointment(start: start), dueAt: now)))], now: now)
+        try store.close()
+        let pool = try DatabasePool(path: directory + "/notifyd.sqlite")
+        try await pool.write { db in try db.execute(sql: "UPDATE reminders SET appointment = x'7b6e6f'") }
+        try pool.close()
+        let reopened = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite")
+        await #expect {
+            try await reopened.dueReminders(now: now)
+        } throws: { error in
+            guard case let StoreError.unreadableRow(table, key, _)? = error as? StoreError else { return false }
+            return table == "reminders" && key == "a1"
+        }
+    }
+
+    @Test func recordsItsAuditInTheOneSchema() async throws {
+        try await store.recordAudit(command: "retry", user: "ops", outcome: "ok", correlationId: "c-1", at: now)
+        let entries = try await DatabasePool(path: directory + "/notifyd.sqlite").read { db in try AuditTrail.entries(db, limit: 10) }
+        #expect(entries == [AuditEntry(command: "retry", user: "ops", outcome: "ok", correlationId: "c-1", at: now)])
+    }
+
+    @Test func aDatabaseOfTheFirstSchemaKeepsItsAuditAndDeliveries() async throws {
+        try store.close()
+        let path = directory + "/old.sqlite"
+        let old = try DatabasePool(path: path)
+        try SQLiteNotificationStore.migrator.migrate(old, upTo: "v1")
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO audit (at, command, user, outcome, correlation_id) VALUES (1790000000000, 'retry', 'ops', 'ok', 'c-1');
+                INSERT INTO deliveries (id, appointment_id, reference, purpose, channel, audience, recipient, payload, state, created_at, next_attempt_at)
+                VALUES ('d1', 'a1', 'BK-REF', 'client-confirmation', 'email', 'client', 'anna@example.com', x'00', 'sent', 1790000000000, 1790000000000);
+                """)
+        }
+        try old.close()
+        let reopened = try SQLiteNotificationStore(path: path)
+        #expect(try await reopened.deliveries(reference: "BK-REF").map(\.state) == [.sent])
+        try reopened.close()
+        let entries = try await DatabasePool(path: path).read { db in try AuditTrail.entries(db, limit: 10) }
+        #expect(entries == [AuditEntry(command: "retry", user: "ops", outcome: "ok", correlationId: "c-1", at: now)])
+    }
+
+    @Test func appliesEachEventOnceAndRemembersTheSequence() async throws {
+        #expect(try await store.apply([event(1, [delivery("d1")]), event(2, [delivery("d2")])], now: now) == 2)
         // A replay of the same events (after a crash) changes nothing.
-        #expect(try store.apply([event(1, [delivery("d1")]), event(2, [delivery("d2")])], now: now) == 0)
-        #expect(try store.lastSequence() == 2)
-        #expect(try store.deliveries(reference: "BK-REF").map(\.delivery.id) == ["d1", "d2"])
+        #expect(try await store.apply([event(1, [delivery("d1")]), event(2, [delivery("d2")])], now: now) == 0)
+        #expect(try await store.lastSequence() == 2)
+        #expect(try await store.deliveries(reference: "BK-REF").map(\.delivery.id) == ["d1", "d2"])
         // The store survives a reopen: the sequence is durable.
         let reopened = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite")
-        #expect(try reopened.lastSequence() == 2)
+        #expect(try await reopened.lastSequence() == 2)
     }
 
-    @Test func claimsDueDeliveriesOnceAndRecordsOutcomes() throws {
-        try store.apply([event(1, [delivery("d1"), delivery("d2")])], now: now)
-        let claimed = try store.claimDue(now: now, limit: 10)
+    @Test func claimsDueDeliveriesOnceAndRecordsOutcomes() async throws {
+        try await store.apply([event(1, [delivery("d1"), delivery("d2")])], now: now)
+        let claimed = try await store.claimDue(now: now, limit: 10)
         #expect(claimed.map(\.delivery.id) == ["d1", "d2"])
         #expect(claimed.allSatisfy { $0.state == .sending && $0.attempts == 1 })
-        #expect(try store.claimDue(now: now, limit: 10).isEmpty)
+        #expect(try await store.claimDue(now: now, limit: 10).isEmpty)
 
         let later = now.addingTimeInterval(10)
-        try store.record([("d1", .sent), ("d2", .retry(error: "SMTP 451 try later", at: later))], at: now)
-        #expect(try store.delivery(id: "d1")?.state == .sent)
-        #expect(try store.delivery(id: "d2")?.lastError == "SMTP 451 try later")
-        #expect(try store.nextDue() == later)
-        #expect(try store.claimDue(now: now, limit: 10).isEmpty)
-        let again = try store.claimDue(now: later, limit: 10)
+        try await store.record([("d1", .sent), ("d2", .retry(error: "SMTP 451 try later", at: later))], at: now)
+        #expect(try await store.delivery(id: "d1")?.state == .sent)
+        #expect(try await store.delivery(id: "d2")?.lastError == "SMTP 451 try later")
+        #expect(try await store.nextDue() == later)
+        #expect(try await store.claimDue(now: now, limit: 10).isEmpty)
+        let again = try await store.claimDue(now: later, limit: 10)
         #expect(again.map(\.attempts) == [2])
         #expect(again.first?.firstAttemptAt == now)
-        try store.record([("d2", .failed(error: "SMTP 550 no such user"))], at: later)
-        #expect(try store.failed().map(\.delivery.id) == ["d2"])
-        #expect(try store.attempts(deliveryId: "d2").map(\.outcome) == ["retry", "failed"])
+        try await store.record([("d2", .failed(error: "SMTP 550 no such user"))], at: later)
+        #expect(try await store.failed().map(\.delivery.id) == ["d2"])
+        #expect(try await store.attempts(deliveryId: "d2").map(\.outcome) == ["retry", "failed"])
     }
 
-    @Test func deliveriesInFlightAtACrashGoAgainMarkedInDoubt() throws {
-        try store.apply([event(1, [delivery("d1")])], now: now)
-        _ = try store.claimDue(now: now, limit: 10)
-        #expect(try store.recoverInFlight() == 1)
-        let retried = try store.claimDue(now: now, limit: 10)
+    @Test func deliveriesInFlightAtACrashGoAgainMarkedInDoubt() async throws {
+        try await store.apply([event(1, [delivery("d1")])], now: now)
+        _ = try await store.claimDue(now: now, limit: 10)
+        #expect(try await store.recoverInFlight() == 1)
+        let retried = try await store.claimDue(now: now, limit: 10)
         #expect(retried.map(\.delivery.id) == ["d1"])
         #expect(retried.first?.inDoubt == true)
     }
 
-    @Test func aDeadLetterCanBeSentAgain() throws {
-        try store.apply([event(1, [delivery("d1")])], now: now)
-        _ = try store.claimDue(now: now, limit: 10)
-        try store.record([("d1", .failed(error: "SMTP 550"))], at: now)
-        let retried = try store.retry(id: "d1", now: now)
+    @Test func aDeadLetterCanBeSentAgain() async throws {
+        try await store.apply([event(1, [delivery("d1")])], now: now)
+        _ = try await store.claimDue(now: now, limit: 10)
+        try await store.record([("d1", .failed(error: "SMTP 550"))], at: now)
+        let retried = try await store.retry(id: "d1", now: now)
         #expect(retried?.state == .pending)
         #expect(retried?.firstAttemptAt == nil)
-        #expect(try store.retry(id: "missing", now: now) == nil)
+        #expect(try await store.retry(id: "missing", now: now) == nil)
     }
 
-    @Test func remindersAreScheduledMovedAndDropped() throws {
+    @Test func remindersAreScheduledMovedAndDropped() async throws {
         let start = now.addingTimeInterval(3 * 86_400)
-        let entry = ReminderEntry(appointmentId: "a1", reference: "BK-REF", start: start, dueAt: start.addingTimeInterval(-86_400), appointment: [1])
-        try store.apply([event(1, [], reminder: .schedule(entry))], now: now)
-        #expect(try store.dueReminders(now: now).isEmpty)
-        #expect(try store.dueReminders(now: entry.dueAt).map(\.appointmentId) == ["a1"])
+        let entry = ReminderEntry(appointment: appointment(start: start), dueAt: start.addingTimeInterval(-86_400))
+        try await store.apply([event(1, [], reminder: .schedule(entry))], now: now)
+        #expect(try await store.dueReminders(now: now).isEmpty)
+        #expect(try await store.dueReminders(now: entry.dueAt).map(\.appointmentId) == ["a1"])
 
         // Queued: its messages join the deliveries.
-        let key = "reminder.a1.\(Int64(start.timeIntervalSince1970 * 1000))"
-        try store.queue(entry, deliveries: [delivery("\(key).email", purpose: .clientReminder)], now: entry.dueAt)
-        #expect(try store.reminder(appointmentId: "a1")?.state == .queued)
-        #expect(try store.dueReminders(now: entry.dueAt).isEmpty)
+        let key = ReminderKey(appointmentId: "a1", start: start)
+        try await store.queue(entry, deliveries: [delivery(key.deliveryId(.email), purpose: .clientReminder)], now: entry.dueAt)
+        #expect(try await store.reminder(appointmentId: "a1")?.state == .queued)
+        #expect(try await store.dueReminders(now: entry.dueAt).isEmpty)
 
         // Moved before it went: the pending reminder for the old time is withdrawn, and the new
         // time is scheduled.
-        let moved = ReminderEntry(appointmentId: "a1", reference: "BK-REF", start: start.addingTimeInterval(86_400),
-                                  dueAt: start, appointment: [2])
-        try store.apply([event(2, [], reminder: .schedule(moved))], now: now)
-        #expect(try store.delivery(id: "\(key).email")?.state == .cancelled)
-        #expect(try store.reminder(appointmentId: "a1")?.state == .scheduled)
-        #expect(try store.reminder(appointmentId: "a1")?.start == moved.start)
+        let moved = ReminderEntry(appointment: appointment(start: start.addingTimeInterval(86_400)), dueAt: start)
+        try await store.apply([event(2, [], reminder: .schedule(moved))], now: now)
+        #expect(try await store.delivery(id: key.deliveryId(.email))?.state == .cancelled)
+        #expect(try await store.reminder(appointmentId: "a1")?.state == .scheduled)
+        #expect(try await store.reminder(appointmentId: "a1")?.start == moved.start)
 
         // Cancelled: dropped.
-        try store.apply([event(3, [], reminder: .drop(appointmentId: "a1"))], now: now)
-        #expect(try store.reminder(appointmentId: "a1")?.state == .dropped)
-        #expect(try store.dueReminders(now: moved.dueAt).isEmpty)
+        try await store.apply([event(3, [], reminder: .drop(appointmentId: "a1"))], now: now)
+        #expect(try await store.reminder(appointmentId: "a1")?.state == .dropped)
+        #expect(try await store.dueReminders(now: moved.dueAt).isEmpty)
     }
 
-    @Test func aSentReminderIsAcknowledgedOnce() throws {
+    @Test func aSentReminderIsAcknowledgedOnce() async throws {
         let start = now.addingTimeInterval(2 * 86_400)
-        let entry = ReminderEntry(appointmentId: "a1", reference: "BK-REF", start: start, dueAt: start.addingTimeInterval(-86_400), appointment: [1])
-        try store.apply([event(1, [], reminder: .schedule(entry))], now: now)
-        let id = "reminder.a1.\(Int64(start.timeIntervalSince1970 * 1000)).email"
-        try store.queue(entry, deliveries: [delivery(id, purpose: .clientReminder)], now: entry.dueAt)
-        #expect(try store.remindersToAcknowledge().isEmpty)
-        _ = try store.claimDue(now: entry.dueAt, limit: 10)
-        try store.record([(id, .sent)], at: entry.dueAt)
-        #expect(try store.remindersToAcknowledge().map(\.appointmentId) == ["a1"])
-        try store.acknowledge(appointmentId: "a1", start: start)
-        #expect(try store.remindersToAcknowledge().isEmpty)
-        #expect(try store.reminder(appointmentId: "a1")?.state == .acknowledged)
+        let entry = ReminderEntry(appointment: appointment(start: start), dueAt: start.addingTimeInterval(-86_400))
+        try await store.apply([event(1, [], reminder: .schedule(entry))], now: now)
+        let id = ReminderKey(appointmentId: "a1", start: start).deliveryId(.email)
+        try await store.queue(entry, deliveries: [delivery(id, purpose: .clientReminder)], now: entry.dueAt)
+        #expect(try await store.remindersToAcknowledge().isEmpty)
+        _ = try await store.claimDue(now: entry.dueAt, limit: 10)
+        try await store.record([(id, .sent)], at: entry.dueAt)
+        #expect(try await store.remindersToAcknowledge().map(\.appointmentId) == ["a1"])
+        try await store.acknowledge(appointmentId: "a1", start: start)
+        #expect(try await store.remindersToAcknowledge().isEmpty)
+        #expect(try await store.reminder(appointmentId: "a1")?.state == .acknowledged)
     }
 
-    @Test func followsFromAnEarlierSequenceWhenTold() throws {
-        try store.apply([event(1, []), event(2, [])], now: now)
-        try store.follow(from: 1)
-        #expect(try store.lastSequence() == 1)
+    @Test func followsFromAnEarlierSequenceWhenTold() async throws {
+        try await store.apply([event(1, []), event(2, [])], now: now)
+        try await store.follow(from: 1)
+        #expect(try await store.lastSequence() == 1)
     }
 }

@@ -12,58 +12,73 @@ public enum SQLiteBackup {
         public var integrity: String
     }
 
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
-    }
-
     /// Copies `source` to a new file at `path` (which must not exist) and checks the copy.
-    public static func copy(_ source: any DatabaseReader, to path: String) throws -> Copy {
+    public static func copy(_ source: any DatabaseReader, to path: String) throws(StoreError) -> Copy {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw Failure(description: "\(path) exists already; a backup never overwrites a file")
+            throw .backupFailed(path: path, problem: "it exists already; a backup never overwrites a file")
         }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let partial = path + ".partial"
-        try? FileManager.default.removeItem(atPath: partial)
         do {
+            try SQLiteFile.makeDirectory((path as NSString).deletingLastPathComponent)
+            try? FileManager.default.removeItem(atPath: partial)
+            // A backup holds the same data as the database: the same modes, made before SQLite writes.
+            try SQLiteFile.prepareFile(partial)
             let destination = try DatabaseQueue(path: partial)
             try source.backup(to: destination)
             try destination.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try destination.close()
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
-            throw error
+            throw .backupFailed(path: path, problem: "\(error)")
         }
         // Only a complete, checked copy gets the final name.
         let integrity = try check(partial)
         guard integrity == "ok" else {
-            throw Failure(description: "the copy of \(path) failed its integrity check: \(integrity)")
+            throw .backupFailed(path: path, problem: "the copy failed its integrity check: \(integrity)")
         }
-        try FileManager.default.moveItem(atPath: partial, toPath: path)
+        do {
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        } catch {
+            throw .backupFailed(path: path, problem: "\(error)")
+        }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         return Copy(path: path, bytes: bytes, integrity: integrity)
     }
 
     /// `PRAGMA integrity_check` of a database file, opened read-only.
-    public static func check(_ path: String) throws -> String {
+    public static func check(_ path: String) throws(StoreError) -> String {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Failure(description: "\(path) does not exist")
+            throw .backupFailed(path: path, problem: "it does not exist")
         }
         var configuration = Configuration()
         configuration.readonly = true
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        defer { try? queue.close() }
-        let lines = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
-        return lines.joined(separator: "; ")
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            let lines = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+            return lines.joined(separator: "; ")
+        } catch {
+            throw .backupFailed(path: path, problem: "\(error)")
+        }
     }
 
     /// Puts a checked copy in place of `target` (whose daemon must be stopped): the file it
     /// replaces is kept beside it, and the old write-ahead log is removed, since it belongs to
     /// the replaced file.
-    public static func restore(_ copy: String, to target: String, keepingOldAs suffix: String) throws {
+    public static func restore(_ copy: String, to target: String, keepingOldAs suffix: String) throws(StoreError) {
         let integrity = try check(copy)
         guard integrity == "ok" else {
-            throw Failure(description: "\(copy) failed its integrity check: \(integrity); nothing was restored")
+            throw .backupFailed(path: copy, problem: "it failed its integrity check: \(integrity); nothing was restored")
         }
+        do {
+            try replace(target, with: copy, keepingOldAs: suffix)
+        } catch {
+            throw .backupFailed(path: copy, problem: "\(error)")
+        }
+        try SQLiteFile.restrict(target)
+    }
+
+    private static func replace(_ target: String, with copy: String, keepingOldAs suffix: String) throws {
         let manager = FileManager.default
         // Copy beside the target first: if the copy fails, the old database is still in place.
         let incoming = target + ".restoring"

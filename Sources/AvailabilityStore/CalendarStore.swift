@@ -1,0 +1,251 @@
+import BookingDomain
+import CivilTime
+import Foundation
+import GRDB
+import SQLiteStorage
+
+/// A consultant id already taken by an active consultant.
+public struct ConsultantExists: Error, Sendable, Hashable, CustomStringConvertible {
+    public var id: String
+
+    public init(id: String) {
+        self.id = id
+    }
+
+    public var description: String { "a consultant with the id '\(id)' exists already" }
+}
+
+/// availabilityd's own database: the days an admin blocked, the consultants, their time off, and
+/// the audit trail, opened the suite's one way (`SQLiteFile`).
+public final class CalendarStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        pool = try SQLiteFile.open(path: path, label: "availabilityd", migrator: Self.migrator)
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: blocked periods and time off") { db in
+            try db.execute(sql: """
+                CREATE TABLE blocked_periods (
+                    id INTEGER PRIMARY KEY,
+                    from_date TEXT NOT NULL,
+                    through_date TEXT NOT NULL CHECK (through_date >= from_date),
+                    reason TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    user TEXT
+                );
+                CREATE TABLE time_off (
+                    id INTEGER PRIMARY KEY,
+                    consultant_id TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+                    reason TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v2: audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    correlation_id TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v3: consultants") { db in
+            try db.execute(sql: """
+                -- Seeded from booking.yaml on first start; managed with bookctl after that.
+                CREATE TABLE consultants (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    email TEXT,
+                    time_zone TEXT NOT NULL,
+                    active INTEGER NOT NULL DEFAULT 1,
+                    position INTEGER NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v4: the suite's audit schema and instants in milliseconds") { db in
+            try AuditTrail.replaceOlderTable(db, atSQL: Millis.fromTextSQL("at"))
+            try db.execute(sql: """
+                ALTER TABLE blocked_periods RENAME TO blocked_periods_before;
+                CREATE TABLE blocked_periods (
+                    id INTEGER PRIMARY KEY,
+                    from_date TEXT NOT NULL,
+                    through_date TEXT NOT NULL CHECK (through_date >= from_date),
+                    reason TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    user TEXT
+                );
+                INSERT INTO blocked_periods (id, from_date, through_date, reason, created_at, user)
+                SELECT id, from_date, through_date, reason, \(Millis.fromTextSQL("created_at")), user FROM blocked_periods_before;
+                DROP TABLE blocked_periods_before;
+                """)
+        }
+        return migrator
+    }
+
+    public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws {
+        try await pool.write { db in
+            try AuditTrail.record(AuditEntry(command: command, user: user, outcome: outcome, correlationId: correlationId, at: at), in: db)
+        }
+    }
+
+    public func backup(to path: String) throws(StoreError) -> SQLiteBackup.Copy {
+        try SQLiteBackup.copy(pool, to: path)
+    }
+
+    // MARK: Consultants
+
+    /// Fills the consultants table from the configuration if it has never been filled.
+    public func seedConsultants(_ consultants: [Consultant]) async throws -> Bool {
+        try await pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consultants") == 0 else { return false }
+            for (position, consultant) in consultants.enumerated() {
+                try Self.insert(consultant, position: position, into: db)
+            }
+            return true
+        }
+    }
+
+    /// The consultants on offer, in their configured order.
+    public func consultants() async throws -> [Consultant] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone FROM consultants WHERE active = 1 ORDER BY position, id").map { row in
+                let stored = StoredRow(row, table: "consultants", keyColumn: "id")
+                return Consultant(id: try stored.value("id"), name: try stored.value("name"), email: try stored.value("email"),
+                                  timeZone: try stored.value("time_zone"))
+            }
+        }
+    }
+
+    /// Adds a consultant, or brings back a removed one with the new details; `ConsultantExists`
+    /// when an active one has the id.
+    public func addConsultant(_ consultant: Consultant) async throws {
+        try await pool.write { db in
+            if let active = try Int.fetchOne(db, sql: "SELECT active FROM consultants WHERE id = ?", arguments: [consultant.id]) {
+                guard active == 0 else { throw ConsultantExists(id: consultant.id) }
+                try db.execute(sql: "UPDATE consultants SET name = ?, email = ?, time_zone = ?, active = 1 WHERE id = ?",
+                               arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.id])
+                return
+            }
+            let position = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM consultants")) ?? 0
+            try Self.insert(consultant, position: position, into: db)
+        }
+    }
+
+    /// Removes a consultant from the offer (kept, inactive, so past bookings still name them).
+    public func setConsultant(_ id: String, active: Bool) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE consultants SET active = ? WHERE id = ?", arguments: [active, id])
+        }
+    }
+
+    private static func insert(_ consultant: Consultant, position: Int, into db: Database) throws {
+        try db.execute(sql: "INSERT INTO consultants (id, name, email, time_zone, position) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, position])
+    }
+
+    // MARK: Time off
+
+    public func addTimeOff(_ timeOff: TimeOff) async throws -> Int64 {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO time_off (consultant_id, start_ms, end_ms, reason) VALUES (?, ?, ?, ?)", arguments: [
+                timeOff.consultantId, Millis.of(timeOff.range.start), Millis.of(timeOff.range.end), timeOff.reason,
+            ])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func removeTimeOff(id: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM time_off WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Time off with its ids, for listing.
+    public func timeOffEntries() async throws -> [(id: Int64, timeOff: TimeOff)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, consultant_id, start_ms, end_ms, reason FROM time_off ORDER BY start_ms").map { row in
+                let stored = StoredRow(row, table: "time_off", keyColumn: "id")
+                guard let range = try? DateTimeRange(start: try stored.instant("start_ms"), end: try stored.instant("end_ms")) else {
+                    throw stored.unreadable("end_ms is not after start_ms")
+                }
+                return (try stored.value("id"), TimeOff(consultantId: try stored.value("consultant_id"), range: range, reason: try stored.value("reason")))
+            }
+        }
+    }
+
+    public func timeOff() async throws -> [TimeOff] {
+        try await timeOffEntries().map(\.timeOff)
+    }
+
+    // MARK: Blocked days
+
+    public func blockedPeriods() async throws -> [BlockedPeriod] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, from_date, through_date, reason FROM blocked_periods ORDER BY from_date, id").map { row in
+                try Self.blockedPeriod(row)
+            }
+        }
+    }
+
+    @discardableResult
+    public func block(_ period: BlockedPeriod, user: String?, at now: Date) async throws -> Int64 {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO blocked_periods (from_date, through_date, reason, created_at, user) VALUES (?, ?, ?, ?, ?)",
+                arguments: [period.from.description, period.through.description, period.reason, Millis.of(now), user]
+            )
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func removeBlock(id: Int64) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM blocked_periods WHERE id = ?", arguments: [id]) }
+    }
+
+    /// Removes every blocked period that lies within `from...through`, and trims those that
+    /// overlap it, so the days in the range end up unblocked; returns the days unblocked.
+    public func unblock(from: LocalDate, through: LocalDate, at now: Date) async throws -> [BlockedPeriod] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, from_date, through_date, reason FROM blocked_periods WHERE from_date <= ? AND through_date >= ?",
+                arguments: [through.description, from.description]
+            )
+            var removed: [BlockedPeriod] = []
+            for row in rows {
+                let period = try Self.blockedPeriod(row)
+                removed.append(BlockedPeriod(from: max(period.from, from), through: min(period.through, through), reason: period.reason))
+                try db.execute(sql: "DELETE FROM blocked_periods WHERE id = ?", arguments: [row["id"] as Int64])
+                let trimmed = [
+                    period.from < from ? (period.from, from.adding(days: -1)) : nil,
+                    period.through > through ? (through.adding(days: 1), period.through) : nil,
+                ]
+                for case let (start, end)? in trimmed {
+                    try db.execute(sql: "INSERT INTO blocked_periods (from_date, through_date, reason, created_at) VALUES (?, ?, ?, ?)",
+                                   arguments: [start.description, end.description, period.reason, Millis.of(now)])
+                }
+            }
+            return removed
+        }
+    }
+
+    private static func blockedPeriod(_ row: Row) throws(StoreError) -> BlockedPeriod {
+        let stored = StoredRow(row, table: "blocked_periods", keyColumn: "id")
+        return BlockedPeriod(from: try stored.parsed("from_date", LocalDate.init), through: try stored.parsed("through_date", LocalDate.init),
+                             reason: try stored.value("reason"))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+/// The one way a daemon opens its database: a WAL pool whose writer syncs every commit
+/// (`synchronous=FULL`), waits for locks instead of failing at once, keeps its files to the
+/// daemon's user (0600, in a 0750 directory) whatever the umask, and is migrated forward
+/// before first use.
+public enum SQLiteFile {
+    public static let fileMode: mode_t = 0o600
+    public static let directoryMode: mode_t = 0o750
+
+    /// Opens (creating if need be) the database at `path` and applies the store's migrations
+    /// that it has not had yet.
+    public static func open(path: String, label: String, migrator: DatabaseMigrator) throws(StoreError) -> DatabasePool {
+        try prepareFile(path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = label
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .cannotOpen(path: path, problem: "\(error)")
+        }
+        do {
+            // Not in `prepareDatabase`: GRDB sets NORMAL on the writer after that hook, when it
+            // turns WAL on. A change is acknowledged only once durable, so FULL goes last.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try migrator.migrate(pool)
+        } catch {
+            try? pool.close()
+            throw .cannotOpen(path: path, problem: "\(error)")
+        }
+        // SQLite made -wal and -shm while opening; they hold the same data as the file.
+        try restrict(path)
+        return pool
+    }
+
+    /// Creates the directory and an empty file with the daemon's modes before SQLite does, so
+    /// no moment exists in which the umask decided who may read them; refuses a file it cannot read.
+    static func prepareFile(_ path: String) throws(StoreError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try makeDirectory(directory.isEmpty ? "." : directory)
+        } catch {
+            throw .cannotOpen(path: path, problem: "\(error)")
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.isReadableFile(atPath: path), FileManager.default.isWritableFile(atPath: path) else {
+                throw .cannotOpen(path: path, problem: "the daemon's user may not read and write it")
+            }
+        } else {
+            let descriptor = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, fileMode)
+            guard descriptor >= 0 else {
+                throw .cannotOpen(path: path, problem: String(cString: strerror(errno)))
+            }
+            close(descriptor)
+        }
+    }
+
+    /// Makes `directory` (and its parents) and gives it the daemon's mode. A directory the daemon
+    /// does not own, or a shared one (sticky, like /tmp), keeps its mode: it is not the daemon's to close.
+    public static func makeDirectory(_ directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_uid == geteuid(), status.st_mode & S_ISVTX == 0 else { return }
+        guard chmod(directory, directoryMode) == 0 else {
+            throw StoreError.cannotOpen(path: directory, problem: "chmod: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Gives the database file and its -wal and -shm companions the daemon's mode.
+    public static func restrict(_ path: String) throws(StoreError) {
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            guard chmod(file, fileMode) == 0 else {
+                throw .cannotOpen(path: file, problem: "chmod: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
