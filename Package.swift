@@ -39,6 +39,8 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "BookingDomain"),
+        // The one iCalendar writer: the page's .ics file and notifyd's invites (pure).
+        .target(name: "ICalendar"),
         .target(name: "BookingProtocol"),
         .target(name: "SQLiteBackup", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
@@ -70,6 +72,7 @@ let package = Package(
             dependencies: [
                 "BookingDomain",
                 "BookingProtocol",
+                "ICalendar",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -95,7 +98,7 @@ let package = Package(
         .target(
             name: "WebFrontend",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol",
+                "DaemonKit", "BookingDomain", "BookingProtocol", "ICalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -132,6 +135,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol"]),
+        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar"]),
         .testTarget(name: "BookingStoreTests", dependencies: ["BookingStore", "BookingDomain", "BookingProtocol"]),
         .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "BookingProtocol", "BookingDomain", "ZeroMQ"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
