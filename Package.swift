@@ -101,6 +101,7 @@ let package = Package(
                 "DaemonKit", "BookingDomain", "BookingProtocol", "ICalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -144,7 +145,10 @@ let package = Package(
         .testTarget(
             name: "WebFrontendTests",
             dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "DaemonKit", "ZeroMQ",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EndToEndTests",
