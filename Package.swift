@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // Hummingbird's own dependencies, named because webd's code uses their types directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev; the modulemap links `zmq` directly because
@@ -42,6 +45,8 @@ let package = Package(
         .target(name: "CivilTime"),
         .target(name: "BookingDomain", dependencies: ["CivilTime"]),
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
+        // The one iCalendar writer: the page's .ics file and notifyd's invites (pure).
+        .target(name: "ICalendar"),
         // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
         // trail, instants and unreadable rows.
         .target(name: "SQLiteStorage", dependencies: ["CivilTime", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -84,6 +89,7 @@ let package = Package(
                 "BookingDomain",
                 "CivilTime",
                 "BookingProtocol",
+                "ICalendar",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -114,21 +120,24 @@ let package = Package(
         .target(
             name: "WebFrontend",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime",
+                "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
             name: "webd",
-            dependencies: ["WebFrontend", "DaemonKit", "SuiteCalendar", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["WebFrontend", "DaemonKit", "BookingProtocol", "SuiteCalendar", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         // bookingd's and availabilityd's logic as libraries (tested in-process); the executables only wire them.
         .target(
             name: "BookingService",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingStore", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,6 +182,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
+        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar"]),
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BookingStoreTests",
@@ -180,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AvailabilityStoreTests",
-            dependencies: ["AvailabilityStore", "BookingDomain", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AvailabilityStore", "BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "DaemonKitTests",
@@ -212,12 +222,22 @@ let package = Package(
         .testTarget(
             name: "WebFrontendTests",
             dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "WebFrontend", "LoopbackServers",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")],
             exclude: ["support", "browser"]
         ),
     ]

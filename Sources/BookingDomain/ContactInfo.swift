@@ -1,20 +1,30 @@
 import Foundation
 
-/// A rejected input field; `message` is written to be shown to the person who typed it.
+/// A rejected contact field. `message` is written to be shown to the person who typed it (the
+/// wire and the API carry it as is); `kind` is what a translation needs, so a page in another
+/// language says the same thing without copying the English text.
 public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The field in domain spelling: `name`, `email`, `phone` or `company`.
-    public let field: String
+    /// What is wrong with the value, whatever its field.
+    public enum Kind: Sendable, Hashable {
+        case empty
+        case tooLong(maximum: Int)
+        /// A line break, a tab or another control character in a one-line field.
+        case controlCharacter
+        /// Not the form the field has (an email address, a phone number with its country code).
+        case malformed
+    }
+
+    public let field: ContactField
+    public let kind: Kind
     public let message: String
 
-    public init(field: String, message: String) {
+    init(field: ContactField, kind: Kind, message: String) {
         self.field = field
+        self.kind = kind
         self.message = message
     }
 
-    /// The wire contract's code for every validation failure.
-    public var code: String { "validation_failed" }
-
-    public var description: String { "\(field): \(message)" }
+    public var description: String { "\(field.rawValue): \(message)" }
 }
 
 /// How a client can be reached, always in normalised form: the only way to make one is
@@ -40,13 +50,36 @@ public struct ContactInfo: Sendable, Hashable, Codable {
     }
 
     /// Validates and normalises raw input; the first failing field (in the order name, email,
-    /// phone, company) is reported. Already-normalised values come back unchanged.
+    /// phone, company) is reported. Already-normalised values come back unchanged. A form that
+    /// shows every error at once checks each field with its own `validated…` instead.
     public static func validated(name: String, email: String, phone: String, company: String? = nil) throws(ValidationError) -> ContactInfo {
         ContactInfo(
             name: try validatedName(name),
             email: try validatedEmail(email),
             phone: try validatedPhone(phone),
             company: try validatedCompany(company))
+    }
+
+    /// Every field checked by its own rule, for a form that shows all its errors at once
+    /// (`validated` stops at the first): the contact when no field failed, else each failure in
+    /// the order name, email, phone, company.
+    public static func validatingEachField(name: String, email: String, phone: String, company: String?)
+        -> (contact: ContactInfo?, errors: [ValidationError]) {
+        var errors: [ValidationError] = []
+        func check<Value>(_ rule: () throws(ValidationError) -> Value) -> Value? {
+            do {
+                return try rule()
+            } catch {
+                errors.append(error)
+                return nil
+            }
+        }
+        let name = check { () throws(ValidationError) in try validatedName(name) }
+        let email = check { () throws(ValidationError) in try validatedEmail(email) }
+        let phone = check { () throws(ValidationError) in try validatedPhone(phone) }
+        let company = check { () throws(ValidationError) in try validatedCompany(company) }
+        guard let name, let email, let phone, let company else { return (nil, errors) }
+        return (ContactInfo(name: name, email: email, phone: phone, company: company), [])
     }
 
     // MARK: Forms for logs
@@ -101,7 +134,7 @@ public struct ContactInfo: Sendable, Hashable, Codable {
                 company: container.decodeIfPresent(String.self, forKey: .company))
         } catch let error as ValidationError {
             throw DecodingError.dataCorrupted(.init(
-                codingPath: container.codingPath + [CodingKeys(rawValue: error.field) ?? CodingKeys.name],
+                codingPath: container.codingPath + [CodingKeys(rawValue: error.field.rawValue) ?? CodingKeys.name],
                 debugDescription: error.message))
         }
     }
@@ -114,27 +147,31 @@ public struct ContactInfo: Sendable, Hashable, Codable {
         try container.encodeIfPresent(company, forKey: .company)
     }
 
-    // MARK: Rules
+    // MARK: Rules, one field at a time
 
-    private static func validatedName(_ raw: String) throws(ValidationError) -> String {
+    /// Trimmed; 1 to `maximumNameLength` characters on one line.
+    public static func validatedName(_ raw: String) throws(ValidationError) -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw ValidationError(field: "name", message: "name must not be empty") }
+        guard !name.isEmpty else { throw ValidationError(field: .name, kind: .empty, message: "name must not be empty") }
         guard name.count <= maximumNameLength else {
-            throw ValidationError(field: "name", message: "name must be at most \(maximumNameLength) characters (got \(name.count))")
+            throw ValidationError(field: .name, kind: .tooLong(maximum: maximumNameLength),
+                                  message: "name must be at most \(maximumNameLength) characters (got \(name.count))")
         }
         guard !containsControlCharacter(name) else {
-            throw ValidationError(field: "name", message: "name must not contain control characters such as line breaks or tabs")
+            throw ValidationError(field: .name, kind: .controlCharacter, message: "name must not contain control characters such as line breaks or tabs")
         }
         return name
     }
 
-    private static func validatedCompany(_ raw: String?) throws(ValidationError) -> String? {
+    /// Trimmed; nil when absent or blank, else at most `maximumCompanyLength` characters on one line.
+    public static func validatedCompany(_ raw: String?) throws(ValidationError) -> String? {
         guard let company = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !company.isEmpty else { return nil }
         guard company.count <= maximumCompanyLength else {
-            throw ValidationError(field: "company", message: "company must be at most \(maximumCompanyLength) characters (got \(company.count))")
+            throw ValidationError(field: .company, kind: .tooLong(maximum: maximumCompanyLength),
+                                  message: "company must be at most \(maximumCompanyLength) characters (got \(company.count))")
         }
         guard !containsControlCharacter(company) else {
-            throw ValidationError(field: "company", message: "company must not contain control characters such as line breaks or tabs")
+            throw ValidationError(field: .company, kind: .controlCharacter, message: "company must not contain control characters such as line breaks or tabs")
         }
         return company
     }
@@ -150,12 +187,14 @@ public struct ContactInfo: Sendable, Hashable, Codable {
 
     private static let localPartSymbols = Set("!#$%&'*+/=?^_`{|}~-.".unicodeScalars)
 
-    private static func validatedEmail(_ raw: String) throws(ValidationError) -> String {
-        func fail(_ message: String) -> ValidationError { ValidationError(field: "email", message: message) }
+    /// Trimmed, the domain lowercased; `local@domain` with a dotted domain, letters of any script.
+    public static func validatedEmail(_ raw: String) throws(ValidationError) -> String {
+        func fail(_ message: String) -> ValidationError { ValidationError(field: .email, kind: .malformed, message: message) }
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !email.isEmpty else { throw fail("email must not be empty") }
+        guard !email.isEmpty else { throw ValidationError(field: .email, kind: .empty, message: "email must not be empty") }
         guard email.count <= maximumEmailLength else {
-            throw fail("email must be at most \(maximumEmailLength) characters (got \(email.count))")
+            throw ValidationError(field: .email, kind: .tooLong(maximum: maximumEmailLength),
+                                  message: "email must be at most \(maximumEmailLength) characters (got \(email.count))")
         }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -210,10 +249,11 @@ public struct ContactInfo: Sendable, Hashable, Codable {
     /// What people put between digit groups; all of it is dropped.
     private static let phoneSeparators: Set<Character> = [" ", "\u{00A0}", "\u{202F}", ".", "-", "(", ")"]
 
-    private static func validatedPhone(_ raw: String) throws(ValidationError) -> String {
-        func fail(_ message: String) -> ValidationError { ValidationError(field: "phone", message: message) }
+    /// E.164: `+` (or `00`) and the country code, separators dropped.
+    public static func validatedPhone(_ raw: String) throws(ValidationError) -> String {
+        func fail(_ message: String) -> ValidationError { ValidationError(field: .phone, kind: .malformed, message: message) }
         let compact = raw.filter { !phoneSeparators.contains($0) }
-        guard !compact.isEmpty else { throw fail("phone number must not be empty") }
+        guard !compact.isEmpty else { throw ValidationError(field: .phone, kind: .empty, message: "phone number must not be empty") }
         let hasPlus = compact.hasPrefix("+")
         let body = hasPlus ? compact.dropFirst() : Substring(compact)
         if let bad = body.first(where: { !$0.isASCIIDigit }) {

@@ -37,7 +37,7 @@ final class MessageComposer: Sendable {
         )
         let planned = settings.plan.deliveries(for: event, consultantHasEmail: consultant.email != nil)
         let invite = planned.contains { $0.channel == .email } ? inviteText(facts) : nil
-        let deliveries = planned.compactMap { render($0, facts: facts, invite: invite.map { ($0, Int(event.sequence)) }, cancelled: event.kind == .cancelled) }
+        let deliveries = planned.compactMap { render($0, facts: facts, invite: invite, cancelled: event.kind == .cancelled) }
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
     }
 
@@ -81,8 +81,8 @@ final class MessageComposer: Sendable {
         }
     }
 
-    /// `invite`: the invite's text and SEQUENCE, for the emails of a change (not the reminder).
-    private func render(_ planned: PlannedDelivery, facts: MessageFacts, invite inviteText: (CalendarEventText, Int)?, cancelled: Bool) -> NewDelivery? {
+    /// `invite`: the invite's text, for the emails of a change (not the reminder).
+    private func render(_ planned: PlannedDelivery, facts: MessageFacts, invite inviteText: CalendarEventText?, cancelled: Bool) -> NewDelivery? {
         let appointment = facts.appointment
         do {
             switch planned.channel {
@@ -95,13 +95,11 @@ final class MessageComposer: Sendable {
                 }
                 let messageId = "\(planned.id)@\(settings.messageIdDomain)"
                 // The invite goes with every change (not the reminder): REQUEST adds or moves
-                // the event in the receiver's calendar, CANCEL removes it. Its SEQUENCE is the
-                // event's sequence number, which only grows.
-                let invite = inviteText.map { event, sequence in
+                // the event in the receiver's calendar, CANCEL removes it.
+                let invite = inviteText.map { event in
                     CalendarInvite(
-                        uid: "\(appointment.id)@\(settings.messageIdDomain)", sequence: sequence, method: cancelled ? .cancel : .request,
-                        start: appointment.start, end: appointment.end, stamp: appointment.updatedAt, summary: event.summary,
-                        description: event.description, location: nil, url: facts.manageURL, organizer: settings.sender,
+                        method: cancelled ? .cancel : .request, appointment: appointment, stamp: appointment.updatedAt,
+                        summary: event.summary, description: event.description, url: facts.manageURL, organizer: settings.sender,
                         attendees: [Mailbox(name: appointment.contact.name, address: appointment.contact.email)]
                             + (facts.consultant.email.map { [Mailbox(name: facts.consultant.name, address: $0)] } ?? [])
                     )

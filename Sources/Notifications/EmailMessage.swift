@@ -168,12 +168,18 @@ public struct EmailMessage: Sendable {
     /// RFC 5322 date in UTC, e.g. `Tue, 01 Dec 2026 07:00:00 +0000`; English names whatever
     /// the machine's locale.
     static func rfc5322Date(_ date: Date) -> String {
-        let c = CalendarInvite.utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let c = utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
         let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int?) -> String { String(value ?? 0).leftPadded(to: 2) }
         return "\(weekdays[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
     }
+
+    private static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
 }
 
 extension String {

@@ -12,10 +12,10 @@ import NIOCore
 import Synchronization
 
 /// webd's HTTP side: the booking page (server-rendered, enhanced by one script) and the JSON
-/// API under `/api/v1`, in front of availabilityd and bookingd. Everything a request needs is
-/// here; webd's `main` only wires it to the daemons and the configuration.
+/// API under `/api/v1`, in front of the booking core (`BookingServices`). Everything a request
+/// needs is here; webd's `main` only wires it to the daemons and the configuration.
 public final class BookingWebsite: Sendable {
-    let backend: BookingBackend
+    let services: any BookingServices
     let clock: SuiteClock
     let logger: Logger
     let calendarZone: TimeZone
@@ -30,11 +30,12 @@ public final class BookingWebsite: Sendable {
         var emailLimiter: RateLimiter
         var phoneLimiter: RateLimiter
         var noScriptLimiter: RateLimiter?
-        var policyTexts: [Language: String]
+        var policyTexts: [SupportedLocale: String]
     }
 
-    public init(configuration: WebConfiguration, key: SymmetricKey, backend: BookingBackend, calendarZone: TimeZone, clock: SuiteClock, logger: Logger) throws {
-        self.backend = backend
+    public init(configuration: WebConfiguration, key: SymmetricKey, services: any BookingServices, calendarZone: TimeZone, clock: SuiteClock,
+                logger: Logger) throws {
+        self.services = services
         self.clock = clock
         self.logger = logger
         self.calendarZone = calendarZone
@@ -45,9 +46,9 @@ public final class BookingWebsite: Sendable {
     }
 
     private static func state(_ configuration: WebConfiguration) throws -> State {
-        var texts: [Language: String] = [:]
+        var texts: [SupportedLocale: String] = [:]
         for (language, path) in configuration.policyFiles {
-            guard let lang = Language(rawValue: language) else { continue }
+            guard let lang = SupportedLocale(rawValue: language) else { continue }
             texts[lang] = try String(contentsOfFile: path, encoding: .utf8)
         }
         let perHour = configuration.noScriptBookingsPerHour
@@ -73,6 +74,7 @@ public final class BookingWebsite: Sendable {
     public func router() -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware(logger: logger))
+        router.add(middleware: ErrorResponseMiddleware(logger: logger))
         router.get("/healthz") { _, _ in self.text(.ok, "ok\n") }
         router.get("/readyz") { _, _ in await self.readyz() }
         router.get("/assets/:name") { request, context in self.asset(request, context) }
@@ -81,7 +83,7 @@ public final class BookingWebsite: Sendable {
         router.post("/book") { request, context in try await self.submitBooking(request, context) }
         router.get("/manage") { request, context in self.findPage(request, context) }
         router.get("/manage/:reference") { request, context in try await self.managePage(request, context) }
-        router.get("/manage/:reference/calendar.ics") { request, context in try await self.calendarFile(request, context, api: false) }
+        router.get("/manage/:reference/calendar.ics") { request, context in try await self.calendarFile(request, context) }
         router.get("/manage/:reference/reschedule") { request, context in try await self.reschedulePage(request, context) }
         router.post("/manage/:reference/reschedule") { request, context in try await self.submitReschedule(request, context) }
         router.post("/manage/:reference/cancel") { request, context in try await self.submitCancel(request, context) }
@@ -97,7 +99,7 @@ public final class BookingWebsite: Sendable {
     // MARK: Who is asking
 
     struct Visitor {
-        var language: Language
+        var language: SupportedLocale
         var zone: TimeZone
         var session: String
         var newSession: Bool
@@ -115,12 +117,12 @@ public final class BookingWebsite: Sendable {
 
     func visitor(_ request: Request, _ context: WebRequestContext, form: [String: String] = [:]) -> Visitor {
         let query = request.uri.queryParameters
-        var language = Language.preferred(acceptLanguage: request.headers[.acceptLanguage])
+        var language = SupportedLocale.preferred(acceptLanguage: request.headers[.acceptLanguage])
         var languageFromQuery = false
-        if let asked = (query.get("lang") ?? form["lang"]).flatMap(Language.init(rawValue:)) {
+        if let asked = (query.get("lang") ?? form["lang"]).flatMap(SupportedLocale.init(rawValue:)) {
             language = asked
             languageFromQuery = true
-        } else if let saved = request.cookies["lang"].flatMap({ Language(rawValue: $0.value) }) {
+        } else if let saved = request.cookies["lang"].flatMap({ SupportedLocale(rawValue: $0.value) }) {
             language = saved
         }
         var zone = calendarZone
@@ -186,16 +188,10 @@ public final class BookingWebsite: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    func problem(_ problem: Problem) -> Response {
-        var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
-        if let retry = problem.retryAfter { headers[.retryAfter] = String(retry) }
-        return Response(status: HTTPResponse.Status(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: problem.json)))
-    }
-
     func readyz() async -> Response {
-        let states = await backend.readiness()
+        let states = await services.readiness()
         let ready = states.allSatisfy(\.ready)
-        let lines = states.map { "\($0.daemon): \($0.ready ? "ready" : "not ready") (\($0.detail))" }.joined(separator: "\n")
+        let lines = states.map { "\($0.service): \($0.ready ? "ready" : "not ready") (\($0.detail))" }.joined(separator: "\n")
         return text(ready ? .ok : .serviceUnavailable, (ready ? "ready\n" : "not ready\n") + lines + "\n")
     }
 
@@ -209,10 +205,6 @@ public final class BookingWebsite: Sendable {
     }
 
     // MARK: Limits
-
-    enum Refusal: Error {
-        case limited(Int)
-    }
 
     /// Takes a token from the client address' bucket.
     func limitAddress(_ address: String) -> RateLimiter.Decision {
@@ -238,32 +230,27 @@ public final class BookingWebsite: Sendable {
         return limiter.take("no-script", now: clock.now()) == .allowed
     }
 
-    var policyTexts: [Language: String] { state.withLock { $0.policyTexts } }
+    var policyTexts: [SupportedLocale: String] { state.withLock { $0.policyTexts } }
 
-    func policyLink(_ language: Language) -> String {
+    func policyLink(_ language: SupportedLocale) -> String {
         configuration.policyURL ?? "/policy?lang=\(language.rawValue)"
     }
 
     // MARK: Shared by the page and the API
 
-    /// A new booking's checks after the request is read: contact limits, the future-bookings
-    /// limit, then bookingd. Throws `Problem` for webd's own refusals and bookingd's errors as
-    /// they come.
+    /// A new booking's checks after the request is read: the email and phone rate limits, then
+    /// bookingd, which also holds the limit of future bookings per contact (in the transaction
+    /// that writes the appointment). Throws `Problem` for webd's own refusals and the core's
+    /// errors as they come.
     func book(start: Date, contact: ContactInfo, timeZone: String, locale: String, idempotencyKey: String) async throws -> AppointmentBody {
         if case .limited(let seconds) = limitContact(email: contact.email, phone: contact.phone) {
             throw Problem(status: 429, code: "rate_limited", detail: "too many booking attempts for this email or phone; retry in \(seconds) s", retryAfter: seconds)
-        }
-        let limit = configuration.maxFutureBookingsPerContact
-        let upcoming = try await backend.upcoming(email: contact.email, phone: contact.phone, now: clock.now(), limit: limit + 1)
-        if upcoming.email >= limit || upcoming.phone >= limit {
-            throw Problem(status: 409, code: "too_many_bookings", detail: "this email or phone already has \(limit) upcoming bookings; reschedule or cancel one",
-                          field: upcoming.email >= limit ? "contact.email" : "contact.phone")
         }
         let request = BookRequest(
             start: start, contact: ContactBody(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company),
             timeZone: timeZone, locale: locale
         )
-        let appointment = try await backend.book(request, idempotencyKey: idempotencyKey)
+        let appointment = try await services.book(request, idempotencyKey: idempotencyKey)
         Counter(label: "webd_bookings_total").increment()
         logger.info("booked through the web", metadata: [
             "reference": "\(BookingReference.masked(appointment.reference))", "start": "\(WireJSON.formatInstant(appointment.start))", "contact": "\(contact.masked)",
@@ -283,7 +270,7 @@ public final class BookingWebsite: Sendable {
     func calendar(for visitor: Visitor, asked: String?) async throws -> Pages.Calendar {
         let now = clock.now()
         let today = LocalDate.containing(now, in: visitor.zone)
-        let reply = try await backend.slots(SlotsRequest(from: today.description, days: 14, timeZone: visitor.zone.identifier))
+        let reply = try await services.slots(SlotsRequest(from: today.description, days: 14, timeZone: visitor.zone.identifier))
         let grouped = Pages.Calendar.group(reply.slots)
         let lastDay = today.adding(days: 13)
         let selected = Pages.Calendar.pick(asked.flatMap(LocalDate.init), today: today, lastDay: lastDay, slotsByDay: grouped)
@@ -297,9 +284,10 @@ extension HTTPField.Name {
     static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
 }
 
-/// Headers on every response: a strict CSP (scripts only from this origin, never inline),
-/// no referrer (a manage link is a secret), no sniffing, no framing. Also the one place
-/// requests are logged, with any reference in the path masked.
+/// Headers on every response (errors too: `ErrorResponseMiddleware` runs inside this one): a
+/// strict CSP (scripts only from this origin, never inline), no referrer (a manage link is a
+/// secret), no sniffing, no framing. Also the one place requests are logged, with any
+/// reference in the path masked.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = WebRequestContext
     let logger: Logger
@@ -307,21 +295,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            if request.uri.path.hasPrefix("/api/") {
-                let code = error.status == .notFound ? "not_found_route" : "method_not_allowed"
-                let problem = Problem(status: Int(error.status.code), code: code, detail: "\(request.method) \(request.uri.path) is not part of the API; see /api/v1/openapi.json")
-                response = Response(status: error.status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: problem.json)))
-            } else {
-                let language = Language.preferred(acceptLanguage: request.headers[.acceptLanguage])
-                let pages = Pages(language: language, time: VisitorTime(zone: VisitorTime.moscow, language: language), here: "/")
-                response = Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8"],
-                                    body: .init(byteBuffer: ByteBuffer(string: pages.messagePage(title: "404", message: language.text(.notFoundPage)))))
-            }
-        }
+        var response = try await next(request, context)
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.xContentTypeOptions] = "nosniff"
@@ -338,5 +312,50 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         path.split(separator: "/", omittingEmptySubsequences: false).map { part in
             part.uppercased().hasPrefix("BK") && part.count > 6 ? BookingReference.masked(String(part)) : String(part)
         }.joined(separator: "/")
+    }
+}
+
+/// The edge where whatever a route throws becomes the answer, mapped once (`Problem.mapping`):
+/// problem+json under `/api/`, a page elsewhere. An error nothing maps is `internal` (500) and
+/// logged as an error, never passed off as another code.
+struct ErrorResponseMiddleware: RouterMiddleware {
+    typealias Context = WebRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, path: request.uri.path, logger: logger)
+            if request.uri.path.hasPrefix("/api/") { return problem.response }
+            let language = SupportedLocale.preferred(acceptLanguage: request.headers[.acceptLanguage])
+            let pages = Pages(language: language, time: VisitorTime(zone: VisitorTime.moscow, language: language), here: "/")
+            return Self.page(problem, language: language, pages: pages)
+        }
+    }
+
+    /// The problem an error is, logged when webd (or the core) is at fault.
+    static func problem(for error: any Error, path: String, logger: Logger) -> Problem {
+        let metadata: Logger.Metadata = ["path": "\(SecurityHeadersMiddleware.maskedPath(path))", "error": "\(error)"]
+        guard let problem = Problem.mapping(error) else {
+            logger.error("a request failed with an error nothing maps; answered 500 internal", metadata: metadata)
+            return .internalError
+        }
+        if problem.status.code >= 500 { logger.warning("a request could not be served", metadata: metadata) }
+        return problem
+    }
+
+    /// A problem as a page: the visitor is told what they can do about it, nothing else leaks.
+    static func page(_ problem: Problem, language: SupportedLocale, pages: Pages) -> Response {
+        let message = switch problem.status {
+        case .notFound: language.text(.notFoundPage)
+        case .serviceUnavailable, .gatewayTimeout: language.text(.serviceUnavailable)
+        case .tooManyRequests: language.text(.rateLimited(problem.retryAfter ?? 60))
+        default: language.text(.somethingWrong)
+        }
+        let title = problem.status == .notFound ? "404" : language.text(.title)
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        if let retryAfter = problem.retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pages.messagePage(title: title, message: message))))
     }
 }

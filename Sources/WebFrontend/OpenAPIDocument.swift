@@ -32,7 +32,7 @@ public enum OpenAPIDocument {
         Operation(method: "post", path: "/bookings", id: "book", summary: "Book a slot", requestBody: "BookRequest",
                   responses: [201: ("Booked", "application/json", "Appointment"), 400: problemResponses[400]!,
                               403: ("Proof of work missing, wrong, expired or used", "application/problem+json", "Problem"),
-                              409: ("The slot is taken, or the contact has too many upcoming bookings", "application/problem+json", "Problem"),
+                              409: ("The slot is taken, or the contact has as many upcoming bookings as allowed (contact_limit_reached)", "application/problem+json", "Problem"),
                               415: ("Not application/json", "application/problem+json", "Problem"),
                               422: ("A field is not valid (see `field`)", "application/problem+json", "Problem"),
                               429: problemResponses[429]!, 503: problemResponses[503]!]),
@@ -52,7 +52,8 @@ public enum OpenAPIDocument {
                               422: ("A field is not valid", "application/problem+json", "Problem"), 429: problemResponses[429]!, 503: problemResponses[503]!]),
         Operation(method: "get", path: "/bookings/{reference}/calendar.ics", id: "getBookingCalendar", summary: "The booking as an iCalendar file",
                   requestBody: nil,
-                  responses: [200: ("iCalendar", "text/calendar", nil), 404: problemResponses[404]!, 429: problemResponses[429]!, 503: problemResponses[503]!]),
+                  responses: [200: ("iCalendar", "text/calendar", nil), 400: problemResponses[400]!, 404: problemResponses[404]!, 429: problemResponses[429]!,
+                              503: problemResponses[503]!]),
     ]
 
     static func schemaRef(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
@@ -65,7 +66,7 @@ public enum OpenAPIDocument {
             "required": ["type", "title", "status", "detail", "code"],
             "properties": [
                 "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"], "detail": ["type": "string"],
-                "code": ["type": "string", "description": "validation_failed, invalid_reference, slot_unavailable, off_grid, in_past, outside_working_hours, too_soon, beyond_horizon, not_found, invalid_transition, unavailable, rate_limited, proof_of_work_failed, too_many_bookings, consent_required, unsupported_media_type, malformed, ..."],
+                "code": ["type": "string", "description": "validation_failed, invalid_reference, slot_unavailable, off_grid, in_past, outside_working_hours, too_soon, beyond_horizon, not_found, invalid_transition, unavailable, contact_limit_reached, rate_limited, proof_of_work_failed, consent_required, unsupported_media_type, malformed, internal, ..."],
                 "field": ["type": "string", "description": "The request field concerned, e.g. contact.email"],
                 "retry_after": ["type": "integer"], "references": ["type": "array", "items": ["type": "string"]],
             ],

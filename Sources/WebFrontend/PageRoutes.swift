@@ -18,11 +18,13 @@ extension BookingWebsite {
         return parseForm(String(buffer: buffer))
     }
 
-    /// A daemon failure as a page: the visitor is told to try again, nothing else leaks.
-    func unavailablePage(_ visitor: Visitor, _ error: any Error) -> Response {
-        logger.warning("a daemon could not answer a page", metadata: ["error": "\(error)"])
-        return html(.serviceUnavailable, visitor.pages.messagePage(title: visitor.language.text(.title), message: visitor.language.text(.serviceUnavailable)),
-                    visitor: visitor, extraHeaders: [.retryAfter: "30"])
+    /// A failure as a page, mapped like every other error (`ErrorResponseMiddleware`), with the
+    /// visitor's language and cookies.
+    func failurePage(_ visitor: Visitor, _ error: any Error) -> Response {
+        let problem = ErrorResponseMiddleware.problem(for: error, path: visitor.pages.here, logger: logger)
+        var response = ErrorResponseMiddleware.page(problem, language: visitor.language, pages: visitor.pages)
+        remember(visitor, in: &response)
+        return response
     }
 
     // MARK: Step 1
@@ -33,7 +35,7 @@ extension BookingWebsite {
             let calendar = try await calendar(for: visitor, asked: request.uri.queryParameters.get("date"))
             return html(.ok, visitor.pages.pickPage(calendar), visitor: visitor)
         } catch {
-            return unavailablePage(visitor, error)
+            return failurePage(visitor, error)
         }
     }
 
@@ -58,14 +60,14 @@ extension BookingWebsite {
         var slot: (Date, Date)?
         var fresh: [SlotBody]?
         do {
-            let reply = try await backend.slots(SlotsRequest(from: day.description, days: 1, timeZone: visitor.zone.identifier))
+            let reply = try await services.slots(SlotsRequest(from: day.description, days: 1, timeZone: visitor.zone.identifier))
             if !slotGone, let start, let match = reply.slots.first(where: { $0.start == start }) {
                 slot = (match.start, match.end)
             } else {
                 fresh = reply.slots
             }
         } catch {
-            return unavailablePage(visitor, error)
+            return failurePage(visitor, error)
         }
         var message = message
         var errors = errors
@@ -123,23 +125,11 @@ extension BookingWebsite {
             return await renderForm(visitor, form: form, errors: ["start": language.text(.pickAnother)], message: language.text(.pickAnother),
                                     status: .unprocessableContent, slotGone: true)
         }
-        var contact: ContactInfo?
-        do {
-            contact = try ContactInfo.validated(name: form.name, email: form.email, phone: Self.phoneNumber(country: form.country, typed: form.phone),
-                                                company: form.company)
-        } catch {
-            errors[error.field] = Self.fieldMessage(error, language)
-        }
-        // Fields after the first bad one are checked on their own, so every error shows at once.
-        if errors["name"] == nil, form.name.trimmingCharacters(in: .whitespaces).isEmpty || form.name.count > ContactInfo.maximumNameLength {
-            errors["name"] = language.text(.invalidName)
-        }
-        if errors["email"] == nil, (try? ContactInfo.validated(name: "x", email: form.email, phone: "+79160000000")) == nil {
-            errors["email"] = language.text(.invalidEmail)
-        }
-        if errors["phone"] == nil, (try? ContactInfo.validated(name: "x", email: "x@example.com", phone: Self.phoneNumber(country: form.country, typed: form.phone))) == nil {
-            errors["phone"] = language.text(.invalidPhone)
-        }
+        // Every field by its own rule, so every error shows at once.
+        let checked = ContactInfo.validatingEachField(name: form.name, email: form.email, phone: Self.phoneNumber(country: form.country, typed: form.phone),
+                                                      company: form.company)
+        for error in checked.errors { errors[error.field.rawValue] = language.text(.invalidContact(error.field, error.kind)) }
+        let contact = checked.contact
         if !form.consent { errors["consent"] = language.text(.consentRequired) }
         guard errors.isEmpty, let contact else {
             return await renderForm(visitor, form: form, errors: errors, message: nil, status: .unprocessableContent)
@@ -163,23 +153,25 @@ extension BookingWebsite {
         do {
             let appointment = try await book(start: start, contact: contact, timeZone: visitor.zone.identifier, locale: language.rawValue, idempotencyKey: key)
             return redirect("/manage/\(appointment.reference)?done=booked", visitor: visitor)
-        } catch let problem as Problem {
-            let message = problem.code == "rate_limited" ? language.text(.rateLimited(problem.retryAfter ?? 60))
-                : language.text(.tooManyBookings(configuration.maxFutureBookingsPerContact))
-            return await renderForm(visitor, form: form, errors: [:], message: message, status: HTTPResponse.Status(code: problem.status),
-                                    extraHeaders: problem.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
+        } catch let problem as Problem where problem.code == "rate_limited" {
+            let seconds = problem.retryAfter ?? 60
+            return await renderForm(visitor, form: form, errors: [:], message: language.text(.rateLimited(seconds)), status: .tooManyRequests,
+                                    extraHeaders: [.retryAfter: String(seconds)])
         } catch let error as ProtocolError {
             switch error.code {
             case .slotUnavailable, .inPast, .tooSoon, .offGrid, .outsideWorkingHours, .beyondHorizon:
                 return await renderForm(visitor, form: form, errors: [:], message: language.text(.slotTaken), status: .conflict, slotGone: true)
-            case .validationFailed:
-                let field = (error.field ?? "").replacingOccurrences(of: "contact.", with: "")
-                return await renderForm(visitor, form: form, errors: [field: error.message], message: nil, status: .unprocessableContent)
+            case .contactLimitReached:
+                // bookingd's answer names the field; webd does not know the limit, so the
+                // message has no number.
+                let field = ContactField.allCases.first { error.field == "contact.\($0.rawValue)" }
+                let message = language.text(.contactLimitReached(field))
+                return await renderForm(visitor, form: form, errors: field.map { [$0.rawValue: message] } ?? [:], message: message, status: .conflict)
             default:
-                return unavailablePage(visitor, error)
+                return failurePage(visitor, error)
             }
         } catch {
-            return unavailablePage(visitor, error)
+            return failurePage(visitor, error)
         }
     }
 
@@ -191,16 +183,6 @@ extension BookingWebsite {
         var digits = trimmed.filter(\.isNumber)
         if country == "+7", digits.count == 11, digits.hasPrefix("8") || digits.hasPrefix("7") { digits.removeFirst() }
         return country + digits
-    }
-
-    static func fieldMessage(_ error: ValidationError, _ language: Language) -> String {
-        if language == .en { return error.message.prefix(1).uppercased() + error.message.dropFirst() + "." }
-        switch error.field {
-        case "name": return language.text(.invalidName)
-        case "email": return language.text(.invalidEmail)
-        case "phone": return language.text(.invalidPhone)
-        default: return language.text(.invalidCompany)
-        }
     }
 
     // MARK: Managing
@@ -231,11 +213,11 @@ extension BookingWebsite {
             return .refused(html(.notFound, visitor.pages.findPage(reference: context.parameters.get("reference") ?? "", message: visitor.language.text(.referenceNotFound)), visitor: visitor))
         }
         do {
-            return .found(try await backend.appointment(reference.description))
+            return .found(try await services.appointment(reference.description))
         } catch let error as ProtocolError where error.code == .notFound || error.code == .invalidReference {
             return .refused(html(.notFound, visitor.pages.findPage(reference: reference.description, message: visitor.language.text(.referenceNotFound)), visitor: visitor))
         } catch {
-            return .refused(unavailablePage(visitor, error))
+            return .refused(failurePage(visitor, error))
         }
     }
 
@@ -251,20 +233,23 @@ extension BookingWebsite {
         }
     }
 
-    func calendarFile(_ request: Request, _ context: WebRequestContext, api: Bool) async throws -> Response {
+    func calendarFile(_ request: Request, _ context: WebRequestContext) async throws -> Response {
         let visitor = visitor(request, context)
         switch await lookUp(visitor, context) {
-        case .refused(let response):
-            if api { return problem(Problem(status: Int(response.status.code), code: response.status == .notFound ? "not_found" : "unavailable", detail: "no such booking", field: "reference")) }
-            return response
-        case .found(let appointment):
-            let language = Language(rawValue: appointment.locale) ?? visitor.language
-            let body = CalendarFile.render(appointment, manageURL: manageURL(appointment.reference), language: language, now: clock.now())
-            return Response(status: .ok, headers: [
-                .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
-                .contentDisposition: "attachment; filename=\"consultation.ics\"",
-            ], body: .init(byteBuffer: ByteBuffer(string: body)))
+        case .refused(let response): return response
+        case .found(let appointment): return calendarFile(appointment, language: visitor.language)
         }
+    }
+
+    /// The appointment's `.ics`, in the language it was booked in (`language` if that is not one
+    /// the page speaks).
+    func calendarFile(_ appointment: AppointmentBody, language: SupportedLocale) -> Response {
+        let body = CalendarFile.render(appointment, manageURL: manageURL(appointment.reference), language: SupportedLocale(rawValue: appointment.locale) ?? language,
+                                       now: clock.now())
+        return Response(status: .ok, headers: [
+            .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
+            .contentDisposition: "attachment; filename=\"consultation.ics\"",
+        ], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     func reschedulePage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
@@ -285,7 +270,7 @@ extension BookingWebsite {
             let page = visitor.pages.reschedulePage(appointment, calendar: calendar, formToken: formTokens.issue(session: visitor.session, now: clock.now()), message: message)
             return html(status, page, visitor: visitor)
         } catch {
-            return unavailablePage(visitor, error)
+            return failurePage(visitor, error)
         }
     }
 
@@ -306,7 +291,7 @@ extension BookingWebsite {
             return await renderReschedule(visitor, appointment, asked: nil, message: visitor.language.text(.pickAnother), status: .unprocessableContent)
         }
         do {
-            let moved = try await backend.reschedule(RescheduleRequest(reference: appointment.reference, start: start))
+            let moved = try await services.reschedule(RescheduleRequest(reference: appointment.reference, start: start), idempotencyKey: nil)
             logger.info("rescheduled through the web", metadata: ["reference": "\(BookingReference.masked(moved.reference))", "start": "\(WireJSON.formatInstant(moved.start))"])
             return redirect("/manage/\(moved.reference)?done=rescheduled", visitor: visitor)
         } catch let error as ProtocolError {
@@ -317,10 +302,10 @@ extension BookingWebsite {
             case .invalidTransition:
                 return html(.conflict, visitor.pages.messagePage(title: visitor.language.text(.rescheduleTitle), message: visitor.language.text(.alreadyCancelled)), visitor: visitor)
             default:
-                return unavailablePage(visitor, error)
+                return failurePage(visitor, error)
             }
         } catch {
-            return unavailablePage(visitor, error)
+            return failurePage(visitor, error)
         }
     }
 
@@ -342,7 +327,8 @@ extension BookingWebsite {
         }
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         do {
-            let cancelled = try await backend.cancel(CancelRequest(reference: appointment.reference, reason: reason?.isEmpty == false ? reason : nil))
+            let cancelled = try await services.cancel(CancelRequest(reference: appointment.reference, reason: reason?.isEmpty == false ? reason : nil),
+                                                          idempotencyKey: nil)
             logger.info("cancelled through the web", metadata: ["reference": "\(BookingReference.masked(cancelled.reference))"])
             return redirect("/manage/\(cancelled.reference)?done=cancelled", visitor: visitor)
         } catch let error as ProtocolError where error.code == .validationFailed {
@@ -352,7 +338,7 @@ extension BookingWebsite {
         } catch let error as ProtocolError where error.code == .invalidTransition {
             return redirect("/manage/\(appointment.reference)", visitor: visitor)
         } catch {
-            return unavailablePage(visitor, error)
+            return failurePage(visitor, error)
         }
     }
 

@@ -6,12 +6,12 @@ import Foundation
 /// The server-rendered pages: pure functions of what they show, so they work with JavaScript
 /// off and can be checked without a server.
 public struct Pages: Sendable {
-    public let language: Language
+    public let language: SupportedLocale
     public let time: VisitorTime
     /// The path and query of this page, for the language switch.
     public let here: String
 
-    public init(language: Language, time: VisitorTime, here: String) {
+    public init(language: SupportedLocale, time: VisitorTime, here: String) {
         self.language = language
         self.time = time
         self.here = here

@@ -7,10 +7,10 @@ import Foundation
 /// beside it when their zone is another.
 public struct VisitorTime: Sendable {
     public let zone: TimeZone
-    public let language: Language
+    public let language: SupportedLocale
     public static let moscow = TimeZone(identifier: "Europe/Moscow")!
 
-    public init(zone: TimeZone, language: Language) {
+    public init(zone: TimeZone, language: SupportedLocale) {
         self.zone = zone
         self.language = language
     }

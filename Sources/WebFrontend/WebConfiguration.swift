@@ -1,3 +1,4 @@
+import BookingDomain
 import DaemonKit
 import Foundation
 
@@ -15,8 +16,6 @@ public struct WebConfiguration: Sendable, Equatable {
     public var ipLimit: BucketPolicy
     public var emailLimit: BucketPolicy
     public var phoneLimit: BucketPolicy
-    /// Confirmed bookings still ahead, per email and per phone.
-    public var maxFutureBookingsPerContact: Int
     /// Expected attempts to solve a challenge (the search space is twice this).
     public var proofOfWorkDifficulty: Int
     public var proofOfWorkExpiry: Duration
@@ -61,7 +60,6 @@ public struct WebConfiguration: Sendable, Equatable {
         ipLimit = BucketPolicy(capacity: 20, refillPerMinute: 10)
         emailLimit = BucketPolicy(capacity: 5, refillPerMinute: 1)
         phoneLimit = BucketPolicy(capacity: 5, refillPerMinute: 1)
-        maxFutureBookingsPerContact = 2
         proofOfWorkDifficulty = 50_000
         proofOfWorkExpiry = .seconds(600)
         noScriptBookingsPerHour = 20
@@ -124,9 +122,8 @@ public struct WebConfiguration: Sendable, Equatable {
             default: web.phoneLimit = policy
             }
         }
-        if let limit = raw.maxFutureBookingsPerContact {
-            guard (1...1000).contains(limit) else { throw fail("max_future_bookings_per_contact", "must be between 1 and 1000, got \(limit)") }
-            web.maxFutureBookingsPerContact = limit
+        if raw.maxFutureBookingsPerContact != nil {
+            throw fail("max_future_bookings_per_contact", "moved to bookings.max_future_bookings_per_contact (bookingd holds the limit); move the key there")
         }
         if let difficulty = raw.proofOfWork?.difficulty {
             guard (1...10_000_000).contains(difficulty) else { throw fail("proof_of_work.difficulty", "must be between 1 and 10000000, got \(difficulty)") }
@@ -152,7 +149,9 @@ public struct WebConfiguration: Sendable, Equatable {
             web.policyURL = url
         }
         for (language, file) in raw.policyFiles ?? [:] {
-            guard Language(rawValue: language) != nil else { throw fail("policy_files.\(language)", "the language must be ru or en") }
+            guard SupportedLocale(rawValue: language) != nil else {
+                throw fail("policy_files.\(language)", "the language must be one of \(SupportedLocale.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             let path = suite.path(file)
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw fail("policy_files.\(language)", "cannot read '\(path)'")
@@ -179,7 +178,8 @@ private struct RawWeb: Decodable {
     var publicURL: String?
     var trustedProxies: [String]?
     var rateLimits: RawRateLimits?
-    var maxFutureBookingsPerContact: Int?
+    /// Retired: read only to refuse it with where it went.
+    var maxFutureBookingsPerContact: RetiredKey?
     var proofOfWork: RawProofOfWork?
     var minFillSeconds: Int?
     var secretFile: String?
@@ -214,4 +214,9 @@ private struct RawProofOfWork: Decodable {
     enum CodingKeys: String, CodingKey {
         case difficulty, expirySeconds = "expiry_seconds", noScriptBookingsPerHour = "no_script_bookings_per_hour"
     }
+}
+
+/// A key that is no longer read here, whatever its value.
+private struct RetiredKey: Decodable {
+    init(from decoder: any Decoder) throws {}
 }

@@ -15,11 +15,11 @@ await DaemonRunner.main(name: "webd") { parts in
         try await DaemonClient(daemon: daemon, endpoint: endpoint, context: parts.context, timeout: configuration.requestTimeout,
                                attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes)
     }
-    let backend = BookingBackend(
+    let services = DaemonBookingServices(
         bookingd: try await client("bookingd", configuration.endpoints.bookingd),
         availabilityd: try await client("availabilityd", configuration.endpoints.availabilityd)
     )
-    let site = try BookingWebsite(configuration: web, key: key, backend: backend, calendarZone: try CalendarSettings.businessZone(configuration),
+    let site = try BookingWebsite(configuration: web, key: key, services: services, calendarZone: try CalendarSettings.businessZone(configuration),
                                   clock: parts.clock, logger: parts.logger)
     var routes = RequestRoutes()
     routes.on(MessageType.ping, Empty.self) { _, _ in

@@ -15,6 +15,7 @@ struct ContactInfoTests {
         (String(repeating: "Я", count: 100), String(repeating: "Я", count: 100)),
     ])
     func goodNames(raw: String, normalised: String) throws {
+        #expect(try ContactInfo.validatedName(raw) == normalised)
         #expect(try ContactInfo.validated(name: raw, email: Self.email, phone: Self.phone).name == normalised)
     }
 
@@ -26,10 +27,17 @@ struct ContactInfoTests {
         ("Anna\u{0007}", "name must not contain control characters such as line breaks or tabs"),
         ("Anna\u{2028}Petrova", "name must not contain control characters such as line breaks or tabs"),
     ])
-    func badNames(raw: String, message: String) {
-        #expect(throws: ValidationError(field: "name", message: message)) {
-            try ContactInfo.validated(name: raw, email: Self.email, phone: Self.phone)
-        }
+    func badNames(raw: String, message: String) throws {
+        let error = try #require(throws: ValidationError.self) { try ContactInfo.validatedName(raw) }
+        #expect(error.field == .name && error.message == message)
+        #expect(throws: error) { try ContactInfo.validated(name: raw, email: Self.email, phone: Self.phone) }
+    }
+
+    @Test("each rule of a name has its kind", arguments: [
+        ("", ValidationError.Kind.empty), (String(repeating: "Я", count: 101), .tooLong(maximum: 100)), ("Анна\tПетрова", .controlCharacter),
+    ])
+    func nameKinds(raw: String, kind: ValidationError.Kind) throws {
+        #expect(try #require(throws: ValidationError.self) { try ContactInfo.validatedName(raw) }.kind == kind)
     }
 
     @Test("accepted emails: trimmed, domain lowercased", arguments: [
@@ -42,6 +50,7 @@ struct ContactInfoTests {
         ("x@my-company.io", "x@my-company.io"),
     ])
     func goodEmails(raw: String, normalised: String) throws {
+        #expect(try ContactInfo.validatedEmail(raw) == normalised)
         #expect(try ContactInfo.validated(name: Self.name, email: raw, phone: Self.phone).email == normalised)
     }
 
@@ -68,10 +77,12 @@ struct ContactInfoTests {
         ("anna@" + String(repeating: "b", count: 64) + ".com", "email's domain part \"bbbbbbbbbbbbbbbbbbbb...\" must be at most 63 characters"),
         ("anna@" + String(repeating: "b.", count: 124) + "com", "email must be at most 254 characters (got 256)"),
     ])
-    func badEmails(raw: String, message: String) {
-        #expect(throws: ValidationError(field: "email", message: message)) {
-            try ContactInfo.validated(name: Self.name, email: raw, phone: Self.phone)
-        }
+    func badEmails(raw: String, message: String) throws {
+        let error = try #require(throws: ValidationError.self) { try ContactInfo.validatedEmail(raw) }
+        #expect(error.field == .email && error.message == message)
+        let kind: ValidationError.Kind = raw.isEmpty ? .empty : raw.count > 254 ? .tooLong(maximum: 254) : .malformed
+        #expect(error.kind == kind, "\(raw)")
+        #expect(throws: error) { try ContactInfo.validated(name: Self.name, email: raw, phone: Self.phone) }
     }
 
     @Test("accepted phones become E.164", arguments: [
@@ -87,6 +98,7 @@ struct ContactInfoTests {
         ("+123456789012345", "+123456789012345"),
     ])
     func goodPhones(raw: String, normalised: String) throws {
+        #expect(try ContactInfo.validatedPhone(raw) == normalised)
         #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: raw).phone == normalised)
     }
 
@@ -106,32 +118,54 @@ struct ContactInfoTests {
         ("+0 916 123 45 67", "phone number's country code must not start with 0"),
         ("000 916 123 45 67", "phone number's country code must not start with 0"),
     ])
-    func badPhones(raw: String, message: String) {
-        #expect(throws: ValidationError(field: "phone", message: message)) {
-            try ContactInfo.validated(name: Self.name, email: Self.email, phone: raw)
-        }
+    func badPhones(raw: String, message: String) throws {
+        let error = try #require(throws: ValidationError.self) { try ContactInfo.validatedPhone(raw) }
+        #expect(error.field == .phone && error.message == message)
+        #expect(error.kind == (message.hasSuffix("must not be empty") ? .empty : .malformed), "\(raw)")
+        #expect(throws: error) { try ContactInfo.validated(name: Self.name, email: Self.email, phone: raw) }
     }
 
     @Test func company() throws {
+        #expect(try ContactInfo.validatedCompany(nil) == nil)
+        #expect(try ContactInfo.validatedCompany(" \n ") == nil)
+        #expect(try ContactInfo.validatedCompany(" ACME ") == "ACME")
+        #expect(throws: ValidationError(field: .company, kind: .tooLong(maximum: 200), message: "company must be at most 200 characters (got 201)")) {
+            try ContactInfo.validatedCompany(String(repeating: "x", count: 201))
+        }
+        #expect(throws: ValidationError(field: .company, kind: .controlCharacter, message: "company must not contain control characters such as line breaks or tabs")) {
+            try ContactInfo.validatedCompany("ACME\nLtd")
+        }
         #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone).company == nil)
         #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: "   ").company == nil)
         #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: " ООО «Ромашка» ").company == "ООО «Ромашка»")
         #expect(try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: String(repeating: "x", count: 200)).company?.count == 200)
-        #expect(throws: ValidationError(field: "company", message: "company must be at most 200 characters (got 201)")) {
+        #expect(throws: ValidationError(field: .company, kind: .tooLong(maximum: 200), message: "company must be at most 200 characters (got 201)")) {
             try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: String(repeating: "x", count: 201))
         }
-        #expect(throws: ValidationError(field: "company", message: "company must not contain control characters such as line breaks or tabs")) {
+        #expect(throws: ValidationError(field: .company, kind: .controlCharacter, message: "company must not contain control characters such as line breaks or tabs")) {
             try ContactInfo.validated(name: Self.name, email: Self.email, phone: Self.phone, company: "ACME\tLtd")
         }
     }
 
     @Test func theFirstBadFieldIsReported() {
-        #expect(throws: ValidationError(field: "name", message: "name must not be empty")) {
+        #expect(throws: ValidationError(field: .name, kind: .empty, message: "name must not be empty")) {
             try ContactInfo.validated(name: "", email: "bad", phone: "bad")
         }
-        #expect(throws: ValidationError(field: "phone", message: "phone number must start with + and a country code, e.g. +7 916 123-45-67")) {
+        #expect(throws: ValidationError(field: .phone, kind: .malformed, message: "phone number must start with + and a country code, e.g. +7 916 123-45-67")) {
             try ContactInfo.validated(name: "Анна", email: "anna@example.com", phone: "89161234567", company: String(repeating: "x", count: 300))
         }
+    }
+
+    @Test func eachFieldIsCheckedOnItsOwnWhenAFormWantsEveryError() throws {
+        let bad = ContactInfo.validatingEachField(name: " ", email: "anna@", phone: "89161234567", company: String(repeating: "x", count: 201))
+        #expect(bad.contact == nil)
+        #expect(bad.errors.map(\.field) == [.name, .email, .phone, .company])
+        #expect(bad.errors.map(\.kind) == [.empty, .malformed, .malformed, .tooLong(maximum: 200)])
+        let one = ContactInfo.validatingEachField(name: "Анна", email: "anna@example.com", phone: "+7 916", company: nil)
+        #expect(one.contact == nil && one.errors.map(\.field) == [.phone])
+        let good = ContactInfo.validatingEachField(name: " Анна ", email: "Anna@Example.COM", phone: "+7 916 123-45-67", company: " ")
+        #expect(good.errors.isEmpty)
+        #expect(good.contact == (try ContactInfo.validated(name: "Анна", email: "Anna@example.com", phone: "+79161234567")))
     }
 
     @Test func normalisedValuesPassUnchanged() throws {
@@ -173,8 +207,13 @@ struct ContactInfoTests {
     }
 
     @Test func validationErrorDescribesItself() {
-        let error = ValidationError(field: "phone", message: "phone number must not be empty")
+        let error = ValidationError(field: .phone, kind: .empty, message: "phone number must not be empty")
         #expect(error.description == "phone: phone number must not be empty")
-        #expect(error.code == "validation_failed")
+    }
+
+    @Test func theSupportedLocalesAreRussianAndEnglishWithRussianFirst() {
+        #expect(SupportedLocale.allCases.map(\.rawValue) == ["ru", "en"])
+        #expect(SupportedLocale.fallback == .ru)
+        #expect(SupportedLocale(rawValue: "de") == nil)
     }
 }

@@ -2,16 +2,17 @@ import BookingDomain
 import BookingProtocol
 import CivilTime
 import Foundation
+import Hummingbird
 import Testing
 @testable import WebFrontend
 
 @Suite struct LanguageTests {
     @Test(arguments: [
-        (nil, Language.ru), ("en-US,en;q=0.9", .en), ("ru-RU,ru;q=0.9,en;q=0.8", .ru), ("de-DE,de;q=0.9,en;q=0.5,ru;q=0.4", .en),
+        (nil, SupportedLocale.ru), ("en-US,en;q=0.9", .en), ("ru-RU,ru;q=0.9,en;q=0.8", .ru), ("de-DE,de;q=0.9,en;q=0.5,ru;q=0.4", .en),
         ("de", .ru), ("en;q=0, ru;q=0.1", .ru), ("fr;q=1, ru;q=0.5, en;q=0.8", .en), ("EN", .en),
-    ] as [(String?, Language)])
-    func theHeaderPicksTheBestSupportedLanguage(header: String?, expected: Language) {
-        #expect(Language.preferred(acceptLanguage: header) == expected)
+    ] as [(String?, SupportedLocale)])
+    func theHeaderPicksTheBestSupportedLanguage(header: String?, expected: SupportedLocale) {
+        #expect(SupportedLocale.preferred(acceptLanguage: header) == expected)
     }
 }
 
@@ -29,15 +30,31 @@ import Testing
     @Test func everyErrorCodeOfTheCoreHasAnHTTPStatusAndATitle() {
         for code in ErrorCode.allCases {
             let problem = Problem(ProtocolError(code, "m", field: "f"))
-            #expect((400...599).contains(problem.status))
+            #expect((400...599).contains(problem.status.code))
             #expect(problem.code == code.rawValue)
             #expect(problem.field == "f")
             #expect(Problem.titles[code.rawValue] != nil, "\(code)")
         }
-        #expect(Problem(ProtocolError(.slotUnavailable, "gone")).status == 409)
-        #expect(Problem(ProtocolError(.notFound, "no")).status == 404)
-        #expect(Problem(ProtocolError(.validationFailed, "bad")).status == 422)
-        #expect(Problem(ProtocolError(.unavailable, "down")).status == 503)
+        #expect(Problem(ProtocolError(.slotUnavailable, "gone")).status == .conflict)
+        #expect(Problem(ProtocolError(.contactLimitReached, "full", field: "contact.phone")).status == .conflict)
+        #expect(Problem(ProtocolError(.notFound, "no")).status == .notFound)
+        #expect(Problem(ProtocolError(.validationFailed, "bad")).status == .unprocessableContent)
+        #expect(Problem(ProtocolError(.unavailable, "down")).status == .serviceUnavailable)
+        #expect(Problem(ProtocolError(.unavailable, "down")).retryAfter == 30)
+    }
+
+    @Test func errorsAreMappedOnceAndAnythingElseIsNotMapped() {
+        let refusal = ProtocolError(.contactLimitReached, "full", field: "contact.email")
+        #expect(Problem.mapping(refusal) == Problem(refusal))
+        let own = Problem(status: 429, code: "rate_limited", detail: "slow", retryAfter: 3)
+        #expect(Problem.mapping(own) == own)
+        // A daemon that does not answer (503, Retry-After): WebsiteHTTPTests, against real sockets nobody serves.
+        #expect(Problem.mapping(HTTPError(.notFound))?.code == "not_found_route")
+        #expect(Problem.mapping(HTTPError(.methodNotAllowed))?.code == "method_not_allowed")
+        #expect(Problem.mapping(HTTPError(.contentTooLarge))?.status == .contentTooLarge)
+        #expect(Problem.mapping(HTTPError(.badGateway)) == nil, "no other HTTP error is passed off as one of these")
+        #expect(Problem.mapping(CancellationError()) == nil)
+        #expect(Problem.internalError.status == .internalServerError && Problem.internalError.code == "internal")
     }
 
     @Test func theBodyIsRFC9457WithTheCodeAndField() throws {
@@ -48,20 +65,32 @@ import Testing
         #expect(object["status"] as? Int == 429)
         #expect(object["detail"] as? String == "slow down")
         #expect(object["retry_after"] as? Int == 12)
-        for code in Problem.webCodes.keys { #expect(Problem.titles[code] != nil, "\(code)") }
+        #expect(object["field"] == nil, "absent, not null")
+        for (code, status) in Problem.webCodes {
+            #expect(Problem.titles[code] != nil, "\(code)")
+            #expect(ErrorCode(rawValue: code) == nil, "\(code) is webd's own, not the core's")
+            #expect((400...499).contains(status))
+        }
     }
 }
 
 @Suite struct CalendarFileTests {
-    @Test func anAppointmentBecomesOneEventInUTC() throws {
+    static func appointment(status: String = "confirmed", revision: Int = 0) throws -> AppointmentBody {
         let start = try #require(WireJSON.parseInstant("2026-12-02T11:00:00+03:00"))
-        let appointment = AppointmentBody(
-            reference: "BK-7Q2M-9XKD-4HPR-T3WNG", id: "id-1", clientId: "c", consultantId: "anna", start: start, end: start.addingTimeInterval(1800),
-            status: "confirmed", contact: ContactBody(name: "Иван", email: "i@example.com", phone: "+79161234567"), timeZone: "Asia/Tokyo",
-            locale: "ru", createdAt: start, updatedAt: start, reminderSent: false, revision: 0
+        return AppointmentBody(
+            reference: "BK-7Q2M-9XKD-4HPR-T3WNG", id: "0b7e3f5a-3c1d-4e0f-9a7b-2d6c1e8f4a55", clientId: "c", consultantId: "anna", start: start,
+            end: start.addingTimeInterval(1800), status: status, contact: ContactBody(name: "Иван", email: "i@example.com", phone: "+79161234567"),
+            timeZone: "Asia/Tokyo", locale: "ru", createdAt: start, updatedAt: start.addingTimeInterval(600), reminderSent: false, revision: revision
         )
-        let text = CalendarFile.render(appointment, manageURL: "https://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG", language: .ru, now: start)
+    }
+
+    @Test func anAppointmentBecomesOneEventInUTCUnderItsIdAndRevision() throws {
+        let appointment = try Self.appointment(revision: 2)
+        let text = CalendarFile.render(appointment, manageURL: "https://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG", language: .ru, now: appointment.start)
         #expect(text.hasPrefix("BEGIN:VCALENDAR\r\n"))
+        #expect(text.contains("\r\nMETHOD:PUBLISH\r\n"))
+        #expect(text.contains("\r\nUID:0b7e3f5a-3c1d-4e0f-9a7b-2d6c1e8f4a55\r\n"), "the appointment's id, as notifyd's invite has it")
+        #expect(text.contains("\r\nSEQUENCE:2\r\n"), "the revision, not a time")
         #expect(text.contains("\r\nDTSTART:20261202T080000Z\r\n"))
         #expect(text.contains("\r\nDTEND:20261202T083000Z\r\n"))
         #expect(text.contains("\r\nSTATUS:CONFIRMED\r\n"))
@@ -69,6 +98,13 @@ import Testing
         for line in text.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 75, "\(line)") }
         let unfolded = text.replacingOccurrences(of: "\r\n ", with: "")
         #expect(unfolded.contains("URL:https://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG"))
+        #expect(!unfolded.contains("UID:BK-") && !unfolded.contains("@"), "the reference is not the UID")
+    }
+
+    @Test func aCancelledAppointmentIsACancelledEvent() throws {
+        let text = CalendarFile.render(try Self.appointment(status: "cancelled", revision: 1), manageURL: "https://x/manage/R", language: .en, now: Date())
+        #expect(text.contains("\r\nSTATUS:CANCELLED\r\n"))
+        #expect(text.contains("\r\nSEQUENCE:1\r\n"))
     }
 }
 

@@ -16,7 +16,6 @@ import Testing
         for name in ["booking.yaml", "bench.yaml"] {
             let suite = try SuiteConfiguration.load(path: Self.root.appendingPathComponent("config/\(name)").path)
             let web = try WebConfiguration.load(from: suite)
-            #expect(web.maxFutureBookingsPerContact >= 2)
             #expect(web.manageBase.hasSuffix("/manage/"))
         }
         let development = try WebConfiguration.load(from: try SuiteConfiguration.load(path: Self.root.appendingPathComponent("config/booking.yaml").path))
@@ -30,7 +29,6 @@ import Testing
         #expect(web.listenHost == "127.0.0.1")
         #expect(web.listenPort == 8080)
         #expect(web.publicURL == "http://127.0.0.1:8080")
-        #expect(web.maxFutureBookingsPerContact == 2)
         #expect(web.secretFile == "/var/lib/booking/webd.secret")
         #expect(web.trustedProxies.isEmpty)
     }
@@ -44,7 +42,6 @@ import Testing
               rate_limits:
                 ip: {capacity: 3, refill_per_minute: 0.5}
                 phone: {capacity: 7}
-              max_future_bookings_per_contact: 4
               proof_of_work: {difficulty: 1000, expiry_seconds: 60, no_script_bookings_per_hour: 0}
               min_fill_seconds: 5
               secret_file: keys/webd.key
@@ -58,7 +55,6 @@ import Testing
         #expect(web.ipLimit == .init(capacity: 3, refillPerMinute: 0.5))
         #expect(web.phoneLimit == .init(capacity: 7, refillPerMinute: 1))
         #expect(web.emailLimit == .init(capacity: 5, refillPerMinute: 1))
-        #expect(web.maxFutureBookingsPerContact == 4)
         #expect(web.proofOfWorkDifficulty == 1000)
         #expect(web.proofOfWorkExpiry == .seconds(60))
         #expect(web.noScriptBookingsPerHour == 0)
@@ -75,14 +71,12 @@ import Testing
         ("web:\n  trusted_proxies: [\"10.0.0.0/33\"]\n", "web.trusted_proxies.0"),
         ("web:\n  rate_limits:\n    email: {capacity: 0}\n", "web.rate_limits.email.capacity"),
         ("web:\n  rate_limits:\n    ip: {refill_per_minute: -1}\n", "web.rate_limits.ip.refill_per_minute"),
-        ("web:\n  max_future_bookings_per_contact: 0\n", "web.max_future_bookings_per_contact"),
         ("web:\n  proof_of_work: {difficulty: 0}\n", "web.proof_of_work.difficulty"),
         ("web:\n  proof_of_work: {expiry_seconds: 5}\n", "web.proof_of_work.expiry_seconds"),
         ("web:\n  min_fill_seconds: 601\n", "web.min_fill_seconds"),
         ("web:\n  policy_files: {de: /etc/hosts}\n", "web.policy_files.de"),
         ("web:\n  policy_files: {ru: /nonexistent/policy.txt}\n", "web.policy_files.ru"),
         ("web:\n  time_zones: [Mars/Olympus]\n", "web.time_zones.0"),
-        ("web:\n  max_future_bookings_per_contact: two\n", "web.max_future_bookings_per_contact"),
         ("web:\n  slots_cache_milliseconds: 60001\n", "web.slots_cache_milliseconds"),
     ])
     func aBadValueIsRefusedNamingItsKey(yaml: String, key: String) {
@@ -92,6 +86,18 @@ import Testing
         } catch {
             #expect(error.key == key, "\(error)")
             #expect(error.file == "/srv/booking/booking.yaml")
+        }
+    }
+
+    @Test(arguments: ["2", "two", "{}"])
+    func theLimitOfFutureBookingsIsRefusedHereNamingWhereItWent(value: String) {
+        do {
+            _ = try load("web:\n  max_future_bookings_per_contact: \(value)\n")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.key == "web.max_future_bookings_per_contact")
+            #expect(error.problem.contains("bookings.max_future_bookings_per_contact"))
+            #expect(!error.description.contains("\n"), "one line")
         }
     }
 }

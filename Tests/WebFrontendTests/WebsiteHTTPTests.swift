@@ -23,7 +23,7 @@ import ZeroMQ
         let availabilityd = try await DaemonClient(daemon: "availabilityd", endpoint: "ipc://\(directory)/availabilityd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
         let site = try BookingWebsite(
             configuration: WebConfiguration(stateDirectory: directory), key: SymmetricKey(size: .bits256),
-            backend: BookingBackend(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow, clock: .system,
+            services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow, clock: .system,
             logger: Logger(label: "test")
         )
         let app = Application(router: site.router())

@@ -1,13 +1,13 @@
+import BookingDomain
 import Foundation
 
-/// The page's languages. Chosen by `?lang=`, then the `lang` cookie, then `Accept-Language`.
-public enum Language: String, Sendable, CaseIterable {
-    case ru, en
-
-    /// The first supported language of an `Accept-Language` header by quality, else Russian.
-    public static func preferred(acceptLanguage: String?) -> Language {
-        guard let header = acceptLanguage else { return .ru }
-        var best: (Language, Double)?
+/// The page speaks the suite's languages. Chosen by `?lang=`, then the `lang` cookie, then
+/// `Accept-SupportedLocale`.
+extension SupportedLocale {
+    /// The first supported language of an `Accept-SupportedLocale` header by quality, else the fallback.
+    public static func preferred(acceptLanguage: String?) -> SupportedLocale {
+        guard let header = acceptLanguage else { return .fallback }
+        var best: (SupportedLocale, Double)?
         for (position, item) in header.split(separator: ",").enumerated() {
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let tag = parts.first?.lowercased() else { continue }
@@ -16,15 +16,16 @@ public enum Language: String, Sendable, CaseIterable {
                 quality = Double(parameter.dropFirst(2)) ?? 0
             }
             let primary = tag.split(separator: "-").first.map(String.init) ?? tag
-            guard quality > 0, let language = Language(rawValue: primary) else { continue }
+            guard quality > 0, let language = SupportedLocale(rawValue: primary) else { continue }
             // Equal qualities keep the header's order.
             let score = quality - Double(position) * 1e-6
             if best == nil || score > best!.1 { best = (language, score) }
         }
-        return best?.0 ?? .ru
+        return best?.0 ?? .fallback
     }
 
-    public var other: Language { self == .ru ? .en : .ru }
+    /// The language the page's switch offers.
+    public var other: SupportedLocale { self == .ru ? .en : .ru }
 
     var locale: Locale { Locale(identifier: self == .ru ? "ru_RU" : "en_GB") }
 
@@ -43,13 +44,13 @@ public enum Phrase: Sendable {
     case title, skipToContent, stepPick, stepDetails, stepDone, chooseDay, chooseTime, noSlotsThatDay, noSlotsAtAll
     case previousWeek, nextWeek, previousDay, nextDay, yourTimeZone, show, timesShownIn, moscowTime
     case name, email, phone, countryCode, company, optional, consent, policy, book, back, required
-    case slotTaken, freshSlots, pickAnother, formExpired, tooFast(Int), rateLimited(Int), tooManyBookings(Int)
+    case slotTaken, freshSlots, pickAnother, formExpired, tooFast(Int), rateLimited(Int), contactLimitReached(ContactField?)
     case proofOfWorkFailed, noScriptLimited, consentRequired, serviceUnavailable, somethingWrong
     case confirmedTitle, yourReference, keepReference, addToCalendar, manageLink, when, status
     case manageTitle, enterReference, reference, open, referenceNotFound, reschedule, cancel, cancelReason
     case rescheduleTitle, moveTo, cancelledTitle, rescheduledTitle, statusConfirmed, statusCancelled, statusOther(String)
     case cancelConfirm, alreadyCancelled, language, notFoundPage, policyTitle, bookAnother, checking, phoneHint, emailHint
-    case noScriptNote, consultation, invalidName, invalidEmail, invalidPhone, invalidCompany, invalidReason
+    case noScriptNote, consultation, invalidContact(ContactField, ValidationError.Kind), invalidReason
 
     var russian: String {
         switch self {
@@ -87,7 +88,12 @@ public enum Phrase: Sendable {
         case .formExpired: "Форма устарела. Проверьте данные и отправьте её ещё раз."
         case .tooFast(let seconds): "Форма отправлена слишком быстро. Проверьте данные и отправьте её ещё раз через \(seconds) с."
         case .rateLimited(let seconds): "Слишком много запросов. Попробуйте снова через \(seconds) с."
-        case .tooManyBookings(let limit): "На эти контакты уже есть \(limit) предстоящие записи. Перенесите или отмените одну из них."
+        case .contactLimitReached(let field):
+            switch field {
+            case .email?: "На этот адрес почты уже записано столько консультаций, сколько можно. Перенесите или отмените одну из них."
+            case .phone?: "На этот номер телефона уже записано столько консультаций, сколько можно. Перенесите или отмените одну из них."
+            default: "На эти контакты уже записано столько консультаций, сколько можно. Перенесите или отмените одну из них."
+            }
         case .proofOfWorkFailed: "Проверка браузера не прошла. Обновите страницу и попробуйте ещё раз."
         case .noScriptLimited: "Без JavaScript запись сейчас недоступна. Включите JavaScript или попробуйте позже."
         case .consentRequired: "Нужно согласие на обработку персональных данных."
@@ -126,10 +132,24 @@ public enum Phrase: Sendable {
         case .emailHint: "На неё придёт подтверждение."
         case .noScriptNote: "JavaScript выключен: время показано по Москве; выберите свой пояс ниже."
         case .consultation: "Консультация, 30 минут"
-        case .invalidName: "Укажите имя (до 100 символов, без переносов строк)."
-        case .invalidEmail: "Укажите адрес почты, например ivan@example.com."
-        case .invalidPhone: "Укажите номер телефона: от 8 до 15 цифр вместе с кодом страны."
-        case .invalidCompany: "Название компании — до 200 символов, без переносов строк."
+        case .invalidContact(let field, let kind):
+            switch (field, kind) {
+            case (.name, .empty): "Укажите имя."
+            case (.email, .empty): "Укажите адрес почты."
+            case (.phone, .empty): "Укажите номер телефона."
+            case (.company, .empty): "Укажите название компании."
+            case (.name, .tooLong(let maximum)): "Имя — не длиннее \(maximum) символов."
+            case (.email, .tooLong(let maximum)): "Адрес почты — не длиннее \(maximum) символов."
+            case (.phone, .tooLong(let maximum)): "Номер телефона — не длиннее \(maximum) символов."
+            case (.company, .tooLong(let maximum)): "Название компании — не длиннее \(maximum) символов."
+            case (.name, .controlCharacter): "Имя — в одну строку, без переносов и табуляции."
+            case (.company, .controlCharacter): "Название компании — в одну строку, без переносов и табуляции."
+            case (.email, .controlCharacter), (.email, .malformed): "Укажите адрес почты, например ivan@example.com."
+            case (.phone, .controlCharacter), (.phone, .malformed):
+                "Укажите номер телефона: от \(ContactInfo.phoneDigitRange.lowerBound) до \(ContactInfo.phoneDigitRange.upperBound) цифр вместе с кодом страны."
+            case (.name, .malformed): "Проверьте имя."
+            case (.company, .malformed): "Проверьте название компании."
+            }
         case .invalidReason: "Причина — до 500 символов."
         }
     }
@@ -170,7 +190,12 @@ public enum Phrase: Sendable {
         case .formExpired: "The form has expired. Please check your details and send it again."
         case .tooFast(let seconds): "The form was sent too quickly. Please check your details and send it again in \(seconds) s."
         case .rateLimited(let seconds): "Too many requests. Please try again in \(seconds) s."
-        case .tooManyBookings(let limit): "These contacts already have \(limit) upcoming bookings. Please reschedule or cancel one of them."
+        case .contactLimitReached(let field):
+            switch field {
+            case .email?: "This email address already has as many upcoming bookings as allowed. Please reschedule or cancel one of them."
+            case .phone?: "This phone number already has as many upcoming bookings as allowed. Please reschedule or cancel one of them."
+            default: "These contacts already have as many upcoming bookings as allowed. Please reschedule or cancel one of them."
+            }
         case .proofOfWorkFailed: "The browser check failed. Please reload the page and try again."
         case .noScriptLimited: "Booking without JavaScript is not available right now. Please turn JavaScript on or try later."
         case .consentRequired: "Your consent to the processing of personal data is needed."
@@ -209,10 +234,24 @@ public enum Phrase: Sendable {
         case .emailHint: "We send the confirmation there."
         case .noScriptNote: "JavaScript is off: times are in Moscow time; choose your zone below."
         case .consultation: "Consultation, 30 minutes"
-        case .invalidName: "Please enter your name (up to 100 characters, no line breaks)."
-        case .invalidEmail: "Please enter an email address such as ivan@example.com."
-        case .invalidPhone: "Please enter a phone number: 8 to 15 digits with the country code."
-        case .invalidCompany: "The company name has at most 200 characters, no line breaks."
+        case .invalidContact(let field, let kind):
+            switch (field, kind) {
+            case (.name, .empty): "Please enter your name."
+            case (.email, .empty): "Please enter your email address."
+            case (.phone, .empty): "Please enter your phone number."
+            case (.company, .empty): "Please enter the company name."
+            case (.name, .tooLong(let maximum)): "The name has at most \(maximum) characters."
+            case (.email, .tooLong(let maximum)): "The email address has at most \(maximum) characters."
+            case (.phone, .tooLong(let maximum)): "The phone number has at most \(maximum) characters."
+            case (.company, .tooLong(let maximum)): "The company name has at most \(maximum) characters."
+            case (.name, .controlCharacter): "The name goes on one line, without line breaks or tabs."
+            case (.company, .controlCharacter): "The company name goes on one line, without line breaks or tabs."
+            case (.email, .controlCharacter), (.email, .malformed): "Please enter an email address such as ivan@example.com."
+            case (.phone, .controlCharacter), (.phone, .malformed):
+                "Please enter a phone number: \(ContactInfo.phoneDigitRange.lowerBound) to \(ContactInfo.phoneDigitRange.upperBound) digits with the country code."
+            case (.name, .malformed): "Please check the name."
+            case (.company, .malformed): "Please check the company name."
+            }
         case .invalidReason: "The reason has at most 500 characters."
         }
     }

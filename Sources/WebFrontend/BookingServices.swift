@@ -1,0 +1,86 @@
+import BookingProtocol
+import DaemonKit
+
+/// What webd asks of the booking core: free slots (availabilityd) and everything about a
+/// booking (bookingd). webd keeps nothing of its own but rate-limit counters.
+///
+/// A refusal by the core is a `ProtocolError` with its wire code (e.g. `contact_limit_reached`
+/// from `book`, which bookingd decides inside the transaction that writes the appointment); a
+/// core that does not answer is `DaemonUnreachable`. webd maps both to HTTP once, in `Problem`.
+public protocol BookingServices: Sendable {
+    func slots(_ request: SlotsRequest) async throws -> SlotsReply
+    /// The slots reply as JSON bytes on the wire: the API sends it on without decoding it.
+    func slotsJSON(_ request: SlotsRequest) async throws -> [UInt8]
+    func book(_ request: BookRequest, idempotencyKey: String) async throws -> AppointmentBody
+    func appointment(_ reference: String) async throws -> AppointmentBody
+    func reschedule(_ request: RescheduleRequest, idempotencyKey: String?) async throws -> AppointmentBody
+    func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody
+    /// Each service's state, for `/readyz`.
+    func readiness() async -> [ServiceReadiness]
+}
+
+/// Whether one service can take requests now, and what it said (`ready`, `paused`, `syncing`)
+/// or why it did not answer.
+public struct ServiceReadiness: Sendable, Equatable {
+    public var service: String
+    public var ready: Bool
+    public var detail: String
+
+    public init(service: String, ready: Bool, detail: String) {
+        self.service = service
+        self.ready = ready
+        self.detail = detail
+    }
+}
+
+/// The booking core as daemons: bookingd and availabilityd over ZeroMQ.
+public struct DaemonBookingServices: BookingServices {
+    public let bookingd: DaemonClient
+    public let availabilityd: DaemonClient
+
+    public init(bookingd: DaemonClient, availabilityd: DaemonClient) {
+        self.bookingd = bookingd
+        self.availabilityd = availabilityd
+    }
+
+    public func slots(_ request: SlotsRequest) async throws -> SlotsReply {
+        try await availabilityd.call(MessageType.slots, request)
+    }
+
+    public func slotsJSON(_ request: SlotsRequest) async throws -> [UInt8] {
+        try await availabilityd.exchange(MessageType.slots, body: try WireJSON.encode(request)).body
+    }
+
+    public func book(_ request: BookRequest, idempotencyKey: String) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.book, request, idempotencyKey: idempotencyKey)
+    }
+
+    public func appointment(_ reference: String) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.get, ReferenceRequest(reference: reference))
+    }
+
+    public func reschedule(_ request: RescheduleRequest, idempotencyKey: String?) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.reschedule, request, idempotencyKey: idempotencyKey)
+    }
+
+    public func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.cancel, request, idempotencyKey: idempotencyKey)
+    }
+
+    public func readiness() async -> [ServiceReadiness] {
+        async let booking = Self.ping(bookingd)
+        async let availability = Self.ping(availabilityd)
+        return [await booking, await availability]
+    }
+
+    private static func ping(_ client: DaemonClient) async -> ServiceReadiness {
+        do {
+            let reply: PingReply = try await client.call(MessageType.ping, Empty(), timeout: .milliseconds(500), attempts: 1)
+            let state = reply.state ?? "ready"
+            // A paused bookingd still answers; a syncing availabilityd does not know the free slots yet.
+            return ServiceReadiness(service: client.daemon, ready: state != "syncing", detail: state)
+        } catch {
+            return ServiceReadiness(service: client.daemon, ready: false, detail: "\(error)")
+        }
+    }
+}
