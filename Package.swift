@@ -120,8 +120,9 @@ let package = Package(
         .target(
             name: "WebFrontend",
             dependencies: [
-                "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar",
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -131,7 +132,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "webd",
-            dependencies: ["WebFrontend", "DaemonKit", "BookingProtocol", "SuiteCalendar", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["WebFrontend", "DaemonKit"]
         ),
         // bookingd's and availabilityd's logic as libraries (tested in-process); the executables only wire them.
         .target(
@@ -166,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "bookctl",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService",
+                "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend",
                 "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -221,7 +222,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebFrontendTests",
-            dependencies: ["WebFrontend", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ",
+            dependencies: ["WebFrontend", "SuiteTesting", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

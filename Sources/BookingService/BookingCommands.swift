@@ -84,7 +84,7 @@ struct BookingCommands: Sendable {
 
     private func book(_ request: BookRequest, _ envelope: Envelope) async throws -> [UInt8] {
         let header = envelope.header
-        let context = try commandContext(MessageType.book, envelope, actor: request.actor, default: .client)
+        let context = try commandContext(MessageType.book, envelope, request, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         if let reason = pause.reason {
             throw ProtocolError(.unavailable, "new bookings are temporarily unavailable (\(reason)); please try again later")
@@ -117,7 +117,7 @@ struct BookingCommands: Sendable {
 
     private func reschedule(_ request: RescheduleRequest, _ envelope: Envelope) async throws -> [UInt8] {
         let header = envelope.header
-        let context = try commandContext(MessageType.reschedule, envelope, actor: request.actor, default: .client)
+        let context = try commandContext(MessageType.reschedule, envelope, request, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         let reference = try reference(request.reference)
         let reason = try validatedReason(request.reason)
@@ -141,7 +141,7 @@ struct BookingCommands: Sendable {
 
     private func cancel(_ request: CancelRequest, _ envelope: Envelope) async throws -> [UInt8] {
         let header = envelope.header
-        let context = try commandContext(MessageType.cancel, envelope, actor: request.actor, default: .client)
+        let context = try commandContext(MessageType.cancel, envelope, request, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         let reference = try reference(request.reference)
         let result = try await store.apply(.cancel(reference: reference, reason: try validatedReason(request.reason)), context: context)
@@ -155,7 +155,7 @@ struct BookingCommands: Sendable {
 
     /// Repeating it is harmless (notifyd retries): an appointment already marked is answered as it is.
     private func markReminderSent(_ request: MarkReminderSentRequest, _ envelope: Envelope) async throws -> [UInt8] {
-        let context = try commandContext(MessageType.markReminderSent, envelope, actor: nil, default: .system)
+        let context = try commandContext(MessageType.markReminderSent, envelope, request, actor: nil, default: .system)
         let reference = try reference(request.reference)
         let appointment = try await existing(reference)
         guard abs(appointment.timeSlot.start.timeIntervalSince(request.start)) < 0.001 else {
@@ -186,7 +186,8 @@ struct BookingCommands: Sendable {
 
     // MARK: Validation
 
-    private func commandContext(_ command: String, _ envelope: Envelope, actor: String?, default fallback: Actor) throws -> CommandContext {
+    private func commandContext<Request: Encodable>(_ command: String, _ envelope: Envelope, _ request: Request, actor: String?,
+                                                    default fallback: Actor) throws -> CommandContext {
         let header = envelope.header
         var who = fallback
         if let actor {
@@ -200,7 +201,7 @@ struct BookingCommands: Sendable {
         }
         return CommandContext(
             command: command, correlationId: header.id, idempotencyKey: header.idempotencyKey,
-            digest: BodyDigest.of(envelope.body), actor: who, user: header.user, now: clock.now()
+            digest: header.idempotencyKey == nil ? "" : BodyDigest.of(try WireJSON.canonical(request)), actor: who, user: header.user, now: clock.now()
         )
     }
 
@@ -209,12 +210,8 @@ struct BookingCommands: Sendable {
         return try await store.storedAnswer(idempotencyKey: key, command: context.command, digest: context.digest)?.reply
     }
 
-    private func validatedContact(_ contact: ContactBody) throws -> ContactInfo {
-        do {
-            return try ContactInfo.validated(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company)
-        } catch {
-            throw ProtocolError(.validationFailed, error.message, field: "contact.\(error.field)")
-        }
+    private func validatedContact(_ contact: ContactBody) throws(ValidationError) -> ContactInfo {
+        try ContactInfo.validated(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company)
     }
 
     private func validatedZone(_ zone: String?) throws -> String {
@@ -226,11 +223,12 @@ struct BookingCommands: Sendable {
     }
 
     private func validatedLocale(_ locale: String?) throws -> String {
-        let value = (locale ?? "ru").lowercased()
-        guard ["ru", "en"].contains(value) else {
-            throw ProtocolError(.validationFailed, "locale must be 'ru' or 'en'", field: "locale")
+        guard let locale else { return SupportedLocale.fallback.rawValue }
+        guard let supported = SupportedLocale(rawValue: locale.lowercased()) else {
+            let names = SupportedLocale.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or ")
+            throw ProtocolError(.validationFailed, "locale must be \(names)", field: "locale")
         }
-        return value
+        return supported.rawValue
     }
 
     private func validatedReason(_ reason: String?) throws -> String? {
@@ -241,12 +239,8 @@ struct BookingCommands: Sendable {
         return reason
     }
 
-    private func reference(_ text: String) throws -> BookingReference {
-        do {
-            return try BookingReference(parsing: text)
-        } catch {
-            throw ProtocolError(.invalidReference, error.message, field: "reference")
-        }
+    private func reference(_ text: String) throws(ReferenceError) -> BookingReference {
+        try BookingReference(parsing: text)
     }
 
     private func existing(_ reference: BookingReference) async throws -> Appointment {
@@ -267,8 +261,11 @@ struct BookingCommands: Sendable {
     }
 }
 
-/// FNV-1a over the request body as it came: tells a retry (the same bytes, resent) from a
-/// reused key (another body). Not a security measure; keys are the client's own.
+/// FNV-1a over the request in canonical JSON (sorted keys): tells a retry (the same request) from
+/// a reused key (another body). Canonical, not the bytes as they came, because the contract
+/// compares bodies, not encodings: a client that encodes its retry again (webd on a double
+/// click, Foundation's JSONEncoder) may order the keys differently. Only a request that carries
+/// a key is hashed. Not a security measure; keys are the client's own.
 enum BodyDigest {
     static func of(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

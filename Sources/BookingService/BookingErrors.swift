@@ -21,6 +21,10 @@ enum BookingErrors {
             case let .contactLimitReached(_, field):
                 return ProtocolError(.contactLimitReached, refusal.message, field: "contact.\(field.rawValue)")
             }
+        case let error as ReferenceError:
+            return ProtocolError(.invalidReference, error.message, field: "reference")
+        case let error as ValidationError:
+            return ProtocolError(.validationFailed, error.message, field: "contact.\(error.field.rawValue)")
         case let error as TransitionError:
             return ProtocolError(.invalidTransition, error.message)
         case let reused as IdempotencyKeyReused:

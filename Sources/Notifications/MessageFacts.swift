@@ -29,5 +29,5 @@ public struct MessageFacts: Sendable {
         self.calendarZone = calendarZone
     }
 
-    public var language: MessageLanguage { MessageLanguage(locale: appointment.locale) }
+    public var language: SupportedLocale { SupportedLocale(identifier: appointment.locale) }
 }

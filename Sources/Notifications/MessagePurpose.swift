@@ -1,18 +1,8 @@
+import BookingDomain
 import Foundation
 
-/// The language a message is written in, chosen by the booking's locale.
-public enum MessageLanguage: String, Sendable, CaseIterable {
-    case ru, en
-
-    /// `ru`, `ru-RU`, `ru_RU` → `.ru`; `en`, `en-GB` → `.en`; anything else → `.ru`, the suite's
-    /// default language.
-    public init(locale: String) {
-        let primary = locale.trimmingCharacters(in: .whitespaces)
-            .split(whereSeparator: { $0 == "-" || $0 == "_" }).first?.lowercased()
-        self = primary == "en" ? .en : .ru
-    }
-
-    /// The Foundation locale whose month and weekday names the message uses.
+extension SupportedLocale {
+    /// The Foundation locale whose month and weekday names a message uses.
     var formattingLocale: Locale { Locale(identifier: self == .ru ? "ru_RU" : "en_GB") }
 }
 

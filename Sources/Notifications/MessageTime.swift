@@ -5,13 +5,13 @@ import Foundation
 /// has to guess which clock is meant. Fixed patterns with explicit locale and zone keep the output
 /// the same on every machine.
 struct MessageTime: Sendable {
-    let language: MessageLanguage
+    let language: SupportedLocale
     let zone: TimeZone
     let zoneIdentifier: String
 
     /// An unknown identifier falls back to UTC rather than to the machine's zone, so a typo never
     /// makes output depend on where notifyd runs; `TemplateLibrary` callers validate zones earlier.
-    init(language: MessageLanguage, zoneIdentifier: String) {
+    init(language: SupportedLocale, zoneIdentifier: String) {
         self.language = language
         self.zoneIdentifier = zoneIdentifier
         self.zone = TimeZone(identifier: zoneIdentifier) ?? TimeZone(identifier: "UTC")!
@@ -50,7 +50,7 @@ struct MessageTime: Sendable {
 
     /// The zone's city as people say it. Zones not listed show the identifier's last part
     /// ("America/New_York" → "New York"), which is the English exemplar city.
-    static func cityName(_ identifier: String, _ language: MessageLanguage) -> String {
+    static func cityName(_ identifier: String, _ language: SupportedLocale) -> String {
         if let names = cities[identifier] { return language == .ru ? names.ru : names.en }
         if identifier == "UTC" || identifier == "GMT" || identifier == "Etc/UTC" { return "UTC" }
         let last = identifier.split(separator: "/").last.map(String.init) ?? identifier

@@ -31,7 +31,7 @@ public struct TemplateLibrary: Sendable {
     private let templates: [Key: TemplateSource]
 
     private struct Key: Hashable, Sendable {
-        var language: MessageLanguage
+        var language: SupportedLocale
         /// A purpose's raw value, or `calendar-event`.
         var stem: String
         var part: TemplatePart
@@ -41,18 +41,18 @@ public struct TemplateLibrary: Sendable {
     static let calendarEventStem = "calendar-event"
 
     /// The path of one template below `directory`.
-    public static func relativePath(_ language: MessageLanguage, _ purpose: MessagePurpose, _ part: TemplatePart) -> String {
+    public static func relativePath(_ language: SupportedLocale, _ purpose: MessagePurpose, _ part: TemplatePart) -> String {
         relativePath(language, purpose.rawValue, part)
     }
 
-    static func relativePath(_ language: MessageLanguage, _ stem: String, _ part: TemplatePart) -> String {
+    static func relativePath(_ language: SupportedLocale, _ stem: String, _ part: TemplatePart) -> String {
         "\(language.rawValue)/\(stem).\(part.rawValue).mustache"
     }
 
     /// Every template file load() reads, with the variables it may use.
-    static var expectedFiles: [(language: MessageLanguage, stem: String, part: TemplatePart, variables: Set<String>)] {
-        var files: [(MessageLanguage, String, TemplatePart, Set<String>)] = []
-        for language in MessageLanguage.allCases {
+    static var expectedFiles: [(language: SupportedLocale, stem: String, part: TemplatePart, variables: Set<String>)] {
+        var files: [(SupportedLocale, String, TemplatePart, Set<String>)] = []
+        for language in SupportedLocale.allCases {
             for purpose in MessagePurpose.allCases {
                 for part in purpose.parts {
                     files.append((language, purpose.rawValue, part, MessageVariables.names(for: purpose)))
@@ -130,7 +130,7 @@ public struct TemplateLibrary: Sendable {
             description: Self.tidy(render(facts.language, Self.calendarEventStem, .description, values)))
     }
 
-    private func render(_ language: MessageLanguage, _ stem: String, _ part: TemplatePart, _ values: [String: Any]) -> String {
+    private func render(_ language: SupportedLocale, _ stem: String, _ part: TemplatePart, _ values: [String: Any]) -> String {
         // load() filled every (language, stem, part) the public functions ask for.
         templates[Key(language: language, stem: stem, part: part)]!.render(values)
     }
@@ -224,7 +224,7 @@ enum MessageVariables {
         return values
     }
 
-    private static func messageTime(_ language: MessageLanguage, _ identifier: String, whose: String) throws -> MessageTime {
+    private static func messageTime(_ language: SupportedLocale, _ identifier: String, whose: String) throws -> MessageTime {
         guard TimeZone(identifier: identifier) != nil else {
             throw MessageRenderError(problem: "\(whose) time zone \"\(identifier)\" is not an IANA zone such as Europe/Moscow")
         }

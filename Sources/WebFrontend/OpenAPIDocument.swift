@@ -1,3 +1,4 @@
+import BookingDomain
 import Foundation
 
 /// `/api/v1/openapi.json`: the API as OpenAPI 3.1. `operations` is also what the tests walk to
@@ -95,7 +96,7 @@ public enum OpenAPIDocument {
         ],
         "BookRequest": [
             "type": "object", "required": ["start", "contact", "consent", "proof_of_work"],
-            "properties": ["start": instant, "contact": schemaRef("Contact"), "time_zone": ["type": "string"], "locale": ["enum": ["ru", "en"]],
+            "properties": ["start": instant, "contact": schemaRef("Contact"), "time_zone": ["type": "string"], "locale": ["enum": SupportedLocale.allCases.map(\.rawValue)],
                            "consent": ["const": true], "proof_of_work": schemaRef("Solution")],
         ],
         "RescheduleRequest": ["type": "object", "required": ["start"], "properties": ["start": instant, "reason": ["type": "string", "maxLength": 500]]],

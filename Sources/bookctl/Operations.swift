@@ -5,6 +5,7 @@ import BookingService
 import DaemonKit
 import Foundation
 import NotificationService
+import WebFrontend
 
 /// Each daemon's `ping`, or nil when it does not answer.
 private func pingAll(_ suite: Suite) async throws -> [(String, PingReply?)] {
@@ -122,6 +123,13 @@ struct Reload: AsyncParsableCommand {
 
     func run() async throws {
         let suite = try Suite.open(global)
+        // A file no daemon would take is refused here, by key, before any daemon is asked.
+        do {
+            _ = try ConfigCommand.checkEveryDaemon(suite.configuration)
+        } catch {
+            await suite.context.shutdown()
+            throw CommandFailure(message: "\(error)", code: Exit.usage)
+        }
         var failed = false
         for daemon in Suite.daemons {
             let client = try await suite.client(daemon)
@@ -162,6 +170,17 @@ struct Resume: AsyncParsableCommand {
 }
 
 struct ConfigCommand: AsyncParsableCommand {
+    /// Each daemon's own loading of its sections, so the check agrees with what each would do at
+    /// start or on reload: a summary line per daemon, or the first problem.
+    static func checkEveryDaemon(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> [String] {
+        [
+            "bookingd: " + (try BookingDaemon.checkConfiguration(configuration)),
+            "availabilityd: " + (try AvailabilityDaemon.checkConfiguration(configuration)),
+            "notifyd: " + (try NotificationDaemon.checkConfiguration(configuration)),
+            "webd: " + (try WebDaemon.checkConfiguration(configuration)),
+        ]
+    }
+
     static let configuration = CommandConfiguration(commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
@@ -172,12 +191,7 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let configuration = try SuiteConfiguration.load(path: file)
-                // Each daemon's own loading, so the check agrees with what each would do at start.
-                let parts = [
-                    "bookingd: " + (try BookingDaemon.checkConfiguration(configuration)),
-                    "availabilityd: " + (try AvailabilityDaemon.checkConfiguration(configuration)),
-                    "notifyd: " + (try NotificationDaemon.checkConfiguration(configuration)),
-                ]
+                let parts = try ConfigCommand.checkEveryDaemon(configuration)
                 print("\(file): ok (sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
                 for part in parts { print("  \(part)") }
             } catch {

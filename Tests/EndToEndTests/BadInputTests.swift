@@ -169,7 +169,8 @@ import ZeroMQ
                 of: "calendar:\n", with: "calendar:\n  production_calendar: \(SuiteProcess.repositoryRoot)/config/production-calendar.yaml\n"
             ) + (yaml.contains("calendar:") ? "" : "calendar:\n  production_calendar: \(SuiteProcess.repositoryRoot)/config/production-calendar.yaml\n"))
                 .write(toFile: file, atomically: true, encoding: .utf8)
-            let run = try SuiteProcess.run(SuiteProcess.binDirectory + "/bookingd", ["--config", file])
+            // availabilityd reads the calendar and the consultants: it names the key and stops.
+            let run = try SuiteProcess.run(SuiteProcess.binDirectory + "/availabilityd", ["--config", file])
             #expect(run.status == 78, "\(key): \(run.stderr)")
             #expect(run.stderr.contains(key), "\(key): \(run.stderr)")
             #expect(run.stderr.split(separator: "\n").count == 1, "one line: \(run.stderr)")

@@ -1,3 +1,4 @@
+import BookingDomain
 import Foundation
 import Testing
 @testable import Notifications
@@ -7,8 +8,8 @@ import Testing
         _ = try Fixtures.library()
     }
 
-    @Test(arguments: MessageLanguage.allCases, MessagePurpose.allCases)
-    func everyPurposeRendersInEveryLanguage(language: MessageLanguage, purpose: MessagePurpose) throws {
+    @Test(arguments: SupportedLocale.allCases, MessagePurpose.allCases)
+    func everyPurposeRendersInEveryLanguage(language: SupportedLocale, purpose: MessagePurpose) throws {
         let library = try Fixtures.library()
         let facts = Fixtures.facts(locale: language.rawValue, previousStart: Fixtures.previousStart, reason: "Клиент заболел")
         switch purpose.addressee {
@@ -207,11 +208,11 @@ import Testing
     }
 }
 
-@Suite struct MessageLanguageTests {
-    @Test(arguments: [("ru", MessageLanguage.ru), ("ru-RU", .ru), ("ru_RU", .ru), ("en", .en), ("en-GB", .en), ("EN-us", .en),
+@Suite struct SupportedLocaleTests {
+    @Test(arguments: [("ru", SupportedLocale.ru), ("ru-RU", .ru), ("ru_RU", .ru), ("en", .en), ("en-GB", .en), ("EN-us", .en),
                       ("de", .ru), ("", .ru), ("english", .ru)])
-    func fromLocale(locale: String, expected: MessageLanguage) {
-        #expect(MessageLanguage(locale: locale) == expected)
+    func fromLocale(locale: String, expected: SupportedLocale) {
+        #expect(SupportedLocale(identifier: locale) == expected)
     }
 
     @Test func cityNames() {

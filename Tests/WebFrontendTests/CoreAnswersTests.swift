@@ -8,64 +8,52 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import SuiteTesting
 import Synchronization
 import Testing
-import ZeroMQ
 @testable import WebFrontend
 
-/// How the site answers what the booking core says, over real ZeroMQ sockets (inproc) and the
-/// real `DaemonBookingServices`: request servers named bookingd and availabilityd give the
-/// answers under test, so each mapping is seen end to end without a daemon process.
+/// How the site answers what the booking core says: the site over the real
+/// `DaemonBookingServices`, in front of bookingd's and availabilityd's libraries running in
+/// this process (real ipc sockets and SQLite files), so each mapping is seen end to end.
 @Suite(.serialized) struct CoreAnswersTests {
     static let start = WireJSON.parseInstant("2026-12-02T08:00:00.000Z")!
     static let limitMessage = "this email address already has 2 upcoming bookings; reschedule or cancel one of them first"
 
-    /// bookingd refuses every booking with `contact_limit_reached`; availabilityd offers one slot
-    /// at `start`. `services` replaces them for what no core answers.
+    /// jane@example.com already holds the two future bookings a client may have, so the core
+    /// refuses her a third. `services` replaces the core for what no core answers.
     static func withSite(services replacement: (any BookingServices)? = nil, _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder) async throws -> Void) async throws {
-        var bookingRoutes = RequestRoutes()
-        bookingRoutes.on(MessageType.book, BookRequest.self) { _, _ -> AppointmentBody in
-            throw ProtocolError(.contactLimitReached, limitMessage, field: "contact.email")
-        }
-        var availabilityRoutes = RequestRoutes()
-        availabilityRoutes.on(MessageType.slots, SlotsRequest.self) { request, _ in
-            let zone = TimeZone(identifier: request.timeZone ?? "Europe/Moscow")!
-            let end = start.addingTimeInterval(1800)
-            return SlotsReply(timeZone: zone.identifier, slots: [
-                SlotBody(start: start, end: end, localStart: WireJSON.formatLocal(start, in: zone), localEnd: WireJSON.formatLocal(end, in: zone), free: 1),
-            ])
-        }
-        let context = try ZMQContext()
-        let quiet = Logger(label: "core")
-        var running: [Task<Void, any Error>] = []
-        var clients: [DaemonClient] = []
-        for (name, routes) in [("bookingd", bookingRoutes), ("availabilityd", availabilityRoutes)] {
-            let endpoint = "inproc://\(name)-\(UUID().uuidString)"
-            let server = try RequestServer(name: name, endpoint: endpoint, context: context, routes: routes, maxMessageBytes: 65536, logger: quiet)
-            try await server.bind()
-            running.append(Task { try await server.run() })
-            clients.append(try await DaemonClient(daemon: name, endpoint: endpoint, context: context, timeout: .seconds(5), attempts: 1))
+        var options = InProcessSuite.Options()
+        options.extra = "bookings: {max_future_bookings_per_contact: 2}"
+        let suite = try await InProcessSuite.start(options)
+        let bookingd = try await suite.client(.bookingd, timeout: .seconds(5))
+        let availabilityd = try await suite.client(.availabilityd, timeout: .seconds(5))
+        for hour in ["10:00", "10:30"] {
+            let earlier = WireJSON.parseInstant("2026-12-03T\(hour):00+03:00")!
+            let _: AppointmentBody = try await bookingd.call(
+                MessageType.book, BookRequest(start: earlier, contact: ContactBody(name: "Jane Doe", email: "jane@example.com", phone: "+12125550199")))
         }
         let recorder = LogRecorder()
-        var configuration = WebConfiguration(stateDirectory: "/tmp")
+        var configuration = WebConfiguration(stateDirectory: suite.directory)
         configuration.minFillSeconds = 0
         configuration.proofOfWorkDifficulty = 1
         let site = try BookingWebsite(
             configuration: configuration, key: SymmetricKey(size: .bits256),
-            services: replacement ?? DaemonBookingServices(bookingd: clients[0], availabilityd: clients[1]), calendarZone: VisitorTime.moscow, clock: .system,
+            services: replacement ?? DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow,
+            clock: SuiteClock(configuration: suite.configuration),
             logger: Logger(label: "webd-test") { _ in RecordingLogHandler(recorder: recorder) }
         )
         do {
             try await Application(router: site.router()).test(.router) { client in try await body(site, client, recorder) }
         } catch {
-            for task in running { task.cancel() }
-            await context.shutdown()
+            try await suite.stop()
             throw error
         }
-        for client in clients { await client.close() }
-        for task in running { task.cancel() }
-        await context.shutdown()
+        try await suite.stop()
     }
+
+    /// The in-process suite's clock (it starts where `InProcessSuite.Options.clockStart` says).
+    static func suiteNow() -> Date { SuiteClock(start: WireJSON.parseInstant(InProcessSuite.Options().clockStart)!).now() }
 
     static let session = "0123456789abcdef0123456789abcdef"
 
@@ -73,7 +61,7 @@ import ZeroMQ
     static func postForm(_ site: BookingWebsite, _ client: any TestClientProtocol, lang: String, name: String = "Jane Doe",
                          email: String = "jane@example.com", phone: String = "212 555 0100", company: String = "") async throws -> (HTTPResponse.Status, String) {
         func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
-        let token = site.formTokens.issue(session: session, now: Date())
+        let token = site.formTokens.issue(session: session, now: Self.suiteNow())
         let fields = "form_token=\(encoded(token))&lang=\(lang)&tz=Europe%2FMoscow&start=\(encoded(WireJSON.formatInstant(start)))&name=\(encoded(name))"
             + "&email=\(encoded(email))&country=%2B1&phone=\(encoded(phone))&company=\(encoded(company))&consent=yes"
         return try await client.execute(uri: "/book", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bk_session=\(session)"],
@@ -86,7 +74,7 @@ import ZeroMQ
 
     @Test func theCoresContactLimitIsAConflictProblemInTheAPI() async throws {
         try await Self.withSite { site, client, _ in
-            let challenge = site.proofOfWork.challenge(now: Date())
+            let challenge = site.proofOfWork.challenge(now: Self.suiteNow())
             let solution = try #require(ProofOfWork.solve(challenge))
             let body: [String: Any] = [
                 "start": WireJSON.formatInstant(Self.start), "consent": true, "locale": "en",
