@@ -232,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "WebFrontend", "LoopbackServers",
+            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -46,10 +46,6 @@ public final class InProcessSuite: Sendable {
     private let groups: [(Daemon, ServiceGroup)]
     private let running: Task<Void, any Error>
 
-    public static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
     /// The directory of notifyd's development mail (every message as a file).
     public var mailDirectory: String { directory + "/mail" }
 
@@ -57,30 +53,9 @@ public final class InProcessSuite: Sendable {
         var template = Array("/tmp/ip-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         let directory = String(cString: made)
-        let consultants = options.consultants.map { "  - {id: \($0), name: Consultant \($0), email: \($0)@example.com}\n" }.joined()
-        let yaml = """
-            runtime_directory: run
-            state_directory: lib
-            log_level: warning
-            max_message_bytes: 65536
-            requests:
-              timeout_milliseconds: 1500
-              attempts: 2
-            calendar:
-              time_zone: Europe/Moscow
-              minimum_notice_minutes: \(options.minimumNoticeMinutes)
-              production_calendar: \(repositoryRoot)/config/production-calendar.yaml
-            consultants:
-            \(consultants)clock:
-              start: "\(options.clockStart)"
-            notifications:
-              templates: \(repositoryRoot)/config/templates
-              sender: {name: "Консультации", address: booking@example.com}
-              manage_url: "http://127.0.0.1:8080/manage/{reference}"
-              email: {transport: directory, directory: mail}
-              sms: {enabled: true}
-            \(options.extra)
-            """
+        let yaml = SuiteFiles.configuration(consultants: options.consultants, clockStart: options.clockStart,
+                                            minimumNoticeMinutes: options.minimumNoticeMinutes, logLevel: "warning",
+                                            notifications: SuiteFiles.developmentNotifications, extra: options.extra)
         let file = directory + "/booking.yaml"
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let configuration = try SuiteConfiguration.load(path: file)

@@ -1,6 +1,7 @@
 import BookingProtocol
 import DaemonKit
 import Foundation
+import SuiteTesting
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -29,9 +30,7 @@ final class SuiteProcess: @unchecked Sendable {
         return repositoryRoot + "/.build/debug"
     }
 
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    static var repositoryRoot: String { SuiteFiles.repositoryRoot }
 
     struct Options {
         var consultants = ["anna", "boris"]
@@ -40,14 +39,7 @@ final class SuiteProcess: @unchecked Sendable {
         var minimumNoticeMinutes = 120
         var extra = ""
         /// notifyd's section; by default every message is written under `<directory>/mail`.
-        var notifications = """
-            notifications:
-              templates: \(SuiteProcess.repositoryRoot)/config/templates
-              sender: {name: "Консультации", address: booking@example.com}
-              manage_url: "http://127.0.0.1:8080/manage/{reference}"
-              email: {transport: directory, directory: mail}
-              sms: {enabled: true}
-            """
+        var notifications = SuiteFiles.developmentNotifications
     }
 
     init(_ options: Options = Options()) throws {
@@ -56,25 +48,9 @@ final class SuiteProcess: @unchecked Sendable {
         directory = String(cString: made)
         configPath = directory + "/booking.yaml"
         webPort = try Self.freePort()
-        let consultants = options.consultants.map { "  - id: \($0)\n    name: Consultant \($0)\n    email: \($0)@example.com\n" }.joined()
-        let yaml = """
-            runtime_directory: run
-            state_directory: lib
-            log_level: debug
-            max_message_bytes: 65536
-            requests:
-              timeout_milliseconds: 1500
-              attempts: 2
-            calendar:
-              time_zone: Europe/Moscow
-              minimum_notice_minutes: \(options.minimumNoticeMinutes)
-              production_calendar: \(Self.repositoryRoot)/config/production-calendar.yaml
-            consultants:
-            \(consultants)clock:
-              start: "\(options.clockStart)"
-            \(options.notifications)
-            \(Self.withWebListen(options.extra, port: webPort))
-            """
+        let yaml = SuiteFiles.configuration(consultants: options.consultants, clockStart: options.clockStart,
+                                            minimumNoticeMinutes: options.minimumNoticeMinutes, logLevel: "debug",
+                                            notifications: options.notifications, extra: Self.withWebListen(options.extra, port: webPort))
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         context = try ZMQContext()
     }
