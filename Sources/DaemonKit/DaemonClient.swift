@@ -37,7 +37,11 @@ public final class DaemonClient: Sendable {
         idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil
     ) async throws -> Answer {
         let reply = try await exchange(type, body: try WireJSON.encode(body), idempotencyKey: idempotencyKey, timeout: timeout, attempts: attempts)
-        return try reply.decodeBody(Answer.self)
+        do {
+            return try reply.decodeBody(Answer.self)
+        } catch {
+            throw UnreadableReply(message: "\(daemon)'s reply to '\(type)' cannot be read: \(error.message)")
+        }
     }
 
     /// The raw exchange: the reply envelope, or a thrown error reply.
@@ -51,7 +55,13 @@ public final class DaemonClient: Sendable {
                 let frames = try await requester.request(envelope.frames(), correlationID: header.id, timeout: timeout)
                 let reply = try Envelope.decode(frames)
                 if reply.type == MessageType.error {
-                    throw ProtocolError(try reply.decodeBody(ErrorBody.self))
+                    let refusal: ErrorBody
+                    do {
+                        refusal = try reply.decodeBody(ErrorBody.self)
+                    } catch {
+                        throw UnreadableReply(message: "\(daemon)'s error reply to '\(type)' cannot be read: \(error.message)")
+                    }
+                    throw ProtocolError(refusal)
                 }
                 return reply
             } catch ZMQSocketError.timeout {
@@ -65,6 +75,13 @@ public final class DaemonClient: Sendable {
     public func close() async {
         await requester.close()
     }
+}
+
+/// A reply that is not what the contract says (a bug on one side, or another version): not the
+/// caller's fault, so never mapped to a refusal of the caller's request; it is `internal`, logged.
+public struct UnreadableReply: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
 }
 
 /// No answer after every attempt: the daemon is down, or too busy to answer in time. Told apart

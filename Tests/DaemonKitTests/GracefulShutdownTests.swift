@@ -67,4 +67,28 @@ import ZeroMQ
         running.cancel()
         await context.shutdown()
     }
+
+    /// A reply that is not what the contract says is the callee's bug, not a refusal of the
+    /// caller's request: it is told apart, so an edge maps it to `internal`, not to `malformed`.
+    @Test func anUnreadableReplyIsNotARefusal() async throws {
+        let context = try ZMQContext()
+        let endpoint = "inproc://unreadable-\(UUID().uuidString)"
+        var routes = RequestRoutes()
+        routes.onEncoded("odd", Echo.self) { _, _ in Array(#"{"unexpected": true}"#.utf8) }
+        routes.on("refuse", Echo.self) { _, _ -> Echo in throw ProtocolError(.malformed, "not JSON", field: "body") }
+        let server = try RequestServer(name: "testd", endpoint: endpoint, context: context, routes: routes, maxMessageBytes: 4096,
+                                       logger: Logger(label: "test"))
+        try await server.bind()
+        let running = Task { try await server.run() }
+        let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(2), attempts: 1)
+        await #expect(throws: UnreadableReply.self) {
+            let _: Echo = try await client.call("odd", Echo(text: ""))
+        }
+        // A daemon's own `malformed` answer stays a refusal with its code.
+        await #expect(throws: ProtocolError(.malformed, "not JSON", field: "body")) {
+            let _: Echo = try await client.call("refuse", Echo(text: ""))
+        }
+        running.cancel()
+        await context.shutdown()
+    }
 }
