@@ -91,9 +91,15 @@ import WebFrontend
             return invites.count == 2
         }
         let secondInvite = try #require(invites.first { $0 != firstInvite })
+        // The page's file, fetched again after the move, says the same: the new time, SEQUENCE 1.
+        let movedPageFile = suite.directory + "/page-moved.ics"
+        let movedPage = try await Self.http("GET", web + "/manage/\(reference)/calendar.ics")
+        #expect(movedPage.status == 200)
+        try movedPage.body.write(to: URL(fileURLWithPath: movedPageFile))
 
         // Whatever order the client takes them in, one event, at the new time (15:30 MSK).
-        for files in [[pageFile, firstInvite, secondInvite], [secondInvite, pageFile, firstInvite], [firstInvite, secondInvite, pageFile]] {
+        for files in [[pageFile, firstInvite, secondInvite], [secondInvite, pageFile, firstInvite], [firstInvite, secondInvite, pageFile],
+                      [firstInvite, movedPageFile], [movedPageFile, pageFile, secondInvite]] {
             let calendar = try Self.apply(files)
             #expect(Set(calendar.inputs.compactMap { $0["uid"] as? String }) == [appointmentID], "one UID, the appointment's id")
             #expect(calendar.events.count == 1, "\(calendar.events)")
@@ -102,8 +108,8 @@ import WebFrontend
             #expect(event["sequence"] as? Int == 1)
             #expect(event["status"] as? String == "CONFIRMED")
         }
-        let sequences = try Self.apply([pageFile, firstInvite, secondInvite]).inputs.map { "\($0["method"] ?? ""):\($0["sequence"] ?? "")" }
-        #expect(sequences == ["PUBLISH:0", "REQUEST:0", "REQUEST:1"])
+        let sequences = try Self.apply([pageFile, firstInvite, secondInvite, movedPageFile]).inputs.map { "\($0["method"] ?? ""):\($0["sequence"] ?? "")" }
+        #expect(sequences == ["PUBLISH:0", "REQUEST:0", "REQUEST:1", "PUBLISH:1"])
         let pageText = String(decoding: page.body, as: UTF8.self)
         #expect(!pageText.contains("UID:\(reference)") && !pageText.replacingOccurrences(of: "\r\n ", with: "").contains("UID:BK-"),
                 "the reference, a secret, is not the UID")

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Summarises a script/bench-compare run: per measurement, old and new p50, p99 and rate over the
+"""Summarises script/bench-compare runs (one or more results directories): per measurement, old and new p50, p99 and rate over the
 rounds (each round's value, then the median), and the ratio new/old of the medians."""
 import glob, json, os, re, statistics, sys
 
-out = sys.argv[1]
+outs = sys.argv[1:]
 rows = {}  # (measurement) -> side -> list of (p50, p99, rate)
 
 
@@ -19,7 +19,7 @@ def wrk_ms(text, label):
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-for path in sorted(glob.glob(os.path.join(out, "*-bench.jsonl"))):
+for path in sorted(p for out in outs for p in glob.glob(os.path.join(out, "*-bench.jsonl"))):
     side = os.path.basename(path).split("-")[0]
     for line in open(path):
         line = line.strip()
@@ -30,7 +30,7 @@ for path in sorted(glob.glob(os.path.join(out, "*-bench.jsonl"))):
             continue
         add(f"bench {m['name']} c={m['concurrency']}", side, m["p50_ms"], m["p99_ms"], m["rps"])
 for kind, name in (("slots", "wrk GET /api/v1/slots c=100"), ("book", "wrk POST /api/v1/bookings c=100")):
-    for path in sorted(glob.glob(os.path.join(out, f"*-{kind}.txt"))):
+    for path in sorted(p for out in outs for p in glob.glob(os.path.join(out, f"*-{kind}.txt"))):
         side = os.path.basename(path).split("-")[0]
         text = open(path).read()
         # wrk's Requests/sec divides by the whole -d even when the thread stops early; its
