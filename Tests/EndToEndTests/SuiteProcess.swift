@@ -197,7 +197,11 @@ final class SuiteProcess: @unchecked Sendable {
         return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+    /// Runs a command to its end; one that is still running after `limit` is killed and the test
+    /// fails, so a command that wrongly never exits (a daemon that should have refused its
+    /// configuration) cannot hang the suite.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                    limit: DispatchTimeInterval = .seconds(120)) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -206,10 +210,17 @@ final class SuiteProcess: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let pid = process.processIdentifier
+        let overdue = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: overdue)
         // Read before waiting, so a full pipe never blocks the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        overdue.cancel()
+        if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
+            throw SuiteFailure("\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(limit)")
+        }
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
