@@ -138,7 +138,7 @@ let package = Package(
         .target(
             name: "BookingService",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -168,7 +168,7 @@ let package = Package(
             name: "bookctl",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend",
-                "BookingDomain", "BookingProtocol", "ZeroMQ", "SQLiteStorage",
+                "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -208,11 +208,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol"]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "CivilTime"]
         ),
         .testTarget(
             name: "NotificationServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol"]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "CivilTime"]
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),

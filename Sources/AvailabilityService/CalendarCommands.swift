@@ -77,7 +77,7 @@ struct CalendarCommands: Sendable {
         let slots = found.map { slot in
             SlotBody(
                 start: slot.range.start, end: slot.range.end,
-                localStart: WireJSON.formatLocal(slot.range.start, in: zone), localEnd: WireJSON.formatLocal(slot.range.end, in: zone),
+                localStart: ISO8601.local(slot.range.start, in: zone), localEnd: ISO8601.local(slot.range.end, in: zone),
                 free: slot.freeConsultants.count
             )
         }

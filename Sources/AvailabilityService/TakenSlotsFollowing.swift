@@ -18,8 +18,8 @@ struct TakenSlotsFollowing: EventConsumer {
     }
 
     func apply(_ events: [EventBody]) async -> EventApplication {
-        for event in events.sorted(by: { $0.sequence < $1.sequence }) where view.apply(event) == .gap {
-            return .gap
+        for event in events.sorted(by: { $0.sequence < $1.sequence }) {
+            if view.apply(event) == .gap { return .gap }
         }
         Gauge(label: "booking_view_sequence").record(view.current.sequence)
         return .applied

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// Reads a message header: a flat JSON object of strings, whole numbers and nulls. Every message
@@ -75,10 +76,10 @@ enum HeaderParser {
         // A field of the wrong kind (a number where a string belongs...) is JSONDecoder's to report.
         for key in ["id", "correlation_id", "idempotency_key", "sent_at", "deadline", "user"] where numbers[key] != nil { return nil }
         if fields["sequence"] != nil { return nil }
-        guard let id = fields["id"], let sentText = fields["sent_at"], let sentAt = WireJSON.parseInstant(sentText) else { return nil }
+        guard let id = fields["id"], let sentText = fields["sent_at"], let sentAt = ISO8601.parseInstant(sentText) else { return nil }
         var deadline: Date?
         if let text = fields["deadline"] {
-            guard let parsed = WireJSON.parseInstant(text) else { return nil }
+            guard let parsed = ISO8601.parseInstant(text) else { return nil }
             deadline = parsed
         }
         return MessageHeader(id: id, correlationId: fields["correlation_id"], idempotencyKey: fields["idempotency_key"], sentAt: sentAt,

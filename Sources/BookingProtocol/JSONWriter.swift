@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// A body that writes its own JSON. Only for large replies on hot paths (a slot list is a few
@@ -45,7 +46,7 @@ public struct JSONWriter {
     }
 
     public mutating func instant(_ date: Date) {
-        string(WireJSON.formatInstant(date))
+        string(ISO8601.instant(date))
     }
 
     public mutating func integer<I: BinaryInteger>(_ value: I) {

@@ -86,7 +86,7 @@ public enum WireJSON {
         encoder.outputFormatting = [.withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(formatInstant(date))
+            try container.encode(ISO8601.instant(date))
         }
         return encoder
     }
@@ -97,20 +97,11 @@ public enum WireJSON {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = parseInstant(text) else {
+            guard let date = ISO8601.parseInstant(text) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 instant with an offset, e.g. 2026-12-01T10:00:00+03:00")
             }
             return date
         }
         return decoder
     }
-
-    /// The wire's instants are CivilTime's ISO 8601 form: `2026-12-01T07:00:00.000Z`.
-    public static func formatInstant(_ date: Date) -> String { ISO8601.instant(date) }
-
-    /// RFC 3339, with an offset (see `ISO8601.parseInstant`).
-    public static func parseInstant(_ text: String) -> Date? { ISO8601.parseInstant(text) }
-
-    /// `2026-12-01T10:00:00+03:00`: an instant as the wall-clock time of `zone`, with its offset.
-    public static func formatLocal(_ date: Date, in zone: TimeZone) -> String { ISO8601.local(date, in: zone) }
 }

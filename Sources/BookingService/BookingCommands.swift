@@ -1,6 +1,7 @@
 import BookingDomain
 import BookingProtocol
 import BookingStore
+import CivilTime
 import DaemonKit
 import Foundation
 import Logging
@@ -108,7 +109,7 @@ struct BookingCommands: Sendable {
             Counter(label: "booking_changes_total", dimensions: [("kind", "created")]).increment()
             logger.info("booked", metadata: [
                 "reference": "\(booking.reference.masked)", "consultant": "\(result.appointment.consultantId)",
-                "start": "\(WireJSON.formatInstant(result.appointment.start))", "contact": "\(contact.masked)",
+                "start": "\(ISO8601.instant(result.appointment.start))", "contact": "\(contact.masked)",
                 "correlation_id": "\(header.id)",
             ])
         }
@@ -134,7 +135,7 @@ struct BookingCommands: Sendable {
         publisher.committed()
         if !result.replayed {
             Counter(label: "booking_changes_total", dimensions: [("kind", "rescheduled")]).increment()
-            logger.info("rescheduled", metadata: ["reference": "\(reference.masked)", "start": "\(WireJSON.formatInstant(result.appointment.start))", "correlation_id": "\(header.id)"])
+            logger.info("rescheduled", metadata: ["reference": "\(reference.masked)", "start": "\(ISO8601.instant(result.appointment.start))", "correlation_id": "\(header.id)"])
         }
         return result.reply
     }
@@ -159,7 +160,7 @@ struct BookingCommands: Sendable {
         let reference = try reference(request.reference)
         let appointment = try await existing(reference)
         guard abs(appointment.timeSlot.start.timeIntervalSince(request.start)) < 0.001 else {
-            throw ProtocolError(.conflict, "the appointment was moved to \(WireJSON.formatInstant(appointment.timeSlot.start)); this reminder was for the old time", field: "start")
+            throw ProtocolError(.conflict, "the appointment was moved to \(ISO8601.instant(appointment.timeSlot.start)); this reminder was for the old time", field: "start")
         }
         if appointment.reminderSent { return try WireJSON.encode(AppointmentBody(appointment)) }
         let result = try await store.apply(.markReminderSent(reference: reference), context: context)

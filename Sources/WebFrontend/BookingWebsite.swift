@@ -253,7 +253,7 @@ public final class BookingWebsite: Sendable {
         let appointment = try await services.book(request, idempotencyKey: idempotencyKey)
         Counter(label: "webd_bookings_total").increment()
         logger.info("booked through the web", metadata: [
-            "reference": "\(BookingReference.masked(appointment.reference))", "start": "\(WireJSON.formatInstant(appointment.start))", "contact": "\(contact.masked)",
+            "reference": "\(BookingReference.masked(appointment.reference))", "start": "\(ISO8601.instant(appointment.start))", "contact": "\(contact.masked)",
         ])
         return appointment
     }

@@ -43,11 +43,11 @@ extension BookingWebsite {
 
     func formPage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
         let visitor = visitor(request, context)
-        guard let startText = request.uri.queryParameters.get("start"), let start = WireJSON.parseInstant(String(startText)) else {
+        guard let startText = request.uri.queryParameters.get("start"), let start = ISO8601.parseInstant(String(startText)) else {
             return redirect("/", visitor: visitor)
         }
         var form = Pages.BookingForm()
-        form.start = WireJSON.formatInstant(start)
+        form.start = ISO8601.instant(start)
         return await renderForm(visitor, form: form, errors: [:], message: nil, status: .ok)
     }
 
@@ -55,7 +55,7 @@ extension BookingWebsite {
     func renderForm(_ visitor: Visitor, form: Pages.BookingForm, errors: [String: String], message: String?, status: HTTPResponse.Status,
                     slotGone: Bool = false, extraHeaders: HTTPFields = [:]) async -> Response {
         let now = clock.now()
-        let start = WireJSON.parseInstant(form.start)
+        let start = ISO8601.parseInstant(form.start)
         let day = start.map { LocalDate.containing($0, in: visitor.zone) } ?? LocalDate.containing(now, in: visitor.zone)
         var slot: (Date, Date)?
         var fresh: [SlotBody]?
@@ -121,7 +121,7 @@ extension BookingWebsite {
 
         // The fields, each error beside its own.
         var errors: [String: String] = [:]
-        guard let start = WireJSON.parseInstant(form.start) else {
+        guard let start = ISO8601.parseInstant(form.start) else {
             return await renderForm(visitor, form: form, errors: ["start": language.text(.pickAnother)], message: language.text(.pickAnother),
                                     status: .unprocessableContent, slotGone: true)
         }
@@ -287,12 +287,12 @@ extension BookingWebsite {
         } catch {
             return await renderReschedule(visitor, appointment, asked: nil, message: visitor.language.text(.formExpired), status: .forbidden)
         }
-        guard let start = fields["start"].flatMap(WireJSON.parseInstant) else {
+        guard let start = fields["start"].flatMap(ISO8601.parseInstant) else {
             return await renderReschedule(visitor, appointment, asked: nil, message: visitor.language.text(.pickAnother), status: .unprocessableContent)
         }
         do {
             let moved = try await services.reschedule(RescheduleRequest(reference: appointment.reference, start: start), idempotencyKey: nil)
-            logger.info("rescheduled through the web", metadata: ["reference": "\(BookingReference.masked(moved.reference))", "start": "\(WireJSON.formatInstant(moved.start))"])
+            logger.info("rescheduled through the web", metadata: ["reference": "\(BookingReference.masked(moved.reference))", "start": "\(ISO8601.instant(moved.start))"])
             return redirect("/manage/\(moved.reference)?done=rescheduled", visitor: visitor)
         } catch let error as ProtocolError {
             switch error.code {

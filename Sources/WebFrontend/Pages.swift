@@ -197,8 +197,8 @@ public struct Pages: Sendable {
     public func pickPage(_ calendar: Calendar, message: String? = nil) -> String {
         let body = alert(message) + zoneSelector(calendar, action: "/", hidden: [("date", calendar.selected.description)])
             + self.calendar(calendar, basePath: "/", extraQuery: []) { slot in
-                let href = "/book" + query([("start", WireJSON.formatInstant(slot.start)), ("tz", time.zone.identifier)])
-                return "<a class=\"slot\" href=\"\(escapeHTML(href))\" data-start=\"\(WireJSON.formatInstant(slot.start))\">\(slotLabel(slot))</a>"
+                let href = "/book" + query([("start", ISO8601.instant(slot.start)), ("tz", time.zone.identifier)])
+                return "<a class=\"slot\" href=\"\(escapeHTML(href))\" data-start=\"\(ISO8601.instant(slot.start))\">\(slotLabel(slot))</a>"
             }
         return layout(title: language.text(.chooseTime), step: 1, body: body)
     }
@@ -262,7 +262,7 @@ public struct Pages: Sendable {
             }
             body += "<ul class=\"slot-list radios\">"
             for (index, slot) in freshSlots.enumerated() {
-                let value = WireJSON.formatInstant(slot.start)
+                let value = ISO8601.instant(slot.start)
                 body += "<li><input type=\"radio\" name=\"start\" id=\"start-\(index)\" value=\"\(value)\"\(value == form.start ? " checked" : "")><label class=\"slot\" for=\"start-\(index)\">\(slotLabel(slot))</label></li>"
             }
             body += "</ul></fieldset>"
@@ -369,7 +369,7 @@ public struct Pages: Sendable {
         body += "<input type=\"hidden\" name=\"form_token\" value=\"\(escapeHTML(formToken))\">"
         body += "<input type=\"hidden\" name=\"tz\" value=\"\(escapeHTML(time.zone.identifier))\">"
         body += self.calendar(calendar, basePath: base, extraQuery: []) { slot in
-            "<button type=\"submit\" class=\"slot\" name=\"start\" value=\"\(WireJSON.formatInstant(slot.start))\" data-start=\"\(WireJSON.formatInstant(slot.start))\" aria-label=\"\(t(.moveTo)): \(time.clock(slot.start))\">\(slotLabel(slot))</button>"
+            "<button type=\"submit\" class=\"slot\" name=\"start\" value=\"\(ISO8601.instant(slot.start))\" data-start=\"\(ISO8601.instant(slot.start))\" aria-label=\"\(t(.moveTo)): \(time.clock(slot.start))\">\(slotLabel(slot))</button>"
         }
         body += "</form>"
         body += "<p><a href=\"\(escapeHTML("/manage/\(appointment.reference)"))\">\(t(.manageTitle))</a></p>"

@@ -17,7 +17,7 @@ public struct VisitorTime: Sendable {
 
     /// `11:00`, read off the wire's local form (`2026-12-02T11:00:00+03:00`) without a formatter.
     public static func clock(_ date: Date, in zone: TimeZone) -> String {
-        String(WireJSON.formatLocal(date, in: zone).dropFirst(11).prefix(5))
+        String(ISO8601.local(date, in: zone).dropFirst(11).prefix(5))
     }
 
     public func clock(_ date: Date) -> String { Self.clock(date, in: zone) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import SQLiteStorage
@@ -36,7 +37,7 @@ struct Backup: AsyncParsableCommand {
             throw CommandFailure(message: "\(directory) is not empty; a backup never overwrites files", code: Exit.usage)
         }
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let label = "bookctl-" + WireJSON.formatInstant(Date()).filter { $0.isNumber } + "-\(getpid())"
+        let label = "bookctl-" + ISO8601.instant(Date()).filter { $0.isNumber } + "-\(getpid())"
         var files: [BackupManifest.File] = []
         for daemon in Suite.databaseOwners {
             let client = try await suite.client(daemon)
@@ -106,7 +107,7 @@ struct Restore: AsyncParsableCommand {
                 throw CommandFailure(message: "\(path) failed its integrity check (\(integrity)); nothing was restored", code: Exit.refused)
             }
         }
-        let suffix = ".before-restore-" + WireJSON.formatInstant(Date()).filter { $0.isNumber }
+        let suffix = ".before-restore-" + ISO8601.instant(Date()).filter { $0.isNumber }
         try FileManager.default.createDirectory(atPath: suite.configuration.stateDirectory, withIntermediateDirectories: true)
         // Restored files belong to whoever owns the state directory (the booking user), so the
         // daemons can write them even when an admin restores as root.
@@ -117,7 +118,7 @@ struct Restore: AsyncParsableCommand {
             if let uid = owner?[.ownerAccountID] as? UInt32, let gid = owner?[.groupOwnerAccountID] as? UInt32 {
                 chown(target, uid, gid)
             }
-            print("\(file.daemon): restored \(target) from the backup of \(WireJSON.formatInstant(file.createdAt))")
+            print("\(file.daemon): restored \(target) from the backup of \(ISO8601.instant(file.createdAt))")
         }
     }
 }

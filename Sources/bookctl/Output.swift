@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import Foundation
 
 /// A plain text table: columns padded to their widest cell.
@@ -28,7 +29,7 @@ enum Output {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(WireJSON.formatInstant(date))
+            try container.encode(ISO8601.instant(date))
         }
         print((try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null")
     }
@@ -58,8 +59,8 @@ enum Output {
             "Phone:       \(body.contact.phone)",
             "Locale:      \(body.locale)",
             "Reminder:    \(body.reminderSent ? "sent" : "not sent")",
-            "Created:     \(WireJSON.formatInstant(body.createdAt))",
-            "Updated:     \(WireJSON.formatInstant(body.updatedAt))",
+            "Created:     \(ISO8601.instant(body.createdAt))",
+            "Updated:     \(ISO8601.instant(body.updatedAt))",
         ]
         return lines.joined(separator: "\n")
     }
@@ -80,8 +81,8 @@ enum Output {
 
         init(_ body: AppointmentBody, zone: TimeZone) {
             reference = body.reference
-            start = WireJSON.formatLocal(body.start, in: zone)
-            end = WireJSON.formatLocal(body.end, in: zone)
+            start = ISO8601.local(body.start, in: zone)
+            end = ISO8601.local(body.end, in: zone)
             consultantId = body.consultantId
             status = body.status
             contact = body.contact

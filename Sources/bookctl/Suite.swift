@@ -1,6 +1,7 @@
 import ArgumentParser
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import SuiteCalendar
@@ -87,7 +88,7 @@ struct Suite {
 /// exact; without one (`2026-12-01T10:00`, `2026-12-01 10:00`) it is read in `zone`.
 enum InstantArgument {
     static func parse(_ text: String, in zone: TimeZone) throws -> Date {
-        if let date = WireJSON.parseInstant(text) { return date }
+        if let date = ISO8601.parseInstant(text) { return date }
         let normalized = text.replacingOccurrences(of: " ", with: "T")
         for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
             let formatter = DateFormatter()

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import SuiteTesting
@@ -6,7 +7,7 @@ import Testing
 
 /// availabilityd's library in this process, following bookingd's beside it.
 @Suite(.serialized) struct CalendarCommandsTests {
-    static func instant(_ text: String) -> Date { WireJSON.parseInstant(text)! }
+    static func instant(_ text: String) -> Date { ISO8601.parseInstant(text)! }
 
     static func synced(_ suite: InProcessSuite) async throws -> DaemonClient {
         let availability = try await suite.client(.availabilityd)

@@ -1,7 +1,7 @@
-@testable import BookingProtocol
 import CivilTime
 import Foundation
 import Testing
+@testable import BookingProtocol
 
 @Suite struct EnvelopeTests {
     let header = MessageHeader(id: "m-1", correlationId: "p-1", idempotencyKey: "k-1", sentAt: Date(timeIntervalSince1970: 1_790_000_000),
@@ -96,22 +96,22 @@ import Testing
 
 @Suite struct WireJSONTests {
     @Test func parsesInstantsWithAndWithoutFractionsAndOffsets() {
-        #expect(WireJSON.parseInstant("2026-12-01T10:00:00+03:00") == Date(timeIntervalSince1970: 1_796_108_400))
-        #expect(WireJSON.parseInstant("2026-12-01T07:00:00Z") == Date(timeIntervalSince1970: 1_796_108_400))
-        #expect(WireJSON.parseInstant("2026-12-01T07:00:00.250Z") == Date(timeIntervalSince1970: 1_796_108_400.25))
-        #expect(WireJSON.parseInstant("2026-12-01 10:00") == nil)
+        #expect(ISO8601.parseInstant("2026-12-01T10:00:00+03:00") == Date(timeIntervalSince1970: 1_796_108_400))
+        #expect(ISO8601.parseInstant("2026-12-01T07:00:00Z") == Date(timeIntervalSince1970: 1_796_108_400))
+        #expect(ISO8601.parseInstant("2026-12-01T07:00:00.250Z") == Date(timeIntervalSince1970: 1_796_108_400.25))
+        #expect(ISO8601.parseInstant("2026-12-01 10:00") == nil)
     }
 
     @Test func instantsSurviveARoundTripToTheMillisecond() {
         var instant = Date(timeIntervalSince1970: 1_796_108_400.123_456)
         for _ in 0..<1000 {
-            let text = WireJSON.formatInstant(instant)
-            let parsed = WireJSON.parseInstant(text)!
-            #expect(WireJSON.formatInstant(parsed) == text)
+            let text = ISO8601.instant(instant)
+            let parsed = ISO8601.parseInstant(text)!
+            #expect(ISO8601.instant(parsed) == text)
             #expect(abs(parsed.timeIntervalSince(instant)) <= 0.0005)
             instant.addTimeInterval(0.000_7 + 86_400.3)
         }
-        #expect(WireJSON.formatInstant(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
+        #expect(ISO8601.instant(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
     }
 
     @Test(arguments: [
@@ -123,7 +123,7 @@ import Testing
         ("UTC", -86_400.0, "1969-12-31T00:00:00+00:00"),
     ])
     func formatsLocalTimesWithTheirOffset(zone: String, seconds: Double, expected: String) {
-        #expect(WireJSON.formatLocal(Date(timeIntervalSince1970: seconds), in: TimeZone(identifier: zone)!) == expected)
+        #expect(ISO8601.local(Date(timeIntervalSince1970: seconds), in: TimeZone(identifier: zone)!) == expected)
     }
 
     @Test func localFormatAgreesWithFoundationOverAYear() {
@@ -131,8 +131,8 @@ import Testing
         let style = Date.ISO8601FormatStyle(timeZone: zone)
         var instant = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
         for _ in 0..<(365 * 4) {
-            let ours = WireJSON.formatLocal(instant, in: zone)
-            #expect(WireJSON.parseInstant(ours) == instant)
+            let ours = ISO8601.local(instant, in: zone)
+            #expect(ISO8601.parseInstant(ours) == instant)
             #expect(ours.prefix(19) == style.format(instant).prefix(19))
             instant.addTimeInterval(6 * 3600 + 17)
         }
@@ -153,7 +153,7 @@ import Testing
         "2024-02-29T23:59:59-11:30", "1969-12-31T23:59:59.999Z", "2000-01-01T00:00:00+14:00",
     ])
     func theFastParserAgreesWithFoundation(text: String) throws {
-        let fast = try #require(WireJSON.parseInstant(text))
+        let fast = try #require(ISO8601.parseInstant(text))
         let foundation = try (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? Date.ISO8601FormatStyle().parse(text)
         #expect(abs(fast.timeIntervalSince(foundation)) < 0.001)
     }
@@ -161,7 +161,7 @@ import Testing
     @Test(arguments: ["2026-02-30T10:00:00Z", "2026-13-01T10:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T10:00:00", "2026-12-01T10:00:00+3:00",
                       "2026-12-01T10:00:00.Z", "2026-12-01 10:00:00Z", "tomorrow", ""])
     func refusesWhatIsNotAnInstant(text: String) {
-        #expect(WireJSON.parseInstant(text) == nil)
+        #expect(ISO8601.parseInstant(text) == nil)
     }
 }
 
@@ -213,8 +213,8 @@ import Testing
         let zone = TimeZone(identifier: "America/New_York")!
         let slots = (0..<300).map { n in
             let start = Date(timeIntervalSince1970: 1_772_900_000 + Double(n) * 1800 + 0.0004)
-            return SlotBody(start: start, end: start.addingTimeInterval(1800), localStart: WireJSON.formatLocal(start, in: zone),
-                            localEnd: WireJSON.formatLocal(start.addingTimeInterval(1800), in: zone), free: n % 3)
+            return SlotBody(start: start, end: start.addingTimeInterval(1800), localStart: ISO8601.local(start, in: zone),
+                            localEnd: ISO8601.local(start.addingTimeInterval(1800), in: zone), free: n % 3)
         }
         let reply = SlotsReply(timeZone: "America/New_York", slots: slots, warnings: ["quote \" backslash \\ newline \n tab \t bell \u{7} кириллица"])
         let fast = try WireJSON.encode(reply)
@@ -240,7 +240,7 @@ extension JSONEncoder {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(WireJSON.formatInstant(date))
+            try container.encode(ISO8601.instant(date))
         }
         return encoder
     }

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import SuiteTesting
@@ -7,7 +8,7 @@ import Testing
 /// bookingd's library with availabilityd's beside it, in this process: real ipc sockets and real
 /// SQLite files, no processes.
 @Suite(.serialized) struct BookingCommandsTests {
-    static func instant(_ text: String) -> Date { WireJSON.parseInstant(text)! }
+    static func instant(_ text: String) -> Date { ISO8601.parseInstant(text)! }
 
     static func contact(_ n: Int = 1) -> ContactBody {
         ContactBody(name: "Иван Петров", email: "ivan\(n)@example.com", phone: "+7 916 123-45-\(String(format: "%02d", n % 100))")

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import SuiteTesting
@@ -10,7 +11,7 @@ import Testing
     /// 20 distinct free slots on the next working days, 11:00–15:30 Moscow time.
     static let starts: [Date] = [2, 3, 4, 7].flatMap { day in
         (0..<5).map { slot in
-            WireJSON.parseInstant(String(format: "2026-12-%02dT%02d:%@:00+03:00", day, 11 + slot, slot % 2 == 0 ? "00" : "30"))!
+            ISO8601.parseInstant(String(format: "2026-12-%02dT%02d:%@:00+03:00", day, 11 + slot, slot % 2 == 0 ? "00" : "30"))!
         }
     }
 

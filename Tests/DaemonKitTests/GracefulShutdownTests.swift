@@ -54,7 +54,7 @@ import ZeroMQ
         }
         try await server.bind()
         let running = Task { try await server.run() }
-        let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(2), attempts: 1)
+        let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(10), attempts: 1)
         await #expect(throws: ProtocolError(.conflict, "not now", field: "text")) {
             let _: Echo = try await client.call("refuse", Echo(text: "not now"))
         }
@@ -80,7 +80,7 @@ import ZeroMQ
                                        logger: Logger(label: "test"))
         try await server.bind()
         let running = Task { try await server.run() }
-        let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(2), attempts: 1)
+        let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(10), attempts: 1)
         await #expect(throws: UnreadableReply.self) {
             let _: Echo = try await client.call("odd", Echo(text: ""))
         }

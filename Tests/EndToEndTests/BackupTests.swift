@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import Testing
@@ -17,7 +18,7 @@ import Testing
                 for n in 0..<144 {
                     group.addTask {
                         let day = [2, 3, 4, 7, 8, 9, 10, 11][n / 18], slot = n % 18
-                        let start = WireJSON.parseInstant(String(format: "2026-12-%02dT%02d:%02d:00+03:00", day, 9 + slot / 2, slot % 2 * 30))!
+                        let start = ISO8601.parseInstant(String(format: "2026-12-%02dT%02d:%02d:00+03:00", day, 9 + slot / 2, slot % 2 * 30))!
                         if let booked: AppointmentBody = try? await bookingd.call(MessageType.book, BookRequest(start: start, contact: contact(n)), idempotencyKey: "b-\(n)") {
                             acknowledged.append(booked.reference)
                         }

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import Testing
@@ -20,7 +21,7 @@ import ZeroMQ
                 return error as? ProtocolError
             }
         }
-        func at(_ text: String) -> Date { WireJSON.parseInstant(text)! }
+        func at(_ text: String) -> Date { ISO8601.parseInstant(text)! }
         let good = contact(1)
 
         let cases: [(String, BookRequest, ErrorCode, String?)] = [

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import Testing
@@ -73,7 +74,7 @@ import ZeroMQ
         try await suite.start()
         defer { suite.tearDown() }
 
-        let start = try #require(WireJSON.parseInstant("2026-12-02T10:00:00+03:00"))
+        let start = try #require(ISO8601.parseInstant("2026-12-02T10:00:00+03:00"))
         let clients = try await (0..<4).asyncMap { _ in try await suite.client("bookingd", timeout: .seconds(20)) }
         let outcomes = await withTaskGroup(of: String.self) { group in
             for n in 0..<100 {
@@ -106,12 +107,12 @@ import ZeroMQ
         try await suite.start()
         defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd")
-        let request = BookRequest(start: try #require(WireJSON.parseInstant("2026-12-02T12:00:00+03:00")), contact: contact(1))
+        let request = BookRequest(start: try #require(ISO8601.parseInstant("2026-12-02T12:00:00+03:00")), contact: contact(1))
         let first: AppointmentBody = try await bookingd.call(MessageType.book, request, idempotencyKey: "same-key")
         let second: AppointmentBody = try await bookingd.call(MessageType.book, request, idempotencyKey: "same-key")
         #expect(first == second)
         do {
-            let other = BookRequest(start: try #require(WireJSON.parseInstant("2026-12-02T12:30:00+03:00")), contact: contact(1))
+            let other = BookRequest(start: try #require(ISO8601.parseInstant("2026-12-02T12:30:00+03:00")), contact: contact(1))
             let _: AppointmentBody = try await bookingd.call(MessageType.book, other, idempotencyKey: "same-key")
             Issue.record("a reused key for another request was accepted")
         } catch let error as ProtocolError {
@@ -127,7 +128,7 @@ import ZeroMQ
         defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd", attempts: 3)
         let booked: AppointmentBody = try await bookingd.call(
-            MessageType.book, BookRequest(start: try #require(WireJSON.parseInstant("2026-12-04T16:00:00+03:00")), contact: contact(7)),
+            MessageType.book, BookRequest(start: try #require(ISO8601.parseInstant("2026-12-04T16:00:00+03:00")), contact: contact(7)),
             idempotencyKey: "kill-9"
         )
         suite.kill9("bookingd")
@@ -165,7 +166,7 @@ import ZeroMQ
         var references: [String] = []
         for (n, time) in ["10:00", "10:30", "11:00"].enumerated() {
             let booked: AppointmentBody = try await bookingd.call(
-                MessageType.book, BookRequest(start: try #require(WireJSON.parseInstant("2026-12-07T\(time):00+03:00")), contact: contact(n)),
+                MessageType.book, BookRequest(start: try #require(ISO8601.parseInstant("2026-12-07T\(time):00+03:00")), contact: contact(n)),
                 idempotencyKey: "live-\(n)"
             )
             references.append(booked.reference)
@@ -191,7 +192,7 @@ import ZeroMQ
         defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd")
         let availability = try await suite.client("availabilityd")
-        let start = try #require(WireJSON.parseInstant("2026-12-02T10:00:00+03:00"))
+        let start = try #require(ISO8601.parseInstant("2026-12-02T10:00:00+03:00"))
         let booked: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: start, contact: contact(1)), idempotencyKey: "a")
 
         func offered() async throws -> Bool {
@@ -203,7 +204,7 @@ import ZeroMQ
         // Changes made while availabilityd is down are picked up from the snapshot on start.
         suite.kill9("availabilityd")
         let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: booked.reference), idempotencyKey: "b")
-        let other = try #require(WireJSON.parseInstant("2026-12-02T10:30:00+03:00"))
+        let other = try #require(ISO8601.parseInstant("2026-12-02T10:30:00+03:00"))
         try await suite.start("availabilityd")
         try await eventually { try await offered() == true }
         let _: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: other, contact: contact(2)), idempotencyKey: "c")
@@ -221,7 +222,7 @@ import ZeroMQ
         defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd")
         let booked: AppointmentBody = try await bookingd.call(
-            MessageType.book, BookRequest(start: try #require(WireJSON.parseInstant("2026-12-08T14:00:00+03:00")), contact: contact(3)), idempotencyKey: "x"
+            MessageType.book, BookRequest(start: try #require(ISO8601.parseInstant("2026-12-08T14:00:00+03:00")), contact: contact(3)), idempotencyKey: "x"
         )
         let refused = try suite.bookctl(["block", "2026-12-08", "--reason", "Team offsite"])
         #expect(refused.status == 1)

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import Synchronization
@@ -247,7 +248,7 @@ import Glibc
                 for n in 0..<120 {
                     group.addTask {
                         let day = 2 + n / 18, slot = n % 18
-                        let start = WireJSON.parseInstant(String(format: "2026-12-%02dT%02d:%02d:00+03:00", day == 5 || day == 6 ? day + 2 : day, 9 + slot / 2, slot % 2 * 30))!
+                        let start = ISO8601.parseInstant(String(format: "2026-12-%02dT%02d:%02d:00+03:00", day == 5 || day == 6 ? day + 2 : day, 9 + slot / 2, slot % 2 * 30))!
                         if let booked: AppointmentBody = try? await bookingd.call(MessageType.book, BookRequest(start: start, contact: contact(n)), idempotencyKey: "burst-\(n)") {
                             acknowledged.append(booked.reference)
                         }

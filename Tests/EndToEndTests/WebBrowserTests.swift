@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import Testing
@@ -71,7 +72,7 @@ import Testing
             // What the page showed is the stored instant in New York: the clock starts 2026-12-01
             // 07:58 MSK, so the first slot is 10:00 MSK = 02:00 in New York.
             #expect(phone["local"] as? String == "02:00")
-            #expect(WireJSON.parseInstant(phoneBooking["start"] as? String ?? "") == WireJSON.parseInstant(phone["start"] as? String ?? "x"))
+            #expect(ISO8601.parseInstant(phoneBooking["start"] as? String ?? "") == ISO8601.parseInstant(phone["start"] as? String ?? "x"))
 
             let desktop = try #require(seen["desktop"] as? [String: Any])
             let desktopBooking = try Self.show(suite, try #require(desktop["reference"] as? String))
@@ -79,7 +80,7 @@ import Testing
             #expect(desktopBooking["locale"] as? String == "ru")
             #expect(desktopBooking["status"] as? String == "cancelled")
             #expect((desktopBooking["contact"] as? [String: Any])?["phone"] as? String == "+79161234567", "the trunk 8 dropped after +7")
-            #expect(WireJSON.parseInstant(desktopBooking["start"] as? String ?? "") == WireJSON.parseInstant(desktop["new_start"] as? String ?? "x"), "rescheduled, then cancelled")
+            #expect(ISO8601.parseInstant(desktopBooking["start"] as? String ?? "") == ISO8601.parseInstant(desktop["new_start"] as? String ?? "x"), "rescheduled, then cancelled")
             let history = try #require(try suite.bookctlJSON(["history", desktop["reference"] as? String ?? ""]) as? [String: Any])
             let entries = try #require(history["entries"] as? [[String: Any]])
             #expect(entries.map { $0["kind"] as? String } == ["created", "rescheduled", "cancelled"])
@@ -101,15 +102,15 @@ import Testing
         try await Self.withWebSuite(consultants: ["solo"]) { suite, url in
             let slots = try #require(try suite.bookctlJSON(["slots"]) as? [[String: Any]])
             let contested = try #require(slots.dropFirst(3).first?["start"] as? String)
-            let start = WireJSON.formatInstant(try #require(WireJSON.parseInstant(contested)))
+            let start = ISO8601.instant(try #require(ISO8601.parseInstant(contested)))
             let seen = try await Self.browse(url, ["--scenario", "race", "--race-start", start])
             let race = try #require(seen["race"] as? [String: Any])
             let winner = try Self.show(suite, try #require(race["winner"] as? String))
-            #expect(WireJSON.parseInstant(winner["start"] as? String ?? "") == WireJSON.parseInstant(start))
+            #expect(ISO8601.parseInstant(winner["start"] as? String ?? "") == ISO8601.parseInstant(start))
             #expect((winner["contact"] as? [String: Any])?["name"] as? String == "Racer 1")
             let second = try Self.show(suite, try #require(race["second"] as? String))
             #expect((second["contact"] as? [String: Any])?["name"] as? String == "Racer 2")
-            #expect(WireJSON.parseInstant(second["start"] as? String ?? "") != WireJSON.parseInstant(start), "the loser booked a fresh slot")
+            #expect(ISO8601.parseInstant(second["start"] as? String ?? "") != ISO8601.parseInstant(start), "the loser booked a fresh slot")
             let listed = try #require(try suite.bookctlJSON(["list"]) as? [[String: Any]])
             #expect(listed.count == 2)
 

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import SuiteTesting
@@ -7,7 +8,7 @@ import Testing
 /// notifyd's library in this process, following bookingd and asking availabilityd about
 /// consultants; messages go to the development mail directory.
 @Suite(.serialized) struct NotificationFlowTests {
-    static func instant(_ text: String) -> Date { WireJSON.parseInstant(text)! }
+    static func instant(_ text: String) -> Date { ISO8601.parseInstant(text)! }
 
     /// The emails written so far, by file name.
     static func emails(_ suite: InProcessSuite) -> [String: String] {

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import Crypto
 import DaemonKit
 import Foundation
@@ -17,7 +18,7 @@ import Testing
 /// `DaemonBookingServices`, in front of bookingd's and availabilityd's libraries running in
 /// this process (real ipc sockets and SQLite files), so each mapping is seen end to end.
 @Suite(.serialized) struct CoreAnswersTests {
-    static let start = WireJSON.parseInstant("2026-12-02T08:00:00.000Z")!
+    static let start = ISO8601.parseInstant("2026-12-02T08:00:00.000Z")!
     static let limitMessage = "this email address already has 2 upcoming bookings; reschedule or cancel one of them first"
 
     /// jane@example.com already holds the two future bookings a client may have, so the core
@@ -29,7 +30,7 @@ import Testing
         let bookingd = try await suite.client(.bookingd, timeout: .seconds(5))
         let availabilityd = try await suite.client(.availabilityd, timeout: .seconds(5))
         for hour in ["10:00", "10:30"] {
-            let earlier = WireJSON.parseInstant("2026-12-03T\(hour):00+03:00")!
+            let earlier = ISO8601.parseInstant("2026-12-03T\(hour):00+03:00")!
             let _: AppointmentBody = try await bookingd.call(
                 MessageType.book, BookRequest(start: earlier, contact: ContactBody(name: "Jane Doe", email: "jane@example.com", phone: "+12125550199")))
         }
@@ -53,7 +54,7 @@ import Testing
     }
 
     /// The in-process suite's clock (it starts where `InProcessSuite.Options.clockStart` says).
-    static func suiteNow() -> Date { SuiteClock(start: WireJSON.parseInstant(InProcessSuite.Options().clockStart)!).now() }
+    static func suiteNow() -> Date { SuiteClock(start: ISO8601.parseInstant(InProcessSuite.Options().clockStart)!).now() }
 
     static let session = "0123456789abcdef0123456789abcdef"
 
@@ -62,7 +63,7 @@ import Testing
                          email: String = "jane@example.com", phone: String = "212 555 0100", company: String = "") async throws -> (HTTPResponse.Status, String) {
         func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
         let token = site.formTokens.issue(session: session, now: Self.suiteNow())
-        let fields = "form_token=\(encoded(token))&lang=\(lang)&tz=Europe%2FMoscow&start=\(encoded(WireJSON.formatInstant(start)))&name=\(encoded(name))"
+        let fields = "form_token=\(encoded(token))&lang=\(lang)&tz=Europe%2FMoscow&start=\(encoded(ISO8601.instant(start)))&name=\(encoded(name))"
             + "&email=\(encoded(email))&country=%2B1&phone=\(encoded(phone))&company=\(encoded(company))&consent=yes"
         return try await client.execute(uri: "/book", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bk_session=\(session)"],
                                         body: ByteBuffer(string: fields)) { ($0.status, String(buffer: $0.body)) }
@@ -77,7 +78,7 @@ import Testing
             let challenge = site.proofOfWork.challenge(now: Self.suiteNow())
             let solution = try #require(ProofOfWork.solve(challenge))
             let body: [String: Any] = [
-                "start": WireJSON.formatInstant(Self.start), "consent": true, "locale": "en",
+                "start": ISO8601.instant(Self.start), "consent": true, "locale": "en",
                 "contact": ["name": "Jane Doe", "email": "jane@example.com", "phone": "+12125550100"],
                 "proof_of_work": ["challenge": solution.challenge, "salt": solution.salt, "signature": solution.signature, "number": solution.number],
             ]

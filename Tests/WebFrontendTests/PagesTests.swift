@@ -76,7 +76,7 @@ import Testing
 
 @Suite struct CalendarFileTests {
     static func appointment(status: String = "confirmed", revision: Int = 0) throws -> AppointmentBody {
-        let start = try #require(WireJSON.parseInstant("2026-12-02T11:00:00+03:00"))
+        let start = try #require(ISO8601.parseInstant("2026-12-02T11:00:00+03:00"))
         return AppointmentBody(
             reference: "BK-7Q2M-9XKD-4HPR-T3WNG", id: "0b7e3f5a-3c1d-4e0f-9a7b-2d6c1e8f4a55", clientId: "c", consultantId: "anna", start: start,
             end: start.addingTimeInterval(1800), status: status, contact: ContactBody(name: "Иван", email: "i@example.com", phone: "+79161234567"),
@@ -112,9 +112,9 @@ import Testing
     let tokyo = TimeZone(identifier: "Asia/Tokyo")!
 
     func slot(_ text: String, in zone: TimeZone) -> SlotBody {
-        let start = WireJSON.parseInstant(text)!
-        return SlotBody(start: start, end: start.addingTimeInterval(1800), localStart: WireJSON.formatLocal(start, in: zone),
-                        localEnd: WireJSON.formatLocal(start.addingTimeInterval(1800), in: zone), free: 1)
+        let start = ISO8601.parseInstant(text)!
+        return SlotBody(start: start, end: start.addingTimeInterval(1800), localStart: ISO8601.local(start, in: zone),
+                        localEnd: ISO8601.local(start.addingTimeInterval(1800), in: zone), free: 1)
     }
 
     @Test func theCalendarShowsTimesInTheVisitorsZoneWithMoscowBeside() {
@@ -141,7 +141,7 @@ import Testing
         let pages = Pages(language: .ru, time: VisitorTime(zone: VisitorTime.moscow, language: .ru), here: "/book")
         var form = Pages.BookingForm()
         form.name = "<script>alert(1)</script>"
-        let start = try #require(WireJSON.parseInstant("2026-12-02T10:00:00+03:00"))
+        let start = try #require(ISO8601.parseInstant("2026-12-02T10:00:00+03:00"))
         let html = pages.formPage(
             form: form, slot: (start, start.addingTimeInterval(1800)), freshSlots: nil, errors: ["email": "Укажите адрес"], message: nil,
             formToken: "1.abc", powChallenge: ProofOfWorkChallenge(challenge: "c", maxNumber: 10, salt: "1.s", signature: "sig"), policyLink: "/policy?lang=ru",
