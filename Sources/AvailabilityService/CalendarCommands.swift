@@ -31,13 +31,15 @@ struct CalendarCommands: Sendable {
         routes.on(MessageType.consultants, Empty.self) { _, _ in
             let timeOff = try await store.timeOffEntries()
             return ConsultantsReply(consultants: view.consultants.map { consultant in
-                ConsultantBody(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone,
-                               timeOff: timeOff.filter { $0.timeOff.consultantId == consultant.id }.map {
-                                   TimeOffBody(id: $0.id, start: $0.timeOff.range.start, end: $0.timeOff.range.end, reason: $0.timeOff.reason)
-                               })
+                var body = ConsultantBody(consultant)
+                body.timeOff = timeOff.filter { $0.timeOff.consultantId == consultant.id }.map {
+                    TimeOffBody(id: $0.id, start: $0.timeOff.range.start, end: $0.timeOff.range.end, reason: $0.timeOff.reason)
+                }
+                return body
             })
         }
         routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try await addConsultant(request) }
+        routes.on(MessageType.consultantEdit, ConsultantEditRequest.self) { request, _ in try await editConsultant(request) }
         routes.on(MessageType.consultantRemove, ConsultantRemoveRequest.self) { request, _ in try await removeConsultant(request) }
         routes.on(MessageType.timeOffAdd, TimeOffRequest.self) { request, _ in try await addTimeOff(request) }
         routes.on(MessageType.timeOffRemove, TimeOffRemoveRequest.self) { request, _ in
@@ -133,30 +135,40 @@ struct CalendarCommands: Sendable {
         let period = BlockedPeriod(from: from, through: through, reason: reason)
         let zone = view.policy.timeZone
         var id: Int64 = 0
-        let cancelled = try await withdraw(
+        let withdrawal = try await withdraw(
             from: from.start(in: zone), to: through.adding(days: 1).start(in: zone), consultant: nil, force: request.force == true,
-            what: "on those days", reason: "The day was blocked: \(reason)", key: "block-\(from)-\(through)",
+            what: "on those days", reason: "The day was blocked: \(reason)", clientMessage: try validatedClientMessage(request.clientMessage),
+            key: "block-\(from)-\(through)",
             apply: { id = try await store.block(period, user: header.user, at: clock.now()) },
             revert: { try await store.removeBlock(id: id) }
         )
-        logger.notice("blocked days", metadata: ["from": "\(from)", "through": "\(through)", "cancelled": "\(cancelled.count)", "user": "\(header.user ?? "-")"])
-        return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: cancelled)
+        logger.notice("blocked days", metadata: ["from": "\(from)", "through": "\(through)", "cancelled": "\(withdrawal.cancelled.count)", "user": "\(header.user ?? "-")"])
+        return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: withdrawal.cancelled)
+    }
+
+    /// What a forced withdrawal did with the bookings in its way.
+    private struct Withdrawal {
+        var moved: [MovedBookingBody] = []
+        var cancelled: [String] = []
     }
 
     /// Takes slots out of the offer (a block, a consultant, time off). The change is applied first,
     /// so no booking lands there while the bookings it affects are looked up; then, without
-    /// `force`, it is undone and refused with their references, and with `force` they are
-    /// cancelled by the system with `reason`.
-    private func withdraw(from: Date, to: Date, consultant: String?, force: Bool, what: String, reason: String, key: String,
-                          apply: () async throws -> Void, revert: () async throws -> Void) async throws -> [String] {
+    /// `force`, it is undone and refused with their references. With `force`, the system gives
+    /// each of one consultant's bookings to a colleague free at the same time (bookingd's fair
+    /// assignment) and cancels those nobody can take; a block takes the day from everyone, so
+    /// its bookings are cancelled. `reason` stays internal (the history); clients and the team
+    /// are told `clientMessage`, or their templates' neutral words.
+    private func withdraw(from: Date, to: Date, consultant: String?, force: Bool, what: String, reason: String, clientMessage: String?, key: String,
+                          apply: () async throws -> Void, revert: () async throws -> Void) async throws -> Withdrawal {
         try await apply()
         try await refresh()
-        let affected: [String]
+        let affected: [AppointmentBody]
         do {
             let listed: ListReply = try await bookingd.call(
                 MessageType.list, ListRequest(from: from, to: to, status: AppointmentStatus.confirmed.rawValue, limit: 5000)
             )
-            affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }.map(\.reference)
+            affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }
         } catch {
             try await revert()
             try await refresh()
@@ -167,16 +179,50 @@ struct CalendarCommands: Sendable {
             try await refresh()
             let count = affected.count
             throw ProtocolError(
-                .conflict, "\(count) active booking\(count == 1 ? "" : "s") \(what); repeat with force to cancel \(count == 1 ? "it" : "them")",
-                references: affected
+                .conflict,
+                "\(count) active booking\(count == 1 ? "" : "s") \(what); repeat with force to give \(count == 1 ? "it" : "them") to a free colleague or cancel",
+                references: affected.map(\.reference)
             )
         }
-        for reference in affected {
+        var withdrawal = Withdrawal()
+        for appointment in affected {
+            if consultant != nil, let moved = try await reassign(appointment, reason: reason, clientMessage: clientMessage, key: key) {
+                withdrawal.moved.append(MovedBookingBody(reference: moved.reference, consultantId: moved.consultantId))
+                continue
+            }
             let _: AppointmentBody = try await bookingd.call(
-                MessageType.cancel, CancelRequest(reference: reference, reason: reason, actor: Actor.system.rawValue), idempotencyKey: "\(key)-\(reference)"
+                MessageType.cancel, CancelRequest(reference: appointment.reference, reason: reason, clientMessage: clientMessage, actor: Actor.system.rawValue),
+                idempotencyKey: "\(key)-\(appointment.reference)"
             )
+            withdrawal.cancelled.append(appointment.reference)
         }
-        return affected
+        return withdrawal
+    }
+
+    /// The appointment at the same time with a colleague, or nil when the calendar lets nobody take it.
+    private func reassign(_ appointment: AppointmentBody, reason: String, clientMessage: String?, key: String) async throws -> AppointmentBody? {
+        do {
+            return try await bookingd.call(
+                MessageType.reschedule,
+                RescheduleRequest(reference: appointment.reference, start: appointment.start, reason: reason, clientMessage: clientMessage,
+                                  actor: Actor.system.rawValue),
+                idempotencyKey: "\(key)-move-\(appointment.reference)"
+            )
+        } catch let refusal as ProtocolError where Self.nobodyCanTakeIt.contains(refusal.code) {
+            return nil
+        }
+    }
+
+    /// bookingd's refusals of a move that leave cancelling as the only way: no colleague is free,
+    /// or the slot's time is past or too close for the calendar to offer it again.
+    private static let nobodyCanTakeIt: Set<ErrorCode> = [.slotUnavailable, .tooSoon, .inPast]
+
+    private func validatedClientMessage(_ message: String?) throws -> String? {
+        guard let message = message?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty else { return nil }
+        guard message.count <= 500 else {
+            throw ProtocolError(.validationFailed, "a client message has at most 500 characters", field: "client_message")
+        }
+        return message
     }
 
     private func addConsultant(_ request: ConsultantBody) async throws -> ConsultantBody {
@@ -184,14 +230,8 @@ struct CalendarCommands: Sendable {
         guard Consultant.isValidId(id) else {
             throw ProtocolError(.validationFailed, "a consultant id has 1 to 64 letters, digits, '-' or '_'", field: "id")
         }
-        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 100 else {
-            throw ProtocolError(.validationFailed, "a name of 1 to 100 characters is required", field: "name")
-        }
-        guard TimeZone(identifier: request.timeZone) != nil else {
-            throw ProtocolError(.validationFailed, "'\(request.timeZone)' is not an IANA time zone", field: "time_zone")
-        }
-        let consultant = Consultant(id: id, name: name, email: request.email, timeZone: request.timeZone)
+        let consultant = Consultant(id: id, name: try validatedName(request.name), email: try validatedEmail(request.email),
+                                    timeZone: try validatedZone(request.timeZone), locale: try validatedLocale(request.locale) ?? .fallback)
         do {
             try await store.addConsultant(consultant)
         } catch let error as ConsultantExists {
@@ -199,7 +239,56 @@ struct CalendarCommands: Sendable {
         }
         try await refresh()
         logger.notice("consultant added", metadata: ["id": "\(id)"])
-        return ConsultantBody(id: id, name: name, email: request.email, timeZone: request.timeZone)
+        return ConsultantBody(consultant)
+    }
+
+    private func editConsultant(_ request: ConsultantEditRequest) async throws -> ConsultantBody {
+        try knownConsultant(request.id)
+        guard var consultant = view.consultants.first(where: { $0.id == request.id }) else {
+            throw ProtocolError(.notFound, "no consultant has the id '\(request.id)'", field: "id")
+        }
+        guard request.name != nil || request.email != nil || request.timeZone != nil || request.locale != nil else {
+            throw ProtocolError(.validationFailed, "give at least one of name, email, time_zone, locale", field: "name")
+        }
+        if let name = request.name { consultant.name = try validatedName(name) }
+        if let email = request.email { consultant.email = try validatedEmail(email) }
+        if let zone = request.timeZone { consultant.timeZone = try validatedZone(zone) }
+        if let locale = try validatedLocale(request.locale) { consultant.locale = locale }
+        try await store.updateConsultant(consultant)
+        try await refresh()
+        logger.notice("consultant edited", metadata: ["id": "\(consultant.id)"])
+        return ConsultantBody(consultant)
+    }
+
+    private func validatedName(_ raw: String) throws -> String {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 100 else {
+            throw ProtocolError(.validationFailed, "a name of 1 to 100 characters is required", field: "name")
+        }
+        return name
+    }
+
+    private func validatedEmail(_ raw: String?) throws -> String {
+        do {
+            return try Consultant.validatedEmail(raw)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: "email")
+        }
+    }
+
+    private func validatedZone(_ zone: String) throws -> String {
+        guard TimeZone(identifier: zone) != nil else {
+            throw ProtocolError(.validationFailed, "'\(zone)' is not an IANA time zone", field: "time_zone")
+        }
+        return zone
+    }
+
+    private func validatedLocale(_ raw: String?) throws -> SupportedLocale? {
+        guard let raw else { return nil }
+        guard let locale = SupportedLocale(rawValue: raw.lowercased()) else {
+            throw ProtocolError(.validationFailed, "locale must be one of \(SupportedLocale.allCases.map(\.rawValue).joined(separator: ", "))", field: "locale")
+        }
+        return locale
     }
 
     private func removeConsultant(_ request: ConsultantRemoveRequest) async throws -> WithdrawalReply {
@@ -208,14 +297,15 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.conflict, "'\(request.id)' is the last consultant; add another first", field: "id")
         }
         let now = clock.now()
-        let cancelled = try await withdraw(
+        let withdrawal = try await withdraw(
             from: now, to: now.addingTimeInterval(400 * 86_400), consultant: request.id, force: request.force == true,
-            what: "with \(request.id)", reason: "The consultant is no longer available", key: "remove-\(request.id)",
+            what: "with \(request.id)", reason: "The consultant was removed", clientMessage: try validatedClientMessage(request.clientMessage),
+            key: "remove-\(request.id)",
             apply: { try await store.setConsultant(request.id, active: false) },
             revert: { try await store.setConsultant(request.id, active: true) }
         )
-        logger.notice("consultant removed", metadata: ["id": "\(request.id)", "cancelled": "\(cancelled.count)"])
-        return WithdrawalReply(id: request.id, cancelled: cancelled)
+        logger.notice("consultant removed", metadata: ["id": "\(request.id)", "moved": "\(withdrawal.moved.count)", "cancelled": "\(withdrawal.cancelled.count)"])
+        return WithdrawalReply(id: request.id, cancelled: withdrawal.cancelled, moved: withdrawal.moved)
     }
 
     private func addTimeOff(_ request: TimeOffRequest) async throws -> WithdrawalReply {
@@ -228,13 +318,14 @@ struct CalendarCommands: Sendable {
         let zone = view.policy.timeZone
         let range = try DateTimeRange(start: from.start(in: zone), end: through.adding(days: 1).start(in: zone))
         var id: Int64 = 0
-        let cancelled = try await withdraw(
+        let withdrawal = try await withdraw(
             from: range.start, to: range.end, consultant: request.consultantId, force: request.force == true,
-            what: "with \(request.consultantId) then", reason: "The consultant is away: \(reason)", key: "time-off-\(request.consultantId)-\(from)-\(through)",
+            what: "with \(request.consultantId) then", reason: "The consultant is away: \(reason)",
+            clientMessage: try validatedClientMessage(request.clientMessage), key: "time-off-\(request.consultantId)-\(from)-\(through)",
             apply: { id = try await store.addTimeOff(TimeOff(consultantId: request.consultantId, range: range, reason: reason)) },
             revert: { _ = try await store.removeTimeOff(id: id) }
         )
-        return WithdrawalReply(id: String(id), cancelled: cancelled)
+        return WithdrawalReply(id: String(id), cancelled: withdrawal.cancelled, moved: withdrawal.moved)
     }
 
     private func unblock(_ request: UnblockRequest) async throws -> UnblockReply {
@@ -291,5 +382,11 @@ struct CalendarCommands: Sendable {
         let today = LocalDate.containing(clock.now(), in: view.policy.timeZone)
         let last = today.adding(days: view.policy.horizonDays)
         return calendar.yearsWithoutData(in: today...last).map(WorkCalendar.missingDataWarning(year:))
+    }
+}
+
+extension ConsultantBody {
+    init(_ consultant: Consultant) {
+        self.init(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone, locale: consultant.locale.rawValue)
     }
 }

@@ -22,7 +22,21 @@ public enum ConsultantSeed {
             guard TimeZone(identifier: zone) != nil else {
                 throw ConfigurationError(file: file, key: "\(key).time_zone", problem: "'\(zone)' is not an IANA time zone")
             }
-            consultants.append(Consultant(id: id, name: entry.name, email: entry.email, timeZone: zone))
+            let email: String
+            do {
+                email = try Consultant.validatedEmail(entry.email)
+            } catch {
+                throw ConfigurationError(file: file, key: "\(key).email", problem: entry.email == nil ? "is missing: \(error.message)" : error.message)
+            }
+            var locale = SupportedLocale.fallback
+            if let raw = entry.locale {
+                guard let known = SupportedLocale(rawValue: raw.lowercased()) else {
+                    let names = SupportedLocale.allCases.map(\.rawValue).joined(separator: " or ")
+                    throw ConfigurationError(file: file, key: "\(key).locale", problem: "'\(raw)' is not \(names)")
+                }
+                locale = known
+            }
+            consultants.append(Consultant(id: id, name: entry.name, email: email, timeZone: zone, locale: locale))
         }
         guard !consultants.isEmpty else {
             throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")
@@ -36,5 +50,6 @@ private struct RawConsultant: Decodable {
     var name: String
     var email: String?
     var timeZone: String?
-    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone" }
+    var locale: String?
+    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone", locale }
 }

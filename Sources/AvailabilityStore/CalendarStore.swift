@@ -93,6 +93,10 @@ public final class CalendarStore: Sendable {
                 DROP TABLE blocked_periods_before;
                 """)
         }
+        migrator.registerMigration("v5: consultants' locale") { db in
+            // NULL (consultants added before): the suite's default language.
+            try db.execute(sql: "ALTER TABLE consultants ADD COLUMN locale TEXT")
+        }
         return migrator
     }
 
@@ -122,10 +126,11 @@ public final class CalendarStore: Sendable {
     /// The consultants on offer, in their configured order.
     public func consultants() async throws -> [Consultant] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone FROM consultants WHERE active = 1 ORDER BY position, id").map { row in
+            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone, locale FROM consultants WHERE active = 1 ORDER BY position, id").map { row in
                 let stored = StoredRow(row, table: "consultants", keyColumn: "id")
+                let locale: String? = try stored.value("locale")
                 return Consultant(id: try stored.value("id"), name: try stored.value("name"), email: try stored.value("email"),
-                                  timeZone: try stored.value("time_zone"))
+                                  timeZone: try stored.value("time_zone"), locale: locale.map(SupportedLocale.init(identifier:)) ?? .fallback)
             }
         }
     }
@@ -136,13 +141,22 @@ public final class CalendarStore: Sendable {
         try await pool.write { db in
             if let active = try Int.fetchOne(db, sql: "SELECT active FROM consultants WHERE id = ?", arguments: [consultant.id]) {
                 guard active == 0 else { throw ConsultantExists(id: consultant.id) }
-                try db.execute(sql: "UPDATE consultants SET name = ?, email = ?, time_zone = ?, active = 1 WHERE id = ?",
-                               arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.id])
+                try Self.update(consultant, active: true, in: db)
                 return
             }
             let position = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM consultants")) ?? 0
             try Self.insert(consultant, position: position, into: db)
         }
+    }
+
+    /// Writes an active consultant's name, email, zone and locale.
+    public func updateConsultant(_ consultant: Consultant) async throws {
+        try await pool.write { db in try Self.update(consultant, active: true, in: db) }
+    }
+
+    private static func update(_ consultant: Consultant, active: Bool, in db: Database) throws {
+        try db.execute(sql: "UPDATE consultants SET name = ?, email = ?, time_zone = ?, locale = ?, active = ? WHERE id = ?",
+                       arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, active, consultant.id])
     }
 
     /// Removes a consultant from the offer (kept, inactive, so past bookings still name them).
@@ -153,8 +167,8 @@ public final class CalendarStore: Sendable {
     }
 
     private static func insert(_ consultant: Consultant, position: Int, into db: Database) throws {
-        try db.execute(sql: "INSERT INTO consultants (id, name, email, time_zone, position) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, position])
+        try db.execute(sql: "INSERT INTO consultants (id, name, email, time_zone, locale, position) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, position])
     }
 
     // MARK: Time off

@@ -49,12 +49,23 @@ public struct Consultant: Sendable, Hashable, Codable, Identifiable {
     public var email: String?
     /// IANA zone, for the consultant's own notifications; consultants work the calendar's hours.
     public var timeZone: String
+    /// The language of the consultant's own notifications.
+    public var locale: SupportedLocale
 
-    public init(id: String, name: String, email: String? = nil, timeZone: String = "Europe/Moscow") {
+    public init(id: String, name: String, email: String? = nil, timeZone: String = "Europe/Moscow", locale: SupportedLocale = .fallback) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
+        self.locale = locale
+    }
+
+    /// A consultant's address, normalised: required, because their notices go nowhere else.
+    public static func validatedEmail(_ raw: String?) throws(ValidationError) -> String {
+        guard let raw, !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError(field: .email, kind: .empty, message: "a consultant needs an email: their notices go there")
+        }
+        return try ContactInfo.validatedEmail(raw)
     }
 
     /// 1 to 64 ASCII letters, digits, `-` or `_`: ids appear in URLs, logs and metrics labels.

@@ -121,15 +121,19 @@ public struct CheckSlotReply: Codable, Sendable, Equatable {
 public struct BlockRequest: Codable, Sendable, Equatable {
     public var from: String
     public var through: String
+    /// Internal: kept with the block and in the cancelled bookings' history, never told to clients.
     public var reason: String
-    /// Cancel the active bookings on those days (by the system, with the reason) instead of refusing.
+    /// Cancel the active bookings on those days (by the system) instead of refusing.
     public var force: Bool?
+    /// What the clients whose bookings are cancelled (and the team) are told; a neutral default when nil.
+    public var clientMessage: String?
 
-    public init(from: String, through: String, reason: String, force: Bool? = nil) {
+    public init(from: String, through: String, reason: String, force: Bool? = nil, clientMessage: String? = nil) {
         self.from = from
         self.through = through
         self.reason = reason
         self.force = force
+        self.clientMessage = clientMessage
     }
 }
 
@@ -154,6 +158,16 @@ public struct BlockReply: Codable, Sendable, Equatable {
     }
 }
 
+/// A booking that `force` gave to a colleague free at the same time instead of cancelling it.
+public struct MovedBookingBody: Codable, Sendable, Equatable {
+    public var reference: String
+    public var consultantId: String
+    public init(reference: String, consultantId: String) {
+        self.reference = reference
+        self.consultantId = consultantId
+    }
+}
+
 public struct UnblockRequest: Codable, Sendable, Equatable {
     public var from: String
     public var through: String
@@ -171,15 +185,35 @@ public struct UnblockReply: Codable, Sendable, Equatable {
 public struct ConsultantBody: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
+    /// Required when adding: the consultant's notices go there.
     public var email: String?
     public var timeZone: String
     public var timeOff: [TimeOffBody]?
-    public init(id: String, name: String, email: String?, timeZone: String, timeOff: [TimeOffBody]? = nil) {
+    /// `ru` or `en`: the language of the consultant's notices. Default: the suite's (`ru`).
+    public var locale: String?
+    public init(id: String, name: String, email: String?, timeZone: String, timeOff: [TimeOffBody]? = nil, locale: String? = nil) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
         self.timeOff = timeOff
+        self.locale = locale
+    }
+}
+
+/// Changes the given fields of a consultant; the others stay.
+public struct ConsultantEditRequest: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String?
+    public var email: String?
+    public var timeZone: String?
+    public var locale: String?
+    public init(id: String, name: String? = nil, email: String? = nil, timeZone: String? = nil, locale: String? = nil) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.timeZone = timeZone
+        self.locale = locale
     }
 }
 
@@ -198,11 +232,15 @@ public struct TimeOffBody: Codable, Sendable, Equatable {
 
 public struct ConsultantRemoveRequest: Codable, Sendable, Equatable {
     public var id: String
-    /// Cancel the consultant's active bookings instead of refusing.
+    /// Give the consultant's active bookings to colleagues free at the same time, and cancel
+    /// those nobody can take, instead of refusing.
     public var force: Bool?
-    public init(id: String, force: Bool? = nil) {
+    /// What the clients are told (see `BlockRequest.clientMessage`).
+    public var clientMessage: String?
+    public init(id: String, force: Bool? = nil, clientMessage: String? = nil) {
         self.id = id
         self.force = force
+        self.clientMessage = clientMessage
     }
 }
 
@@ -211,14 +249,19 @@ public struct TimeOffRequest: Codable, Sendable, Equatable {
     public var consultantId: String
     public var from: String
     public var through: String
+    /// Internal (e.g. an illness): kept with the time off, never told to clients.
     public var reason: String
+    /// As `ConsultantRemoveRequest.force`.
     public var force: Bool?
-    public init(consultantId: String, from: String, through: String, reason: String, force: Bool? = nil) {
+    /// What the clients are told (see `BlockRequest.clientMessage`).
+    public var clientMessage: String?
+    public init(consultantId: String, from: String, through: String, reason: String, force: Bool? = nil, clientMessage: String? = nil) {
         self.consultantId = consultantId
         self.from = from
         self.through = through
         self.reason = reason
         self.force = force
+        self.clientMessage = clientMessage
     }
 }
 
@@ -227,14 +270,16 @@ public struct TimeOffRemoveRequest: Codable, Sendable, Equatable {
     public init(id: Int64) { self.id = id }
 }
 
-/// What a change that takes slots out of the offer did: its id, if it has one, and the bookings
-/// it cancelled (only with `force`).
+/// What a change that takes slots out of the offer did: its id, if it has one, and (only with
+/// `force`) the bookings it gave to colleagues and those it cancelled because nobody was free.
 public struct WithdrawalReply: Codable, Sendable, Equatable {
     public var id: String
     public var cancelled: [String]
-    public init(id: String, cancelled: [String]) {
+    public var moved: [MovedBookingBody]
+    public init(id: String, cancelled: [String], moved: [MovedBookingBody] = []) {
         self.id = id
         self.cancelled = cancelled
+        self.moved = moved
     }
 }
 

@@ -108,26 +108,35 @@ public struct RescheduleRequest: Codable, Sendable, Equatable {
     public var reference: String
     public var start: Date
     public var consultantId: String?
+    /// An admin's or the system's reason is internal (history only); a client's is their own words.
     public var reason: String?
+    /// What the client and the team are told (an admin's or the system's change); see `EventBody.clientMessage`.
+    public var clientMessage: String?
     public var actor: String?
 
-    public init(reference: String, start: Date, consultantId: String? = nil, reason: String? = nil, actor: String? = nil) {
+    public init(reference: String, start: Date, consultantId: String? = nil, reason: String? = nil, clientMessage: String? = nil,
+                actor: String? = nil) {
         self.reference = reference
         self.start = start
         self.consultantId = consultantId
         self.reason = reason
+        self.clientMessage = clientMessage
         self.actor = actor
     }
 }
 
 public struct CancelRequest: Codable, Sendable, Equatable {
     public var reference: String
+    /// An admin's or the system's reason is internal (history only); a client's is their own words.
     public var reason: String?
+    /// What the client and the team are told (an admin's or the system's change); see `EventBody.clientMessage`.
+    public var clientMessage: String?
     public var actor: String?
 
-    public init(reference: String, reason: String? = nil, actor: String? = nil) {
+    public init(reference: String, reason: String? = nil, clientMessage: String? = nil, actor: String? = nil) {
         self.reference = reference
         self.reason = reason
+        self.clientMessage = clientMessage
         self.actor = actor
     }
 }

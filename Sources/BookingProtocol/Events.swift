@@ -25,12 +25,15 @@ public struct EventBody: Codable, Sendable, Equatable {
     /// For a reschedule: where the appointment was before.
     public var previous: BookedSlotBody?
     public var actor: String
+    /// Internal: why, as the admin gave it (kept in the history, shown to admins only).
     public var reason: String?
+    /// What the client and the team are told about why; never the internal `reason`.
+    public var clientMessage: String?
     /// The id of the command that caused the change.
     public var correlationId: String?
 
     public init(sequence: UInt64, id: String, kind: EventKind, occurredAt: Date, appointment: AppointmentBody,
-                previous: BookedSlotBody? = nil, actor: String, reason: String? = nil, correlationId: String? = nil) {
+                previous: BookedSlotBody? = nil, actor: String, reason: String? = nil, clientMessage: String? = nil, correlationId: String? = nil) {
         self.sequence = sequence
         self.id = id
         self.kind = kind
@@ -39,6 +42,7 @@ public struct EventBody: Codable, Sendable, Equatable {
         self.previous = previous
         self.actor = actor
         self.reason = reason
+        self.clientMessage = clientMessage
         self.correlationId = correlationId
     }
 

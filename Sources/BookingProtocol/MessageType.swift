@@ -27,6 +27,7 @@ public enum MessageType {
     public static let consultants = "consultants"
     public static let consultantAdd = "consultant_add"
     public static let consultantRemove = "consultant_remove"
+    public static let consultantEdit = "consultant_edit"
     public static let timeOffAdd = "time_off_add"
     public static let timeOffRemove = "time_off_remove"
 

@@ -129,7 +129,8 @@ struct BookingCommands: Sendable {
         )
         let move = Move(
             reference: reference, slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
-            horizonEnd: check.horizonEnd, reason: reason
+            horizonEnd: check.horizonEnd, reason: reason,
+            clientMessage: try clientMessage(reason: reason, given: request.clientMessage, actor: context.actor)
         )
         let result = try await store.apply(.reschedule(move), context: context)
         publisher.committed()
@@ -145,7 +146,11 @@ struct BookingCommands: Sendable {
         let context = try commandContext(MessageType.cancel, envelope, request, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         let reference = try reference(request.reference)
-        let result = try await store.apply(.cancel(reference: reference, reason: try validatedReason(request.reason)), context: context)
+        let reason = try validatedReason(request.reason)
+        let result = try await store.apply(
+            .cancel(reference: reference, reason: reason, clientMessage: try clientMessage(reason: reason, given: request.clientMessage, actor: context.actor)),
+            context: context
+        )
         publisher.committed()
         if !result.replayed {
             Counter(label: "booking_changes_total", dimensions: [("kind", "cancelled")]).increment()
@@ -232,12 +237,18 @@ struct BookingCommands: Sendable {
         return supported.rawValue
     }
 
-    private func validatedReason(_ reason: String?) throws -> String? {
+    private func validatedReason(_ reason: String?, field: String = "reason") throws -> String? {
         guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else { return nil }
         guard reason.count <= 500 else {
-            throw ProtocolError(.validationFailed, "a reason has at most 500 characters", field: "reason")
+            throw ProtocolError(.validationFailed, "a \(field.replacingOccurrences(of: "_", with: " ")) has at most 500 characters", field: field)
         }
         return reason
+    }
+
+    /// What the client and the team are told: on the client's own change their own words; on an
+    /// admin's or the system's only the text chosen for clients, since that reason is internal.
+    private func clientMessage(reason: String?, given: String?, actor: Actor) throws -> String? {
+        actor == .client ? reason : try validatedReason(given, field: "client_message")
     }
 
     private func reference(_ text: String) throws(ReferenceError) -> BookingReference {

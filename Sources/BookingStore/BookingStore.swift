@@ -60,21 +60,26 @@ public struct Move: Sendable {
     public var requestedConsultant: String?
     public var horizonEnd: Date
     public var reason: String?
+    /// What the client and the team are told (`EventBody.clientMessage`).
+    public var clientMessage: String?
 
-    public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date, reason: String?) {
+    public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date, reason: String?,
+                clientMessage: String? = nil) {
         self.reference = reference
         self.slot = slot
         self.candidates = candidates
         self.requestedConsultant = requestedConsultant
         self.horizonEnd = horizonEnd
         self.reason = reason
+        self.clientMessage = clientMessage
     }
 }
 
 public enum Change: Sendable {
     case book(NewBooking)
     case reschedule(Move)
-    case cancel(reference: BookingReference, reason: String?)
+    /// `reason` goes to the history; `clientMessage` is what the client and the team are told.
+    case cancel(reference: BookingReference, reason: String?, clientMessage: String? = nil)
     case markReminderSent(reference: BookingReference)
 }
 

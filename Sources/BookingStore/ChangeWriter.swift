@@ -14,12 +14,15 @@ struct ChangeWriter {
             return earlier
         }
         let result: (Appointment, Transition)
+        var clientMessage: String?
         switch change {
         case .book(let booking):
             result = try book(booking)
         case .reschedule(let move):
             result = try reschedule(move)
-        case .cancel(let reference, let reason):
+            clientMessage = move.clientMessage
+        case .cancel(let reference, let reason, let message):
+            clientMessage = message
             result = try transition(reference) { appointment in
                 try appointment.cancel(actor: context.actor, reason: reason, at: context.now)
             }
@@ -32,7 +35,7 @@ struct ChangeWriter {
         try recordHistory(transition, of: appointment)
         try recordAudit(reference: appointment.bookingReference)
         let body = AppointmentBody(appointment)
-        try recordEvent(transition, body: body)
+        try recordEvent(transition, body: body, clientMessage: clientMessage)
         let reply = try WireJSON.encode(body)
         if let key = context.idempotencyKey {
             try db.executeCached(
@@ -211,14 +214,15 @@ struct ChangeWriter {
         )
     }
 
-    private func recordEvent(_ transition: Transition, body: AppointmentBody) throws {
+    private func recordEvent(_ transition: Transition, body: AppointmentBody, clientMessage: String?) throws {
         let sequence = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(sequence), 0) + 1 FROM events")) ?? 1)
         let previous: BookedSlotBody? = transition.kind == .rescheduled
             ? transition.oldSlot.map { BookedSlotBody(consultantId: transition.oldConsultantId ?? body.consultantId, start: $0.start) }
             : nil
         let event = EventBody(
             sequence: sequence, id: UUID().uuidString.lowercased(), kind: EventKind(transition.kind), occurredAt: context.now,
-            appointment: body, previous: previous, actor: transition.actor.rawValue, reason: transition.reason, correlationId: context.correlationId
+            appointment: body, previous: previous, actor: transition.actor.rawValue, reason: transition.reason,
+            clientMessage: clientMessage, correlationId: context.correlationId
         )
         try db.executeCached(
             sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -24,7 +24,9 @@ final class ConsultantDirectory: Sendable {
         if let known, let fetchedAt, ContinuousClock.now - fetchedAt < .seconds(60) { return known }
         do {
             let reply: ConsultantsReply = try await availabilityd.call(MessageType.consultants, Empty(), timeout: .seconds(2), attempts: 1)
-            let consultants = Dictionary(reply.consultants.map { ($0.id, Consultant(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone)) }) { $1 }
+            let consultants = Dictionary(reply.consultants.map {
+                ($0.id, Consultant(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone, locale: SupportedLocale(identifier: $0.locale ?? "")))
+            }) { $1 }
             state.withLock { $0 = (consultants, ContinuousClock.now) }
             // A consultant removed since: their name is lost, their appointments still are told.
             return consultants[id] ?? Consultant(id: id, name: id, email: nil, timeZone: calendarZone)

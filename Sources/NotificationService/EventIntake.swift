@@ -1,3 +1,4 @@
+import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Foundation
@@ -38,7 +39,11 @@ actor EventIntake: EventConsumer {
             }
             do {
                 let consultant = try await directory.facts(event.appointment.consultantId)
-                batch.append(composer.compose(event, consultant: consultant))
+                var previousConsultant: Consultant?
+                if let previous = event.previous?.consultantId, previous != consultant.id {
+                    previousConsultant = try await directory.facts(previous)
+                }
+                batch.append(composer.compose(event, consultant: consultant, previousConsultant: previousConsultant))
                 expected += 1
             } catch {
                 logger.warning("cannot ask availabilityd about a consultant; will try again", metadata: ["error": "\(error)"])

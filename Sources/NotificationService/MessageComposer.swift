@@ -28,16 +28,19 @@ final class MessageComposer: Sendable {
 
     private var templates: TemplateLibrary { library.withLock { $0 } }
 
-    /// The event's deliveries and what it does to the appointment's reminder.
-    func compose(_ event: EventBody, consultant: Consultant) -> AppliedEvent {
+    /// The event's deliveries and what it does to the appointment's reminder. `previousConsultant`:
+    /// on a move to another consultant, the one who had the appointment.
+    func compose(_ event: EventBody, consultant: Consultant, previousConsultant: Consultant?) -> AppliedEvent {
         let appointment = event.appointment
+        // The internal `reason` is not among the facts: no template can show it.
         let facts = MessageFacts(
-            appointment: appointment, consultant: consultant, previousStart: event.previous?.start, reason: event.reason,
+            appointment: appointment, consultant: consultant, previousStart: event.previous?.start, previousConsultant: previousConsultant,
+            clientMessage: event.clientMessage, changedByClient: event.actor == Actor.client.rawValue,
             manageURL: manageURL(appointment.reference), calendarZone: calendarZone
         )
-        let planned = settings.plan.deliveries(for: event, consultantHasEmail: consultant.email != nil)
-        let invite = planned.contains { $0.channel == .email } ? inviteText(facts) : nil
-        let deliveries = planned.compactMap { render($0, facts: facts, invite: invite, cancelled: event.kind == .cancelled) }
+        let withEmail = Set([consultant, previousConsultant].compactMap { $0?.email == nil ? nil : $0?.id })
+        let planned = settings.plan.deliveries(for: event, consultantsWithEmail: withEmail)
+        let deliveries = planned.compactMap { render($0, facts: facts, invite: event.kind == .cancelled ? .cancel : .request) }
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
     }
 
@@ -59,50 +62,58 @@ final class MessageComposer: Sendable {
     /// The reminder's messages for an appointment still ahead.
     func reminderDeliveries(_ reminder: ReminderEntry, consultant: Consultant) -> [NewDelivery] {
         let appointment = reminder.appointment
-        let facts = MessageFacts(appointment: appointment, consultant: consultant, previousStart: nil, reason: nil,
-                                 manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
+        let facts = MessageFacts(appointment: appointment, consultant: consultant, manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
         return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)
-            .compactMap { render($0, facts: facts, invite: nil, cancelled: false) }
+            .compactMap { render($0, facts: facts, invite: nil) }
     }
 
     private func manageURL(_ reference: String) -> String? {
         settings.manageURL?.replacingOccurrences(of: "{reference}", with: reference)
     }
 
-    /// One message; nil (logged) if a template fails, which `TemplateLibrary.load` makes rare:
-    /// every template was rendered once at start.
-    /// The invite's title and notes, the same for everyone the event tells by email.
-    private func inviteText(_ facts: MessageFacts) -> CalendarEventText? {
+    /// The invite's title and notes in the reader's language; nil (logged) if they fail, and the
+    /// email goes without an invite.
+    private func inviteText(_ facts: MessageFacts, language: SupportedLocale) -> CalendarEventText? {
         do {
-            return try templates.calendarEvent(facts)
+            return try templates.calendarEvent(facts, language: language)
         } catch {
-            logger.error("the calendar invite could not be rendered; emails go without it", metadata: ["error": "\(error)"])
+            logger.error("the calendar invite could not be rendered; the email goes without it", metadata: ["error": "\(error)"])
             return nil
         }
     }
 
-    /// `invite`: the invite's text, for the emails of a change (not the reminder).
-    private func render(_ planned: PlannedDelivery, facts: MessageFacts, invite inviteText: CalendarEventText?, cancelled: Bool) -> NewDelivery? {
+    /// One message; nil (logged) if a template fails, which `TemplateLibrary.load` makes rare:
+    /// every template was rendered once at start. `invite`: the emails of a change (not the
+    /// reminder) carry one: REQUEST adds or moves the event in the reader's calendar, CANCEL
+    /// removes it, as it does from a released consultant's.
+    private func render(_ planned: PlannedDelivery, facts: MessageFacts, invite method: CalendarInvite.Method?) -> NewDelivery? {
         let appointment = facts.appointment
         do {
             switch planned.channel {
             case .email:
                 let email = try templates.email(planned.purpose, facts)
+                let reader = facts.reader(of: planned.purpose)
                 let recipient: Mailbox
                 switch planned.audience {
                 case .client: recipient = Mailbox(name: appointment.contact.name, address: appointment.contact.email)
-                default: recipient = Mailbox(name: facts.consultant.name, address: facts.consultant.email ?? "")
+                default: recipient = Mailbox(name: reader.name, address: reader.email ?? "")
                 }
                 let messageId = "\(planned.id)@\(settings.messageIdDomain)"
-                // The invite goes with every change (not the reminder): REQUEST adds or moves
-                // the event in the receiver's calendar, CANCEL removes it.
-                let invite = inviteText.map { event in
-                    CalendarInvite(
-                        method: cancelled ? .cancel : .request, appointment: appointment, stamp: appointment.updatedAt,
-                        summary: event.summary, description: event.description, url: facts.manageURL, organizer: settings.sender,
-                        attendees: [Mailbox(name: appointment.contact.name, address: appointment.contact.email)]
-                            + (facts.consultant.email.map { [Mailbox(name: facts.consultant.name, address: $0)] } ?? [])
-                    )
+                let released = planned.purpose == .consultantReleased
+                let invite = method.flatMap { method in
+                    inviteText(facts, language: facts.language(of: planned.purpose)).map { event in
+                        // The released consultant's copy is the event as they had it, under the same UID
+                        // with the higher SEQUENCE, so their calendar drops it.
+                        CalendarInvite(
+                            method: released ? .cancel : method, appointment: released ? facts.previousAppointment : appointment,
+                            stamp: appointment.updatedAt, summary: event.summary, description: event.description, url: facts.manageURL,
+                            organizer: settings.sender,
+                            attendees: released
+                                ? [recipient]
+                                : [Mailbox(name: appointment.contact.name, address: appointment.contact.email)]
+                                    + (facts.consultant.email.map { [Mailbox(name: facts.consultant.name, address: $0)] } ?? [])
+                        )
+                    }
                 }
                 let message = EmailMessage(
                     from: settings.sender, to: [recipient], replyTo: settings.replyTo, subject: email.subject, text: email.text, html: email.html,

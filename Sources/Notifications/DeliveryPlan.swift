@@ -32,7 +32,8 @@ public struct PlannedDelivery: Sendable, Equatable {
 }
 
 /// Which messages a change produces: the client always by email and by SMS when SMS is on; the
-/// consultant by email when they have an address; the team over `@chat` when it is on.
+/// consultant by email when they have an address; the team over `@chat` when it is on. A move to
+/// another consultant is a new booking for the new one and a release for the one who had it.
 public struct DeliveryPlan: Sendable, Equatable {
     public var sms: Bool
     public var chat: Bool
@@ -42,11 +43,21 @@ public struct DeliveryPlan: Sendable, Equatable {
         self.chat = chat
     }
 
-    public func deliveries(for event: EventBody, consultantHasEmail: Bool) -> [PlannedDelivery] {
+    /// `consultantsWithEmail`: the ids of the event's consultants (now and before) who have an address.
+    public func deliveries(for event: EventBody, consultantsWithEmail: Set<String>) -> [PlannedDelivery] {
         let purposes: (client: MessagePurpose, consultant: MessagePurpose, team: MessagePurpose)
+        var released: String?
         switch event.kind {
         case .created: purposes = (.clientConfirmation, .consultantCreated, .teamCreated)
-        case .rescheduled: purposes = (.clientRescheduled, .consultantRescheduled, .teamRescheduled)
+        case .rescheduled:
+            if let previous = event.previous, previous.consultantId != event.appointment.consultantId {
+                released = previous.consultantId
+                purposes = previous.start == event.appointment.start
+                    ? (.clientConsultantChanged, .consultantCreated, .teamConsultantChanged)
+                    : (.clientRescheduled, .consultantCreated, .teamRescheduled)
+            } else {
+                purposes = (.clientRescheduled, .consultantRescheduled, .teamRescheduled)
+            }
         case .cancelled: purposes = (.clientCancelled, .consultantCancelled, .teamCancelled)
         // Outcomes after the meeting and the reminder mark tell nobody anything new.
         case .completed, .noShow, .reminderSent: return []
@@ -56,7 +67,8 @@ public struct DeliveryPlan: Sendable, Equatable {
         }
         var planned = [delivery(purposes.client, .email, .client)]
         if sms && !event.appointment.contact.phone.isEmpty { planned.append(delivery(purposes.client, .sms, .client)) }
-        if consultantHasEmail { planned.append(delivery(purposes.consultant, .email, .consultant)) }
+        if consultantsWithEmail.contains(event.appointment.consultantId) { planned.append(delivery(purposes.consultant, .email, .consultant)) }
+        if let released, consultantsWithEmail.contains(released) { planned.append(delivery(.consultantReleased, .email, .consultant)) }
         if chat { planned.append(delivery(purposes.team, .chat, .team)) }
         return planned
     }

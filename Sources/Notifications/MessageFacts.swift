@@ -10,8 +10,13 @@ public struct MessageFacts: Sendable {
     public var consultant: Consultant
     /// For a reschedule: where the appointment was.
     public var previousStart: Date?
-    /// For a cancellation, when one was given.
-    public var reason: String?
+    /// For a move to another consultant: the one who had it.
+    public var previousConsultant: Consultant?
+    /// What the client and the team may be told about why (`EventBody.clientMessage`); never an
+    /// admin's internal reason.
+    public var clientMessage: String?
+    /// The client made the change themselves.
+    public var changedByClient: Bool
     /// Where the client reschedules or cancels, e.g. `https://book.example.com/manage/REF`; the
     /// line that shows it is left out when nil.
     public var manageURL: String?
@@ -19,15 +24,36 @@ public struct MessageFacts: Sendable {
     /// the clocks differ.
     public var calendarZone: String
 
-    public init(appointment: AppointmentBody, consultant: Consultant, previousStart: Date? = nil, reason: String? = nil,
-                manageURL: String? = nil, calendarZone: String) {
+    public init(appointment: AppointmentBody, consultant: Consultant, previousStart: Date? = nil, previousConsultant: Consultant? = nil,
+                clientMessage: String? = nil, changedByClient: Bool = false, manageURL: String? = nil, calendarZone: String) {
         self.appointment = appointment
         self.consultant = consultant
         self.previousStart = previousStart
-        self.reason = reason
+        self.previousConsultant = previousConsultant
+        self.clientMessage = clientMessage
+        self.changedByClient = changedByClient
         self.manageURL = manageURL
         self.calendarZone = calendarZone
     }
 
-    public var language: SupportedLocale { SupportedLocale(identifier: appointment.locale) }
+    /// The consultant a consultant-* message goes to: the one who had the appointment for a release.
+    public func reader(of purpose: MessagePurpose) -> Consultant {
+        purpose == .consultantReleased ? previousConsultant ?? consultant : consultant
+    }
+
+    /// Clients and the team read the booking's language; a consultant their own.
+    public func language(of purpose: MessagePurpose) -> SupportedLocale {
+        purpose.addressee == .consultant ? reader(of: purpose).locale : SupportedLocale(identifier: appointment.locale)
+    }
+
+    /// The appointment as the one who had it knew it (a release's invite removes this one).
+    public var previousAppointment: AppointmentBody {
+        var previous = appointment
+        if let previousStart {
+            previous.start = previousStart
+            previous.end = previousStart.addingTimeInterval(appointment.end.timeIntervalSince(appointment.start))
+        }
+        if let previousConsultant { previous.consultantId = previousConsultant.id }
+        return previous
+    }
 }

@@ -12,21 +12,26 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     case clientRescheduled = "client-rescheduled"
     case clientCancelled = "client-cancelled"
     case clientReminder = "client-reminder"
+    /// The same time with another consultant.
+    case clientConsultantChanged = "client-consultant-changed"
     case consultantCreated = "consultant-created"
     case consultantRescheduled = "consultant-rescheduled"
     case consultantCancelled = "consultant-cancelled"
+    /// To the consultant who had the appointment: a colleague has it now.
+    case consultantReleased = "consultant-released"
     case teamCreated = "team-created"
     case teamRescheduled = "team-rescheduled"
     case teamCancelled = "team-cancelled"
+    case teamConsultantChanged = "team-consultant-changed"
 
     /// Who reads it; decides the zone times are shown in and what of the contact is shown.
     enum Addressee: Sendable { case client, consultant, team }
 
     var addressee: Addressee {
         switch self {
-        case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder: .client
-        case .consultantCreated, .consultantRescheduled, .consultantCancelled: .consultant
-        case .teamCreated, .teamRescheduled, .teamCancelled: .team
+        case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder, .clientConsultantChanged: .client
+        case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased: .consultant
+        case .teamCreated, .teamRescheduled, .teamCancelled, .teamConsultantChanged: .team
         }
     }
 

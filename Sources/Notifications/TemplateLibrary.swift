@@ -91,7 +91,7 @@ public struct TemplateLibrary: Sendable {
             throw MessageRenderError(problem: "\(purpose.rawValue) is a chat message, not an email")
         }
         let values = try MessageVariables.values(for: purpose, facts)
-        let language = facts.language
+        let language = facts.language(of: purpose)
         return RenderedEmail(
             subject: Self.singleLine(render(language, purpose.rawValue, .subject, values)),
             text: Self.tidy(render(language, purpose.rawValue, .text, values)) + "\n",
@@ -104,10 +104,11 @@ public struct TemplateLibrary: Sendable {
             throw MessageRenderError(problem: "\(purpose.rawValue) is not sent by SMS; only client messages are")
         }
         var values = try MessageVariables.values(for: purpose, facts)
-        var text = Self.tidy(render(facts.language, purpose.rawValue, .sms, values))
+        let language = facts.language(of: purpose)
+        var text = Self.tidy(render(language, purpose.rawValue, .sms, values))
         // A link is all or nothing: cut short it leads nowhere, so it goes before any words do.
         if SMSText.segments(text) > max(1, maxSegments), values.removeValue(forKey: "manage_url") != nil {
-            text = Self.tidy(render(facts.language, purpose.rawValue, .sms, values))
+            text = Self.tidy(render(language, purpose.rawValue, .sms, values))
         }
         return SMSText.fit(text, maxSegments: maxSegments)
     }
@@ -118,16 +119,17 @@ public struct TemplateLibrary: Sendable {
             throw MessageRenderError(problem: "\(purpose.rawValue) is not a team chat message")
         }
         let values = try MessageVariables.values(for: purpose, facts)
-        return Self.tidy(render(facts.language, purpose.rawValue, .chat, values))
+        return Self.tidy(render(facts.language(of: purpose), purpose.rawValue, .chat, values))
     }
 
-    /// The calendar event's title and notes (`calendar-event.summary` and `.description`), in
-    /// the booking's language, for a `CalendarInvite`.
-    public func calendarEvent(_ facts: MessageFacts) throws -> CalendarEventText {
-        let values = try MessageVariables.values(for: .clientConfirmation, facts)
+    /// The calendar event's title and notes (`calendar-event.summary` and `.description`), for a
+    /// `CalendarInvite`; in `language`, the reader's (the booking's when nil).
+    public func calendarEvent(_ facts: MessageFacts, language: SupportedLocale? = nil) throws -> CalendarEventText {
+        let language = language ?? facts.language(of: .clientConfirmation)
+        let values = try MessageVariables.values(for: .clientConfirmation, facts, language: language)
         return CalendarEventText(
-            summary: Self.singleLine(render(facts.language, Self.calendarEventStem, .summary, values)),
-            description: Self.tidy(render(facts.language, Self.calendarEventStem, .description, values)))
+            summary: Self.singleLine(render(language, Self.calendarEventStem, .summary, values)),
+            description: Self.tidy(render(language, Self.calendarEventStem, .description, values)))
     }
 
     private func render(_ language: SupportedLocale, _ stem: String, _ part: TemplatePart, _ values: [String: Any]) -> String {
@@ -168,12 +170,15 @@ enum MessageVariables {
         }
         switch purpose {
         case .clientRescheduled, .consultantRescheduled, .teamRescheduled:
-            names.formUnion(["previous_time", "previous_short_time"])
+            names.formUnion(["previous_time", "previous_short_time", "previous_consultant_name"])
         case .clientCancelled, .consultantCancelled, .teamCancelled:
-            names.formUnion(["reason"])
+            names.formUnion(["reason", "changed_by_client"])
+        case .clientConsultantChanged, .teamConsultantChanged, .consultantReleased:
+            names.formUnion(["reason", "previous_consultant_name"])
         default:
             break
         }
+        if purpose == .consultantReleased { names.formUnion(["previous_time", "previous_short_time"]) }
         return names
     }
 
@@ -181,10 +186,11 @@ enum MessageVariables {
     /// client's calendar) that do not depend on what changed.
     static let calendarEventNames: Set<String> = names(for: .clientConfirmation)
 
-    static func values(for purpose: MessagePurpose, _ facts: MessageFacts) throws -> [String: Any] {
+    /// `language`: the reader's (`facts.language(of: purpose)`) unless given.
+    static func values(for purpose: MessagePurpose, _ facts: MessageFacts, language: SupportedLocale? = nil) throws -> [String: Any] {
         let appointment = facts.appointment
-        let language = facts.language
-        let zoneIdentifier = purpose.addressee == .client ? appointment.timeZone : facts.consultant.timeZone
+        let language = language ?? facts.language(of: purpose)
+        let zoneIdentifier = purpose.addressee == .client ? appointment.timeZone : facts.reader(of: purpose).timeZone
         let time = try messageTime(language, zoneIdentifier, whose: purpose.addressee == .client ? "the client's" : "the consultant's")
         let contact = appointment.contact
 
@@ -220,7 +226,11 @@ enum MessageVariables {
             values["previous_time"] = time.long(previous)
             values["previous_short_time"] = time.short(previous)
         }
-        if names.contains("reason") { values["reason"] = nonEmpty(facts.reason) }
+        if names.contains("previous_consultant_name"), let previous = facts.previousConsultant, previous.id != facts.consultant.id {
+            values["previous_consultant_name"] = previous.name
+        }
+        if names.contains("reason") { values["reason"] = nonEmpty(facts.clientMessage) }
+        if names.contains("changed_by_client"), facts.changedByClient { values["changed_by_client"] = true }
         return values
     }
 

@@ -122,12 +122,14 @@ struct Reschedule: AsyncParsableCommand {
     @Option(help: "The new start: 2026-12-01T10:00 (read in --tz) or with an offset.") var start: String
     @Option(help: "Read --start in this IANA zone (default: the calendar's).") var tz: String?
     @Option(help: "Move to this consultant.") var consultant: String?
-    @Option(help: "Why.") var reason: String?
+    @Option(help: "Why (internal: kept in the history, never told to the client).") var reason: String?
+    @Option(help: "What the client (and @chat) are told about the change.") var clientMessage: String?
 
     func run() async throws {
         let suite = try Suite.open(global)
         let zone = try suite.zone(tz)
-        let request = RescheduleRequest(reference: reference, start: try InstantArgument.parse(start, in: zone), consultantId: consultant, reason: reason, actor: "admin")
+        let request = RescheduleRequest(reference: reference, start: try InstantArgument.parse(start, in: zone), consultantId: consultant, reason: reason,
+                                        clientMessage: clientMessage, actor: "admin")
         let body: AppointmentBody = try await suite.call("bookingd", MessageType.reschedule, request, idempotent: true)
         if global.json {
             Output.json(Output.AppointmentJSON(body, zone: zone))
@@ -141,11 +143,13 @@ struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cancel an appointment.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The booking reference.") var reference: String
-    @Option(help: "Why (kept in the history and told to the client).") var reason: String?
+    @Option(help: "Why (internal: kept in the history, never told to the client).") var reason: String?
+    @Option(help: "What the client (and @chat) are told; default: a neutral apology in the client's language.") var clientMessage: String?
 
     func run() async throws {
         let suite = try Suite.open(global)
-        let body: AppointmentBody = try await suite.call("bookingd", MessageType.cancel, CancelRequest(reference: reference, reason: reason, actor: "admin"), idempotent: true)
+        let body: AppointmentBody = try await suite.call(
+            "bookingd", MessageType.cancel, CancelRequest(reference: reference, reason: reason, clientMessage: clientMessage, actor: "admin"), idempotent: true)
         if global.json {
             Output.json(Output.AppointmentJSON(body, zone: suite.calendarZone))
         } else {
@@ -241,13 +245,15 @@ struct Block: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Take days out of the offer.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "DATE or DATE..DATE (YYYY-MM-DD, calendar zone).") var dates: String
-    @Option(help: "Why (shown in the calendar and told to cancelled clients).") var reason: String
+    @Option(help: "Why (internal: shown in the calendar to admins, never told to clients).") var reason: String
     @Flag(help: "Cancel the active bookings on those days instead of refusing.") var force = false
+    @Option(help: "What the clients (and @chat) are told; default: a neutral sentence in each client's language.") var clientMessage: String?
 
     func run() async throws {
         let suite = try Suite.open(global)
         let (from, through) = try DateRangeArgument.parse(dates)
-        let reply: BlockReply = try await suite.call("availabilityd", MessageType.block, BlockRequest(from: from, through: through, reason: reason, force: force), idempotent: true)
+        let reply: BlockReply = try await suite.call(
+            "availabilityd", MessageType.block, BlockRequest(from: from, through: through, reason: reason, force: force, clientMessage: clientMessage), idempotent: true)
         if global.json {
             Output.json(reply)
         } else {
@@ -278,7 +284,7 @@ struct Consultants: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The consultants: list, add, remove, time off.",
         discussion: "The list starts as booking.yaml's consultants: and is kept by availabilityd from then on.",
-        subcommands: [ListConsultants.self, AddConsultant.self, RemoveConsultant.self, TimeOff.self, RemoveTimeOff.self],
+        subcommands: [ListConsultants.self, AddConsultant.self, EditConsultant.self, RemoveConsultant.self, TimeOff.self, RemoveTimeOff.self],
         defaultSubcommand: ListConsultants.self
     )
 
@@ -293,13 +299,13 @@ struct Consultants: AsyncParsableCommand {
                 Output.json(reply.consultants)
                 return
             }
-            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "TIME OFF"])
+            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "LOCALE", "TIME OFF"])
             let zone = suite.calendarZone
             for consultant in reply.consultants {
                 let away = (consultant.timeOff ?? []).map {
                     "#\($0.id) \(Output.local($0.start, zone, format: "yyyy-MM-dd"))..\(Output.local($0.end.addingTimeInterval(-1), zone, format: "yyyy-MM-dd")) (\($0.reason))"
                 }.joined(separator: "; ")
-                table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, away])
+                table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, consultant.locale ?? "", away])
             }
             print(table.rendered)
         }
@@ -310,14 +316,36 @@ struct Consultants: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The id: letters, digits, '-' or '_'.") var id: String
         @Option(help: "The name shown to the team.") var name: String
-        @Option(help: "Where the consultant's notices go.") var email: String?
+        @Option(help: "Where the consultant's notices go (required).") var email: String?
         @Option(help: "The consultant's IANA zone (default: the calendar's).") var tz: String?
+        @Option(help: "The language of the consultant's notices: ru or en (default: ru).") var locale: String?
 
         func run() async throws {
             let suite = try Suite.open(global)
-            let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier)
+            let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier, locale: locale)
             let added: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantAdd, body, idempotent: true)
             if global.json { Output.json(added) } else { print("added \(added.id) (\(added.name))") }
+        }
+    }
+
+    struct EditConsultant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a consultant's name, email, zone or language.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The consultant's id.") var id: String
+        @Option(help: "The name shown to clients and the team.") var name: String?
+        @Option(help: "Where the consultant's notices go.") var email: String?
+        @Option(help: "The consultant's IANA zone.") var tz: String?
+        @Option(help: "The language of the consultant's notices: ru or en.") var locale: String?
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let request = ConsultantEditRequest(id: id, name: name, email: email, timeZone: tz, locale: locale)
+            let edited: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantEdit, request, idempotent: true)
+            if global.json {
+                Output.json(edited)
+            } else {
+                print("\(edited.id): \(edited.name) <\(edited.email ?? "")>, \(edited.timeZone), \(edited.locale ?? "")")
+            }
         }
     }
 
@@ -326,14 +354,16 @@ struct Consultants: AsyncParsableCommand {
             commandName: "remove", abstract: "Take a consultant out of the offer; with bookings ahead it refuses and lists them, unless --force.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The consultant's id.") var id: String
-        @Flag(help: "Cancel the consultant's bookings ahead instead of refusing.") var force = false
+        @Flag(help: "Give the consultant's bookings ahead to colleagues free then, and cancel those nobody can take, instead of refusing.") var force = false
+    @Option(help: "What the clients (and @chat) are told; default: a neutral sentence in each client's language.") var clientMessage: String?
 
         func run() async throws {
             let suite = try Suite.open(global)
-            let reply: WithdrawalReply = try await suite.call("availabilityd", MessageType.consultantRemove, ConsultantRemoveRequest(id: id, force: force), idempotent: true)
+            let reply: WithdrawalReply = try await suite.call(
+                "availabilityd", MessageType.consultantRemove, ConsultantRemoveRequest(id: id, force: force, clientMessage: clientMessage), idempotent: true)
             if global.json { Output.json(reply) } else {
                 print("removed \(reply.id)")
-                for reference in reply.cancelled { print("cancelled \(reference)") }
+                Output.withdrawal(reply)
             }
         }
     }
@@ -344,17 +374,18 @@ struct Consultants: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The consultant's id.") var id: String
         @Argument(help: "DATE or DATE..DATE (YYYY-MM-DD, calendar zone).") var dates: String
-        @Option(help: "Why (kept with the time off).") var reason: String
-        @Flag(help: "Cancel the consultant's bookings on those days instead of refusing.") var force = false
+        @Option(help: "Why (internal: kept with the time off, never told to clients).") var reason: String
+        @Flag(help: "Give the consultant's bookings on those days to colleagues free then, and cancel those nobody can take, instead of refusing.") var force = false
+    @Option(help: "What the clients (and @chat) are told; default: a neutral sentence in each client's language.") var clientMessage: String?
 
         func run() async throws {
             let suite = try Suite.open(global)
             let (from, through) = try DateRangeArgument.parse(dates)
-            let reply: WithdrawalReply = try await suite.call(
-                "availabilityd", MessageType.timeOffAdd, TimeOffRequest(consultantId: id, from: from, through: through, reason: reason, force: force), idempotent: true)
+            let request = TimeOffRequest(consultantId: id, from: from, through: through, reason: reason, force: force, clientMessage: clientMessage)
+            let reply: WithdrawalReply = try await suite.call("availabilityd", MessageType.timeOffAdd, request, idempotent: true)
             if global.json { Output.json(reply) } else {
                 print("time off #\(reply.id) for \(id): \(from)..\(through)")
-                for reference in reply.cancelled { print("cancelled \(reference)") }
+                Output.withdrawal(reply)
             }
         }
     }

@@ -89,7 +89,7 @@ struct Status: AsyncParsableCommand {
 
 struct Health: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Exit 0 only when all is well (for monitoring): every daemon answers, followers keep up, the outbox drains.",
+        abstract: "Exit 0 only when all is well (for monitoring): every daemon answers, followers keep up, the outbox drains, no dead letters.",
         discussion: "Exit codes: 0 healthy; 1 a problem (printed); 3 a daemon does not answer."
     )
     @OptionGroup var global: GlobalOptions
@@ -98,9 +98,16 @@ struct Health: AsyncParsableCommand {
 
     func run() async throws {
         let suite = try Suite.open(global)
+        // Asked before the pings, which close the suite's connections; nil when notifyd does not answer.
+        let notifyd = try await suite.client("notifyd")
+        let deadLetters: NotificationsReply? = try? await notifyd.call(
+            MessageType.notifications, NotificationsRequest(failed: true, limit: 20), timeout: .seconds(1), attempts: 2)
         let replies = try await pingAll(suite)
         var problems: [String] = []
         for (daemon, reply) in replies where reply == nil { problems.append("\(daemon) does not answer") }
+        for letter in deadLetters?.notifications ?? [] {
+            problems.append("dead letter \(letter.reference) \(letter.purpose) to \(letter.recipient): \(letter.lastError ?? "failed") (bookctl notifications --failed)")
+        }
         for (daemon, value) in lag(replies) where value > maxLag { problems.append("\(daemon) is \(value) events behind bookingd") }
         for (daemon, reply) in replies {
             if let backlog = reply?.backlog, backlog > maxBacklog {

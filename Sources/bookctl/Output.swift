@@ -34,6 +34,12 @@ enum Output {
         print((try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null")
     }
 
+    /// What `--force` did with the bookings in the way: given to a colleague, or cancelled because nobody was free.
+    static func withdrawal(_ reply: WithdrawalReply) {
+        for moved in reply.moved { print("moved \(moved.reference) to \(moved.consultantId)") }
+        for reference in reply.cancelled { print("cancelled \(reference) (no colleague free then)") }
+    }
+
     static func local(_ date: Date, _ zone: TimeZone, format: String = "yyyy-MM-dd HH:mm") -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
