@@ -16,23 +16,23 @@ import Testing
 
     @Test func aBookingTellsTheClientTheConsultantAndTheTeam() {
         let plan = DeliveryPlan(sms: true, chat: true)
-        let planned = plan.deliveries(for: event(.created), consultantHasEmail: true)
+        let planned = plan.deliveries(for: event(.created), consultantsWithEmail: ["anna"])
         #expect(planned.map(\.id) == ["e7.client-confirmation.email", "e7.client-confirmation.sms", "e7.consultant-created.email", "e7.team-created.chat"])
         #expect(planned.map(\.audience) == [.client, .client, .consultant, .team])
     }
 
     @Test func eachChangeHasItsOwnPurposes() {
         let plan = DeliveryPlan(sms: false, chat: true)
-        #expect(plan.deliveries(for: event(.rescheduled), consultantHasEmail: true).map(\.purpose) == [.clientRescheduled, .consultantRescheduled, .teamRescheduled])
-        #expect(plan.deliveries(for: event(.cancelled), consultantHasEmail: false).map(\.purpose) == [.clientCancelled, .teamCancelled])
+        #expect(plan.deliveries(for: event(.rescheduled), consultantsWithEmail: ["anna"]).map(\.purpose) == [.clientRescheduled, .consultantRescheduled, .teamRescheduled])
+        #expect(plan.deliveries(for: event(.cancelled), consultantsWithEmail: []).map(\.purpose) == [.clientCancelled, .teamCancelled])
         for kind in [EventKind.completed, .noShow, .reminderSent] {
-            #expect(plan.deliveries(for: event(kind), consultantHasEmail: true).isEmpty)
+            #expect(plan.deliveries(for: event(kind), consultantsWithEmail: ["anna"]).isEmpty)
         }
     }
 
     @Test func smsOnlyWhenOnAndAPhoneIsGiven() {
-        #expect(!DeliveryPlan(sms: false, chat: false).deliveries(for: event(.created), consultantHasEmail: false).contains { $0.channel == .sms })
-        #expect(!DeliveryPlan(sms: true, chat: false).deliveries(for: event(.created, phone: ""), consultantHasEmail: false).contains { $0.channel == .sms })
+        #expect(!DeliveryPlan(sms: false, chat: false).deliveries(for: event(.created), consultantsWithEmail: []).contains { $0.channel == .sms })
+        #expect(!DeliveryPlan(sms: true, chat: false).deliveries(for: event(.created, phone: ""), consultantsWithEmail: []).contains { $0.channel == .sms })
     }
 
     @Test func aRemindersIdNamesItsTime() {

@@ -25,10 +25,15 @@ enum Fixtures {
 
     static let consultant = Consultant(id: "irina", name: "Ирина Смирнова", email: "irina@example.com", timeZone: "Asia/Yekaterinburg")
 
-    static func facts(locale: String = "ru", timeZone: String = "Europe/Moscow", previousStart: Date? = nil, reason: String? = nil,
+    /// Boris had the appointment before Irina (for a move to another consultant).
+    static let previousConsultant = Consultant(id: "boris", name: "Boris Kuznetsov", email: "boris@example.com", timeZone: "Europe/Berlin", locale: .en)
+
+    static func facts(locale: String = "ru", timeZone: String = "Europe/Moscow", previousStart: Date? = nil, previousConsultant: Consultant? = nil,
+                      clientMessage: String? = nil, changedByClient: Bool = false,
                       manageURL: String? = "https://book.example.com/manage/BK-7Q2M-X9TD-4KHN-ZP3CG") -> MessageFacts {
-        MessageFacts(appointment: appointment(locale: locale, timeZone: timeZone), consultant: consultant,
-                     previousStart: previousStart, reason: reason, manageURL: manageURL, calendarZone: "Europe/Moscow")
+        MessageFacts(appointment: appointment(locale: locale, timeZone: timeZone), consultant: consultant, previousStart: previousStart,
+                     previousConsultant: previousConsultant, clientMessage: clientMessage, changedByClient: changedByClient, manageURL: manageURL,
+                     calendarZone: "Europe/Moscow")
     }
 
     static func library() throws -> TemplateLibrary {

@@ -11,7 +11,11 @@ import Testing
     @Test(arguments: SupportedLocale.allCases, MessagePurpose.allCases)
     func everyPurposeRendersInEveryLanguage(language: SupportedLocale, purpose: MessagePurpose) throws {
         let library = try Fixtures.library()
-        let facts = Fixtures.facts(locale: language.rawValue, previousStart: Fixtures.previousStart, reason: "Клиент заболел")
+        var facts = Fixtures.facts(locale: language.rawValue, previousStart: Fixtures.previousStart, previousConsultant: Fixtures.previousConsultant,
+                                   clientMessage: "Клиент заболел")
+        // Consultants read their own language.
+        facts.consultant.locale = language
+        facts.previousConsultant?.locale = language
         switch purpose.addressee {
         case .client, .consultant:
             let email = try library.email(purpose, facts)
@@ -72,6 +76,7 @@ import Testing
     @Test func optionalValuesLeaveNoTrace() throws {
         let library = try Fixtures.library()
         var facts = Fixtures.facts(locale: "en", manageURL: nil)
+        facts.consultant.locale = .en
         facts.appointment.contact.phone = ""
         facts.appointment.contact.company = nil
         let client = try library.email(.clientConfirmation, facts)
@@ -83,7 +88,7 @@ import Testing
         #expect(consultant.text.contains("Client: Анна Петрова\n"))
         let chat = try library.chat(.teamCancelled, facts)
         #expect(chat.hasSuffix("Client: А*** П*** <a***@example.com>"))
-        let withReason = try library.chat(.teamCancelled, Fixtures.facts(locale: "en", reason: "Client is ill"))
+        let withReason = try library.chat(.teamCancelled, Fixtures.facts(locale: "en", clientMessage: "Client is ill"))
         #expect(withReason.hasSuffix("\nReason: Client is ill"))
     }
 
