@@ -26,7 +26,7 @@ public enum ConsultantSeed {
             do {
                 email = try Consultant.validatedEmail(entry.email)
             } catch {
-                throw ConfigurationError(file: file, key: "\(key).email", problem: entry.email == nil ? "is missing: \(error.message)" : error.message)
+                throw ConfigurationError(file: file, key: "\(key).email", problem: entry.email == nil ? "is missing (every consultant needs one: their notices go there)" : error.message)
             }
             var locale = SupportedLocale.fallback
             if let raw = entry.locale {

@@ -175,6 +175,10 @@ extension EventBody: JSONWritable {
             writer.raw(",\"reason\":")
             writer.string(reason)
         }
+        if let clientMessage {
+            writer.raw(",\"client_message\":")
+            writer.string(clientMessage)
+        }
         if let correlationId {
             writer.raw(",\"correlation_id\":")
             writer.string(correlationId)

@@ -29,10 +29,12 @@ import Testing
     }
 
     @Test func defaultsAreMoscowBusinessHours() throws {
-        let (calendar, consultants) = try load("calendar:\n  production_calendar: \(Self.calendarFile)\nconsultants:\n  - {id: anna, name: Anna}\n")
+        let (calendar, consultants) = try load("calendar:\n  production_calendar: \(Self.calendarFile)\nconsultants:\n  - {id: anna, name: Anna, email: anna@example.com}\n")
         #expect(calendar.policy.opens == LocalTime(hour: 9))
         #expect(calendar.policy.closes == LocalTime(hour: 18))
         #expect(consultants.first?.timeZone == "Europe/Moscow")
+        #expect(consultants.first?.locale == .ru, "the suite's default language")
+        #expect(consultants.first?.email == "anna@example.com")
     }
 
     @Test(arguments: [
@@ -44,15 +46,21 @@ import Testing
         ("calendar:\n  slot_minutes: 1\n", "calendar.slot_minutes", "between 5 and 240"),
         ("calendar:\n  production_calendar: /nonexistent.yaml\n", nil, "cannot read the production calendar"),
         ("consultants:\n  - {name: Nameless}\n", "consultants.0.id", "missing"),
-        ("consultants:\n  - {id: a, name: A}\n  - {id: a, name: B}\n", "consultants.1.id", "used twice"),
+        ("consultants:\n  - {id: a, name: A, email: a@example.com}\n  - {id: a, name: B, email: b@example.com}\n", "consultants.1.id", "used twice"),
         ("consultants:\n  - {id: 'a b', name: A}\n", "consultants.0.id", "letters, digits"),
         ("consultants: []\n", "consultants", "at least one"),
+        // A consultant's notices go to their address: none, or a malformed one, is refused.
+        ("consultants:\n  - {id: anna, name: Anna}\n", "consultants.0.email", "is missing (every consultant needs one"),
+        ("consultants:\n  - {id: anna, name: Anna, email: '  '}\n", "consultants.0.email", "a consultant needs an email"),
+        ("consultants:\n  - {id: anna, name: Anna, email: anna.example.com}\n", "consultants.0.email", "name@domain"),
+        ("consultants:\n  - {id: anna, name: Anna, email: 'anna@exa mple.com'}\n", "consultants.0.email", "domain must not contain"),
+        ("consultants:\n  - {id: anna, name: Anna, email: anna@example.com, locale: de}\n", "consultants.0.locale", "'de' is not ru or en"),
     ] as [(String, String?, String)])
     func aBadKeyIsNamedWithItsProblem(yaml: String, key: String?, problem: String) {
         var text = yaml
         if !yaml.contains("calendar:") { text += "calendar:\n  production_calendar: \(Self.calendarFile)\n" }
         else if !yaml.contains("production_calendar") { text = text.replacingOccurrences(of: "calendar:\n", with: "calendar:\n  production_calendar: \(Self.calendarFile)\n") }
-        if !yaml.contains("consultants") { text += "consultants:\n  - {id: anna, name: Anna}\n" }
+        if !yaml.contains("consultants") { text += "consultants:\n  - {id: anna, name: Anna, email: anna@example.com}\n" }
         do {
             _ = try load(text)
             Issue.record("accepted: \(yaml)")

@@ -182,7 +182,7 @@ import Testing
         for event in [
             EventBody(sequence: 9, id: "e-9", kind: .rescheduled, occurredAt: Date(timeIntervalSince1970: 1_796_000_002), appointment: appointment,
                       previous: BookedSlotBody(consultantId: "boris", start: Date(timeIntervalSince1970: 1_796_100_000)), actor: "client",
-                      reason: "line\nbreak", correlationId: "m-1"),
+                      reason: "line\nbreak", clientMessage: "Вас примет Борис", correlationId: "m-1"),
             EventBody(sequence: 10, id: "e-10", kind: .created, occurredAt: Date(timeIntervalSince1970: 1_796_000_003), appointment: appointment, actor: "admin"),
         ] {
             let fast = try WireJSON.encode(event)

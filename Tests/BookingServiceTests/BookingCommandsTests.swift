@@ -52,6 +52,43 @@ import Testing
         try await suite.stop()
     }
 
+    /// An admin's reason is internal: it stays in the history and the event's `reason`, and the
+    /// event carries for clients only what the admin chose to tell them. A client's own reason
+    /// is theirs to read back.
+    @Test func anAdminsReasonStaysInternalAndOnlyTheClientMessageIsForClients() async throws {
+        let suite = try await InProcessSuite.start()
+        try await Self.ready(suite)
+        let bookingd = try await suite.client(.bookingd)
+        func book(_ start: String, _ n: Int) async throws -> AppointmentBody {
+            try await bookingd.call(MessageType.book, BookRequest(start: Self.instant(start), contact: Self.contact(n), consultantId: "anna"))
+        }
+        let first = try await book("2026-12-02T11:00:00+03:00", 1)
+        let second = try await book("2026-12-02T12:00:00+03:00", 2)
+        let third = try await book("2026-12-02T13:00:00+03:00", 3)
+
+        let reassigned: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(
+            reference: first.reference, start: first.start, consultantId: "boris", reason: "anna болеет", clientMessage: "Вас примет Борис.", actor: "admin"))
+        #expect(reassigned.consultantId == "boris" && reassigned.start == first.start)
+        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: second.reference, reason: "anna болеет", actor: "admin"))
+        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: third.reference, reason: "plans changed", clientMessage: "ignored"))
+
+        let replay: ReplayReply = try await bookingd.call(MessageType.replay, ReplayRequest(after: 3))
+        #expect(replay.events.map(\.reason) == ["anna болеет", "anna болеет", "plans changed"])
+        #expect(replay.events.map(\.clientMessage) == ["Вас примет Борис.", nil, "plans changed"])
+        #expect(replay.events[0].previous == BookedSlotBody(consultantId: "anna", start: first.start))
+        let history: HistoryReply = try await bookingd.call(MessageType.history, ReferenceRequest(reference: second.reference))
+        #expect(history.entries.last?.reason == "anna болеет")
+
+        do {
+            let _: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(
+                reference: first.reference, start: Self.instant("2026-12-02T15:00:00+03:00"), clientMessage: String(repeating: "x", count: 501), actor: "admin"))
+            Issue.record("a client message over 500 characters was taken")
+        } catch let error as ProtocolError {
+            #expect(error.code == .validationFailed && error.field == "client_message", "\(error)")
+        }
+        try await suite.stop()
+    }
+
     @Test func aRetryWithTheSameKeyGetsTheSameBytesAndAnotherBodyIsRefused() async throws {
         let suite = try await InProcessSuite.start()
         try await Self.ready(suite)

@@ -164,6 +164,7 @@ import ZeroMQ
             ("calendar:\n  horizon_days: many\nconsultants: [{id: a, name: A}]\n", "calendar.horizon_days"),
             ("consultants: []\n", "consultants"),
             ("consultants: [{id: 'a b', name: A}]\n", "consultants.0.id"),
+            ("consultants: [{id: a, name: A}]\n", "consultants.0.email"),
         ]
         for (yaml, key) in cases {
             try ("runtime_directory: run\nstate_directory: lib\ncalendar_file_note: x\n" + yaml.replacingOccurrences(
