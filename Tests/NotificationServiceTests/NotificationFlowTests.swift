@@ -57,4 +57,34 @@ import Testing
         #expect(sent.notifications.allSatisfy { !$0.recipient.contains("ivan@") }, "recipients are masked: \(sent.notifications.map(\.recipient))")
         try await suite.stop()
     }
+
+    /// A move to another consultant at the same time: the old one's calendar loses the event
+    /// (CANCEL), the new one gets a new booking (REQUEST), the client hears of the change.
+    @Test func aMoveToAnotherConsultantReleasesTheOldOneAndBooksTheNewOne() async throws {
+        var options = InProcessSuite.Options()
+        options.daemons = [.availabilityd, .bookingd, .notifyd]
+        let suite = try await InProcessSuite.start(options)
+        let bookingd = try await suite.client(.bookingd)
+        let booked: AppointmentBody = try await bookingd.call(
+            MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:00:00+03:00"),
+                                          contact: ContactBody(name: "Иван Петров", email: "ivan@example.com", phone: "+79161234567"), consultantId: "anna"))
+        _ = try await Self.waitForEmails(suite, count: 2)
+        let _: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(
+            reference: booked.reference, start: booked.start, consultantId: "boris", reason: "anna болеет", actor: "admin"))
+        let emails = try await Self.waitForEmails(suite, count: 5)
+        #expect(emails.count == 5)
+        /// The one message of a purpose for an address, by its Message-ID (`<event>.<purpose>.email@…`).
+        func message(_ purpose: String, to address: String) -> String? {
+            let found = emails.values.filter { $0.contains(".\(purpose).email@") && $0.contains("<\(address)>") }
+            return found.count == 1 ? found[0] : nil
+        }
+        let client = try #require(message("client-consultant-changed", to: "ivan@example.com"))
+        #expect(client.contains("method=REQUEST"))
+        let released = try #require(message("consultant-released", to: "anna@example.com"))
+        #expect(released.contains("method=CANCEL"))
+        let created = try #require(emails.values.first { $0.contains(".consultant-created.email@") && $0.contains("<boris@example.com>") })
+        #expect(created.contains("method=REQUEST"))
+        #expect(!emails.values.contains { $0.contains("-rescheduled.email@") }, "nobody is told of a move in time")
+        try await suite.stop()
+    }
 }
