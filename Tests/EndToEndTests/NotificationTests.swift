@@ -191,6 +191,11 @@ import Testing
         #expect(table.stdout.contains("failed"))
         let status = try #require(try suite.bookctlJSON(["status"]) as? [[String: Any]])
         #expect((status.first { $0["daemon"] as? String == "notifyd" }?["warnings"] as? [String])?.first?.contains("2 dead letters") == true)
+        // Not healthy while dead letters exist, and it names them.
+        let health = try suite.bookctl(["health"])
+        #expect(health.status == 1, "\(health.stdout)")
+        #expect(health.stderr.contains("dead letter \(reference) client-confirmation to c***@example.com"), "\(health.stderr)")
+        #expect(health.stderr.contains("dead letter \(reference) consultant-created to"), "\(health.stderr)")
 
         let id = try #require(dead.first?["id"] as? String)
         let retry = try suite.bookctl(["notifications", "retry", id])

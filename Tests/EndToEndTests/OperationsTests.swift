@@ -201,7 +201,11 @@ import Glibc
         let added = try suite.bookctl(["consultants", "add", "boris", "--name", "Борис", "--email", "boris@example.com"])
         #expect(added.status == 0, "\(added.stderr)")
         #expect(try free("2026-12-02") == 2)
-        #expect(try suite.bookctl(["consultants", "add", "boris", "--name", "Again"]).status == 1)
+        #expect(try suite.bookctl(["consultants", "add", "boris", "--name", "Again", "--email", "again@example.com"]).status == 1)
+        let withoutEmail = try suite.bookctl(["consultants", "add", "carl", "--name", "Carl"])
+        #expect(withoutEmail.status == 1 && withoutEmail.stderr.contains("a consultant needs an email"), "\(withoutEmail.stderr)")
+        let malformed = try suite.bookctl(["consultants", "add", "carl", "--name", "Carl", "--email", "carl.example.com"])
+        #expect(malformed.status == 1 && malformed.stderr.contains("name@domain"), "\(malformed.stderr)")
 
         let booked = try suite.bookctl(["book", "--start", "2026-12-03T10:00", "--consultant", "boris", "--name", "A", "--email", "a@example.com", "--phone", "+79161234567"])
         #expect(booked.status == 0, "\(booked.stderr)")
@@ -213,7 +217,7 @@ import Glibc
         #expect(try free("2026-12-03") == 2, "a refused change changes nothing")
         let forced = try suite.bookctl(["consultants", "time-off", "boris", "2026-12-03..2026-12-04", "--reason", "conference", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
-        #expect(forced.stdout.contains("cancelled \(reference)"))
+        #expect(forced.stdout.contains("moved \(reference) to anna"), "a colleague free then takes it: \(forced.stdout)")
         #expect(try free("2026-12-03") == 1)
         #expect(try free("2026-12-07") == 2)
 
