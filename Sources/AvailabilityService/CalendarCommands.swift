@@ -28,15 +28,16 @@ struct CalendarCommands: Sendable {
         routes.on(MessageType.checkSlot, CheckSlotRequest.self) { request, _ in try checkSlot(request) }
         routes.on(MessageType.block, BlockRequest.self) { try await block($0, $1) }
         routes.on(MessageType.unblock, UnblockRequest.self) { request, _ in try await unblock(request) }
-        routes.on(MessageType.consultants, Empty.self) { _, _ in
+        routes.on(MessageType.consultants, ConsultantsRequest.self) { request, _ in
             let timeOff = try await store.timeOffEntries()
+            let removed = request.includeRemoved == true ? try await store.consultants(active: false) : []
             return ConsultantsReply(consultants: view.consultants.map { consultant in
                 var body = ConsultantBody(consultant)
                 body.timeOff = timeOff.filter { $0.timeOff.consultantId == consultant.id }.map {
                     TimeOffBody(id: $0.id, start: $0.timeOff.range.start, end: $0.timeOff.range.end, reason: $0.timeOff.reason)
                 }
                 return body
-            })
+            } + removed.map(ConsultantBody.init))
         }
         routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try await addConsultant(request) }
         routes.on(MessageType.consultantEdit, ConsultantEditRequest.self) { request, _ in try await editConsultant(request) }

@@ -123,10 +123,11 @@ public final class CalendarStore: Sendable {
         }
     }
 
-    /// The consultants on offer, in their configured order.
-    public func consultants() async throws -> [Consultant] {
+    /// The consultants on offer, in their configured order (`active: false`: those taken out of it).
+    public func consultants(active: Bool = true) async throws -> [Consultant] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone, locale FROM consultants WHERE active = 1 ORDER BY position, id").map { row in
+            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone, locale FROM consultants WHERE active = ? ORDER BY position, id",
+                             arguments: [active]).map { row in
                 let stored = StoredRow(row, table: "consultants", keyColumn: "id")
                 let locale: String? = try stored.value("locale")
                 return Consultant(id: try stored.value("id"), name: try stored.value("name"), email: try stored.value("email"),

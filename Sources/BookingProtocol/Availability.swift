@@ -283,6 +283,13 @@ public struct WithdrawalReply: Codable, Sendable, Equatable {
     }
 }
 
+/// The consultants on offer; with `includeRemoved`, also those taken out of it (notifyd still
+/// tells them about the bookings they had).
+public struct ConsultantsRequest: Codable, Sendable, Equatable {
+    public var includeRemoved: Bool?
+    public init(includeRemoved: Bool? = nil) { self.includeRemoved = includeRemoved }
+}
+
 public struct ConsultantsReply: Codable, Sendable, Equatable {
     public var consultants: [ConsultantBody]
     public init(consultants: [ConsultantBody]) { self.consultants = consultants }

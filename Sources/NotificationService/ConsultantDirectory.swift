@@ -23,12 +23,14 @@ final class ConsultantDirectory: Sendable {
         let (known, fetchedAt) = state.withLock { ($0.consultants[id], $0.fetchedAt) }
         if let known, let fetchedAt, ContinuousClock.now - fetchedAt < .seconds(60) { return known }
         do {
-            let reply: ConsultantsReply = try await availabilityd.call(MessageType.consultants, Empty(), timeout: .seconds(2), attempts: 1)
+            let reply: ConsultantsReply = try await availabilityd.call(
+                MessageType.consultants, ConsultantsRequest(includeRemoved: true), timeout: .seconds(2), attempts: 1)
             let consultants = Dictionary(reply.consultants.map {
                 ($0.id, Consultant(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone, locale: SupportedLocale(identifier: $0.locale ?? "")))
             }) { $1 }
             state.withLock { $0 = (consultants, ContinuousClock.now) }
-            // A consultant removed since: their name is lost, their appointments still are told.
+            // Removed consultants are listed too; one unknown even so (a hand-edited database)
+            // goes by their id, and their appointments are still told.
             return consultants[id] ?? Consultant(id: id, name: id, email: nil, timeZone: calendarZone)
         } catch {
             if let known { return known }

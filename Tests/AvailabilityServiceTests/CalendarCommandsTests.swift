@@ -132,6 +132,11 @@ import Testing
         let reply: WithdrawalReply = try await availability.call(MessageType.consultantRemove, ConsultantRemoveRequest(id: "boris", force: true))
         #expect(reply.moved == [MovedBookingBody(reference: booked.reference, consultantId: "anna")])
         #expect(reply.cancelled.isEmpty)
+        // Out of the offer, but notifyd can still tell boris the booking left his calendar.
+        let offered: ConsultantsReply = try await availability.call(MessageType.consultants, Empty())
+        #expect(offered.consultants.map(\.id) == ["anna"])
+        let known: ConsultantsReply = try await availability.call(MessageType.consultants, ConsultantsRequest(includeRemoved: true))
+        #expect(known.consultants.map(\.id) == ["anna", "boris"])
         try await suite.stop()
     }
 
