@@ -29,14 +29,20 @@ import Testing
         return emails(suite)
     }
 
-    @Test func aBookingAndItsRescheduleAreToldToClientAndConsultantOnce() async throws {
+    /// The three daemons in this process and one booking on Wednesday at 11:00 Moscow time.
+    static func bookedWithNotifyd(consultant: String?) async throws -> (InProcessSuite, DaemonClient, AppointmentBody) {
         var options = InProcessSuite.Options()
         options.daemons = [.availabilityd, .bookingd, .notifyd]
         let suite = try await InProcessSuite.start(options)
         let bookingd = try await suite.client(.bookingd)
         let booked: AppointmentBody = try await bookingd.call(
-            MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:00:00+03:00"),
-                                          contact: ContactBody(name: "Иван Петров", email: "ivan@example.com", phone: "+79161234567")))
+            MessageType.book, BookRequest(start: instant("2026-12-02T11:00:00+03:00"),
+                                          contact: ContactBody(name: "Иван Петров", email: "ivan@example.com", phone: "+79161234567"), consultantId: consultant))
+        return (suite, bookingd, booked)
+    }
+
+    @Test func aBookingAndItsRescheduleAreToldToClientAndConsultantOnce() async throws {
+        let (suite, bookingd, booked) = try await Self.bookedWithNotifyd(consultant: nil)
         let first = try await Self.waitForEmails(suite, count: 2)
         #expect(first.count == 2, "the client's confirmation and the consultant's notice")
         #expect(first.values.contains { $0.contains("To: ") && $0.contains("ivan@example.com") })
@@ -61,13 +67,7 @@ import Testing
     /// A move to another consultant at the same time: the old one's calendar loses the event
     /// (CANCEL), the new one gets a new booking (REQUEST), the client hears of the change.
     @Test func aMoveToAnotherConsultantReleasesTheOldOneAndBooksTheNewOne() async throws {
-        var options = InProcessSuite.Options()
-        options.daemons = [.availabilityd, .bookingd, .notifyd]
-        let suite = try await InProcessSuite.start(options)
-        let bookingd = try await suite.client(.bookingd)
-        let booked: AppointmentBody = try await bookingd.call(
-            MessageType.book, BookRequest(start: Self.instant("2026-12-02T11:00:00+03:00"),
-                                          contact: ContactBody(name: "Иван Петров", email: "ivan@example.com", phone: "+79161234567"), consultantId: "anna"))
+        let (suite, bookingd, booked) = try await Self.bookedWithNotifyd(consultant: "anna")
         _ = try await Self.waitForEmails(suite, count: 2)
         let _: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(
             reference: booked.reference, start: booked.start, consultantId: "boris", reason: "anna болеет", actor: "admin"))
