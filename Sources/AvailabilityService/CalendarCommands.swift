@@ -10,6 +10,8 @@ import Logging
 /// calendar admin (blocked days), persisted in its own database.
 struct CalendarCommands: Sendable {
     let view: AvailabilityView
+    /// booking.yaml's `meeting:`, for consultants without a format of their own.
+    let suiteMeeting: Reloadable<MeetingFormat?>
     let store: CalendarStore
     let bookingd: DaemonClient
     let clock: SuiteClock
@@ -34,7 +36,8 @@ struct CalendarCommands: Sendable {
                 ConsultantBody(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone,
                                timeOff: timeOff.filter { $0.timeOff.consultantId == consultant.id }.map {
                                    TimeOffBody(id: $0.id, start: $0.timeOff.range.start, end: $0.timeOff.range.end, reason: $0.timeOff.reason)
-                               })
+                               },
+                               meeting: consultant.meeting.map(MeetingBody.init))
             })
         }
         routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try await addConsultant(request) }
@@ -119,7 +122,12 @@ struct CalendarCommands: Sendable {
         // Bookings are bookingd's to judge (its database decides); here only the calendar and time off.
         let candidates = try current.availability.freeConsultants(at: request.start, consultantId: request.consultantId, booked: [], now: now)
         let end = request.start.addingTimeInterval(view.policy.slotLength)
-        return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end)
+        let meetings = candidates.compactMap { id -> CandidateMeetingBody? in
+            let own = current.consultants.first { $0.id == id }?.meeting
+            return (own ?? suiteMeeting.value).map { CandidateMeetingBody(consultantId: id, meeting: MeetingBody($0)) }
+        }
+        return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end,
+                              meetings: meetings)
     }
 
     // MARK: Admin
@@ -191,7 +199,15 @@ struct CalendarCommands: Sendable {
         guard TimeZone(identifier: request.timeZone) != nil else {
             throw ProtocolError(.validationFailed, "'\(request.timeZone)' is not an IANA time zone", field: "time_zone")
         }
-        let consultant = Consultant(id: id, name: name, email: request.email, timeZone: request.timeZone)
+        var meeting: MeetingFormat?
+        if let body = request.meeting {
+            do {
+                meeting = try MeetingFormat.validated(kind: body.format, link: body.link, address: body.address)
+            } catch {
+                throw ProtocolError(.validationFailed, error.message, field: "meeting.\(error.field.rawValue)")
+            }
+        }
+        let consultant = Consultant(id: id, name: name, email: request.email, timeZone: request.timeZone, meeting: meeting)
         do {
             try await store.addConsultant(consultant)
         } catch let error as ConsultantExists {
@@ -199,7 +215,7 @@ struct CalendarCommands: Sendable {
         }
         try await refresh()
         logger.notice("consultant added", metadata: ["id": "\(id)"])
-        return ConsultantBody(id: id, name: name, email: request.email, timeZone: request.timeZone)
+        return ConsultantBody(id: id, name: name, email: request.email, timeZone: request.timeZone, meeting: meeting.map(MeetingBody.init))
     }
 
     private func removeConsultant(_ request: ConsultantRemoveRequest) async throws -> WithdrawalReply {

@@ -22,7 +22,8 @@ public enum ConsultantSeed {
             guard TimeZone(identifier: zone) != nil else {
                 throw ConfigurationError(file: file, key: "\(key).time_zone", problem: "'\(zone)' is not an IANA time zone")
             }
-            consultants.append(Consultant(id: id, name: entry.name, email: entry.email, timeZone: zone))
+            let meeting = try entry.meeting?.validated(file: file, key: "\(key).meeting")
+            consultants.append(Consultant(id: id, name: entry.name, email: entry.email, timeZone: zone, meeting: meeting))
         }
         guard !consultants.isEmpty else {
             throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")
@@ -36,5 +37,6 @@ private struct RawConsultant: Decodable {
     var name: String
     var email: String?
     var timeZone: String?
-    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone" }
+    var meeting: RawMeeting?
+    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone", meeting }
 }

@@ -93,6 +93,14 @@ public final class CalendarStore: Sendable {
                 DROP TABLE blocked_periods_before;
                 """)
         }
+        migrator.registerMigration("v5: consultants' meeting format") { db in
+            try db.execute(sql: """
+                -- NULL format: the suite's (booking.yaml's `meeting:`).
+                ALTER TABLE consultants ADD COLUMN meeting_format TEXT CHECK (meeting_format IN ('phone', 'video', 'office'));
+                ALTER TABLE consultants ADD COLUMN meeting_link TEXT;
+                ALTER TABLE consultants ADD COLUMN meeting_address TEXT;
+                """)
+        }
         return migrator
     }
 
@@ -122,10 +130,12 @@ public final class CalendarStore: Sendable {
     /// The consultants on offer, in their configured order.
     public func consultants() async throws -> [Consultant] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone FROM consultants WHERE active = 1 ORDER BY position, id").map { row in
+            try Row.fetchAll(db, sql: """
+                SELECT id, name, email, time_zone, meeting_format, meeting_link, meeting_address FROM consultants WHERE active = 1 ORDER BY position, id
+                """).map { row in
                 let stored = StoredRow(row, table: "consultants", keyColumn: "id")
                 return Consultant(id: try stored.value("id"), name: try stored.value("name"), email: try stored.value("email"),
-                                  timeZone: try stored.value("time_zone"))
+                                  timeZone: try stored.value("time_zone"), meeting: try Self.meetingFormat(stored))
             }
         }
     }
@@ -136,8 +146,12 @@ public final class CalendarStore: Sendable {
         try await pool.write { db in
             if let active = try Int.fetchOne(db, sql: "SELECT active FROM consultants WHERE id = ?", arguments: [consultant.id]) {
                 guard active == 0 else { throw ConsultantExists(id: consultant.id) }
-                try db.execute(sql: "UPDATE consultants SET name = ?, email = ?, time_zone = ?, active = 1 WHERE id = ?",
-                               arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.id])
+                try db.execute(sql: """
+                    UPDATE consultants SET name = ?, email = ?, time_zone = ?, meeting_format = ?, meeting_link = ?, meeting_address = ?, active = 1
+                    WHERE id = ?
+                    """,
+                    arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.meeting?.kind.rawValue,
+                                consultant.meeting?.link, consultant.meeting?.address, consultant.id])
                 return
             }
             let position = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM consultants")) ?? 0
@@ -153,8 +167,21 @@ public final class CalendarStore: Sendable {
     }
 
     private static func insert(_ consultant: Consultant, position: Int, into db: Database) throws {
-        try db.execute(sql: "INSERT INTO consultants (id, name, email, time_zone, position) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, position])
+        try db.execute(sql: """
+            INSERT INTO consultants (id, name, email, time_zone, position, meeting_format, meeting_link, meeting_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, position,
+                        consultant.meeting?.kind.rawValue, consultant.meeting?.link, consultant.meeting?.address])
+    }
+
+    private static func meetingFormat(_ stored: StoredRow) throws(StoreError) -> MeetingFormat? {
+        guard let format: String = try stored.value("meeting_format") else { return nil }
+        let link: String? = try stored.value("meeting_link"), address: String? = try stored.value("meeting_address")
+        do {
+            return try MeetingFormat.validated(kind: format, link: link, address: address)
+        } catch {
+            throw stored.unreadable("meeting_\(error.field): \(error.message)")
+        }
     }
 
     // MARK: Time off
