@@ -220,11 +220,24 @@ public enum MeetingFormatError: Error, Sendable, Hashable, CustomStringConvertib
 
 private enum MeetingCodingKeys: String, CodingKey { case format, link, address }
 
+extension MeetingFormatError {
+    /// A decoding error at the part at fault, as the rest of a decoded body reports them.
+    fileprivate func decodingError(in container: KeyedDecodingContainer<MeetingCodingKeys>) -> DecodingError {
+        let key = MeetingCodingKeys(rawValue: field.rawValue) ?? .format
+        return .dataCorrupted(.init(codingPath: container.codingPath + [key], debugDescription: message))
+    }
+}
+
 extension MeetingFormat: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: MeetingCodingKeys.self)
-        self = try MeetingFormat.validated(kind: c.decode(String.self, forKey: .format), link: c.decodeIfPresent(String.self, forKey: .link),
-                                           address: c.decodeIfPresent(String.self, forKey: .address))
+        let (kind, link, address) = try (c.decode(String.self, forKey: .format), c.decodeIfPresent(String.self, forKey: .link),
+                                         c.decodeIfPresent(String.self, forKey: .address))
+        do {
+            self = try MeetingFormat.validated(kind: kind, link: link, address: address)
+        } catch {
+            throw error.decodingError(in: c)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -238,8 +251,13 @@ extension MeetingFormat: Codable {
 extension Meeting: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: MeetingCodingKeys.self)
-        self = try Meeting.validated(kind: c.decode(String.self, forKey: .format), link: c.decodeIfPresent(String.self, forKey: .link),
-                                     address: c.decodeIfPresent(String.self, forKey: .address))
+        let (kind, link, address) = try (c.decode(String.self, forKey: .format), c.decodeIfPresent(String.self, forKey: .link),
+                                         c.decodeIfPresent(String.self, forKey: .address))
+        do {
+            self = try Meeting.validated(kind: kind, link: link, address: address)
+        } catch {
+            throw error.decodingError(in: c)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

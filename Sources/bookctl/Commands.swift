@@ -50,13 +50,14 @@ struct Book: AsyncParsableCommand {
     @Option(help: "The client's IANA zone (default: the calendar's).") var tz: String?
     @Option(help: "Book with this consultant.") var consultant: String?
     @Option(help: "The client's language: ru or en.") var locale: String?
+    @Option(help: "What the client would like to discuss (told to the consultant).") var topic: String?
 
     func run() async throws {
         let suite = try Suite.open(global)
         let zone = try suite.zone(tz)
         let request = BookRequest(
             start: try InstantArgument.parse(start, in: zone), contact: ContactBody(name: name, email: email, phone: phone, company: company),
-            timeZone: zone.identifier, locale: locale, consultantId: consultant, actor: "admin"
+            timeZone: zone.identifier, locale: locale, consultantId: consultant, actor: "admin", topic: topic
         )
         let booked: AppointmentBody = try await suite.call("bookingd", MessageType.book, request, idempotent: true)
         if global.json {
@@ -293,13 +294,14 @@ struct Consultants: AsyncParsableCommand {
                 Output.json(reply.consultants)
                 return
             }
-            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "TIME OFF"])
+            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "MEETING", "TIME OFF"])
             let zone = suite.calendarZone
             for consultant in reply.consultants {
                 let away = (consultant.timeOff ?? []).map {
                     "#\($0.id) \(Output.local($0.start, zone, format: "yyyy-MM-dd"))..\(Output.local($0.end.addingTimeInterval(-1), zone, format: "yyyy-MM-dd")) (\($0.reason))"
                 }.joined(separator: "; ")
-                table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, away])
+                table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone,
+                           consultant.meeting.map(Output.meetingLine) ?? "(the suite's)", away])
             }
             print(table.rendered)
         }
@@ -312,10 +314,18 @@ struct Consultants: AsyncParsableCommand {
         @Option(help: "The name shown to the team.") var name: String
         @Option(help: "Where the consultant's notices go.") var email: String?
         @Option(help: "The consultant's IANA zone (default: the calendar's).") var tz: String?
+        @Option(help: "How the consultant meets clients: phone, video (with --meeting-link) or office (with --meeting-address). Default: the suite's meeting:.")
+        var meeting: String?
+        @Option(help: "The video room: a fixed link, or one per booking such as https://meet.example.com/{reference}.") var meetingLink: String?
+        @Option(help: "The office's address.") var meetingAddress: String?
 
         func run() async throws {
             let suite = try Suite.open(global)
-            let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier)
+            if meeting == nil, meetingLink != nil || meetingAddress != nil {
+                throw ValidationError("--meeting-link and --meeting-address need --meeting video or --meeting office")
+            }
+            let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier,
+                                      meeting: meeting.map { MeetingBody(format: $0, link: meetingLink, address: meetingAddress) })
             let added: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantAdd, body, idempotent: true)
             if global.json { Output.json(added) } else { print("added \(added.id) (\(added.name))") }
         }
