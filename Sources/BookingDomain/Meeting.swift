@@ -218,25 +218,27 @@ public enum MeetingFormatError: Error, Sendable, Hashable, CustomStringConvertib
 // Both forms are coded as `{"format": …, "link": …, "address": …}`, the shape configuration and
 // the wire use; decoding validates.
 
+/// A meeting in its three parts, as `MeetingFormat` and `Meeting` are both written.
+protocol MeetingParts: Codable {
+    var kind: MeetingFormat.Kind { get }
+    var link: String? { get }
+    var address: String? { get }
+    static func validated(kind: String, link: String?, address: String?) throws(MeetingFormatError) -> Self
+}
+
 private enum MeetingCodingKeys: String, CodingKey { case format, link, address }
 
-extension MeetingFormatError {
-    /// A decoding error at the part at fault, as the rest of a decoded body reports them.
-    fileprivate func decodingError(in container: KeyedDecodingContainer<MeetingCodingKeys>) -> DecodingError {
-        let key = MeetingCodingKeys(rawValue: field.rawValue) ?? .format
-        return .dataCorrupted(.init(codingPath: container.codingPath + [key], debugDescription: message))
-    }
-}
-
-extension MeetingFormat: Codable {
+extension MeetingParts {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: MeetingCodingKeys.self)
         let (kind, link, address) = try (c.decode(String.self, forKey: .format), c.decodeIfPresent(String.self, forKey: .link),
                                          c.decodeIfPresent(String.self, forKey: .address))
         do {
-            self = try MeetingFormat.validated(kind: kind, link: link, address: address)
+            self = try Self.validated(kind: kind, link: link, address: address)
         } catch {
-            throw error.decodingError(in: c)
+            // At the part at fault, as the rest of a decoded body reports its errors.
+            let key = MeetingCodingKeys(rawValue: error.field.rawValue) ?? .format
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [key], debugDescription: error.message))
         }
     }
 
@@ -248,22 +250,5 @@ extension MeetingFormat: Codable {
     }
 }
 
-extension Meeting: Codable {
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: MeetingCodingKeys.self)
-        let (kind, link, address) = try (c.decode(String.self, forKey: .format), c.decodeIfPresent(String.self, forKey: .link),
-                                         c.decodeIfPresent(String.self, forKey: .address))
-        do {
-            self = try Meeting.validated(kind: kind, link: link, address: address)
-        } catch {
-            throw error.decodingError(in: c)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: MeetingCodingKeys.self)
-        try c.encode(kind.rawValue, forKey: .format)
-        try c.encodeIfPresent(link, forKey: .link)
-        try c.encodeIfPresent(address, forKey: .address)
-    }
-}
+extension MeetingFormat: MeetingParts {}
+extension Meeting: MeetingParts {}
