@@ -104,10 +104,11 @@ public struct VideoRoom: Sendable, Hashable {
         // Every brace must belong to a known placeholder: `{ref}` left in a link would send
         // every client to the same wrong room.
         let withoutPlaceholders = template.replacingOccurrences(of: Self.referencePlaceholder, with: "")
-        if let open = withoutPlaceholders.firstIndex(where: { $0 == "{" || $0 == "}" }) {
-            let rest = withoutPlaceholders[open...]
-            let name = rest.first == "{" ? rest.prefix(while: { $0 != "}" }) + (rest.contains("}") ? "}" : "") : rest.prefix(1)
-            throw .unknownPlaceholder(String(name))
+        if let brace = withoutPlaceholders.firstIndex(where: { $0 == "{" || $0 == "}" }) {
+            let rest = withoutPlaceholders[brace...]
+            // `{name}` when it is closed, else the stray brace and what follows up to the end.
+            let closing = rest.first == "{" ? rest.firstIndex(of: "}") : nil
+            throw .unknownPlaceholder(String(closing.map { rest[...$0] } ?? (rest.first == "{" ? rest : rest.prefix(1))))
         }
         // Checked with a sample reference, the way a booking will fill it.
         guard let url = URL(string: template.replacingOccurrences(of: Self.referencePlaceholder, with: "BK-0000-0000-0000-00000")),
