@@ -319,11 +319,14 @@ struct Consultants: AsyncParsableCommand {
         @Option(help: "The video room: a fixed link, or one per booking such as https://meet.example.com/{reference}.") var meetingLink: String?
         @Option(help: "The office's address.") var meetingAddress: String?
 
-        func run() async throws {
-            let suite = try Suite.open(global)
+        func validate() throws {
             if meeting == nil, meetingLink != nil || meetingAddress != nil {
                 throw ValidationError("--meeting-link and --meeting-address need --meeting video or --meeting office")
             }
+        }
+
+        func run() async throws {
+            let suite = try Suite.open(global)
             let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier,
                                       meeting: meeting.map { MeetingBody(format: $0, link: meetingLink, address: meetingAddress) })
             let added: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantAdd, body, idempotent: true)

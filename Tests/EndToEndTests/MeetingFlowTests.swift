@@ -35,6 +35,8 @@ import Testing
         let refused = try suite.bookctl(["consultants", "add", "dora", "--name", "Dora", "--meeting", "video", "--meeting-link", "ftp://meet.example.com/dora"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("https:// or http://"), "\(refused.stderr)")
+        let usage = try suite.bookctl(["consultants", "add", "erik", "--name", "Erik", "--meeting-address", Self.address])
+        #expect(usage.status == 2 && usage.stderr.contains("need --meeting video or --meeting office"), "\(usage.stderr)")
         let listed = try suite.bookctl(["consultants"])
         #expect(listed.stdout.contains("office \(Self.address)") && listed.stdout.contains("(the suite's)"), "\(listed.stdout)")
 
