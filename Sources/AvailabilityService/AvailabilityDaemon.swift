@@ -14,8 +14,9 @@ public enum AvailabilityDaemon {
     public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
         let calendar = try CalendarSettings.load(configuration)
         let consultants = try ConsultantSeed.load(configuration, businessZone: calendar.timeZone)
+        let meeting = try SuiteMeeting.load(configuration).map { "meetings by \($0.kind.rawValue)" } ?? "no suite meeting format"
         let years = calendar.productionCalendar.years.keys.sorted().map(String.init).joined(separator: ", ")
-        return "\(consultants.count) consultants; business hours \(calendar.policy.opens)–\(calendar.policy.closes) \(calendar.timeZone.identifier); production calendar \(years)"
+        return "\(consultants.count) consultants; \(meeting); business hours \(calendar.policy.opens)–\(calendar.policy.closes) \(calendar.timeZone.identifier); production calendar \(years)"
     }
 
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
@@ -32,7 +33,8 @@ public enum AvailabilityDaemon {
             blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()
         )
         let bookingd = try await parts.client(for: "bookingd", at: configuration.endpoints.bookingd)
-        let commands = CalendarCommands(view: view, store: store, bookingd: bookingd, clock: parts.clock, control: parts.control, logger: parts.logger)
+        let suiteMeeting = Reloadable(try SuiteMeeting.load(configuration))
+        let commands = CalendarCommands(view: view, suiteMeeting: suiteMeeting, store: store, bookingd: bookingd, clock: parts.clock, control: parts.control, logger: parts.logger)
         for warning in commands.warnings(view.current.calendar) {
             parts.logger.warning("\(warning)")
         }
@@ -63,6 +65,7 @@ public enum AvailabilityDaemon {
         }
         parts.control.setReload { configuration in
             let calendar = try CalendarSettings.load(configuration)
+            suiteMeeting.replace(with: try SuiteMeeting.load(configuration))
             view.reconfigure(
                 policy: calendar.policy, production: calendar.productionCalendar, consultants: try await store.consultants(),
                 blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()

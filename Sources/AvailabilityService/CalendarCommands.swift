@@ -10,6 +10,8 @@ import Logging
 /// calendar admin (blocked days), persisted in its own database.
 struct CalendarCommands: Sendable {
     let view: AvailabilityView
+    /// booking.yaml's `meeting:`, for consultants without a format of their own.
+    let suiteMeeting: Reloadable<MeetingFormat?>
     let store: CalendarStore
     let bookingd: DaemonClient
     let clock: SuiteClock
@@ -122,7 +124,12 @@ struct CalendarCommands: Sendable {
         // Bookings are bookingd's to judge (its database decides); here only the calendar and time off.
         let candidates = try current.availability.freeConsultants(at: request.start, consultantId: request.consultantId, booked: [], now: now)
         let end = request.start.addingTimeInterval(view.policy.slotLength)
-        return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end)
+        let meetings = candidates.compactMap { id -> CandidateMeetingBody? in
+            let own = current.consultants.first { $0.id == id }?.meeting
+            return (own ?? suiteMeeting.value).map { CandidateMeetingBody(consultantId: id, meeting: MeetingBody($0)) }
+        }
+        return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end,
+                              meetings: meetings)
     }
 
     // MARK: Admin
@@ -232,7 +239,8 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.validationFailed, "a consultant id has 1 to 64 letters, digits, '-' or '_'", field: "id")
         }
         let consultant = Consultant(id: id, name: try validatedName(request.name), email: try validatedEmail(request.email),
-                                    timeZone: try validatedZone(request.timeZone), locale: try validatedLocale(request.locale) ?? .fallback)
+                                    timeZone: try validatedZone(request.timeZone), locale: try validatedLocale(request.locale) ?? .fallback,
+                                    meeting: try request.meeting.map(validatedMeeting))
         do {
             try await store.addConsultant(consultant)
         } catch let error as ConsultantExists {
@@ -248,13 +256,14 @@ struct CalendarCommands: Sendable {
         guard var consultant = view.consultants.first(where: { $0.id == request.id }) else {
             throw ProtocolError(.notFound, "no consultant has the id '\(request.id)'", field: "id")
         }
-        guard request.name != nil || request.email != nil || request.timeZone != nil || request.locale != nil else {
-            throw ProtocolError(.validationFailed, "give at least one of name, email, time_zone, locale", field: "name")
+        guard request.name != nil || request.email != nil || request.timeZone != nil || request.locale != nil || request.meeting != nil else {
+            throw ProtocolError(.validationFailed, "give at least one of name, email, time_zone, locale, meeting", field: "name")
         }
         if let name = request.name { consultant.name = try validatedName(name) }
         if let email = request.email { consultant.email = try validatedEmail(email) }
         if let zone = request.timeZone { consultant.timeZone = try validatedZone(zone) }
         if let locale = try validatedLocale(request.locale) { consultant.locale = locale }
+        if let meeting = request.meeting { consultant.meeting = try validatedMeeting(meeting) }
         try await store.updateConsultant(consultant)
         try await refresh()
         logger.notice("consultant edited", metadata: ["id": "\(consultant.id)"])
@@ -290,6 +299,14 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.validationFailed, "locale must be one of \(SupportedLocale.allCases.map(\.rawValue).joined(separator: ", "))", field: "locale")
         }
         return locale
+    }
+
+    private func validatedMeeting(_ body: MeetingBody) throws -> MeetingFormat {
+        do {
+            return try MeetingFormat.validated(kind: body.format, link: body.link, address: body.address)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: "meeting.\(error.field.rawValue)")
+        }
     }
 
     private func removeConsultant(_ request: ConsultantRemoveRequest) async throws -> WithdrawalReply {
@@ -388,6 +405,7 @@ struct CalendarCommands: Sendable {
 
 extension ConsultantBody {
     init(_ consultant: Consultant) {
-        self.init(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone, locale: consultant.locale.rawValue)
+        self.init(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone, locale: consultant.locale.rawValue,
+                  meeting: consultant.meeting.map(MeetingBody.init))
     }
 }

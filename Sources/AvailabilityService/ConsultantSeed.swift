@@ -36,7 +36,8 @@ public enum ConsultantSeed {
                 }
                 locale = known
             }
-            consultants.append(Consultant(id: id, name: entry.name, email: email, timeZone: zone, locale: locale))
+            let meeting = try entry.meeting?.validated(file: file, key: "\(key).meeting")
+            consultants.append(Consultant(id: id, name: entry.name, email: email, timeZone: zone, locale: locale, meeting: meeting))
         }
         guard !consultants.isEmpty else {
             throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")
@@ -51,5 +52,6 @@ private struct RawConsultant: Decodable {
     var email: String?
     var timeZone: String?
     var locale: String?
-    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone", locale }
+    var meeting: RawMeeting?
+    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone", locale, meeting }
 }

@@ -97,6 +97,14 @@ public final class CalendarStore: Sendable {
             // NULL (consultants added before): the suite's default language.
             try db.execute(sql: "ALTER TABLE consultants ADD COLUMN locale TEXT")
         }
+        migrator.registerMigration("v6: consultants' meeting format") { db in
+            try db.execute(sql: """
+                -- NULL format: the suite's (booking.yaml's `meeting:`).
+                ALTER TABLE consultants ADD COLUMN meeting_format TEXT CHECK (meeting_format IN ('phone', 'video', 'office'));
+                ALTER TABLE consultants ADD COLUMN meeting_link TEXT;
+                ALTER TABLE consultants ADD COLUMN meeting_address TEXT;
+                """)
+        }
         return migrator
     }
 
@@ -126,12 +134,15 @@ public final class CalendarStore: Sendable {
     /// The consultants on offer, in their configured order (`active: false`: those taken out of it).
     public func consultants(active: Bool = true) async throws -> [Consultant] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, email, time_zone, locale FROM consultants WHERE active = ? ORDER BY position, id",
-                             arguments: [active]).map { row in
+            try Row.fetchAll(db, sql: """
+                SELECT id, name, email, time_zone, locale, meeting_format, meeting_link, meeting_address FROM consultants
+                WHERE active = ? ORDER BY position, id
+                """, arguments: [active]).map { row in
                 let stored = StoredRow(row, table: "consultants", keyColumn: "id")
                 let locale: String? = try stored.value("locale")
                 return Consultant(id: try stored.value("id"), name: try stored.value("name"), email: try stored.value("email"),
-                                  timeZone: try stored.value("time_zone"), locale: locale.map(SupportedLocale.init(identifier:)) ?? .fallback)
+                                  timeZone: try stored.value("time_zone"), locale: locale.map(SupportedLocale.init(identifier:)) ?? .fallback,
+                                  meeting: try Self.meetingFormat(stored))
             }
         }
     }
@@ -156,8 +167,12 @@ public final class CalendarStore: Sendable {
     }
 
     private static func update(_ consultant: Consultant, active: Bool, in db: Database) throws {
-        try db.execute(sql: "UPDATE consultants SET name = ?, email = ?, time_zone = ?, locale = ?, active = ? WHERE id = ?",
-                       arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, active, consultant.id])
+        try db.execute(sql: """
+            UPDATE consultants SET name = ?, email = ?, time_zone = ?, locale = ?, meeting_format = ?, meeting_link = ?, meeting_address = ?,
+            active = ? WHERE id = ?
+            """,
+            arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, consultant.meeting?.kind.rawValue,
+                        consultant.meeting?.link, consultant.meeting?.address, active, consultant.id])
     }
 
     /// Removes a consultant from the offer (kept, inactive, so past bookings still name them).
@@ -168,8 +183,22 @@ public final class CalendarStore: Sendable {
     }
 
     private static func insert(_ consultant: Consultant, position: Int, into db: Database) throws {
-        try db.execute(sql: "INSERT INTO consultants (id, name, email, time_zone, locale, position) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, position])
+        try db.execute(sql: """
+            INSERT INTO consultants (id, name, email, time_zone, locale, position, meeting_format, meeting_link, meeting_address)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, position,
+                        consultant.meeting?.kind.rawValue, consultant.meeting?.link, consultant.meeting?.address])
+    }
+
+    private static func meetingFormat(_ stored: StoredRow) throws(StoreError) -> MeetingFormat? {
+        guard let format: String = try stored.value("meeting_format") else { return nil }
+        let link: String? = try stored.value("meeting_link"), address: String? = try stored.value("meeting_address")
+        do {
+            return try MeetingFormat.validated(kind: format, link: link, address: address)
+        } catch {
+            throw stored.unreadable("meeting_\(error.field): \(error.message)")
+        }
     }
 
     // MARK: Time off

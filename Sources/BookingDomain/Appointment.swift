@@ -51,13 +51,17 @@ public struct Consultant: Sendable, Hashable, Codable, Identifiable {
     public var timeZone: String
     /// The language of the consultant's own notifications.
     public var locale: SupportedLocale
+    /// How this consultant holds consultations; nil: the suite's format (`meeting:`).
+    public var meeting: MeetingFormat?
 
-    public init(id: String, name: String, email: String? = nil, timeZone: String = "Europe/Moscow", locale: SupportedLocale = .fallback) {
+    public init(id: String, name: String, email: String? = nil, timeZone: String = "Europe/Moscow", locale: SupportedLocale = .fallback,
+                meeting: MeetingFormat? = nil) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
         self.locale = locale
+        self.meeting = meeting
     }
 
     /// A consultant's address, normalised: required, because their notices go nowhere else.
@@ -198,11 +202,16 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     public let clientTimeZone: String
     /// `ru` or `en`.
     public let locale: String
+    /// How the consultation happens, fixed when it was booked and again when it moves to another
+    /// consultant; nil for bookings made before meetings were configured.
+    public private(set) var meeting: Meeting?
+    /// What the client would like to discuss (personal data), as `ConsultationTopic` validated it.
+    public let topic: String?
 
     /// Restores a stored appointment as it was; a new one comes from `book`.
     public init(id: UUID, clientId: UUID, consultantId: String, timeSlot: DateTimeRange, contactInfo: ContactInfo,
                 status: AppointmentStatus, bookingReference: BookingReference, createdAt: Date, updatedAt: Date,
-                reminderSent: Bool, revision: Int = 0, clientTimeZone: String, locale: String) {
+                reminderSent: Bool, revision: Int = 0, clientTimeZone: String, locale: String, meeting: Meeting? = nil, topic: String? = nil) {
         self.id = id
         self.clientId = clientId
         self.consultantId = consultantId
@@ -216,19 +225,24 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         self.revision = revision
         self.clientTimeZone = clientTimeZone
         self.locale = locale
+        self.meeting = meeting
+        self.topic = topic
     }
 
     public var slot: TimeSlot { TimeSlot(range: timeSlot, consultantId: consultantId) }
 
     /// A confirmed appointment. Whether the slot may be booked is the calendar's and the
-    /// store's business; this only records the decision.
+    /// store's business; this only records the decision. `meetingFormat` is the consultant's
+    /// (or the suite's): the booking gets it resolved with its own reference.
     public static func book(id: UUID, clientId: UUID, slot: TimeSlot, contactInfo: ContactInfo,
                             reference: BookingReference, clientTimeZone: String, locale: String,
+                            meetingFormat: MeetingFormat? = nil, topic: String? = nil,
                             actor: Actor, reason: String? = nil, at: Date) -> (Appointment, Transition) {
         let appointment = Appointment(
             id: id, clientId: clientId, consultantId: slot.consultantId, timeSlot: slot.range,
             contactInfo: contactInfo, status: .confirmed, bookingReference: reference,
-            createdAt: at, updatedAt: at, reminderSent: false, clientTimeZone: clientTimeZone, locale: locale)
+            createdAt: at, updatedAt: at, reminderSent: false, clientTimeZone: clientTimeZone, locale: locale,
+            meeting: meetingFormat?.resolved(reference: reference), topic: topic)
         let transition = Transition(
             appointmentId: id, kind: .created, fromStatus: nil, toStatus: .confirmed,
             newSlot: slot.range, newConsultantId: slot.consultantId, actor: actor, reason: reason, at: at)
@@ -236,8 +250,9 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     }
 
     /// Moves the appointment, possibly to another consultant. A reminder already sent was for the
-    /// old time, so it is due again.
-    public mutating func reschedule(to range: DateTimeRange, consultantId newConsultantId: String,
+    /// old time, so it is due again. The meeting stays as the client was told unless the
+    /// consultant changes: then it is the new consultant's `meetingFormat`, resolved afresh.
+    public mutating func reschedule(to range: DateTimeRange, consultantId newConsultantId: String, meetingFormat: MeetingFormat? = nil,
                                     actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
         try requireTransition(to: .confirmed)
         guard range != timeSlot || newConsultantId != consultantId else { throw TransitionError.sameSlot(slot) }
@@ -245,6 +260,9 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
             appointmentId: id, kind: .rescheduled, fromStatus: status, toStatus: .confirmed,
             oldSlot: timeSlot, newSlot: range, oldConsultantId: consultantId, newConsultantId: newConsultantId,
             actor: actor, reason: reason, at: at)
+        if newConsultantId != consultantId {
+            meeting = meetingFormat?.resolved(reference: bookingReference)
+        }
         timeSlot = range
         consultantId = newConsultantId
         reminderSent = false

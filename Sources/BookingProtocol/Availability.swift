@@ -109,12 +109,26 @@ public struct CheckSlotReply: Codable, Sendable, Equatable {
     public var candidates: [String]
     /// The booking horizon as of now, for counting each consultant's bookings fairly.
     public var horizonEnd: Date
+    /// How each candidate holds consultations (their own format or the suite's); a candidate
+    /// without one has no meeting.
+    public var meetings: [CandidateMeetingBody]?
 
-    public init(start: Date, end: Date, candidates: [String], horizonEnd: Date) {
+    public init(start: Date, end: Date, candidates: [String], horizonEnd: Date, meetings: [CandidateMeetingBody]? = nil) {
         self.start = start
         self.end = end
         self.candidates = candidates
         self.horizonEnd = horizonEnd
+        self.meetings = meetings
+    }
+}
+
+/// A consultant's meeting format as bookingd resolves it for a booking.
+public struct CandidateMeetingBody: Codable, Sendable, Equatable {
+    public var consultantId: String
+    public var meeting: MeetingBody
+    public init(consultantId: String, meeting: MeetingBody) {
+        self.consultantId = consultantId
+        self.meeting = meeting
     }
 }
 
@@ -191,13 +205,17 @@ public struct ConsultantBody: Codable, Sendable, Equatable {
     public var timeOff: [TimeOffBody]?
     /// `ru` or `en`: the language of the consultant's notices. Default: the suite's (`ru`).
     public var locale: String?
-    public init(id: String, name: String, email: String?, timeZone: String, timeOff: [TimeOffBody]? = nil, locale: String? = nil) {
+    /// The consultant's own meeting format; absent: the suite's (`meeting:` in booking.yaml).
+    public var meeting: MeetingBody?
+    public init(id: String, name: String, email: String?, timeZone: String, timeOff: [TimeOffBody]? = nil, locale: String? = nil,
+                meeting: MeetingBody? = nil) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
         self.timeOff = timeOff
         self.locale = locale
+        self.meeting = meeting
     }
 }
 
@@ -208,12 +226,15 @@ public struct ConsultantEditRequest: Codable, Sendable, Equatable {
     public var email: String?
     public var timeZone: String?
     public var locale: String?
-    public init(id: String, name: String? = nil, email: String? = nil, timeZone: String? = nil, locale: String? = nil) {
+    public var meeting: MeetingBody?
+    public init(id: String, name: String? = nil, email: String? = nil, timeZone: String? = nil, locale: String? = nil,
+                meeting: MeetingBody? = nil) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
         self.locale = locale
+        self.meeting = meeting
     }
 }
 

@@ -29,14 +29,33 @@ public struct BookRequest: Codable, Sendable, Equatable {
     public var consultantId: String?
     /// `client` (default, e.g. through webd) or `admin` (bookctl).
     public var actor: String?
+    /// What the client would like to discuss: at most 1000 characters, line breaks allowed.
+    public var topic: String?
 
-    public init(start: Date, contact: ContactBody, timeZone: String? = nil, locale: String? = nil, consultantId: String? = nil, actor: String? = nil) {
+    public init(start: Date, contact: ContactBody, timeZone: String? = nil, locale: String? = nil, consultantId: String? = nil, actor: String? = nil,
+                topic: String? = nil) {
         self.start = start
         self.contact = contact
         self.timeZone = timeZone
         self.locale = locale
         self.consultantId = consultantId
         self.actor = actor
+        self.topic = topic
+    }
+}
+
+/// How a consultation happens: `format` is `phone` (the consultant calls the client), `video`
+/// (with `link`) or `office` (with `address`). A consultant's or the suite's link may hold
+/// `{reference}`; a booking's link is resolved.
+public struct MeetingBody: Codable, Sendable, Equatable, Hashable {
+    public var format: String
+    public var link: String?
+    public var address: String?
+
+    public init(format: String, link: String? = nil, address: String? = nil) {
+        self.format = format
+        self.link = link
+        self.address = address
     }
 }
 
@@ -56,10 +75,14 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
     public var reminderSent: Bool
     /// Grows with every change of time, consultant or status: the iCalendar SEQUENCE.
     public var revision: Int
+    /// How the consultation happens, fixed on the booking; absent on bookings made before it.
+    public var meeting: MeetingBody?
+    /// What the client would like to discuss (personal data); absent when they said nothing.
+    public var topic: String?
 
     public init(reference: String, id: String, clientId: String, consultantId: String, start: Date, end: Date, status: String,
                 contact: ContactBody, timeZone: String, locale: String, createdAt: Date, updatedAt: Date, reminderSent: Bool,
-                revision: Int) {
+                revision: Int, meeting: MeetingBody? = nil, topic: String? = nil) {
         self.reference = reference
         self.id = id
         self.clientId = clientId
@@ -74,13 +97,15 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
         self.updatedAt = updatedAt
         self.reminderSent = reminderSent
         self.revision = revision
+        self.meeting = meeting
+        self.topic = topic
     }
 }
 
 extension AppointmentBody {
     private enum CodingKeys: String, CodingKey {
         case reference, id, clientId, consultantId, start, end, status, contact, timeZone, locale, createdAt, updatedAt
-        case reminderSent, revision
+        case reminderSent, revision, meeting, topic
     }
 
     /// `revision` came with the house step; events stored before it have none and read as 0.
@@ -94,7 +119,9 @@ extension AppointmentBody {
             timeZone: try c.decode(String.self, forKey: .timeZone), locale: try c.decode(String.self, forKey: .locale),
             createdAt: try c.decode(Date.self, forKey: .createdAt), updatedAt: try c.decode(Date.self, forKey: .updatedAt),
             reminderSent: try c.decode(Bool.self, forKey: .reminderSent),
-            revision: try c.decodeIfPresent(Int.self, forKey: .revision) ?? 0
+            revision: try c.decodeIfPresent(Int.self, forKey: .revision) ?? 0,
+            meeting: try c.decodeIfPresent(MeetingBody.self, forKey: .meeting),
+            topic: try c.decodeIfPresent(String.self, forKey: .topic)
         )
     }
 }

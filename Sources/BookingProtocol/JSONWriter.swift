@@ -146,6 +146,30 @@ extension AppointmentBody: JSONWritable {
         writer.bool(reminderSent)
         writer.raw(",\"revision\":")
         writer.integer(revision)
+        if let meeting {
+            writer.raw(",\"meeting\":")
+            meeting.writeJSON(to: &writer)
+        }
+        if let topic {
+            writer.raw(",\"topic\":")
+            writer.string(topic)
+        }
+        writer.raw("}")
+    }
+}
+
+extension MeetingBody: JSONWritable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.raw("{\"format\":")
+        writer.string(format)
+        if let link {
+            writer.raw(",\"link\":")
+            writer.string(link)
+        }
+        if let address {
+            writer.raw(",\"address\":")
+            writer.string(address)
+        }
         writer.raw("}")
     }
 }

@@ -93,6 +93,7 @@ struct BookingCommands: Sendable {
         let contact = try validatedContact(request.contact)
         let timeZone = try validatedZone(request.timeZone)
         let locale = try validatedLocale(request.locale)
+        let topic = try validatedTopic(request.topic)
         let check: CheckSlotReply = try await availability.call(
             MessageType.checkSlot, CheckSlotRequest(start: request.start, consultantId: request.consultantId)
         )
@@ -101,7 +102,8 @@ struct BookingCommands: Sendable {
             horizonEnd: check.horizonEnd, contact: contact, timeZone: timeZone, locale: locale,
             // Counted in the transaction that writes the booking, so concurrent bookings by one
             // contact cannot both pass; an admin booking for a client is not limited.
-            contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil
+            contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil,
+            meetingFormats: try meetingFormats(check), topic: topic
         )
         let result = try await store.apply(.book(booking), context: context)
         publisher.committed()
@@ -130,7 +132,8 @@ struct BookingCommands: Sendable {
         let move = Move(
             reference: reference, slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
             horizonEnd: check.horizonEnd, reason: reason,
-            clientMessage: try clientMessage(reason: reason, given: request.clientMessage, actor: context.actor)
+            clientMessage: try clientMessage(reason: reason, given: request.clientMessage, actor: context.actor),
+            meetingFormats: try meetingFormats(check)
         )
         let result = try await store.apply(.reschedule(move), context: context)
         publisher.committed()
@@ -249,6 +252,28 @@ struct BookingCommands: Sendable {
     /// admin's or the system's only the text chosen for clients, since that reason is internal.
     private func clientMessage(reason: String?, given: String?, actor: Actor) throws -> String? {
         actor == .client ? reason : try validatedReason(given, field: "client_message")
+    }
+
+    private func validatedTopic(_ topic: String?) throws -> String? {
+        do {
+            return try ConsultationTopic.validated(topic)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: "topic")
+        }
+    }
+
+    /// availabilityd validated the formats it keeps; one it sends that does not parse is its fault.
+    private func meetingFormats(_ check: CheckSlotReply) throws -> [String: MeetingFormat] {
+        var formats: [String: MeetingFormat] = [:]
+        for candidate in check.meetings ?? [] {
+            let body = candidate.meeting
+            do {
+                formats[candidate.consultantId] = try MeetingFormat.validated(kind: body.format, link: body.link, address: body.address)
+            } catch {
+                throw UnreadableReply(message: "availabilityd's reply to '\(MessageType.checkSlot)' has an unusable meeting for \(candidate.consultantId): \(error.message)")
+            }
+        }
+        return formats
     }
 
     private func reference(_ text: String) throws(ReferenceError) -> BookingReference {

@@ -38,9 +38,13 @@ public struct NewBooking: Sendable {
     /// The most future bookings one email or one phone may hold (nil: no limit), counted inside
     /// the transaction that writes this one, so two racing bookings of a contact cannot both pass.
     public var contactLimit: Int?
+    /// Each candidate's meeting format: the chosen one's is fixed on the booking.
+    public var meetingFormats: [String: MeetingFormat]
+    public var topic: String?
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date,
-                contact: ContactInfo, timeZone: String, locale: String, contactLimit: Int? = nil) {
+                contact: ContactInfo, timeZone: String, locale: String, contactLimit: Int? = nil,
+                meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil) {
         self.reference = reference
         self.slot = slot
         self.candidates = candidates
@@ -50,6 +54,8 @@ public struct NewBooking: Sendable {
         self.timeZone = timeZone
         self.locale = locale
         self.contactLimit = contactLimit
+        self.meetingFormats = meetingFormats
+        self.topic = topic
     }
 }
 
@@ -62,9 +68,11 @@ public struct Move: Sendable {
     public var reason: String?
     /// What the client and the team are told (`EventBody.clientMessage`).
     public var clientMessage: String?
+    /// Each candidate's meeting format: the booking takes the new consultant's if it changes hands.
+    public var meetingFormats: [String: MeetingFormat]
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date, reason: String?,
-                clientMessage: String? = nil) {
+                clientMessage: String? = nil, meetingFormats: [String: MeetingFormat] = [:]) {
         self.reference = reference
         self.slot = slot
         self.candidates = candidates
@@ -72,6 +80,7 @@ public struct Move: Sendable {
         self.horizonEnd = horizonEnd
         self.reason = reason
         self.clientMessage = clientMessage
+        self.meetingFormats = meetingFormats
     }
 }
 

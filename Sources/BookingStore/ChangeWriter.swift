@@ -59,20 +59,23 @@ struct ChangeWriter {
         let clientId = try clientId(email: booking.contact.email)
         let (appointment, transition) = Appointment.book(
             id: UUID(), clientId: clientId, slot: TimeSlot(range: booking.slot, consultantId: consultant), contactInfo: booking.contact,
-            reference: booking.reference, clientTimeZone: booking.timeZone, locale: booking.locale, actor: context.actor, at: context.now
+            reference: booking.reference, clientTimeZone: booking.timeZone, locale: booking.locale,
+            meetingFormat: booking.meetingFormats[consultant], topic: booking.topic, actor: context.actor, at: context.now
         )
         do {
             try db.executeCached(
                 sql: """
                     INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
-                                              time_zone, locale, created_at, updated_at, reminder_sent, revision)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+                                              time_zone, locale, created_at, updated_at, reminder_sent, revision,
+                                              meeting_format, meeting_link, meeting_address, topic)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
                     """,
                 arguments: [
                     appointment.id.uuidString.lowercased(), appointment.bookingReference.description, clientId.uuidString.lowercased(), consultant,
                     Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
                     appointment.contactInfo.name, appointment.contactInfo.email, appointment.contactInfo.phone, appointment.contactInfo.company,
                     appointment.clientTimeZone, appointment.locale, Millis.of(context.now), Millis.of(context.now),
+                    appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.topic,
                 ]
             )
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -107,7 +110,8 @@ struct ChangeWriter {
             horizonEnd: move.horizonEnd, excluding: appointment.id
         )
         let transition = try transitioning {
-            try appointment.reschedule(to: move.slot, consultantId: consultant, actor: context.actor, reason: move.reason, at: context.now)
+            try appointment.reschedule(to: move.slot, consultantId: consultant, meetingFormat: move.meetingFormats[consultant],
+                                       actor: context.actor, reason: move.reason, at: context.now)
         }
         do {
             try update(appointment)
@@ -177,12 +181,14 @@ struct ChangeWriter {
     private func update(_ appointment: Appointment) throws {
         try db.executeCached(
             sql: """
-                UPDATE appointments SET consultant_id = ?, start_ms = ?, end_ms = ?, status = ?, updated_at = ?, reminder_sent = ?, revision = ?
+                UPDATE appointments SET consultant_id = ?, start_ms = ?, end_ms = ?, status = ?, updated_at = ?, reminder_sent = ?, revision = ?,
+                                        meeting_format = ?, meeting_link = ?, meeting_address = ?
                 WHERE id = ?
                 """,
             arguments: [
                 appointment.consultantId, Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
-                Millis.of(appointment.updatedAt), appointment.reminderSent, appointment.revision, appointment.id.uuidString.lowercased(),
+                Millis.of(appointment.updatedAt), appointment.reminderSent, appointment.revision,
+                appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.id.uuidString.lowercased(),
             ]
         )
     }
@@ -248,6 +254,15 @@ extension Appointment {
         } catch {
             throw stored.unreadable("contact.\(error.field): \(error.message)")
         }
+        var meeting: Meeting?
+        if let format: String = try stored.value("meeting_format") {
+            let link: String? = try stored.value("meeting_link"), address: String? = try stored.value("meeting_address")
+            do {
+                meeting = try Meeting.validated(kind: format, link: link, address: address)
+            } catch {
+                throw stored.unreadable("meeting_\(error.field): \(error.message)")
+            }
+        }
         self.init(
             id: try stored.parsed("id", UUID.init(uuidString:)),
             clientId: try stored.parsed("client_id", UUID.init(uuidString:)),
@@ -261,7 +276,9 @@ extension Appointment {
             reminderSent: try stored.value("reminder_sent"),
             revision: try stored.value("revision"),
             clientTimeZone: try stored.value("time_zone"),
-            locale: try stored.value("locale")
+            locale: try stored.value("locale"),
+            meeting: meeting,
+            topic: try stored.value("topic")
         )
     }
 }

@@ -115,6 +115,16 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v5: meeting and topic") { db in
+            try db.execute(sql: """
+                -- How the consultation happens, fixed when it was booked (NULL: booked before
+                -- meetings were configured), and what the client would like to discuss.
+                ALTER TABLE appointments ADD COLUMN meeting_format TEXT CHECK (meeting_format IN ('phone', 'video', 'office'));
+                ALTER TABLE appointments ADD COLUMN meeting_link TEXT;
+                ALTER TABLE appointments ADD COLUMN meeting_address TEXT;
+                ALTER TABLE appointments ADD COLUMN topic TEXT;
+                """)
+        }
         return migrator
     }
 }

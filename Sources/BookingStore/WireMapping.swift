@@ -18,8 +18,16 @@ extension AppointmentBody {
             createdAt: appointment.createdAt,
             updatedAt: appointment.updatedAt,
             reminderSent: appointment.reminderSent,
-            revision: appointment.revision
+            revision: appointment.revision,
+            meeting: appointment.meeting.map(MeetingBody.init),
+            topic: appointment.topic
         )
+    }
+}
+
+extension MeetingBody {
+    public init(_ meeting: Meeting) {
+        self.init(format: meeting.kind.rawValue, link: meeting.link, address: meeting.address)
     }
 }
 

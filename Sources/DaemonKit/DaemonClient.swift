@@ -82,6 +82,7 @@ public final class DaemonClient: Sendable {
 public struct UnreadableReply: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// No answer after every attempt: the daemon is down, or too busy to answer in time. Told apart

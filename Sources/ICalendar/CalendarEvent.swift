@@ -24,12 +24,16 @@ public struct CalendarEvent: Sendable, Equatable {
     public var description: String
     public var location: String?
     public var url: String?
+    /// A video call's room (RFC 7986 CONFERENCE, FEATURE=VIDEO).
+    public var conference: String?
     public var organizer: CalendarParticipant?
     public var attendees: [CalendarParticipant]
 
+    /// `meetingLink` (a video call's room) or `meetingAddress` (an office) is where the event
+    /// happens: LOCATION, and for a room also URL and CONFERENCE, so a calendar offers to join.
     public init(appointmentID: String, revision: Int, start: Date, end: Date, stamp: Date, status: Status, summary: String,
-                description: String, location: String? = nil, url: String? = nil, organizer: CalendarParticipant? = nil,
-                attendees: [CalendarParticipant] = []) {
+                description: String, location: String? = nil, url: String? = nil, meetingLink: String? = nil, meetingAddress: String? = nil,
+                organizer: CalendarParticipant? = nil, attendees: [CalendarParticipant] = []) {
         uid = appointmentID
         sequence = revision
         self.start = start
@@ -38,8 +42,9 @@ public struct CalendarEvent: Sendable, Equatable {
         self.status = status
         self.summary = summary
         self.description = description
-        self.location = location
-        self.url = url
+        self.location = meetingAddress ?? meetingLink ?? location
+        self.url = meetingLink ?? url
+        conference = meetingLink
         self.organizer = organizer
         self.attendees = attendees
     }

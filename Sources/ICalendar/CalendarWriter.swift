@@ -23,6 +23,7 @@ public enum CalendarWriter {
         ]
         if let location = event.location { lines.append("LOCATION:\(text(location))") }
         if let url = event.url { lines.append("URL:\(singleLine(url))") }
+        if let conference = event.conference { lines.append("CONFERENCE;VALUE=URI;FEATURE=VIDEO:\(singleLine(conference))") }
         if let organizer = event.organizer {
             lines.append("ORGANIZER\(commonName(organizer)):mailto:\(singleLine(organizer.address))")
         }

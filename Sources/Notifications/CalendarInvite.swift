@@ -19,6 +19,7 @@ public struct CalendarInvite: Sendable, Equatable {
         event = CalendarEvent(
             appointmentID: appointment.id, revision: appointment.revision, start: appointment.start, end: appointment.end, stamp: stamp,
             status: method == .cancel ? .cancelled : .confirmed, summary: summary, description: description, url: url,
+            meetingLink: appointment.meeting?.link, meetingAddress: appointment.meeting?.address,
             organizer: CalendarParticipant(name: organizer.name, address: organizer.address),
             attendees: attendees.map { CalendarParticipant(name: $0.name, address: $0.address) }
         )

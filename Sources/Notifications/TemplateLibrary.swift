@@ -162,10 +162,11 @@ public struct TemplateLibrary: Sendable {
 /// config/templates/README.md.
 enum MessageVariables {
     static func names(for purpose: MessagePurpose) -> Set<String> {
-        var names: Set<String> = ["reference", "consultant_name", "time", "short_time", "end_time", "date", "start_clock", "duration_minutes"]
+        var names: Set<String> = ["reference", "consultant_name", "time", "short_time", "end_time", "date", "start_clock", "duration_minutes",
+                                  "meeting_link", "meeting_address", "meeting_by_phone"]
         switch purpose.addressee {
-        case .client: names.formUnion(["client_name", "calendar_time", "manage_url"])
-        case .consultant: names.formUnion(["client_name", "client_email", "client_phone", "client_company", "masked_contact"])
+        case .client: names.formUnion(["client_name", "client_phone", "calendar_time", "manage_url"])
+        case .consultant: names.formUnion(["client_name", "client_email", "client_phone", "client_company", "masked_contact", "topic"])
         case .team: names.formUnion(["masked_contact"])
         }
         switch purpose {
@@ -204,9 +205,15 @@ enum MessageVariables {
             "end_time": time.clock(appointment.end),
             "duration_minutes": String(Int((appointment.end.timeIntervalSince(appointment.start) / 60).rounded())),
         ]
+        if let meeting = appointment.meeting {
+            values["meeting_link"] = nonEmpty(meeting.link)
+            values["meeting_address"] = nonEmpty(meeting.address)
+            values["meeting_by_phone"] = meeting.format == MeetingFormat.Kind.phone.rawValue ? true : nil
+        }
         switch purpose.addressee {
         case .client:
             values["client_name"] = contact.name
+            values["client_phone"] = nonEmpty(contact.phone)
             let calendar = try messageTime(language, facts.calendarZone, whose: "the calendar's")
             if time.differs(from: calendar, at: appointment.start) {
                 values["calendar_time"] = calendar.beside(appointment.start, sameDayAs: time)
@@ -218,6 +225,7 @@ enum MessageVariables {
             values["client_phone"] = nonEmpty(contact.phone)
             values["client_company"] = nonEmpty(contact.company)
             values["masked_contact"] = ContactInfo.masked(name: contact.name, email: contact.email, phone: contact.phone)
+            values["topic"] = nonEmpty(appointment.topic)
         case .team:
             values["masked_contact"] = ContactInfo.masked(name: contact.name, email: contact.email, phone: contact.phone)
         }

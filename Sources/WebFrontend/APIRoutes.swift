@@ -55,6 +55,7 @@ struct APIRoutes {
         var locale: String?
         var consent: Bool?
         var proofOfWork: ProofOfWorkSolution?
+        var topic: String?
     }
 
     struct RescheduleBody: Decodable {
@@ -143,6 +144,12 @@ struct APIRoutes {
         } catch {
             throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue, detail: error.message, field: "contact.\(error.field.rawValue)")
         }
+        let topic: String?
+        do {
+            topic = try ConsultationTopic.validated(body.topic)
+        } catch {
+            throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue, detail: error.message, field: "topic")
+        }
         let zone = body.timeZone ?? site.calendarZone.identifier
         guard TimeZone(identifier: zone) != nil else {
             throw Problem(status: 422, code: "validation_failed", detail: "'\(zone)' is not an IANA time zone such as Europe/Moscow", field: "time_zone")
@@ -159,7 +166,7 @@ struct APIRoutes {
             throw Problem(status: 403, code: "proof_of_work_failed", detail: "\(error)", field: "proof_of_work")
         }
         let key = idempotencyKey(request) ?? "pow-" + String(body.proofOfWork!.challenge.prefix(40))
-        let appointment = try await site.book(start: body.start, contact: contact, timeZone: zone, locale: locale, idempotencyKey: key)
+        let appointment = try await site.book(start: body.start, contact: contact, topic: topic, timeZone: zone, locale: locale, idempotencyKey: key)
         return site.json(.created, try WireJSON.encode(appointment), headers: [.location: "/api/v1/bookings/\(appointment.reference)"])
     }
 }

@@ -242,13 +242,14 @@ public final class BookingWebsite: Sendable {
     /// bookingd, which also holds the limit of future bookings per contact (in the transaction
     /// that writes the appointment). Throws `Problem` for webd's own refusals and the core's
     /// errors as they come.
-    func book(start: Date, contact: ContactInfo, timeZone: String, locale: String, idempotencyKey: String) async throws -> AppointmentBody {
+    /// `topic` as `ConsultationTopic` validated it; it is personal data, so never logged.
+    func book(start: Date, contact: ContactInfo, topic: String?, timeZone: String, locale: String, idempotencyKey: String) async throws -> AppointmentBody {
         if case .limited(let seconds) = limitContact(email: contact.email, phone: contact.phone) {
             throw Problem(status: 429, code: "rate_limited", detail: "too many booking attempts for this email or phone; retry in \(seconds) s", retryAfter: seconds)
         }
         let request = BookRequest(
             start: start, contact: ContactBody(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company),
-            timeZone: timeZone, locale: locale
+            timeZone: timeZone, locale: locale, topic: topic
         )
         let appointment = try await services.book(request, idempotencyKey: idempotencyKey)
         Counter(label: "webd_bookings_total").increment()

@@ -11,7 +11,8 @@ public enum CalendarFile {
         let event = CalendarEvent(
             appointmentID: appointment.id, revision: appointment.revision, start: appointment.start, end: appointment.end, stamp: now,
             status: appointment.status == "cancelled" ? .cancelled : .confirmed, summary: language.text(.consultation),
-            description: "\(language.text(.yourReference)): \(appointment.reference)\n\(manageURL)", url: manageURL
+            description: "\(language.text(.yourReference)): \(appointment.reference)\n\(manageURL)", url: manageURL,
+            meetingLink: appointment.meeting?.link, meetingAddress: appointment.meeting?.address
         )
         return CalendarWriter.calendar(event, method: .publish)
     }

@@ -97,7 +97,13 @@ public enum OpenAPIDocument {
         "BookRequest": [
             "type": "object", "required": ["start", "contact", "consent", "proof_of_work"],
             "properties": ["start": instant, "contact": schemaRef("Contact"), "time_zone": ["type": "string"], "locale": ["enum": SupportedLocale.allCases.map(\.rawValue)],
-                           "consent": ["const": true], "proof_of_work": schemaRef("Solution")],
+                           "consent": ["const": true], "proof_of_work": schemaRef("Solution"),
+                           "topic": ["type": "string", "maxLength": ConsultationTopic.maximumLength, "description": "What the client would like to discuss; line breaks allowed"]],
+        ],
+        "Meeting": [
+            "type": "object", "required": ["format"], "description": "How the consultation happens, fixed on the booking",
+            "properties": ["format": ["enum": MeetingFormat.Kind.allCases.map(\.rawValue)], "link": ["type": "string", "format": "uri", "description": "The video room (format video)"],
+                           "address": ["type": "string", "description": "The office (format office)"]],
         ],
         "RescheduleRequest": ["type": "object", "required": ["start"], "properties": ["start": instant, "reason": ["type": "string", "maxLength": 500]]],
         "CancelRequest": ["type": "object", "properties": ["reason": ["type": "string", "maxLength": 500]]],
@@ -107,7 +113,7 @@ public enum OpenAPIDocument {
                 "reference": ["type": "string", "examples": ["BK-7Q2M-9XKD-4HPR-T3WNG"]], "id": ["type": "string"], "client_id": ["type": "string"],
                 "consultant_id": ["type": "string"], "start": instant, "end": instant, "status": ["enum": ["confirmed", "cancelled", "completed", "no_show"]],
                 "contact": schemaRef("Contact"), "time_zone": ["type": "string"], "locale": ["type": "string"], "created_at": instant, "updated_at": instant,
-                "reminder_sent": ["type": "boolean"],
+                "reminder_sent": ["type": "boolean"], "meeting": schemaRef("Meeting"), "topic": ["type": "string"],
             ],
         ],
     ] }

@@ -97,6 +97,7 @@ extension BookingWebsite {
         form.country = fields["country"].flatMap { code in Pages.countryCodes.contains { $0.code == code } ? code : nil } ?? "+7"
         form.phone = fields["phone"] ?? ""
         form.company = fields["company"] ?? ""
+        form.topic = fields["topic"] ?? ""
         form.consent = fields["consent"] == "yes"
         let now = clock.now()
 
@@ -130,6 +131,12 @@ extension BookingWebsite {
                                                       company: form.company)
         for error in checked.errors { errors[error.field.rawValue] = language.text(.invalidContact(error.field, error.kind)) }
         let contact = checked.contact
+        var topic: String?
+        do {
+            topic = try ConsultationTopic.validated(form.topic)
+        } catch {
+            errors["topic"] = language.text(.invalidTopic(error))
+        }
         if !form.consent { errors["consent"] = language.text(.consentRequired) }
         guard errors.isEmpty, let contact else {
             return await renderForm(visitor, form: form, errors: errors, message: nil, status: .unprocessableContent)
@@ -151,7 +158,8 @@ extension BookingWebsite {
         // One form sent twice (a double click, a retry) books once.
         let key = "web-" + String(ProofOfWork.hex(Array(SHA256.hash(data: Array("\(visitor.session)|\(fields["form_token"] ?? "")|\(form.start)".utf8)))).prefix(40))
         do {
-            let appointment = try await book(start: start, contact: contact, timeZone: visitor.zone.identifier, locale: language.rawValue, idempotencyKey: key)
+            let appointment = try await book(start: start, contact: contact, topic: topic, timeZone: visitor.zone.identifier, locale: language.rawValue,
+                                             idempotencyKey: key)
             return redirect("/manage/\(appointment.reference)?done=booked", visitor: visitor)
         } catch let problem as Problem where problem.code == "rate_limited" {
             let seconds = problem.retryAfter ?? 60

@@ -213,6 +213,7 @@ public struct Pages: Sendable {
         public var country = "+7"
         public var phone = ""
         public var company = ""
+        public var topic = ""
         public var consent = false
         public init() {}
     }
@@ -284,6 +285,15 @@ public struct Pages: Sendable {
             </fieldset>
             """
         body += field("company", .company, type: "text", autocomplete: "organization", value: form.company, required: false, extra: " maxlength=\"200\"")
+        let topicError = errors["topic"]
+        body += """
+            <div class="field topic\(topicError == nil ? "" : " invalid")">
+            <label for="topic">\(t(.topic)) <span class="optional">(\(t(.optional)))</span></label>
+            <p class="hint" id="topic-hint">\(t(.topicHint))</p>
+            \(topicError.map { "<p class=\"error\" id=\"topic-error\">\(escapeHTML($0))</p>" } ?? "")
+            <textarea id="topic" name="topic" rows="3" maxlength="\(ConsultationTopic.maximumLength)" autocomplete="off" aria-describedby="topic-hint\(topicError == nil ? "" : " topic-error")"\(topicError == nil ? "" : " aria-invalid=\"true\"")>\(escapeHTML(form.topic))</textarea>
+            </div>
+            """
         // The honeypot: hidden from people (and from screen readers), filled in by naive bots.
         body += "<div class=\"trap\" aria-hidden=\"true\"><label for=\"website\">Website</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\" value=\"\"></div>"
         let consentError = errors["consent"]
@@ -301,6 +311,15 @@ public struct Pages: Sendable {
     }
 
     // MARK: Step 3 and managing
+
+    /// A video call's link, an office's address, or who calls whom: HTML.
+    func meetingDescription(_ meeting: MeetingBody, phone: String) -> String {
+        if let link = meeting.link {
+            return "\(t(.joinVideo)): <a href=\"\(escapeHTML(link))\" rel=\"noopener\">\(escapeHTML(link))</a>"
+        }
+        if let address = meeting.address { return escapeHTML(address) }
+        return escapeHTML(language.text(.meetingPhone(phone.isEmpty ? nil : phone)))
+    }
 
     public func statusText(_ status: String) -> String {
         switch status {
@@ -326,6 +345,9 @@ public struct Pages: Sendable {
         body += "<dt>\(t(.yourReference))</dt><dd><strong class=\"reference\" id=\"reference\">\(reference)</strong></dd>"
         body += "<dt>\(t(.when))</dt><dd id=\"booking-time\">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd>"
         body += "<dt>\(t(.status))</dt><dd id=\"booking-status\" data-status=\"\(escapeHTML(appointment.status))\">\(escapeHTML(statusText(appointment.status)))</dd>"
+        if let meeting = appointment.meeting {
+            body += "<dt>\(t(.meeting))</dt><dd id=\"booking-meeting\" data-format=\"\(escapeHTML(meeting.format))\">\(meetingDescription(meeting, phone: appointment.contact.phone))</dd>"
+        }
         body += "</dl>"
         if appointment.status == "confirmed" {
             if done == "booked" { body += "<p>\(t(.keepReference))</p>" }

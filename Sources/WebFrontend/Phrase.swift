@@ -51,6 +51,7 @@ public enum Phrase: Sendable {
     case rescheduleTitle, moveTo, cancelledTitle, rescheduledTitle, statusConfirmed, statusCancelled, statusOther(String)
     case cancelConfirm, alreadyCancelled, language, notFoundPage, policyTitle, bookAnother, checking, phoneHint, emailHint
     case noScriptNote, consultation, invalidContact(ContactField, ValidationError.Kind), invalidReason
+    case topic, topicHint, invalidTopic(TopicError), meeting, joinVideo, meetingPhone(String?)
 
     var russian: String {
         switch self {
@@ -151,6 +152,13 @@ public enum Phrase: Sendable {
             case (.company, .malformed): "Проверьте название компании."
             }
         case .invalidReason: "Причина — до 500 символов."
+        case .topic: "Что вы хотели бы обсудить?"
+        case .topicHint: "Несколько слов для консультанта, чтобы он подготовился."
+        case .invalidTopic(.tooLong(let maximum, _)): "Не длиннее \(maximum) символов."
+        case .invalidTopic(.controlCharacter): "Уберите табуляцию и другие служебные символы."
+        case .meeting: "Как пройдёт встреча"
+        case .joinVideo: "Видеозвонок"
+        case .meetingPhone(let phone): "Консультант позвонит вам" + (phone.map { " по номеру \($0)" } ?? "")
         }
     }
 
@@ -253,6 +261,13 @@ public enum Phrase: Sendable {
             case (.company, .malformed): "Please check the company name."
             }
         case .invalidReason: "The reason has at most 500 characters."
+        case .topic: "What would you like to discuss?"
+        case .topicHint: "A few words for the consultant, so they can prepare."
+        case .invalidTopic(.tooLong(let maximum, _)): "At most \(maximum) characters."
+        case .invalidTopic(.controlCharacter): "Please remove tabs and other control characters."
+        case .meeting: "How we meet"
+        case .joinVideo: "Video call"
+        case .meetingPhone(let phone): "The consultant will call you" + (phone.map { " at \($0)" } ?? "")
         }
     }
 }

@@ -50,13 +50,14 @@ struct Book: AsyncParsableCommand {
     @Option(help: "The client's IANA zone (default: the calendar's).") var tz: String?
     @Option(help: "Book with this consultant.") var consultant: String?
     @Option(help: "The client's language: ru or en.") var locale: String?
+    @Option(help: "What the client would like to discuss (told to the consultant).") var topic: String?
 
     func run() async throws {
         let suite = try Suite.open(global)
         let zone = try suite.zone(tz)
         let request = BookRequest(
             start: try InstantArgument.parse(start, in: zone), contact: ContactBody(name: name, email: email, phone: phone, company: company),
-            timeZone: zone.identifier, locale: locale, consultantId: consultant, actor: "admin"
+            timeZone: zone.identifier, locale: locale, consultantId: consultant, actor: "admin", topic: topic
         )
         let booked: AppointmentBody = try await suite.call("bookingd", MessageType.book, request, idempotent: true)
         if global.json {
@@ -299,13 +300,14 @@ struct Consultants: AsyncParsableCommand {
                 Output.json(reply.consultants)
                 return
             }
-            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "LOCALE", "TIME OFF"])
+            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "LOCALE", "MEETING", "TIME OFF"])
             let zone = suite.calendarZone
             for consultant in reply.consultants {
                 let away = (consultant.timeOff ?? []).map {
                     "#\($0.id) \(Output.local($0.start, zone, format: "yyyy-MM-dd"))..\(Output.local($0.end.addingTimeInterval(-1), zone, format: "yyyy-MM-dd")) (\($0.reason))"
                 }.joined(separator: "; ")
-                table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, consultant.locale ?? "", away])
+                table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, consultant.locale ?? "",
+                           consultant.meeting.map(Output.meetingLine) ?? "(the suite's)", away])
             }
             print(table.rendered)
         }
@@ -319,27 +321,30 @@ struct Consultants: AsyncParsableCommand {
         @Option(help: "Where the consultant's notices go (required).") var email: String?
         @Option(help: "The consultant's IANA zone (default: the calendar's).") var tz: String?
         @Option(help: "The language of the consultant's notices: ru or en (default: ru).") var locale: String?
+        @OptionGroup var meeting: MeetingOptions
 
         func run() async throws {
             let suite = try Suite.open(global)
-            let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier, locale: locale)
+            let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier, locale: locale,
+                                      meeting: meeting.body)
             let added: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantAdd, body, idempotent: true)
             if global.json { Output.json(added) } else { print("added \(added.id) (\(added.name))") }
         }
     }
 
     struct EditConsultant: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a consultant's name, email, zone or language.")
+        static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change a consultant's name, email, zone, language or meeting format.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The consultant's id.") var id: String
         @Option(help: "The name shown to clients and the team.") var name: String?
         @Option(help: "Where the consultant's notices go.") var email: String?
         @Option(help: "The consultant's IANA zone.") var tz: String?
         @Option(help: "The language of the consultant's notices: ru or en.") var locale: String?
+        @OptionGroup var meeting: MeetingOptions
 
         func run() async throws {
             let suite = try Suite.open(global)
-            let request = ConsultantEditRequest(id: id, name: name, email: email, timeZone: tz, locale: locale)
+            let request = ConsultantEditRequest(id: id, name: name, email: email, timeZone: tz, locale: locale, meeting: meeting.body)
             let edited: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantEdit, request, idempotent: true)
             if global.json {
                 Output.json(edited)
@@ -355,7 +360,7 @@ struct Consultants: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The consultant's id.") var id: String
         @Flag(help: "Give the consultant's bookings ahead to colleagues free then, and cancel those nobody can take, instead of refusing.") var force = false
-    @Option(help: "What the clients (and @chat) are told; default: a neutral sentence in each client's language.") var clientMessage: String?
+        @Option(help: "What the clients (and @chat) are told; default: a neutral sentence in each client's language.") var clientMessage: String?
 
         func run() async throws {
             let suite = try Suite.open(global)
@@ -401,4 +406,20 @@ struct Consultants: AsyncParsableCommand {
             print("time off #\(number) removed")
         }
     }
+}
+
+/// A consultant's meeting format, as `consultants add` and `consultants edit` take it.
+struct MeetingOptions: ParsableArguments {
+    @Option(help: "How the consultant meets clients: phone, video (with --meeting-link) or office (with --meeting-address). Default: the suite's meeting:.")
+    var meeting: String?
+    @Option(help: "The video room: a fixed link, or one per booking such as https://meet.example.com/{reference}.") var meetingLink: String?
+    @Option(help: "The office's address.") var meetingAddress: String?
+
+    func validate() throws {
+        if meeting == nil, meetingLink != nil || meetingAddress != nil {
+            throw ValidationError("--meeting-link and --meeting-address need --meeting video or --meeting office")
+        }
+    }
+
+    var body: MeetingBody? { meeting.map { MeetingBody(format: $0, link: meetingLink, address: meetingAddress) } }
 }

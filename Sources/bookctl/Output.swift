@@ -60,6 +60,9 @@ enum Output {
         }
         lines += [
             "Consultant:  \(body.consultantId)",
+        ]
+        if let meeting = body.meeting { lines.append("Meeting:     \(meetingLine(meeting))") }
+        lines += [
             "Client:      \(body.contact.name)\(body.contact.company.map { " (\($0))" } ?? "")",
             "Email:       \(body.contact.email)",
             "Phone:       \(body.contact.phone)",
@@ -68,7 +71,15 @@ enum Output {
             "Created:     \(ISO8601.instant(body.createdAt))",
             "Updated:     \(ISO8601.instant(body.updatedAt))",
         ]
+        if let topic = body.topic {
+            lines.append("Topic:       " + topic.replacingOccurrences(of: "\n", with: "\n             "))
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// `video https://…`, `office <address>` or `phone (the consultant calls)`.
+    static func meetingLine(_ meeting: MeetingBody) -> String {
+        "\(meeting.format) " + (meeting.link ?? meeting.address ?? "(the consultant calls)")
     }
 
     /// The JSON object `book`, `show`, `reschedule` and `cancel` print.
@@ -84,6 +95,8 @@ enum Output {
         var reminderSent: Bool
         var createdAt: Date
         var updatedAt: Date
+        var meeting: MeetingBody?
+        var topic: String?
 
         init(_ body: AppointmentBody, zone: TimeZone) {
             reference = body.reference
@@ -97,6 +110,8 @@ enum Output {
             reminderSent = body.reminderSent
             createdAt = body.createdAt
             updatedAt = body.updatedAt
+            meeting = body.meeting
+            topic = body.topic
         }
     }
 }

@@ -195,6 +195,27 @@ import Testing
         #expect(try WireJSON.decode(AppointmentBody.self, from: try WireJSON.encode(appointment)) == appointment)
     }
 
+    @Test(arguments: [
+        MeetingBody(format: "video", link: "https://meet.example.com/BK-7Q2M-X9TD-4KHN-ZP3CG?a=\"b\""),
+        MeetingBody(format: "office", address: "Москва, Тверская ул., 1"), MeetingBody(format: "phone"),
+    ])
+    func aMeetingAndATopicWriteWhatCodableWrites(meeting: MeetingBody) throws {
+        var appointment = Self.appointment(company: nil)
+        appointment.meeting = meeting
+        appointment.topic = "Налоги\nи \"вычеты\""
+        let fast = try WireJSON.encode(appointment)
+        #expect(try WireJSON.decode(AppointmentBody.self, from: fast) == appointment)
+        let ours = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: try JSONEncoder.snakeCase.encode(appointment)) as? NSDictionary
+        #expect(ours == theirs)
+        // Written before meetings, an appointment reads without one.
+        var old = try #require(try JSONSerialization.jsonObject(with: Data(fast)) as? [String: Any])
+        old["meeting"] = nil
+        old["topic"] = nil
+        let decoded = try WireJSON.decode(AppointmentBody.self, from: Array(try JSONSerialization.data(withJSONObject: old)))
+        #expect(decoded.meeting == nil && decoded.topic == nil)
+    }
+
     @Test func headersWriteWhatCodableWrites() throws {
         for header in [
             MessageHeader(id: "m", sentAt: Date(timeIntervalSince1970: 1_796_000_000.25)),

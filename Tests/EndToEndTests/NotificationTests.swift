@@ -53,8 +53,10 @@ import Testing
         }
     }
 
-    static func suite(_ servers: Servers) throws -> SuiteProcess {
+    /// `extra`: more top-level YAML (e.g. a `meeting:` section).
+    static func suite(_ servers: Servers, extra: String = "") throws -> SuiteProcess {
         var options = SuiteProcess.Options()
+        options.extra = extra
         options.notifications = notifications(smtpPort: servers.smtp.port, httpPort: servers.http.port)
         let suite = try SuiteProcess(options)
         try webhookSecret.write(toFile: suite.directory + "/webhook-secret", atomically: true, encoding: .utf8)

@@ -23,9 +23,10 @@ import Testing
 
     /// jane@example.com already holds the two future bookings a client may have, so the core
     /// refuses her a third. `services` replaces the core for what no core answers.
-    static func withSite(services replacement: (any BookingServices)? = nil, _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder) async throws -> Void) async throws {
+    /// `extra`: more top-level YAML for the suite (e.g. a `meeting:` section).
+    static func withSite(services replacement: (any BookingServices)? = nil, extra: String = "", _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder) async throws -> Void) async throws {
         var options = InProcessSuite.Options()
-        options.extra = "bookings: {max_future_bookings_per_contact: 2}"
+        options.extra = "bookings: {max_future_bookings_per_contact: 2}\n" + extra
         let suite = try await InProcessSuite.start(options)
         let bookingd = try await suite.client(.bookingd, timeout: .seconds(5))
         let availabilityd = try await suite.client(.availabilityd, timeout: .seconds(5))
@@ -60,13 +61,21 @@ import Testing
 
     /// The booking form as a browser without JavaScript sends it, with a valid token.
     static func postForm(_ site: BookingWebsite, _ client: any TestClientProtocol, lang: String, name: String = "Jane Doe",
-                         email: String = "jane@example.com", phone: String = "212 555 0100", company: String = "") async throws -> (HTTPResponse.Status, String) {
+                         email: String = "jane@example.com", phone: String = "212 555 0100", company: String = "",
+                         topic: String = "") async throws -> (HTTPResponse.Status, String) {
+        let response = try await sendForm(site, client, lang: lang, name: name, email: email, phone: phone, company: company, topic: topic)
+        return (response.status, String(buffer: response.body))
+    }
+
+    static func sendForm(_ site: BookingWebsite, _ client: any TestClientProtocol, lang: String, name: String = "Jane Doe",
+                         email: String = "jane@example.com", phone: String = "212 555 0100", company: String = "",
+                         topic: String = "") async throws -> TestResponse {
         func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
         let token = site.formTokens.issue(session: session, now: Self.suiteNow())
         let fields = "form_token=\(encoded(token))&lang=\(lang)&tz=Europe%2FMoscow&start=\(encoded(ISO8601.instant(start)))&name=\(encoded(name))"
-            + "&email=\(encoded(email))&country=%2B1&phone=\(encoded(phone))&company=\(encoded(company))&consent=yes"
+            + "&email=\(encoded(email))&country=%2B1&phone=\(encoded(phone))&company=\(encoded(company))&topic=\(encoded(topic))&consent=yes"
         return try await client.execute(uri: "/book", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bk_session=\(session)"],
-                                        body: ByteBuffer(string: fields)) { ($0.status, String(buffer: $0.body)) }
+                                        body: ByteBuffer(string: fields))
     }
 
     static func json(_ text: String) -> [String: Any] {

@@ -34,6 +34,9 @@ def summary(path):
                 "start": event.decoded("DTSTART").isoformat(),
                 "end": event.decoded("DTEND").isoformat(),
                 "status": str(event.get("STATUS", "")),
+                "location": str(event.get("LOCATION", "")),
+                "url": str(event.get("URL", "")),
+                "conference": str(event.get("CONFERENCE", "")),
             }
     return {
         "file": path,
