@@ -102,7 +102,8 @@ public struct Asset: Sendable {
         """
 
     // Progressive enhancement only: every page works without it. It (1) shows times in the
-    // browser's zone on the first visit, (2) solves the booking form's proof-of-work challenge.
+    // browser's zone on the first visit, (2) solves the booking form's proof-of-work challenge, (3) shows
+    // the chosen country's example phone number.
     static let siteJS = #"""
         (function () {
           'use strict';
@@ -163,6 +164,13 @@ public struct Asset: Sendable {
 
           var form = document.getElementById('booking-form');
           if (!form) return;
+          // The phone field's example follows the chosen country.
+          var country = document.getElementById('country'), example = document.getElementById('phone-example');
+          if (country && example) {
+            country.addEventListener('change', function () {
+              example.textContent = country.options[country.selectedIndex].getAttribute('data-example');
+            });
+          }
           var field = document.getElementById('pow');
           var status = document.getElementById('pow-status');
           var solved = false, waiting = false;
