@@ -69,7 +69,9 @@ public struct Asset: Sendable {
         form.zone{margin:0 0 1rem}
         .row{display:flex;gap:.5rem;flex-wrap:nowrap}
         .row select,.row input{flex:1 1 auto;min-width:0}
-        .row select#country{flex:0 0 7.5rem}
+        .phone .row{flex-wrap:wrap}
+        .row select#country{flex:1 1 12rem}
+        .phone .row input{flex:1 1 10rem}
         label{display:block;font-weight:600;margin:.25rem 0}
         .field{margin:0 0 1rem;border:0;padding:0}
         fieldset{border:0;padding:0;margin:0 0 1rem}
