@@ -23,11 +23,12 @@ public enum PhoneNumberType: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Why a typed number is not one to store.
-public struct PhoneNumberError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct PhoneNumberError: Error, Sendable, Hashable {
     public enum Reason: Sendable, Hashable {
         /// The region the number was to be read in is not an ISO 3166 code with metadata.
         case unknownRegion
-        /// No country code after `+`/`00` is a real one, or a national number came without a region.
+        /// No real country code after `+` (or the region's international prefix), or a national
+        /// number came without a region.
         case invalidCountryCode
         case notANumber
         case tooShort
@@ -46,19 +47,6 @@ public struct PhoneNumberError: Error, Sendable, Hashable, CustomStringConvertib
     public init(_ reason: Reason, region: String?) {
         self.reason = reason
         self.region = region
-    }
-
-    public var description: String {
-        let place = region.map { " for \($0)" } ?? ""
-        return switch reason {
-        case .unknownRegion: "\(region ?? "?") is not a region code such as RU or GB"
-        case .invalidCountryCode: "the number needs a valid country code after +"
-        case .notANumber: "this is not a phone number"
-        case .tooShort: "the number is too short\(place)"
-        case .tooLong: "the number is too long\(place)"
-        case .invalidForRegion: "the number is not valid\(place)"
-        case .wrongType(let type): "a \(type.rawValue) number cannot be used\(place)"
-        }
     }
 }
 

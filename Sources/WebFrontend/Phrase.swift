@@ -148,7 +148,7 @@ public enum Phrase: Sendable {
             case (.company, .controlCharacter): "Название компании — в одну строку, без переносов и табуляции."
             case (.email, .controlCharacter), (.email, .malformed): "Укажите адрес почты, например ivan@example.com."
             case (.phone, .controlCharacter), (.phone, .malformed): "Укажите номер телефона, \(SupportedLocale.ru.phoneExample(nil))."
-            case (.phone, .phoneNumber(let problem)): Self.russianPhoneProblem(problem)
+            case (.phone, .phoneNumber(let problem)): Self.phoneProblem(problem, .ru)
             case (.name, .malformed), (.name, .phoneNumber): "Проверьте имя."
             case (.email, .phoneNumber): "Проверьте адрес почты."
             case (.company, .malformed), (.company, .phoneNumber): "Проверьте название компании."
@@ -252,7 +252,7 @@ public enum Phrase: Sendable {
             case (.company, .controlCharacter): "The company name goes on one line, without line breaks or tabs."
             case (.email, .controlCharacter), (.email, .malformed): "Please enter an email address such as ivan@example.com."
             case (.phone, .controlCharacter), (.phone, .malformed): "Please enter a phone number, \(SupportedLocale.en.phoneExample(nil))."
-            case (.phone, .phoneNumber(let problem)): Self.englishPhoneProblem(problem)
+            case (.phone, .phoneNumber(let problem)): Self.phoneProblem(problem, .en)
             case (.name, .malformed), (.name, .phoneNumber): "Please check the name."
             case (.email, .phoneNumber): "Please check the email address."
             case (.company, .malformed), (.company, .phoneNumber): "Please check the company name."
@@ -261,34 +261,25 @@ public enum Phrase: Sendable {
         }
     }
 
-    // A refused phone number: what is wrong, and the form expected (the example of the
-    // number's own country, or of the chosen one).
-
-    static func russianPhoneProblem(_ problem: PhoneNumberError) -> String {
-        let example = SupportedLocale.ru.phoneExample(problem.region)
-        let country = problem.region.map { " (\(SupportedLocale.ru.regionName($0)))" } ?? ""
+    /// A refused phone number: what is wrong, and the form expected (the example of the
+    /// number's own country, or of the chosen one), in both languages side by side.
+    static func phoneProblem(_ problem: PhoneNumberError, _ language: SupportedLocale) -> String {
+        let ru = language == .ru
+        let example = language.phoneExample(problem.region)
+        let country = problem.region.map { ru ? " (\(language.regionName($0)))" : " for \(language.regionName($0))" } ?? ""
         return switch problem.reason {
-        case .unknownRegion: "Выберите страну из списка."
-        case .invalidCountryCode: "Укажите номер полностью, с «+» и кодом страны, \(example)."
-        case .notANumber: "Номер телефона состоит из цифр, \(example)."
-        case .tooShort: "В номере не хватает цифр\(country): \(example)."
-        case .tooLong: "В номере лишние цифры\(country): \(example)."
-        case .invalidForRegion: "Такого номера нет\(country). Проверьте номер и страну, \(example)."
-        case .wrongType: "На этот номер не дозвониться и не отправить SMS. Укажите мобильный или городской номер, \(example)."
-        }
-    }
-
-    static func englishPhoneProblem(_ problem: PhoneNumberError) -> String {
-        let example = SupportedLocale.en.phoneExample(problem.region)
-        let country = problem.region.map { " for \(SupportedLocale.en.regionName($0))" } ?? ""
-        return switch problem.reason {
-        case .unknownRegion: "Please choose a country from the list."
-        case .invalidCountryCode: "Please enter the number in full, with “+” and the country code, \(example)."
-        case .notANumber: "A phone number is digits, \(example)."
-        case .tooShort: "The number is too short\(country): \(example)."
-        case .tooLong: "The number is too long\(country): \(example)."
-        case .invalidForRegion: "This is not a valid number\(country). Please check the number and the country, \(example)."
-        case .wrongType: "This number cannot take a call or an SMS. Please enter a mobile or landline number, \(example)."
+        case .unknownRegion: ru ? "Выберите страну из списка." : "Please choose a country from the list."
+        case .invalidCountryCode:
+            ru ? "Укажите номер полностью, с «+» и кодом страны, \(example)." : "Please enter the number in full, with “+” and the country code, \(example)."
+        case .notANumber: ru ? "Номер телефона состоит из цифр, \(example)." : "A phone number is digits, \(example)."
+        case .tooShort: ru ? "В номере не хватает цифр\(country): \(example)." : "The number is too short\(country): \(example)."
+        case .tooLong: ru ? "В номере лишние цифры\(country): \(example)." : "The number is too long\(country): \(example)."
+        case .invalidForRegion:
+            ru ? "Такого номера нет\(country). Проверьте номер и страну, \(example)."
+                : "This is not a valid number\(country). Please check the number and the country, \(example)."
+        case .wrongType:
+            ru ? "На этот номер не дозвониться и не отправить SMS. Укажите мобильный или городской номер, \(example)."
+                : "This number cannot take a call or an SMS. Please enter a mobile or landline number, \(example)."
         }
     }
 }
