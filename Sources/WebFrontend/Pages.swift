@@ -276,7 +276,7 @@ public struct Pages: Sendable {
             <p class="hint" id="phone-hint">\(t(.phoneHint)) \(t(.forExample)) <span id="phone-example">\(escapeHTML(chosen?.example.national ?? ""))</span></p>
             \(phoneError.map { "<p class=\"error\" id=\"phone-error\">\(escapeHTML($0))</p>" } ?? "")
             <div class="row"><label class="visually-hidden" for="country">\(t(.countryCode))</label>
-            <select id="country" name="country" autocomplete="tel-country-code">\(countryOptions)</select>
+            <select id="country" name="country" autocomplete="country">\(countryOptions)</select>
             <label class="visually-hidden" for="phone">\(t(.phone))</label>
             <input id="phone" name="phone" type="tel" autocomplete="tel-national" inputmode="tel" maxlength="32" required aria-required="true" value="\(escapeHTML(form.phone))" aria-describedby="phone-hint\(phoneError == nil ? "" : " phone-error")"\(phoneError == nil ? "" : " aria-invalid=\"true\"")></div>
             </fieldset>
