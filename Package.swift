@@ -41,9 +41,17 @@ let package = Package(
             name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // libphonenumber from Debian's libphonenumber-dev (and ICU, which it uses, for zones'
+        // countries): a C API over its C++ PhoneNumberUtil.
+        .target(
+            name: "CPhoneNumber",
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("icui18n"), .linkedLibrary("icuuc")]
+        ),
+        // Phone numbers by the world's numbering plans: parsing to E.164, examples, calling codes (pure).
+        .target(name: "PhoneNumbers", dependencies: ["CPhoneNumber"]),
         // Civil dates, instants, ISO 8601 and durations: the one time module under everything.
         .target(name: "CivilTime"),
-        .target(name: "BookingDomain", dependencies: ["CivilTime"]),
+        .target(name: "BookingDomain", dependencies: ["CivilTime", "PhoneNumbers"]),
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
         // The one iCalendar writer: the page's .ics file and notifyd's invites (pure).
         .target(name: "ICalendar"),
@@ -120,7 +128,7 @@ let package = Package(
         .target(
             name: "WebFrontend",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar",
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar", "PhoneNumbers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -181,7 +189,9 @@ let package = Package(
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", .product(name: "Yams", package: "Yams")]),
+        // The phone table, checked against Python's phonenumbers (support/oracle.py) too.
+        .testTarget(name: "PhoneNumbersTests", dependencies: ["PhoneNumbers"], exclude: ["support"]),
+        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", "PhoneNumbers", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar"]),
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -222,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebFrontendTests",
-            dependencies: ["WebFrontend", "SuiteTesting", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ",
+            dependencies: ["WebFrontend", "SuiteTesting", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ", "PhoneNumbers",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,4 +1,5 @@
 import Foundation
+import PhoneNumbers
 
 /// A rejected contact field. `message` is written to be shown to the person who typed it (the
 /// wire and the API carry it as is); `kind` is what a translation needs, so a page in another
@@ -12,6 +13,8 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
         case controlCharacter
         /// Not the form the field has (an email address, a phone number with its country code).
         case malformed
+        /// A phone number its country's numbering plan refuses (too short, of no real country...).
+        case phoneNumber(PhoneNumberError)
     }
 
     public let field: ContactField
@@ -40,7 +43,11 @@ public struct ContactInfo: Sendable, Hashable, Codable {
     public static let maximumNameLength = 100
     public static let maximumEmailLength = 254
     public static let maximumCompanyLength = 200
-    public static let phoneDigitRange = 8...15
+    /// The kinds of number a person answers and most can take an SMS; toll-free, premium-rate,
+    /// shared-cost, pager and voicemail numbers are refused.
+    public static let reachablePhoneTypes: Set<PhoneNumberType> = [.fixedLine, .mobile, .fixedLineOrMobile, .voip, .personalNumber]
+    /// E.164's bounds, country code included: all a stored number is held to.
+    public static let storedPhoneDigits = 8...15
 
     private init(name: String, email: String, phone: String, company: String?) {
         self.name = name
@@ -52,18 +59,31 @@ public struct ContactInfo: Sendable, Hashable, Codable {
     /// Validates and normalises raw input; the first failing field (in the order name, email,
     /// phone, company) is reported. Already-normalised values come back unchanged. A form that
     /// shows every error at once checks each field with its own `validated…` instead.
-    public static func validated(name: String, email: String, phone: String, company: String? = nil) throws(ValidationError) -> ContactInfo {
+    /// `phoneRegion` is the country a number without `+` is read in (see `validatedPhone`).
+    public static func validated(name: String, email: String, phone: String, phoneRegion: String? = nil,
+                                 company: String? = nil) throws(ValidationError) -> ContactInfo {
         ContactInfo(
             name: try validatedName(name),
             email: try validatedEmail(email),
-            phone: try validatedPhone(phone),
+            phone: try validatedPhone(phone, region: phoneRegion),
+            company: try validatedCompany(company))
+    }
+
+    /// A contact as stored or sent by the suite itself: the same rules, except that the phone is
+    /// held only to E.164's form, so a number accepted once stays readable after a newer
+    /// libphonenumber's metadata would refuse it.
+    public static func restored(name: String, email: String, phone: String, company: String?) throws(ValidationError) -> ContactInfo {
+        ContactInfo(
+            name: try validatedName(name),
+            email: try validatedEmail(email),
+            phone: try restoredPhone(phone),
             company: try validatedCompany(company))
     }
 
     /// Every field checked by its own rule, for a form that shows all its errors at once
     /// (`validated` stops at the first): the contact when no field failed, else each failure in
     /// the order name, email, phone, company.
-    public static func validatingEachField(name: String, email: String, phone: String, company: String?)
+    public static func validatingEachField(name: String, email: String, phone: String, phoneRegion: String? = nil, company: String?)
         -> (contact: ContactInfo?, errors: [ValidationError]) {
         var errors: [ValidationError] = []
         func check<Value>(_ rule: () throws(ValidationError) -> Value) -> Value? {
@@ -76,7 +96,7 @@ public struct ContactInfo: Sendable, Hashable, Codable {
         }
         let name = check { () throws(ValidationError) in try validatedName(name) }
         let email = check { () throws(ValidationError) in try validatedEmail(email) }
-        let phone = check { () throws(ValidationError) in try validatedPhone(phone) }
+        let phone = check { () throws(ValidationError) in try validatedPhone(phone, region: phoneRegion) }
         let company = check { () throws(ValidationError) in try validatedCompany(company) }
         guard let name, let email, let phone, let company else { return (nil, errors) }
         return (ContactInfo(name: name, email: email, phone: phone, company: company), [])
@@ -123,11 +143,11 @@ public struct ContactInfo: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey { case name, email, phone, company }
 
-    /// Decoding re-validates, so stored or received contacts cannot bypass the rules.
+    /// Decoding re-validates (as `restored`), so stored or received contacts cannot bypass the rules.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         do {
-            self = try ContactInfo.validated(
+            self = try ContactInfo.restored(
                 name: container.decode(String.self, forKey: .name),
                 email: container.decode(String.self, forKey: .email),
                 phone: container.decode(String.self, forKey: .phone),
@@ -246,34 +266,49 @@ public struct ContactInfo: Sendable, Hashable, Codable {
         }
     }
 
-    /// What people put between digit groups; all of it is dropped.
-    private static let phoneSeparators: Set<Character> = [" ", "\u{00A0}", "\u{202F}", ".", "-", "(", ")"]
+    /// A number as typed, in E.164 by libphonenumber's metadata: in full with `+` (or an
+    /// international prefix of `region`, e.g. `00` in GB, `810` in RU), or national as dialled in
+    /// `region` (an ISO 3166 code such as `GB`; nil: the number must start with `+`), its trunk
+    /// prefix (`8` in Russia, `0` in the UK) dropped. Its length and prefix must be valid for its
+    /// country and its type one of `reachablePhoneTypes`. The message shows the expected form.
+    public static func validatedPhone(_ raw: String, region: String? = nil) throws(ValidationError) -> String {
+        let typed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !typed.isEmpty else { throw ValidationError(field: .phone, kind: .empty, message: "phone number must not be empty") }
+        do {
+            return try PhoneNumbers.e164(typed, region: region, accepting: reachablePhoneTypes)
+        } catch {
+            throw ValidationError(field: .phone, kind: .phoneNumber(error), message: phoneMessage(error))
+        }
+    }
 
-    /// E.164: `+` (or `00`) and the country code, separators dropped.
-    public static func validatedPhone(_ raw: String) throws(ValidationError) -> String {
-        func fail(_ message: String) -> ValidationError { ValidationError(field: .phone, kind: .malformed, message: message) }
-        let compact = raw.filter { !phoneSeparators.contains($0) }
-        guard !compact.isEmpty else { throw ValidationError(field: .phone, kind: .empty, message: "phone number must not be empty") }
-        let hasPlus = compact.hasPrefix("+")
-        let body = hasPlus ? compact.dropFirst() : Substring(compact)
-        if let bad = body.first(where: { !$0.isASCIIDigit }) {
-            throw fail(bad == "+"
-                ? "phone number may have + only at the start"
-                : "phone number may contain only digits, spaces, dots, dashes and parentheses after a leading + (found \"\(bad)\")")
+    /// What is wrong, then the form expected: the example of the number's country, or of the
+    /// chosen region.
+    private static func phoneMessage(_ error: PhoneNumberError) -> String {
+        let example = error.region.flatMap(PhoneNumbers.example(region:))
+        let expected = example.map { "e.g. \($0.international), or \($0.national) within \(error.region!)" } ?? "e.g. +7 916 123-45-67"
+        return switch error.reason {
+        case .unknownRegion: "phone region '\(error.region ?? "")' is not a region code such as RU or GB"
+        case .invalidCountryCode: "phone number must start with + and a country code, \(expected)"
+        case .notANumber: "phone number must be digits with spaces, dashes or parentheses, \(expected)"
+        case .tooShort: "phone number is too short for \(error.region ?? "its country"): \(expected)"
+        case .tooLong: "phone number is too long for \(error.region ?? "its country"): \(expected)"
+        case .invalidForRegion: "phone number is not a valid number in \(error.region ?? "its country"): \(expected)"
+        case .wrongType(let type): "phone number must be one a person answers, not a \(phoneTypeNames[type] ?? type.rawValue) number: \(expected)"
         }
-        let digits: Substring
-        if hasPlus {
-            digits = body
-        } else if body.hasPrefix("00") {
-            digits = body.dropFirst(2)
-        } else {
-            throw fail("phone number must start with + and a country code, e.g. +7 916 123-45-67")
+    }
+
+    private static let phoneTypeNames: [PhoneNumberType: String] = [
+        .tollFree: "toll-free", .premiumRate: "premium-rate", .sharedCost: "shared-cost", .uan: "company (UAN)", .pager: "pager",
+        .voicemail: "voicemail", .unknown: "unknown",
+    ]
+
+    private static func restoredPhone(_ phone: String) throws(ValidationError) -> String {
+        let digits = phone.dropFirst()
+        guard phone.hasPrefix("+"), storedPhoneDigits.contains(digits.count), digits.allSatisfy(\.isASCIIDigit), digits.first != "0" else {
+            throw ValidationError(field: .phone, kind: .malformed,
+                                  message: "phone number must be E.164: + and \(storedPhoneDigits.lowerBound) to \(storedPhoneDigits.upperBound) digits, the first not 0")
         }
-        guard phoneDigitRange.contains(digits.count) else {
-            throw fail("phone number must have \(phoneDigitRange.lowerBound) to \(phoneDigitRange.upperBound) digits including the country code (got \(digits.count))")
-        }
-        guard digits.first != "0" else { throw fail("phone number's country code must not start with 0") }
-        return "+" + digits
+        return phone
     }
 }
 

@@ -7,12 +7,16 @@ public struct ContactBody: Codable, Sendable, Equatable {
     public var name: String
     public var email: String
     public var phone: String
+    /// The country (ISO 3166, e.g. `GB`) a phone number without `+` is dialled in; without it
+    /// the number must be international.
+    public var phoneRegion: String?
     public var company: String?
 
-    public init(name: String, email: String, phone: String, company: String? = nil) {
+    public init(name: String, email: String, phone: String, phoneRegion: String? = nil, company: String? = nil) {
         self.name = name
         self.email = email
         self.phone = phone
+        self.phoneRegion = phoneRegion
         self.company = company
     }
 }

@@ -220,7 +220,7 @@ struct BookingCommands: Sendable {
     }
 
     private func validatedContact(_ contact: ContactBody) throws(ValidationError) -> ContactInfo {
-        try ContactInfo.validated(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company)
+        try ContactInfo.validated(name: contact.name, email: contact.email, phone: contact.phone, phoneRegion: contact.phoneRegion, company: contact.company)
     }
 
     private func validatedZone(_ zone: String?) throws -> String {

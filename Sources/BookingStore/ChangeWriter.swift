@@ -245,12 +245,13 @@ extension Appointment {
             throw stored.unreadable("end_ms is not after start_ms")
         }
         // Stored contacts were validated on the way in; validating again costs microseconds
-        // and keeps a hand-edited row from passing as good.
+        // and keeps a hand-edited row from passing as good (the phone only as E.164, so newer
+        // numbering plans do not make old rows unreadable).
         let name: String = try stored.value("name"), email: String = try stored.value("email"), phone: String = try stored.value("phone")
         let company: String? = try stored.value("company")
         let contactInfo: ContactInfo
         do {
-            contactInfo = try ContactInfo.validated(name: name, email: email, phone: phone, company: company)
+            contactInfo = try ContactInfo.restored(name: name, email: email, phone: phone, company: company)
         } catch {
             throw stored.unreadable("contact.\(error.field): \(error.message)")
         }

@@ -140,9 +140,14 @@ struct APIRoutes {
         }
         let contact: ContactInfo
         do {
-            contact = try ContactInfo.validated(name: body.contact.name, email: body.contact.email, phone: body.contact.phone, company: body.contact.company)
+            contact = try ContactInfo.validated(name: body.contact.name, email: body.contact.email, phone: body.contact.phone,
+                                                phoneRegion: body.contact.phoneRegion, company: body.contact.company)
         } catch {
-            throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue, detail: error.message, field: "contact.\(error.field.rawValue)")
+            // A refused number is told in the client's language with an example to follow.
+            let detail = error.field == .phone
+                ? SupportedLocale(identifier: body.locale ?? SupportedLocale.fallback.rawValue).text(.invalidContact(error.field, error.kind))
+                : error.message
+            throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue, detail: detail, field: "contact.\(error.field.rawValue)")
         }
         let topic: String?
         do {

@@ -69,7 +69,9 @@ public struct Asset: Sendable {
         form.zone{margin:0 0 1rem}
         .row{display:flex;gap:.5rem;flex-wrap:nowrap}
         .row select,.row input{flex:1 1 auto;min-width:0}
-        .row select#country{flex:0 0 7.5rem}
+        .phone .row{flex-wrap:wrap}
+        .row select#country{flex:1 1 12rem}
+        .phone .row input{flex:1 1 10rem}
         label{display:block;font-weight:600;margin:.25rem 0}
         .field{margin:0 0 1rem;border:0;padding:0}
         fieldset{border:0;padding:0;margin:0 0 1rem}
@@ -102,7 +104,8 @@ public struct Asset: Sendable {
         """
 
     // Progressive enhancement only: every page works without it. It (1) shows times in the
-    // browser's zone on the first visit, (2) solves the booking form's proof-of-work challenge.
+    // browser's zone on the first visit, (2) solves the booking form's proof-of-work challenge, (3) shows
+    // the chosen country's example phone number.
     static let siteJS = #"""
         (function () {
           'use strict';
@@ -163,6 +166,13 @@ public struct Asset: Sendable {
 
           var form = document.getElementById('booking-form');
           if (!form) return;
+          // The phone field's example follows the chosen country.
+          var country = document.getElementById('country'), example = document.getElementById('phone-example');
+          if (country && example) {
+            country.addEventListener('change', function () {
+              example.textContent = country.options[country.selectedIndex].getAttribute('data-example');
+            });
+          }
           var field = document.getElementById('pow');
           var status = document.getElementById('pow-status');
           var solved = false, waiting = false;

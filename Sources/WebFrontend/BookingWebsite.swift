@@ -104,9 +104,14 @@ public final class BookingWebsite: Sendable {
         var session: String
         var newSession: Bool
         var zoneFromQuery: Bool
+        /// Sent by the visitor (in the query or the cookie), not the calendar's by default.
+        var zoneIsTheVisitors: Bool
         var languageFromQuery: Bool
         var address: String
         var pages: Pages
+
+        /// The phone field's first country, by the visitor's language and their own zone.
+        var defaultPhoneRegion: String { language.defaultPhoneRegion(visitorZone: zoneIsTheVisitors ? zone : nil) }
     }
 
     func clientAddress(_ request: Request, _ context: WebRequestContext) -> String {
@@ -126,12 +131,14 @@ public final class BookingWebsite: Sendable {
             language = saved
         }
         var zone = calendarZone
-        var zoneFromQuery = false
+        var zoneFromQuery = false, zoneIsTheVisitors = true
         if let asked = (query.get("tz") ?? form["tz"]).flatMap(TimeZone.init(identifier:)) {
             zone = asked
             zoneFromQuery = true
         } else if let saved = request.cookies["tz"].flatMap({ $0.value.removingPercentEncoding }).flatMap(TimeZone.init(identifier:)) {
             zone = saved
+        } else {
+            zoneIsTheVisitors = false
         }
         let existing = request.cookies["bk_session"]?.value
         let session = existing.flatMap { $0.count == 32 && $0.allSatisfy(\.isHexDigit) ? $0 : nil } ?? Self.randomHex(16)
@@ -140,7 +147,7 @@ public final class BookingWebsite: Sendable {
         if !kept.isEmpty { here += "?" + kept.map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&") }
         return Visitor(
             language: language, zone: zone, session: session, newSession: existing != session, zoneFromQuery: zoneFromQuery,
-            languageFromQuery: languageFromQuery, address: clientAddress(request, context),
+            zoneIsTheVisitors: zoneIsTheVisitors, languageFromQuery: languageFromQuery, address: clientAddress(request, context),
             pages: Pages(language: language, time: VisitorTime(zone: zone, language: language), here: here)
         )
     }

@@ -92,7 +92,9 @@ public enum OpenAPIDocument {
         "Contact": [
             "type": "object", "required": ["name", "email", "phone"],
             "properties": ["name": ["type": "string", "maxLength": 100], "email": ["type": "string", "format": "email"],
-                           "phone": ["type": "string", "description": "With the country code, e.g. +7 916 123-45-67"], "company": ["type": "string", "maxLength": 200]],
+                           "phone": ["type": "string", "description": "With the country code, e.g. +7 916 123-45-67, or as dialled in phone_region, e.g. 07400 123456; stored in E.164. A refusal's detail is in the request's locale and shows an example"],
+                           "phone_region": ["type": "string", "pattern": "^[A-Z]{2}$", "description": "The country (ISO 3166) a phone without + is dialled in, e.g. GB"],
+                           "company": ["type": "string", "maxLength": 200]],
         ],
         "BookRequest": [
             "type": "object", "required": ["start", "contact", "consent", "proof_of_work"],

@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PhoneNumbers
 
 /// The booking page's handlers: GET renders, POST checks and redirects (303) on success, so a
 /// reload never sends a form twice.
@@ -48,6 +49,7 @@ extension BookingWebsite {
         }
         var form = Pages.BookingForm()
         form.start = ISO8601.instant(start)
+        form.country = visitor.defaultPhoneRegion
         return await renderForm(visitor, form: form, errors: [:], message: nil, status: .ok)
     }
 
@@ -94,7 +96,7 @@ extension BookingWebsite {
         form.start = fields["start"] ?? ""
         form.name = fields["name"] ?? ""
         form.email = fields["email"] ?? ""
-        form.country = fields["country"].flatMap { code in Pages.countryCodes.contains { $0.code == code } ? code : nil } ?? "+7"
+        form.country = fields["country"].flatMap { PhoneNumbers.isRegion($0) ? $0 : nil } ?? visitor.defaultPhoneRegion
         form.phone = fields["phone"] ?? ""
         form.company = fields["company"] ?? ""
         form.topic = fields["topic"] ?? ""
@@ -127,7 +129,7 @@ extension BookingWebsite {
                                     status: .unprocessableContent, slotGone: true)
         }
         // Every field by its own rule, so every error shows at once.
-        let checked = ContactInfo.validatingEachField(name: form.name, email: form.email, phone: Self.phoneNumber(country: form.country, typed: form.phone),
+        let checked = ContactInfo.validatingEachField(name: form.name, email: form.email, phone: form.phone, phoneRegion: form.country,
                                                       company: form.company)
         for error in checked.errors { errors[error.field.rawValue] = language.text(.invalidContact(error.field, error.kind)) }
         let contact = checked.contact
@@ -181,16 +183,6 @@ extension BookingWebsite {
         } catch {
             return failurePage(visitor, error)
         }
-    }
-
-    /// The number as E.164 material: typed in full with `+`, or the national part after the
-    /// chosen code (a Russian trunk `8` before ten digits is dropped).
-    public static func phoneNumber(country: String, typed: String) -> String {
-        let trimmed = typed.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasPrefix("+") || trimmed.isEmpty { return trimmed }
-        var digits = trimmed.filter(\.isNumber)
-        if country == "+7", digits.count == 11, digits.hasPrefix("8") || digits.hasPrefix("7") { digits.removeFirst() }
-        return country + digits
     }
 
     // MARK: Managing

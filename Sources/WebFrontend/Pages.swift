@@ -210,20 +210,14 @@ public struct Pages: Sendable {
         public var start: String = ""
         public var name = ""
         public var email = ""
-        public var country = "+7"
+        /// The phone's country (ISO 3166, e.g. `GB`); empty: the visitor's default.
+        public var country = ""
         public var phone = ""
         public var company = ""
         public var topic = ""
         public var consent = false
         public init() {}
     }
-
-    public static let countryCodes: [(code: String, label: String)] = [
-        ("+7", "RU/KZ +7"), ("+375", "BY +375"), ("+380", "UA +380"), ("+374", "AM +374"), ("+994", "AZ +994"), ("+995", "GE +995"),
-        ("+996", "KG +996"), ("+998", "UZ +998"), ("+992", "TJ +992"), ("+49", "DE +49"), ("+44", "GB +44"), ("+33", "FR +33"),
-        ("+39", "IT +39"), ("+34", "ES +34"), ("+90", "TR +90"), ("+971", "AE +971"), ("+86", "CN +86"), ("+81", "JP +81"),
-        ("+1", "US/CA +1"),
-    ]
 
     public func formPage(
         form: BookingForm, slot: (start: Date, end: Date)?, freshSlots: [SlotBody]?, errors: [String: String], message: String?,
@@ -272,14 +266,18 @@ public struct Pages: Sendable {
         }
         body += field("name", .name, type: "text", autocomplete: "name", value: form.name, required: true, extra: " maxlength=\"100\"")
         body += field("email", .email, type: "email", autocomplete: "email", value: form.email, required: true, hint: .emailHint, extra: " maxlength=\"254\" inputmode=\"email\"")
-        let countryOptions = Self.countryCodes.map { "<option value=\"\($0.code)\"\($0.code == form.country ? " selected" : "")>\(escapeHTML($0.label))</option>" }.joined()
+        let countries = language.phoneCountries
+        let chosen = countries.first { $0.region == form.country } ?? countries.first { $0.region == language.defaultPhoneRegion(visitorZone: nil) }
+        let countryOptions = countries.map { country in
+            "<option value=\"\(country.region)\" data-example=\"\(escapeHTML(country.example.national))\"\(country == chosen ? " selected" : "")>\(escapeHTML(country.name)) +\(country.callingCode)</option>"
+        }.joined()
         let phoneError = errors["phone"]
         body += """
             <fieldset class="field phone\(phoneError == nil ? "" : " invalid")"><legend>\(t(.phone))</legend>
-            <p class="hint" id="phone-hint">\(t(.phoneHint))</p>
+            <p class="hint" id="phone-hint">\(t(.phoneHint)) \(t(.forExample)) <span id="phone-example">\(escapeHTML(chosen?.example.national ?? ""))</span></p>
             \(phoneError.map { "<p class=\"error\" id=\"phone-error\">\(escapeHTML($0))</p>" } ?? "")
             <div class="row"><label class="visually-hidden" for="country">\(t(.countryCode))</label>
-            <select id="country" name="country" autocomplete="tel-country-code">\(countryOptions)</select>
+            <select id="country" name="country" autocomplete="country">\(countryOptions)</select>
             <label class="visually-hidden" for="phone">\(t(.phone))</label>
             <input id="phone" name="phone" type="tel" autocomplete="tel-national" inputmode="tel" maxlength="32" required aria-required="true" value="\(escapeHTML(form.phone))" aria-describedby="phone-hint\(phoneError == nil ? "" : " phone-error")"\(phoneError == nil ? "" : " aria-invalid=\"true\"")></div>
             </fieldset>

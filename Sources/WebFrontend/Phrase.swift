@@ -1,5 +1,6 @@
 import BookingDomain
 import Foundation
+import PhoneNumbers
 
 /// The page speaks the suite's languages. Chosen by `?lang=`, then the `lang` cookie, then
 /// `Accept-SupportedLocale`.
@@ -49,7 +50,7 @@ public enum Phrase: Sendable {
     case confirmedTitle, yourReference, keepReference, addToCalendar, manageLink, when, status
     case manageTitle, enterReference, reference, open, referenceNotFound, reschedule, cancel, cancelReason
     case rescheduleTitle, moveTo, cancelledTitle, rescheduledTitle, statusConfirmed, statusCancelled, statusOther(String)
-    case cancelConfirm, alreadyCancelled, language, notFoundPage, policyTitle, bookAnother, checking, phoneHint, emailHint
+    case cancelConfirm, alreadyCancelled, language, notFoundPage, policyTitle, bookAnother, checking, phoneHint, forExample, emailHint
     case noScriptNote, consultation, invalidContact(ContactField, ValidationError.Kind), invalidReason
     case topic, topicHint, invalidTopic(TopicError), meeting, joinVideo, meetingPhone(String?)
 
@@ -75,7 +76,7 @@ public enum Phrase: Sendable {
         case .name: "Имя и фамилия"
         case .email: "Электронная почта"
         case .phone: "Телефон"
-        case .countryCode: "Код страны"
+        case .countryCode: "Страна"
         case .company: "Компания"
         case .optional: "необязательно"
         case .consent: "Я согласен(на) на обработку персональных данных"
@@ -129,7 +130,8 @@ public enum Phrase: Sendable {
         case .policyTitle: "Политика обработки персональных данных"
         case .bookAnother: "Записаться ещё раз"
         case .checking: "Проверяем браузер…"
-        case .phoneHint: "Номер без кода страны, например 916 123-45-67, или полностью с «+»."
+        case .phoneHint: "Номер, как его набирают в выбранной стране, или полностью с «+»."
+        case .forExample: "Например:"
         case .emailHint: "На неё придёт подтверждение."
         case .noScriptNote: "JavaScript выключен: время показано по Москве; выберите свой пояс ниже."
         case .consultation: "Консультация, 30 минут"
@@ -146,10 +148,11 @@ public enum Phrase: Sendable {
             case (.name, .controlCharacter): "Имя — в одну строку, без переносов и табуляции."
             case (.company, .controlCharacter): "Название компании — в одну строку, без переносов и табуляции."
             case (.email, .controlCharacter), (.email, .malformed): "Укажите адрес почты, например ivan@example.com."
-            case (.phone, .controlCharacter), (.phone, .malformed):
-                "Укажите номер телефона: от \(ContactInfo.phoneDigitRange.lowerBound) до \(ContactInfo.phoneDigitRange.upperBound) цифр вместе с кодом страны."
-            case (.name, .malformed): "Проверьте имя."
-            case (.company, .malformed): "Проверьте название компании."
+            case (.phone, .controlCharacter), (.phone, .malformed): "Укажите номер телефона, \(SupportedLocale.ru.phoneExample(nil))."
+            case (.phone, .phoneNumber(let problem)): Self.phoneProblem(problem, .ru)
+            case (.name, .malformed), (.name, .phoneNumber): "Проверьте имя."
+            case (.email, .phoneNumber): "Проверьте адрес почты."
+            case (.company, .malformed), (.company, .phoneNumber): "Проверьте название компании."
             }
         case .invalidReason: "Причина — до 500 символов."
         case .topic: "Что вы хотели бы обсудить?"
@@ -184,7 +187,7 @@ public enum Phrase: Sendable {
         case .name: "Full name"
         case .email: "Email"
         case .phone: "Phone"
-        case .countryCode: "Country code"
+        case .countryCode: "Country"
         case .company: "Company"
         case .optional: "optional"
         case .consent: "I agree to the processing of my personal data"
@@ -238,7 +241,8 @@ public enum Phrase: Sendable {
         case .policyTitle: "Personal data policy"
         case .bookAnother: "Book another time"
         case .checking: "Checking your browser…"
-        case .phoneHint: "The number without the country code, e.g. 916 123-45-67, or in full with “+”."
+        case .phoneHint: "The number as dialled in the chosen country, or in full with “+”."
+        case .forExample: "For example:"
         case .emailHint: "We send the confirmation there."
         case .noScriptNote: "JavaScript is off: times are in Moscow time; choose your zone below."
         case .consultation: "Consultation, 30 minutes"
@@ -255,10 +259,11 @@ public enum Phrase: Sendable {
             case (.name, .controlCharacter): "The name goes on one line, without line breaks or tabs."
             case (.company, .controlCharacter): "The company name goes on one line, without line breaks or tabs."
             case (.email, .controlCharacter), (.email, .malformed): "Please enter an email address such as ivan@example.com."
-            case (.phone, .controlCharacter), (.phone, .malformed):
-                "Please enter a phone number: \(ContactInfo.phoneDigitRange.lowerBound) to \(ContactInfo.phoneDigitRange.upperBound) digits with the country code."
-            case (.name, .malformed): "Please check the name."
-            case (.company, .malformed): "Please check the company name."
+            case (.phone, .controlCharacter), (.phone, .malformed): "Please enter a phone number, \(SupportedLocale.en.phoneExample(nil))."
+            case (.phone, .phoneNumber(let problem)): Self.phoneProblem(problem, .en)
+            case (.name, .malformed), (.name, .phoneNumber): "Please check the name."
+            case (.email, .phoneNumber): "Please check the email address."
+            case (.company, .malformed), (.company, .phoneNumber): "Please check the company name."
             }
         case .invalidReason: "The reason has at most 500 characters."
         case .topic: "What would you like to discuss?"
@@ -268,6 +273,28 @@ public enum Phrase: Sendable {
         case .meeting: "How we meet"
         case .joinVideo: "Video call"
         case .meetingPhone(let phone): "The consultant will call you" + (phone.map { " at \($0)" } ?? "")
+        }
+    }
+
+    /// A refused phone number: what is wrong, and the form expected (the example of the
+    /// number's own country, or of the chosen one), in both languages side by side.
+    static func phoneProblem(_ problem: PhoneNumberError, _ language: SupportedLocale) -> String {
+        let ru = language == .ru
+        let example = language.phoneExample(problem.region)
+        let country = problem.region.map { ru ? " (\(language.regionName($0)))" : " for \(language.regionName($0))" } ?? ""
+        return switch problem.reason {
+        case .unknownRegion: ru ? "Выберите страну из списка." : "Please choose a country from the list."
+        case .invalidCountryCode:
+            ru ? "Укажите номер полностью, с «+» и кодом страны, \(example)." : "Please enter the number in full, with “+” and the country code, \(example)."
+        case .notANumber: ru ? "Номер телефона состоит из цифр, \(example)." : "A phone number is digits, \(example)."
+        case .tooShort: ru ? "В номере не хватает цифр\(country): \(example)." : "The number is too short\(country): \(example)."
+        case .tooLong: ru ? "В номере лишние цифры\(country): \(example)." : "The number is too long\(country): \(example)."
+        case .invalidForRegion:
+            ru ? "Такого номера нет\(country). Проверьте номер и страну, \(example)."
+                : "This is not a valid number\(country). Please check the number and the country, \(example)."
+        case .wrongType:
+            ru ? "На этот номер не дозвониться и не отправить SMS. Укажите мобильный или городской номер, \(example)."
+                : "This number cannot take a call or an SMS. Please enter a mobile or landline number, \(example)."
         }
     }
 }

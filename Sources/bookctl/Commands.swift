@@ -45,7 +45,8 @@ struct Book: AsyncParsableCommand {
     @Option(help: "The slot's start: 2026-12-01T10:00 (read in --tz) or with an offset.") var start: String
     @Option(help: "The client's name.") var name: String
     @Option(help: "The client's email.") var email: String
-    @Option(help: "The client's phone with country code, e.g. +7 916 123-45-67.") var phone: String
+    @Option(help: "The client's phone with country code, e.g. +7 916 123-45-67, or as dialled in --phone-region.") var phone: String
+    @Option(help: "The country (ISO 3166, e.g. RU, GB) a --phone without + is dialled in.") var phoneRegion: String?
     @Option(help: "The client's company.") var company: String?
     @Option(help: "The client's IANA zone (default: the calendar's).") var tz: String?
     @Option(help: "Book with this consultant.") var consultant: String?
@@ -56,7 +57,7 @@ struct Book: AsyncParsableCommand {
         let suite = try Suite.open(global)
         let zone = try suite.zone(tz)
         let request = BookRequest(
-            start: try InstantArgument.parse(start, in: zone), contact: ContactBody(name: name, email: email, phone: phone, company: company),
+            start: try InstantArgument.parse(start, in: zone), contact: ContactBody(name: name, email: email, phone: phone, phoneRegion: phoneRegion, company: company),
             timeZone: zone.identifier, locale: locale, consultantId: consultant, actor: "admin", topic: topic
         )
         let booked: AppointmentBody = try await suite.call("bookingd", MessageType.book, request, idempotent: true)

@@ -25,6 +25,37 @@ import Testing
         Issue.record("availabilityd never synced")
     }
 
+    @Test func aNationalNumberIsReadInItsPhoneRegionAndARefusalShowsTheExpectedForm() async throws {
+        let suite = try await InProcessSuite.start()
+        try await Self.ready(suite)
+        let bookingd = try await suite.client(.bookingd)
+        let start = Self.instant("2026-12-02T11:00:00+03:00")
+        func refusal(_ phone: String, region: String?) async -> ProtocolError? {
+            let contact = ContactBody(name: "Jane Smith", email: "jane@example.com", phone: phone, phoneRegion: region)
+            do {
+                let _: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: start, contact: contact))
+                return nil
+            } catch {
+                return error as? ProtocolError
+            }
+        }
+        let withoutRegion = await refusal("07400 123456", region: nil)
+        #expect(withoutRegion?.code == .validationFailed && withoutRegion?.field == "contact.phone")
+        #expect(withoutRegion?.message == "phone number must start with + and a country code, e.g. +7 916 123-45-67")
+        let tollFree = await refusal("8 800 555-35-35", region: "RU")
+        #expect(tollFree?.message == "phone number must be one a person answers, not a toll-free number: e.g. +7 912 345-67-89, or 8 (912) 345-67-89 within RU")
+        let unknown = await refusal("07400 123456", region: "UK")
+        #expect(unknown?.message == "phone region 'UK' is not a region code such as RU or GB")
+
+        let british = ContactBody(name: "Jane Smith", email: "jane@example.com", phone: "07400 123456", phoneRegion: "GB")
+        let booked: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: start, contact: british))
+        #expect(booked.contact.phone == "+447400123456")
+        #expect(booked.contact.phoneRegion == nil, "stored in E.164, the region is not kept")
+        let listed: ListReply = try await bookingd.call(MessageType.list, ListRequest())
+        #expect(listed.appointments.count == 1, "the refused ones booked nothing")
+        try await suite.stop()
+    }
+
     @Test func bookRescheduleCancelAndTheEventsOfEach() async throws {
         let suite = try await InProcessSuite.start()
         try await Self.ready(suite)

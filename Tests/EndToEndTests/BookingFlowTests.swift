@@ -23,7 +23,7 @@ import ZeroMQ
 
         let booked = try #require(try suite.bookctlJSON([
             "book", "--start", "2026-12-02T11:00", "--name", "Иван Петров", "--email", "ivan@example.com",
-            "--phone", "+7 (916) 123-45-67", "--company", "ООО Ромашка", "--locale", "ru",
+            "--phone", "8 (916) 123-45-67", "--phone-region", "RU", "--company", "ООО Ромашка", "--locale", "ru",
         ]) as? [String: Any])
         let reference = try #require(booked["reference"] as? String)
         #expect(reference.hasPrefix("BK-"))
@@ -33,7 +33,7 @@ import ZeroMQ
 
         let shown = try #require(try suite.bookctlJSON(["show", reference.lowercased()]) as? [String: Any])
         #expect(shown["reference"] as? String == reference)
-        #expect((shown["contact"] as? [String: Any])?["phone"] as? String == "+79161234567")
+        #expect((shown["contact"] as? [String: Any])?["phone"] as? String == "+79161234567", "read as dialled in Russia, stored in E.164")
 
         let text = try suite.bookctl(["show", reference])
         #expect(text.status == 0)

@@ -98,6 +98,17 @@ import Testing
         }
     }
 
+    @Test func aLondonPhoneStartsAtTheUKAndANationalNumberIsStoredInE164() async throws {
+        try await Self.withWebSuite(consultants: ["anna"]) { suite, url in
+            let seen = try await Self.browse(url, ["--scenario", "country"])
+            let country = try #require(seen["country"] as? [String: Any])
+            let booking = try Self.show(suite, try #require(country["reference"] as? String))
+            #expect((booking["contact"] as? [String: Any])?["phone"] as? String == "+447400123456", "the trunk 0 dropped, +44 added")
+            #expect(booking["timeZone"] as? String == "Europe/London")
+            #expect((try suite.bookctlJSON(["list"]) as? [[String: Any]])?.count == 1, "the refused number booked nothing")
+        }
+    }
+
     @Test func twoBrowsersRaceForTheLastSlotAndTheLoserIsOfferedFreshOnes() async throws {
         try await Self.withWebSuite(consultants: ["solo"]) { suite, url in
             let slots = try #require(try suite.bookctlJSON(["slots"]) as? [[String: Any]])

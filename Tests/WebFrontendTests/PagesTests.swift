@@ -16,13 +16,24 @@ import Testing
     }
 }
 
-@Suite struct PhoneNumberTests {
+@Suite struct PhoneCountryTests {
     @Test(arguments: [
-        ("+7", "916 123-45-67", "+79161234567"), ("+7", "8 916 123 45 67", "+79161234567"), ("+7", "+7 916 1234567", "+7 916 1234567"),
-        ("+1", "(212) 555-0100", "+12125550100"), ("+49", "30 1234567", "+49301234567"), ("+7", "", ""),
-    ])
-    func theCountryCodeAndTheNationalNumberMakeOne(country: String, typed: String, expected: String) {
-        #expect(BookingWebsite.phoneNumber(country: country, typed: typed) == expected)
+        (SupportedLocale.ru, nil, "RU"), (.en, nil, "GB"), (.en, "Europe/London", "GB"), (.en, "America/New_York", "US"), (.ru, "Europe/Moscow", "RU"),
+        (.ru, "Europe/London", "GB"), (.en, "Asia/Almaty", "KZ"), (.en, "Etc/UTC", "GB"), (.ru, "UTC", "RU"),
+    ] as [(SupportedLocale, String?, String)])
+    func theFirstCountryFollowsTheZoneThenTheLanguage(language: SupportedLocale, zone: String?, expected: String) throws {
+        #expect(language.defaultPhoneRegion(visitorZone: zone.flatMap(TimeZone.init(identifier:))) == expected)
+    }
+
+    @Test func everyCountryIsNamedInThePagesLanguageWithItsCodeAndExample() throws {
+        let russian = SupportedLocale.ru.phoneCountries, english = SupportedLocale.en.phoneCountries
+        #expect(russian.count > 200 && russian.count == english.count)
+        let uk = try #require(english.first { $0.region == "GB" })
+        #expect(uk.name == "United Kingdom" && uk.callingCode == 44 && uk.example.national == "07400 123456")
+        #expect(russian.first { $0.region == "GB" }?.name == "Великобритания")
+        #expect(russian.first { $0.region == "RU" }?.example.national == "8 (912) 345-67-89")
+        #expect(english.map(\.name) == english.map(\.name).sorted { $0.compare($1, locale: Locale(identifier: "en_GB")) == .orderedAscending })
+        #expect(russian.first?.name == "Абхазия" || russian.first?.name == "Австралия")
     }
 }
 

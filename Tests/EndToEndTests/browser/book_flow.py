@@ -5,7 +5,8 @@ Swift test checks against bookingd. Every step leaves a screenshot in --screensh
 
 Scenarios: phone (375x667, America/New_York, English, book), desktop (1280x900, Asia/Tokyo,
 Russian, book then reschedule and cancel on the manage page), race (two browsers, one last
-slot), noscript (JavaScript off: the server-rendered forms alone).
+slot), noscript (JavaScript off: the server-rendered forms alone), country (375x812 in London:
+the phone field's country picker, its example, a refused number, then booking).
 """
 import argparse
 import json
@@ -135,7 +136,7 @@ class Flow:
             self.shot(driver, "01-phone-pick-time")
             local, start = self.pick_first_slot(driver)
             self.expect_text(driver, "#chosen-time", lambda t: local in t and "America/New_York" in t and "Moscow time" in t, "the chosen time")
-            self.fill(driver, "Jane Doe", "jane@example.com", "212 555 0100", country="+1")
+            self.fill(driver, "Jane Doe", "jane@example.com", "212 555 0100", country="US")
             self.shot(driver, "02-phone-details")
             self.submit(driver)
             self.loaded(driver, "done=booked")
@@ -152,6 +153,42 @@ class Flow:
         finally:
             self.close("phone", driver)
 
+    def country(self):
+        """The phone field at 375x812 in London, in English: the picker starts at the UK with its
+        example, the example follows another country, a short UK number is refused with the
+        expected form, and the corrected national number books."""
+        driver = browser("Europe/London", "en-GB", 375, 812, mobile=True)
+        try:
+            driver.get(self.url + "/")
+            self.loaded(driver, "tz=Europe")
+            self.pick_first_slot(driver)
+            picker = driver.find_element(By.ID, "country")
+            chosen = picker.find_element(By.CSS_SELECTOR, "option:checked")
+            assert chosen.get_attribute("value") == "GB" and chosen.text == "United Kingdom +44", chosen.text
+            self.expect_text(driver, "#phone-example", lambda t: t == "07400 123456", "the UK's example")
+            driver.find_element(By.CSS_SELECTOR, "#country option[value='DE']").click()
+            self.expect_text(driver, "#phone-example", lambda t: t == "01512 3456789", "Germany's example, after the change")
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 375, f"the page is {width} px wide at 375"
+            self.fill(driver, "Jane Smith", "jane.smith@example.com", "07400 12345", country="GB")
+            self.expect_text(driver, "#phone-example", lambda t: t == "07400 123456", "the UK's example, chosen again")
+            self.shot(driver, "13-phone-country-picker")
+            self.submit(driver)
+            error = self.expect_text(driver, "#phone-error", lambda t: "07400 123456" in t and "United Kingdom" in t, "the refusal with the UK's example")
+            assert driver.find_element(By.ID, "phone").get_attribute("aria-invalid") == "true"
+            assert driver.find_element(By.ID, "phone").get_attribute("value") == "07400 12345", "what was typed is kept"
+            assert driver.find_element(By.CSS_SELECTOR, "#country option:checked").get_attribute("value") == "GB"
+            driver.execute_script("document.getElementById('phone').scrollIntoView({block: 'center'})")
+            self.shot(driver, "14-phone-number-refused")
+            phone = driver.find_element(By.ID, "phone")
+            phone.clear()
+            phone.send_keys("07400 123456")
+            self.submit(driver)
+            self.loaded(driver, "done=booked")
+            self.result["country"] = {"reference": self.text(driver, "#reference"), "error": error}
+        finally:
+            self.close("country", driver)
+
     def desktop(self):
         """Book at desktop size in Tokyo, in Russian; then reschedule and cancel."""
         driver = browser("Asia/Tokyo", "ru-RU", 1280, 900)
@@ -165,7 +202,7 @@ class Flow:
             self.wait(driver, lambda d: "date=" in d.current_url)
             self.shot(driver, "04-desktop-pick-time")
             local, start = self.pick_first_slot(driver)
-            self.fill(driver, "Иван Петров", "ivan.petrov@example.com", "8 916 123-45-67", country="+7")
+            self.fill(driver, "Иван Петров", "ivan.petrov@example.com", "8 916 123-45-67", country="RU")
             self.shot(driver, "05-desktop-details")
             self.submit(driver)
             self.loaded(driver, "done=booked")
@@ -212,7 +249,7 @@ class Flow:
             for driver, n in ((first, 1), (second, 2)):
                 driver.get(path)
                 self.wait(driver, EC.presence_of_element_located((By.ID, "chosen-time")))
-                self.fill(driver, f"Racer {n}", f"racer{n}@example.com", f"30 1234567{n}", country="+49")
+                self.fill(driver, f"Racer {n}", f"racer{n}@example.com", f"30 1234567{n}", country="DE")
             self.submit(first)
             self.wait(first, lambda d: "done=booked" in d.current_url)
             winner = self.text(first, "#reference")
@@ -243,7 +280,7 @@ class Flow:
             self.loaded(driver, "tz=Asia")
             self.expect_text(driver, "#zone-name", lambda t: t == "Asia/Tokyo", "the chosen zone")
             local, start = self.pick_first_slot(driver)
-            self.fill(driver, "No Script", "noscript@example.com", "90 1234 5678", country="+81")
+            self.fill(driver, "No Script", "noscript@example.com", "90 1234 5678", country="JP")
             self.submit(driver)
             self.loaded(driver, "done=booked")
             self.expect_text(driver, "#booking-time", lambda t: local in t and "Asia/Tokyo" in t, "the booked time")
@@ -257,7 +294,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--screenshots", required=True)
-    parser.add_argument("--scenario", choices=["phone", "desktop", "race", "noscript"], action="append", required=True)
+    parser.add_argument("--scenario", choices=["phone", "desktop", "race", "noscript", "country"], action="append", required=True)
     parser.add_argument("--race-start", help="the slot both browsers want (race)")
     parser.add_argument("--min-fill", type=float, default=1.0)
     arguments = parser.parse_args()
