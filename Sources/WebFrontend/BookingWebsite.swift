@@ -165,7 +165,16 @@ public final class BookingWebsite: Sendable {
 
     func remember(_ visitor: Visitor, in response: inout Response) {
         if visitor.newSession {
-            response.setCookie(Cookie(name: "bk_session", value: visitor.session, path: "/", httpOnly: true, sameSite: .lax))
+            let configuration = configuration
+            if !configuration.branding.embedOrigins.isEmpty && configuration.publicURL.hasPrefix("https://") {
+                // In a frame on another site a Lax cookie is never sent, and every form would
+                // "expire": the session cookie goes to the frame, kept apart per embedding site
+                // (CHIPS), which only a secure cookie may be.
+                let cookie = Cookie(name: "bk_session", value: visitor.session, path: "/", secure: true, httpOnly: true, sameSite: .none)
+                response.headers[values: .setCookie].append(cookie.description + "; Partitioned")
+            } else {
+                response.setCookie(Cookie(name: "bk_session", value: visitor.session, path: "/", httpOnly: true, sameSite: .lax))
+            }
         }
         if visitor.zoneFromQuery {
             response.setCookie(Cookie(name: "tz", value: visitor.zone.identifier, maxAge: 365 * 86_400, path: "/", httpOnly: false, sameSite: .lax))

@@ -190,5 +190,21 @@ import ZeroMQ
             try await client.execute(uri: "/brand.css", method: .get) { #expect(Self.text($0).contains("#1d4ed8")) }
         }
     }
+
+    @Test func embeddedOverHTTPSTheSessionCookieReachesTheFramePartitioned() async throws {
+        try await Self.withSite { site, client in
+            let lax = try await client.execute(uri: "/manage", method: .get) { $0.headers[values: .setCookie].first { $0.hasPrefix("bk_session=") } ?? "" }
+            #expect(lax.contains("SameSite=Lax") && !lax.contains("Partitioned"), "\(lax)")
+            var configuration = site.configuration
+            configuration.branding.embedOrigins = ["https://www.example.com"]
+            try site.apply(configuration)
+            let plain = try await client.execute(uri: "/manage", method: .get) { $0.headers[values: .setCookie].first { $0.hasPrefix("bk_session=") } ?? "" }
+            #expect(plain.contains("SameSite=Lax"), "a plain-HTTP page cannot have a secure cookie: \(plain)")
+            configuration.publicURL = "https://booking.example.net"
+            try site.apply(configuration)
+            let framed = try await client.execute(uri: "/manage", method: .get) { $0.headers[values: .setCookie].first { $0.hasPrefix("bk_session=") } ?? "" }
+            for attribute in ["HttpOnly", "Secure", "SameSite=None", "Partitioned"] { #expect(framed.contains(attribute), "\(framed)") }
+        }
+    }
 }
 
