@@ -126,8 +126,9 @@ public struct LocalizedText: Sendable, Equatable {
 }
 
 extension Branding {
-    /// Reads the branding keys of `web:`; `fail` names the key.
-    static func load(_ raw: RawBranding, suite: SuiteConfiguration, fail: (String, String) -> ConfigurationError) throws(ConfigurationError) -> Branding {
+    /// Reads the branding keys of `web:` (as `RawWeb` decoded them); `fail` names the key.
+    static func load(companyName: RawLocalizedText?, description: RawLocalizedText?, footer: RawLocalizedText?, logoFile: String?, accentColour: String?,
+                     embed: RawEmbed?, suite: SuiteConfiguration, fail: (String, String) -> ConfigurationError) throws(ConfigurationError) -> Branding {
         var branding = Branding(configurationFile: suite.file)
         func text(_ key: String, _ value: RawLocalizedText?, maximum: Int) throws(ConfigurationError) -> LocalizedText? {
             guard let value else { return nil }
@@ -143,10 +144,10 @@ extension Branding {
             }
             return LocalizedText(byLanguage)
         }
-        branding.companyName = try text("company_name", raw.companyName, maximum: 100)
-        branding.description = try text("description", raw.description, maximum: 500)
-        branding.footer = try text("footer", raw.footer, maximum: 1000)
-        if let file = raw.logoFile {
+        branding.companyName = try text("company_name", companyName, maximum: 100)
+        branding.description = try text("description", description, maximum: 500)
+        branding.footer = try text("footer", footer, maximum: 1000)
+        if let file = logoFile {
             let path = suite.path(file)
             switch Logo.read(path) {
             case .success(let logo): branding.logo = logo
@@ -156,7 +157,7 @@ extension Branding {
             case .failure(.notOfItsType(let ext)): throw fail("logo_file", "'\(path)' is not a .\(ext) file by its content")
             }
         }
-        if let colour = raw.accentColour {
+        if let colour = accentColour {
             let lowered = colour.lowercased()
             guard let ratio = contrast(lowered, "#ffffff") else {
                 throw fail("accent_colour", "'\(colour)' is not a colour written #rrggbb, e.g. \(defaultAccent)")
@@ -166,7 +167,7 @@ extension Branding {
             }
             branding.accentColour = lowered
         }
-        for (index, text) in (raw.embed?.allowedOrigins ?? []).enumerated() {
+        for (index, text) in (embed?.allowedOrigins ?? []).enumerated() {
             guard let origin = origin(text) else {
                 throw fail("embed.allowed_origins.\(index)", "'\(text)' is not an origin such as https://www.example.com (scheme, host and port only)")
             }
@@ -174,15 +175,6 @@ extension Branding {
         }
         return branding
     }
-}
-
-struct RawBranding {
-    var companyName: RawLocalizedText?
-    var description: RawLocalizedText?
-    var footer: RawLocalizedText?
-    var logoFile: String?
-    var accentColour: String?
-    var embed: RawEmbed?
 }
 
 struct RawEmbed: Decodable {

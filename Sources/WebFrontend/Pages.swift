@@ -392,40 +392,41 @@ public struct Pages: Sendable {
         return layout(title: title, step: done == "booked" ? 3 : nil, body: body)
     }
 
-    /// The second step of cancelling: a plain form, so it asks without JavaScript too.
+    /// A change's second step, a plain form so it asks without JavaScript too: the fields sent
+    /// again with `confirm=yes`, the "yes" button and the way back.
+    func confirmationForm(action: String, formToken: String, fields: [(String, String)], yes: (id: String, style: String, label: Phrase),
+                          back: (id: String, href: String, label: Phrase)) -> String {
+        let hidden = ([("form_token", formToken), ("tz", time.zone.identifier)] + fields + [("confirm", "yes")])
+            .map { "<input type=\"hidden\" name=\"\($0.0)\" value=\"\(escapeHTML($0.1))\">" }.joined(separator: "\n")
+        return """
+            <form class="confirm" method="post" action="\(escapeHTML(action))">
+            \(hidden)
+            <div class="actions"><button type="submit" class="\(yes.style)" id="\(yes.id)">\(t(yes.label))</button>
+            <a class="button" id="\(back.id)" href="\(escapeHTML(back.href))">\(t(back.label))</a></div>
+            </form>
+            """
+    }
+
     public func cancelConfirmationPage(_ appointment: AppointmentBody, reason: String, formToken: String) -> String {
         let base = "/manage/\(appointment.reference)"
         let body = """
             <dl class="booking-summary"><dt>\(t(.yourReference))</dt><dd><strong class="reference" id="reference">\(escapeHTML(appointment.reference))</strong></dd>
             <dt>\(t(.when))</dt><dd id="booking-time">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd></dl>
-            <form class="confirm" method="post" action="\(escapeHTML(base))/cancel">
-            <input type="hidden" name="form_token" value="\(escapeHTML(formToken))">
-            <input type="hidden" name="tz" value="\(escapeHTML(time.zone.identifier))">
-            <input type="hidden" name="reason" value="\(escapeHTML(reason))">
-            <input type="hidden" name="confirm" value="yes">
-            <div class="actions"><button type="submit" class="danger" id="cancel-yes">\(t(.cancelYes))</button>
-            <a class="button" id="keep-booking" href="\(escapeHTML(base + query([("tz", time.zone.identifier)])))">\(t(.keepBooking))</a></div>
-            </form>
-            """
+            """ + confirmationForm(action: base + "/cancel", formToken: formToken, fields: [("reason", reason)], yes: ("cancel-yes", "danger", .cancelYes),
+                                   back: ("keep-booking", base + query([("tz", time.zone.identifier)]), .keepBooking))
         return layout(title: language.text(.cancelQuestion), body: body)
     }
 
-    /// The second step of rescheduling: the old and the new time side by side.
+    /// Rescheduling's second step: the old and the new time side by side.
     public func rescheduleConfirmationPage(_ appointment: AppointmentBody, to slot: SlotBody, formToken: String) -> String {
         let base = "/manage/\(appointment.reference)"
         let day = LocalDate.containing(slot.start, in: time.zone).description
         let body = """
             <dl class="booking-summary"><dt>\(t(.currentTime))</dt><dd id="booking-time">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd>
             <dt>\(t(.newTime))</dt><dd id="new-time"><strong>\(escapeHTML(time.span(slot.start, slot.end)))</strong></dd></dl>
-            <form class="confirm" method="post" action="\(escapeHTML(base))/reschedule">
-            <input type="hidden" name="form_token" value="\(escapeHTML(formToken))">
-            <input type="hidden" name="tz" value="\(escapeHTML(time.zone.identifier))">
-            <input type="hidden" name="start" value="\(ISO8601.instant(slot.start))">
-            <input type="hidden" name="confirm" value="yes">
-            <div class="actions"><button type="submit" class="primary" id="reschedule-yes">\(t(.rescheduleYes))</button>
-            <a class="button" id="choose-another" href="\(escapeHTML(base + "/reschedule" + query([("date", day), ("tz", time.zone.identifier)])))">\(t(.back))</a></div>
-            </form>
-            """
+            """ + confirmationForm(action: base + "/reschedule", formToken: formToken, fields: [("start", ISO8601.instant(slot.start))],
+                                   yes: ("reschedule-yes", "primary", .rescheduleYes),
+                                   back: ("choose-another", base + "/reschedule" + query([("date", day), ("tz", time.zone.identifier)]), .back))
         return layout(title: language.text(.rescheduleQuestion), body: body)
     }
 

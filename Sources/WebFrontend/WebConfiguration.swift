@@ -85,9 +85,8 @@ public struct WebConfiguration: Sendable, Equatable {
             ConfigurationError(file: suite.file, key: "web.\(key)", problem: problem)
         }
         web.branding = try Branding.load(
-            RawBranding(companyName: raw.companyName, description: raw.description, footer: raw.footer, logoFile: raw.logoFile,
-                        accentColour: raw.accentColour, embed: raw.embed),
-            suite: suite, fail: fail
+            companyName: raw.companyName, description: raw.description, footer: raw.footer, logoFile: raw.logoFile, accentColour: raw.accentColour,
+            embed: raw.embed, suite: suite, fail: fail
         )
         if let listen = raw.listen {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port),
