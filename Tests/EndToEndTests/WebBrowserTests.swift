@@ -59,9 +59,9 @@ import Testing
         try #require(try suite.bookctlJSON(["show", reference]) as? [String: Any])
     }
 
-    /// The company's name, description, logo, colour and legal details, as an operator sets them.
-    static func branding() throws -> String {
-        let logo = NSTemporaryDirectory() + "booking-logo-\(UUID().uuidString.prefix(8)).svg"
+    /// The company's name, description, logo, colour and legal details, as an operator sets them
+    /// (the logo written to `logo`).
+    static func branding(logo: String) throws -> String {
         try Data("""
             <svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="40" height="40" rx="8" fill="#1f6f43"/>\
             <path d="M10 20h20M20 10v20" stroke="#fff" stroke-width="5"/><text x="48" y="27" font-family="sans-serif" font-size="16" fill="#1f6f43">Primer</text></svg>
@@ -76,7 +76,9 @@ import Testing
     }
 
     @Test func bookOnAPhoneAndADesktopThenRescheduleAndCancelAndWithoutJavaScript() async throws {
-        try await Self.withWebSuite(consultants: ["anna", "boris"], web: try Self.branding()) { suite, url in
+        let logo = NSTemporaryDirectory() + "booking-logo-\(UUID().uuidString.prefix(8)).svg"
+        defer { try? FileManager.default.removeItem(atPath: logo) }
+        try await Self.withWebSuite(consultants: ["anna", "boris"], web: try Self.branding(logo: logo)) { suite, url in
             let seen = try await Self.browse(url, ["--scenario", "phone", "--scenario", "desktop", "--scenario", "noscript"])
 
             let phone = try #require(seen["phone"] as? [String: Any])
