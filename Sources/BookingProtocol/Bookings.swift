@@ -319,6 +319,8 @@ public struct PingReply: Codable, Sendable, Equatable {
     public var requestsAnswered: Int?
     public var lastError: String?
     public var lastErrorAt: Date?
+    /// bookingd while paused: why, in words a client may read (the booking page shows it).
+    public var pauseReason: String?
 
     public init(daemon: String, version: String, pid: Int32, startedAt: Date, lastSequence: UInt64? = nil, warnings: [String] = [],
                 state: String? = nil, status: String? = nil, backlog: UInt64? = nil, requestsAnswered: Int? = nil,

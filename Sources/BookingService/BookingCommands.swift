@@ -58,8 +58,10 @@ struct BookingCommands: Sendable {
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let published = publisher.lastPublished
             let committed = try await store.lastSequence()
-            return control.pingReply(state: pause.reason == nil ? "ready" : "paused", lastSequence: published,
-                                     backlog: committed > published ? committed - published : 0)
+            var reply = control.pingReply(state: pause.reason == nil ? "ready" : "paused", lastSequence: published,
+                                          backlog: committed > published ? committed - published : 0)
+            reply.pauseReason = pause.reason
+            return reply
         }
         routes.on(MessageType.pause, PauseRequest.self) { request, header in
             let reason = try validatedReason(request.reason) ?? "maintenance"

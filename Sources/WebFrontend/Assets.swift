@@ -14,6 +14,9 @@ public struct Asset: Sendable {
         etag = "\"" + String(ProofOfWork.hex(Array(SHA256.hash(data: Array(body.utf8)))).prefix(16)) + "\""
     }
 
+    /// Served as `/embed.js` while `web.embed.allowed_origins` lists a site.
+    static let embedJS = Asset("text/javascript; charset=utf-8", embedScript)
+
     public static let all: [String: Asset] = [
         "site.css": Asset("text/css; charset=utf-8", siteCSS),
         "site.js": Asset("text/javascript; charset=utf-8", siteJS),
@@ -25,28 +28,40 @@ public struct Asset: Sendable {
         """
 
     // Mobile first: one column from 320 px, two (calendar beside slots) from 760 px. Colours
-    // meet WCAG 2.1 AA contrast on white (#1a1a1a text, #0b5394 links and buttons: 7.6:1).
+    // meet WCAG 2.1 AA contrast on white (#1a1a1a text; the accent, #0b5394 unless
+    // web.accent_colour says otherwise (/brand.css), at least 4.5:1 (#0b5394: 7.8:1) by the configuration's check).
     static let siteCSS = """
+        :root{--accent:#0b5394}
         *,*::before,*::after{box-sizing:border-box}
         html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:100%;line-height:1.5;color:#1a1a1a;background:#fff;-webkit-text-size-adjust:100%}
         body{margin:0}
-        a{color:#0b5394}
+        a{color:var(--accent)}
         a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #b45309;outline-offset:2px}
         .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem}
         .skip:focus{left:.5rem;z-index:10}
         .top{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;justify-content:space-between;padding:.5rem 1rem;border-bottom:1px solid #d0d7de}
         .top nav{display:flex;gap:.25rem}
         .top a{display:inline-flex;align-items:center;min-height:44px;padding:0 .5rem}
-        .brand{font-weight:700;text-decoration:none}
+        .brand{font-weight:700;text-decoration:none;gap:.5rem}
+        .logo{height:40px;width:auto;max-width:10rem}
+        .lead{color:#4a4a4a;margin:0 0 1rem}
+        footer.legal{max-width:60rem;margin:2rem auto 0;padding:1rem;border-top:1px solid #d0d7de;color:#4a4a4a;font-size:.85rem}
+        .error-summary{border:3px solid #b91c1c;border-radius:6px;padding:.5rem 1rem;margin:0 0 1rem}
+        .error-summary:focus{outline:3px solid #b45309;outline-offset:2px}
+        .error-summary h2{margin:.25rem 0;color:#7f1d1d}
+        .error-summary ul{margin:.25rem 0;padding-left:1.25rem}
+        .error-summary a{color:#b91c1c;font-weight:600}
+        .month caption{text-align:left;font-weight:700;padding:.25rem 0}
+        .calendar-links,form.confirm .actions{display:flex;flex-wrap:wrap;gap:.5rem}
         main{max-width:60rem;margin:0 auto;padding:1rem}
         h1{font-size:1.5rem;margin:.5rem 0 1rem}
         h2{font-size:1.15rem;margin:1rem 0 .5rem}
         .steps{display:flex;gap:.5rem;list-style:none;padding:0;margin:0 0 .5rem;font-size:.9rem;color:#4a4a4a}
-        .steps li.current{font-weight:700;color:#1a1a1a;border-bottom:3px solid #0b5394}
+        .steps li.current{font-weight:700;color:#1a1a1a;border-bottom:3px solid var(--accent)}
         .alert{border-left:4px solid #b91c1c;background:#fef2f2;color:#7f1d1d;padding:.75rem 1rem;margin:0 0 1rem}
         .notice{border-left:4px solid #15803d;background:#f0fdf4;color:#14532d;padding:.75rem 1rem}
-        .button,button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;min-width:44px;padding:.5rem 1rem;border:2px solid #0b5394;border-radius:6px;background:#fff;color:#0b5394;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
-        .button.primary,button.primary{background:#0b5394;color:#fff}
+        .button,button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;min-width:44px;padding:.5rem 1rem;border:2px solid var(--accent);border-radius:6px;background:#fff;color:var(--accent);font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
+        .button.primary,button.primary{background:var(--accent);color:#fff}
         button.danger{border-color:#b91c1c;color:#b91c1c}
         .button.disabled{border-color:#8a8a8a;color:#595959;cursor:default}
         .daynav{display:grid;grid-template-columns:repeat(4,1fr);gap:.25rem;margin-bottom:.5rem}
@@ -55,15 +70,15 @@ public struct Asset: Sendable {
         .month th{font-size:.8rem;font-weight:600;color:#4a4a4a;padding:.25rem 0}
         .month td{padding:2px;text-align:center}
         .day{display:flex;align-items:center;justify-content:center;min-height:44px;border-radius:6px;text-decoration:none;font-weight:600}
-        a.day{border:2px solid #0b5394;background:#eef4fb}
-        a.day.selected{background:#0b5394;color:#fff}
+        a.day{border:2px solid var(--accent);background:color-mix(in srgb,var(--accent) 8%,#fff)}
+        a.day.selected{background:var(--accent);color:#fff}
         .day.unavailable{color:#6b6b6b;text-decoration:line-through;font-weight:400}
         .day.unavailable.selected{outline:2px dashed #6b6b6b}
         .slot-list{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem}
-        .slot{display:flex;flex-direction:column;align-items:center;justify-content:center;min-height:48px;width:100%;padding:.4rem;border:2px solid #0b5394;border-radius:6px;text-decoration:none;background:#fff;color:#0b5394;font-weight:600}
+        .slot{display:flex;flex-direction:column;align-items:center;justify-content:center;min-height:48px;width:100%;padding:.4rem;border:2px solid var(--accent);border-radius:6px;text-decoration:none;background:#fff;color:var(--accent);font-weight:600}
         .slot .msk{font-size:.8rem;font-weight:400;color:#4a4a4a}
         .radios input{position:absolute;opacity:0;width:1px;height:1px}
-        .radios input:checked+label{background:#0b5394;color:#fff}
+        .radios input:checked+label{background:var(--accent);color:#fff}
         .radios input:checked+label .msk{color:#fff}
         .radios input:focus-visible+label{outline:3px solid #b45309;outline-offset:2px}
         form.zone{margin:0 0 1rem}
@@ -87,7 +102,7 @@ public struct Asset: Sendable {
         .consent label{font-weight:400}
         .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
         .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-        .chosen{background:#eef4fb;padding:.75rem;border-radius:6px}
+        .chosen{background:color-mix(in srgb,var(--accent) 8%,#fff);padding:.75rem;border-radius:6px}
         .booking-summary dt{font-weight:600;color:#4a4a4a}
         .booking-summary dd{margin:0 0 .75rem}
         .reference{font-size:1.25rem;letter-spacing:.05em;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
@@ -124,9 +139,57 @@ public struct Asset: Sendable {
             document.cookie = 'tz=' + encodeURIComponent(zone) + '; path=/; max-age=31536000; samesite=lax';
             if (document.getElementById('zone-name') || document.getElementById('booking-time') || document.getElementById('chosen-time')) {
               params.set('tz', zone);
-              location.replace(location.pathname + '?' + params.toString());
+              location.replace(location.pathname + '?' + params.toString() + location.hash);
               return;
             }
+          }
+
+          // In a frame of a site allowed to embed the page (/embed.js): tell it the page's height
+          // whenever it changes, and no one else.
+          var embedders = document.querySelector('meta[name="embed-origins"]');
+          if (embedders && window.parent !== window) {
+            var told = 0;
+            var tellHeight = function () {
+              var height = Math.ceil(document.body.getBoundingClientRect().height);
+              if (height === told) return;
+              told = height;
+              embedders.content.split(' ').forEach(function (origin) {
+                window.parent.postMessage({ type: 'booking-page-height', height: height }, origin);
+              });
+            };
+            if (window.ResizeObserver) new ResizeObserver(tellHeight).observe(document.body);
+            window.addEventListener('load', tellHeight);
+            tellHeight();
+          }
+
+          // The zones by their names in the page's language ("Eastern Time", "Москва").
+          var zones = document.getElementById('tz');
+          if (zones && window.Intl && Intl.DateTimeFormat.prototype.formatToParts) {
+            var now = new Date();
+            Array.prototype.forEach.call(zones.options, function (option) {
+              try {
+                var parts = new Intl.DateTimeFormat(document.documentElement.lang, { timeZone: option.value, timeZoneName: 'longGeneric' }).formatToParts(now);
+                var name = parts.filter(function (part) { return part.type === 'timeZoneName'; })[0];
+                if (name) { option.textContent = name.value + ' — ' + option.textContent; option.setAttribute('data-localised', name.value); }
+              } catch (e) {}
+            });
+          }
+
+          // Browsers that honour autofocus on form controls only still start at the errors; a
+          // link of the summary puts the cursor in its field, not just the page at it.
+          var summary = document.getElementById('error-summary');
+          if (summary) {
+            summary.focus();
+            summary.addEventListener('click', function (event) {
+              var link = event.target.closest('a[href^="#"]');
+              var target = link && document.getElementById(link.getAttribute('href').slice(1));
+              if (!target) return;
+              var control = target.matches('input, select, textarea') ? target : target.querySelector('input, select, textarea');
+              if (!control) return;
+              event.preventDefault();
+              control.scrollIntoView({ block: 'center' });
+              control.focus();
+            });
           }
 
           // SHA-256 (FIPS 180-4) of an ASCII string, as hex.
@@ -198,6 +261,33 @@ public struct Asset: Sendable {
             event.preventDefault();
             waiting = true;
             status.textContent = status.getAttribute('data-checking') || '…';
+          });
+        })();
+        """#
+
+    // A site puts the page where this script tag stands, in a frame that grows and shrinks with
+    // the page: the page posts its height; only messages from the booking page's own origin and
+    // its own frame are believed.
+    static let embedScript = #"""
+        (function () {
+          'use strict';
+          var script = document.currentScript;
+          if (!script) return;
+          var origin = new URL(script.src).origin;
+          var page = new URL(script.getAttribute('data-path') || '/', origin);
+          var language = script.getAttribute('data-lang');
+          if (language) page.searchParams.set('lang', language);
+          var frame = document.createElement('iframe');
+          frame.src = page.href;
+          frame.title = script.getAttribute('data-title') || document.title || 'Booking';
+          frame.setAttribute('data-booking-frame', '');
+          frame.style.cssText = 'display:block;width:100%;height:600px;border:0;overflow:hidden';
+          script.parentNode.insertBefore(frame, script.nextSibling);
+          window.addEventListener('message', function (event) {
+            if (event.origin !== origin || event.source !== frame.contentWindow) return;
+            var data = event.data;
+            if (!data || data.type !== 'booking-page-height' || typeof data.height !== 'number' || !isFinite(data.height)) return;
+            frame.style.height = Math.min(Math.max(Math.ceil(data.height), 100), 20000) + 'px';
           });
         })();
         """#

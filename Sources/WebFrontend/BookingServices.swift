@@ -17,6 +17,15 @@ public protocol BookingServices: Sendable {
     func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody
     /// Each service's state, for `/readyz`.
     func readiness() async -> [ServiceReadiness]
+    /// Whether bookingd takes new bookings (nil) or is paused (`bookctl pause`), and what the
+    /// client may be told why.
+    func bookingPause() async throws -> BookingPause?
+}
+
+/// New bookings are paused; `publicReason` is the text bookingd gives clients for it.
+public struct BookingPause: Sendable, Equatable {
+    public var publicReason: String?
+    public init(publicReason: String?) { self.publicReason = publicReason }
 }
 
 /// Whether one service can take requests now, and what it said (`ready`, `paused`, `syncing`)
@@ -71,6 +80,11 @@ public struct DaemonBookingServices: BookingServices {
         async let booking = Self.ping(bookingd)
         async let availability = Self.ping(availabilityd)
         return [await booking, await availability]
+    }
+
+    public func bookingPause() async throws -> BookingPause? {
+        let reply: PingReply = try await bookingd.call(MessageType.ping, Empty())
+        return reply.state == "paused" ? BookingPause(publicReason: reply.pauseReason) : nil
     }
 
     private static func ping(_ client: DaemonClient) async -> ServiceReadiness {

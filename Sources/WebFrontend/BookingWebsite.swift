@@ -73,11 +73,14 @@ public final class BookingWebsite: Sendable {
 
     public func router() -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
-        router.add(middleware: SecurityHeadersMiddleware(logger: logger))
-        router.add(middleware: ErrorResponseMiddleware(logger: logger))
+        router.add(middleware: SecurityHeadersMiddleware(logger: logger) { self.configuration.branding.embedOrigins })
+        router.add(middleware: ErrorResponseMiddleware(logger: logger) { self.configuration.branding })
         router.get("/healthz") { _, _ in self.text(.ok, "ok\n") }
         router.get("/readyz") { _, _ in await self.readyz() }
         router.get("/assets/:name") { request, context in self.asset(request, context) }
+        router.get("/brand.css") { _, _ in self.text(.ok, self.configuration.branding.stylesheet, contentType: "text/css; charset=utf-8") }
+        router.get("/logo") { request, _ in self.logo(request) }
+        router.get("/embed.js") { request, _ in self.embedScript(request) }
         router.get("/") { request, context in try await self.pickPage(request, context) }
         router.get("/book") { request, context in try await self.formPage(request, context) }
         router.post("/book") { request, context in try await self.submitBooking(request, context) }
@@ -148,7 +151,7 @@ public final class BookingWebsite: Sendable {
         return Visitor(
             language: language, zone: zone, session: session, newSession: existing != session, zoneFromQuery: zoneFromQuery,
             zoneIsTheVisitors: zoneIsTheVisitors, languageFromQuery: languageFromQuery, address: clientAddress(request, context),
-            pages: Pages(language: language, time: VisitorTime(zone: zone, language: language), here: here)
+            pages: Pages(language: language, time: VisitorTime(zone: zone, language: language), here: here, branding: configuration.branding)
         )
     }
 
@@ -169,7 +172,16 @@ public final class BookingWebsite: Sendable {
 
     func remember(_ visitor: Visitor, in response: inout Response) {
         if visitor.newSession {
-            response.setCookie(Cookie(name: "bk_session", value: visitor.session, path: "/", httpOnly: true, sameSite: .lax))
+            let configuration = configuration
+            if !configuration.branding.embedOrigins.isEmpty && configuration.publicURL.hasPrefix("https://") {
+                // In a frame on another site a Lax cookie is never sent, and every form would
+                // "expire": the session cookie goes to the frame, kept apart per embedding site
+                // (CHIPS), which only a secure cookie may be.
+                let cookie = Cookie(name: "bk_session", value: visitor.session, path: "/", secure: true, httpOnly: true, sameSite: .none)
+                response.headers[values: .setCookie].append(cookie.description + "; Partitioned")
+            } else {
+                response.setCookie(Cookie(name: "bk_session", value: visitor.session, path: "/", httpOnly: true, sameSite: .lax))
+            }
         }
         if visitor.zoneFromQuery {
             response.setCookie(Cookie(name: "tz", value: visitor.zone.identifier, maxAge: 365 * 86_400, path: "/", httpOnly: false, sameSite: .lax))
@@ -208,6 +220,26 @@ public final class BookingWebsite: Sendable {
             return Response(status: .notModified, headers: [.eTag: asset.etag])
         }
         return Response(status: .ok, headers: [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "public, max-age=3600"],
+                        body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+    }
+
+    func logo(_ request: Request) -> Response {
+        guard let logo = configuration.branding.logo else { return text(.notFound, "no logo is configured (web.logo_file)\n") }
+        if request.headers[.ifNoneMatch] == logo.etag { return Response(status: .notModified, headers: [.eTag: logo.etag]) }
+        return Response(status: .ok, headers: [.contentType: logo.contentType, .eTag: logo.etag, .cacheControl: "public, max-age=3600"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: logo.bytes)))
+    }
+
+    /// `/embed.js`, or a 404 that says how to allow embedding.
+    func embedScript(_ request: Request) -> Response {
+        guard !configuration.branding.embedOrigins.isEmpty else {
+            return text(.notFound, "embedding is off: list the sites in web.embed.allowed_origins\n")
+        }
+        let asset = Asset.embedJS
+        if request.headers[.ifNoneMatch] == asset.etag { return Response(status: .notModified, headers: [.eTag: asset.etag]) }
+        // Any site may load the script; only the listed ones may frame the page it opens.
+        return Response(status: .ok, headers: [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "public, max-age=3600",
+                                               .accessControlAllowOrigin: "*", HTTPField.Name("Cross-Origin-Resource-Policy")!: "cross-origin"],
                         body: .init(byteBuffer: ByteBuffer(string: asset.body)))
     }
 
@@ -294,20 +326,27 @@ extension HTTPField.Name {
 
 /// Headers on every response (errors too: `ErrorResponseMiddleware` runs inside this one): a
 /// strict CSP (scripts only from this origin, never inline), no referrer (a manage link is a
-/// secret), no sniffing, no framing. Also the one place requests are logged, with any
-/// reference in the path masked.
+/// secret), no sniffing, no framing but by the sites in `web.embed.allowed_origins`. Also the
+/// one place requests are logged, with any reference in the path masked.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = WebRequestContext
     let logger: Logger
+    /// Read per response, so a reload changes who may embed the page at once.
+    let embedOrigins: @Sendable () -> [String]
 
-    static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    static func contentSecurityPolicy(embedOrigins: [String]) -> String {
+        let ancestors = embedOrigins.isEmpty ? "'none'" : embedOrigins.joined(separator: " ")
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors \(ancestors)"
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        let origins = embedOrigins()
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy(embedOrigins: origins)
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.xFrameOptions] = "DENY"
+        // X-Frame-Options cannot name sites: with embedding on, frame-ancestors alone decides.
+        if origins.isEmpty { response.headers[.xFrameOptions] = "DENY" }
         response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=()"
         Counter(label: "webd_http_responses_total", dimensions: [("class", "\(response.status.code / 100)xx")]).increment()
@@ -329,6 +368,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 struct ErrorResponseMiddleware: RouterMiddleware {
     typealias Context = WebRequestContext
     let logger: Logger
+    let branding: @Sendable () -> Branding
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -337,7 +377,7 @@ struct ErrorResponseMiddleware: RouterMiddleware {
             let problem = Self.problem(for: error, path: request.uri.path, logger: logger)
             if request.uri.path.hasPrefix("/api/") { return problem.response }
             let language = SupportedLocale.preferred(acceptLanguage: request.headers[.acceptLanguage])
-            let pages = Pages(language: language, time: VisitorTime(zone: VisitorTime.moscow, language: language), here: "/")
+            let pages = Pages(language: language, time: VisitorTime(zone: VisitorTime.moscow, language: language), here: "/", branding: branding())
             return Self.page(problem, language: language, pages: pages)
         }
     }

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import Foundation
 import ICalendar
 
@@ -8,12 +9,29 @@ import ICalendar
 /// also accepts the email invite keeps one entry.
 public enum CalendarFile {
     public static func render(_ appointment: AppointmentBody, manageURL: String, language: SupportedLocale, now: Date) -> String {
-        let event = CalendarEvent(
-            appointmentID: appointment.id, revision: appointment.revision, start: appointment.start, end: appointment.end, stamp: now,
+        CalendarWriter.calendar(event(appointment, manageURL: manageURL, language: language, stamp: now), method: .publish)
+    }
+
+    static func event(_ appointment: AppointmentBody, manageURL: String, language: SupportedLocale, stamp: Date) -> CalendarEvent {
+        CalendarEvent(
+            appointmentID: appointment.id, revision: appointment.revision, start: appointment.start, end: appointment.end, stamp: stamp,
             status: appointment.status == "cancelled" ? .cancelled : .confirmed, summary: language.text(.consultation),
             description: "\(language.text(.yourReference)): \(appointment.reference)\n\(manageURL)", url: manageURL,
             meetingLink: appointment.meeting?.link, meetingAddress: appointment.meeting?.address
         )
-        return CalendarWriter.calendar(event, method: .publish)
+    }
+
+    /// The same event as Google Calendar's "add event" link (its documented `render` template):
+    /// for clients whose calendar does not open an `.ics` from a phone's browser.
+    public static func googleCalendarLink(_ appointment: AppointmentBody, manageURL: String, language: SupportedLocale) -> String {
+        let event = event(appointment, manageURL: manageURL, language: language, stamp: appointment.updatedAt)
+        func utc(_ date: Date) -> String {
+            // 2026-12-01T07:00:00Z → 20261201T070000Z
+            ISO8601.instant(date).prefix(19).filter { $0 != "-" && $0 != ":" } + "Z"
+        }
+        return "https://calendar.google.com/calendar/render" + query([
+            ("action", "TEMPLATE"), ("text", event.summary), ("dates", utc(event.start) + "/" + utc(event.end)),
+            ("details", event.description), ("location", event.location),
+        ])
     }
 }

@@ -33,8 +33,9 @@ extension BookingWebsite {
     func pickPage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
         let visitor = visitor(request, context)
         do {
+            async let pause = bookingPause()
             let calendar = try await calendar(for: visitor, asked: request.uri.queryParameters.get("date"))
-            return html(.ok, visitor.pages.pickPage(calendar), visitor: visitor)
+            return html(.ok, visitor.pages.pickPage(calendar, pause: await pause), visitor: visitor)
         } catch {
             return failurePage(visitor, error)
         }
@@ -53,6 +54,18 @@ extension BookingWebsite {
         return await renderForm(visitor, form: form, errors: [:], message: nil, status: .ok)
     }
 
+    /// Whether bookings are paused, for the page to say so before anyone types. The page is
+    /// still shown when bookingd does not answer: its slots come from availabilityd, and a
+    /// booking sent meanwhile gets bookingd's own answer.
+    func bookingPause() async -> BookingPause? {
+        do {
+            return try await services.bookingPause()
+        } catch {
+            logger.warning("cannot learn whether bookings are paused", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
     /// The form, with the chosen slot when it is still free, or with the day's fresh slots.
     func renderForm(_ visitor: Visitor, form: Pages.BookingForm, errors: [String: String], message: String?, status: HTTPResponse.Status,
                     slotGone: Bool = false, extraHeaders: HTTPFields = [:]) async -> Response {
@@ -61,6 +74,7 @@ extension BookingWebsite {
         let day = start.map { LocalDate.containing($0, in: visitor.zone) } ?? LocalDate.containing(now, in: visitor.zone)
         var slot: (Date, Date)?
         var fresh: [SlotBody]?
+        async let pause = bookingPause()
         do {
             let reply = try await services.slots(SlotsRequest(from: day.description, days: 1, timeZone: visitor.zone.identifier))
             if !slotGone, let start, let match = reply.slots.first(where: { $0.start == start }) {
@@ -83,7 +97,7 @@ extension BookingWebsite {
         let page = visitor.pages.formPage(
             form: form, slot: slot, freshSlots: fresh, errors: errors, message: message,
             formToken: formTokens.issue(session: visitor.session, now: now), powChallenge: proofOfWork.challenge(now: now),
-            policyLink: policyLink(visitor.language), backDate: day.description
+            policyLink: policyLink(visitor.language), backDate: day.description, pause: await pause
         )
         return html(status, page, visitor: visitor, extraHeaders: extraHeaders)
     }
@@ -171,6 +185,11 @@ extension BookingWebsite {
             switch error.code {
             case .slotUnavailable, .inPast, .tooSoon, .offGrid, .outsideWorkingHours, .beyondHorizon:
                 return await renderForm(visitor, form: form, errors: [:], message: language.text(.slotTaken), status: .conflict, slotGone: true)
+            case .unavailable:
+                // Paused (or the core is briefly down): nothing typed is lost.
+                let pause = await bookingPause()
+                return await renderForm(visitor, form: form, errors: [:], message: language.text(.pausedFormKept(pause?.publicReason)),
+                                        status: .serviceUnavailable, extraHeaders: [.retryAfter: String(Problem.unavailableRetrySeconds)])
             case .contactLimitReached:
                 // bookingd's answer names the field; webd does not know the limit, so the
                 // message has no number.
@@ -290,6 +309,21 @@ extension BookingWebsite {
         guard let start = fields["start"].flatMap(ISO8601.parseInstant) else {
             return await renderReschedule(visitor, appointment, asked: nil, message: visitor.language.text(.pickAnother), status: .unprocessableContent)
         }
+        let day = LocalDate.containing(start, in: visitor.zone).description
+        guard fields["confirm"] == "yes" else {
+            // First the question, with the new time as it is free now.
+            guard appointment.status == "confirmed" else { return await renderReschedule(visitor, appointment, asked: day, message: nil, status: .conflict) }
+            do {
+                let reply = try await services.slots(SlotsRequest(from: day, days: 1, timeZone: visitor.zone.identifier))
+                guard let slot = reply.slots.first(where: { $0.start == start }) else {
+                    return await renderReschedule(visitor, appointment, asked: day, message: visitor.language.text(.slotTaken), status: .conflict)
+                }
+                let page = visitor.pages.rescheduleConfirmationPage(appointment, to: slot, formToken: formTokens.issue(session: visitor.session, now: clock.now()))
+                return html(.ok, page, visitor: visitor)
+            } catch {
+                return failurePage(visitor, error)
+            }
+        }
         do {
             let moved = try await services.reschedule(RescheduleRequest(reference: appointment.reference, start: start), idempotencyKey: nil)
             logger.info("rescheduled through the web", metadata: ["reference": "\(BookingReference.masked(moved.reference))", "start": "\(ISO8601.instant(moved.start))"])
@@ -297,7 +331,6 @@ extension BookingWebsite {
         } catch let error as ProtocolError {
             switch error.code {
             case .slotUnavailable, .inPast, .tooSoon, .offGrid, .outsideWorkingHours, .beyondHorizon:
-                let day = LocalDate.containing(start, in: visitor.zone).description
                 return await renderReschedule(visitor, appointment, asked: day, message: visitor.language.text(.slotTaken), status: .conflict)
             case .invalidTransition:
                 return html(.conflict, visitor.pages.messagePage(title: visitor.language.text(.rescheduleTitle), message: visitor.language.text(.alreadyCancelled)), visitor: visitor)
@@ -326,6 +359,10 @@ extension BookingWebsite {
             return html(.forbidden, page, visitor: visitor)
         }
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard fields["confirm"] == "yes" else {
+            guard appointment.status == "confirmed" else { return redirect("/manage/\(appointment.reference)", visitor: visitor) }
+            return html(.ok, visitor.pages.cancelConfirmationPage(appointment, reason: reason ?? "", formToken: token), visitor: visitor)
+        }
         do {
             let cancelled = try await services.cancel(CancelRequest(reference: appointment.reference, reason: reason?.isEmpty == false ? reason : nil),
                                                           idempotencyKey: nil)

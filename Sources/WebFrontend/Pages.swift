@@ -10,11 +10,13 @@ public struct Pages: Sendable {
     public let time: VisitorTime
     /// The path and query of this page, for the language switch.
     public let here: String
+    public let branding: Branding
 
-    public init(language: SupportedLocale, time: VisitorTime, here: String) {
+    public init(language: SupportedLocale, time: VisitorTime, here: String, branding: Branding = Branding()) {
         self.language = language
         self.time = time
         self.here = here
+        self.branding = branding
     }
 
     func t(_ phrase: Phrase) -> String { escapeHTML(language.text(phrase)) }
@@ -29,21 +31,27 @@ public struct Pages: Sendable {
                 "<li\(index + 1 == step ? " aria-current=\"step\" class=\"current\"" : "")>\(t(name))</li>"
             }.joined() + "</ol>"
         }
+        let company = escapeHTML(branding.companyName(language))
+        let logo = branding.logo == nil ? "" : "<img class=\"logo\" id=\"logo\" src=\"/logo\" alt=\"\">"
+        // The page tells its height only to the sites allowed to frame it (`site.js`).
+        let embedders = branding.embedOrigins.isEmpty ? "" : "<meta name=\"embed-origins\" content=\"\(escapeHTML(branding.embedOrigins.joined(separator: " ")))\">\n"
+        let footer = branding.footer(language).split(separator: "\n", omittingEmptySubsequences: false).map { escapeHTML(String($0)) }.joined(separator: "<br>")
         return """
             <!doctype html>
             <html lang="\(language.rawValue)">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escapeHTML(title)) · \(t(.title))</title>
+            <title>\(escapeHTML(title)) · \(company)</title>
             <link rel="stylesheet" href="/assets/site.css">
+            <link rel="stylesheet" href="/brand.css">
             <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
-            <script src="/assets/site.js" defer></script>
+            \(embedders)<script src="/assets/site.js" defer></script>
             </head>
             <body>
             <a class="skip" href="#main">\(t(.skipToContent))</a>
             <header class="top">
-            <a class="brand" href="/">\(t(.title))</a>
+            <a class="brand" href="/">\(logo)<span id="company-name">\(company)</span></a>
             <nav><a href="/manage">\(t(.manageTitle))</a> <a href="\(escapeHTML(switchLink))" lang="\(language.other.rawValue)" hreflang="\(language.other.rawValue)">\(t(.language))</a></nav>
             </header>
             <main id="main">
@@ -51,6 +59,7 @@ public struct Pages: Sendable {
             <h1>\(escapeHTML(title))</h1>
             \(body)
             </main>
+            <footer class="legal" id="legal">\(footer)</footer>
             </body>
             </html>
             """
@@ -126,7 +135,13 @@ public struct Pages: Sendable {
         html += "</nav>"
         let first = calendar.today.adding(days: -(calendar.today.weekday - 1))
         let weeks = (first.days(until: calendar.lastDay) / 7) + 1
-        html += "<table class=\"month\"><thead><tr>"
+        // The window's months and years name the grid: on a phone the grid alone is numbers.
+        var months: [String] = []
+        for offset in 0...calendar.today.days(until: calendar.lastDay) {
+            let month = time.monthYear(calendar.today.adding(days: offset))
+            if months.last != month { months.append(month) }
+        }
+        html += "<table class=\"month\"><caption id=\"month-caption\">\(escapeHTML(months.joined(separator: " – ")))</caption><thead><tr>"
         for offset in 0..<7 {
             html += "<th scope=\"col\">\(escapeHTML(time.weekdayShort(first.adding(days: offset))))</th>"
         }
@@ -140,7 +155,8 @@ public struct Pages: Sendable {
                 let label = escapeHTML(time.monthDay(date))
                 if inWindow && free > 0 {
                     let current = date == selected ? " aria-current=\"date\" class=\"day selected\"" : " class=\"day\""
-                    html += "<td><a\(current) href=\"\(dayLink(date))\" data-date=\"\(date)\" aria-label=\"\(label)\">\(date.day)</a></td>"
+                    // To the day's times, which a phone shows below the grid.
+                    html += "<td><a\(current) href=\"\(dayLink(date))#slots\" data-date=\"\(date)\" aria-label=\"\(label)\">\(date.day)</a></td>"
                 } else {
                     let current = date == selected ? " selected" : ""
                     html += "<td><span class=\"day unavailable\(current)\" aria-disabled=\"true\" data-date=\"\(date)\" aria-label=\"\(label)\">\(date.day)</span></td>"
@@ -151,7 +167,7 @@ public struct Pages: Sendable {
         html += "</tbody></table></section>"
 
         let slots = calendar.slotsByDay[selected] ?? []
-        html += "<section class=\"slots\" aria-labelledby=\"slots-heading\"><h2 id=\"slots-heading\">\(escapeHTML(time.monthDay(selected)))</h2>"
+        html += "<section class=\"slots\" id=\"slots\" aria-labelledby=\"slots-heading\"><h2 id=\"slots-heading\">\(escapeHTML(time.monthDay(selected)))</h2>"
         html += "<p class=\"zone-note\">\(t(.timesShownIn)) <strong id=\"zone-name\">\(escapeHTML(zone))</strong> (\(VisitorTime.offset(time.zone, at: selected.start(in: time.zone))))</p>"
         if slots.isEmpty {
             html += "<p class=\"empty\">\(t(calendar.slotsByDay.isEmpty ? .noSlotsAtAll : .noSlotsThatDay))</p>"
@@ -194,8 +210,15 @@ public struct Pages: Sendable {
             """
     }
 
-    public func pickPage(_ calendar: Calendar, message: String? = nil) -> String {
-        let body = alert(message) + zoneSelector(calendar, action: "/", hidden: [("date", calendar.selected.description)])
+    /// Why bookings are paused, shown before anyone types anything; nil while they are taken.
+    func pauseNotice(_ pause: BookingPause?) -> String {
+        guard let pause else { return "" }
+        return "<p class=\"alert\" role=\"status\" id=\"pause-notice\">\(escapeHTML(language.text(.paused(pause.publicReason))))</p>"
+    }
+
+    public func pickPage(_ calendar: Calendar, message: String? = nil, pause: BookingPause? = nil) -> String {
+        let body = "<p class=\"lead\" id=\"description\">\(escapeHTML(branding.description(language)))</p>" + pauseNotice(pause)
+            + alert(message) + zoneSelector(calendar, action: "/", hidden: [("date", calendar.selected.description)])
             + self.calendar(calendar, basePath: "/", extraQuery: []) { slot in
                 let href = "/book" + query([("start", ISO8601.instant(slot.start)), ("tz", time.zone.identifier)])
                 return "<a class=\"slot\" href=\"\(escapeHTML(href))\" data-start=\"\(ISO8601.instant(slot.start))\">\(slotLabel(slot))</a>"
@@ -221,7 +244,7 @@ public struct Pages: Sendable {
 
     public func formPage(
         form: BookingForm, slot: (start: Date, end: Date)?, freshSlots: [SlotBody]?, errors: [String: String], message: String?,
-        formToken: String, powChallenge: ProofOfWorkChallenge, policyLink: String, backDate: String?
+        formToken: String, powChallenge: ProofOfWorkChallenge, policyLink: String, backDate: String?, pause: BookingPause? = nil
     ) -> String {
         func field(_ name: String, _ label: Phrase, type: String, autocomplete: String, value: String, required: Bool, hint: Phrase? = nil, extra: String = "") -> String {
             let error = errors[name]
@@ -238,7 +261,7 @@ public struct Pages: Sendable {
                 </div>
                 """
         }
-        var body = alert(message)
+        var body = errorSummary(errors) + alert(message) + (message == nil ? pauseNotice(pause) : "")
         if let slot {
             body += "<p class=\"chosen\" id=\"chosen-time\"><strong>\(t(.when)):</strong> \(escapeHTML(time.span(slot.start, slot.end)))</p>"
             body += "<p><a href=\"\(escapeHTML("/" + query([("date", backDate), ("tz", time.zone.identifier)])))\">\(t(.back))</a></p>"
@@ -308,6 +331,20 @@ public struct Pages: Sendable {
         return layout(title: language.text(.stepDetails).dropFirst(3).description, step: 2, body: body)
     }
 
+    /// The form's field errors at its top, each linking to its field: announced (role alert)
+    /// and focused when the page loads, so a screen reader starts with what to fix.
+    func errorSummary(_ errors: [String: String]) -> String {
+        guard !errors.isEmpty else { return "" }
+        let order = ["start", "name", "email", "phone", "company", "consent"]
+        let keys = order.filter { errors[$0] != nil } + errors.keys.filter { !order.contains($0) }.sorted()
+        let items = keys.map { key in
+            let target = key == "start" ? "fresh-slots" : key
+            return "<li><a href=\"#\(escapeHTML(target))\">\(escapeHTML(errors[key] ?? ""))</a></li>"
+        }.joined()
+        return "<div class=\"error-summary\" id=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus aria-labelledby=\"error-summary-title\">"
+            + "<h2 id=\"error-summary-title\">\(t(.errorSummaryTitle))</h2><ul>\(items)</ul></div>"
+    }
+
     // MARK: Step 3 and managing
 
     /// A video call's link, an office's address, or who calls whom: HTML.
@@ -348,8 +385,16 @@ public struct Pages: Sendable {
         }
         body += "</dl>"
         if appointment.status == "confirmed" {
+            if done == "booked" || done == "rescheduled" {
+                body += "<p id=\"sent-to\">\(t(.confirmationSentTo)) <strong>\(escapeHTML(ContactInfo.maskedEmail(appointment.contact.email)))</strong>.</p>"
+                if !appointment.contact.phone.isEmpty {
+                    body += "<p id=\"phone-on-file\">\(t(.confirmationPhone)): <strong>\(escapeHTML(ContactInfo.maskedPhone(appointment.contact.phone)))</strong></p>"
+                }
+            }
             if done == "booked" { body += "<p>\(t(.keepReference))</p>" }
-            body += "<p><a class=\"button\" id=\"ics-link\" href=\"\(escapeHTML(base))/calendar.ics\" download>\(t(.addToCalendar))</a></p>"
+            let google = CalendarFile.googleCalendarLink(appointment, manageURL: manageURL, language: language)
+            body += "<p class=\"calendar-links\"><a class=\"button\" id=\"ics-link\" href=\"\(escapeHTML(base))/calendar.ics\" download>\(t(.addToCalendar))</a> "
+                + "<a class=\"button\" id=\"google-calendar-link\" href=\"\(escapeHTML(google))\" target=\"_blank\" rel=\"noopener\">\(t(.addToGoogleCalendar))</a></p>"
             body += "<p>\(t(.manageLink)): <a id=\"manage-link\" href=\"\(escapeHTML(manageURL))\">\(escapeHTML(manageURL))</a></p>"
             body += "<div class=\"actions\"><a class=\"button primary\" id=\"reschedule-link\" href=\"\(escapeHTML(base + "/reschedule" + query([("tz", time.zone.identifier)])))\">\(t(.reschedule))</a></div>"
             body += """
@@ -365,6 +410,44 @@ public struct Pages: Sendable {
         }
         body += "<p><a href=\"/\(escapeHTML(query([("tz", time.zone.identifier)])))\">\(t(.bookAnother))</a></p>"
         return layout(title: title, step: done == "booked" ? 3 : nil, body: body)
+    }
+
+    /// A change's second step, a plain form so it asks without JavaScript too: the fields sent
+    /// again with `confirm=yes`, the "yes" button and the way back.
+    func confirmationForm(action: String, formToken: String, fields: [(String, String)], yes: (id: String, style: String, label: Phrase),
+                          back: (id: String, href: String, label: Phrase)) -> String {
+        let hidden = ([("form_token", formToken), ("tz", time.zone.identifier)] + fields + [("confirm", "yes")])
+            .map { "<input type=\"hidden\" name=\"\($0.0)\" value=\"\(escapeHTML($0.1))\">" }.joined(separator: "\n")
+        return """
+            <form class="confirm" method="post" action="\(escapeHTML(action))">
+            \(hidden)
+            <div class="actions"><button type="submit" class="\(yes.style)" id="\(yes.id)">\(t(yes.label))</button>
+            <a class="button" id="\(back.id)" href="\(escapeHTML(back.href))">\(t(back.label))</a></div>
+            </form>
+            """
+    }
+
+    public func cancelConfirmationPage(_ appointment: AppointmentBody, reason: String, formToken: String) -> String {
+        let base = "/manage/\(appointment.reference)"
+        let body = """
+            <dl class="booking-summary"><dt>\(t(.yourReference))</dt><dd><strong class="reference" id="reference">\(escapeHTML(appointment.reference))</strong></dd>
+            <dt>\(t(.when))</dt><dd id="booking-time">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd></dl>
+            """ + confirmationForm(action: base + "/cancel", formToken: formToken, fields: [("reason", reason)], yes: ("cancel-yes", "danger", .cancelYes),
+                                   back: ("keep-booking", base + query([("tz", time.zone.identifier)]), .keepBooking))
+        return layout(title: language.text(.cancelQuestion), body: body)
+    }
+
+    /// Rescheduling's second step: the old and the new time side by side.
+    public func rescheduleConfirmationPage(_ appointment: AppointmentBody, to slot: SlotBody, formToken: String) -> String {
+        let base = "/manage/\(appointment.reference)"
+        let day = LocalDate.containing(slot.start, in: time.zone).description
+        let body = """
+            <dl class="booking-summary"><dt>\(t(.currentTime))</dt><dd id="booking-time">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd>
+            <dt>\(t(.newTime))</dt><dd id="new-time"><strong>\(escapeHTML(time.span(slot.start, slot.end)))</strong></dd></dl>
+            """ + confirmationForm(action: base + "/reschedule", formToken: formToken, fields: [("start", ISO8601.instant(slot.start))],
+                                   yes: ("reschedule-yes", "primary", .rescheduleYes),
+                                   back: ("choose-another", base + "/reschedule" + query([("date", day), ("tz", time.zone.identifier)]), .back))
+        return layout(title: language.text(.rescheduleQuestion), body: body)
     }
 
     public func findPage(reference: String, message: String?) -> String {

@@ -53,6 +53,10 @@ public enum Phrase: Sendable {
     case cancelConfirm, alreadyCancelled, language, notFoundPage, policyTitle, bookAnother, checking, phoneHint, forExample, emailHint
     case noScriptNote, consultation, invalidContact(ContactField, ValidationError.Kind), invalidReason
     case topic, topicHint, invalidTopic(TopicError), meeting, joinVideo, meetingPhone(String?)
+    case editCompanyName(String), editDescription(String), editFooter(String)
+    case errorSummaryTitle, confirmationSentTo, confirmationPhone, addToGoogleCalendar
+    case cancelQuestion, cancelYes, keepBooking, rescheduleQuestion, currentTime, newTime, rescheduleYes
+    case paused(String?), pausedFormKept(String?)
 
     var russian: String {
         switch self {
@@ -162,6 +166,24 @@ public enum Phrase: Sendable {
         case .meeting: "Как пройдёт встреча"
         case .joinVideo: "Видеозвонок"
         case .meetingPhone(let phone): "Консультант позвонит вам" + (phone.map { " по номеру \($0)" } ?? "")
+        case .editCompanyName(let file): "Ваша компания — укажите web.company_name в \(file)"
+        case .editDescription(let file): "Кратко о консультации — укажите web.description в \(file)"
+        case .editFooter(let file): "Реквизиты оператора (название, адрес, ОГРН, ИНН) — укажите web.footer в \(file)"
+        case .errorSummaryTitle: "Проверьте форму"
+        case .confirmationSentTo: "Подтверждение отправлено на"
+        case .confirmationPhone: "Телефон для связи"
+        case .addToGoogleCalendar: "Добавить в Google Календарь"
+        case .cancelQuestion: "Отменить эту запись?"
+        case .cancelYes: "Да, отменить"
+        case .keepBooking: "Нет, оставить запись"
+        case .rescheduleQuestion: "Перенести запись на это время?"
+        case .currentTime: "Сейчас"
+        case .newTime: "Новое время"
+        case .rescheduleYes: "Да, перенести"
+        case .paused(let reason):
+            "Запись временно приостановлена\(reason.map { ": \($0)" } ?? ""). Свободное время видно, но новые записи пока не принимаются; загляните позже."
+        case .pausedFormKept(let reason):
+            "Запись временно приостановлена\(reason.map { ": \($0)" } ?? ""). Ваши данные сохранены в форме: отправьте её немного позже."
         }
     }
 
@@ -273,6 +295,24 @@ public enum Phrase: Sendable {
         case .meeting: "How we meet"
         case .joinVideo: "Video call"
         case .meetingPhone(let phone): "The consultant will call you" + (phone.map { " at \($0)" } ?? "")
+        case .editCompanyName(let file): "Your company — edit web.company_name in \(file)"
+        case .editDescription(let file): "A short description of the consultation — edit web.description in \(file)"
+        case .editFooter(let file): "The operator's legal details (name, address, registration number) — edit web.footer in \(file)"
+        case .errorSummaryTitle: "There is a problem"
+        case .confirmationSentTo: "We sent the confirmation to"
+        case .confirmationPhone: "Phone we may call"
+        case .addToGoogleCalendar: "Add to Google Calendar"
+        case .cancelQuestion: "Cancel this booking?"
+        case .cancelYes: "Yes, cancel it"
+        case .keepBooking: "No, keep it"
+        case .rescheduleQuestion: "Move the booking to this time?"
+        case .currentTime: "Now"
+        case .newTime: "New time"
+        case .rescheduleYes: "Yes, move it"
+        case .paused(let reason):
+            "Booking is paused for now\(reason.map { ": \($0)" } ?? ""). You can see the free times, but new bookings are not taken yet; please look again later."
+        case .pausedFormKept(let reason):
+            "Booking is paused for now\(reason.map { ": \($0)" } ?? ""). Your details are kept in the form: please send it again a little later."
         }
     }
 

@@ -37,6 +37,12 @@ public struct VisitorTime: Sendable {
         DateFormatCache.string(from: date.start(in: Self.utc), .localized("EEEEdMMMM"), locale: language.locale, zone: Self.utc)
     }
 
+    /// `Декабрь 2026 г.` / `December 2026`: a label, so capitalised in Russian too.
+    public func monthYear(_ date: LocalDate) -> String {
+        let text = DateFormatCache.string(from: date.start(in: Self.utc), .localized("LLLLyyyy"), locale: language.locale, zone: Self.utc)
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
     private static let utc = TimeZone(identifier: "UTC")!
 
     /// `среда, 2 декабря 2026 г., 03:00–03:30 (America/New_York) · 11:00 по Москве`.

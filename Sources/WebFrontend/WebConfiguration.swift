@@ -33,6 +33,8 @@ public struct WebConfiguration: Sendable, Equatable {
     public var timeZones: [String]
     /// How long the API's slot answers are reused (0: never).
     public var slotsCache: Duration
+    /// The company's name, logo and colours on the page, and who may embed it.
+    public var branding: Branding
 
     public struct BucketPolicy: Sendable, Equatable {
         public var capacity: Int
@@ -69,6 +71,7 @@ public struct WebConfiguration: Sendable, Equatable {
         policyFiles = [:]
         timeZones = Self.defaultTimeZones
         slotsCache = .milliseconds(1000)
+        branding = Branding()
     }
 
     public var manageBase: String { publicURL + "/manage/" }
@@ -76,10 +79,15 @@ public struct WebConfiguration: Sendable, Equatable {
     /// Reads and checks the `web:` section (absent: every default).
     public static func load(from suite: SuiteConfiguration) throws(ConfigurationError) -> WebConfiguration {
         var web = WebConfiguration(stateDirectory: suite.stateDirectory)
+        web.branding = Branding(configurationFile: suite.file)
         guard let raw = try suite.section("web", as: RawWeb.self) else { return web }
         func fail(_ key: String, _ problem: String) -> ConfigurationError {
             ConfigurationError(file: suite.file, key: "web.\(key)", problem: problem)
         }
+        web.branding = try Branding.load(
+            companyName: raw.companyName, description: raw.description, footer: raw.footer, logoFile: raw.logoFile, accentColour: raw.accentColour,
+            embed: raw.embed, suite: suite, fail: fail
+        )
         if let listen = raw.listen {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port),
                   !listen[..<colon].isEmpty else {
@@ -187,11 +195,18 @@ private struct RawWeb: Decodable {
     var policyFiles: [String: String]?
     var timeZones: [String]?
     var slotsCacheMilliseconds: Int?
+    var companyName: RawLocalizedText?
+    var description: RawLocalizedText?
+    var footer: RawLocalizedText?
+    var logoFile: String?
+    var accentColour: String?
+    var embed: RawEmbed?
     enum CodingKeys: String, CodingKey {
         case listen, publicURL = "public_url", trustedProxies = "trusted_proxies", rateLimits = "rate_limits"
         case maxFutureBookingsPerContact = "max_future_bookings_per_contact", proofOfWork = "proof_of_work"
         case minFillSeconds = "min_fill_seconds", secretFile = "secret_file", policyURL = "policy_url", policyFiles = "policy_files"
         case timeZones = "time_zones", slotsCacheMilliseconds = "slots_cache_milliseconds"
+        case companyName = "company_name", description, footer, logoFile = "logo_file", accentColour = "accent_colour", embed
     }
 }
 

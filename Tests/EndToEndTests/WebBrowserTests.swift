@@ -18,7 +18,7 @@ import Testing
     }
 
     /// A suite with webd on a free port; `body` gets its URL.
-    static func withWebSuite(consultants: [String], _ body: (SuiteProcess, String) async throws -> Void) async throws {
+    static func withWebSuite(consultants: [String], web: String = "", _ body: (SuiteProcess, String) async throws -> Void) async throws {
         let port = try SuiteProcess.freePort()
         var options = SuiteProcess.Options()
         options.consultants = consultants
@@ -26,7 +26,7 @@ import Testing
             web:
               listen: "127.0.0.1:\(port)"
               min_fill_seconds: 1
-            """
+            """ + (web.isEmpty ? "" : "\n" + web)
         let suite = try SuiteProcess(options)
         defer { suite.tearDown() }
         try await suite.start()
@@ -59,8 +59,26 @@ import Testing
         try #require(try suite.bookctlJSON(["show", reference]) as? [String: Any])
     }
 
+    /// The company's name, description, logo, colour and legal details, as an operator sets them
+    /// (the logo written to `logo`).
+    static func branding(logo: String) throws -> String {
+        try Data("""
+            <svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="40" height="40" rx="8" fill="#1f6f43"/>\
+            <path d="M10 20h20M20 10v20" stroke="#fff" stroke-width="5"/><text x="48" y="27" font-family="sans-serif" font-size="16" fill="#1f6f43">Primer</text></svg>
+            """.utf8).write(to: URL(fileURLWithPath: logo))
+        return """
+              company_name: {ru: "ООО «Пример»", en: "Primer LLC"}
+              description: {ru: "30 минут с юристом: договор, спор, регистрация.", en: "30 minutes with a lawyer: a contract, a dispute, a registration."}
+              footer: {ru: "ООО «Пример», ОГРН 1027700000000, ИНН 7700000000\\nМосква, ул. Примерная, д. 1", en: "Primer LLC, reg. no. 1027700000000\\n1 Primernaya St, Moscow"}
+              logo_file: \(logo)
+              accent_colour: "#1f6f43"
+            """
+    }
+
     @Test func bookOnAPhoneAndADesktopThenRescheduleAndCancelAndWithoutJavaScript() async throws {
-        try await Self.withWebSuite(consultants: ["anna", "boris"]) { suite, url in
+        let logo = NSTemporaryDirectory() + "booking-logo-\(UUID().uuidString.prefix(8)).svg"
+        defer { try? FileManager.default.removeItem(atPath: logo) }
+        try await Self.withWebSuite(consultants: ["anna", "boris"], web: try Self.branding(logo: logo)) { suite, url in
             let seen = try await Self.browse(url, ["--scenario", "phone", "--scenario", "desktop", "--scenario", "noscript"])
 
             let phone = try #require(seen["phone"] as? [String: Any])
@@ -69,9 +87,10 @@ import Testing
             #expect(phoneBooking["locale"] as? String == "en")
             #expect(phoneBooking["status"] as? String == "confirmed")
             #expect((phoneBooking["contact"] as? [String: Any])?["phone"] as? String == "+12125550100")
-            // What the page showed is the stored instant in New York: the clock starts 2026-12-01
-            // 07:58 MSK, so the first slot is 10:00 MSK = 02:00 in New York.
-            #expect(phone["local"] as? String == "02:00")
+            // What the page showed is the stored instant in New York: the phone picks the second
+            // day with free times (the clock starts 2026-12-01 07:58 MSK), whose first slot is
+            // 09:00 MSK = 01:00 in New York.
+            #expect(phone["local"] as? String == "01:00")
             #expect(ISO8601.parseInstant(phoneBooking["start"] as? String ?? "") == ISO8601.parseInstant(phone["start"] as? String ?? "x"))
 
             let desktop = try #require(seen["desktop"] as? [String: Any])
@@ -90,6 +109,7 @@ import Testing
             let noscript = try #require(seen["noscript"] as? [String: Any])
             let noscriptBooking = try Self.show(suite, try #require(noscript["reference"] as? String))
             #expect(noscriptBooking["timeZone"] as? String == "Asia/Tokyo", "chosen in the selector, without the script")
+            #expect(noscriptBooking["status"] as? String == "cancelled", "cancelled on the second page, without the script")
 
             // The reference is a secret: webd's log shows it masked only.
             for reference in [phone["reference"], desktop["reference"], noscript["reference"]].compactMap({ $0 as? String }) {
@@ -134,4 +154,25 @@ import Testing
             await control.close()
         }
     }
+
+    @Test func aListedSiteEmbedsThePageWhichGrowsToItsContentAndAnotherSiteIsRefused() async throws {
+        let listed = try SuiteProcess.freePort()
+        let unlisted = try SuiteProcess.freePort()
+        let web = """
+              company_name: "Example Ltd"
+              footer: "Example Ltd, 1 Example Street, London"
+              embed:
+                allowed_origins: ["http://127.0.0.1:\(listed)"]
+            """
+        try await Self.withWebSuite(consultants: ["anna"], web: web) { _, url in
+            let seen = try await Self.browse(url, ["--scenario", "embed", "--listed-port", "\(listed)", "--unlisted-port", "\(unlisted)"])
+            let embed = try #require(seen["embed"] as? [String: Any])
+            let frame = try #require(embed["frame_height"] as? Double)
+            let page = try #require(embed["page_height"] as? Double)
+            #expect(abs(frame - page) <= 1, "the frame is as tall as the page in it")
+            let refused = try #require(embed["refused"] as? String)
+            #expect(refused.contains("frame-ancestors http://127.0.0.1:\(listed)"), "\(refused)")
+        }
+    }
 }
+

@@ -24,7 +24,8 @@ import Testing
     /// jane@example.com already holds the two future bookings a client may have, so the core
     /// refuses her a third. `services` replaces the core for what no core answers.
     /// `extra`: more top-level YAML for the suite (e.g. a `meeting:` section).
-    static func withSite(services replacement: (any BookingServices)? = nil, extra: String = "", _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder) async throws -> Void) async throws {
+    static func withSite(services replacement: (any BookingServices)? = nil, pausedFor pauseReason: String? = nil, extra: String = "",
+                         _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder) async throws -> Void) async throws {
         var options = InProcessSuite.Options()
         options.extra = "bookings: {max_future_bookings_per_contact: 2}\n" + extra
         let suite = try await InProcessSuite.start(options)
@@ -34,6 +35,9 @@ import Testing
             let earlier = ISO8601.parseInstant("2026-12-03T\(hour):00+03:00")!
             let _: AppointmentBody = try await bookingd.call(
                 MessageType.book, BookRequest(start: earlier, contact: ContactBody(name: "Jane Doe", email: "jane@example.com", phone: "+12125550199")))
+        }
+        if let pauseReason {
+            let _: PauseReply = try await bookingd.call(MessageType.pause, PauseRequest(reason: pauseReason))
         }
         let recorder = LogRecorder()
         var configuration = WebConfiguration(stateDirectory: suite.directory)
@@ -77,6 +81,13 @@ import Testing
             + "&email=\(encoded(email))&country=\(country)&phone=\(encoded(phone))&company=\(encoded(company))&topic=\(encoded(topic))&consent=yes"
         return try await client.execute(uri: "/book", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bk_session=\(session)"],
                                         body: ByteBuffer(string: fields))
+    }
+
+    /// A form post with the session's cookie: the status, the `Location` and the page.
+    static func post(_ client: any TestClientProtocol, _ uri: String, _ fields: [String: String]) async throws -> (HTTPResponse.Status, String?, String) {
+        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "bk_session=\(session)"],
+                                        body: ByteBuffer(string: body)) { ($0.status, $0.headers[.location], String(buffer: $0.body)) }
     }
 
     static func json(_ text: String) -> [String: Any] {
@@ -130,6 +141,7 @@ import Testing
         func reschedule(_ request: RescheduleRequest, idempotencyKey: String?) async throws -> AppointmentBody { throw Unforeseen() }
         func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody { throw Unforeseen() }
         func readiness() async -> [ServiceReadiness] { [] }
+        func bookingPause() async throws -> BookingPause? { throw Unforeseen() }
     }
 
     @Test func anErrorNothingMapsIsAnInternalProblemAndLogged() async throws {
@@ -167,6 +179,69 @@ import Testing
                 #expect(page.contains("<p class=\"error\" id=\"\(field.rawValue)-error\">\(text)</p>"), "\(field)")
             }
             #expect(!page.contains("must not be empty") && !page.contains("phone number is"), "the domain's English messages are not the page's")
+        }
+    }
+
+    @Test func aPauseIsOnThePageAndABookingItRefusesKeepsWhatWasTyped() async throws {
+        try await Self.withSite(pausedFor: "office move") { site, client, _ in
+            let page = try await client.execute(uri: "/?lang=en", method: .get) { String(buffer: $0.body) }
+            #expect(page.contains("id=\"pause-notice\">Booking is paused for now: office move."), "\(page)")
+            let form = try await client.execute(uri: "/book?lang=en&start=\(ISO8601.instant(Self.start))", method: .get) { String(buffer: $0.body) }
+            #expect(form.contains("id=\"pause-notice\""), "on the form too, before anything is typed")
+
+            let (status, refused) = try await Self.postForm(site, client, lang: "en", name: "Jane Roe", email: "roe@example.com", company: "Roe & Co")
+            #expect(status == .serviceUnavailable)
+            #expect(refused.contains(escapeHTML(SupportedLocale.en.text(.pausedFormKept("office move")))), "\(refused)")
+            for kept in ["value=\"Jane Roe\"", "value=\"roe@example.com\"", "value=\"212 555 0100\"", "value=\"Roe &amp; Co\"", "name=\"consent\" value=\"yes\" checked"] {
+                #expect(refused.contains(kept), "\(kept)")
+            }
+        }
+    }
+
+    @Test func cancellingAndReschedulingChangeNothingUntilConfirmed() async throws {
+        try await Self.withSite { site, client, _ in
+            let (booked, location, _) = try await Self.post(client, "/book", [
+                "form_token": site.formTokens.issue(session: Self.session, now: Self.suiteNow()), "lang": "en", "tz": "Europe/Moscow",
+                "start": ISO8601.instant(Self.start), "name": "Ann Lee", "email": "ann@example.com", "country": "US", "phone": "212 555 0111", "consent": "yes",
+            ])
+            #expect(booked == .seeOther)
+            let reference = try #require(location?.split(separator: "/").last?.split(separator: "?").first.map(String.init))
+            let confirmation = try await client.execute(uri: "/manage/\(reference)?done=booked&lang=en", method: .get) { String(buffer: $0.body) }
+            #expect(confirmation.contains("We sent the confirmation to <strong>a***@example.com</strong>"))
+            #expect(confirmation.contains("https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text="))
+            func status() async throws -> (String, Date) {
+                let body = try await client.execute(uri: "/api/v1/bookings/\(reference)", method: .get) { String(buffer: $0.body) }
+                let json = Self.json(body)
+                return (json["status"] as? String ?? "", ISO8601.parseInstant(json["start"] as? String ?? "") ?? .distantPast)
+            }
+            func token() -> String { site.formTokens.issue(session: Self.session, now: Self.suiteNow()) }
+
+            // Rescheduling: the question first, with both times; nothing moves until "yes".
+            let later = try #require(ISO8601.parseInstant("2026-12-02T09:00:00.000Z"))
+            let (asked, _, question) = try await Self.post(client, "/manage/\(reference)/reschedule?lang=en", [
+                "form_token": token(), "tz": "Europe/Moscow", "start": ISO8601.instant(later),
+            ])
+            #expect(asked == .ok)
+            #expect(question.contains("Move the booking to this time?") && question.contains("id=\"new-time\"") && question.contains("12:00–12:30"), "\(question)")
+            #expect(try await status() == ("confirmed", Self.start))
+            let (moved, movedTo, _) = try await Self.post(client, "/manage/\(reference)/reschedule", [
+                "form_token": token(), "tz": "Europe/Moscow", "start": ISO8601.instant(later), "confirm": "yes",
+            ])
+            #expect(moved == .seeOther && movedTo == "/manage/\(reference)?done=rescheduled")
+            #expect(try await status() == ("confirmed", later))
+
+            // Cancelling: the same.
+            let (cancelAsked, _, cancelQuestion) = try await Self.post(client, "/manage/\(reference)/cancel?lang=en", [
+                "form_token": token(), "tz": "Europe/Moscow", "reason": "Plans changed",
+            ])
+            #expect(cancelAsked == .ok)
+            #expect(cancelQuestion.contains("Cancel this booking?") && cancelQuestion.contains("name=\"reason\" value=\"Plans changed\""))
+            #expect(try await status().0 == "confirmed")
+            let (cancelled, cancelledTo, _) = try await Self.post(client, "/manage/\(reference)/cancel", [
+                "form_token": token(), "tz": "Europe/Moscow", "reason": "Plans changed", "confirm": "yes",
+            ])
+            #expect(cancelled == .seeOther && cancelledTo == "/manage/\(reference)?done=cancelled")
+            #expect(try await status().0 == "cancelled")
         }
     }
 }

@@ -112,6 +112,16 @@ import Testing
         #expect(!unfolded.contains("UID:BK-") && !unfolded.contains("@"), "the reference is not the UID")
     }
 
+    @Test func theGoogleCalendarLinkCarriesTheSameEvent() throws {
+        let link = CalendarFile.googleCalendarLink(try Self.appointment(), manageURL: "https://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG", language: .en)
+        #expect(link.hasPrefix("https://calendar.google.com/calendar/render?action=TEMPLATE&text=Consultation%2C%2030%20minutes&dates=20261202T080000Z%2F20261202T083000Z&details="))
+        let components = try #require(URLComponents(string: link))
+        let items = Dictionary(uniqueKeysWithValues: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+        #expect(items["dates"] == "20261202T080000Z/20261202T083000Z")
+        #expect(items["details"] == "Booking reference: BK-7Q2M-9XKD-4HPR-T3WNG\nhttps://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG")
+        #expect(items["location"] == nil, "no place is known to the event yet")
+    }
+
     @Test func aCancelledAppointmentIsACancelledEvent() throws {
         let text = CalendarFile.render(try Self.appointment(status: "cancelled", revision: 1), manageURL: "https://x/manage/R", language: .en, now: Date())
         #expect(text.contains("\r\nSTATUS:CANCELLED\r\n"))
@@ -197,5 +207,115 @@ import Testing
         // Not a valid reference (wrong check symbol): nothing of it is shown.
         #expect(SecurityHeadersMiddleware.maskedPath("/manage/BK-7Q2M-9XKD-4HPR-T3WNQ") == "/manage/BK-****")
         #expect(SecurityHeadersMiddleware.maskedPath("/book") == "/book")
+    }
+
+    // MARK: Branding, the phone, pauses, confirmations
+
+    func calendar(today: LocalDate, slots: [SlotBody]) -> Pages.Calendar {
+        let grouped = Pages.Calendar.group(slots)
+        return Pages.Calendar(today: today, lastDay: today.adding(days: 13), selected: Pages.Calendar.pick(nil, today: today, lastDay: today.adding(days: 13), slotsByDay: grouped),
+                              slotsByDay: grouped, zones: ["Europe/Moscow", "Asia/Tokyo"])
+    }
+
+    @Test func everyPageCarriesTheCompanysNameLogoColoursAndLegalDetails() {
+        var branding = Branding(configurationFile: "/etc/booking/booking.yaml")
+        branding.companyName = LocalizedText([.ru: "ООО «Пример»", .en: "Primer LLC"])
+        branding.footer = LocalizedText([.en: "Primer LLC, reg. no. 1234567890123\n1 Example St, Moscow <HQ>"])
+        branding.logo = Branding.Logo(path: "/x/logo.png", contentType: "image/png", bytes: [1], etag: "\"e\"")
+        let pages = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/", branding: branding)
+        let html = pages.messagePage(title: "Hello", message: "m")
+        #expect(html.contains("<title>Hello · Primer LLC</title>"))
+        #expect(html.contains("<a class=\"brand\" href=\"/\"><img class=\"logo\" id=\"logo\" src=\"/logo\" alt=\"\"><span id=\"company-name\">Primer LLC</span></a>"))
+        #expect(html.contains("<link rel=\"stylesheet\" href=\"/brand.css\">"))
+        #expect(html.contains("<footer class=\"legal\" id=\"legal\">Primer LLC, reg. no. 1234567890123<br>1 Example St, Moscow &lt;HQ&gt;</footer>"))
+        #expect(!html.contains("embed-origins"), "no site may frame it, so it tells no one its height")
+        #expect(Pages(language: .ru, time: VisitorTime(zone: tokyo, language: .ru), here: "/", branding: branding).messagePage(title: "T", message: "m")
+            .contains("<span id=\"company-name\">ООО «Пример»</span>"))
+
+        branding.embedOrigins = ["https://www.example.com", "http://localhost:8443"]
+        let framed = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/", branding: branding).messagePage(title: "T", message: "m")
+        #expect(framed.contains("<meta name=\"embed-origins\" content=\"https://www.example.com http://localhost:8443\">"))
+
+        let unbranded = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/").pickPage(calendar(today: LocalDate(year: 2026, month: 12, day: 1), slots: []))
+        #expect(unbranded.contains("Your company — edit web.company_name in /etc/booking/booking.yaml"))
+        #expect(unbranded.contains("<p class=\"lead\" id=\"description\">A short description of the consultation — edit web.description in /etc/booking/booking.yaml</p>"))
+        #expect(!unbranded.contains("id=\"logo\""))
+    }
+
+    @Test func theMonthAndYearNameTheCalendarAndADayLeadsToItsTimes() {
+        let pages = Pages(language: .ru, time: VisitorTime(zone: tokyo, language: .ru), here: "/")
+        let html = pages.pickPage(calendar(today: LocalDate(year: 2026, month: 12, day: 1), slots: [slot("2026-12-02T10:00:00+03:00", in: tokyo)]))
+        #expect(html.contains("<caption id=\"month-caption\">Декабрь 2026"), "\(html)")
+        #expect(html.contains("href=\"/?date=2026-12-02&amp;tz=Asia%2FTokyo#slots\" data-date=\"2026-12-02\""))
+        #expect(html.contains("<section class=\"slots\" id=\"slots\""))
+        let spanning = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/")
+            .pickPage(calendar(today: LocalDate(year: 2026, month: 12, day: 25), slots: []))
+        #expect(spanning.contains("<caption id=\"month-caption\">December 2026 – January 2027</caption>"))
+    }
+
+    @Test func aPauseIsSaidOnThePageBeforeAnythingIsTyped() {
+        let pages = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/")
+        let today = LocalDate(year: 2026, month: 12, day: 1)
+        let html = pages.pickPage(calendar(today: today, slots: [slot("2026-12-02T10:00:00+03:00", in: tokyo)]), pause: BookingPause(publicReason: "office move"))
+        #expect(html.contains("<p class=\"alert\" role=\"status\" id=\"pause-notice\">Booking is paused for now: office move."))
+        #expect(!pages.pickPage(calendar(today: today, slots: [])).contains("pause-notice"))
+        let form = pages.formPage(
+            form: Pages.BookingForm(), slot: nil, freshSlots: [], errors: [:], message: nil, formToken: "t",
+            powChallenge: ProofOfWorkChallenge(challenge: "c", maxNumber: 1, salt: "s", signature: "g"), policyLink: "/policy", backDate: nil,
+            pause: BookingPause(publicReason: nil)
+        )
+        #expect(form.contains("id=\"pause-notice\">Booking is paused for now. You can see"))
+    }
+
+    @Test func fieldErrorsAreSummedUpFirstEachLinkingToItsField() {
+        let pages = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/book")
+        let html = pages.formPage(
+            form: Pages.BookingForm(), slot: nil, freshSlots: [slot("2026-12-02T11:00:00+03:00", in: tokyo)],
+            errors: ["consent": "Consent <needed>", "name": "Please enter your name.", "topic": "Too long"], message: nil, formToken: "t",
+            powChallenge: ProofOfWorkChallenge(challenge: "c", maxNumber: 1, salt: "s", signature: "g"), policyLink: "/policy", backDate: nil
+        )
+        let summary = "<div class=\"error-summary\" id=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus aria-labelledby=\"error-summary-title\">"
+            + "<h2 id=\"error-summary-title\">There is a problem</h2><ul><li><a href=\"#name\">Please enter your name.</a></li>"
+            + "<li><a href=\"#consent\">Consent &lt;needed&gt;</a></li><li><a href=\"#topic\">Too long</a></li></ul></div>"
+        #expect(html.contains(summary))
+        #expect(html.range(of: "error-summary")!.lowerBound < html.range(of: "booking-form")!.lowerBound, "before the form")
+        #expect(!pages.formPage(
+            form: Pages.BookingForm(), slot: nil, freshSlots: [], errors: [:], message: nil, formToken: "t",
+            powChallenge: ProofOfWorkChallenge(challenge: "c", maxNumber: 1, salt: "s", signature: "g"), policyLink: "/policy", backDate: nil
+        ).contains("error-summary"))
+    }
+
+    @Test func theConfirmationSaysWhereItWentAndOffersBothCalendars() throws {
+        let pages = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/manage/BK-7Q2M-9XKD-4HPR-T3WNG")
+        let appointment = try CalendarFileTests.appointment()
+        let url = "https://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG"
+        let booked = pages.appointmentPage(appointment, done: "booked", manageURL: url, formToken: "t")
+        #expect(booked.contains("<p id=\"sent-to\">We sent the confirmation to <strong>i***@example.com</strong>.</p>"))
+        #expect(booked.contains("<p id=\"phone-on-file\">Phone we may call: <strong>+7916*****67</strong></p>"))
+        #expect(booked.contains("id=\"ics-link\" href=\"/manage/BK-7Q2M-9XKD-4HPR-T3WNG/calendar.ics\""))
+        let google = escapeHTML(CalendarFile.googleCalendarLink(appointment, manageURL: url, language: .en))
+        #expect(booked.contains("id=\"google-calendar-link\" href=\"\(google)\" target=\"_blank\" rel=\"noopener\">Add to Google Calendar</a>"))
+        #expect(!booked.contains("i@example.com") && !booked.contains("+79161234567"), "masked only")
+        #expect(!pages.appointmentPage(appointment, done: nil, manageURL: url, formToken: "t").contains("sent-to"), "only right after booking or moving")
+    }
+
+    @Test func cancellingAndReschedulingAskFirstWithPlainForms() throws {
+        let pages = Pages(language: .ru, time: VisitorTime(zone: tokyo, language: .ru), here: "/manage/BK-7Q2M-9XKD-4HPR-T3WNG/cancel")
+        let appointment = try CalendarFileTests.appointment()
+        let cancel = pages.cancelConfirmationPage(appointment, reason: "Планы \"изменились\"", formToken: "tok")
+        #expect(cancel.contains("<h1>Отменить эту запись?</h1>"))
+        #expect(cancel.contains("<form class=\"confirm\" method=\"post\" action=\"/manage/BK-7Q2M-9XKD-4HPR-T3WNG/cancel\">"))
+        #expect(cancel.contains("<input type=\"hidden\" name=\"reason\" value=\"Планы &quot;изменились&quot;\">"))
+        #expect(cancel.contains("<input type=\"hidden\" name=\"confirm\" value=\"yes\">"))
+        #expect(cancel.contains("id=\"cancel-yes\">Да, отменить</button>"))
+        #expect(cancel.contains("id=\"keep-booking\" href=\"/manage/BK-7Q2M-9XKD-4HPR-T3WNG?tz=Asia%2FTokyo\""))
+
+        let target = slot("2026-12-03T12:00:00+03:00", in: tokyo)
+        let move = pages.rescheduleConfirmationPage(appointment, to: target, formToken: "tok")
+        #expect(move.contains("<dd id=\"booking-time\">среда, 2 декабря") && move.contains("17:00–17:30 (Asia/Tokyo) · 11:00 по Москве</dd>"))
+        #expect(move.contains("<dd id=\"new-time\"><strong>четверг, 3 декабря") && move.contains("18:00–18:30 (Asia/Tokyo) · 12:00 по Москве</strong></dd>"))
+        #expect(move.contains("<input type=\"hidden\" name=\"start\" value=\"2026-12-03T09:00:00.000Z\">"))
+        #expect(move.contains("<input type=\"hidden\" name=\"confirm\" value=\"yes\">"))
+        #expect(move.contains("id=\"choose-another\" href=\"/manage/BK-7Q2M-9XKD-4HPR-T3WNG/reschedule?date=2026-12-03&amp;tz=Asia%2FTokyo\""))
     }
 }

@@ -100,4 +100,90 @@ import Testing
             #expect(!error.description.contains("\n"), "one line")
         }
     }
+
+    // MARK: Branding and embedding
+
+    /// A directory with logo files of every kind the checks tell apart.
+    static func logoDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "web-logos-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 24)
+        try Data(png).write(to: URL(fileURLWithPath: directory + "/logo.png"))
+        try Data("<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8).write(to: URL(fileURLWithPath: directory + "/logo.svg"))
+        try Data("not a picture".utf8).write(to: URL(fileURLWithPath: directory + "/text.png"))
+        try Data("BM".utf8).write(to: URL(fileURLWithPath: directory + "/logo.bmp"))
+        try Data(png + Array(repeating: 0, count: Branding.maximumLogoBytes)).write(to: URL(fileURLWithPath: directory + "/huge.png"))
+        return directory
+    }
+
+    @Test func brandingKeysAreReadInOneOrBothLanguages() throws {
+        let logos = try Self.logoDirectory()
+        defer { try? FileManager.default.removeItem(atPath: logos) }
+        let web = try load("""
+            web:
+              company_name: "ООО «Пример»"
+              description: {ru: "Полчаса с юристом", en: "Half an hour with a lawyer"}
+              footer: "ООО «Пример», ОГРН 1234567890123\\nМосква, ул. Примерная, 1"
+              logo_file: \(logos)/logo.png
+              accent_colour: "#1D4ED8"
+              embed:
+                allowed_origins: ["https://WWW.Example.com/", "http://localhost:8443", "https://shop.example.com:443"]
+            """)
+        let branding = web.branding
+        #expect(branding.companyName(.en) == "ООО «Пример»" && branding.companyName(.ru) == "ООО «Пример»")
+        #expect(branding.description(.ru) == "Полчаса с юристом")
+        #expect(branding.description(.en) == "Half an hour with a lawyer")
+        #expect(branding.footer(.en) == "ООО «Пример», ОГРН 1234567890123\nМосква, ул. Примерная, 1")
+        #expect(branding.logo?.contentType == "image/png")
+        #expect(branding.logo?.bytes.count == 32)
+        #expect(branding.accentColour == "#1d4ed8")
+        #expect(branding.stylesheet == ":root{--accent:#1d4ed8}\n")
+        #expect(branding.embedOrigins == ["https://www.example.com", "http://localhost:8443", "https://shop.example.com"])
+        let svg = try load("web:\n  logo_file: \(logos)/logo.svg\n")
+        #expect(svg.branding.logo?.contentType == "image/svg+xml")
+    }
+
+    @Test func withoutBrandingThePageSaysWhatToEditAndWhere() throws {
+        let branding = try load("state_directory: /var/lib/booking\n").branding
+        #expect(branding.companyName(.en) == "Your company — edit web.company_name in /srv/booking/booking.yaml")
+        #expect(branding.companyName(.ru) == "Ваша компания — укажите web.company_name в /srv/booking/booking.yaml")
+        #expect(branding.description(.en).contains("edit web.description in /srv/booking/booking.yaml"))
+        #expect(branding.footer(.ru).contains("укажите web.footer в /srv/booking/booking.yaml"))
+        #expect(branding.logo == nil && branding.embedOrigins.isEmpty)
+        #expect(branding.stylesheet == ":root{--accent:#0b5394}\n")
+    }
+
+    @Test(arguments: [
+        ("accent_colour: \"#fff\"", "web.accent_colour", "#rrggbb"),
+        ("accent_colour: \"blue\"", "web.accent_colour", "#rrggbb"),
+        ("accent_colour: \"#ffcc00\"", "web.accent_colour", "contrast of 1.5:1"),
+        ("logo_file: LOGOS/missing.png", "web.logo_file", "cannot read"),
+        ("logo_file: LOGOS/logo.bmp", "web.logo_file", "gif, jpeg, jpg, png, svg, webp"),
+        ("logo_file: LOGOS/text.png", "web.logo_file", "is not a .png file by its content"),
+        ("logo_file: LOGOS/huge.png", "web.logo_file", "at most 262144"),
+        ("company_name: \"  \"", "web.company_name", "is empty"),
+        ("description: {de: Beratung}", "web.description.de", "one of ru, en"),
+        ("embed: {allowed_origins: [\"https://example.com/booking\"]}", "web.embed.allowed_origins.0", "scheme, host and port only"),
+        ("embed: {allowed_origins: [\"https://*.example.com\"]}", "web.embed.allowed_origins.0", "not an origin"),
+        ("embed: {allowed_origins: [\"ftp://example.com\"]}", "web.embed.allowed_origins.0", "not an origin"),
+    ])
+    func aBadBrandingValueIsRefusedNamingItsKeyAndFile(line: String, key: String, problem: String) throws {
+        let logos = try Self.logoDirectory()
+        defer { try? FileManager.default.removeItem(atPath: logos) }
+        do {
+            _ = try load("web:\n  " + line.replacingOccurrences(of: "LOGOS", with: logos) + "\n")
+            Issue.record("accepted: \(line)")
+        } catch {
+            #expect(error.key == key, "\(error)")
+            #expect(error.problem.contains(problem), "\(error)")
+            #expect(error.file == "/srv/booking/booking.yaml")
+        }
+    }
+
+    @Test func contrastIsMeasuredAsWCAGDoes() throws {
+        #expect(try #require(Branding.contrast("#000000", "#ffffff")) == 21)
+        #expect(abs(try #require(Branding.contrast("#0b5394", "#ffffff")) - 7.84) < 0.01, "the default accent")
+        #expect(try #require(Branding.contrast("#767676", "#ffffff")) >= Branding.minimumContrast, "the lightest grey AA allows")
+        #expect(try #require(Branding.contrast("#777777", "#ffffff")) < Branding.minimumContrast)
+    }
 }

@@ -14,15 +14,17 @@ import ZeroMQ
 /// endpoints are real sockets that nobody answers, so readiness and the API report them down.
 /// (Every route with the daemons running: Tests/EndToEndTests/WebAPITests.swift.)
 @Suite(.serialized) struct WebsiteHTTPTests {
-    static func withSite(_ body: @Sendable (BookingWebsite, any TestClientProtocol) async throws -> Void) async throws {
+    static func withSite(_ configure: (inout WebConfiguration) -> Void = { _ in }, _ body: @Sendable (BookingWebsite, any TestClientProtocol) async throws -> Void) async throws {
         let directory = "/tmp/wf-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let context = try ZMQContext()
         let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: "ipc://\(directory)/bookingd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
         let availabilityd = try await DaemonClient(daemon: "availabilityd", endpoint: "ipc://\(directory)/availabilityd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
+        var configuration = WebConfiguration(stateDirectory: directory)
+        configure(&configuration)
         let site = try BookingWebsite(
-            configuration: WebConfiguration(stateDirectory: directory), key: SymmetricKey(size: .bits256),
+            configuration: configuration, key: SymmetricKey(size: .bits256),
             services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow, clock: .system,
             logger: Logger(label: "test")
         )
@@ -132,4 +134,77 @@ import ZeroMQ
             }
         }
     }
+
+    @Test func embeddingIsOffUntilSitesAreListedAndThenOnlyTheyMayFrameThePage() async throws {
+        try await Self.withSite { site, client in
+            try await client.execute(uri: "/embed.js", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(Self.text(response).contains("web.embed.allowed_origins"))
+            }
+            var configuration = site.configuration
+            configuration.branding.embedOrigins = ["https://www.example.com", "http://localhost:8443"]
+            try site.apply(configuration)
+            for uri in ["/", "/manage", "/nowhere"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let csp = response.headers[.contentSecurityPolicy] ?? ""
+                    #expect(csp.hasSuffix("; frame-ancestors https://www.example.com http://localhost:8443"), "\(uri): \(csp)")
+                    #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == nil, "DENY would forbid the listed sites too")
+                }
+            }
+            let etag = try await client.execute(uri: "/embed.js", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/javascript; charset=utf-8")
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+                let script = Self.text(response)
+                #expect(script.contains("event.origin !== origin || event.source !== frame.contentWindow"), "only its own frame is believed")
+                return response.headers[.eTag]
+            }
+            try await client.execute(uri: "/embed.js", method: .get, headers: [.ifNoneMatch: etag ?? ""]) { #expect($0.status == .notModified) }
+        }
+    }
+
+    @Test func theLogoAndTheAccentAreServedAsConfigured() async throws {
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]
+        try await Self.withSite({ configuration in
+            configuration.branding.logo = Branding.Logo(path: "/x/logo.png", contentType: "image/png", bytes: png, etag: "\"abc\"")
+            configuration.branding.accentColour = "#1d4ed8"
+        }) { site, client in
+            try await client.execute(uri: "/logo", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "image/png")
+                #expect(Array(response.body.readableBytesView) == png)
+                #expect(response.headers[.eTag] == "\"abc\"")
+            }
+            try await client.execute(uri: "/logo", method: .get, headers: [.ifNoneMatch: "\"abc\""]) { #expect($0.status == .notModified) }
+            try await client.execute(uri: "/brand.css", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/css; charset=utf-8")
+                #expect(Self.text(response) == ":root{--accent:#1d4ed8}\n")
+            }
+            try await client.execute(uri: "/manage?lang=en", method: .get) { response in
+                #expect(Self.text(response).contains("<img class=\"logo\" id=\"logo\" src=\"/logo\" alt=\"\">"))
+            }
+            var configuration = site.configuration
+            configuration.branding.logo = nil
+            try site.apply(configuration)
+            try await client.execute(uri: "/logo", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/brand.css", method: .get) { #expect(Self.text($0).contains("#1d4ed8")) }
+        }
+    }
+
+    @Test func embeddedOverHTTPSTheSessionCookieReachesTheFramePartitioned() async throws {
+        try await Self.withSite { site, client in
+            let lax = try await client.execute(uri: "/manage", method: .get) { $0.headers[values: .setCookie].first { $0.hasPrefix("bk_session=") } ?? "" }
+            #expect(lax.contains("SameSite=Lax") && !lax.contains("Partitioned"), "\(lax)")
+            var configuration = site.configuration
+            configuration.branding.embedOrigins = ["https://www.example.com"]
+            try site.apply(configuration)
+            let plain = try await client.execute(uri: "/manage", method: .get) { $0.headers[values: .setCookie].first { $0.hasPrefix("bk_session=") } ?? "" }
+            #expect(plain.contains("SameSite=Lax"), "a plain-HTTP page cannot have a secure cookie: \(plain)")
+            configuration.publicURL = "https://booking.example.net"
+            try site.apply(configuration)
+            let framed = try await client.execute(uri: "/manage", method: .get) { $0.headers[values: .setCookie].first { $0.hasPrefix("bk_session=") } ?? "" }
+            for attribute in ["HttpOnly", "Secure", "SameSite=None", "Partitioned"] { #expect(framed.contains(attribute), "\(framed)") }
+        }
+    }
 }
+
