@@ -164,14 +164,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(
-            name: "bookctl",
+        // bookctl's commands as a library: the bookctl program and the multi-call booking program run them.
+        .target(
+            name: "AdminCommands",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend",
                 "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "bookctl", dependencies: ["AdminCommands"]),
         .executableTarget(
             name: "bench",
             dependencies: [

@@ -19,11 +19,12 @@ struct BookCtl: AsyncParsableCommand {
     )
 }
 
-@main
-enum Main {
-    static func main() async {
+/// bookctl's command line: the `bookctl` program and the multi-call `booking` program both run it.
+public enum AdminCommandLine {
+    /// Runs the command `arguments` (without the program's name) names, then exits with its code.
+    public static func run(arguments: [String]) async -> Never {
         do {
-            var command = try BookCtl.parseAsRoot()
+            var command = try BookCtl.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
