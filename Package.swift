@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "notifyd", targets: ["notifyd"]),
         .executable(name: "webd", targets: ["webd"]),
+        .executable(name: "booking", targets: ["booking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -174,6 +175,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "bookctl", dependencies: ["AdminCommands"]),
+        // The installed suite: one executable that the five programs' names link to (script/install).
+        .executableTarget(
+            name: "booking",
+            dependencies: ["AdminCommands", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend", "DaemonKit"]
+        ),
         .executableTarget(
             name: "bench",
             dependencies: [
