@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "notifyd", targets: ["notifyd"]),
         .executable(name: "webd", targets: ["webd"]),
+        .executable(name: "booking", targets: ["booking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -172,13 +173,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(
-            name: "bookctl",
+        // bookctl's commands as a library: the bookctl program and the multi-call booking program run them.
+        .target(
+            name: "AdminCommands",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend",
                 "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(name: "bookctl", dependencies: ["AdminCommands"]),
+        // The installed suite: one executable that the five programs' names link to (script/install).
+        .executableTarget(
+            name: "booking",
+            dependencies: ["AdminCommands", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend", "DaemonKit"]
         ),
         .executableTarget(
             name: "bench",

@@ -31,11 +31,13 @@ public enum DaemonRunner {
         }
     }
 
+    /// `arguments` are the daemon's own, without the program's name: the multi-call `booking`
+    /// program passes what follows `booking bookingd`.
     public static func main(
         name: String,
+        arguments: [String] = Array(CommandLine.arguments.dropFirst()),
         build: @Sendable (Parts) async throws -> [any Service]
     ) async -> Never {
-        let arguments = Array(CommandLine.arguments.dropFirst())
         var configPath: String?
         var index = 0
         while index < arguments.count {

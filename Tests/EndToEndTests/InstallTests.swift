@@ -1,9 +1,11 @@
+import DaemonKit
 import Foundation
 import Testing
 
-/// `script/install` and `script/uninstall` into a temporary DESTDIR, with the binaries of the
-/// build under test (`--no-build --bin-dir`): nothing is built in release mode and nothing on
-/// this machine outside the temporary directory is touched.
+/// `script/install` and `script/uninstall` into a temporary DESTDIR, with the booking executable
+/// of the build under test (`--no-build --bin-dir`): nothing is built in release mode and nothing
+/// on this machine outside the temporary directory is touched. script/test-install installs for
+/// real and runs the installed suite.
 @Suite(.serialized) struct InstallTests {
     @Test func installLaysOutBinariesUnitsUserDirectoriesAndConfiguration() throws {
         let destination = try Destination()
@@ -12,9 +14,17 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("install: DESTDIR is set: not running systemd-sysusers"), "\(run.stdout)")
 
-        for program in ["bookingd", "availabilityd", "bookctl"] {
-            #expect(destination.isExecutable("/usr/local/bin/\(program)"), "\(program) is installed and executable")
-            #expect(destination.size("/usr/local/bin/\(program)") == Self.size(SuiteProcess.binDirectory + "/\(program)"))
+        // One stripped executable; each program is a link to it and runs as its name says.
+        #expect(destination.isExecutable("/usr/local/bin/booking"))
+        let installed = try #require(destination.size("/usr/local/bin/booking"))
+        let built = try #require(Self.size(SuiteProcess.binDirectory + "/booking"))
+        #expect(installed < built, "stripped: \(installed) bytes installed, \(built) built")
+        for program in ["bookingd", "availabilityd", "notifyd", "webd", "bookctl"] {
+            #expect(destination.link("/usr/local/bin/\(program)") == "booking", "\(program) links to booking")
+            let version = try SuiteProcess.run(destination.path("/usr/local/bin/\(program)"), ["--version"])
+            #expect(version.status == 0, "\(version.stdout)\(version.stderr)")
+            #expect(version.stdout.hasSuffix("\(SuiteVersion.current)\n"), "\(program): \(version.stdout)")
+            #expect(program == "bookctl" || version.stdout.hasPrefix("\(program) "), "runs as \(program): \(version.stdout)")
         }
 
         for daemon in ["bookingd", "availabilityd", "notifyd", "webd"] {
@@ -44,7 +54,15 @@ import Testing
         #expect(lines.contains("    directory: /var/lib/booking/mail"))
         #expect(destination.permissions("/etc/booking/booking.yaml") == 0o640)
         #expect(destination.permissions("/etc/booking") == 0o750)
-        #expect(destination.permissions("/etc/booking/credentials") == 0o700)
+        #expect(destination.permissions("/etc/credstore") == 0o700)
+        #expect(!destination.exists("/etc/booking/credentials"))
+        // It ends with what the operator must edit, each with its file and key, then how to start.
+        for placeholder in ["booking.yaml:", "notifications.sender.address: booking@example.com", "web.public_url: https://booking.example.com",
+                            "consultants[].email: anna.smirnova@example.com", "notifications.email.transport: directory",
+                            "/etc/credstore/booking.smtp-password", "/etc/booking/policy/personal-data.en.txt: a sample"] {
+            #expect(run.stdout.contains(placeholder), "\(placeholder) in \(run.stdout)")
+        }
+        #expect(run.stdout.hasSuffix("install: done; start the suite with: systemctl enable --now booking.target\n"), "\(run.stdout)")
         #expect(!destination.exists("/etc/booking/booking.yaml.dist"))
 
         // The installed default is a configuration the daemons accept.
@@ -86,6 +104,20 @@ import Testing
         #expect(try destination.text("/etc/booking/booking.yaml") == edited, "still the operator's")
     }
 
+    @Test func secretsOfAnEarlierInstallMoveToTheCredentialStore() throws {
+        let destination = try Destination()
+        defer { destination.remove() }
+        try FileManager.default.createDirectory(atPath: destination.path("/etc/booking/credentials"), withIntermediateDirectories: true)
+        try "the password".write(toFile: destination.path("/etc/booking/credentials/smtp-password"), atomically: true, encoding: .utf8)
+        let run = try destination.install()
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(try destination.text("/etc/credstore/booking.smtp-password") == "the password")
+        #expect(!destination.exists("/etc/booking/credentials"))
+        #expect(run.stdout.contains("install: moved /etc/booking/credentials/smtp-password to /etc/credstore/booking.smtp-password"), "\(run.stdout)")
+        let unit = try destination.text("/usr/lib/systemd/system/notifyd.service")
+        #expect(unit.contains("LoadCredential=smtp-password:booking.smtp-password\n"), "a store name: optional")
+    }
+
     @Test func uninstallRemovesBinariesAndUnitsButKeepsConfigurationAndData() throws {
         let destination = try Destination()
         defer { destination.remove() }
@@ -96,7 +128,7 @@ import Testing
 
         let run = try destination.uninstall()
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        for path in ["/usr/local/bin/bookingd", "/usr/local/bin/availabilityd", "/usr/local/bin/bookctl",
+        for path in ["/usr/local/bin/booking", "/usr/local/bin/bookingd", "/usr/local/bin/availabilityd", "/usr/local/bin/bookctl",
                      "/usr/lib/systemd/system/bookingd.service", "/usr/lib/systemd/system/availabilityd.service",
                      "/usr/lib/systemd/system/booking.target", "/etc/systemd/system/booking.target.wants/bookingd.service",
                      "/usr/lib/sysusers.d/booking.conf", "/usr/lib/tmpfiles.d/booking.conf", "/usr/local/share/doc/booking/operations.md"] {
@@ -125,6 +157,7 @@ import Testing
         let uninstall = try destination.uninstall(prefix: "/opt/booking")
         #expect(uninstall.status == 0, "\(uninstall.stdout)\(uninstall.stderr)")
         #expect(!destination.exists("/opt/booking/bin/bookingd"))
+        #expect(!destination.exists("/opt/booking/bin/booking"))
     }
 
     // MARK: helpers

@@ -5,7 +5,7 @@ import Foundation
 
 struct BookCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bookctl",
+        commandName: AdminCommandLine.name,
         abstract: "Administer the consultation booking suite.",
         discussion: """
             Exit codes: 0 done; 1 refused or not found (the message says why); 2 usage or configuration error; \
@@ -19,11 +19,14 @@ struct BookCtl: AsyncParsableCommand {
     )
 }
 
-@main
-enum Main {
-    static func main() async {
+/// bookctl's command line: the `bookctl` program and the multi-call `booking` program both run it.
+public enum AdminCommandLine {
+    public static let name = "bookctl"
+
+    /// Runs the command `arguments` (without the program's name) names, then exits with its code.
+    public static func run(arguments: [String]) async -> Never {
         do {
-            var command = try BookCtl.parseAsRoot()
+            var command = try BookCtl.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

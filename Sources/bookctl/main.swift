@@ -1,0 +1,3 @@
+import AdminCommands
+
+await AdminCommandLine.run(arguments: Array(CommandLine.arguments.dropFirst()))
