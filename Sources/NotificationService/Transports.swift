@@ -41,6 +41,11 @@ final class Transports: Sendable {
         await chatSink?.close()
     }
 
+    /// Named like the mail directory's `.eml` files: by reference, purpose and recipient.
+    private func developmentFileName(_ delivery: NewDelivery, suffix: String) -> String {
+        FileDrop.fileName(describing: [delivery.reference, delivery.purpose.rawValue, delivery.recipient], identity: Array(delivery.id.utf8), suffix: suffix)
+    }
+
     func send(_ delivery: NewDelivery) async throws {
         switch delivery.channel {
         case .email:
@@ -51,7 +56,7 @@ final class Transports: Sendable {
             case nil:
                 throw DeliveryFailure(permanent: true, reason: "SMS is disabled in the configuration (notifications.sms.enabled)")
             case .directory(let directory):
-                try FileDrop(directory: directory).write(name: "\(delivery.id).sms.txt", contents: Array("To: \(delivery.recipient)\n\n\(text)\n".utf8))
+                try FileDrop(directory: directory).write(name: developmentFileName(delivery, suffix: "sms.txt"), contents: Array("To: \(delivery.recipient)\n\n\(text)\n".utf8))
             case .http(let gateway):
                 _ = try await http?.send(request(gateway, phone: delivery.recipient, text: text, reference: delivery.reference))
             }
@@ -62,7 +67,7 @@ final class Transports: Sendable {
             case nil:
                 throw DeliveryFailure(permanent: true, reason: "@chat is disabled in the configuration (notifications.chat.enabled)")
             case .directory(let directory):
-                try FileDrop(directory: directory).write(name: "\(delivery.id).chat.json", contents: body)
+                try FileDrop(directory: directory).write(name: developmentFileName(delivery, suffix: "chat.json"), contents: body)
             case .webhook(let url, let secret):
                 // Signed when sent, not when rendered: receivers refuse old timestamps.
                 let timestamp = Int(clock.now().timeIntervalSince1970)

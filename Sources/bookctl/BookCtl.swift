@@ -23,7 +23,7 @@ struct BookCtl: AsyncParsableCommand {
 enum Main {
     static func main() async {
         do {
-            var command = try BookCtl.parseAsRoot()
+            var command = try BookCtl.parseAsRoot(GlobalOptions.leadingConfig(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
