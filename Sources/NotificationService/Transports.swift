@@ -41,6 +41,35 @@ final class Transports: Sendable {
         await chatSink?.close()
     }
 
+    /// The configured way out for email, as an operator would name it.
+    var mailTransport: String {
+        switch settings.email {
+        case .directory(let directory): "the mail directory \(directory)"
+        case .smtp(let smtp): "SMTP \(smtp.host):\(smtp.port)"
+        case .sendmail(let path, _): "sendmail (\(path))"
+        }
+    }
+
+    /// One test message to `address` through the mail transport, now: `bookctl notifications test-email`.
+    func sendTestEmail(to address: String, now: Date) async throws(DeliveryFailure) -> TestEmailReply {
+        let messageId = "test.\(UUID().uuidString.lowercased())@\(settings.messageIdDomain)"
+        let text = """
+            Это проверочное письмо системы записи на консультации: почта настроена и доходит.
+            This is a test message from the consultation booking suite: email is set up and arrives.
+
+            \(mailTransport)
+            """
+        let html = "<p>Это проверочное письмо системы записи на консультации: почта настроена и доходит.</p>"
+            + "<p>This is a test message from the consultation booking suite: email is set up and arrives.</p>"
+        let message = EmailMessage(
+            from: settings.sender, to: [Mailbox(address: address)], replyTo: settings.replyTo,
+            subject: "Проверка почты / Test message", text: text, html: html, messageID: messageId, date: now,
+            extraHeaders: [("Auto-Submitted", "auto-generated"), ("X-Booking-Purpose", "test")]
+        )
+        try await mail.send(message.encoded(), from: settings.sender.address, to: [address])
+        return TestEmailReply(recipient: address, transport: mailTransport, messageId: messageId)
+    }
+
     /// Named like the mail directory's `.eml` files: by reference, purpose and recipient.
     private func developmentFileName(_ delivery: NewDelivery, suffix: String) -> String {
         FileDrop.fileName(describing: [delivery.reference, delivery.purpose.rawValue, delivery.recipient], identity: Array(delivery.id.utf8), suffix: suffix)
