@@ -117,7 +117,9 @@ struct CalendarCommands: Sendable {
         let current = view.current
         let now = clock.now()
         // Bookings are bookingd's to judge (its database decides); here only the calendar and time off.
-        let candidates = try current.availability.freeConsultants(at: request.start, consultantId: request.consultantId, booked: [], now: now)
+        let candidates = try current.availability.freeConsultants(
+            at: request.start, consultantId: request.consultantId, booked: [], offering: current.booked, now: now
+        )
         let end = request.start.addingTimeInterval(view.policy.slotLength)
         return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end)
     }
