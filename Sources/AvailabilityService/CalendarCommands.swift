@@ -128,6 +128,22 @@ struct CalendarCommands: Sendable {
 
     private func block(_ request: BlockRequest, _ header: MessageHeader) async throws -> BlockReply {
         let (from, through) = try dateRange(request.from, request.through)
+        let calendar = view.current.calendar
+        let today = calendar.today(now: clock.now())
+        guard from >= today else {
+            throw ProtocolError(.validationFailed, "\(from) is in the past (today is \(today) in \(view.policy.timeZone.identifier)); "
+                                + "only today and later days can be blocked", field: "from")
+        }
+        // Days without consultations anyway: blocking them changes nothing, which may not be what was meant.
+        var warnings: [String] = []
+        var date = from
+        while date <= through {
+            let day = calendar.day(date)
+            if day.opens == nil && day.kind != .blocked {
+                warnings.append("\(date) is a \(day.kind.rawValue.replacingOccurrences(of: "_", with: " "))\(day.reason.map { " (\($0))" } ?? ""); it has no consultations anyway")
+            }
+            date = date.adding(days: 1)
+        }
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 200 else {
             throw ProtocolError(.validationFailed, "a reason of 1 to 200 characters is required", field: "reason")
@@ -142,7 +158,8 @@ struct CalendarCommands: Sendable {
             revert: { try await store.removeBlock(id: id) }
         )
         logger.notice("blocked days", metadata: ["from": "\(from)", "through": "\(through)", "cancelled": "\(cancelled.count)", "user": "\(header.user ?? "-")"])
-        return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: cancelled)
+        return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: cancelled,
+                          warnings: warnings)
     }
 
     /// Takes slots out of the offer (a block, a consultant, time off). The change is applied first,

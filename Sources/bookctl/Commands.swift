@@ -252,6 +252,7 @@ struct Block: AsyncParsableCommand {
         if global.json {
             Output.json(reply)
         } else {
+            for warning in reply.warnings ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             print("blocked \(reply.blocked.from)..\(reply.blocked.through): \(reply.blocked.reason)")
             for reference in reply.cancelled { print("cancelled \(reference)") }
         }

@@ -51,4 +51,21 @@ import Testing
         let paused = try suite.bookctl(["slots", "--from", "2026-12-06", "--days", "1"])
         #expect(paused.stdout.contains("new bookings are paused") && paused.stdout.contains("inventory"), "\(paused.stdout)")
     }
+
+    @Test func blockRefusesPastDaysAndWarnsAboutClosedOnes() async throws {
+        let suite = try SuiteProcess()  // today is Tuesday 2026-12-01 in Moscow
+        defer { suite.tearDown() }
+        try await suite.start()
+        let past = try suite.bookctl(["block", "2026-11-30..2026-12-02", "--reason", "training"])
+        #expect(past.status == 1)
+        #expect(past.stderr.contains("2026-11-30 is in the past (today is 2026-12-01 in Europe/Moscow)"), "\(past.stderr)")
+        let calendar = try #require(try suite.bookctlJSON(["calendar", "2026"]) as? [[String: Any]])
+        #expect(!calendar.contains { $0["date"] as? String == "2026-12-02" && $0["kind"] as? String == "blocked" }, "nothing was blocked")
+
+        let weekend = try suite.bookctl(["block", "2026-12-04..2026-12-06", "--reason", "training"])
+        #expect(weekend.status == 0, "\(weekend.stderr)")
+        #expect(weekend.stderr.contains("warning: 2026-12-05 is a weekend; it has no consultations anyway")
+                && weekend.stderr.contains("warning: 2026-12-06 is a weekend") && !weekend.stderr.contains("2026-12-04 is"), "\(weekend.stderr)")
+        #expect(weekend.stdout.contains("blocked 2026-12-04..2026-12-06: training"))
+    }
 }
