@@ -38,8 +38,8 @@ struct CalendarCommands: Sendable {
             })
         }
         routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try await addConsultant(request) }
-        routes.on(MessageType.consultantRemove, ConsultantRemoveRequest.self) { request, _ in try await removeConsultant(request) }
-        routes.on(MessageType.timeOffAdd, TimeOffRequest.self) { request, _ in try await addTimeOff(request) }
+        routes.on(MessageType.consultantRemove, ConsultantRemoveRequest.self) { try await removeConsultant($0, $1) }
+        routes.on(MessageType.timeOffAdd, TimeOffRequest.self) { try await addTimeOff($0, $1) }
         routes.on(MessageType.timeOffRemove, TimeOffRemoveRequest.self) { request, _ in
             guard try await store.removeTimeOff(id: request.id) else {
                 throw ProtocolError(.notFound, "no time off has the id \(request.id)", field: "id")
@@ -153,7 +153,7 @@ struct CalendarCommands: Sendable {
         var id: Int64 = 0
         let cancelled = try await withdraw(
             from: from.start(in: zone), to: through.adding(days: 1).start(in: zone), consultant: nil, force: request.force == true,
-            what: "on those days", reason: "The day was blocked: \(reason)", key: "block-\(from)-\(through)",
+            what: "on those days", reason: "The day was blocked: \(reason)", key: "block-\(from)-\(through)", user: header.user,
             apply: { id = try await store.block(period, user: header.user, at: clock.now()) },
             revert: { try await store.removeBlock(id: id) }
         )
@@ -166,7 +166,8 @@ struct CalendarCommands: Sendable {
     /// so no booking lands there while the bookings it affects are looked up; then, without
     /// `force`, it is undone and refused with their references, and with `force` they are
     /// cancelled by the system with `reason`.
-    private func withdraw(from: Date, to: Date, consultant: String?, force: Bool, what: String, reason: String, key: String,
+    /// `user`: the admin who asked, named in each cancelled booking's history.
+    private func withdraw(from: Date, to: Date, consultant: String?, force: Bool, what: String, reason: String, key: String, user: String?,
                           apply: () async throws -> Void, revert: () async throws -> Void) async throws -> [String] {
         try await apply()
         try await refresh()
@@ -192,7 +193,8 @@ struct CalendarCommands: Sendable {
         }
         for reference in affected {
             let _: AppointmentBody = try await bookingd.call(
-                MessageType.cancel, CancelRequest(reference: reference, reason: reason, actor: Actor.system.rawValue), idempotencyKey: "\(key)-\(reference)"
+                MessageType.cancel, CancelRequest(reference: reference, reason: reason, actor: Actor.system.rawValue), idempotencyKey: "\(key)-\(reference)",
+                onBehalfOf: user
             )
         }
         return affected
@@ -221,7 +223,7 @@ struct CalendarCommands: Sendable {
         return ConsultantBody(id: id, name: name, email: request.email, timeZone: request.timeZone)
     }
 
-    private func removeConsultant(_ request: ConsultantRemoveRequest) async throws -> WithdrawalReply {
+    private func removeConsultant(_ request: ConsultantRemoveRequest, _ header: MessageHeader) async throws -> WithdrawalReply {
         try knownConsultant(request.id)
         guard view.consultants.count > 1 else {
             throw ProtocolError(.conflict, "'\(request.id)' is the last consultant; add another first", field: "id")
@@ -229,7 +231,7 @@ struct CalendarCommands: Sendable {
         let now = clock.now()
         let cancelled = try await withdraw(
             from: now, to: now.addingTimeInterval(400 * 86_400), consultant: request.id, force: request.force == true,
-            what: "with \(request.id)", reason: "The consultant is no longer available", key: "remove-\(request.id)",
+            what: "with \(request.id)", reason: "The consultant is no longer available", key: "remove-\(request.id)", user: header.user,
             apply: { try await store.setConsultant(request.id, active: false) },
             revert: { try await store.setConsultant(request.id, active: true) }
         )
@@ -237,7 +239,7 @@ struct CalendarCommands: Sendable {
         return WithdrawalReply(id: request.id, cancelled: cancelled)
     }
 
-    private func addTimeOff(_ request: TimeOffRequest) async throws -> WithdrawalReply {
+    private func addTimeOff(_ request: TimeOffRequest, _ header: MessageHeader) async throws -> WithdrawalReply {
         try knownConsultant(request.consultantId)
         let (from, through) = try dateRange(request.from, request.through)
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -250,6 +252,7 @@ struct CalendarCommands: Sendable {
         let cancelled = try await withdraw(
             from: range.start, to: range.end, consultant: request.consultantId, force: request.force == true,
             what: "with \(request.consultantId) then", reason: "The consultant is away: \(reason)", key: "time-off-\(request.consultantId)-\(from)-\(through)",
+            user: header.user,
             apply: { id = try await store.addTimeOff(TimeOff(consultantId: request.consultantId, range: range, reason: reason)) },
             revert: { _ = try await store.removeTimeOff(id: id) }
         )

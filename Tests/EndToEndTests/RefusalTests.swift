@@ -1,3 +1,4 @@
+import DaemonKit
 import Foundation
 import Testing
 
@@ -67,5 +68,19 @@ import Testing
         #expect(weekend.stderr.contains("warning: 2026-12-05 is a weekend; it has no consultations anyway")
                 && weekend.stderr.contains("warning: 2026-12-06 is a weekend") && !weekend.stderr.contains("2026-12-04 is"), "\(weekend.stderr)")
         #expect(weekend.stdout.contains("blocked 2026-12-04..2026-12-06: training"))
+    }
+
+    @Test func historyNamesTheAdminWhoForcedACancellation() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start()
+        let booked = try book(suite, "2026-12-03T11:00", 7)
+        #expect(booked.status == 0, "\(booked.stderr)")
+        let reference = booked.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try suite.bookctl(["block", "2026-12-03", "--reason", "offsite", "--force"]).status == 0)
+        let history = try suite.bookctl(["history", reference])
+        let cancellation = try #require(history.stdout.split(separator: "\n").first { $0.contains("cancelled") }, "\(history.stdout)")
+        // bookctl's caller, as the audit trail names every admin.
+        #expect(cancellation.contains("system (\(OSUser.current))"), "\(cancellation)")
     }
 }
