@@ -89,7 +89,7 @@ let package = Package(
         // The `calendar:` section: the business's hours and zone, read by every daemon.
         .target(
             name: "SuiteCalendar",
-            dependencies: ["DaemonKit", "BookingDomain", "CivilTime", .product(name: "Yams", package: "Yams")]
+            dependencies: ["DaemonKit", "BookingDomain", "CivilTime"]
         ),
         // notifyd's parts: what a message says (pure), how it travels (I/O), what was sent (SQLite).
         .target(

@@ -26,7 +26,7 @@ public enum AdminCommandLine {
     /// Runs the command `arguments` (without the program's name) names, then exits with its code.
     public static func run(arguments: [String]) async -> Never {
         do {
-            var command = try BookCtl.parseAsRoot(arguments)
+            var command = try BookCtl.parseAsRoot(GlobalOptions.leadingConfig(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -23,7 +23,8 @@ struct Slots: AsyncParsableCommand {
         }
         for warning in reply.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         if reply.slots.isEmpty {
-            print("No free slots.")
+            print("No free slots:")
+            for reason in try await NoSlotsExplanation.reasons(global, from: from, days: days) { print("- \(reason)") }
             return
         }
         var table = TextTable(header: ["DATE", "TIME (\(zone.identifier))", "\(suite.calendarZone.identifier)", "FREE"])
@@ -259,6 +260,7 @@ struct Block: AsyncParsableCommand {
         if global.json {
             Output.json(reply)
         } else {
+            for warning in reply.warnings ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             print("blocked \(reply.blocked.from)..\(reply.blocked.through): \(reply.blocked.reason)")
             for reference in reply.cancelled { print("cancelled \(reference)") }
         }

@@ -12,8 +12,9 @@ struct NotificationsCommand: AsyncParsableCommand {
             bookctl notifications REF        every message for the appointment: when, over which channel, its state
             bookctl notifications --failed   every dead letter (gave up), with its last error
             bookctl notifications retry ID   send one again (a dead letter, or any other)
+            bookctl notifications test-email ADDRESS   send a test message through the configured mail transport
             """,
-        subcommands: [Show.self, Retry.self],
+        subcommands: [Show.self, Retry.self, TestEmail.self],
         defaultSubcommand: Show.self
     )
 
@@ -57,6 +58,25 @@ struct NotificationsCommand: AsyncParsableCommand {
                 Output.json(body)
             } else {
                 Swift.print("Queued again: \(body.id) (\(body.channel) to \(body.recipient))")
+            }
+        }
+    }
+
+    struct TestEmail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "test-email", abstract: "Send a test message through the configured mail transport (SMTP, sendmail or the mail directory).",
+            discussion: "Exit codes: 0 sent; 1 not sent (the transport's answer is printed); 3 notifyd does not answer."
+        )
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Where to send it, e.g. ops@example.com.") var address: String
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: TestEmailReply = try await suite.call("notifyd", MessageType.testEmail, TestEmailRequest(address: address))
+            if global.json {
+                Output.json(reply)
+            } else {
+                Swift.print("Sent a test message to \(reply.recipient) through \(reply.transport) (Message-ID <\(reply.messageId)>).")
             }
         }
     }

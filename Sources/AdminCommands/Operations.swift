@@ -30,7 +30,10 @@ private func lag(_ replies: [(String, PingReply?)]) -> [String: UInt64] {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Every daemon's state, version, uptime, pid, events, lag and last error.")
+    static let configuration = CommandConfiguration(
+        abstract: "Every daemon's state, version, uptime, pid, events, lag and last error.",
+        discussion: "Exit codes: 0 every daemon answers; 3 a daemon does not answer (its row says unreachable)."
+    )
     @OptionGroup var global: GlobalOptions
 
     struct Row: Encodable {
@@ -60,10 +63,12 @@ struct Status: AsyncParsableCommand {
                 backlog: reply?.backlog, requestsAnswered: reply?.requestsAnswered, status: reply?.status, lastError: reply?.lastError,
                 lastErrorAt: reply?.lastErrorAt, warnings: reply?.warnings ?? [])
         }
-        if global.json {
-            Output.json(rows)
-            return
-        }
+        if global.json { Output.json(rows) } else { Self.printTable(rows) }
+        // Printed either way; the exit code tells a script that a daemon is down.
+        if rows.contains(where: { $0.state == "unreachable" }) { throw ExitCode(Exit.unreachable) }
+    }
+
+    private static func printTable(_ rows: [Row]) {
         var table = TextTable(header: ["DAEMON", "STATE", "VERSION", "PID", "UPTIME", "LAST EVENT", "LAG", "BACKLOG", "REQUESTS", "LAST ERROR"])
         for row in rows {
             table.add([

@@ -14,6 +14,21 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print JSON for scripts instead of tables.")
     var json = false
+
+    /// `bookctl --config FILE status` works as `bookctl status --config FILE` does: a leading
+    /// `--config` becomes the default file (`$BOOKING_CONFIG`) of whatever command follows, and a
+    /// `--config` after the command still wins.
+    static func leadingConfig(_ arguments: [String]) -> [String] {
+        var arguments = arguments
+        if arguments.first == "--config", arguments.count >= 2 {
+            setenv("BOOKING_CONFIG", arguments[1], 1)
+            arguments.removeFirst(2)
+        } else if let first = arguments.first, first.hasPrefix("--config=") {
+            setenv("BOOKING_CONFIG", String(first.dropFirst("--config=".count)), 1)
+            arguments.removeFirst()
+        }
+        return arguments
+    }
 }
 
 /// Exit codes, documented in the README.

@@ -43,8 +43,8 @@ struct CalendarCommands: Sendable {
         }
         routes.on(MessageType.consultantAdd, ConsultantBody.self) { request, _ in try await addConsultant(request) }
         routes.on(MessageType.consultantEdit, ConsultantEditRequest.self) { request, _ in try await editConsultant(request) }
-        routes.on(MessageType.consultantRemove, ConsultantRemoveRequest.self) { request, _ in try await removeConsultant(request) }
-        routes.on(MessageType.timeOffAdd, TimeOffRequest.self) { request, _ in try await addTimeOff(request) }
+        routes.on(MessageType.consultantRemove, ConsultantRemoveRequest.self) { try await removeConsultant($0, $1) }
+        routes.on(MessageType.timeOffAdd, TimeOffRequest.self) { try await addTimeOff($0, $1) }
         routes.on(MessageType.timeOffRemove, TimeOffRemoveRequest.self) { request, _ in
             guard try await store.removeTimeOff(id: request.id) else {
                 throw ProtocolError(.notFound, "no time off has the id \(request.id)", field: "id")
@@ -122,7 +122,9 @@ struct CalendarCommands: Sendable {
         let current = view.current
         let now = clock.now()
         // Bookings are bookingd's to judge (its database decides); here only the calendar and time off.
-        let candidates = try current.availability.freeConsultants(at: request.start, consultantId: request.consultantId, booked: [], now: now)
+        let candidates = try current.availability.freeConsultants(
+            at: request.start, consultantId: request.consultantId, booked: [], offering: current.booked, now: now
+        )
         let end = request.start.addingTimeInterval(view.policy.slotLength)
         let meetings = candidates.compactMap { id -> CandidateMeetingBody? in
             let own = current.consultants.first { $0.id == id }?.meeting
@@ -136,6 +138,22 @@ struct CalendarCommands: Sendable {
 
     private func block(_ request: BlockRequest, _ header: MessageHeader) async throws -> BlockReply {
         let (from, through) = try dateRange(request.from, request.through)
+        let calendar = view.current.calendar
+        let today = calendar.today(now: clock.now())
+        guard from >= today else {
+            throw ProtocolError(.validationFailed, "\(from) is in the past (today is \(today) in \(view.policy.timeZone.identifier)); "
+                                + "only today and later days can be blocked", field: "from")
+        }
+        // Days without consultations anyway: blocking them changes nothing, which may not be what was meant.
+        var warnings: [String] = []
+        var date = from
+        while date <= through {
+            let day = calendar.day(date)
+            if day.opens == nil && day.kind != .blocked {
+                warnings.append("\(date) is a \(day.kind.rawValue.replacingOccurrences(of: "_", with: " "))\(day.reason.map { " (\($0))" } ?? ""); it has no consultations anyway")
+            }
+            date = date.adding(days: 1)
+        }
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 200 else {
             throw ProtocolError(.validationFailed, "a reason of 1 to 200 characters is required", field: "reason")
@@ -146,12 +164,13 @@ struct CalendarCommands: Sendable {
         let withdrawal = try await withdraw(
             from: from.start(in: zone), to: through.adding(days: 1).start(in: zone), consultant: nil, force: request.force == true,
             what: "on those days", reason: "The day was blocked: \(reason)", clientMessage: try validatedClientMessage(request.clientMessage),
-            key: "block-\(from)-\(through)",
+            key: "block-\(from)-\(through)", user: header.user,
             apply: { id = try await store.block(period, user: header.user, at: clock.now()) },
             revert: { try await store.removeBlock(id: id) }
         )
         logger.notice("blocked days", metadata: ["from": "\(from)", "through": "\(through)", "cancelled": "\(withdrawal.cancelled.count)", "user": "\(header.user ?? "-")"])
-        return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: withdrawal.cancelled)
+        return BlockReply(blocked: BlockedPeriodBody(from: from.description, through: through.description, reason: reason), cancelled: withdrawal.cancelled,
+                          warnings: warnings)
     }
 
     /// What a forced withdrawal did with the bookings in its way.
@@ -166,9 +185,10 @@ struct CalendarCommands: Sendable {
     /// each of one consultant's bookings to a colleague free at the same time (bookingd's fair
     /// assignment) and cancels those nobody can take; a block takes the day from everyone, so
     /// its bookings are cancelled. `reason` stays internal (the history); clients and the team
-    /// are told `clientMessage`, or their templates' neutral words.
+    /// are told `clientMessage`, or their templates' neutral words. `user`: the admin who asked,
+    /// named in each changed booking's history.
     private func withdraw(from: Date, to: Date, consultant: String?, force: Bool, what: String, reason: String, clientMessage: String?, key: String,
-                          apply: () async throws -> Void, revert: () async throws -> Void) async throws -> Withdrawal {
+                          user: String?, apply: () async throws -> Void, revert: () async throws -> Void) async throws -> Withdrawal {
         try await apply()
         try await refresh()
         let affected: [AppointmentBody]
@@ -194,13 +214,13 @@ struct CalendarCommands: Sendable {
         }
         var withdrawal = Withdrawal()
         for appointment in affected {
-            if consultant != nil, let moved = try await reassign(appointment, reason: reason, clientMessage: clientMessage, key: key) {
+            if consultant != nil, let moved = try await reassign(appointment, reason: reason, clientMessage: clientMessage, key: key, user: user) {
                 withdrawal.moved.append(MovedBookingBody(reference: moved.reference, consultantId: moved.consultantId))
                 continue
             }
             let _: AppointmentBody = try await bookingd.call(
                 MessageType.cancel, CancelRequest(reference: appointment.reference, reason: reason, clientMessage: clientMessage, actor: Actor.system.rawValue),
-                idempotencyKey: "\(key)-\(appointment.reference)"
+                idempotencyKey: "\(key)-\(appointment.reference)", onBehalfOf: user
             )
             withdrawal.cancelled.append(appointment.reference)
         }
@@ -208,13 +228,13 @@ struct CalendarCommands: Sendable {
     }
 
     /// The appointment at the same time with a colleague, or nil when the calendar lets nobody take it.
-    private func reassign(_ appointment: AppointmentBody, reason: String, clientMessage: String?, key: String) async throws -> AppointmentBody? {
+    private func reassign(_ appointment: AppointmentBody, reason: String, clientMessage: String?, key: String, user: String?) async throws -> AppointmentBody? {
         do {
             return try await bookingd.call(
                 MessageType.reschedule,
                 RescheduleRequest(reference: appointment.reference, start: appointment.start, reason: reason, clientMessage: clientMessage,
                                   actor: Actor.system.rawValue),
-                idempotencyKey: "\(key)-move-\(appointment.reference)"
+                idempotencyKey: "\(key)-move-\(appointment.reference)", onBehalfOf: user
             )
         } catch let refusal as ProtocolError where Self.nobodyCanTakeIt.contains(refusal.code) {
             return nil
@@ -309,7 +329,7 @@ struct CalendarCommands: Sendable {
         }
     }
 
-    private func removeConsultant(_ request: ConsultantRemoveRequest) async throws -> WithdrawalReply {
+    private func removeConsultant(_ request: ConsultantRemoveRequest, _ header: MessageHeader) async throws -> WithdrawalReply {
         try knownConsultant(request.id)
         guard view.consultants.count > 1 else {
             throw ProtocolError(.conflict, "'\(request.id)' is the last consultant; add another first", field: "id")
@@ -318,7 +338,7 @@ struct CalendarCommands: Sendable {
         let withdrawal = try await withdraw(
             from: now, to: now.addingTimeInterval(400 * 86_400), consultant: request.id, force: request.force == true,
             what: "with \(request.id)", reason: "The consultant was removed", clientMessage: try validatedClientMessage(request.clientMessage),
-            key: "remove-\(request.id)",
+            key: "remove-\(request.id)", user: header.user,
             apply: { try await store.setConsultant(request.id, active: false) },
             revert: { try await store.setConsultant(request.id, active: true) }
         )
@@ -326,7 +346,7 @@ struct CalendarCommands: Sendable {
         return WithdrawalReply(id: request.id, cancelled: withdrawal.cancelled, moved: withdrawal.moved)
     }
 
-    private func addTimeOff(_ request: TimeOffRequest) async throws -> WithdrawalReply {
+    private func addTimeOff(_ request: TimeOffRequest, _ header: MessageHeader) async throws -> WithdrawalReply {
         try knownConsultant(request.consultantId)
         let (from, through) = try dateRange(request.from, request.through)
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -340,6 +360,7 @@ struct CalendarCommands: Sendable {
             from: range.start, to: range.end, consultant: request.consultantId, force: request.force == true,
             what: "with \(request.consultantId) then", reason: "The consultant is away: \(reason)",
             clientMessage: try validatedClientMessage(request.clientMessage), key: "time-off-\(request.consultantId)-\(from)-\(through)",
+            user: header.user,
             apply: { id = try await store.addTimeOff(TimeOff(consultantId: request.consultantId, range: range, reason: reason)) },
             revert: { _ = try await store.removeTimeOff(id: id) }
         )

@@ -155,8 +155,9 @@ public struct Availability: Sendable {
 
     /// The consultants (in id order) who can take the slot starting at `start`: the calendar's
     /// rules first, then time off and bookings. With `consultantId`, just that one or an error.
+    /// A refusal offers the next free times, leaving out `offering` (default: `booked`).
     public func freeConsultants(at start: Date, consultantId: String? = nil, booked: Set<BookedSlot>,
-                                now: Date) throws(SlotRuleViolation) -> [String] {
+                                offering: Set<BookedSlot>? = nil, now: Date) throws(SlotRuleViolation) -> [String] {
         let slot = try calendar.check(start: start, now: now)
         func isFree(_ id: String) -> Bool {
             !booked.contains(BookedSlot(consultantId: id, start: start))
@@ -164,12 +165,24 @@ public struct Availability: Sendable {
         }
         if let asked = consultantId {
             guard consultantIds.contains(asked) else { throw .unknownConsultant(asked) }
-            guard isFree(asked) else { throw .consultantUnavailable(asked) }
+            guard isFree(asked) else {
+                throw .consultantUnavailable(asked, nextFree: nextFree(after: start, consultantId: asked, booked: offering ?? booked, now: now), zone: calendar.policy.timeZone)
+            }
             return [asked]
         }
         let free = consultantIds.filter(isFree)
-        guard !free.isEmpty else { throw .noConsultantFree }
+        guard !free.isEmpty else {
+            throw .noConsultantFree(nextFree: nextFree(after: start, consultantId: nil, booked: offering ?? booked, now: now), zone: calendar.policy.timeZone)
+        }
         return free
+    }
+
+    /// The next (at most three) free starts after `start`, within the booking horizon: what a
+    /// refusal offers instead.
+    func nextFree(after start: Date, consultantId: String?, booked: Set<BookedSlot>, now: Date) -> [Date] {
+        let zone = calendar.policy.timeZone
+        let query = SlotQuery(from: LocalDate.containing(start, in: zone), days: calendar.policy.horizonDays, timeZone: zone, consultantId: consultantId)
+        return Array(slots(for: query, booked: booked, now: now).lazy.map(\.range.start).filter { $0 > start }.prefix(3))
     }
 }
 

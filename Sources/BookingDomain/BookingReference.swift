@@ -1,20 +1,31 @@
 /// The code a client quotes to find their booking: 80 random bits as 16 Crockford base32 symbols
-/// and a mod-37 check symbol, shown as `BK-7Q2M-X9TD-4KHN-ZP3CG`.
+/// and a check symbol, shown as `BK-7Q2M-X9TD-4KHN-ZP3CK`.
 ///
 /// 80 bits make references unguessable, so knowing one is enough to look a booking up; the check
 /// symbol catches every single mistyped symbol and every swap of neighbours before any look-up.
+/// New references take their check symbol from the data alphabet (Damm's scheme over GF(32)), so a
+/// reference is letters and digits only: easy to dictate and kept whole by autolinkers. References
+/// made before carry Crockford's mod-37 check, whose symbol may be `* ~ $ = U`; they keep working.
 public struct BookingReference: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The 16 data symbols' values (0...31), most significant first.
     private let values: [UInt8]
+    /// The last symbol, as made (new references) or as issued (references with a mod-37 check).
+    public let checkSymbol: Character
 
     static let dataAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-    /// Crockford's check alphabet: the data alphabet followed by `* ~ $ = U`.
-    static let checkAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U")
+    /// Crockford's mod-37 check alphabet of earlier references: the data alphabet and `* ~ $ = U`.
+    static let legacyCheckAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U")
     public static let dataSymbolCount = 16
     public static let prefix = "BK"
 
     private init(values: [UInt8]) {
         self.values = values
+        checkSymbol = BookingReference.dataAlphabet[Int(BookingReference.checkValue(for: values))]
+    }
+
+    private init(values: [UInt8], checkSymbol: Character) {
+        self.values = values
+        self.checkSymbol = checkSymbol
     }
 
     /// A new reference from `generator`'s bits; give it a seeded generator in tests.
@@ -69,12 +80,17 @@ public struct BookingReference: Sendable, Hashable, Codable, CustomStringConvert
             }
             values.append(value)
         }
-        let checkSymbol = symbols.last!
-        guard let check = BookingReference.checkValue(of: checkSymbol) else {
-            throw ReferenceError.invalidSymbol(checkSymbol, position: symbols.count)
+        let typed = symbols.last!
+        guard let check = BookingReference.legacyCheckValue(of: typed) else {
+            throw ReferenceError.invalidSymbol(typed, position: symbols.count)
         }
-        guard check == BookingReference.checkValue(for: values) else { throw ReferenceError.checkSymbolMismatch }
-        self.init(values: values)
+        if check < 32, UInt8(check) == BookingReference.checkValue(for: values) {
+            self.init(values: values)
+        } else if check == BookingReference.legacyCheckValue(for: values) {
+            self.init(values: values, checkSymbol: BookingReference.legacyCheckAlphabet[check])
+        } else {
+            throw ReferenceError.checkSymbolMismatch
+        }
     }
 
     /// `BK-XXXX-XXXX-XXXX-XXXXC`.
@@ -105,8 +121,6 @@ public struct BookingReference: Sendable, Hashable, Codable, CustomStringConvert
         (try? BookingReference(parsing: text))?.masked ?? "BK-****"
     }
 
-    public var checkSymbol: Character { BookingReference.checkAlphabet[BookingReference.checkValue(for: values)] }
-
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -122,7 +136,20 @@ public struct BookingReference: Sendable, Hashable, Codable, CustomStringConvert
         try container.encode(description)
     }
 
-    static func checkValue(for values: [UInt8]) -> Int {
+    /// Damm's check over GF(32) with `x ∘ y = 2x + y`: a quasigroup in which `(c ∘ x) ∘ y = (c ∘ y) ∘ x`
+    /// only when `x = y`, so a changed symbol or two swapped neighbours always change the result.
+    /// The check symbol brings the result to zero: `2c + check = 0`, i.e. `check = 2c`.
+    static func checkValue(for values: [UInt8]) -> UInt8 {
+        timesTwo(values.reduce(0) { timesTwo($0) ^ $1 })
+    }
+
+    /// Multiplication by x in GF(2⁵) modulo the primitive polynomial x⁵ + x² + 1.
+    private static func timesTwo(_ value: UInt8) -> UInt8 {
+        let shifted = value << 1
+        return shifted & 32 == 0 ? shifted : (shifted ^ 0b100101)
+    }
+
+    static func legacyCheckValue(for values: [UInt8]) -> Int {
         values.reduce(0) { ($0 * 32 + Int($1)) % 37 }
     }
 
@@ -134,11 +161,11 @@ public struct BookingReference: Sendable, Hashable, Codable, CustomStringConvert
         }
     }
 
-    private static func checkValue(of symbol: Character) -> Int? {
+    private static func legacyCheckValue(of symbol: Character) -> Int? {
         switch symbol {
         case "I", "L": return 1
         case "O": return 0
-        default: return checkAlphabet.firstIndex(of: symbol)
+        default: return legacyCheckAlphabet.firstIndex(of: symbol)
         }
     }
 }

@@ -16,14 +16,25 @@ public enum BookingRefusal: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var message: String {
         switch self {
-        case .slotTaken: "that slot was just taken; choose another"
-        case let .consultantNotFree(id): "consultant '\(id)' is not free at that time"
-        case .noConsultantFree: "no consultant is free at that time; choose another slot"
+        case .slotTaken: "\(situation); choose another"
+        case .consultantNotFree: situation
+        case .noConsultantFree: "\(situation); choose another slot"
         case let .notFound(reference): "no appointment has the reference \(reference)"
         case let .transition(error): error.message
         case let .contactLimitReached(limit, field):
             "this \(field == .phone ? "phone number" : "email address") already has \(limit) upcoming "
                 + (limit == 1 ? "booking" : "bookings") + "; reschedule or cancel one of them first"
+        }
+    }
+
+    /// What happened to the asked slot, without advice: a refusal that can offer the next free
+    /// times says them instead.
+    public var situation: String {
+        switch self {
+        case .slotTaken: "that slot was just taken"
+        case let .consultantNotFree(id): "consultant '\(id)' is not free at that time"
+        case .noConsultantFree: "no consultant is free at that time"
+        default: message
         }
     }
 

@@ -128,17 +128,22 @@ public struct BlockedPeriod: Sendable, Hashable, Codable {
     public func contains(_ date: LocalDate) -> Bool { from <= date && date <= through }
 }
 
-/// Why a start time cannot be booked.
+/// Why a start time cannot be booked. Times are told in the calendar's zone, like everything an
+/// operator or a client reads, and a refusal says what would work: the day's hours, the earliest
+/// or latest time, the next free times.
 public enum SlotRuleViolation: Error, Sendable, Hashable, CustomStringConvertible {
     case offGrid
     case inPast
-    case outsideWorkingHours
+    /// The day's hours (shorter on a shortened day), in the calendar's zone.
+    case outsideWorkingHours(opens: LocalTime, closes: LocalTime, zone: TimeZone)
     case nonWorkingDay(DayKind, reason: String?)
-    case tooSoon(earliest: Date)
-    case beyondHorizon(latest: Date)
+    case tooSoon(earliest: Date, zone: TimeZone)
+    case beyondHorizon(latest: Date, zone: TimeZone)
     case unknownConsultant(String)
-    case consultantUnavailable(String)
-    case noConsultantFree
+    /// `nextFree`: the next starts at which the consultant is free (at most three; none when
+    /// nothing is free until the horizon ends).
+    case consultantUnavailable(String, nextFree: [Date], zone: TimeZone)
+    case noConsultantFree(nextFree: [Date], zone: TimeZone)
 
     public var message: String {
         switch self {
@@ -146,8 +151,8 @@ public enum SlotRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
             return "the time is not the start of a slot; slots start every 30 minutes from opening time"
         case .inPast:
             return "the time is in the past"
-        case .outsideWorkingHours:
-            return "the slot is outside working hours"
+        case let .outsideWorkingHours(opens, closes, zone):
+            return "the slot is outside working hours; that day consultations are from \(opens) to \(closes) (\(zone.identifier))"
         case let .nonWorkingDay(kind, reason):
             let detail = reason.map { " (\($0))" } ?? ""
             switch kind {
@@ -157,17 +162,22 @@ public enum SlotRuleViolation: Error, Sendable, Hashable, CustomStringConvertibl
             case .blocked: return "the day is closed for bookings\(detail)"
             case .working, .shortened, .workingWeekend: return "the day has no consultations\(detail)"
             }
-        case let .tooSoon(earliest):
-            return "the slot starts too soon; the earliest bookable time is \(ISO8601.instant(earliest))"
-        case let .beyondHorizon(latest):
-            return "the slot is too far ahead; bookings are open only until \(ISO8601.instant(latest))"
+        case let .tooSoon(earliest, zone):
+            return "the slot starts too soon; the earliest bookable time is \(ISO8601.local(earliest, in: zone)) (\(zone.identifier))"
+        case let .beyondHorizon(latest, zone):
+            return "the slot is too far ahead; bookings are open only until \(ISO8601.local(latest, in: zone)) (\(zone.identifier))"
         case let .unknownConsultant(id):
             return "there is no consultant \"\(id)\""
-        case let .consultantUnavailable(id):
-            return "consultant \"\(id)\" is not free at that time; choose another time or any consultant"
-        case .noConsultantFree:
-            return "no consultant is free at that time; choose another slot"
+        case let .consultantUnavailable(id, nextFree, zone):
+            return "consultant \"\(id)\" is not free at that time; \(Self.next(nextFree, zone)), or choose any consultant"
+        case let .noConsultantFree(nextFree, zone):
+            return "no consultant is free at that time; \(Self.next(nextFree, zone))"
         }
+    }
+
+    private static func next(_ starts: [Date], _ zone: TimeZone) -> String {
+        guard !starts.isEmpty else { return "no later time is free within the booking horizon" }
+        return "the next free times are \(starts.map { ISO8601.local($0, in: zone) }.joined(separator: ", ")) (\(zone.identifier))"
     }
 
     public var description: String { message }
@@ -334,11 +344,11 @@ public struct WorkCalendar: Sendable {
         }
         let slot = DateTimeRange(start: start, length: policy.slotLength)
         guard start >= date.instant(at: opens, in: zone), slot.end <= date.instant(at: closes, in: zone) else {
-            throw .outsideWorkingHours
+            throw .outsideWorkingHours(opens: opens, closes: closes, zone: zone)
         }
         let window = bookingWindow(now: now)
-        guard start >= window.start else { throw .tooSoon(earliest: window.start) }
-        guard slot.end <= window.end else { throw .beyondHorizon(latest: window.end) }
+        guard start >= window.start else { throw .tooSoon(earliest: window.start, zone: zone) }
+        guard slot.end <= window.end else { throw .beyondHorizon(latest: window.end, zone: zone) }
         return slot
     }
 }

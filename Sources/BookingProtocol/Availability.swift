@@ -166,9 +166,12 @@ public struct BlockReply: Codable, Sendable, Equatable {
     public var blocked: BlockedPeriodBody
     /// References of the bookings cancelled because of the block.
     public var cancelled: [String]
-    public init(blocked: BlockedPeriodBody, cancelled: [String]) {
+    /// Days in the period that have no consultations anyway (weekends, holidays, days off).
+    public var warnings: [String]?
+    public init(blocked: BlockedPeriodBody, cancelled: [String], warnings: [String]? = nil) {
         self.blocked = blocked
         self.cancelled = cancelled
+        self.warnings = warnings
     }
 }
 

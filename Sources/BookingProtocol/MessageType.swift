@@ -36,6 +36,8 @@ public enum MessageType {
     public static let notifications = "notifications"
     /// Send one notification again (a dead letter, or any other by id).
     public static let notificationRetry = "notification_retry"
+    /// Send one test message to an address through the configured mail transport, now.
+    public static let testEmail = "test_email"
 
     // every daemon
     public static let ping = "ping"

@@ -83,3 +83,22 @@ public struct NotificationRetryRequest: Codable, Sendable, Equatable {
     public var id: String
     public init(id: String) { self.id = id }
 }
+
+/// `test_email`: one message to `address` through the configured mail transport, sent at once
+/// and once (no queue, no retry), so an operator sees the transport work before a client needs it.
+public struct TestEmailRequest: Codable, Sendable, Equatable {
+    public var address: String
+    public init(address: String) { self.address = address }
+}
+
+public struct TestEmailReply: Codable, Sendable, Equatable {
+    public var recipient: String
+    /// How it went, e.g. `SMTP 127.0.0.1:2525` or `the mail directory /srv/booking/var/mail`.
+    public var transport: String
+    public var messageId: String
+    public init(recipient: String, transport: String, messageId: String) {
+        self.recipient = recipient
+        self.transport = transport
+        self.messageId = messageId
+    }
+}

@@ -107,7 +107,9 @@ struct BookingCommands: Sendable {
             contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil,
             meetingFormats: try meetingFormats(check), topic: topic
         )
-        let result = try await store.apply(.book(booking), context: context)
+        let result = try await withAlternatives(request.start, consultantId: request.consultantId) {
+            try await store.apply(.book(booking), context: context)
+        }
         publisher.committed()
         if !result.replayed {
             Counter(label: "booking_changes_total", dimensions: [("kind", "created")]).increment()
@@ -118,6 +120,26 @@ struct BookingCommands: Sendable {
             ])
         }
         return result.reply
+    }
+
+    /// Runs a change; if the database refuses the slot, the refusal names the next free times
+    /// (availabilityd's offer after `start`, for the asked consultant if any).
+    private func withAlternatives<Result>(_ start: Date, consultantId: String?, _ change: () async throws -> Result) async throws -> Result {
+        do {
+            return try await change()
+        } catch let refusal as BookingRefusal {
+            switch refusal {
+            case .slotTaken, .noConsultantFree, .consultantNotFree: break
+            default: throw refusal
+            }
+            let zone = settings.value.defaultTimeZone
+            let day = LocalDate.containing(start, in: settings.value.businessZone)
+            let offer: SlotsReply? = try? await availability.call(
+                MessageType.slots, SlotsRequest(from: day.description, timeZone: zone, consultantId: consultantId)
+            )
+            let next = (offer?.slots ?? []).map(\.start).filter { $0 > start }.prefix(3)
+            throw RefusalWithAlternatives(refusal: refusal, nextFree: Array(next), zone: zone)
+        }
     }
 
     private func reschedule(_ request: RescheduleRequest, _ envelope: Envelope) async throws -> [UInt8] {
@@ -137,7 +159,9 @@ struct BookingCommands: Sendable {
             clientMessage: try clientMessage(reason: reason, given: request.clientMessage, actor: context.actor),
             meetingFormats: try meetingFormats(check)
         )
-        let result = try await store.apply(.reschedule(move), context: context)
+        let result = try await withAlternatives(request.start, consultantId: request.consultantId) {
+            try await store.apply(.reschedule(move), context: context)
+        }
         publisher.committed()
         if !result.replayed {
             Counter(label: "booking_changes_total", dimensions: [("kind", "rescheduled")]).increment()

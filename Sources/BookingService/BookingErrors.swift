@@ -1,4 +1,6 @@
 import BookingDomain
+import CivilTime
+import Foundation
 import BookingProtocol
 import BookingStore
 import DaemonKit
@@ -8,6 +10,9 @@ import SQLiteStorage
 enum BookingErrors {
     static func wire(_ error: any Error) -> ProtocolError? {
         switch error {
+        case let refusal as RefusalWithAlternatives:
+            guard let wire = wire(refusal.refusal) else { return nil }
+            return ProtocolError(wire.code, refusal.message, field: wire.field)
         case let refusal as BookingRefusal:
             switch refusal {
             case .slotTaken, .noConsultantFree:
@@ -35,5 +40,18 @@ enum BookingErrors {
         default:
             return nil
         }
+    }
+}
+
+/// A slot refusal of bookingd's own (its database said the slot is taken) with the next free
+/// times availabilityd offers, so the client and the operator are told what would work.
+struct RefusalWithAlternatives: Error {
+    var refusal: BookingRefusal
+    var nextFree: [Date]
+    var zone: String
+
+    var message: String {
+        guard !nextFree.isEmpty, let timeZone = TimeZone(identifier: zone) else { return refusal.message }
+        return "\(refusal.situation); the next free times are \(nextFree.map { ISO8601.local($0, in: timeZone) }.joined(separator: ", ")) (\(zone))"
     }
 }

@@ -32,11 +32,14 @@ public final class DaemonClient: Sendable {
 
     /// Sends `body` as `type` and decodes the reply. Throws `ProtocolError` for an error reply,
     /// and `DaemonUnreachable` when the daemon does not answer after every attempt.
+    /// `onBehalfOf`: the admin a daemon acts for (e.g. the OS user who forced a block), recorded
+    /// by the receiver instead of this client's own user.
     public func call<Request: Encodable, Answer: Decodable>(
         _ type: String, _ body: Request, as answer: Answer.Type = Answer.self,
-        idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil
+        idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil, onBehalfOf: String? = nil
     ) async throws -> Answer {
-        let reply = try await exchange(type, body: try WireJSON.encode(body), idempotencyKey: idempotencyKey, timeout: timeout, attempts: attempts)
+        let reply = try await exchange(type, body: try WireJSON.encode(body), idempotencyKey: idempotencyKey, timeout: timeout, attempts: attempts,
+                                       onBehalfOf: onBehalfOf)
         do {
             return try reply.decodeBody(Answer.self)
         } catch {
@@ -45,11 +48,12 @@ public final class DaemonClient: Sendable {
     }
 
     /// The raw exchange: the reply envelope, or a thrown error reply.
-    public func exchange(_ type: String, body: [UInt8], idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil) async throws -> Envelope {
+    public func exchange(_ type: String, body: [UInt8], idempotencyKey: String? = nil, timeout: Duration? = nil, attempts: Int? = nil,
+                         onBehalfOf: String? = nil) async throws -> Envelope {
         let timeout = timeout ?? self.timeout
         let attempts = attempts ?? self.attempts
         for attempt in 1...attempts {
-            let header = MessageHeader(idempotencyKey: idempotencyKey, deadline: Date().addingTimeInterval(timeout.seconds), user: user)
+            let header = MessageHeader(idempotencyKey: idempotencyKey, deadline: Date().addingTimeInterval(timeout.seconds), user: onBehalfOf ?? user)
             let envelope = Envelope(type: type, header: header, body: body)
             do {
                 let frames = try await requester.request(envelope.frames(), correlationID: header.id, timeout: timeout)

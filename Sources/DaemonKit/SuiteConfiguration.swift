@@ -1,7 +1,6 @@
 import BookingProtocol
 import CivilTime
 import Foundation
-import Yams
 
 /// `booking.yaml`: one file configures the whole suite. Relative paths are read against the
 /// directory of the file itself, so a daemon finds the same files whatever its working directory.
@@ -78,12 +77,7 @@ extension SuiteConfiguration {
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> SuiteConfiguration {
-        let raw: RawConfiguration
-        do {
-            raw = try YAMLDecoder().decode(RawConfiguration.self, from: text)
-        } catch {
-            throw ConfigurationError(file: file, decoding: error)
-        }
+        let raw = try ConfigurationYAML.decode(RawConfiguration.self, from: text, file: file, otherTopLevelKeys: sections)
         func resolve(_ path: String) -> String { Self.resolve(path, against: file) }
 
         let runtime = resolve(raw.runtimeDirectory ?? "/run/booking")
@@ -157,14 +151,16 @@ extension SuiteConfiguration {
         return configuration
     }
 
+    /// The top-level sections the daemons read with `section(_:as:)`; with the suite's own keys,
+    /// every key a file may have at the top level.
+    public static let sections: Set<String> = ["calendar", "consultants", "bookings", "notifications", "web"]
+
     /// Decodes one top-level section of the file (nil when it is absent), with errors that name
     /// the file and the key like every other configuration error.
     public func section<Section: Decodable>(_ key: String, as type: Section.Type) throws(ConfigurationError) -> Section? {
-        do {
-            return try YAMLDecoder().decode(SectionWrapper<Section>.self, from: text, userInfo: [SectionWrapper<Section>.keyInfo: key]).value
-        } catch {
-            throw ConfigurationError(file: file, decoding: error)
-        }
+        try ConfigurationYAML.decode(
+            SectionWrapper<Section>.self, from: text, file: file, userInfo: [SectionWrapper<Section>.keyInfo: key], checkTopLevel: false
+        ).value
     }
 
     /// Resolves a path from the file the way every path in it is read: relative to its directory.

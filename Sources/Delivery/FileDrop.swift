@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Writes development deliveries (SMS, chat) as files in a directory, atomically: a reader sees
@@ -35,5 +36,21 @@ public struct FileDrop: Sendable {
             // A full disk or a permissions problem can be fixed without changing the message.
             throw .transient("cannot write \(target): \(error.localizedDescription)")
         }
+    }
+
+    /// A development file's name that says what it holds: the given parts (reference, purpose,
+    /// recipient; absent ones left out) and 8 hex digits of `identity`'s SHA-256, so the same
+    /// message is the same file and two alike messages are two files. Only letters, digits and
+    /// `@ + - _ = .` of ASCII, never a leading dot, each part at most 60 bytes.
+    public static func fileName(describing parts: [String?], identity: [UInt8], suffix: String) -> String {
+        let id = SHA256.hash(data: identity).prefix(4).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return (parts.compactMap { $0.map(safe) }.filter { !$0.isEmpty } + [id, suffix]).joined(separator: ".")
+    }
+
+    private static func safe(_ text: String) -> String {
+        let kept = text.trimmingCharacters(in: [" ", "\t", "<", ">"]).prefix(60).map { character -> Character in
+            character.isASCII && (character.isLetter || character.isNumber || "@+-_=.".contains(character)) ? character : "_"
+        }
+        return String(kept.first == "." ? ["_"] + kept.dropFirst() : kept)
     }
 }

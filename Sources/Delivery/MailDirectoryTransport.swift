@@ -1,8 +1,11 @@
 import Foundation
-import Crypto
 
-/// The development mail transport: each message becomes `<safe Message-ID>.eml` in a directory
-/// (the same message written twice is the same file), written atomically.
+/// The development mail transport: each message becomes a file in a directory, named so that a
+/// newcomer finds a message by looking: `<reference>.<purpose>.<recipient>.<id>.eml`, e.g.
+/// `BK-7Q2M-X9TD-4KHN-ZP3CK.confirmation.client@example.com.3f9a61c2.eml`. The reference and the
+/// purpose come from the `X-Booking-Reference` and `X-Booking-Purpose` headers, the recipient
+/// from the envelope, and `<id>` from the Message-ID, so the same message written twice is the
+/// same file and two messages of one purpose do not overwrite each other. Written atomically.
 public struct MailDirectoryTransport: MailTransport {
     public let drop: FileDrop
 
@@ -12,23 +15,16 @@ public struct MailDirectoryTransport: MailTransport {
 
     public func send(_ message: [UInt8], from: String, to: [String]) async throws(DeliveryFailure) {
         try EnvelopeValidation.check(from: from, to: to)
-        try drop.write(name: Self.fileName(for: message), contents: message)
+        try drop.write(name: Self.fileName(for: message, to: to), contents: message)
     }
 
-    /// "<safe Message-ID>.eml", or the SHA-256 of the bytes when there is no usable Message-ID.
-    static func fileName(for message: [UInt8]) -> String {
-        if let id = MessageHeaders.value(of: "Message-ID", in: message) {
-            let trimmed = id.trimmingCharacters(in: ["<", ">", " ", "\t"])
-            let safe = String(trimmed.map { character -> Character in
-                character.isASCII && (character.isLetter || character.isNumber || "@._+-=".contains(character)) ? character : "_"
-            })
-            if !safe.isEmpty, safe.contains(where: { $0.isLetter || $0.isNumber }), safe.utf8.count <= 200,
-               !safe.hasPrefix(".") {
-                return safe + ".eml"
-            }
-        }
-        let digest = SHA256.hash(data: message)
-        return digest.map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined() + ".eml"
+    static func fileName(for message: [UInt8], to recipients: [String]) -> String {
+        // The Message-ID names the message (the bytes, when it has none): same message, same file.
+        FileDrop.fileName(
+            describing: [MessageHeaders.value(of: "X-Booking-Reference", in: message), MessageHeaders.value(of: "X-Booking-Purpose", in: message),
+                         recipients.first],
+            identity: MessageHeaders.value(of: "Message-ID", in: message).map { Array($0.utf8) } ?? message, suffix: "eml"
+        )
     }
 }
 

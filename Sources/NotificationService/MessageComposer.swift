@@ -118,7 +118,8 @@ final class MessageComposer: Sendable {
                 let message = EmailMessage(
                     from: settings.sender, to: [recipient], replyTo: settings.replyTo, subject: email.subject, text: email.text, html: email.html,
                     calendar: invite, messageID: messageId, date: appointment.updatedAt,
-                    extraHeaders: [("Auto-Submitted", "auto-generated"), ("X-Booking-Reference", appointment.reference)]
+                    extraHeaders: [("Auto-Submitted", "auto-generated"), ("X-Booking-Reference", appointment.reference),
+                                   ("X-Booking-Purpose", planned.purpose.rawValue)]
                 )
                 return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
                                    channel: .email, audience: planned.audience, recipient: recipient.address, messageId: messageId, payload: message.encoded())

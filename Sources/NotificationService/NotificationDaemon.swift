@@ -43,7 +43,7 @@ public enum NotificationDaemon {
         let dispatcher = Dispatcher(store: store, transports: transports, settings: settings, clock: parts.clock, wake: wake, logger: parts.logger)
         let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, bookingd: bookingd, clock: parts.clock, dispatcher: wake, logger: parts.logger)
 
-        let commands = NotifyCommands(store: store, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control, logger: parts.logger)
+        let commands = NotifyCommands(store: store, transports: transports, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control, logger: parts.logger)
         var routes = commands.routes
         let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
             let copy = try store.backup(to: path)

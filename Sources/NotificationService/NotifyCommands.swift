@@ -1,14 +1,16 @@
 import BookingDomain
 import BookingProtocol
 import DaemonKit
+import Delivery
 import Foundation
 import Logging
 import NotificationStore
 
-/// notifyd's admin queries: what was sent for an appointment, the dead letters, and sending
-/// one again.
+/// notifyd's admin queries: what was sent for an appointment, the dead letters, sending one
+/// again, and a test message.
 struct NotifyCommands: Sendable {
     let store: SQLiteNotificationStore
+    let transports: Transports
     let intake: EventIntake
     let clock: SuiteClock
     let dispatcher: WakeSignal
@@ -46,6 +48,20 @@ struct NotifyCommands: Sendable {
             logger.notice("notification sent again on request", metadata: ["delivery": "\(request.id)", "user": "\(header.user ?? "-")"])
             dispatcher.notify()
             return try await body(retried)
+        }
+        routes.on(MessageType.testEmail, TestEmailRequest.self) { request, header in
+            let address = request.address.trimmingCharacters(in: .whitespaces)
+            guard NotifySettings.isAddress(address) else {
+                throw ProtocolError(.validationFailed, "'\(address)' is not an email address such as ops@example.com", field: "address")
+            }
+            let reply: TestEmailReply
+            do throws(DeliveryFailure) {
+                reply = try await transports.sendTestEmail(to: address, now: clock.now())
+            } catch {
+                throw ProtocolError(.unavailable, "the test message was not sent through \(transports.mailTransport): \(error.reason)", field: "address")
+            }
+            logger.notice("test message sent on request", metadata: ["transport": "\(reply.transport)", "user": "\(header.user ?? "-")"])
+            return reply
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let counts = try await store.counts()

@@ -41,6 +41,40 @@ final class Transports: Sendable {
         await chatSink?.close()
     }
 
+    /// The configured way out for email, as an operator would name it.
+    var mailTransport: String {
+        switch settings.email {
+        case .directory(let directory): "the mail directory \(directory)"
+        case .smtp(let smtp): "SMTP \(smtp.host):\(smtp.port)"
+        case .sendmail(let path, _): "sendmail (\(path))"
+        }
+    }
+
+    /// One test message to `address` through the mail transport, now: `bookctl notifications test-email`.
+    func sendTestEmail(to address: String, now: Date) async throws(DeliveryFailure) -> TestEmailReply {
+        let messageId = "test.\(UUID().uuidString.lowercased())@\(settings.messageIdDomain)"
+        let text = """
+            Это проверочное письмо системы записи на консультации: почта настроена и доходит.
+            This is a test message from the consultation booking suite: email is set up and arrives.
+
+            \(mailTransport)
+            """
+        let html = "<p>Это проверочное письмо системы записи на консультации: почта настроена и доходит.</p>"
+            + "<p>This is a test message from the consultation booking suite: email is set up and arrives.</p>"
+        let message = EmailMessage(
+            from: settings.sender, to: [Mailbox(address: address)], replyTo: settings.replyTo,
+            subject: "Проверка почты / Test message", text: text, html: html, messageID: messageId, date: now,
+            extraHeaders: [("Auto-Submitted", "auto-generated"), ("X-Booking-Purpose", "test")]
+        )
+        try await mail.send(message.encoded(), from: settings.sender.address, to: [address])
+        return TestEmailReply(recipient: address, transport: mailTransport, messageId: messageId)
+    }
+
+    /// Named like the mail directory's `.eml` files: by reference, purpose and recipient.
+    private func developmentFileName(_ delivery: NewDelivery, suffix: String) -> String {
+        FileDrop.fileName(describing: [delivery.reference, delivery.purpose.rawValue, delivery.recipient], identity: Array(delivery.id.utf8), suffix: suffix)
+    }
+
     func send(_ delivery: NewDelivery) async throws {
         switch delivery.channel {
         case .email:
@@ -51,7 +85,7 @@ final class Transports: Sendable {
             case nil:
                 throw DeliveryFailure(permanent: true, reason: "SMS is disabled in the configuration (notifications.sms.enabled)")
             case .directory(let directory):
-                try FileDrop(directory: directory).write(name: "\(delivery.id).sms.txt", contents: Array("To: \(delivery.recipient)\n\n\(text)\n".utf8))
+                try FileDrop(directory: directory).write(name: developmentFileName(delivery, suffix: "sms.txt"), contents: Array("To: \(delivery.recipient)\n\n\(text)\n".utf8))
             case .http(let gateway):
                 _ = try await http?.send(request(gateway, phone: delivery.recipient, text: text, reference: delivery.reference))
             }
@@ -62,7 +96,7 @@ final class Transports: Sendable {
             case nil:
                 throw DeliveryFailure(permanent: true, reason: "@chat is disabled in the configuration (notifications.chat.enabled)")
             case .directory(let directory):
-                try FileDrop(directory: directory).write(name: "\(delivery.id).chat.json", contents: body)
+                try FileDrop(directory: directory).write(name: developmentFileName(delivery, suffix: "chat.json"), contents: body)
             case .webhook(let url, let secret):
                 // Signed when sent, not when rendered: receivers refuse old timestamps.
                 let timestamp = Int(clock.now().timeIntervalSince1970)

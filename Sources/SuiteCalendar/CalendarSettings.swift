@@ -2,7 +2,6 @@ import BookingDomain
 import CivilTime
 import DaemonKit
 import Foundation
-import Yams
 
 /// The `calendar:` section of booking.yaml: the business's hours, zone, slot grid and horizon,
 /// and the production calendar file it names. availabilityd applies the rules; every other
@@ -56,11 +55,7 @@ public struct CalendarSettings: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(file: path, problem: "cannot read the production calendar (missing or not readable)")
         }
-        do {
-            return try YAMLDecoder().decode(ProductionCalendar.self, from: String(decoding: data, as: UTF8.self))
-        } catch {
-            throw ConfigurationError(file: path, decoding: error)
-        }
+        return try ConfigurationYAML.decode(ProductionCalendar.self, from: String(decoding: data, as: UTF8.self), file: path)
     }
 
     private static func zone(_ raw: RawCalendar, file: String) throws(ConfigurationError) -> TimeZone {

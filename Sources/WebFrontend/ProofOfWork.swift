@@ -187,9 +187,7 @@ public struct FormToken: Sendable {
 public enum SecretKeyFile {
     public static func loadOrCreate(_ path: String) throws -> SymmetricKey {
         if let data = FileManager.default.contents(atPath: path) {
-            guard data.count >= 32 else {
-                throw SecretKeyError(message: "\(path) holds \(data.count) bytes; a key needs at least 32 (delete the file to have a new one made)")
-            }
+            guard data.count >= 32 else { throw SecretKeyError(message: tooShort(path, data.count)) }
             return SymmetricKey(data: data)
         }
         let key = SymmetricKey(size: .bits256)
@@ -199,6 +197,31 @@ public enum SecretKeyFile {
             throw SecretKeyError(message: "cannot write the key file \(path)")
         }
         return key
+    }
+}
+
+extension SecretKeyFile {
+    /// Why `loadOrCreate` would fail on `path`, found without making anything (for
+    /// `bookctl config check`, which may run as another user than webd); nil when it would work.
+    public static func problem(_ path: String) -> String? {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard !isDirectory.boolValue, let data = manager.contents(atPath: path) else { return "cannot read the key file \(path)" }
+            return data.count >= 32 ? nil : tooShort(path, data.count)
+        }
+        var ancestor = (path as NSString).deletingLastPathComponent
+        while ancestor.count > 1 && !manager.fileExists(atPath: ancestor, isDirectory: &isDirectory) {
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        guard isDirectory.boolValue, manager.isWritableFile(atPath: ancestor) else {
+            return "cannot make the key file \(path): \(ancestor) is not a writable directory"
+        }
+        return nil
+    }
+
+    fileprivate static func tooShort(_ path: String, _ count: Int) -> String {
+        "\(path) holds \(count) bytes; a key needs at least 32 (delete the file to have a new one made)"
     }
 }
 

@@ -1,4 +1,5 @@
 import BookingProtocol
+import Crypto
 import DaemonKit
 import Foundation
 import ServiceLifecycle
@@ -13,13 +14,22 @@ public enum WebDaemon {
     public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
         let web = try WebConfiguration.load(from: configuration)
         _ = try CalendarSettings.businessZone(configuration)
+        if let problem = SecretKeyFile.problem(web.secretFile) {
+            throw ConfigurationError(file: configuration.file, key: "web.secret_file", problem: problem)
+        }
         return "the booking page on http://\(web.listenHost):\(web.listenPort), public at \(web.publicURL)"
     }
 
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
         let web = try WebConfiguration.load(from: configuration)
-        let key = try SecretKeyFile.loadOrCreate(web.secretFile)
+        let key: SymmetricKey
+        do {
+            key = try SecretKeyFile.loadOrCreate(web.secretFile)
+        } catch {
+            // A configuration problem like any other: exit 78, named by its key.
+            throw ConfigurationError(file: configuration.file, key: "web.secret_file", problem: "\(error)")
+        }
         let services = DaemonBookingServices(
             bookingd: try await parts.client(for: "bookingd", at: configuration.endpoints.bookingd),
             availabilityd: try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)

@@ -97,17 +97,23 @@ struct AvailabilityTests {
         #expect(try availability.freeConsultants(at: ten, booked: [], now: now) == ["anna", "boris"])
         #expect(try availability.freeConsultants(at: ten, booked: annaBooked, now: now) == ["boris"])
         #expect(try availability.freeConsultants(at: ten, consultantId: "boris", booked: annaBooked, now: now) == ["boris"])
-        #expect(throws: SlotRuleViolation.consultantUnavailable("anna")) {
+        // A refusal offers the consultant's next free times after the asked one.
+        let nextThree = [msk("2026-03-03 10:30"), msk("2026-03-03 11:00"), msk("2026-03-03 11:30")]
+        #expect(throws: SlotRuleViolation.consultantUnavailable("anna", nextFree: nextThree, zone: moscow)) {
             try availability.freeConsultants(at: ten, consultantId: "anna", booked: annaBooked, now: now)
         }
-        #expect(throws: SlotRuleViolation.consultantUnavailable("cora")) {
+        let cora = try #require(throws: SlotRuleViolation.self) {
             try availability.freeConsultants(at: ten, consultantId: "cora", booked: [], now: now)
         }
+        guard case let .consultantUnavailable("cora", coraNext, _) = cora else { Issue.record("\(cora)"); return }
+        #expect(coraNext.allSatisfy { $0 > ten } && coraNext.count <= 3)
         #expect(throws: SlotRuleViolation.unknownConsultant("zoe")) {
             try availability.freeConsultants(at: ten, consultantId: "zoe", booked: [], now: now)
         }
         let everyone: Set<BookedSlot> = [BookedSlot(consultantId: "anna", start: ten), BookedSlot(consultantId: "boris", start: ten)]
-        #expect(throws: SlotRuleViolation.noConsultantFree) { try availability.freeConsultants(at: ten, booked: everyone, now: now) }
+        #expect(throws: SlotRuleViolation.noConsultantFree(nextFree: nextThree, zone: moscow)) {
+            try availability.freeConsultants(at: ten, booked: everyone, now: now)
+        }
         // The calendar's verdict comes first, even for an unknown consultant.
         #expect(throws: SlotRuleViolation.nonWorkingDay(.weekend, reason: nil)) {
             try availability.freeConsultants(at: msk("2026-03-07 10:00"), consultantId: "zoe", booked: [], now: now)
@@ -133,7 +139,9 @@ struct AvailabilityTests {
         }
         let offeredStarts = Set(offered.map(\.range.start))
         for slot in all where !offeredStarts.contains(slot.range.start) {
-            #expect(throws: SlotRuleViolation.noConsultantFree) {
+            // Refused, offering the next offered starts after it.
+            let next = Array(offered.map(\.range.start).filter { $0 > slot.range.start }.prefix(3))
+            #expect(throws: SlotRuleViolation.noConsultantFree(nextFree: next, zone: moscow)) {
                 try availability.freeConsultants(at: slot.range.start, booked: booked, now: now)
             }
         }

@@ -95,13 +95,13 @@ struct WorkCalendarTests {
         // Exactly the minimum notice is enough; one second less is not.
         #expect(try calendar.check(start: msk("2026-03-03 09:00"), now: msk("2026-03-03 07:00")) == range(msk("2026-03-03 09:00")))
         let oneSecondLate = msk("2026-03-03 07:00").addingTimeInterval(1)
-        #expect(throws: SlotRuleViolation.tooSoon(earliest: msk("2026-03-03 09:00").addingTimeInterval(1))) {
+        #expect(throws: SlotRuleViolation.tooSoon(earliest: msk("2026-03-03 09:00").addingTimeInterval(1), zone: moscow)) {
             try calendar.check(start: msk("2026-03-03 09:00"), now: oneSecondLate)
         }
         // The horizon's last day is Monday 16 March: its last slot is in, Tuesday's first is out.
         let now = msk("2026-03-03 12:00")
         #expect(try calendar.check(start: msk("2026-03-16 17:30"), now: now) == range(msk("2026-03-16 17:30")))
-        #expect(throws: SlotRuleViolation.beyondHorizon(latest: msk("2026-03-17 00:00"))) {
+        #expect(throws: SlotRuleViolation.beyondHorizon(latest: msk("2026-03-17 00:00"), zone: moscow)) {
             try calendar.check(start: msk("2026-03-17 09:00"), now: now)
         }
     }
@@ -115,22 +115,23 @@ struct WorkCalendarTests {
             ("fraction of a second", msk("2026-03-03 10:00").addingTimeInterval(0.5), .offGrid),
             ("past", msk("2026-02-27 10:00"), .inPast),
             ("past and outside hours", msk("2026-03-01 20:00"), .inPast),
-            ("before opening", msk("2026-03-03 08:30"), .outsideWorkingHours),
-            ("would end after closing", msk("2026-03-03 18:00"), .outsideWorkingHours),
-            ("night", msk("2026-03-03 03:00"), .outsideWorkingHours),
+            ("before opening", msk("2026-03-03 08:30"), .outsideWorkingHours(opens: LocalTime(hour: 9), closes: LocalTime(hour: 18), zone: moscow)),
+            ("would end after closing", msk("2026-03-03 18:00"), .outsideWorkingHours(opens: LocalTime(hour: 9), closes: LocalTime(hour: 18), zone: moscow)),
+            ("night", msk("2026-03-03 03:00"), .outsideWorkingHours(opens: LocalTime(hour: 9), closes: LocalTime(hour: 18), zone: moscow)),
             ("Saturday", msk("2026-03-07 10:00"), .nonWorkingDay(.weekend, reason: nil)),
             ("holiday", msk("2026-03-08 10:00"), .nonWorkingDay(.holiday, reason: "International Women's Day")),
             ("day off", msk("2026-03-09 10:00"), .nonWorkingDay(.dayOff, reason: "day off moved by the government decree")),
             ("blocked", msk("2026-03-12 10:00"), .nonWorkingDay(.blocked, reason: "training")),
-            ("inside the notice", msk("2026-03-02 09:30"), .tooSoon(earliest: msk("2026-03-02 10:00"))),
-            ("beyond the horizon", msk("2026-03-16 09:00"), .beyondHorizon(latest: msk("2026-03-16 00:00"))),
+            ("inside the notice", msk("2026-03-02 09:30"), .tooSoon(earliest: msk("2026-03-02 10:00"), zone: moscow)),
+            ("beyond the horizon", msk("2026-03-16 09:00"), .beyondHorizon(latest: msk("2026-03-16 00:00"), zone: moscow)),
         ]
         for (label, start, violation) in cases {
             #expect(throws: violation, "\(label)") { try calendar.check(start: start, now: now) }
         }
         #expect(try calendar.check(start: msk("2026-03-02 10:00"), now: now) == range(msk("2026-03-02 10:00")))
         let shortened = try Fixture.calendar()
-        #expect(throws: SlotRuleViolation.outsideWorkingHours) {
+        // A shortened day's refusal names its shorter hours.
+        #expect(throws: SlotRuleViolation.outsideWorkingHours(opens: LocalTime(hour: 9), closes: LocalTime(hour: 17), zone: moscow)) {
             try shortened.check(start: msk("2026-04-30 17:00"), now: msk("2026-04-27 09:00"))
         }
         #expect(try shortened.check(start: msk("2026-04-30 16:30"), now: msk("2026-04-27 09:00")).end == msk("2026-04-30 17:00"))
@@ -140,17 +141,23 @@ struct WorkCalendarTests {
         let cases: [(SlotRuleViolation, String)] = [
             (.offGrid, "the time is not the start of a slot; slots start every 30 minutes from opening time"),
             (.inPast, "the time is in the past"),
-            (.outsideWorkingHours, "the slot is outside working hours"),
+            (.outsideWorkingHours(opens: LocalTime(hour: 9), closes: LocalTime(hour: 17), zone: moscow),
+             "the slot is outside working hours; that day consultations are from 09:00 to 17:00 (Europe/Moscow)"),
             (.nonWorkingDay(.weekend, reason: nil), "the day is a weekend day; consultations are on working days only"),
             (.nonWorkingDay(.holiday, reason: "Russia Day"), "the day is a public holiday (Russia Day); consultations are on working days only"),
             (.nonWorkingDay(.dayOff, reason: "day off moved by the government decree"),
              "the day is a day off (day off moved by the government decree); consultations are on working days only"),
             (.nonWorkingDay(.blocked, reason: "training"), "the day is closed for bookings (training)"),
-            (.tooSoon(earliest: msk("2026-03-02 10:00")), "the slot starts too soon; the earliest bookable time is 2026-03-02T07:00:00.000Z"),
-            (.beyondHorizon(latest: msk("2026-03-16 00:00")), "the slot is too far ahead; bookings are open only until 2026-03-15T21:00:00.000Z"),
+            (.tooSoon(earliest: msk("2026-03-02 10:00"), zone: moscow),
+             "the slot starts too soon; the earliest bookable time is 2026-03-02T10:00:00+03:00 (Europe/Moscow)"),
+            (.beyondHorizon(latest: msk("2026-03-16 00:00"), zone: moscow),
+             "the slot is too far ahead; bookings are open only until 2026-03-16T00:00:00+03:00 (Europe/Moscow)"),
             (.unknownConsultant("zoe"), "there is no consultant \"zoe\""),
-            (.consultantUnavailable("anna"), "consultant \"anna\" is not free at that time; choose another time or any consultant"),
-            (.noConsultantFree, "no consultant is free at that time; choose another slot"),
+            (.consultantUnavailable("anna", nextFree: [msk("2026-03-03 10:30"), msk("2026-03-04 09:00")], zone: moscow),
+             "consultant \"anna\" is not free at that time; the next free times are 2026-03-03T10:30:00+03:00, 2026-03-04T09:00:00+03:00 (Europe/Moscow), or choose any consultant"),
+            (.noConsultantFree(nextFree: [msk("2026-03-03 10:30")], zone: moscow),
+             "no consultant is free at that time; the next free times are 2026-03-03T10:30:00+03:00 (Europe/Moscow)"),
+            (.noConsultantFree(nextFree: [], zone: moscow), "no consultant is free at that time; no later time is free within the booking horizon"),
         ]
         for (violation, message) in cases {
             #expect(violation.message == message)
@@ -165,7 +172,7 @@ struct WorkCalendarTests {
         #expect(calendar.slotGrid(on: date("2026-03-09")).first?.start == instant("2026-03-09T13:00:00Z"))
         #expect(calendar.slotGrid(on: date("2026-03-09")).count == 18)
         #expect(throws: Never.self) { try calendar.check(start: instant("2026-03-09T13:00:00Z"), now: instant("2026-03-06T12:00:00Z")) }
-        #expect(throws: SlotRuleViolation.outsideWorkingHours) {
+        #expect(throws: SlotRuleViolation.outsideWorkingHours(opens: LocalTime(hour: 9), closes: LocalTime(hour: 18), zone: zone("America/New_York"))) {
             try calendar.check(start: instant("2026-03-09T12:30:00Z"), now: instant("2026-03-06T12:00:00Z"))
         }
     }

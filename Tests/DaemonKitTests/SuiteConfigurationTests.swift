@@ -41,6 +41,10 @@ import Testing
         ("endpoints:\n  bookingd: http://x\n", "endpoints.bookingd", "not an ipc://"),
         ("clock:\n  start: yesterday\n", "clock.start", "not an ISO 8601 instant"),
         ("endpoints: [\n", nil, "not valid YAML"),
+        ("log_levl: debug\n", "log_levl", "unknown key `log_levl` at the top level; did you mean `log_level`?"),
+        ("requests:\n  atempts: 2\n", "requests.atempts", "unknown key `atempts` in `requests`; did you mean `attempts`?"),
+        ("backups:\n  at: \"03:00\"\n  kept: 3\n", "backups.kept", "unknown key `kept` in `backups`; known keys: at, keep_daily"),
+        ("calender:\n  time_zone: UTC\n", "calender", "unknown key `calender` at the top level; did you mean `calendar`?"),
     ] as [(String, String?, String)])
     func aBadKeyIsNamedWithItsProblem(yaml: String, key: String?, problem: String) {
         do {
@@ -50,6 +54,30 @@ import Testing
             #expect(error.key == key, "\(error)")
             #expect(error.description.contains(problem), "\(error)")
             #expect(!error.description.contains("\n"), "one line: \(error)")
+        }
+    }
+
+    struct Person: Decodable { var name: String; var email: String? }
+    struct Team: Decodable { var lead: Person?; var members: [Person]?; var tags: [String: String]? }
+
+    @Test func aSectionRefusesKeysItsTypeDoesNotReadWhereverTheyAre() throws {
+        // Any section name the suite knows; the type is this test's own.
+        let good = try parse("bookings:\n  lead: {name: A}\n  members:\n    - {name: B, email: b@x}\n  tags: {any: thing}\n")
+        let team = try #require(try good.section("bookings", as: Team.self))
+        #expect(team.members?.first?.email == "b@x")
+        #expect(team.tags == ["any": "thing"], "a map's keys are data, not keys to check")
+        for (yaml, key, problem) in [
+            ("bookings:\n  lead: {name: A, emial: a@x}\n", "bookings.lead.emial", "unknown key `emial` in `bookings.lead`; did you mean `email`?"),
+            ("bookings:\n  members:\n    - {name: B}\n    - {nmae: C, name: C}\n", "bookings.members.1.nmae", "did you mean `name`?"),
+            ("bookings:\n  leader: {name: A}\n", "bookings.leader", "unknown key `leader` in `bookings`; did you mean `lead`?"),
+        ] {
+            do {
+                _ = try parse(yaml).section("bookings", as: Team.self)
+                Issue.record("accepted: \(yaml)")
+            } catch {
+                #expect(error.key == key, "\(error)")
+                #expect(error.description.contains(problem), "\(error)")
+            }
         }
     }
 

@@ -3,34 +3,41 @@ import Testing
 @testable import Delivery
 
 @Suite struct MailDirectoryTransportTests {
-    @Test func writesTheMessageUnderItsMessageID() async throws {
+    @Test func namesTheFileByReferencePurposeAndRecipient() async throws {
         try await withTemporaryDirectory { root in
             let directory = root + "/var/mail"  // created on demand
             let transport = MailDirectoryTransport(directory: directory)
-            let message = sampleMessage(id: "bk-42.confirmation@notifyd.test")
-            try await transport.send(message, from: "booking@example.test", to: ["client@example.test"])
-            try await transport.send(message, from: "booking@example.test", to: ["client@example.test"])
+            let message = bytes("Message-ID: <bk-42.confirmation@notifyd.test>\r\nX-Booking-Reference: BK-7Q2M-X9TD-4KHN-ZP3CG\r\n"
+                                + "X-Booking-Purpose: confirmation\r\nSubject: x\r\n\r\nhi\r\n")
+            try await transport.send(message, from: "booking@example.test", to: ["anna.client@example.test"])
+            try await transport.send(message, from: "booking@example.test", to: ["anna.client@example.test"])
             let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-            #expect(files == ["bk-42.confirmation@notifyd.test.eml"])  // idempotent, no temporary files left
+            #expect(files.count == 1, "idempotent, no temporary files left: \(files)")
+            #expect(files.first?.wholeMatch(of: /BK-7Q2M-X9TD-4KHN-ZP3CG\.confirmation\.anna\.client@example\.test\.[0-9a-f]{8}\.eml/) != nil, "\(files)")
             let written = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + files[0]))
             #expect([UInt8](written) == message)
+            // Another message of the same purpose to the same person is another file.
+            let again = bytes("Message-ID: <bk-43.confirmation@notifyd.test>\r\nX-Booking-Reference: BK-7Q2M-X9TD-4KHN-ZP3CG\r\n"
+                              + "X-Booking-Purpose: confirmation\r\n\r\nhi\r\n")
+            try await transport.send(again, from: "booking@example.test", to: ["anna.client@example.test"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 2)
         }
     }
 
-    @Test func unsafeOrMissingMessageIDs() throws {
-        let traversal = MailDirectoryTransport.fileName(for: bytes("Message-ID: <../../etc/passwd@x>\r\n\r\nhi\r\n"))
+    @Test func unsafeHeadersStayInsideTheDirectory() throws {
+        let traversal = MailDirectoryTransport.fileName(
+            for: bytes("Message-ID: <a@x>\r\nX-Booking-Reference: ../../etc/passwd\r\nX-Booking-Purpose: a/b c\r\n\r\nhi\r\n"), to: [".x@y"])
         #expect(!traversal.contains("/"))
         #expect(!traversal.hasPrefix("."))
-        // Folded header, case-insensitive name.
-        #expect(MailDirectoryTransport.fileName(for: bytes("Subject: x\r\nmessage-id:\r\n <a.b@c>\r\n\r\nMessage-ID: <not@header>\r\n"))
-            == "a.b@c.eml")
-        // No Message-ID in the header section (one in the body does not count): SHA-256 of the bytes.
+        #expect(traversal.hasPrefix("_._.._etc_passwd.a_b_c._x@y."), "\(traversal)")
+        // Folded header, case-insensitive name; a Message-ID in the body does not count.
+        let folded = MailDirectoryTransport.fileName(for: bytes("Subject: x\r\nmessage-id:\r\n <a.b@c>\r\n\r\nMessage-ID: <not@header>\r\n"), to: ["c@d"])
+        #expect(folded == MailDirectoryTransport.fileName(for: bytes("Message-ID: <a.b@c>\r\n\r\nother body"), to: ["c@d"]))
+        // No Message-ID: named by the bytes, the same each time.
         let anonymous = bytes("Subject: x\r\n\r\nMessage-ID: <in@body>\r\n")
-        let name = MailDirectoryTransport.fileName(for: anonymous)
-        #expect(name.count == 68 && name.hasSuffix(".eml"))
-        #expect(name.dropLast(4).allSatisfy { $0.isHexDigit })
-        #expect(MailDirectoryTransport.fileName(for: anonymous) == name)
-        #expect(MailDirectoryTransport.fileName(for: bytes("Message-ID: <>\r\n\r\n")).count == 68)
+        let name = MailDirectoryTransport.fileName(for: anonymous, to: ["c@d"])
+        #expect(name.wholeMatch(of: /c@d\.[0-9a-f]{8}\.eml/) != nil, "\(name)")
+        #expect(MailDirectoryTransport.fileName(for: anonymous, to: ["c@d"]) == name)
     }
 
     @Test func refusesBadEnvelopesAndWritesNothing() async throws {

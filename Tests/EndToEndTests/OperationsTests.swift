@@ -136,6 +136,30 @@ import Glibc
         let down = try suite.bookctl(["health"])
         #expect(down.status == 3)
         #expect(down.stderr.contains("availabilityd does not answer"))
+        // status prints every row and says with its exit code that a daemon is down, for scripts.
+        let status = try suite.bookctl(["status"])
+        #expect(status.status == 3, "\(status.stderr)")
+        #expect(status.stdout.contains("availabilityd") && status.stdout.contains("unreachable"))
+        #expect(try suite.bookctl(["status", "--json"]).status == 3)
+    }
+
+    @Test func theConfigurationFileMayComeBeforeTheCommand() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start()
+        // Without $BOOKING_CONFIG, bookctl would otherwise read the repository's config/booking.yaml.
+        let bookctl = SuiteProcess.binDirectory + "/bookctl"
+        let before = try SuiteProcess.run(bookctl, ["--config", suite.configPath, "consultants", "list", "--json"], environment: ["BOOKING_CONFIG": ""])
+        #expect(before.status == 0 && before.stdout.contains("anna"), "\(before.stderr)")
+        let after = try SuiteProcess.run(bookctl, ["consultants", "list", "--json", "--config", suite.configPath], environment: ["BOOKING_CONFIG": ""])
+        #expect(before.stdout == after.stdout)
+        let equals = try SuiteProcess.run(bookctl, ["--config=\(suite.configPath)", "status"], environment: ["BOOKING_CONFIG": ""])
+        #expect(equals.status == 0, "\(equals.stderr)")
+        // A --config after the command still wins.
+        let wins = try SuiteProcess.run(bookctl, ["--config", "/nonexistent/booking.yaml", "status", "--config", suite.configPath])
+        #expect(wins.status == 0, "\(wins.stderr)")
+        let missing = try SuiteProcess.run(bookctl, ["--config", "/nonexistent/booking.yaml", "status"])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/booking.yaml"), "\(missing.stderr)")
     }
 
     @Test func metricsAreServedOverHTTPAndSummarisedByBookctl() async throws {
