@@ -21,13 +21,13 @@ import Testing
             let configuration = try SuiteConfiguration.parse(Self.calendar + yaml, file: "/etc/booking/booking.yaml")
             return (try SuiteMeeting.load(configuration), try ConsultantSeed.load(configuration, businessZone: .current))
         }
-        let (none, _) = try load("consultants:\n  - {id: anna, name: Anna}\n")
+        let (none, _) = try load("consultants:\n  - {id: anna, name: Anna, email: anna@example.com}\n")
         #expect(none == nil)
         let (phone, consultants) = try load("""
             meeting: {format: phone}
             consultants:
-              - {id: anna, name: Anna, meeting: {format: office, address: "Тверская, 1"}}
-              - {id: boris, name: Boris, meeting: {format: video, link: "https://meet.example.com/boris"}}
+              - {id: anna, name: Anna, email: anna@example.com, meeting: {format: office, address: "Тверская, 1"}}
+              - {id: boris, name: Boris, email: boris@example.com, meeting: {format: video, link: "https://meet.example.com/boris"}}
             """)
         #expect(phone == .phoneCall)
         #expect(consultants.map(\.meeting) == [.office(address: "Тверская, 1"), .video(try VideoRoom(template: "https://meet.example.com/boris"))])
@@ -41,10 +41,10 @@ import Testing
         ("meeting: {format: office}\n", "meeting.address", "needs the office's address"),
         ("meeting: {format: phone, address: 'Тверская, 1'}\n", "meeting.address", "a phone meeting has no address"),
         ("meeting: {link: 'https://meet.example.com/a'}\n", "meeting.format", "missing"),
-        ("consultants:\n  - {id: anna, name: Anna, meeting: {format: office, address: ''}}\n", "consultants.0.meeting.address", "needs the office's address"),
+        ("consultants:\n  - {id: anna, name: Anna, email: anna@example.com, meeting: {format: office, address: ''}}\n", "consultants.0.meeting.address", "needs the office's address"),
     ])
     func aBadMeetingIsNamedByItsKey(yaml: String, key: String, problem: String) {
-        let text = Self.calendar + yaml + (yaml.contains("consultants") ? "" : "consultants:\n  - {id: anna, name: Anna}\n")
+        let text = Self.calendar + yaml + (yaml.contains("consultants") ? "" : "consultants:\n  - {id: anna, name: Anna, email: anna@example.com}\n")
         do {
             let configuration = try SuiteConfiguration.parse(text, file: "/etc/booking/booking.yaml")
             _ = try AvailabilityDaemon.checkConfiguration(configuration)

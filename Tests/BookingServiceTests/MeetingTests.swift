@@ -81,13 +81,13 @@ import Testing
 
         let badLink = await Self.refusal {
             let _: ConsultantBody = try await availabilityd.call(MessageType.consultantAdd, ConsultantBody(
-                id: "clara", name: "Clara Weber", email: nil, timeZone: "Europe/Berlin",
+                id: "clara", name: "Clara Weber", email: "clara@example.com", timeZone: "Europe/Berlin",
                 meeting: MeetingBody(format: "video", link: "https://meet.example.com/{room}")))
         }
         #expect(badLink?.code == .validationFailed && badLink?.field == "meeting.link")
         let unknown = await Self.refusal {
             let _: ConsultantBody = try await availabilityd.call(MessageType.consultantAdd, ConsultantBody(
-                id: "clara", name: "Clara Weber", email: nil, timeZone: "Europe/Berlin", meeting: MeetingBody(format: "zoom")))
+                id: "clara", name: "Clara Weber", email: "clara@example.com", timeZone: "Europe/Berlin", meeting: MeetingBody(format: "zoom")))
         }
         #expect(unknown?.field == "meeting.format")
 

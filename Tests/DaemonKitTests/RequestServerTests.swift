@@ -33,7 +33,7 @@ import ZeroMQ
         routes.on("refuse", Echo.self) { _, _ -> Echo in throw ProtocolError(.slotUnavailable, "taken", field: "start") }
         routes.on("crash", Echo.self) { _, _ -> Echo in throw CancellationError() }
         try await withServer(routes) { context, endpoint in
-            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(2), attempts: 1, user: "alice")
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(15), attempts: 1, user: "alice")
             let echoed: Echo = try await client.call("echo", Echo(text: "hi"))
             #expect(echoed.text == "hi from alice")
 
@@ -71,7 +71,7 @@ import ZeroMQ
             return request
         }
         try await withServer(routes) { context, endpoint in
-            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(5), attempts: 1)
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(15), attempts: 1)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<200 {
                     group.addTask {
@@ -89,12 +89,12 @@ import ZeroMQ
         var routes = RequestRoutes()
         routes.on("slow-first", Echo.self) { request, header in
             // The first attempt takes longer than the client waits: the client asks again.
-            if seen.record(header.idempotencyKey ?? "") == 1 { try await Task.sleep(for: .seconds(4)) }
+            if seen.record(header.idempotencyKey ?? "") == 1 { try await Task.sleep(for: .seconds(12)) }
             return request
         }
         try await withServer(routes) { context, endpoint in
-            // Two seconds for the retry's answer: the unit tests run many at once on two cores.
-            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(2), attempts: 2)
+            // Six seconds for the retry's answer: the unit tests run many at once on two cores.
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(6), attempts: 2)
             let echoed: Echo = try await client.call("slow-first", Echo(text: "once"), idempotencyKey: "key-1")
             #expect(echoed.text == "once")
             #expect(seen.keys == ["key-1", "key-1"])

@@ -14,6 +14,8 @@ import Testing
         facts.appointment = Fixtures.appointment(locale: locale, phone: phone)
         facts.appointment.meeting = meeting
         facts.appointment.topic = topic
+        // The consultant reads their notices in their own language: here the one under test.
+        facts.consultant.locale = SupportedLocale(identifier: locale)
         return facts
     }
 
