@@ -78,7 +78,9 @@ public enum PhoneNumbers {
     /// code), in E.164: `07700 900123` in GB → `+447700900123`. National trunk prefixes (`8` in
     /// Russia, `0` in the UK) are dropped; the length, the prefix and the type must fit the
     /// number's country.
-    public static func e164(_ text: String, region: String?, accepting types: Set<PhoneNumberType>) throws(PhoneNumberError) -> String {
+    public static func e164(_ text: String, region given: String?, accepting types: Set<PhoneNumberType>) throws(PhoneNumberError) -> String {
+        // ISO 3166 codes are upper-case; `gb` typed on a command line means the same country.
+        let region = given?.uppercased()
         if let region, !isRegion(region) { throw PhoneNumberError(.unknownRegion, region: region) }
         var analysis = cpn_analysis()
         cpn_analyse(text, region ?? "ZZ", &analysis)

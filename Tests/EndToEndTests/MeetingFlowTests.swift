@@ -32,7 +32,7 @@ import Testing
             "consultants", "add", "clara", "--name", "Clara Weber", "--email", "clara@example.com", "--meeting", "office", "--meeting-address", Self.address,
         ])
         #expect(added.status == 0, "\(added.stderr)")
-        let refused = try suite.bookctl(["consultants", "add", "dora", "--name", "Dora", "--meeting", "video", "--meeting-link", "ftp://meet.example.com/dora"])
+        let refused = try suite.bookctl(["consultants", "add", "dora", "--name", "Dora", "--email", "dora@example.com", "--meeting", "video", "--meeting-link", "ftp://meet.example.com/dora"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("https:// or http://"), "\(refused.stderr)")
         let usage = try suite.bookctl(["consultants", "add", "erik", "--name", "Erik", "--meeting-address", Self.address])

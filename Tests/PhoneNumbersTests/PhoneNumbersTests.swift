@@ -85,6 +85,11 @@ struct PhoneNumbersTests {
         }
     }
 
+    @Test func aRegionCodeInLowerCaseIsTheSameCountry() throws {
+        #expect(try PhoneNumbers.e164("07400 123456", region: "gb", accepting: Set(Self.accepted)) == "+447400123456")
+        #expect(throws: PhoneNumberError(.unknownRegion, region: "XX")) { try PhoneNumbers.e164("07400 123456", region: "xx", accepting: Set(Self.accepted)) }
+    }
+
     @Test func theZoneSaysTheCountry() {
         #expect(PhoneNumbers.likelyRegion(timeZone: "Europe/London", otherwise: "RU") == "GB")
         #expect(PhoneNumbers.likelyRegion(timeZone: "America/New_York", otherwise: "GB") == "US")
