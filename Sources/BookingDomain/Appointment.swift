@@ -160,16 +160,17 @@ public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible 
     /// Reminders are only for confirmed appointments.
     case reminderNotApplicable(AppointmentStatus)
 
-    public var message: String {
+    /// The refusal, with its times in `zone` (the calendar's: the zone every other answer uses).
+    public func message(in zone: TimeZone) -> String {
         switch self {
         case let .invalidTransition(from, to) where from == .confirmed:
             "a confirmed appointment cannot become \(to.wording)"
         case let .invalidTransition(from, to):
             "the appointment is already \(from.wording) and can no longer be changed (asked to make it \(to.wording))"
         case let .sameSlot(slot):
-            "the appointment is already at \(ISO8601.instant(slot.range.start)) with \(slot.consultantId); choose another time or consultant"
+            "the appointment is already at \(ISO8601.local(slot.range.start, in: zone)) (\(zone.identifier)) with \(slot.consultantId); choose another time or consultant"
         case let .notStarted(kind, start):
-            "the appointment starts at \(ISO8601.instant(start)); it cannot be marked \(kind == .noShow ? "as a no-show" : "completed") before then"
+            "the appointment starts at \(ISO8601.local(start, in: zone)) (\(zone.identifier)); it cannot be marked \(kind == .noShow ? "as a no-show" : "completed") before then"
         case .reminderAlreadySent:
             "the reminder for this appointment has already been sent"
         case let .reminderNotApplicable(status):
@@ -177,7 +178,8 @@ public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible 
         }
     }
 
-    public var description: String { message }
+    /// For logs: times in UTC.
+    public var description: String { message(in: TimeZone(secondsFromGMT: 0)!) }
 }
 
 /// A booked consultation. Its state changes only through the methods below, each of which

@@ -20,7 +20,7 @@ public enum BookingRefusal: Error, Sendable, Hashable, CustomStringConvertible {
         case .consultantNotFree: situation
         case .noConsultantFree: "\(situation); choose another slot"
         case let .notFound(reference): "no appointment has the reference \(reference)"
-        case let .transition(error): error.message
+        case let .transition(error): error.description
         case let .contactLimitReached(limit, field):
             "this \(field == .phone ? "phone number" : "email address") already has \(limit) upcoming "
                 + (limit == 1 ? "booking" : "bookings") + "; reschedule or cancel one of them first"

@@ -8,10 +8,11 @@ import SQLiteStorage
 
 /// bookingd's edge: its domain's and its store's errors as wire errors, each mapped here once.
 enum BookingErrors {
-    static func wire(_ error: any Error) -> ProtocolError? {
+    /// `zone`: the calendar's, in which refusals give their times.
+    static func wire(_ error: any Error, zone: TimeZone) -> ProtocolError? {
         switch error {
         case let refusal as RefusalWithAlternatives:
-            guard let wire = wire(refusal.refusal) else { return nil }
+            guard let wire = wire(refusal.refusal, zone: zone) else { return nil }
             return ProtocolError(wire.code, refusal.message, field: wire.field)
         case let refusal as BookingRefusal:
             switch refusal {
@@ -22,7 +23,7 @@ enum BookingErrors {
             case .notFound:
                 return ProtocolError(.notFound, refusal.message, field: "reference")
             case let .transition(error):
-                return ProtocolError(.invalidTransition, error.message)
+                return ProtocolError(.invalidTransition, error.message(in: zone))
             case let .contactLimitReached(_, field):
                 return ProtocolError(.contactLimitReached, refusal.message, field: "contact.\(field.rawValue)")
             }
@@ -31,7 +32,7 @@ enum BookingErrors {
         case let error as ValidationError:
             return ProtocolError(.validationFailed, error.message, field: "contact.\(error.field.rawValue)")
         case let error as TransitionError:
-            return ProtocolError(.invalidTransition, error.message)
+            return ProtocolError(.invalidTransition, error.message(in: zone))
         case let reused as IdempotencyKeyReused:
             return ProtocolError(.idempotencyConflict, reused.description, field: "header.idempotency_key")
         case StoreError.commitFailed(let problem):

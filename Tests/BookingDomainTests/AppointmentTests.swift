@@ -149,16 +149,22 @@ struct AppointmentTests {
             (.invalidTransition(from: .cancelled, to: .confirmed), "the appointment is already cancelled and can no longer be changed (asked to make it confirmed)"),
             (.invalidTransition(from: .noShow, to: .completed), "the appointment is already marked as a no-show and can no longer be changed (asked to make it completed)"),
             (.invalidTransition(from: .confirmed, to: .confirmed), "a confirmed appointment cannot become confirmed"),
-            (.sameSlot(TimeSlot(range: Self.slot, consultantId: "anna")), "the appointment is already at 2026-03-03T07:00:00.000Z with anna; choose another time or consultant"),
-            (.notStarted(kind: .completed, startsAt: Self.slot.start), "the appointment starts at 2026-03-03T07:00:00.000Z; it cannot be marked completed before then"),
-            (.notStarted(kind: .noShow, startsAt: Self.slot.start), "the appointment starts at 2026-03-03T07:00:00.000Z; it cannot be marked as a no-show before then"),
+            (.sameSlot(TimeSlot(range: Self.slot, consultantId: "anna")),
+             "the appointment is already at 2026-03-03T10:00:00+03:00 (Europe/Moscow) with anna; choose another time or consultant"),
+            (.notStarted(kind: .completed, startsAt: Self.slot.start),
+             "the appointment starts at 2026-03-03T10:00:00+03:00 (Europe/Moscow); it cannot be marked completed before then"),
+            (.notStarted(kind: .noShow, startsAt: Self.slot.start),
+             "the appointment starts at 2026-03-03T10:00:00+03:00 (Europe/Moscow); it cannot be marked as a no-show before then"),
             (.reminderAlreadySent, "the reminder for this appointment has already been sent"),
             (.reminderNotApplicable(.cancelled), "the appointment is cancelled; only a confirmed appointment gets a reminder"),
         ]
+        let moscow = TimeZone(identifier: "Europe/Moscow")!
         for (error, message) in cases {
-            #expect(error.message == message)
-            #expect(error.description == message)
+            #expect(error.message(in: moscow) == message)
         }
+        // Logs read UTC.
+        #expect(TransitionError.notStarted(kind: .completed, startsAt: Self.slot.start).description
+                == "the appointment starts at 2026-03-03T07:00:00+00:00 (GMT); it cannot be marked completed before then")
     }
 
     @Test func codableRoundTrips() throws {
