@@ -63,12 +63,15 @@ extension NotifySettings {
             guard let name else { return nil }
             // Under systemd the secret is a credential (LoadCredential=) named like the file.
             var path = configuration.path(name)
-            if let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"], !name.contains("/") {
+            let credentials = name.contains("/") ? nil : ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
+            if let credentials {
                 let candidate = (credentials as NSString).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: candidate) { path = candidate }
             }
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw fail(key, "cannot read '\(path)'")
+                // The unit loads optional credentials from systemd's credential store: say where it looks.
+                let store = credentials == nil ? "" : "; under systemd, put it in /etc/credstore/booking.\(name) (mode 0600) and restart notifyd"
+                throw fail(key, "cannot read '\(path)'\(store)")
             }
             let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !value.isEmpty else { throw fail(key, "'\(path)' is empty") }
