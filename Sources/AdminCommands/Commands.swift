@@ -24,7 +24,7 @@ struct Slots: AsyncParsableCommand {
         for warning in reply.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         if reply.slots.isEmpty {
             print("No free slots:")
-            for reason in try await NoSlotsExplanation.reasons(global, from: from, days: days) { print("- \(reason)") }
+            for reason in try await NoSlotsExplanation.reasons(global, suite.configuration, from: from, days: days) { print("- \(reason)") }
             return
         }
         var table = TextTable(header: ["DATE", "TIME (\(zone.identifier))", "\(suite.calendarZone.identifier)", "FREE"])

@@ -3,12 +3,25 @@ import CivilTime
 import DaemonKit
 import Foundation
 import SuiteCalendar
+import ZeroMQ
 
 /// Why `bookctl slots` found nothing, in words an operator can act on: the days asked are past
 /// the booking horizon, closed (weekend, holiday, day off, blocked), or new bookings are paused.
 enum NoSlotsExplanation {
-    static func reasons(_ global: GlobalOptions, from: String?, days: Int?) async throws -> [String] {
-        let suite = try Suite.open(global)
+    /// `configuration`: the one the command already read (its own connection is closed by now).
+    static func reasons(_ global: GlobalOptions, _ configuration: SuiteConfiguration, from: String?, days: Int?) async throws -> [String] {
+        let suite = Suite(configuration: configuration, context: try ZMQContext(), options: global)
+        do {
+            let reasons = try await reasons(suite, from: from, days: days)
+            await suite.context.shutdown()
+            return reasons
+        } catch {
+            await suite.context.shutdown()
+            throw error
+        }
+    }
+
+    private static func reasons(_ suite: Suite, from: String?, days: Int?) async throws -> [String] {
         let zone = suite.calendarZone
         let today = LocalDate.containing(SuiteClock(configuration: suite.configuration).now(), in: zone)
         let horizonDays = (try? CalendarSettings.load(suite.configuration))?.policy.horizonDays ?? 14
@@ -23,14 +36,7 @@ enum NoSlotsExplanation {
         if first > lastOpen {
             reasons.append("\(first) is beyond the booking horizon: bookings are open until \(lastOpen) (\(horizonDays) days from today, \(today))")
         }
-        do {
-            reasons += try await closedDaysAndPause(suite, first: first, through: min(last, lastOpen))
-        } catch {
-            await suite.context.shutdown()
-            throw error
-        }
-        await suite.context.shutdown()
-        return reasons
+        return reasons + (try await closedDaysAndPause(suite, first: first, through: min(last, lastOpen)))
     }
 
     private static func closedDaysAndPause(_ suite: Suite, first: LocalDate, through: LocalDate) async throws -> [String] {
@@ -47,7 +53,7 @@ enum NoSlotsExplanation {
             }
         }
         if let ping: PingReply = try? await suite.client("bookingd").call(MessageType.ping, Empty()), ping.state == "paused" {
-            reasons.append("new bookings are paused (\(ping.status ?? "bookctl status")); bookctl resume takes them again")
+            reasons.append("new bookings are paused\(ping.pauseReason.map { " (\($0))" } ?? ""); bookctl resume takes them again")
         }
         return reasons
     }

@@ -67,14 +67,15 @@ extension BookingWebsite {
     }
 
     /// The form, with the chosen slot when it is still free, or with the day's fresh slots.
+    /// `refusedByPause`: the message is the pause's, from the one look at it the page takes.
     func renderForm(_ visitor: Visitor, form: Pages.BookingForm, errors: [String: String], message: String?, status: HTTPResponse.Status,
-                    slotGone: Bool = false, extraHeaders: HTTPFields = [:]) async -> Response {
+                    slotGone: Bool = false, refusedByPause: Bool = false, extraHeaders: HTTPFields = [:]) async -> Response {
         let now = clock.now()
         let start = ISO8601.parseInstant(form.start)
         let day = start.map { LocalDate.containing($0, in: visitor.zone) } ?? LocalDate.containing(now, in: visitor.zone)
         var slot: (Date, Date)?
         var fresh: [SlotBody]?
-        async let pause = bookingPause()
+        async let lookAtPause = bookingPause()
         do {
             let reply = try await services.slots(SlotsRequest(from: day.description, days: 1, timeZone: visitor.zone.identifier))
             if !slotGone, let start, let match = reply.slots.first(where: { $0.start == start }) {
@@ -85,7 +86,8 @@ extension BookingWebsite {
         } catch {
             return failurePage(visitor, error)
         }
-        var message = message
+        let pause = await lookAtPause
+        var message = refusedByPause ? visitor.language.text(.pausedFormKept(pause?.publicReason)) : message
         var errors = errors
         if slot == nil && !slotGone && start != nil && message == nil {
             // The slot went between step 1 and step 2: say so, offer the day's others.
@@ -97,7 +99,7 @@ extension BookingWebsite {
         let page = visitor.pages.formPage(
             form: form, slot: slot, freshSlots: fresh, errors: errors, message: message,
             formToken: formTokens.issue(session: visitor.session, now: now), powChallenge: proofOfWork.challenge(now: now),
-            policyLink: policyLink(visitor.language), backDate: day.description, pause: await pause
+            policyLink: policyLink(visitor.language), backDate: day.description, pause: pause
         )
         return html(status, page, visitor: visitor, extraHeaders: extraHeaders)
     }
@@ -187,9 +189,8 @@ extension BookingWebsite {
                 return await renderForm(visitor, form: form, errors: [:], message: language.text(.slotTaken), status: .conflict, slotGone: true)
             case .unavailable:
                 // Paused (or the core is briefly down): nothing typed is lost.
-                let pause = await bookingPause()
-                return await renderForm(visitor, form: form, errors: [:], message: language.text(.pausedFormKept(pause?.publicReason)),
-                                        status: .serviceUnavailable, extraHeaders: [.retryAfter: String(Problem.unavailableRetrySeconds)])
+                return await renderForm(visitor, form: form, errors: [:], message: nil, status: .serviceUnavailable, refusedByPause: true,
+                                        extraHeaders: [.retryAfter: String(Problem.unavailableRetrySeconds)])
             case .contactLimitReached:
                 // bookingd's answer names the field; webd does not know the limit, so the
                 // message has no number.
