@@ -17,12 +17,12 @@ import Testing
         return base + "/web-screenshots"
     }
 
-    /// A suite with webd on a free port; `body` gets its URL.
-    static func withWebSuite(consultants: [String], web: String = "", _ body: (SuiteProcess, String) async throws -> Void) async throws {
+    /// A suite with webd on a free port; `body` gets its URL. `sections`: more top-level YAML.
+    static func withWebSuite(consultants: [String], sections: String = "", web: String = "", _ body: (SuiteProcess, String) async throws -> Void) async throws {
         let port = try SuiteProcess.freePort()
         var options = SuiteProcess.Options()
         options.consultants = consultants
-        options.extra = """
+        options.extra = sections + """
             web:
               listen: "127.0.0.1:\(port)"
               min_fill_seconds: 1
@@ -78,7 +78,9 @@ import Testing
     @Test func bookOnAPhoneAndADesktopThenRescheduleAndCancelAndWithoutJavaScript() async throws {
         let logo = NSTemporaryDirectory() + "booking-logo-\(UUID().uuidString.prefix(8)).svg"
         defer { try? FileManager.default.removeItem(atPath: logo) }
-        try await Self.withWebSuite(consultants: ["anna", "boris"], web: try Self.branding(logo: logo)) { suite, url in
+        // A room per booking, so the confirmation shows how the meeting happens.
+        let meeting = "meeting: {format: video, link: \"https://meet.example.com/{reference}\"}\n"
+        try await Self.withWebSuite(consultants: ["anna", "boris"], sections: meeting, web: try Self.branding(logo: logo)) { suite, url in
             let seen = try await Self.browse(url, ["--scenario", "phone", "--scenario", "desktop", "--scenario", "noscript"])
 
             let phone = try #require(seen["phone"] as? [String: Any])
@@ -87,6 +89,8 @@ import Testing
             #expect(phoneBooking["locale"] as? String == "en")
             #expect(phoneBooking["status"] as? String == "confirmed")
             #expect((phoneBooking["contact"] as? [String: Any])?["phone"] as? String == "+12125550100")
+            let room = (phoneBooking["meeting"] as? [String: Any])?["link"] as? String
+            #expect(room == "https://meet.example.com/\(phone["reference"] as? String ?? "")", "\(phoneBooking)")
             // What the page showed is the stored instant in New York: the phone picks the second
             // day with free times (the clock starts 2026-12-01 07:58 MSK), whose first slot is
             // 09:00 MSK = 01:00 in New York.

@@ -32,7 +32,7 @@ import Testing
             #expect(email.html.contains("<a href=\"\(Self.link)\">\(Self.link)</a>"), "\(purpose) \(language)")
         }
         // The whole link, in the two parts the shipped configuration allows.
-        for purpose in Self.clientPurposes {
+        for purpose in Self.clientPurposes + [.clientConsultantChanged] {
             #expect(try library.sms(purpose, facts, maxSegments: 2).contains(Self.link), "\(purpose) \(language)")
         }
         #expect(try library.calendarEvent(facts).description.contains(label + Self.link))
