@@ -63,8 +63,8 @@ struct Backup: AsyncParsableCommand {
         if global.json {
             Output.json(manifest)
         } else {
-            for file in files { print("\(file.daemon): \(file.file), \(file.bytes) bytes, integrity \(file.integrity)") }
-            print("backup in \(directory)")
+            for file in files { Output.line("\(file.daemon): \(file.file), \(file.bytes) bytes, integrity \(file.integrity)") }
+            Output.line("backup in \(directory)")
         }
     }
 }
@@ -118,7 +118,7 @@ struct Restore: AsyncParsableCommand {
             if let uid = owner?[.ownerAccountID] as? UInt32, let gid = owner?[.groupOwnerAccountID] as? UInt32 {
                 chown(target, uid, gid)
             }
-            print("\(file.daemon): restored \(target) from the backup of \(ISO8601.instant(file.createdAt))")
+            Output.line("\(file.daemon): restored \(target) from the backup of \(ISO8601.instant(file.createdAt))")
         }
     }
 }

@@ -44,7 +44,7 @@ public enum AdminCommandLine {
         } catch {
             let code = BookCtl.exitCode(for: error)
             if code == .success {
-                print(BookCtl.fullMessage(for: error))
+                Output.line(Output.message(BookCtl.fullMessage(for: error)))
                 exit(0)
             }
             fail(BookCtl.fullMessage(for: error), code == .validationFailure ? Exit.usage : code.rawValue)
@@ -57,7 +57,7 @@ public enum AdminCommandLine {
     }
 
     private static func fail(_ message: String, _ code: Int32) -> Never {
-        FileHandle.standardError.write(Data("bookctl: \(message)\n".utf8))
+        Output.error("bookctl: \(Output.message(message))")
         exit(code)
     }
 }

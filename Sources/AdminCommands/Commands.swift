@@ -21,10 +21,10 @@ struct Slots: AsyncParsableCommand {
             Output.json(reply.slots.map { Slot(start: $0.localStart, end: $0.localEnd, free: $0.free) })
             return
         }
-        for warning in reply.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in reply.warnings { Output.error("warning: \(warning)") }
         if reply.slots.isEmpty {
-            print("No free slots:")
-            for reason in try await NoSlotsExplanation.reasons(global, suite.configuration, from: from, days: days) { print("- \(reason)") }
+            Output.line("No free slots:")
+            for reason in try await NoSlotsExplanation.reasons(global, suite.configuration, from: from, days: days) { Output.line("- \(reason)") }
             return
         }
         var table = TextTable(header: ["DATE", "TIME (\(zone.identifier))", "\(suite.calendarZone.identifier)", "FREE"])
@@ -36,7 +36,7 @@ struct Slots: AsyncParsableCommand {
                 "\(slot.free)",
             ])
         }
-        print(table.rendered)
+        Output.line(table.rendered)
     }
 }
 
@@ -65,8 +65,8 @@ struct Book: AsyncParsableCommand {
         if global.json {
             Output.json(Output.AppointmentJSON(booked, zone: zone))
         } else {
-            print(booked.reference)
-            FileHandle.standardError.write(Data("booked \(Output.local(booked.start, zone)) \(zone.identifier) with \(booked.consultantId)\n".utf8))
+            Output.line("\(booked.reference)")
+            Output.error("booked \(Output.local(booked.start, zone)) \(zone.identifier) with \(booked.consultantId)")
         }
     }
 }
@@ -82,7 +82,7 @@ struct Show: AsyncParsableCommand {
         if global.json {
             Output.json(Output.AppointmentJSON(body, zone: TimeZone(identifier: body.timeZone) ?? suite.calendarZone))
         } else {
-            print(Output.appointment(body, calendarZone: suite.calendarZone))
+            Output.line(Output.appointment(body, calendarZone: suite.calendarZone))
         }
     }
 }
@@ -114,7 +114,7 @@ struct History: AsyncParsableCommand {
                 entry.actor + (entry.user.map { " (\($0))" } ?? ""), entry.reason ?? "",
             ])
         }
-        print(table.rendered)
+        Output.line(table.rendered)
     }
 }
 
@@ -137,7 +137,7 @@ struct Reschedule: AsyncParsableCommand {
         if global.json {
             Output.json(Output.AppointmentJSON(body, zone: zone))
         } else {
-            print("\(body.reference) moved to \(Output.local(body.start, zone)) \(zone.identifier) with \(body.consultantId)")
+            Output.line("\(body.reference) moved to \(Output.local(body.start, zone)) \(zone.identifier) with \(body.consultantId)")
         }
     }
 }
@@ -156,7 +156,7 @@ struct Cancel: AsyncParsableCommand {
         if global.json {
             Output.json(Output.AppointmentJSON(body, zone: suite.calendarZone))
         } else {
-            print("\(body.reference) cancelled")
+            Output.line("\(body.reference) cancelled")
         }
     }
 }
@@ -185,7 +185,7 @@ struct List: AsyncParsableCommand {
         for appointment in reply.appointments {
             table.add([appointment.reference, Output.local(appointment.start, zone), appointment.consultantId, appointment.status, appointment.contact.name])
         }
-        print(reply.appointments.isEmpty ? "No appointments." : table.rendered)
+        Output.line(reply.appointments.isEmpty ? "No appointments." : table.rendered)
     }
 }
 
@@ -197,7 +197,7 @@ struct CalendarCommand: AsyncParsableCommand {
     func run() async throws {
         let suite = try Suite.open(global)
         let reply: CalendarReply = try await suite.call("availabilityd", MessageType.calendar, CalendarRequest(year: year))
-        for warning in reply.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in reply.warnings { Output.error("warning: \(warning)") }
         if global.json {
             struct Day: Encodable {
                 var date: String
@@ -227,9 +227,9 @@ struct CalendarCommand: AsyncParsableCommand {
             let hours = day.opens.flatMap { opens in day.closes.map { "\(opens)–\($0)" } } ?? "—"
             table.add([day.date, weekday, day.kind, hours, day.reason ?? ""])
         }
-        print(table.rendered)
+        Output.line(table.rendered)
         let working = reply.days.filter { ["working", "shortened", "working_weekend"].contains($0.kind) }.count
-        print("\n\(working) working days in \(year)")
+        Output.line("\n\(working) working days in \(year)")
     }
 }
 
@@ -260,9 +260,9 @@ struct Block: AsyncParsableCommand {
         if global.json {
             Output.json(reply)
         } else {
-            for warning in reply.warnings ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            print("blocked \(reply.blocked.from)..\(reply.blocked.through): \(reply.blocked.reason)")
-            for reference in reply.cancelled { print("cancelled \(reference)") }
+            for warning in reply.warnings ?? [] { Output.error("warning: \(warning)") }
+            Output.line("blocked \(reply.blocked.from)..\(reply.blocked.through): \(reply.blocked.reason)")
+            for reference in reply.cancelled { Output.line("cancelled \(reference)") }
         }
     }
 }
@@ -279,7 +279,7 @@ struct Unblock: AsyncParsableCommand {
         if global.json {
             Output.json(reply)
         } else {
-            for period in reply.removed { print("unblocked \(period.from)..\(period.through) (\(period.reason))") }
+            for period in reply.removed { Output.line("unblocked \(period.from)..\(period.through) (\(period.reason))") }
         }
     }
 }
@@ -312,7 +312,7 @@ struct Consultants: AsyncParsableCommand {
                 table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, consultant.locale ?? "",
                            consultant.meeting.map(Output.meetingLine) ?? "(the suite's)", away])
             }
-            print(table.rendered)
+            Output.line(table.rendered)
         }
     }
 
@@ -331,7 +331,7 @@ struct Consultants: AsyncParsableCommand {
             let body = ConsultantBody(id: id, name: name, email: email, timeZone: tz ?? suite.calendarZone.identifier, locale: locale,
                                       meeting: meeting.body)
             let added: ConsultantBody = try await suite.call("availabilityd", MessageType.consultantAdd, body, idempotent: true)
-            if global.json { Output.json(added) } else { print("added \(added.id) (\(added.name))") }
+            if global.json { Output.json(added) } else { Output.line("added \(added.id) (\(added.name))") }
         }
     }
 
@@ -352,7 +352,7 @@ struct Consultants: AsyncParsableCommand {
             if global.json {
                 Output.json(edited)
             } else {
-                print("\(edited.id): \(edited.name) <\(edited.email ?? "")>, \(edited.timeZone), \(edited.locale ?? "")")
+                Output.line("\(edited.id): \(edited.name) <\(edited.email ?? "")>, \(edited.timeZone), \(edited.locale ?? "")")
             }
         }
     }
@@ -370,7 +370,7 @@ struct Consultants: AsyncParsableCommand {
             let reply: WithdrawalReply = try await suite.call(
                 "availabilityd", MessageType.consultantRemove, ConsultantRemoveRequest(id: id, force: force, clientMessage: clientMessage), idempotent: true)
             if global.json { Output.json(reply) } else {
-                print("removed \(reply.id)")
+                Output.line("removed \(reply.id)")
                 Output.withdrawal(reply)
             }
         }
@@ -392,7 +392,7 @@ struct Consultants: AsyncParsableCommand {
             let request = TimeOffRequest(consultantId: id, from: from, through: through, reason: reason, force: force, clientMessage: clientMessage)
             let reply: WithdrawalReply = try await suite.call("availabilityd", MessageType.timeOffAdd, request, idempotent: true)
             if global.json { Output.json(reply) } else {
-                print("time off #\(reply.id) for \(id): \(from)..\(through)")
+                Output.line("time off #\(reply.id) for \(id): \(from)..\(through)")
                 Output.withdrawal(reply)
             }
         }
@@ -406,7 +406,7 @@ struct Consultants: AsyncParsableCommand {
         func run() async throws {
             let suite = try Suite.open(global)
             let _: WithdrawalReply = try await suite.call("availabilityd", MessageType.timeOffRemove, TimeOffRemoveRequest(id: number), idempotent: true)
-            print("time off #\(number) removed")
+            Output.line("time off #\(number) removed")
         }
     }
 }

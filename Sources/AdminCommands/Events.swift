@@ -24,17 +24,17 @@ struct Events: AsyncParsableCommand {
         }
         var last = since
         // Unbuffered, so a reader on a pipe sees each event as it comes.
-        func emit(_ line: String) {
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        func emit(_ line: TerminalText) {
+            FileHandle.standardOutput.write(Data((line.text + "\n").utf8))
         }
         func printEvent(_ event: EventBody) {
             if global.json {
-                emit(String(decoding: (try? WireJSON.encode(event)) ?? [], as: UTF8.self))
+                emit(Output.json(wire: (try? WireJSON.encode(event)) ?? []))
             } else {
                 let zone = suite.calendarZone
-                var line = "#\(event.sequence) \(event.kind.topic) \(event.appointment.reference) \(Output.local(event.appointment.start, zone)) \(event.appointment.consultantId) by \(event.actor)"
-                if let previous = event.previous { line += " (was \(Output.local(previous.start, zone)) \(previous.consultantId))" }
-                if let reason = event.reason { line += " — \(reason)" }
+                var line: TerminalText = "#\(event.sequence) \(event.kind.topic) \(event.appointment.reference) \(Output.local(event.appointment.start, zone)) \(event.appointment.consultantId) by \(event.actor)"
+                if let previous = event.previous { line = "\(line) (was \(Output.local(previous.start, zone)) \(previous.consultantId))" }
+                if let reason = event.reason { line = "\(line) — \(reason)" }
                 emit(line)
             }
             last = event.sequence

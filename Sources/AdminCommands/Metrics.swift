@@ -26,7 +26,7 @@ struct MetricsCommand: AsyncParsableCommand {
             let client = try await suite.client(daemon)
             let reply: MetricsReply = try await client.call(MessageType.metrics, Empty())
             if raw {
-                print("# \(daemon)\n\(reply.exposition)")
+                Output.line("# \(daemon)\n\(Output.message(reply.exposition))")
                 continue
             }
             all[daemon] = Self.parse(reply.exposition)
@@ -39,7 +39,7 @@ struct MetricsCommand: AsyncParsableCommand {
         }
         for daemon in Suite.daemons {
             let samples = all[daemon] ?? []
-            print("\(daemon)")
+            Output.line("\(daemon)")
             var table = TextTable(header: ["REQUEST", "OUTCOME", "COUNT", "MEAN MS"])
             let requests = samples.filter { $0.name == "booking_requests_total" }
             for sample in requests.sorted(by: { ($0.labels["type"] ?? "", $0.labels["outcome"] ?? "") < ($1.labels["type"] ?? "", $1.labels["outcome"] ?? "") }) {
@@ -49,11 +49,11 @@ struct MetricsCommand: AsyncParsableCommand {
                 let mean = (sum != nil && (count ?? 0) > 0) ? String(format: "%.3f", sum! / count! * 1000) : "-"
                 table.add([type, sample.labels["outcome"] ?? "?", String(Int(sample.value)), mean])
             }
-            print(requests.isEmpty ? "  no requests yet" : table.rendered.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            Output.line(requests.isEmpty ? "  no requests yet" : table.rendered(indent: "  "))
             for sample in samples where ["booking_changes_total", "booking_outbox_backlog", "booking_events_published_sequence",
                                           "booking_view_sequence", "booking_subscriber_lag_events", "booking_slot_cache_total"].contains(sample.name) {
                 let labels = sample.labels.isEmpty ? "" : "{" + sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
-                print("  \(sample.name)\(labels) \(Int(sample.value))")
+                Output.line("  \(sample.name)\(labels) \(Int(sample.value))")
             }
         }
     }

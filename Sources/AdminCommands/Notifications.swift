@@ -39,7 +39,7 @@ struct NotificationsCommand: AsyncParsableCommand {
                 return
             }
             guard !reply.notifications.isEmpty else {
-                print(failed ? "No dead letters." : "No notifications for \(reference ?? "") (yet).")
+                Output.line(failed ? "No dead letters." : "No notifications for \(reference ?? "") (yet).")
                 return
             }
             NotificationsCommand.table(reply.notifications, zone: suite.calendarZone)
@@ -57,7 +57,7 @@ struct NotificationsCommand: AsyncParsableCommand {
             if global.json {
                 Output.json(body)
             } else {
-                Swift.print("Queued again: \(body.id) (\(body.channel) to \(body.recipient))")
+                Output.line("Queued again: \(body.id) (\(body.channel) to \(body.recipient))")
             }
         }
     }
@@ -76,7 +76,7 @@ struct NotificationsCommand: AsyncParsableCommand {
             if global.json {
                 Output.json(reply)
             } else {
-                Swift.print("Sent a test message to \(reply.recipient) through \(reply.transport) (Message-ID <\(reply.messageId)>).")
+                Output.line("Sent a test message to \(reply.recipient) through \(reply.transport) (Message-ID <\(reply.messageId)>).")
             }
         }
     }
@@ -88,6 +88,6 @@ struct NotificationsCommand: AsyncParsableCommand {
             table.add([body.id, body.purpose, body.channel, body.recipient, body.state + (body.inDoubt ? " (resent after a crash)" : ""),
                        "\(body.attempts)", Output.local(when, zone, format: "yyyy-MM-dd HH:mm:ss"), body.lastError ?? ""])
         }
-        Swift.print(table.rendered)
+        Output.line(table.rendered)
     }
 }

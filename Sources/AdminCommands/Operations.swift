@@ -77,10 +77,10 @@ struct Status: AsyncParsableCommand {
                 row.requestsAnswered.map(String.init) ?? "-", row.lastError.map { String($0.prefix(60)) } ?? "-",
             ])
         }
-        print(table.rendered)
+        Output.line(table.rendered)
         for row in rows {
-            if let status = row.status { print("\(row.daemon): \(status)") }
-            for warning in row.warnings { print("\(row.daemon): warning: \(warning)") }
+            if let status = row.status { Output.line("\(row.daemon): \(status)") }
+            for warning in row.warnings { Output.line("\(row.daemon): warning: \(warning)") }
         }
     }
 
@@ -121,10 +121,10 @@ struct Health: AsyncParsableCommand {
             if reply?.state == "syncing" { problems.append("\(daemon) has not taken bookingd's snapshot yet") }
         }
         if problems.isEmpty {
-            print("healthy")
+            Output.line("healthy")
             return
         }
-        for problem in problems { FileHandle.standardError.write(Data("unhealthy: \(problem)\n".utf8)) }
+        for problem in problems { Output.error("unhealthy: \(problem)") }
         throw ExitCode(replies.contains { $0.1 == nil } ? Exit.unreachable : Exit.refused)
     }
 }
@@ -147,10 +147,10 @@ struct Reload: AsyncParsableCommand {
             let client = try await suite.client(daemon)
             do {
                 let reply: ReloadReply = try await client.call(MessageType.reload, Empty())
-                print("\(daemon): reloaded; \(reply.status)")
+                Output.line("\(daemon): reloaded; \(reply.status)")
             } catch let error as ProtocolError {
                 failed = true
-                FileHandle.standardError.write(Data("\(daemon): \(error.message)\n".utf8))
+                Output.error("\(daemon): \(error.message)")
             }
         }
         await suite.context.shutdown()
@@ -166,7 +166,7 @@ struct Pause: AsyncParsableCommand {
     func run() async throws {
         let suite = try Suite.open(global)
         let reply: PauseReply = try await suite.call("bookingd", MessageType.pause, PauseRequest(reason: reason))
-        if global.json { Output.json(reply) } else { print("new bookings paused: \(reply.reason ?? "")") }
+        if global.json { Output.json(reply) } else { Output.line("new bookings paused: \(reply.reason ?? "")") }
     }
 }
 
@@ -177,7 +177,7 @@ struct Resume: AsyncParsableCommand {
     func run() async throws {
         let suite = try Suite.open(global)
         let reply: PauseReply = try await suite.call("bookingd", MessageType.resume, Empty())
-        if global.json { Output.json(reply) } else { print("new bookings taken again") }
+        if global.json { Output.json(reply) } else { Output.line("new bookings taken again") }
     }
 }
 
@@ -204,8 +204,8 @@ struct ConfigCommand: AsyncParsableCommand {
             do {
                 let configuration = try SuiteConfiguration.load(path: file)
                 let parts = try ConfigCommand.checkEveryDaemon(configuration)
-                print("\(file): ok (sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
-                for part in parts { print("  \(part)") }
+                Output.line("\(file): ok (sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
+                for part in parts { Output.line("  \(part)") }
             } catch {
                 throw CommandFailure(message: "\(error)", code: Exit.refused)
             }

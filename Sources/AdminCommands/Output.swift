@@ -2,26 +2,93 @@ import BookingProtocol
 import CivilTime
 import Foundation
 
-/// A plain text table: columns padded to their widest cell.
+/// A plain text table: columns padded to their widest cell, every cell escaped.
 struct TextTable {
     var header: [String]
     var rows: [[String]] = []
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    mutating func add(_ row: [String]) { rows.append(row.map(Output.escaped)) }
 
-    var rendered: String {
+    var rendered: TerminalText { rendered(indent: "") }
+
+    func rendered(indent: String) -> TerminalText {
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.count) }
+            indent + zip(cells, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.count) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+        return TerminalText(verbatim: ([line(header)] + rows.map(line)).joined(separator: "\n"))
+    }
+}
+
+/// Text for the admin's terminal. The literal parts are bookctl's own; every interpolated value
+/// may come from a daemon, and so from whoever typed it into a form, and goes through
+/// `Output.escaped`. Text already made safe (a table, an appointment) is interpolated as it is.
+struct TerminalText: ExpressibleByStringInterpolation, Sendable {
+    private(set) var text: String
+
+    init(stringLiteral value: String) { text = value }
+    init(stringInterpolation: StringInterpolation) { text = stringInterpolation.text }
+    fileprivate init(verbatim text: String) { self.text = text }
+
+    struct StringInterpolation: StringInterpolationProtocol {
+        fileprivate var text = ""
+        init(literalCapacity: Int, interpolationCount: Int) { text.reserveCapacity(literalCapacity) }
+        mutating func appendLiteral(_ literal: String) { text += literal }
+        mutating func appendInterpolation(_ value: some Any) { text += Output.escaped("\(value)") }
+        mutating func appendInterpolation(_ value: TerminalText) { text += value.text }
+    }
+
+    /// Lines joined, each already safe.
+    static func lines(_ lines: [TerminalText], separator: String = "\n") -> TerminalText {
+        TerminalText(verbatim: lines.map(\.text).joined(separator: separator))
     }
 }
 
 enum Output {
+    /// The one escaping of values bookctl shows: control characters and invisible format
+    /// characters (bidi overrides, zero-width spaces) as `\u{…}` escapes, line breaks as `\n`,
+    /// so a value can neither drive the terminal nor pass for a line of bookctl's own.
+    static func escaped(_ value: String) -> String { WireText.escaped(value) }
+
+    /// A line on standard output.
+    static func line(_ text: TerminalText) {
+        print(text.text)
+    }
+
+    /// A line on standard error, unbuffered.
+    static func error(_ text: TerminalText) {
+        FileHandle.standardError.write(Data((text.text + "\n").utf8))
+    }
+
+    /// A message of several lines (bookctl's own line breaks), each line's text escaped.
+    static func message(_ text: String) -> TerminalText {
+        TerminalText.lines(text.split(separator: "\n", omittingEmptySubsequences: false).map { "\(String($0))" })
+    }
+
+    /// The protocol's own JSON (as `bookctl events --json` prints it), safe for a terminal.
+    static func json(wire bytes: [UInt8]) -> TerminalText {
+        TerminalText(verbatim: jsonForTerminal(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    /// JSON as a terminal gets it: the encoders escape C0 characters but leave DEL, C1 and the
+    /// invisible format characters raw; those become `\uXXXX` too (they only occur in strings).
+    static func jsonForTerminal(_ json: String) -> String {
+        var out = ""
+        for scalar in json.unicodeScalars {
+            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+                || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator,
+                scalar != "\n" {
+                out += String(format: "\\u%04X", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// bookctl's own JSON: camelCase keys (`consultantId`), instants as ISO 8601. The event
     /// stream (`bookctl events --json`) prints the protocol's objects instead, unchanged.
     static func json<T: Encodable>(_ value: T) {
@@ -31,13 +98,13 @@ enum Output {
             var container = encoder.singleValueContainer()
             try container.encode(ISO8601.instant(date))
         }
-        print((try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null")
+        print(jsonForTerminal((try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"))
     }
 
     /// What `--force` did with the bookings in the way: given to a colleague, or cancelled because nobody was free.
     static func withdrawal(_ reply: WithdrawalReply) {
-        for moved in reply.moved { print("moved \(moved.reference) to \(moved.consultantId)") }
-        for reference in reply.cancelled { print("cancelled \(reference) (no colleague free then)") }
+        for moved in reply.moved { line("moved \(moved.reference) to \(moved.consultantId)") }
+        for reference in reply.cancelled { line("cancelled \(reference) (no colleague free then)") }
     }
 
     static func local(_ date: Date, _ zone: TimeZone, format: String = "yyyy-MM-dd HH:mm") -> String {
@@ -48,9 +115,9 @@ enum Output {
         return formatter.string(from: date)
     }
 
-    static func appointment(_ body: AppointmentBody, calendarZone: TimeZone) -> String {
+    static func appointment(_ body: AppointmentBody, calendarZone: TimeZone) -> TerminalText {
         let clientZone = TimeZone(identifier: body.timeZone) ?? calendarZone
-        var lines = [
+        var lines: [TerminalText] = [
             "Reference:   \(body.reference)",
             "Status:      \(body.status)",
             "Time:        \(local(body.start, calendarZone))–\(local(body.end, calendarZone, format: "HH:mm")) \(calendarZone.identifier)",
@@ -72,9 +139,11 @@ enum Output {
             "Updated:     \(ISO8601.instant(body.updatedAt))",
         ]
         if let topic = body.topic {
-            lines.append("Topic:       " + topic.replacingOccurrences(of: "\n", with: "\n             "))
+            // The topic's own line breaks are kept, each line escaped and indented under the first.
+            let topicLines: [TerminalText] = topic.split(separator: "\n", omittingEmptySubsequences: false).map { "\(String($0))" }
+            lines.append("Topic:       \(TerminalText.lines(topicLines, separator: "\n             "))")
         }
-        return lines.joined(separator: "\n")
+        return TerminalText.lines(lines)
     }
 
     /// `video https://…`, `office <address>` or `phone (the consultant calls)`.

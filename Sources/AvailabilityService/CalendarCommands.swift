@@ -290,12 +290,13 @@ struct CalendarCommands: Sendable {
         return ConsultantBody(consultant)
     }
 
+    /// A consultant's name is held to the rules of a client's: clients read it in every message.
     private func validatedName(_ raw: String) throws -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 100 else {
-            throw ProtocolError(.validationFailed, "a name of 1 to 100 characters is required", field: "name")
+        do {
+            return try ContactInfo.validatedName(raw)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: "name")
         }
-        return name
     }
 
     private func validatedEmail(_ raw: String?) throws -> String {

@@ -11,6 +11,9 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
         case tooLong(maximum: Int)
         /// A line break, a tab or another control character in a one-line field.
         case controlCharacter
+        /// A character that is not shown but reorders or hides text (a bidi override or isolate,
+        /// a zero-width space or joiner, a byte order mark: Unicode's format characters, Cf).
+        case invisibleCharacter
         /// Not the form the field has (an email address, a phone number with its country code).
         case malformed
         /// A phone number its country's numbering plan refuses (too short, of no real country...).
@@ -180,6 +183,7 @@ public struct ContactInfo: Sendable, Hashable, Codable {
         guard !containsControlCharacter(name) else {
             throw ValidationError(field: .name, kind: .controlCharacter, message: "name must not contain control characters such as line breaks or tabs")
         }
+        try refuseInvisibleCharacters(name, field: .name)
         return name
     }
 
@@ -193,7 +197,17 @@ public struct ContactInfo: Sendable, Hashable, Codable {
         guard !containsControlCharacter(company) else {
             throw ValidationError(field: .company, kind: .controlCharacter, message: "company must not contain control characters such as line breaks or tabs")
         }
+        try refuseInvisibleCharacters(company, field: .company)
         return company
+    }
+
+    /// A name shown to people must read as it is stored: a right-to-left override or a zero-width
+    /// space would make two names look alike, or one look like another.
+    private static func refuseInvisibleCharacters(_ text: String, field: ContactField) throws(ValidationError) {
+        guard let found = text.unicodeScalars.first(where: { $0.properties.generalCategory == .format }) else { return }
+        let code = "U+" + String(found.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        throw ValidationError(field: field, kind: .invisibleCharacter,
+                              message: "\(field.rawValue) must not contain invisible formatting characters such as direction overrides or zero-width spaces (found \(code))")
     }
 
     private static func containsControlCharacter(_ text: String) -> Bool {
@@ -314,4 +328,8 @@ public struct ContactInfo: Sendable, Hashable, Codable {
 
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -25,6 +25,9 @@ public struct Envelope: Sendable, Equatable {
     }
 
     public func decodeBody<Body: Decodable>(_ type: Body.Type = Body.self) throws(ProtocolError) -> Body {
+        if let encoding = WireText.foreignEncoding(of: body) {
+            throw ProtocolError(.malformed, "the body of '\(self.type)' is \(encoding); JSON on this wire is UTF-8 only", field: "body")
+        }
         do {
             return try WireJSON.decode(Body.self, from: body)
         } catch {
@@ -69,6 +72,9 @@ public struct Envelope: Sendable, Equatable {
         }
         guard let type = String(validating: parts[parts.startIndex + 1], as: UTF8.self), !type.isEmpty else {
             throw ProtocolError(.malformed, "the message type frame is empty or not UTF-8")
+        }
+        if let encoding = WireText.foreignEncoding(of: parts[parts.startIndex + 2]) {
+            throw ProtocolError(.malformed, "the header is \(encoding); JSON on this wire is UTF-8 only")
         }
         let header: MessageHeader
         do {

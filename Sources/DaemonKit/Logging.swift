@@ -1,3 +1,4 @@
+import BookingProtocol
 import CivilTime
 import Foundation
 import Logging
@@ -42,11 +43,11 @@ public struct LineLogHandler: LogHandler {
         } else {
             line += WireTime.format(date) + " "
         }
-        line += "\(level) \(label): \(message)"
+        line += "\(level) \(label): \(WireText.escaped(message.description))"
         var merged = metadata
         if let extra { merged.merge(extra) { $1 } }
         for key in merged.keys.sorted() {
-            line += " \(key)=\(merged[key]!)"
+            line += " \(WireText.escaped(key))=\(WireText.escaped(merged[key]!.description))"
         }
         return line + "\n"
     }

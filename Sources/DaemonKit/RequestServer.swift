@@ -139,6 +139,8 @@ public final class RequestServer: Service, Sendable {
         let handler = routes.handlers[envelope.type]
         if envelope.body.count > maxBodyBytes {
             reply = .error(ProtocolError(.validationFailed, "the body is \(envelope.body.count) bytes; the limit is \(maxBodyBytes)", field: "body"))
+        } else if let refusal = Self.textRefusal(envelope) {
+            reply = .error(refusal)
         } else if let deadline = envelope.header.deadline, deadline < Date() {
             reply = .error(ProtocolError(.deadlineExceeded, "the request's deadline passed before it was handled"))
         } else if let handler {
@@ -175,6 +177,15 @@ public final class RequestServer: Service, Sendable {
             logger.trace("answered", metadata: ["elapsed": "\(ContinuousClock.now - started)"])
         }
         await send(route: route, reply: reply, correlationId: envelope.header.id)
+    }
+
+    private static func textRefusal(_ envelope: Envelope) -> ProtocolError? {
+        do {
+            try envelope.checkRequestText()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     private func send(route: [[UInt8]], reply: Reply, correlationId: String?) async {

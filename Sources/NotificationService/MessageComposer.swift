@@ -128,7 +128,7 @@ final class MessageComposer: Sendable {
                 return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
                                    channel: .sms, audience: planned.audience, recipient: appointment.contact.phone, payload: Array(text.utf8))
             case .chat:
-                let text = try templates.chat(planned.purpose, facts)
+                let text = try templates.chat(planned.purpose, facts, markup: settings.chatMarkup)
                 return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
                                    channel: .chat, audience: .team, recipient: "team", payload: Array(text.utf8))
             }

@@ -15,6 +15,8 @@ struct NotifySettings: Sendable {
     var sms: SMSRoute?
     var smsMaxSegments: Int
     var chat: ChatRoute?
+    /// How the team chat reads text: chat templates' values are escaped for it.
+    var chatMarkup: ChatMarkup
     var reminders: ReminderRule
     var retry: RetryPolicy
     /// Deliveries in flight at once, over every channel.
@@ -174,6 +176,9 @@ extension NotifySettings {
                 throw fail("chat.transport", "'\(other)' is not directory, webhook or zeromq")
             }
         }
+        guard let chatMarkup = ChatMarkup(rawValue: raw.chat?.markup ?? ChatMarkup.markdown.rawValue) else {
+            throw fail("chat.markup", "'\(raw.chat?.markup ?? "")' is not \(ChatMarkup.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
 
         let leadHours = raw.reminders?.leadHours ?? 24
         guard (1...336).contains(leadHours) else { throw fail("reminders.lead_hours", "must be between 1 and 336, got \(leadHours)") }
@@ -188,7 +193,7 @@ extension NotifySettings {
 
         return NotifySettings(
             templatesDirectory: configuration.path(raw.templates ?? "templates"), sender: sender, replyTo: replyTo, messageIdDomain: domain,
-            manageURL: raw.manageURL, email: email, sms: sms, smsMaxSegments: segments, chat: chat,
+            manageURL: raw.manageURL, email: email, sms: sms, smsMaxSegments: segments, chat: chat, chatMarkup: chatMarkup,
             reminders: ReminderRule(lead: TimeInterval(leadHours * 3600), insideLead: raw.reminders?.insideLead ?? false),
             retry: RetryPolicy(initialDelay: TimeInterval(initial), maximumDelay: TimeInterval(maximum), giveUpAfter: TimeInterval(giveUp * 3600)),
             concurrency: concurrency
@@ -276,6 +281,7 @@ private struct RawChat: Decodable {
     var enabled: Bool?
     var transport: String?
     var directory: String?
+    var markup: String?
     var webhook: RawWebhook?
     var zeromq: RawChatZMQ?
 }

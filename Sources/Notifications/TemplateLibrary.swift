@@ -113,12 +113,15 @@ public struct TemplateLibrary: Sendable {
         return SMSText.fit(text, maxSegments: maxSegments)
     }
 
-    /// The team chat's text of a team-* message; the contact appears only masked.
-    public func chat(_ purpose: MessagePurpose, _ facts: MessageFacts) throws -> String {
+    /// The team chat's text of a team-* message; the contact appears only masked. Every value is
+    /// escaped for `markup`, so what a client typed is shown, never acted on.
+    public func chat(_ purpose: MessagePurpose, _ facts: MessageFacts, markup: ChatMarkup) throws -> String {
         guard purpose.addressee == .team else {
             throw MessageRenderError(problem: "\(purpose.rawValue) is not a team chat message")
         }
-        let values = try MessageVariables.values(for: purpose, facts)
+        let values = try MessageVariables.values(for: purpose, facts).mapValues { value -> Any in
+            (value as? String).map(markup.escaped) ?? value
+        }
         return Self.tidy(render(facts.language(of: purpose), purpose.rawValue, .chat, values))
     }
 

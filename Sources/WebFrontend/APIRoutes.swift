@@ -19,7 +19,7 @@ struct APIRoutes {
     func add(to router: Router<WebRequestContext>) {
         let api = router.group("/api/v1")
         api.get("/openapi.json") { _, _ in site.json(.ok, OpenAPIDocument.json) }
-        api.get("/slots") { request, _ in try await slots(request) }
+        api.get("/slots") { request, context in try await slots(request, context) }
         api.get("/challenge") { _, _ in
             site.json(.ok, try WireJSON.encode(site.proofOfWork.challenge(now: site.clock.now())))
         }
@@ -107,7 +107,8 @@ struct APIRoutes {
         site.json(.ok, try WireJSON.encode(appointment))
     }
 
-    func slots(_ request: Request) async throws -> Response {
+    func slots(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        try site.limitSlotQuery(site.clientAddress(request, context))
         let query = request.uri.queryParameters
         var days: Int?
         if let text = query.get("days") {

@@ -27,6 +27,7 @@ public final class BookingWebsite: Sendable {
     struct State {
         var configuration: WebConfiguration
         var ipLimiter: RateLimiter
+        var slotLimiter: RateLimiter
         var emailLimiter: RateLimiter
         var phoneLimiter: RateLimiter
         var noScriptLimiter: RateLimiter?
@@ -54,6 +55,7 @@ public final class BookingWebsite: Sendable {
         let perHour = configuration.noScriptBookingsPerHour
         return State(
             configuration: configuration, ipLimiter: RateLimiter(policy: configuration.ipLimit),
+            slotLimiter: RateLimiter(policy: configuration.slotLimit),
             emailLimiter: RateLimiter(policy: configuration.emailLimit), phoneLimiter: RateLimiter(policy: configuration.phoneLimit),
             noScriptLimiter: perHour == 0 ? nil : RateLimiter(policy: .init(capacity: perHour, refillPerMinute: Double(perHour) / 60)),
             policyTexts: texts
@@ -245,9 +247,18 @@ public final class BookingWebsite: Sendable {
 
     // MARK: Limits
 
-    /// Takes a token from the client address' bucket.
+    /// Takes a token from the client's bucket (an IPv6 client's is its /64's).
     func limitAddress(_ address: String) -> RateLimiter.Decision {
-        state.withLock { $0.ipLimiter }.take(address, now: clock.now())
+        state.withLock { $0.ipLimiter }.take(ClientAddress.limitKey(address), now: clock.now())
+    }
+
+    /// A query of free slots (the API's, the page's calendar and form) takes a token from the
+    /// client's slot bucket, whatever it asks: a query that misses the cache costs availabilityd
+    /// a computation, so varying it must not buy more of them.
+    func limitSlotQuery(_ address: String) throws(Problem) {
+        if case .limited(let seconds) = state.withLock({ $0.slotLimiter }).take(ClientAddress.limitKey(address), now: clock.now()) {
+            throw Problem(status: 429, code: "rate_limited", detail: "too many slot queries from \(address); retry in \(seconds) s", retryAfter: seconds)
+        }
     }
 
     /// Email and phone buckets: both are checked before either is charged, so one refused
@@ -308,6 +319,7 @@ public final class BookingWebsite: Sendable {
 
     /// The slots of the two-week window for a visitor.
     func calendar(for visitor: Visitor, asked: String?) async throws -> Pages.Calendar {
+        try limitSlotQuery(visitor.address)
         let now = clock.now()
         let today = LocalDate.containing(now, in: visitor.zone)
         let reply = try await services.slots(SlotsRequest(from: today.description, days: 14, timeZone: visitor.zone.identifier))

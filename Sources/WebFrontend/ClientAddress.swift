@@ -75,10 +75,41 @@ public enum ClientAddress {
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         var client = peerAddress
         for hop in hops.reversed() {
-            guard let address = IPAddress(hop) else { break }
+            // A hop that is no address (`unknown`, an obfuscated name) ends the walk: the last
+            // proxy that wrote it is the client as far as anyone can tell.
+            guard let address = IPAddress(hop) ?? IPAddress(withoutPort: hop) else { break }
             client = address
             if !trustedProxies.contains(where: { $0.contains(address) }) { break }
         }
         return client.description
+    }
+
+    /// The key of a client's rate-limit buckets: an IPv4 address as it is (IPv4-mapped IPv6
+    /// included), an IPv6 address by its /64, the block one subscriber gets and can rotate
+    /// within freely.
+    public static func limitKey(_ address: String) -> String {
+        guard let parsed = IPAddress(address) else { return address }
+        guard parsed.bytes.count == 16 else { return parsed.description }
+        return IPAddress(bytes: Array(parsed.bytes[..<8]) + Array(repeating: 0, count: 8)).description + "/64"
+    }
+}
+
+extension IPAddress {
+    fileprivate init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// An address as some proxies write a hop: `203.0.113.7:41234`, `[2001:db8::1]:443` or `[2001:db8::1]`.
+    fileprivate init?(withoutPort hop: String) {
+        if hop.hasPrefix("["), let close = hop.firstIndex(of: "]") {
+            let rest = hop[hop.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isNumber)) else { return nil }
+            self.init(String(hop[hop.index(after: hop.startIndex)..<close]))
+        } else if let colon = hop.firstIndex(of: ":"), hop.firstIndex(of: ":") == hop.lastIndex(of: ":"),
+                  hop[hop.index(after: colon)...].allSatisfy(\.isNumber) {
+            self.init(String(hop[..<colon]))
+        } else {
+            return nil
+        }
     }
 }

@@ -48,6 +48,11 @@ extension BookingWebsite {
         guard let startText = request.uri.queryParameters.get("start"), let start = ISO8601.parseInstant(String(startText)) else {
             return redirect("/", visitor: visitor)
         }
+        do {
+            try limitSlotQuery(visitor.address)
+        } catch {
+            return failurePage(visitor, error)
+        }
         var form = Pages.BookingForm()
         form.start = ISO8601.instant(start)
         form.country = visitor.defaultPhoneRegion

@@ -151,6 +151,10 @@ public enum Phrase: Sendable {
             case (.company, .tooLong(let maximum)): "Название компании — не длиннее \(maximum) символов."
             case (.name, .controlCharacter): "Имя — в одну строку, без переносов и табуляции."
             case (.company, .controlCharacter): "Название компании — в одну строку, без переносов и табуляции."
+            case (.name, .invisibleCharacter): "Имя — без невидимых символов (смены направления текста, пробелов нулевой ширины)."
+            case (.company, .invisibleCharacter): "Название компании — без невидимых символов (смены направления текста, пробелов нулевой ширины)."
+            case (.email, .invisibleCharacter): "Укажите адрес почты, например ivan@example.com."
+            case (.phone, .invisibleCharacter): "Укажите номер телефона, \(SupportedLocale.ru.phoneExample(nil))."
             case (.email, .controlCharacter), (.email, .malformed): "Укажите адрес почты, например ivan@example.com."
             case (.phone, .controlCharacter), (.phone, .malformed): "Укажите номер телефона, \(SupportedLocale.ru.phoneExample(nil))."
             case (.phone, .phoneNumber(let problem)): Self.phoneProblem(problem, .ru)
@@ -280,6 +284,10 @@ public enum Phrase: Sendable {
             case (.company, .tooLong(let maximum)): "The company name has at most \(maximum) characters."
             case (.name, .controlCharacter): "The name goes on one line, without line breaks or tabs."
             case (.company, .controlCharacter): "The company name goes on one line, without line breaks or tabs."
+            case (.name, .invisibleCharacter): "The name must not hold invisible characters (text direction overrides, zero-width spaces)."
+            case (.company, .invisibleCharacter): "The company name must not hold invisible characters (text direction overrides, zero-width spaces)."
+            case (.email, .invisibleCharacter): "Please enter an email address such as ivan@example.com."
+            case (.phone, .invisibleCharacter): "Please enter a phone number, \(SupportedLocale.en.phoneExample(nil))."
             case (.email, .controlCharacter), (.email, .malformed): "Please enter an email address such as ivan@example.com."
             case (.phone, .controlCharacter), (.phone, .malformed): "Please enter a phone number, \(SupportedLocale.en.phoneExample(nil))."
             case (.phone, .phoneNumber(let problem)): Self.phoneProblem(problem, .en)

@@ -14,6 +14,8 @@ public struct WebConfiguration: Sendable, Equatable {
     /// Proxies whose `X-Forwarded-For` is believed.
     public var trustedProxies: [IPNetwork]
     public var ipLimit: BucketPolicy
+    /// Queries of free slots per client (the API's and the page's), cached answers included.
+    public var slotLimit: BucketPolicy
     public var emailLimit: BucketPolicy
     public var phoneLimit: BucketPolicy
     /// Expected attempts to solve a challenge (the search space is twice this).
@@ -60,6 +62,7 @@ public struct WebConfiguration: Sendable, Equatable {
         publicURL = "http://127.0.0.1:8080"
         trustedProxies = []
         ipLimit = BucketPolicy(capacity: 20, refillPerMinute: 10)
+        slotLimit = BucketPolicy(capacity: 60, refillPerMinute: 120)
         emailLimit = BucketPolicy(capacity: 5, refillPerMinute: 1)
         phoneLimit = BucketPolicy(capacity: 5, refillPerMinute: 1)
         proofOfWorkDifficulty = 50_000
@@ -113,9 +116,14 @@ public struct WebConfiguration: Sendable, Equatable {
                 return network
             }
         }
-        for (name, bucket) in [("ip", raw.rateLimits?.ip), ("email", raw.rateLimits?.email), ("phone", raw.rateLimits?.phone)] {
+        for (name, bucket) in [("ip", raw.rateLimits?.ip), ("email", raw.rateLimits?.email), ("phone", raw.rateLimits?.phone),
+                               ("slots", raw.rateLimits?.slots)] {
             guard let bucket else { continue }
-            var policy = name == "ip" ? web.ipLimit : web.emailLimit
+            var policy = switch name {
+            case "ip": web.ipLimit
+            case "slots": web.slotLimit
+            default: web.emailLimit
+            }
             if let capacity = bucket.capacity {
                 guard (1...100_000).contains(capacity) else { throw fail("rate_limits.\(name).capacity", "must be between 1 and 100000, got \(capacity)") }
                 policy.capacity = capacity
@@ -126,6 +134,7 @@ public struct WebConfiguration: Sendable, Equatable {
             }
             switch name {
             case "ip": web.ipLimit = policy
+            case "slots": web.slotLimit = policy
             case "email": web.emailLimit = policy
             default: web.phoneLimit = policy
             }
@@ -214,6 +223,7 @@ private struct RawRateLimits: Decodable {
     var ip: RawBucket?
     var email: RawBucket?
     var phone: RawBucket?
+    var slots: RawBucket?
 }
 
 private struct RawBucket: Decodable {

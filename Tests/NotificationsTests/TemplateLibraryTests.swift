@@ -33,7 +33,7 @@ import Testing
                 #expect(email.text.contains("anna.petrova@example.com"))
             }
         case .team:
-            let chat = try library.chat(purpose, facts)
+            let chat = try library.chat(purpose, facts, markup: .plain)
             #expect(chat.contains("BK-7Q2M-X9TD-4KHN-ZP3CG"))
             #expect(chat.contains("Ирина Смирнова"))
             #expect(chat.contains("А*** П*** <a***@example.com> +7916*****67"))
@@ -69,7 +69,7 @@ import Testing
         #expect(email.text.contains("Прежнее время: понедельник, 30 ноября 2026, 12:00 (Екатеринбург)"))
         #expect(email.text.contains("Телефон: +79161234567"))
         #expect(email.text.contains("Клиент: Анна Петрова, ООО «Ромашка»"))
-        let chat = try library.chat(.teamRescheduled, facts)
+        let chat = try library.chat(.teamRescheduled, facts, markup: .plain)
         #expect(chat == "Перенос BK-7Q2M-X9TD-4KHN-ZP3CG: 30.11.2026, 12:00 (Екатеринбург) → 01.12.2026, 12:00 (Екатеринбург), консультант Ирина Смирнова. Клиент: А*** П*** <a***@example.com> +7916*****67")
     }
 
@@ -86,9 +86,9 @@ import Testing
         let consultant = try library.email(.consultantCancelled, facts)
         #expect(!consultant.text.contains("Phone:") && !consultant.text.contains("Reason:"))
         #expect(consultant.text.contains("Client: Анна Петрова\n"))
-        let chat = try library.chat(.teamCancelled, facts)
+        let chat = try library.chat(.teamCancelled, facts, markup: .plain)
         #expect(chat.hasSuffix("Client: А*** П*** <a***@example.com>"))
-        let withReason = try library.chat(.teamCancelled, Fixtures.facts(locale: "en", clientMessage: "Client is ill"))
+        let withReason = try library.chat(.teamCancelled, Fixtures.facts(locale: "en", clientMessage: "Client is ill"), markup: .plain)
         #expect(withReason.hasSuffix("\nReason: Client is ill"))
     }
 
@@ -116,7 +116,7 @@ import Testing
         let library = try Fixtures.library()
         #expect(throws: MessageRenderError.self) { try library.email(.teamCreated, Fixtures.facts()) }
         #expect(throws: MessageRenderError.self) { try library.sms(.consultantCreated, Fixtures.facts(), maxSegments: 2) }
-        #expect(throws: MessageRenderError.self) { try library.chat(.clientConfirmation, Fixtures.facts()) }
+        #expect(throws: MessageRenderError.self) { try library.chat(.clientConfirmation, Fixtures.facts(), markup: .plain) }
         #expect(throws: MessageRenderError(problem: "the client's time zone \"Mars/Olympus\" is not an IANA zone such as Europe/Moscow")) {
             try library.email(.clientConfirmation, Fixtures.facts(timeZone: "Mars/Olympus"))
         }

@@ -52,6 +52,21 @@ import Testing
         #expect(ClientAddress.resolve(peer: "::ffff:127.0.0.1", forwardedFor: ["2001:db8::1"], trustedProxies: proxies) == "2001:db8:0:0:0:0:0:1")
     }
 
+    @Test func hopsWithPortsOrBracketsAreAddresses() {
+        let proxies = [IPNetwork("127.0.0.1")!]
+        #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["198.51.100.7:41234"], trustedProxies: proxies) == "198.51.100.7")
+        #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["[2001:db8::1]:443"], trustedProxies: proxies) == "2001:db8:0:0:0:0:0:1")
+        #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["[2001:db8::1]"], trustedProxies: proxies) == "2001:db8:0:0:0:0:0:1")
+    }
+
+    @Test func limitKeysAreIPv4AddressesAndIPv6Slash64s() {
+        #expect(ClientAddress.limitKey("198.51.100.7") == "198.51.100.7")
+        #expect(ClientAddress.limitKey("2001:db8:aa:bb:1:2:3:4") == "2001:db8:aa:bb:0:0:0:0/64")
+        #expect(ClientAddress.limitKey("2001:db8:aa:bb::9") == ClientAddress.limitKey("2001:db8:aa:bb:ffff::1"))
+        #expect(ClientAddress.limitKey("2001:db8:aa:bc::1") != ClientAddress.limitKey("2001:db8:aa:bb::1"))
+        #expect(ClientAddress.limitKey("unknown") == "unknown")
+    }
+
     @Test func networksContainTheirAddresses() {
         #expect(IPNetwork("192.168.0.0/16")!.contains(IPAddress("192.168.255.1")!))
         #expect(!IPNetwork("192.168.0.0/16")!.contains(IPAddress("192.169.0.1")!))
