@@ -81,12 +81,28 @@ struct APIRoutes {
         } catch {
             throw Problem(status: 413, code: "content_too_large", detail: "the body is larger than \(BookingWebsite.maximumFormBytes) bytes")
         }
+        let bytes = Array(buffer: buffer)
+        // JSON is UTF-8 (RFC 8259 §8.1); JSONDecoder would guess another encoding and read it.
+        if let encoding = WireText.foreignEncoding(of: bytes) ?? Self.declaredForeignCharset(contentType) {
+            throw Problem(status: 415, code: "unsupported_media_type", detail: "the body is \(encoding); send application/json in UTF-8")
+        }
         do {
-            return try WireJSON.decode(Body.self, from: Array(buffer: buffer))
+            return try WireJSON.decode(Body.self, from: bytes)
         } catch {
             let field = WireJSON.field(of: error)
             throw Problem(status: field == nil ? 400 : 422, code: field == nil ? "malformed" : "validation_failed", detail: WireJSON.describe(error), field: field)
         }
+    }
+
+    /// A `charset` parameter other than UTF-8 (`application/json; charset=utf-16`), upper-cased.
+    static func declaredForeignCharset(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, pair[0].lowercased() == "charset" else { continue }
+            let charset = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")).uppercased()
+            return charset == "UTF-8" || charset == "UTF8" ? nil : charset
+        }
+        return nil
     }
 
     /// The reference in the path, in canonical form, after the client address' rate limit.

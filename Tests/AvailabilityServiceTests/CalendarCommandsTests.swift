@@ -164,6 +164,23 @@ import Testing
         try await suite.stop()
     }
 
+    /// A consultant's name reaches clients in every message: it is held to a client's rules, on
+    /// the wire (control characters) and in the domain (invisible format characters).
+    @Test(arguments: ["Carl\nWeber", "Carl\u{202E}rebeW", "Ca\u{200B}rl"])
+    func aConsultantsNameRefusesHiddenCharacters(name: String) async throws {
+        let suite = try await InProcessSuite.start()
+        let availability = try await Self.synced(suite)
+        do {
+            let _: ConsultantBody = try await availability.call(
+                MessageType.consultantAdd, ConsultantBody(id: "carl", name: name, email: "carl@example.com", timeZone: "Europe/Moscow"))
+            Issue.record("added a consultant named \(name.debugDescription)")
+        } catch let error as ProtocolError {
+            #expect(error.code == .validationFailed)
+            #expect(error.field == "name", "\(error)")
+        }
+        try await suite.stop()
+    }
+
     @Test func aConsultantsNameEmailZoneAndLocaleCanBeEdited() async throws {
         let suite = try await InProcessSuite.start()
         let availability = try await Self.synced(suite)

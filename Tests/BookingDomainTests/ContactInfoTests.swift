@@ -41,6 +41,31 @@ struct ContactInfoTests {
         #expect(try #require(throws: ValidationError.self) { try ContactInfo.validatedName(raw) }.kind == kind)
     }
 
+    /// Characters that are not shown but reorder or hide text: bidi embeddings, overrides and
+    /// isolates, zero-width spaces and joiners, marks, word joiners, invisible operators, the BOM.
+    static let invisible: [Unicode.Scalar] = [
+        "\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}", "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}",
+        "\u{200B}", "\u{200C}", "\u{200D}", "\u{200E}", "\u{200F}", "\u{2060}", "\u{2061}", "\u{2062}", "\u{2063}", "\u{2064}",
+        "\u{FEFF}", "\u{00AD}",
+    ]
+
+    @Test("names and companies refuse invisible format characters, naming the one found", arguments: invisible)
+    func invisibleCharactersAreRefused(scalar: Unicode.Scalar) throws {
+        let code = "U+" + String(repeating: "0", count: max(0, 4 - String(scalar.value, radix: 16).count)) + String(scalar.value, radix: 16, uppercase: true)
+        let name = try #require(throws: ValidationError.self) { try ContactInfo.validatedName("Анна\(Character(scalar))Петрова") }
+        #expect(name.field == .name && name.kind == .invisibleCharacter)
+        #expect(name.message.contains("(found \(code))"), "\(name.message)")
+        let company = try #require(throws: ValidationError.self) { try ContactInfo.validatedCompany("ООО \(Character(scalar))Ромашка") }
+        #expect(company.field == .company && company.kind == .invisibleCharacter)
+        #expect(throws: name) { try ContactInfo.validated(name: "Ан\(Character(scalar))на", email: Self.email, phone: Self.phone) }
+    }
+
+    @Test func namesInOtherScriptsAndWithMarksStayAccepted() throws {
+        #expect(try ContactInfo.validatedName("محمد علي") == "محمد علي")
+        #expect(try ContactInfo.validatedName("José Ñúñez") == "José Ñúñez")
+        #expect(try ContactInfo.validatedName("李小龍") == "李小龍")
+    }
+
     @Test("accepted emails: trimmed, domain lowercased", arguments: [
         ("anna@example.com", "anna@example.com"),
         (" Anna.Petrova@Example.COM ", "Anna.Petrova@example.com"),

@@ -3,6 +3,7 @@ import DaemonKit
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 import ZeroMQ
 
@@ -62,6 +63,42 @@ import ZeroMQ
                 #expect(error.field == "body")
             }
         }
+    }
+
+    /// A newline in the `user` a client claims, or an escape sequence in a body string, is
+    /// refused before any handler runs: nothing of it reaches a log line or the store.
+    @Test func controlCharactersAreRefusedBeforeTheHandler() async throws {
+        let handled = Counted()
+        var routes = RequestRoutes()
+        routes.on("echo", Echo.self) { request, _ in
+            handled.add()
+            return request
+        }
+        try await withServer(routes) { context, endpoint in
+            let forger = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(15), attempts: 1,
+                                                user: "alice\ninfo testd: forged")
+            await #expect(throws: ProtocolError(.validationFailed, "header.user must not contain control characters (line breaks, tabs, escape sequences)",
+                                                field: "header.user")) {
+                let _: Echo = try await forger.call("echo", Echo(text: "hi"))
+            }
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(15), attempts: 1)
+            do {
+                let _: Echo = try await client.call("echo", Echo(text: "\u{1B}]0;owned\u{7}"))
+                Issue.record("no error")
+            } catch let error as ProtocolError {
+                #expect(error.code == .validationFailed)
+                #expect(error.field == "text")
+            }
+            #expect(handled.value == 0)
+            let clean: Echo = try await client.call("echo", Echo(text: "hi"))
+            #expect(clean.text == "hi" && handled.value == 1)
+        }
+    }
+
+    final class Counted: Sendable {
+        private let count = Mutex(0)
+        func add() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
     }
 
     @Test func manyConcurrentRequestsAreEachAnsweredToTheirSender() async throws {

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import Testing
 import ZeroMQ
 @testable import WebFrontend
@@ -100,6 +101,19 @@ import ZeroMQ
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .serviceUnavailable, "the page says the service is down, not a blank error")
                 #expect(Self.text(response).contains("temporarily unavailable") || Self.text(response).contains("временно недоступен"))
+            }
+        }
+    }
+
+    @Test(arguments: [("UTF-16LE", String.Encoding.utf16LittleEndian, "application/json"), ("UTF-32BE", .utf32BigEndian, "application/json"),
+                      ("UTF-16", .utf8, "application/json; charset=utf-16")])
+    func jsonThatIsNotUTF8IsRefusedBeforeItIsRead(name: String, encoding: String.Encoding, contentType: String) async throws {
+        try await Self.withSite { _, client in
+            let body = ByteBuffer(bytes: Array(#"{"start":"2026-12-02T10:00:00+03:00"}"#.data(using: encoding)!))
+            try await client.execute(uri: "/api/v1/bookings", method: .post, headers: [.contentType: contentType], body: body) { response in
+                #expect(response.status == .unsupportedMediaType)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(Self.text(response).contains("the body is \(name)"), "\(Self.text(response))")
             }
         }
     }
