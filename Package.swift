@@ -196,6 +196,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
+        .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         // The phone table, checked against Python's phonenumbers (support/oracle.py) too.
         .testTarget(name: "PhoneNumbersTests", dependencies: ["PhoneNumbers"], exclude: ["support"]),

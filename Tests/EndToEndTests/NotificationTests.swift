@@ -88,7 +88,8 @@ import Testing
 
         let reference = try book(suite, "2026-12-02T11:00", 1)
         #expect(try suite.bookctl(["reschedule", reference, "--start", "2026-12-03T15:30"]).status == 0)
-        #expect(try suite.bookctl(["cancel", reference, "--reason", "planы изменились"]).status == 0)
+        #expect(try suite.bookctl(["cancel", reference, "--reason", "planы изменились",
+                                   "--client-message", "Офис закрыт @channel [подробнее](https://evil.example)"]).status == 0)
 
         // Client and consultant: three emails each; the client three SMS; the team three posts.
         let mails = try await smtp.waitForMessages(count: 6, timeout: .seconds(30))
@@ -127,6 +128,10 @@ import Testing
 
         let chat = requests.filter { $0.path == "/chat" }
         #expect(chat.count == 3)
+        // What the client was told reaches the team as text: no mention, no link (markdown).
+        let cancelled = try #require(chat.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: String])?["text"] }
+            .first { $0.contains("Офис закрыт") })
+        #expect(cancelled.contains(#"Офис закрыт @\#u{2060}channel \[подробнее\](https\://evil.example)"#), "\(cancelled)")
         for post in chat {
             let text = try #require((try JSONSerialization.jsonObject(with: Data(post.body)) as? [String: String])?["text"])
             #expect(!text.contains("client1@example.com") && !text.contains("+79160000001"), "contact masked: \(text)")

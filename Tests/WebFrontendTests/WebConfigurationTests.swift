@@ -42,6 +42,7 @@ import Testing
               rate_limits:
                 ip: {capacity: 3, refill_per_minute: 0.5}
                 phone: {capacity: 7}
+                slots: {capacity: 30, refill_per_minute: 60}
               proof_of_work: {difficulty: 1000, expiry_seconds: 60, no_script_bookings_per_hour: 0}
               min_fill_seconds: 5
               secret_file: keys/webd.key
@@ -55,6 +56,8 @@ import Testing
         #expect(web.ipLimit == .init(capacity: 3, refillPerMinute: 0.5))
         #expect(web.phoneLimit == .init(capacity: 7, refillPerMinute: 1))
         #expect(web.emailLimit == .init(capacity: 5, refillPerMinute: 1))
+        #expect(web.slotLimit == .init(capacity: 30, refillPerMinute: 60))
+        #expect(WebConfiguration(stateDirectory: "/tmp").slotLimit == .init(capacity: 60, refillPerMinute: 120))
         #expect(web.proofOfWorkDifficulty == 1000)
         #expect(web.proofOfWorkExpiry == .seconds(60))
         #expect(web.noScriptBookingsPerHour == 0)
@@ -71,6 +74,7 @@ import Testing
         ("web:\n  trusted_proxies: [\"10.0.0.0/33\"]\n", "web.trusted_proxies.0"),
         ("web:\n  rate_limits:\n    email: {capacity: 0}\n", "web.rate_limits.email.capacity"),
         ("web:\n  rate_limits:\n    ip: {refill_per_minute: -1}\n", "web.rate_limits.ip.refill_per_minute"),
+        ("web:\n  rate_limits:\n    slots: {capacity: 0}\n", "web.rate_limits.slots.capacity"),
         ("web:\n  proof_of_work: {difficulty: 0}\n", "web.proof_of_work.difficulty"),
         ("web:\n  proof_of_work: {expiry_seconds: 5}\n", "web.proof_of_work.expiry_seconds"),
         ("web:\n  min_fill_seconds: 601\n", "web.min_fill_seconds"),
