@@ -23,11 +23,32 @@ public enum ChatMarkup: String, Sendable, CaseIterable {
 
     /// CommonMark's backslash escape before every ASCII punctuation character that can start
     /// emphasis, code, a link, an image, a heading or a table, and before the `:` of `://` so a
-    /// bare address is not made a link; `<`, `>` and `&` as entities, so the Slack-style
-    /// `<!channel>` and `<url|text>` that Mattermost converts stay text. A word joiner after `@`
-    /// keeps `@channel`, `@here`, `@all` and `@someone` from notifying anyone (mentions are
-    /// found in the raw text, where escapes do not count).
+    /// bare address is not made a link; the rest as `escapedEntitiesAndMentions` says (Mattermost
+    /// converts the Slack-style `<!channel>` and `<url|text>` too).
     static func markdownEscaped(_ text: String) -> String {
+        escapedEntitiesAndMentions(text) { character, rest in
+            switch character {
+            case "\\", "`", "*", "_", "~", "[", "]", "#", "|", "!": "\\" + String(character)
+            case ":" where rest.hasPrefix("//"): "\\:"
+            default: nil
+            }
+        }
+    }
+
+    /// The rest as `escapedEntitiesAndMentions` says; mrkdwn has no escape for `*`, `_`, `~` and
+    /// `` ` ``: a zero-width space before each keeps it from pairing up.
+    static func slackEscaped(_ text: String) -> String {
+        escapedEntitiesAndMentions(text) { character, _ in
+            "*_~`".contains(character) ? "\u{200B}" + String(character) : nil
+        }
+    }
+
+    /// Slack's three control characters as the entities Slack documents (`&amp;`, `&lt;`, `&gt;`),
+    /// so no `<!channel>`, `<!here>`, `<@U…>` or `<url|text>` can form, and a word joiner after
+    /// `@`, so `@channel`, `@here`, `@all` and `@someone` notify nobody (chats find mentions in
+    /// the raw text, where escapes do not count); `markup` escapes what else its format needs,
+    /// given a character and the text after it.
+    private static func escapedEntitiesAndMentions(_ text: String, markup: (Character, Substring) -> String?) -> String {
         var out = ""
         var rest = Substring(text)
         while let character = rest.popFirst() {
@@ -36,27 +57,7 @@ public enum ChatMarkup: String, Sendable, CaseIterable {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "@": out += "@\u{2060}"
-            case "\\", "`", "*", "_", "~", "[", "]", "#", "|", "!": out += "\\" + String(character)
-            case ":" where rest.hasPrefix("//"): out += "\\:"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    /// Slack's three control characters as the entities Slack documents (`&amp;`, `&lt;`, `&gt;`):
-    /// no `<!channel>`, `<!here>`, `<@U…>` or `<url|text>` can form. mrkdwn has no escape for
-    /// `*`, `_`, `~` and `` ` ``; a zero-width space before each keeps it from pairing up.
-    static func slackEscaped(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "@": out += "@\u{2060}"
-            case "*", "_", "~", "`": out += "\u{200B}" + String(character)
-            default: out.append(character)
+            default: out += markup(character, rest) ?? String(character)
             }
         }
         return out

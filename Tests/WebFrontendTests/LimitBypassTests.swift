@@ -1,13 +1,8 @@
-import BookingProtocol
-import Crypto
-import DaemonKit
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import Testing
-import ZeroMQ
 @testable import WebFrontend
 
 /// The per-client limits against the ways around them, over a real loopback connection (so the
@@ -16,28 +11,13 @@ import ZeroMQ
 /// answer nobody: a request the limits let through ends as 503, one they stop as 429.
 @Suite(.serialized) struct LimitBypassTests {
     static func withSite(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let directory = "/tmp/wl-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let context = try ZMQContext()
-        let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: "ipc://\(directory)/bookingd.ipc", context: context, timeout: .milliseconds(50), attempts: 1)
-        let availabilityd = try await DaemonClient(daemon: "availabilityd", endpoint: "ipc://\(directory)/availabilityd.ipc", context: context, timeout: .milliseconds(50), attempts: 1)
-        var configuration = WebConfiguration(stateDirectory: directory)
-        configuration.trustedProxies = [IPNetwork("127.0.0.1/32")!, IPNetwork("::1")!]
-        // Nearly no refill: however long a loaded machine takes, the buckets stay as used.
-        configuration.ipLimit = .init(capacity: 3, refillPerMinute: 0.001)
-        configuration.slotLimit = .init(capacity: 3, refillPerMinute: 0.001)
-        configuration.slotsCache = .seconds(60)
-        let site = try BookingWebsite(
-            configuration: configuration, key: SymmetricKey(size: .bits256),
-            services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow, clock: .system,
-            logger: Logger(label: "test")
-        )
-        let app = Application(router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in try await body(client) }
-        await bookingd.close()
-        await availabilityd.close()
-        await context.shutdown()
+        try await WebsiteHTTPTests.withSite({ configuration in
+            configuration.trustedProxies = [IPNetwork("127.0.0.1/32")!, IPNetwork("::1")!]
+            // Nearly no refill: however long a loaded machine takes, the buckets stay as used.
+            configuration.ipLimit = .init(capacity: 3, refillPerMinute: 0.001)
+            configuration.slotLimit = .init(capacity: 3, refillPerMinute: 0.001)
+            configuration.slotsCache = .seconds(60)
+        }, live: true) { _, client in try await body(client) }
     }
 
     /// The statuses of GETs of `uri(n)`, each forwarded for `forwardedFor(n)`.

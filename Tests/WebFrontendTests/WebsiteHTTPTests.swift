@@ -15,7 +15,9 @@ import ZeroMQ
 /// endpoints are real sockets that nobody answers, so readiness and the API report them down.
 /// (Every route with the daemons running: Tests/EndToEndTests/WebAPITests.swift.)
 @Suite(.serialized) struct WebsiteHTTPTests {
-    static func withSite(_ configure: (inout WebConfiguration) -> Void = { _ in }, _ body: @Sendable (BookingWebsite, any TestClientProtocol) async throws -> Void) async throws {
+    /// `live`: over a real loopback connection (the peer is 127.0.0.1) instead of the router alone.
+    static func withSite(_ configure: (inout WebConfiguration) -> Void = { _ in }, live: Bool = false,
+                         _ body: @Sendable (BookingWebsite, any TestClientProtocol) async throws -> Void) async throws {
         let directory = "/tmp/wf-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -29,8 +31,8 @@ import ZeroMQ
             services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow, clock: .system,
             logger: Logger(label: "test")
         )
-        let app = Application(router: site.router())
-        try await app.test(.router) { client in try await body(site, client) }
+        let app = Application(router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(live ? .live : .router) { client in try await body(site, client) }
         await bookingd.close()
         await availabilityd.close()
         await context.shutdown()
