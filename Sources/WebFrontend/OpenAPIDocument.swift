@@ -27,7 +27,7 @@ public enum OpenAPIDocument {
                   responses: [200: ("The OpenAPI document", "application/json", nil)]),
         Operation(method: "get", path: "/slots", id: "listSlots", summary: "Free 30-minute slots in a time zone", requestBody: nil,
                   responses: [200: ("Free slots", "application/json", "Slots"), 422: ("A parameter is not valid", "application/problem+json", "Problem"),
-                              503: problemResponses[503]!]),
+                              429: problemResponses[429]!, 503: problemResponses[503]!]),
         Operation(method: "get", path: "/challenge", id: "getChallenge", summary: "A proof-of-work challenge to solve before booking", requestBody: nil,
                   responses: [200: ("A challenge", "application/json", "Challenge")]),
         Operation(method: "post", path: "/bookings", id: "book", summary: "Book a slot", requestBody: "BookRequest",

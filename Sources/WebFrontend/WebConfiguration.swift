@@ -129,7 +129,7 @@ public struct WebConfiguration: Sendable, Equatable {
                 policy.capacity = capacity
             }
             if let refill = bucket.refillPerMinute {
-                guard refill > 0, refill <= 1_000_000 else { throw fail("rate_limits.\(name).refill_per_minute", "must be above 0 and at most 1000000, got \(refill)") }
+                guard refill > 0, refill <= 100_000_000 else { throw fail("rate_limits.\(name).refill_per_minute", "must be above 0 and at most 100000000, got \(refill)") }
                 policy.refillPerMinute = refill
             }
             switch name {
