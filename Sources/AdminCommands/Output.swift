@@ -78,10 +78,9 @@ enum Output {
     static func jsonForTerminal(_ json: String) -> String {
         var out = ""
         for scalar in json.unicodeScalars {
-            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
-                || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator,
-                scalar != "\n" {
-                out += String(format: "\\u%04X", scalar.value)
+            if WireText.needsEscape(scalar), scalar != "\n" {
+                // Beyond the BMP (tag and musical format characters) as a UTF-16 surrogate pair.
+                for unit in String(scalar).utf16 { out += String(format: "\\u%04X", unit) }
             } else {
                 out.unicodeScalars.append(scalar)
             }

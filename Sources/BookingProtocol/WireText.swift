@@ -38,7 +38,6 @@ public enum WireText {
     /// escapes (`\n`, `\u{1B}`, `\u{202E}`). A value can then neither end its line and forge
     /// the next one nor drive the terminal it is read on. A backslash stays as it is.
     public static func escaped(_ text: String) -> String {
-        func needsEscape(_ scalar: Unicode.Scalar) -> Bool { isRefusedControl(scalar) || scalar.properties.generalCategory == .format }
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
@@ -51,6 +50,12 @@ public enum WireText {
             }
         }
         return out
+    }
+
+    /// What `escaped` escapes: a control character, a line or paragraph separator, or an
+    /// invisible format character (Cf).
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        isRefusedControl(scalar) || scalar.properties.generalCategory == .format
     }
 
     /// The wire path (e.g. `contact.name`, `days.0`) of the first string in a JSON text that

@@ -46,11 +46,11 @@ import Testing
     }
 
     @Test func jsonForATerminalEscapesWhatEncodersLeaveRaw() throws {
-        let json = String(decoding: try JSONEncoder().encode(["reason": "a\u{7F}b\u{9B}c\u{202E}d\u{2028}e\u{1B}"]), as: UTF8.self)
+        let json = String(decoding: try JSONEncoder().encode(["reason": "a\u{7F}b\u{9B}c\u{202E}d\u{2028}e\u{1B}f\u{E0001}"]), as: UTF8.self)
         let safe = Output.jsonForTerminal(json)
         #expect(!Self.hasRawControl(safe, allowingNewlines: false))
         let decoded = try JSONDecoder().decode([String: String].self, from: Data(safe.utf8))
-        #expect(decoded["reason"] == "a\u{7F}b\u{9B}c\u{202E}d\u{2028}e\u{1B}", "still the same JSON value")
+        #expect(decoded["reason"] == "a\u{7F}b\u{9B}c\u{202E}d\u{2028}e\u{1B}f\u{E0001}", "still the same JSON value")
     }
 
     @Test func aMessageOfSeveralLinesKeepsItsLinesAndEscapesTheRest() {
