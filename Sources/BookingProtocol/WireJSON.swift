@@ -27,6 +27,17 @@ public enum WireJSON {
         try decoder.decode(T.self, from: Data(bytes))
     }
 
+    /// The one line between the two refusals of what cannot be decoded: JSON that is not JSON, or
+    /// not an object, is `malformed`; a field that is missing, null where a value is required, of
+    /// the wrong type or of the wrong form is `validation_failed`, naming the field.
+    public static func refusal(of error: any Error, in part: String, fieldPrefix: String = "") -> ProtocolError {
+        guard let field = field(of: error) else {
+            let reason = (error as? DecodingError).map { if case .typeMismatch = $0 { "not a JSON object" } else { "not valid JSON" } } ?? describe(error)
+            return ProtocolError(.malformed, "\(part) is \(reason)")
+        }
+        return ProtocolError(.validationFailed, "\(part) is not valid: \(describe(error))", field: fieldPrefix + field)
+    }
+
     /// A short human reason for a decoding failure.
     public static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
