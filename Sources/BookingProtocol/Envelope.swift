@@ -28,7 +28,7 @@ public struct Envelope: Sendable, Equatable {
         do {
             return try WireJSON.decode(Body.self, from: body)
         } catch {
-            throw WireJSON.refusal(of: error, in: "the body of '\(self.type)'")
+            throw WireJSON.refusal(of: error, decoding: body, in: "the body of '\(self.type)'")
         }
     }
 
@@ -75,7 +75,7 @@ public struct Envelope: Sendable, Equatable {
             let frame = parts[parts.startIndex + 2]
             header = try HeaderParser.parse(frame) ?? WireJSON.decode(MessageHeader.self, from: frame)
         } catch {
-            throw WireJSON.refusal(of: error, in: "the header", fieldPrefix: "header.")
+            throw WireJSON.refusal(of: error, decoding: parts[parts.startIndex + 2], in: "the header", fieldPrefix: "header.")
         }
         return Envelope(type: type, header: header, body: Array(parts[parts.startIndex + 3]))
     }

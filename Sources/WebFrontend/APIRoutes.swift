@@ -90,10 +90,11 @@ struct APIRoutes {
         } catch {
             throw Problem(status: 413, code: "content_too_large", detail: "the body is larger than \(BookingWebsite.maximumFormBytes) bytes")
         }
+        let bytes = Array(buffer: buffer)
         do {
-            return try WireJSON.decode(Body.self, from: Array(buffer: buffer))
+            return try WireJSON.decode(Body.self, from: bytes)
         } catch {
-            throw Problem(WireJSON.refusal(of: error, in: "the body"))
+            throw Problem(WireJSON.refusal(of: error, decoding: bytes, in: "the body"))
         }
     }
 

@@ -116,6 +116,14 @@ import Testing
         }
     }
 
+    @Test func aTimeOffIsRemovedByItsNumberInEitherFormTheDaemonWritesIt() throws {
+        #expect(try WireJSON.decode(TimeOffRemoveRequest.self, from: Array(#"{"id": 7}"#.utf8)).id == 7)
+        #expect(try WireJSON.decode(TimeOffRemoveRequest.self, from: Array(#"{"id": "7"}"#.utf8)).id == 7)
+        let envelope = Envelope(type: MessageType.timeOffRemove, header: header, body: Array(#"{"id": "seven"}"#.utf8))
+        #expect(throws: ProtocolError.self) { try envelope.decodeBody(TimeOffRemoveRequest.self) }
+        do { _ = try envelope.decodeBody(TimeOffRemoveRequest.self) } catch { #expect(error.code == .validationFailed && error.field == "id") }
+    }
+
     @Test func theIdOfAnUndecodableRequestIsRecoveredWhenItsHeaderIsAnObject() {
         let route: [[UInt8]] = [[9, 9]]
         let missingSentAt = route + [[], Self.signature, Array("get".utf8), Array(#"{"id":"req-7","sent_at":"soon"}"#.utf8), Array("{}".utf8)]

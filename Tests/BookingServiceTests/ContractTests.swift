@@ -62,11 +62,11 @@ import ZeroMQ
         let suite = try await InProcessSuite.start()
         try await BookingCommandsTests.ready(suite)
         let bookingd = try await suite.client(.bookingd)
-        // About 2 KB of topic each: 40 bookings are more than 65536 bytes.
-        let booked = try await Self.book(bookingd, count: 40, topic: String(repeating: "Налоги ", count: 140))
+        // 2000 bytes of topic each: 34 bookings (one day's slots of both consultants) are more than 65536 bytes.
+        let booked = try await Self.book(bookingd, count: 34, topic: String(repeating: "ж", count: 1000))
         let first: ListReply = try await bookingd.call(MessageType.list, ListRequest())
         #expect(try WireJSON.encode(first).count <= suite.configuration.maxMessageBytes)
-        #expect(first.appointments.count < 40)
+        #expect(first.appointments.count < 34)
         #expect(first.next == first.appointments.last?.reference)
         #expect(Set(try await bookingd.allAppointments(ListRequest()).map(\.reference)) == Set(booked.map(\.reference)))
         try await suite.stop()
@@ -109,8 +109,10 @@ import ZeroMQ
         let notObject = await answer(MessageType.list, "[]")
         #expect(notObject?.code == .malformed && notObject?.field == nil, "\(String(describing: notObject))")
         #expect(await answer(MessageType.list, #"{"limit": null, "status": null, "after": null}"#) == nil, "null is absent")
-        let replayAfter = await answer(MessageType.replay, #"{"after": -1}"#)
-        #expect(replayAfter?.code == .validationFailed && replayAfter?.field == "after", "\(String(describing: replayAfter))")
+        for (body, field) in [(#"{"after": -1}"#, "after"), (#"{"after": 1.5}"#, "after"), (#"{"after": 0, "limit": 1e30}"#, "limit")] {
+            let refused = await answer(MessageType.replay, body)
+            #expect(refused?.code == .validationFailed && refused?.field == field, "\(body): \(String(describing: refused))")
+        }
         try await suite.stop()
     }
 
