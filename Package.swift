@@ -227,7 +227,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "CivilTime"]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ"]
         ),
         .testTarget(
             name: "NotificationServiceTests",

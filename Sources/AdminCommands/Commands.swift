@@ -176,16 +176,16 @@ struct List: AsyncParsableCommand {
             guard let text else { return nil }
             return try InstantArgument.parse(text.count == 10 ? text + "T00:00" : text, in: zone)
         }
-        let reply: ListReply = try await suite.call("bookingd", MessageType.list, ListRequest(from: try instant(from), to: try instant(to), status: status))
+        let appointments = try await suite.appointments(ListRequest(from: try instant(from), to: try instant(to), status: status))
         if global.json {
-            Output.json(reply.appointments.map { Output.AppointmentJSON($0, zone: zone) })
+            Output.json(appointments.map { Output.AppointmentJSON($0, zone: zone) })
             return
         }
         var table = TextTable(header: ["REFERENCE", "TIME (\(zone.identifier))", "CONSULTANT", "STATUS", "CLIENT"])
-        for appointment in reply.appointments {
+        for appointment in appointments {
             table.add([appointment.reference, Output.local(appointment.start, zone), appointment.consultantId, appointment.status, appointment.contact.name])
         }
-        Output.line(reply.appointments.isEmpty ? "No appointments." : table.rendered)
+        Output.line(appointments.isEmpty ? "No appointments." : table.rendered)
     }
 }
 

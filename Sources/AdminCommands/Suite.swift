@@ -88,6 +88,19 @@ struct Suite {
         }
     }
 
+    /// Every appointment `request` selects, page by page over one connection.
+    func appointments(_ request: ListRequest) async throws -> [AppointmentBody] {
+        let client = try await client("bookingd")
+        do {
+            let appointments = try await client.allAppointments(request)
+            await context.shutdown()
+            return appointments
+        } catch {
+            await context.shutdown()
+            throw error
+        }
+    }
+
     var calendarZone: TimeZone { (try? CalendarSettings.businessZone(configuration)) ?? CalendarPolicy().timeZone }
 
     func zone(_ identifier: String?) throws -> TimeZone {

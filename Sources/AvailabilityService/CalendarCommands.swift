@@ -72,8 +72,8 @@ struct CalendarCommands: Sendable {
             from = date
         }
         let days = request.days ?? view.policy.horizonDays
-        guard (1...366).contains(days) else {
-            throw ProtocolError(.validationFailed, "days must be between 1 and 366", field: "days")
+        guard FieldLimits.slotDays.contains(days) else {
+            throw ProtocolError(.validationFailed, "days must be between \(FieldLimits.slotDays.lowerBound) and \(FieldLimits.slotDays.upperBound)", field: "days")
         }
         try knownConsultant(request.consultantId)
         let found = current.availability.slots(
@@ -92,8 +92,8 @@ struct CalendarCommands: Sendable {
     private func calendar(_ request: CalendarRequest) throws -> CalendarReply {
         let first: LocalDate, last: LocalDate
         if let year = request.year {
-            guard (1990...2200).contains(year), let start = LocalDate("\(year)-01-01"), let end = LocalDate("\(year)-12-31") else {
-                throw ProtocolError(.validationFailed, "year must be between 1990 and 2200", field: "year")
+            guard FieldLimits.calendarYears.contains(year), let start = LocalDate("\(year)-01-01"), let end = LocalDate("\(year)-12-31") else {
+                throw ProtocolError(.validationFailed, "year must be between \(FieldLimits.calendarYears.lowerBound) and \(FieldLimits.calendarYears.upperBound)", field: "year")
             }
             (first, last) = (start, end)
         } else {
@@ -103,7 +103,7 @@ struct CalendarCommands: Sendable {
             guard let throughText = request.through, let through = LocalDate(throughText), through >= from else {
                 throw ProtocolError(.validationFailed, "through must be a date YYYY-MM-DD not before from", field: "through")
             }
-            guard from.adding(days: 731) > through else {
+            guard from.adding(days: FieldLimits.calendarRangeDays) > through else {
                 throw ProtocolError(.validationFailed, "at most two years at a time", field: "through")
             }
             (first, last) = (from, through)
@@ -155,8 +155,9 @@ struct CalendarCommands: Sendable {
             date = date.adding(days: 1)
         }
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 200 else {
-            throw ProtocolError(.validationFailed, "a reason of 1 to 200 characters is required", field: "reason")
+        guard FieldLimits.calendarReasonCharacters.contains(reason.count) else {
+            let bounds = FieldLimits.calendarReasonCharacters
+            throw ProtocolError(.validationFailed, "a reason of \(bounds.lowerBound) to \(bounds.upperBound) characters is required", field: "reason")
         }
         let period = BlockedPeriod(from: from, through: through, reason: reason)
         let zone = view.policy.timeZone
@@ -193,10 +194,10 @@ struct CalendarCommands: Sendable {
         try await refresh()
         let affected: [AppointmentBody]
         do {
-            let listed: ListReply = try await bookingd.call(
-                MessageType.list, ListRequest(from: from, to: to, status: AppointmentStatus.confirmed.rawValue, limit: 5000)
+            let listed = try await bookingd.allAppointments(
+                ListRequest(from: from, to: to, status: AppointmentStatus.confirmed.rawValue, limit: PageLimit.list.maximum)
             )
-            affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }
+            affected = listed.filter { consultant == nil || $0.consultantId == consultant }
         } catch {
             try await revert()
             try await refresh()
@@ -247,8 +248,8 @@ struct CalendarCommands: Sendable {
 
     private func validatedClientMessage(_ message: String?) throws -> String? {
         guard let message = message?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty else { return nil }
-        guard message.count <= 500 else {
-            throw ProtocolError(.validationFailed, "a client message has at most 500 characters", field: "client_message")
+        guard message.count <= FieldLimits.clientMessageCharacters else {
+            throw ProtocolError(.validationFailed, "a client message has at most \(FieldLimits.clientMessageCharacters) characters", field: "client_message")
         }
         return message
     }
@@ -351,8 +352,9 @@ struct CalendarCommands: Sendable {
         try knownConsultant(request.consultantId)
         let (from, through) = try dateRange(request.from, request.through)
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 200 else {
-            throw ProtocolError(.validationFailed, "a reason of 1 to 200 characters is required", field: "reason")
+        guard FieldLimits.calendarReasonCharacters.contains(reason.count) else {
+            let bounds = FieldLimits.calendarReasonCharacters
+            throw ProtocolError(.validationFailed, "a reason of \(bounds.lowerBound) to \(bounds.upperBound) characters is required", field: "reason")
         }
         let zone = view.policy.timeZone
         let range = try DateTimeRange(start: from.start(in: zone), end: through.adding(days: 1).start(in: zone))
@@ -397,7 +399,7 @@ struct CalendarCommands: Sendable {
         guard through >= from else {
             throw ProtocolError(.validationFailed, "through (\(through)) is before from (\(from))", field: "through")
         }
-        guard from.adding(days: 366) > through else {
+        guard from.adding(days: FieldLimits.blockRangeDays) > through else {
             throw ProtocolError(.validationFailed, "at most a year at a time", field: "through")
         }
         return (from, through)

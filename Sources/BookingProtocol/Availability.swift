@@ -292,6 +292,22 @@ public struct TimeOffRequest: Codable, Sendable, Equatable {
 public struct TimeOffRemoveRequest: Codable, Sendable, Equatable {
     public var id: Int64
     public init(id: Int64) { self.id = id }
+
+    private enum CodingKeys: String, CodingKey { case id }
+
+    /// `time_off_add` answers the id as a string (its reply is shared with `consultant_remove`),
+    /// `consultants` lists it as a number: either is read.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let text = try? container.decode(String.self, forKey: .id) {
+            guard let id = Int64(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .id, in: container, debugDescription: "'\(text)' is not a time off's number")
+            }
+            self.id = id
+        } else {
+            id = try container.decode(Int64.self, forKey: .id)
+        }
+    }
 }
 
 /// What a change that takes slots out of the offer did: its id, if it has one, and (only with

@@ -184,6 +184,9 @@ public struct MarkReminderSentRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// Appointments by slot start (then consultant, then reference), one page at a time: at most
+/// `limit` (`PageLimit.list`), after the appointment whose reference is `after` (the previous
+/// page's `next`).
 public struct ListRequest: Codable, Sendable, Equatable {
     public var from: Date?
     public var to: Date?
@@ -193,20 +196,29 @@ public struct ListRequest: Codable, Sendable, Equatable {
     /// phone (E.164), or, with both, either.
     public var email: String?
     public var phone: String?
+    /// The cursor: the `next` of the page before.
+    public var after: String?
 
-    public init(from: Date? = nil, to: Date? = nil, status: String? = nil, limit: Int? = nil, email: String? = nil, phone: String? = nil) {
+    public init(from: Date? = nil, to: Date? = nil, status: String? = nil, limit: Int? = nil, email: String? = nil, phone: String? = nil,
+                after: String? = nil) {
         self.from = from
         self.to = to
         self.status = status
         self.limit = limit
         self.email = email
         self.phone = phone
+        self.after = after
     }
 }
 
 public struct ListReply: Codable, Sendable, Equatable {
     public var appointments: [AppointmentBody]
-    public init(appointments: [AppointmentBody]) { self.appointments = appointments }
+    /// Present when more appointments follow: ask again with it as `after`.
+    public var next: String?
+    public init(appointments: [AppointmentBody], next: String? = nil) {
+        self.appointments = appointments
+        self.next = next
+    }
 }
 
 public struct HistoryEntryBody: Codable, Sendable, Equatable {
@@ -251,7 +263,7 @@ public struct HistoryReply: Codable, Sendable, Equatable {
     }
 }
 
-/// Events with a sequence number greater than `after`, oldest first, at most `limit` (default and cap 1000).
+/// Events with a sequence number greater than `after`, oldest first, at most `limit` (`PageLimit.replay`).
 public struct ReplayRequest: Codable, Sendable, Equatable {
     public var after: UInt64
     public var limit: Int?

@@ -31,7 +31,7 @@ public struct Envelope: Sendable, Equatable {
         do {
             return try WireJSON.decode(Body.self, from: body)
         } catch {
-            throw ProtocolError(.malformed, "the body of '\(self.type)' is not valid: \(WireJSON.describe(error))", field: WireJSON.field(of: error))
+            throw WireJSON.refusal(of: error, decoding: body, in: "the body of '\(self.type)'")
         }
     }
 
@@ -81,9 +81,19 @@ public struct Envelope: Sendable, Equatable {
             let frame = parts[parts.startIndex + 2]
             header = try HeaderParser.parse(frame) ?? WireJSON.decode(MessageHeader.self, from: frame)
         } catch {
-            throw ProtocolError(.malformed, "the header is not valid: \(WireJSON.describe(error))", field: WireJSON.field(of: error).map { "header.\($0)" })
+            throw WireJSON.refusal(of: error, decoding: parts[parts.startIndex + 2], in: "the header", fieldPrefix: "header.")
         }
         return Envelope(type: type, header: header, body: Array(parts[parts.startIndex + 3]))
+    }
+
+    /// The `id` of a request whose envelope could not be decoded, when its header is still a JSON
+    /// object with a string `id`: the error reply carries it as `correlation_id`, so a DEALER
+    /// client can match the refusal instead of retrying until it gives up.
+    public static func recoverableId(_ frames: [[UInt8]]) -> String? {
+        guard let delimiter = frames.firstIndex(where: \.isEmpty), delimiter + 3 < frames.count,
+              let header = try? JSONSerialization.jsonObject(with: Data(frames[delimiter + 3])) as? [String: Any]
+        else { return nil }
+        return header["id"] as? String
     }
 
     /// Decodes an event `[topic, signature, header, body]`.

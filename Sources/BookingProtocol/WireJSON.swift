@@ -27,6 +27,40 @@ public enum WireJSON {
         try decoder.decode(T.self, from: Data(bytes))
     }
 
+    /// The one line between the two refusals of what cannot be decoded: JSON that is not JSON, or
+    /// not an object, is `malformed`; a field that is missing, null where a value is required, of
+    /// the wrong type or of the wrong form is `validation_failed`, naming the field.
+    public static func refusal<Bytes: Collection<UInt8>>(of error: any Error, decoding bytes: Bytes, in part: String, fieldPrefix: String = "") -> ProtocolError {
+        guard let field = field(of: error) ?? unfittingNumber(in: bytes) else {
+            let reason = (error as? DecodingError).map { if case .typeMismatch = $0 { "not a JSON object" } else { "not valid JSON" } } ?? describe(error)
+            return ProtocolError(.malformed, "\(part) is \(reason)")
+        }
+        return ProtocolError(.validationFailed, "\(part) is not valid: \(describe(error))", field: fieldPrefix + field)
+    }
+
+    /// Foundation reports a number that does not fit its field (a fraction or a negative number
+    /// for a whole one, one beyond 64 bits) as invalid JSON without naming it: in a JSON object,
+    /// the first such number found (fractions and huge ones before negative ones) is the field.
+    static func unfittingNumber<Bytes: Collection<UInt8>>(in bytes: Bytes) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+        var fractional: [String] = [], negative: [String] = []
+        func walk(_ value: Any, _ path: String) {
+            switch value {
+            case let object as [String: Any]:
+                for (key, inner) in object.sorted(by: { $0.key < $1.key }) { walk(inner, path.isEmpty ? key : path + "." + key) }
+            case let array as [Any]:
+                for (index, inner) in array.enumerated() { walk(inner, path + ".\(index)") }
+            case let number as NSNumber:
+                let double = number.doubleValue
+                if double != double.rounded() || abs(double) >= 9.2e18 { fractional.append(path) } else if double < 0 { negative.append(path) }
+            default:
+                break
+            }
+        }
+        walk(object, "")
+        return fractional.first ?? negative.first
+    }
+
     /// A short human reason for a decoding failure.
     public static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }

@@ -38,7 +38,7 @@ struct BookingCommands: Sendable {
             return HistoryReply(reference: reference.description, entries: entries)
         }
         routes.on(MessageType.replay, ReplayRequest.self) { request, _ in
-            let limit = min(max(request.limit ?? 1000, 1), 1000)
+            let limit = try PageLimit.replay.resolved(request.limit)
             let (events, last) = try await store.events(after: request.after, limit: limit)
             // A reply larger than a client accepts would be dropped and the subscriber would
             // never catch up: fewer events, and the subscriber asks again for the rest.
@@ -213,10 +213,26 @@ struct BookingCommands: Sendable {
         if let from = request.from, let to = request.to, to <= from {
             throw ProtocolError(.validationFailed, "'to' must be later than 'from'", field: "to")
         }
-        let limit = min(max(request.limit ?? 500, 1), 5000)
-        let appointments = try await store.appointments(from: request.from, to: request.to, status: status, limit: limit,
-                                                        email: request.email, phone: request.phone)
-        return ListReply(appointments: appointments.map(AppointmentBody.init))
+        let limit = try PageLimit.list.resolved(request.limit)
+        var after: BookingReference?
+        if let text = request.after {
+            do {
+                after = try BookingReference(parsing: text)
+            } catch {
+                throw ProtocolError(.invalidReference, error.message, field: "after")
+            }
+        }
+        // One more than asked tells whether another page follows.
+        let found = try await store.appointments(from: request.from, to: request.to, status: status, limit: limit + 1,
+                                                 email: request.email, phone: request.phone, after: after)
+        var page = ListReply(appointments: found.prefix(limit).map(AppointmentBody.init))
+        if found.count > limit { page.next = page.appointments.last?.reference }
+        // A page larger than a client accepts would be dropped: a shorter page, and a cursor.
+        while page.appointments.count > 1, try WireJSON.encode(page).count > maxReplyBytes {
+            page.appointments.removeLast(page.appointments.count / 2)
+            page.next = page.appointments.last?.reference
+        }
+        return page
     }
 
     // MARK: Validation
@@ -231,8 +247,9 @@ struct BookingCommands: Sendable {
             }
             who = parsed
         }
-        if let key = header.idempotencyKey, key.isEmpty || key.utf8.count > 128 {
-            throw ProtocolError(.validationFailed, "an idempotency key has 1 to 128 characters", field: "header.idempotency_key")
+        if let key = header.idempotencyKey, !FieldLimits.idempotencyKeyBytes.contains(key.utf8.count) {
+            let bounds = FieldLimits.idempotencyKeyBytes
+            throw ProtocolError(.validationFailed, "an idempotency key has \(bounds.lowerBound) to \(bounds.upperBound) bytes", field: "header.idempotency_key")
         }
         return CommandContext(
             command: command, correlationId: header.id, idempotencyKey: header.idempotencyKey,
@@ -268,8 +285,10 @@ struct BookingCommands: Sendable {
 
     private func validatedReason(_ reason: String?, field: String = "reason") throws -> String? {
         guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else { return nil }
-        guard reason.count <= 500 else {
-            throw ProtocolError(.validationFailed, "a \(field.replacingOccurrences(of: "_", with: " ")) has at most 500 characters", field: field)
+        // Both are kept as given: a reason in the history, a client message in the event.
+        let maximum = field == "client_message" ? FieldLimits.clientMessageCharacters : FieldLimits.reasonCharacters
+        guard reason.count <= maximum else {
+            throw ProtocolError(.validationFailed, "a \(field.replacingOccurrences(of: "_", with: " ")) has at most \(maximum) characters", field: field)
         }
         return reason
     }

@@ -140,7 +140,10 @@ public protocol BookingStore: Sendable {
     func storedAnswer(idempotencyKey: String, command: String, digest: String) async throws -> ChangeResult?
     func appointment(reference: BookingReference) async throws -> Appointment?
     func history(reference: BookingReference) async throws -> [HistoryEntryBody]?
-    func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?) async throws -> [Appointment]
+    /// In the order of slot start, consultant and reference; `after`: only those after the
+    /// appointment with this reference in that order (a page's cursor; none if it does not exist).
+    func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?,
+                      after: BookingReference?) async throws -> [Appointment]
     /// Committed events after `sequence`, oldest first, and the newest committed sequence.
     func events(after sequence: UInt64, limit: Int) async throws -> (events: [EventBody], lastSequence: UInt64)
     /// The newest committed event's sequence number (0 before the first).
@@ -162,6 +165,6 @@ public protocol BookingStore: Sendable {
 
 extension BookingStore {
     public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int) async throws -> [Appointment] {
-        try await appointments(from: from, to: to, status: status, limit: limit, email: nil, phone: nil)
+        try await appointments(from: from, to: to, status: status, limit: limit, email: nil, phone: nil, after: nil)
     }
 }

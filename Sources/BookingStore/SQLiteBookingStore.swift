@@ -66,7 +66,8 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
-    public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?) async throws -> [Appointment] {
+    public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?,
+                             after: BookingReference?) async throws -> [Appointment] {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -96,9 +97,13 @@ public final class SQLiteBookingStore: BookingStore {
             case (nil, nil):
                 break
             }
+            if let after {
+                clauses.append("(start_ms, consultant_id, reference) > (SELECT start_ms, consultant_id, reference FROM appointments WHERE reference = ?)")
+                _ = arguments.append(contentsOf: [after.description])
+            }
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit])
-            return try Row.fetchAll(db, sql: "SELECT * FROM appointments \(condition) ORDER BY start_ms, consultant_id LIMIT ?", arguments: arguments)
+            return try Row.fetchAll(db, sql: "SELECT * FROM appointments \(condition) ORDER BY start_ms, consultant_id, reference LIMIT ?", arguments: arguments)
                 .map { try Appointment(row: $0) }
         }
     }

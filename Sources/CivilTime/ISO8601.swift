@@ -32,8 +32,10 @@ public enum ISO8601 {
     }
 
     /// Reads an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with `t`/`z` in
-    /// either case and the ISO 8601 basic offset `±HHMM` also accepted. Nothing looser: no
-    /// missing offset, no day rolled over into the next month, at most nine fraction digits.
+    /// either case and the ISO 8601 basic offset `±HHMM` also accepted; a fraction of any length
+    /// (digits past the ninth, below a nanosecond, are ignored) and a leap second (`:59:60`, read
+    /// as the next minute's first second). Nothing looser: no missing offset, no day rolled over
+    /// into the next month.
     public static func parseInstant(_ text: String) -> Date? {
         var text = text
         return text.withUTF8 { parse($0) }
@@ -46,7 +48,7 @@ public enum ISO8601 {
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
               let year = number(bytes, 0, 4), let month = number(bytes, 5, 2), let day = number(bytes, 8, 2),
               let hour = number(bytes, 11, 2), let minute = number(bytes, 14, 2), let second = number(bytes, 17, 2),
-              hour < 24, minute < 60, second < 60,
+              hour < 24, minute < 60, second < 60 || second == 60 && minute == 59,
               let date = LocalDate.valid(year: Int(year), month: Int(month), day: Int(day))
         else { return nil }
         var index = 19
@@ -56,11 +58,13 @@ public enum ISO8601 {
             index += 1
             let start = index
             while index < count, bytes[index] &- UInt8(ascii: "0") < 10 {
-                fractionDigits = fractionDigits * 10 + Int64(bytes[index] &- UInt8(ascii: "0"))
-                fractionScale *= 10
+                if index - start < 9 {
+                    fractionDigits = fractionDigits * 10 + Int64(bytes[index] &- UInt8(ascii: "0"))
+                    fractionScale *= 10
+                }
                 index += 1
             }
-            guard index > start, index - start <= 9 else { return nil }
+            guard index > start else { return nil }
         }
         guard index < count else { return nil }
         var offset: Int64 = 0

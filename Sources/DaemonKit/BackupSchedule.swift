@@ -25,8 +25,8 @@ public struct DaemonBackups: Sendable {
     }
 
     public func take(label: String) throws -> BackupReply {
-        guard !label.isEmpty, label.count <= 64, label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }), !label.hasPrefix(".") else {
-            throw ProtocolError(.validationFailed, "a backup label has 1 to 64 letters, digits, '-', '_' or '.'", field: "label")
+        guard FieldLimits.backupLabelCharacters.contains(label.count), label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }), !label.hasPrefix(".") else {
+            throw ProtocolError(.validationFailed, "a backup label has \(FieldLimits.backupLabelCharacters.lowerBound) to \(FieldLimits.backupLabelCharacters.upperBound) letters, digits, '-', '_' or '.'", field: "label")
         }
         let path = ((directory as NSString).appendingPathComponent(label) as NSString).appendingPathComponent("\(daemon).sqlite")
         let result: (bytes: Int, integrity: String)

@@ -81,6 +81,20 @@ public final class DaemonClient: Sendable {
     }
 }
 
+extension DaemonClient {
+    /// Every appointment `request` selects, asking bookingd page after page.
+    public func allAppointments(_ request: ListRequest) async throws -> [AppointmentBody] {
+        var request = request
+        var appointments: [AppointmentBody] = []
+        while true {
+            let page: ListReply = try await call(MessageType.list, request)
+            appointments += page.appointments
+            guard let next = page.next else { return appointments }
+            request.after = next
+        }
+    }
+}
+
 /// A reply that is not what the contract says (a bug on one side, or another version): not the
 /// caller's fault, so never mapped to a refusal of the caller's request; it is `internal`, logged.
 public struct UnreadableReply: Error, CustomStringConvertible, Sendable {

@@ -127,7 +127,8 @@ public final class RequestServer: Service, Sendable {
             // Without a delimiter there is no reliable route: answer the first frame's peer if any.
             logger.warning("malformed request", metadata: ["problem": "\(error.message)"])
             guard let identity = frames.first, frames.count > 1 else { return }
-            await send(route: [identity], reply: .error(error), correlationId: nil)
+            let route = frames.firstIndex(where: \.isEmpty).map { Array(frames[..<$0]) } ?? [identity]
+            await send(route: route, reply: .error(error), correlationId: Envelope.recoverableId(frames))
             return
         }
         let started = ContinuousClock.now

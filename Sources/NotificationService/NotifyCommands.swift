@@ -20,7 +20,7 @@ struct NotifyCommands: Sendable {
     var routes: RequestRoutes {
         var routes = RequestRoutes()
         routes.on(MessageType.notifications, NotificationsRequest.self) { request, _ in
-            let limit = min(max(request.limit ?? 500, 1), 5000)
+            let limit = try PageLimit.notifications.resolved(request.limit)
             if let text = request.reference {
                 let reference: BookingReference
                 do {

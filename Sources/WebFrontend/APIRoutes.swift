@@ -17,7 +17,7 @@ struct APIRoutes {
 
     /// Every handler throws what went wrong; `ErrorResponseMiddleware` answers it as a problem.
     func add(to router: Router<WebRequestContext>) {
-        let api = router.group("/api/v1")
+        let api = router.group(RouterPath(OpenAPIDocument.prefix))
         api.get("/openapi.json") { _, _ in site.json(.ok, OpenAPIDocument.json) }
         api.get("/slots") { request, context in try await slots(request, context) }
         api.get("/challenge") { _, _ in
@@ -31,14 +31,14 @@ struct APIRoutes {
             let reference = try reference(request, context)
             let body = try await decode(RescheduleBody.self, request)
             let moved = try await site.services.reschedule(RescheduleRequest(reference: reference, start: body.start, reason: body.reason),
-                                                          idempotencyKey: idempotencyKey(request))
+                                                          idempotencyKey: try idempotencyKey(request))
             site.logger.info("rescheduled through the API", metadata: ["reference": "\(BookingReference.masked(reference))"])
             return try appointment(moved)
         }
         api.post("/bookings/:reference/cancel") { request, context in
             let reference = try reference(request, context)
             let body = try await decode(CancelBody.self, request)
-            let cancelled = try await site.services.cancel(CancelRequest(reference: reference, reason: body.reason), idempotencyKey: idempotencyKey(request))
+            let cancelled = try await site.services.cancel(CancelRequest(reference: reference, reason: body.reason), idempotencyKey: try idempotencyKey(request))
             site.logger.info("cancelled through the API", metadata: ["reference": "\(BookingReference.masked(reference))"])
             return try appointment(cancelled)
         }
@@ -67,8 +67,17 @@ struct APIRoutes {
         var reason: String?
     }
 
-    func idempotencyKey(_ request: Request) -> String? {
-        request.headers[HTTPField.Name("Idempotency-Key")!].map { "api-" + $0 }
+    /// 1 to 100 visible ASCII characters: prefixed, it stays within bookingd's limit of an
+    /// idempotency key (`FieldLimits.idempotencyKeyBytes`).
+    static let idempotencyKeyPattern = "^[!-~]{1,100}$"
+
+    func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+        guard (1...100).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue, detail: "Idempotency-Key must be 1 to 100 visible ASCII characters",
+                          field: "Idempotency-Key")
+        }
+        return "api-" + key
     }
 
     func decode<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> Body {
@@ -89,8 +98,7 @@ struct APIRoutes {
         do {
             return try WireJSON.decode(Body.self, from: bytes)
         } catch {
-            let field = WireJSON.field(of: error)
-            throw Problem(status: field == nil ? 400 : 422, code: field == nil ? "malformed" : "validation_failed", detail: WireJSON.describe(error), field: field)
+            throw Problem(WireJSON.refusal(of: error, decoding: bytes, in: "the body"))
         }
     }
 
@@ -151,6 +159,7 @@ struct APIRoutes {
         if case .limited(let seconds) = site.limitAddress(address) {
             throw Problem(status: 429, code: "rate_limited", detail: "too many requests from \(address); retry in \(seconds) s", retryAfter: seconds)
         }
+        let givenKey = try idempotencyKey(request)
         let body = try await decode(BookBody.self, request)
         guard body.consent == true else {
             throw Problem(status: 422, code: "consent_required", detail: "consent to the processing of personal data is required (consent: true)", field: "consent")
@@ -187,7 +196,7 @@ struct APIRoutes {
         } catch {
             throw Problem(status: 403, code: "proof_of_work_failed", detail: "\(error)", field: "proof_of_work")
         }
-        let key = idempotencyKey(request) ?? "pow-" + String(body.proofOfWork!.challenge.prefix(40))
+        let key = givenKey ?? "pow-" + String(body.proofOfWork!.challenge.prefix(40))
         let appointment = try await site.book(start: body.start, contact: contact, topic: topic, timeZone: zone, locale: locale, idempotencyKey: key)
         return site.json(.created, try WireJSON.encode(appointment), headers: [.location: "/api/v1/bookings/\(appointment.reference)"])
     }

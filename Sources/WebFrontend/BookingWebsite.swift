@@ -386,7 +386,10 @@ struct ErrorResponseMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Self.problem(for: error, path: request.uri.path, logger: logger)
+            var problem = Self.problem(for: error, path: request.uri.path, logger: logger)
+            if problem.code == "not_found_route", let methods = OpenAPIDocument.methods(at: request.uri.path) {
+                problem = .methodNotAllowed(methods)
+            }
             if request.uri.path.hasPrefix("/api/") { return problem.response }
             let language = SupportedLocale.preferred(acceptLanguage: request.headers[.acceptLanguage])
             let pages = Pages(language: language, time: VisitorTime(zone: VisitorTime.moscow, language: language), here: "/", branding: branding())

@@ -18,6 +18,8 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
     /// Seconds until a retry can succeed (also sent as `Retry-After`).
     public var retryAfter: Int?
     public var references: [String]?
+    /// On 405: the methods the resource answers (also sent as `Allow`).
+    public var allow: [String]?
 
     public init(status: Int, code: String, detail: String, field: String? = nil, retryAfter: Int? = nil, references: [String]? = nil) {
         self.type = "urn:booking:problem:\(code)"
@@ -79,6 +81,13 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         }
     }
 
+    /// A method the API does not have on a path it has.
+    static func methodNotAllowed(_ methods: [String]) -> Problem {
+        var problem = Problem(status: 405, code: "method_not_allowed", detail: "this resource answers \(methods.joined(separator: ", ")); see /api/v1/openapi.json")
+        problem.allow = methods
+        return problem
+    }
+
     static let internalError = Problem(status: 500, code: ErrorCode.internalError.rawValue, detail: "the request could not be handled")
 
     static let titles: [String: String] = [
@@ -104,6 +113,7 @@ extension Problem: HTTPResponseError {
     var response: Response {
         var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow.joined(separator: ", ") }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 }

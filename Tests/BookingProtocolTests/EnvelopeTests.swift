@@ -42,7 +42,7 @@ import Testing
         ([[], Array("nonsense".utf8), Array("get".utf8), validHeader, Array("{}".utf8)], "first frame must be"),
         ([[], signature, [], validHeader, Array("{}".utf8)], "type frame is empty"),
         ([[], signature, Array("get".utf8), Array("not json".utf8), Array("{}".utf8)], "header is not valid"),
-        ([[], signature, Array("get".utf8), Array(#"{"sent_at":"2026-01-01T00:00:00Z"}"#.utf8), Array("{}".utf8)], "missing field 'id'"),
+        ([[], signature, Array("get".utf8), Array("[1]".utf8), Array("{}".utf8)], "header is not a JSON object"),
     ]
 
     @Test(arguments: malformed)
@@ -72,9 +72,65 @@ import Testing
             _ = try bad.decodeBody(BookRequest.self)
             Issue.record("decoded a bad start")
         } catch {
-            #expect(error.code == .malformed)
+            #expect(error.code == .validationFailed)
             #expect(error.field == "start")
         }
+    }
+
+    /// `malformed` is for what is not a JSON object; every field that is missing, null where a
+    /// value is required, or of the wrong type is `validation_failed` naming it.
+    @Test(arguments: [
+        (#"{"reference":42}"#, ErrorCode.validationFailed, "reference"),
+        (#"{"reference":null}"#, .validationFailed, "reference"),
+        (#"{}"#, .validationFailed, "reference"),
+        (#"{"reference":["BK-1"]}"#, .validationFailed, "reference"),
+        (#"["BK-1"]"#, .malformed, nil),
+        (#""BK-1""#, .malformed, nil),
+        (#"{"reference":"BK-1""#, .malformed, nil),
+    ] as [(String, ErrorCode, String?)])
+    func wrongTypesAreValidationFailuresAndNonObjectsMalformed(body: String, code: ErrorCode, field: String?) {
+        let envelope = Envelope(type: MessageType.get, header: header, body: Array(body.utf8))
+        do {
+            _ = try envelope.decodeBody(ReferenceRequest.self)
+            Issue.record("decoded \(body)")
+        } catch {
+            #expect(error.code == code, "\(error)")
+            #expect(error.field == field, "\(error)")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"sent_at":"2026-01-01T00:00:00Z"}"#, "header.id"),
+        (#"{"id":"x"}"#, "header.sent_at"),
+        (#"{"id":7,"sent_at":"2026-01-01T00:00:00Z"}"#, "header.id"),
+        (#"{"id":"x","sent_at":"yesterday"}"#, "header.sent_at"),
+        (#"{"id":"x","sent_at":"2026-01-01T00:00:00Z","deadline":5}"#, "header.deadline"),
+    ])
+    func aBadHeaderFieldIsNamed(header: String, field: String) {
+        do {
+            _ = try Envelope.decode([[], Self.signature, Array("get".utf8), Array(header.utf8), Array("{}".utf8)])
+            Issue.record("decoded \(header)")
+        } catch {
+            #expect(error.code == .validationFailed, "\(error)")
+            #expect(error.field == field, "\(error)")
+        }
+    }
+
+    @Test func aTimeOffIsRemovedByItsNumberInEitherFormTheDaemonWritesIt() throws {
+        #expect(try WireJSON.decode(TimeOffRemoveRequest.self, from: Array(#"{"id": 7}"#.utf8)).id == 7)
+        #expect(try WireJSON.decode(TimeOffRemoveRequest.self, from: Array(#"{"id": "7"}"#.utf8)).id == 7)
+        let envelope = Envelope(type: MessageType.timeOffRemove, header: header, body: Array(#"{"id": "seven"}"#.utf8))
+        #expect(throws: ProtocolError.self) { try envelope.decodeBody(TimeOffRemoveRequest.self) }
+        do { _ = try envelope.decodeBody(TimeOffRemoveRequest.self) } catch { #expect(error.code == .validationFailed && error.field == "id") }
+    }
+
+    @Test func theIdOfAnUndecodableRequestIsRecoveredWhenItsHeaderIsAnObject() {
+        let route: [[UInt8]] = [[9, 9]]
+        let missingSentAt = route + [[], Self.signature, Array("get".utf8), Array(#"{"id":"req-7","sent_at":"soon"}"#.utf8), Array("{}".utf8)]
+        #expect(Envelope.recoverableId(missingSentAt) == "req-7")
+        let notJSON = route + [[], Self.signature, Array("get".utf8), Array("{id: req-7".utf8), Array("{}".utf8)]
+        #expect(Envelope.recoverableId(notJSON) == nil)
+        #expect(Envelope.recoverableId(route + [[], Self.signature]) == nil)
     }
 
     @Test func eventFramesCarryTopicAndSequence() throws {

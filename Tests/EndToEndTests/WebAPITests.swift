@@ -153,7 +153,13 @@ import WebFrontend
                     Answer(status: $0.status, headers: $0.headers, body: String(buffer: $0.body)) }, .badRequest, "malformed", nil),
                 ("bad reference", try await Self.call(client, .get, "/api/v1/bookings/BK-NOPE"), .badRequest, "invalid_reference", "reference"),
                 ("unknown reference", try await Self.call(client, .get, "/api/v1/bookings/\(BookingReference.random())"), .notFound, "not_found", "reference"),
-                ("unknown route", try await Self.call(client, .get, "/api/v1/bookings"), .notFound, "not_found_route", nil),
+                ("unknown route", try await Self.call(client, .get, "/api/v1/appointments"), .notFound, "not_found_route", nil),
+                ("wrong type", try await book(["start": 7, "contact": ["name": "x", "email": "x@example.com", "phone": "+79160000000"]]), .unprocessableContent, "validation_failed", "start"),
+                ("null required", try await book(["start": NSNull(), "contact": ["name": "x", "email": "x@example.com", "phone": "+79160000000"]]), .unprocessableContent, "validation_failed", "start"),
+                ("not an object", try await client.execute(uri: "/api/v1/bookings", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "[1]")) {
+                    Answer(status: $0.status, headers: $0.headers, body: String(buffer: $0.body)) }, .badRequest, "malformed", nil),
+                ("bad idempotency key", try await book(Self.bookingBody(start, n: 1, pow: nil), headers: [HTTPField.Name("Idempotency-Key")!: String(repeating: "k", count: 101)]),
+                 .unprocessableContent, "validation_failed", "Idempotency-Key"),
             ]
             for (name, answer, status, code, field) in cases {
                 #expect(answer.status == status, "\(name): \(answer.body)")
@@ -163,6 +169,15 @@ import WebFrontend
                 #expect(answer.json["status"] as? Int == Int(status.code), "\(name)")
             }
             #expect(try Self.storedCount(suite) == 0, "nothing refused was stored")
+
+            // A method a documented path does not have: 405 naming the ones it has.
+            for (method, path, allowed) in [(HTTPRequest.Method.get, "/api/v1/bookings", "POST"), (.delete, "/api/v1/bookings/\(BookingReference.random())", "GET, HEAD"),
+                                             (.put, "/api/v1/slots", "GET, HEAD"), (.options, "/api/v1/bookings/BK-1/cancel", "POST")] {
+                let answer = try await Self.call(client, method, path)
+                #expect(answer.status == .methodNotAllowed, "\(method) \(path): \(answer.body)")
+                #expect(answer.headers[.allow] == allowed, "\(method) \(path)")
+                #expect(answer.json["code"] as? String == "method_not_allowed")
+            }
 
             // The slot taken by someone else, and bookingd's limit of future bookings per contact
             // (bookings.max_future_bookings_per_contact, 2 by default), with webd asking nothing first.
