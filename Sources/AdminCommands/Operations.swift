@@ -193,6 +193,11 @@ struct ConfigCommand: AsyncParsableCommand {
         ]
     }
 
+    /// What the daemons log at start for the optional sections the file leaves out, each once.
+    static func defaultsApplied(_ configuration: SuiteConfiguration) -> [String] {
+        configuration.defaultsApplied(by: nil) + BookingDaemon.defaultsApplied(configuration) + AvailabilityDaemon.defaultsApplied(configuration)
+    }
+
     static let configuration = CommandConfiguration(commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
@@ -203,9 +208,13 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let configuration = try SuiteConfiguration.load(path: file)
+                try configuration.requireSections()
                 let parts = try ConfigCommand.checkEveryDaemon(configuration)
                 print("\(file): ok (sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
                 for part in parts { print("  \(part)") }
+                let defaults = ConfigCommand.defaultsApplied(configuration)
+                if !defaults.isEmpty { print("defaults for what the file leaves out:") }
+                for line in defaults { print("  \(line)") }
             } catch {
                 throw CommandFailure(message: "\(error)", code: Exit.refused)
             }

@@ -19,8 +19,15 @@ public enum AvailabilityDaemon {
         return "\(consultants.count) consultants; \(meeting); business hours \(calendar.policy.opens)–\(calendar.policy.closes) \(calendar.timeZone.identifier); production calendar \(years)"
     }
 
+    /// The defaults availabilityd applies for optional sections the file leaves out (logged at start).
+    public static func defaultsApplied(_ configuration: SuiteConfiguration) -> [String] {
+        [configuration.defaultApplied("meeting", "no suite meeting format: only consultants with a `meeting:` of their own have one")]
+            .compactMap { $0 }
+    }
+
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
+        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         let calendar = try CalendarSettings.load(configuration)
         let seed = try ConsultantSeed.load(configuration, businessZone: calendar.timeZone)
         let store = try CalendarStore(path: configuration.databasePath("availabilityd.sqlite"))

@@ -15,11 +15,17 @@ public enum BookingDaemon {
         return "at most \(settings.maxFutureBookingsPerContact) future bookings per contact; clients' default zone \(settings.defaultTimeZone)"
     }
 
+    /// The defaults bookingd applies for optional sections the file leaves out (logged at start).
+    public static func defaultsApplied(_ configuration: SuiteConfiguration) -> [String] {
+        [configuration.defaultApplied("bookings", "at most \(BookingSettings.defaultMaxFutureBookingsPerContact) future bookings per contact")].compactMap { $0 }
+    }
+
     /// Opens the store, binds both sockets and returns the services to run, in start order:
     /// a group stops them in reverse, so the request server stops taking commands first and the
     /// publisher then sends what was committed.
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
+        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         let settings = Reloadable(try BookingSettings.load(configuration))
         let store = try SQLiteBookingStore(path: configuration.databasePath("bookingd.sqlite"))
         let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)

@@ -60,6 +60,7 @@ public enum DaemonRunner {
         let configuration: SuiteConfiguration
         do {
             configuration = try SuiteConfiguration.load(path: configPath)
+            try configuration.requireSections()
             try configuration.makeDirectories()
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(name): configuration error: \(error)\n".utf8))
@@ -72,6 +73,7 @@ public enum DaemonRunner {
         SuiteLogging.bootstrap(level: configuration.logLevel)
         SuiteMetrics.bootstrap()
         let logger = Logger(label: name)
+        for line in configuration.defaultsApplied(by: name) { logger.notice("\(line)") }
         do {
             let context = try ZMQContext()
             let control = DaemonControl(name: name, configurationPath: configuration.file, logger: logger)

@@ -20,7 +20,7 @@ public enum SQLiteFile {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw .cannotOpen(path: path, problem: "\(error)")
+            throw .cannotOpen(path: path, problem: reason(error))
         }
         do {
             // Not in `prepareDatabase`: GRDB sets NORMAL on the writer after that hook, when it
@@ -29,11 +29,24 @@ public enum SQLiteFile {
             try migrator.migrate(pool)
         } catch {
             try? pool.close()
-            throw .cannotOpen(path: path, problem: "\(error)")
+            throw .cannotOpen(path: path, problem: reason(error))
         }
         // SQLite made -wal and -shm while opening; they hold the same data as the file.
         try restrict(path)
         return pool
+    }
+
+    /// What an operator can act on, rather than the statement SQLite was running.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? DatabaseError else { return "\(error)" }
+        switch error.resultCode {
+        case .SQLITE_NOTADB: return "it is not an SQLite database (another kind of file, or damaged at its start)"
+        case .SQLITE_CORRUPT: return "it is damaged (SQLite: \(error.message ?? "corrupt")); restore a backup (docs/operations.md)"
+        case .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH: return "the daemon's user may not read and write it"
+        case .SQLITE_CANTOPEN: return "it cannot be opened (a missing directory, or no permission on it or its -wal, -shm files)"
+        case .SQLITE_FULL: return "the disk is full"
+        default: return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error)")"
+        }
     }
 
     /// Creates the directory and an empty file with the daemon's modes before SQLite does, so
