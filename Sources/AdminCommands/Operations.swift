@@ -208,7 +208,6 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let configuration = try SuiteConfiguration.load(path: file)
-                try configuration.requireSections()
                 let parts = try ConfigCommand.checkEveryDaemon(configuration)
                 print("\(file): ok (sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
                 for part in parts { print("  \(part)") }

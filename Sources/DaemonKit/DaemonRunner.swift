@@ -60,7 +60,6 @@ public enum DaemonRunner {
         let configuration: SuiteConfiguration
         do {
             configuration = try SuiteConfiguration.load(path: configPath)
-            try configuration.requireSections()
             try configuration.makeDirectories()
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(name): configuration error: \(error)\n".utf8))

@@ -71,12 +71,16 @@ extension SuiteConfiguration {
         return "/etc/booking/booking.yaml"
     }
 
+    /// Reads and checks the file as every daemon does at start and on reload, and as bookctl
+    /// does: a file without a required section is refused.
     public static func load(path: String? = nil) throws(ConfigurationError) -> SuiteConfiguration {
         let path = path ?? defaultPath()
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(file: path, problem: "cannot read the file (missing or not readable)")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        let configuration = try parse(String(decoding: data, as: UTF8.self), file: path)
+        try configuration.requireSections()
+        return configuration
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> SuiteConfiguration {
@@ -222,10 +226,12 @@ extension SuiteConfiguration {
         return URL(fileURLWithPath: joined).standardizedFileURL.path
     }
 
-    /// Creates the runtime and state directories (development; systemd makes them in production).
+    /// Creates the runtime and state directories (development; systemd makes them in
+    /// production), 0750 whatever the umask: the group (admins) may reach the sockets, others nothing.
     public func makeDirectories() throws {
-        for directory in [runtimeDirectory, stateDirectory] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for directory in [runtimeDirectory, stateDirectory] where !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            chmod(directory, 0o750)
         }
     }
 }
