@@ -54,7 +54,8 @@ import Testing
     }
 
     @Test func aSectionWithNothingInItIsMissing() throws {
-        let error = try #require(refusal(Self.shipped + "\nweb:\n"))
+        let withoutWeb = String(Self.shipped[..<(try #require(Self.shipped.range(of: "\nweb:\n")).lowerBound)])
+        let error = try #require(refusal(withoutWeb + "\nweb:\n"))
         #expect(error.description.contains("no `web` section"), "\(error)")
     }
 

@@ -55,7 +55,7 @@ import Glibc
     @Test func theCheckAndEachDaemonSayTheDefaultsOfWhatTheFileLeavesOut() async throws {
         let suite = try SuiteProcess()
         defer { suite.tearDown() }
-        let check = try suite.bookctl(["config", "check", suite.configPath])
+        let check = try SuiteProcess.run(SuiteProcess.binDirectory + "/bookctl", ["config", "check", suite.configPath])
         #expect(check.status == 0, "\(check.stderr)")
         let said = "\(suite.configPath) has no `metrics` section: no daemon serves metrics"
         #expect(check.stdout.contains("defaults for what the file leaves out:\n"), "\(check.stdout)")
