@@ -27,7 +27,6 @@ public enum AvailabilityDaemon {
 
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
-        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         let calendar = try CalendarSettings.load(configuration)
         let seed = try ConsultantSeed.load(configuration, businessZone: calendar.timeZone)
         let store = try CalendarStore(path: configuration.databasePath("availabilityd.sqlite"))
@@ -81,6 +80,7 @@ public enum AvailabilityDaemon {
         }
         try await server.bind()
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: calendar.timeZone)] } ?? []
+        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         return [follower] + scheduled + [server]
     }
 }

@@ -25,7 +25,6 @@ public enum BookingDaemon {
     /// publisher then sends what was committed.
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
-        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         let settings = Reloadable(try BookingSettings.load(configuration))
         let store = try SQLiteBookingStore(path: configuration.databasePath("bookingd.sqlite"))
         let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
@@ -70,6 +69,7 @@ public enum BookingDaemon {
             }
         }
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
+        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         return [publisher, housekeeping] + scheduled + [server]
     }
 }
