@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
         .testTarget(
             name: "NotificationStoreTests",
-            dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "WebFrontendTests",

@@ -36,7 +36,8 @@ struct Backup: AsyncParsableCommand {
         if manager.fileExists(atPath: directory), !((try? manager.contentsOfDirectory(atPath: directory)) ?? []).isEmpty {
             throw CommandFailure(message: "\(directory) is not empty; a backup never overwrites files", code: Exit.usage)
         }
-        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The backup holds every contact: the daemons' modes, whatever the umask.
+        try SQLiteFile.makeDirectory(directory)
         let label = "bookctl-" + ISO8601.instant(Date()).filter { $0.isNumber } + "-\(getpid())"
         var files: [BackupManifest.File] = []
         for daemon in Suite.databaseOwners {
@@ -59,7 +60,10 @@ struct Backup: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        try encoder.encode(manifest).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("manifest.json")))
+        let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
+        guard manager.createFile(atPath: manifestPath, contents: try encoder.encode(manifest), attributes: [.posixPermissions: SQLiteFile.fileMode]) else {
+            throw CommandFailure(message: "cannot write \(manifestPath): \(String(cString: strerror(errno)))", code: Exit.refused)
+        }
         if global.json {
             Output.json(manifest)
         } else {

@@ -193,6 +193,11 @@ struct ConfigCommand: AsyncParsableCommand {
         ]
     }
 
+    /// What the daemons log at start for the optional sections the file leaves out, each once.
+    static func defaultsApplied(_ configuration: SuiteConfiguration) -> [String] {
+        configuration.defaultsApplied(by: nil) + BookingDaemon.defaultsApplied(configuration) + AvailabilityDaemon.defaultsApplied(configuration)
+    }
+
     static let configuration = CommandConfiguration(commandName: "config", abstract: "Work with configuration files.", subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
@@ -206,6 +211,9 @@ struct ConfigCommand: AsyncParsableCommand {
                 let parts = try ConfigCommand.checkEveryDaemon(configuration)
                 Output.line("\(file): ok (sockets in \(configuration.runtimeDirectory); data in \(configuration.stateDirectory))")
                 for part in parts { Output.line("  \(part)") }
+                let defaults = ConfigCommand.defaultsApplied(configuration)
+                if !defaults.isEmpty { Output.line("defaults for what the file leaves out:") }
+                for line in defaults { Output.line("  \(line)") }
             } catch {
                 throw CommandFailure(message: "\(error)", code: Exit.refused)
             }

@@ -19,6 +19,12 @@ public enum AvailabilityDaemon {
         return "\(consultants.count) consultants; \(meeting); business hours \(calendar.policy.opens)–\(calendar.policy.closes) \(calendar.timeZone.identifier); production calendar \(years)"
     }
 
+    /// The defaults availabilityd applies for optional sections the file leaves out (logged at start).
+    public static func defaultsApplied(_ configuration: SuiteConfiguration) -> [String] {
+        [configuration.defaultApplied("meeting", "no suite meeting format: only consultants with a `meeting:` of their own have one")]
+            .compactMap { $0 }
+    }
+
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
         let calendar = try CalendarSettings.load(configuration)
@@ -74,6 +80,7 @@ public enum AvailabilityDaemon {
         }
         try await server.bind()
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: calendar.timeZone)] } ?? []
+        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         return [follower] + scheduled + [server]
     }
 }

@@ -15,6 +15,11 @@ public enum BookingDaemon {
         return "at most \(settings.maxFutureBookingsPerContact) future bookings per contact; clients' default zone \(settings.defaultTimeZone)"
     }
 
+    /// The defaults bookingd applies for optional sections the file leaves out (logged at start).
+    public static func defaultsApplied(_ configuration: SuiteConfiguration) -> [String] {
+        [configuration.defaultApplied("bookings", "at most \(BookingSettings.defaultMaxFutureBookingsPerContact) future bookings per contact")].compactMap { $0 }
+    }
+
     /// Opens the store, binds both sockets and returns the services to run, in start order:
     /// a group stops them in reverse, so the request server stops taking commands first and the
     /// publisher then sends what was committed.
@@ -64,6 +69,7 @@ public enum BookingDaemon {
             }
         }
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
+        for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         return [publisher, housekeeping] + scheduled + [server]
     }
 }

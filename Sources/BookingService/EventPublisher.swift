@@ -20,11 +20,13 @@ final class EventPublisher: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let published = Mutex<UInt64>(0)
+    private let reading: FailureStreak
 
     init(endpoint: String, context: ZMQContext, store: any BookingStore, logger: Logger) throws {
         self.endpoint = endpoint
         self.store = store
         self.logger = logger
+        reading = FailureStreak("reading the outbox", logger: logger)
         var options = SocketOptions()
         options.linger = .milliseconds(1000)
         options.sendHighWaterMark = 100_000
@@ -84,8 +86,10 @@ final class EventPublisher: Service, Sendable {
             let batch: [OutboxEvent]
             do {
                 batch = try await store.outbox(after: after, limit: 500)
+                reading.succeeded()
             } catch {
-                logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+                // The ticker wakes the loop again within a second.
+                reading.failed(error)
                 return
             }
             if batch.isEmpty { return }

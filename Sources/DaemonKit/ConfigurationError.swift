@@ -49,18 +49,40 @@ enum YAMLErrors {
             case .valueNotFound(let type, _): return "is empty (expected \(typeName(type)))"
             case .dataCorrupted(let context):
                 // Yams puts the line and column of a syntax error in the underlying error.
-                if let underlying = context.underlyingError {
-                    let detail = String(describing: underlying).split(separator: "\n").prefix(2).joined(separator: ": ")
-                    return "\(context.debugDescription) \(detail)"
+                if let underlying = context.underlyingError as? YamlError {
+                    return "not valid YAML: \(summary(of: underlying))"
                 }
-                return context.debugDescription
-            @unknown default: return "\(error)"
+                return oneLine(context.debugDescription)
+            @unknown default: return oneLine("\(error)")
             }
         case let error as YamlError:
-            return "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")"
+            return "not valid YAML: \(summary(of: error))"
         default:
             return "\(error)"
         }
+    }
+
+    /// Where and what, without the quoted line Yams adds below it: that line is the file's own
+    /// bytes (garbage, when the file is), and a message is one line.
+    static func summary(of error: YamlError) -> String {
+        switch error {
+        case let .reader(problem, offset, _, yaml):
+            let line = offset.map { offset in yaml.utf8.prefix(offset).filter { $0 == UInt8(ascii: "\n") }.count + 1 }
+            return oneLine(line.map { "line \($0): \(problem)" } ?? problem)
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let within = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
+            return oneLine("line \(mark.line), column \(mark.column): \(problem)\(within)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return oneLine("line \(context.mark.line): the key \(duplicates.sorted().joined(separator: ", ")) appears twice")
+        default:
+            return oneLine("\(error)")
+        }
+    }
+
+    /// Control characters (line breaks among them) become spaces: the message stays one line
+    /// and cannot move an admin's cursor.
+    static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
     }
 
     private static func typeName(_ type: Any.Type) -> String {

@@ -90,6 +90,8 @@ public enum DaemonRunner {
                     logger: logger
                 )
             )
+            // After the daemon has read all of its file: a file it refuses is one line, not these.
+            for line in configuration.defaultsApplied(by: name) { logger.notice("\(line)") }
             logger.info("started", metadata: ["pid": "\(getpid())", "version": "\(SuiteVersion.current)", "config": "\(configuration.file)"])
             try await group.run()
             await context.shutdown()

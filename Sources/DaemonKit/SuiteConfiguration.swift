@@ -1,6 +1,7 @@
 import BookingProtocol
 import CivilTime
 import Foundation
+import Yams
 
 /// `booking.yaml`: one file configures the whole suite. Relative paths are read against the
 /// directory of the file itself, so a daemon finds the same files whatever its working directory.
@@ -23,6 +24,8 @@ public struct SuiteConfiguration: Sendable {
     public var allowStall: Bool
     /// The file's text: each service reads its own section from it (`section(_:as:)`).
     public var text: String = ""
+    /// The top-level keys the file gives a value (a key with nothing after it is absent).
+    public var presentKeys: Set<String> = []
 
     public struct Endpoints: Sendable, Equatable {
         public var bookingd: String
@@ -68,12 +71,16 @@ extension SuiteConfiguration {
         return "/etc/booking/booking.yaml"
     }
 
+    /// Reads and checks the file as every daemon does at start and on reload, and as bookctl
+    /// does: a file without a required section is refused.
     public static func load(path: String? = nil) throws(ConfigurationError) -> SuiteConfiguration {
         let path = path ?? defaultPath()
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(file: path, problem: "cannot read the file (missing or not readable)")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        let configuration = try parse(String(decoding: data, as: UTF8.self), file: path)
+        try configuration.requireSections()
+        return configuration
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> SuiteConfiguration {
@@ -148,7 +155,52 @@ extension SuiteConfiguration {
             metrics: raw.metrics ?? [:], backups: backups, allowStall: raw.debug?.allowStall ?? false
         )
         configuration.text = text
+        // The decoding above has read it as YAML already: composing it again cannot fail.
+        if case .mapping(let mapping)? = try? Yams.compose(yaml: text) {
+            configuration.presentKeys = Set(mapping.compactMap { key, value in value.null != nil ? nil : key.string })
+        }
         return configuration
+    }
+
+    /// The sections whose default would silently change what the suite does: who may be
+    /// booked and when, where messages go, what the public page says. Every daemon refuses a
+    /// file without one, even a section it does not read itself: one file configures the whole
+    /// suite, and a section missing is most often a file cut short.
+    public static let requiredSections = ["calendar", "consultants", "notifications", "web"]
+
+    /// Refuses a file without one of `requiredSections`, naming those missing.
+    public func requireSections() throws(ConfigurationError) {
+        let missing = Self.requiredSections.filter { !presentKeys.contains($0) }
+        guard !missing.isEmpty else { return }
+        let names = missing.map { "`\($0)`" }.joined(separator: ", ")
+        throw ConfigurationError(
+            file: file,
+            problem: "has no \(names) section\(missing.count == 1 ? "" : "s"); every daemon requires \(Self.requiredSections.joined(separator: ", ")) (was the file cut short?)"
+        )
+    }
+
+    /// One line for a top-level key the file leaves out, saying the default that takes its
+    /// place; nil when the file has the key. Each daemon logs these once at start, and
+    /// `bookctl config check` lists them.
+    public func defaultApplied(_ key: String, _ consequence: String) -> String? {
+        presentKeys.contains(key) ? nil : "\(file) has no `\(key)` section: \(consequence)"
+    }
+
+    /// The defaults `daemon` applies for the suite's own keys that the file leaves out (every
+    /// daemon when nil), from the values they gave.
+    public func defaultsApplied(by daemon: String?) -> [String] {
+        let seconds = Double(requestTimeout.components.seconds) + Double(requestTimeout.components.attoseconds) / 1e18
+        let metricsConsequence = daemon.map { "\($0) serves no metrics" } ?? "no daemon serves metrics"
+        return [
+            defaultApplied("runtime_directory", "sockets in \(runtimeDirectory)"),
+            defaultApplied("state_directory", "databases in \(stateDirectory)"),
+            defaultApplied("log_level", "logging at \(logLevel)"),
+            defaultApplied("max_message_bytes", "messages of up to \(maxMessageBytes) bytes"),
+            defaultApplied("requests", "a request waits \(seconds) s for an answer, \(requestAttempts) attempts"),
+            defaultApplied("endpoints", "every endpoint is an ipc socket in \(runtimeDirectory)"),
+            defaultApplied("metrics", metricsConsequence),
+            defaultApplied("backups", "no daily backups (bookctl backup takes one)"),
+        ].compactMap { $0 }
     }
 
     /// The top-level sections the daemons read with `section(_:as:)`; with the suite's own keys,
@@ -174,10 +226,12 @@ extension SuiteConfiguration {
         return URL(fileURLWithPath: joined).standardizedFileURL.path
     }
 
-    /// Creates the runtime and state directories (development; systemd makes them in production).
+    /// Creates the runtime and state directories (development; systemd makes them in
+    /// production), 0750 whatever the umask: the group (admins) may reach the sockets, others nothing.
     public func makeDirectories() throws {
-        for directory in [runtimeDirectory, stateDirectory] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for directory in [runtimeDirectory, stateDirectory] where !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            chmod(directory, 0o750)
         }
     }
 }

@@ -1,10 +1,18 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Writes development deliveries (SMS, chat) as files in a directory, atomically: a reader sees
 /// the whole file or none of it, and writing the same name again replaces it.
 public struct FileDrop: Sendable {
     public let directory: String
+    /// Messages hold contacts: the daemon's user writes them, its group (admins) may read them,
+    /// nobody else, whatever the umask.
+    static let fileMode: mode_t = 0o640
+    static let directoryMode: mode_t = 0o750
 
     public init(directory: String) {
         self.directory = directory
@@ -16,17 +24,19 @@ public struct FileDrop: Sendable {
         guard !name.isEmpty, name != ".", name != "..", !name.hasPrefix("."),
               !name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\0" }), name.utf8.count <= 255
         else { throw .permanent("invalid file name \(name.debugDescription) for \(directory)") }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .permanent("cannot create directory \(directory): \(error.localizedDescription)")
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .permanent("cannot create directory \(directory): \(error.localizedDescription)")
+            }
+            chmod(directory, Self.directoryMode)
         }
         let target = (directory as NSString).appendingPathComponent(name)
         let temporary = (directory as NSString).appendingPathComponent(".\(name).\(UInt64.random(in: 0...UInt64.max)).tmp")
         do {
             // A hidden temporary file beside the target, then rename(2): atomic on one file system.
-            let created = FileManager.default.createFile(atPath: temporary, contents: Data(contents))
-            if !created { throw CocoaError(.fileWriteUnknown) }
+            try Self.create(temporary, contents)
             if rename(temporary, target) != 0 {
                 let code = errno
                 throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
@@ -35,6 +45,24 @@ public struct FileDrop: Sendable {
             try? FileManager.default.removeItem(atPath: temporary)
             // A full disk or a permissions problem can be fixed without changing the message.
             throw .transient("cannot write \(target): \(error.localizedDescription)")
+        }
+    }
+
+    /// Creates the file with its mode from the start (open(2) with O_EXCL), so no moment exists
+    /// in which the umask decided who may read it.
+    private static func create(_ path: String, _ contents: [UInt8]) throws {
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, fileMode)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        guard fchmod(descriptor, fileMode) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var written = 0
+        while written < contents.count {
+            let result = contents.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, contents.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            written += result
         }
     }
 

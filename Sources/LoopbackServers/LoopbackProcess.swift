@@ -90,6 +90,11 @@ final class LoopbackProcess: @unchecked Sendable {
         self.stdin = stdin
     }
 
+    /// Sends the server a signal (SIGSTOP: it stops answering, as a hung server does; SIGCONT).
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
     /// Ends the server and waits for it. Idempotent.
     func stop() {
         lock.lock()

@@ -86,5 +86,12 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
     /// The server's stderr so far (for failure messages).
     public var log: String { (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? "" }
 
-    public func stop() { process.stop() }
+    /// SIGSTOP: the server takes connections (the kernel does) but says nothing until `resume`.
+    public func pause() { process.signal(SIGSTOP) }
+    public func resume() { process.signal(SIGCONT) }
+
+    public func stop() {
+        resume()
+        process.stop()
+    }
 }

@@ -12,7 +12,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// Sends what is due, up to `concurrency` at once, and records each outcome as it comes:
-/// sent, retried later by the retry policy, or a dead letter.
+/// sent, retried later by the retry policy, or a dead letter. A store that cannot write (a full
+/// disk) stops neither: claiming waits and tries again, and an outcome is kept until it is
+/// recorded, so a message sent is not sent again and none stays `sending` once the disk is back.
 final class Dispatcher: Service, Sendable {
     private let store: SQLiteNotificationStore
     private let transports: Transports
@@ -22,6 +24,8 @@ final class Dispatcher: Service, Sendable {
     private let wake: WakeSignal
     private let logger: Logger
     private let inFlight = Mutex(0)
+    private let claiming: FailureStreak
+    private let recording: FailureStreak
 
     init(store: SQLiteNotificationStore, transports: Transports, settings: NotifySettings, clock: SuiteClock, wake: WakeSignal, logger: Logger) {
         self.store = store
@@ -31,6 +35,8 @@ final class Dispatcher: Service, Sendable {
         self.clock = clock
         self.wake = wake
         self.logger = logger
+        claiming = FailureStreak("claiming due deliveries", logger: logger)
+        recording = FailureStreak("recording a delivery's outcome", logger: logger)
     }
 
     func run() async throws {
@@ -42,8 +48,10 @@ final class Dispatcher: Service, Sendable {
                     if room > 0 {
                         do {
                             claimed = try await store.claimDue(now: clock.now(), limit: room)
+                            claiming.succeeded()
                         } catch {
-                            logger.error("cannot read due deliveries", metadata: ["error": "\(error)"])
+                            await wake.wait(upTo: claiming.failed(error))
+                            continue
                         }
                     }
                     for delivery in claimed {
@@ -103,10 +111,23 @@ final class Dispatcher: Service, Sendable {
                 logger.warning("failed; will retry", metadata: details)
             }
         }
-        do {
-            try await store.record([(delivery.id, outcome)], at: now)
-        } catch {
-            logger.error("cannot record a delivery's outcome", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        await keepRecording(delivery.id, outcome, at: now)
+    }
+
+    /// Tries until the store takes it: sending again is what a lost outcome would cost. When
+    /// notifyd stops meanwhile, the delivery stays `sending` and goes again at the next start,
+    /// in doubt (`recoverInFlight`).
+    private func keepRecording(_ id: String, _ outcome: AttemptOutcome, at now: Date) async {
+        while true {
+            do {
+                try await store.record([(id, outcome)], at: now)
+                recording.succeeded()
+                return
+            } catch {
+                let wait = recording.failed(error, metadata: ["delivery": "\(id)"])
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                try? await Task.sleep(for: wait)
+            }
         }
     }
 

@@ -16,6 +16,7 @@ actor EventIntake: EventConsumer {
     private let clock: SuiteClock
     private let dispatcher: WakeSignal
     private let logger: Logger
+    private let recording: FailureStreak
     private(set) var lastSequence: UInt64
 
     init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, clock: SuiteClock, dispatcher: WakeSignal, logger: Logger) async throws {
@@ -25,6 +26,7 @@ actor EventIntake: EventConsumer {
         self.clock = clock
         self.dispatcher = dispatcher
         self.logger = logger
+        recording = FailureStreak("recording events", logger: logger)
         lastSequence = try await store.lastSequence()
     }
 
@@ -58,8 +60,10 @@ actor EventIntake: EventConsumer {
             Counter(label: "notify_events_applied_total").increment(by: applied)
             Gauge(label: "notify_last_sequence").record(lastSequence)
             dispatcher.notify()
+            recording.succeeded()
         } catch {
-            logger.error("cannot record events", metadata: ["error": "\(error)"])
+            // The follower's catch-up brings the same events again.
+            recording.failed(error)
             return .interrupted
         }
         return outcome

@@ -41,7 +41,8 @@ public enum NotificationDaemon {
         )
         let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock)
         let dispatcher = Dispatcher(store: store, transports: transports, settings: settings, clock: parts.clock, wake: wake, logger: parts.logger)
-        let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, bookingd: bookingd, clock: parts.clock, dispatcher: wake, logger: parts.logger)
+        let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, bookingd: bookingd, clock: parts.clock, dispatcher: wake, logger: parts.logger,
+                                          failures: FailureStreak("queueing reminders", logger: parts.logger))
 
         let commands = NotifyCommands(store: store, transports: transports, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control, logger: parts.logger)
         var routes = commands.routes

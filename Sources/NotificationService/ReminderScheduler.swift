@@ -17,12 +17,16 @@ struct ReminderScheduler: Sendable {
     let dispatcher: WakeSignal
     let logger: Logger
 
+    let failures: FailureStreak
+
     func tick() async {
         do {
             try await queueDue()
             try await acknowledge()
+            failures.succeeded()
         } catch {
-            logger.debug("reminders wait", metadata: ["error": "\(error)"])
+            // The next tick tries again; a store or bookingd that stays away is one line.
+            failures.failed(error)
         }
     }
 

@@ -20,7 +20,7 @@ public enum SQLiteFile {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw .cannotOpen(path: path, problem: "\(error)")
+            throw .cannotOpen(path: path, problem: reason(error))
         }
         do {
             // Not in `prepareDatabase`: GRDB sets NORMAL on the writer after that hook, when it
@@ -29,11 +29,24 @@ public enum SQLiteFile {
             try migrator.migrate(pool)
         } catch {
             try? pool.close()
-            throw .cannotOpen(path: path, problem: "\(error)")
+            throw .cannotOpen(path: path, problem: reason(error))
         }
         // SQLite made -wal and -shm while opening; they hold the same data as the file.
         try restrict(path)
         return pool
+    }
+
+    /// What an operator can act on, rather than the statement SQLite was running.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? DatabaseError else { return "\(error)" }
+        switch error.resultCode {
+        case .SQLITE_NOTADB: return "it is not an SQLite database (another kind of file, or damaged at its start)"
+        case .SQLITE_CORRUPT: return "it is damaged (SQLite: \(error.message ?? "corrupt")); restore a backup (docs/operations.md)"
+        case .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH: return "the daemon's user may not read and write it"
+        case .SQLITE_CANTOPEN: return "it cannot be opened (a missing directory, or no permission on it or its -wal, -shm files)"
+        case .SQLITE_FULL: return "the disk is full"
+        default: return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error)")"
+        }
     }
 
     /// Creates the directory and an empty file with the daemon's modes before SQLite does, so
@@ -58,10 +71,20 @@ public enum SQLiteFile {
         }
     }
 
-    /// Makes `directory` (and its parents) and gives it the daemon's mode. A directory the daemon
-    /// does not own, or a shared one (sticky, like /tmp), keeps its mode: it is not the daemon's to close.
+    /// Makes `directory` (and the parents it lacks, each with the daemon's mode too, whatever the
+    /// umask) and gives it the daemon's mode. A directory the daemon does not own, or a shared
+    /// one (sticky, like /tmp), keeps its mode: it is not the daemon's to close.
     public static func makeDirectory(_ directory: String) throws {
+        var missing: [String] = []
+        var ancestor = directory
+        while !ancestor.isEmpty, ancestor != "/", !FileManager.default.fileExists(atPath: ancestor) {
+            missing.append(ancestor)
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for made in missing.dropFirst() where chmod(made, directoryMode) != 0 {
+            throw StoreError.cannotOpen(path: made, problem: "chmod: \(String(cString: strerror(errno)))")
+        }
         var status = stat()
         guard stat(directory, &status) == 0, status.st_uid == geteuid(), status.st_mode & S_ISVTX == 0 else { return }
         guard chmod(directory, directoryMode) == 0 else {

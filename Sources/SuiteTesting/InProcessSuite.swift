@@ -55,7 +55,9 @@ public final class InProcessSuite: Sendable {
         let directory = String(cString: made)
         let yaml = SuiteFiles.configuration(consultants: options.consultants, clockStart: options.clockStart,
                                             minimumNoticeMinutes: options.minimumNoticeMinutes, logLevel: "warning",
-                                            notifications: SuiteFiles.developmentNotifications, extra: options.extra)
+                                            notifications: SuiteFiles.developmentNotifications,
+                                            // The page is not among the daemons run here; its section is required all the same.
+                                            extra: options.extra.contains("web:") ? options.extra : options.extra + "\nweb: {}\n")
         let file = directory + "/booking.yaml"
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let configuration = try SuiteConfiguration.load(path: file)

@@ -167,7 +167,7 @@ import ZeroMQ
             ("consultants: [{id: a, name: A}]\n", "consultants.0.email"),
         ]
         for (yaml, key) in cases {
-            try ("runtime_directory: run\nstate_directory: lib\n" + yaml.replacingOccurrences(
+            try ("runtime_directory: run\nstate_directory: lib\nnotifications: {}\nweb: {}\n" + yaml.replacingOccurrences(
                 of: "calendar:\n", with: "calendar:\n  production_calendar: \(SuiteProcess.repositoryRoot)/config/production-calendar.yaml\n"
             ) + (yaml.contains("calendar:") ? "" : "calendar:\n  production_calendar: \(SuiteProcess.repositoryRoot)/config/production-calendar.yaml\n"))
                 .write(toFile: file, atomically: true, encoding: .utf8)

@@ -4,6 +4,7 @@ import GRDB
 import Notifications
 @testable import NotificationStore
 import SQLiteStorage
+import SuiteTesting
 import Testing
 
 @Suite struct SQLiteNotificationStoreTests {
@@ -173,5 +174,41 @@ import Testing
         try await store.apply([event(1, []), event(2, [])], now: now)
         try await store.follow(from: 1)
         #expect(try await store.lastSequence() == 1)
+    }
+}
+
+/// The store on a disk that fills up and is freed again, as notifyd met it.
+@Suite(.enabled(if: SmallDisk.isAvailable, "mounts a tmpfs: root only"))
+struct NotificationStoreOnAFullDiskTests {
+    @Test func anOutcomeThatCouldNotBeWrittenIsRecordedOnceTheDiskIsFreedAndNothingStaysSending() async throws {
+        let disk = try SmallDisk(megabytes: 2)
+        defer { disk.unmount() }
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        let store = try SQLiteNotificationStore(path: disk.directory + "/notifyd.sqlite")
+        defer { try? store.close() }
+        func delivery(_ id: String) -> NewDelivery {
+            NewDelivery(id: id, appointmentId: "a-\(id)", reference: "BK-REF", purpose: .clientConfirmation, channel: .email, audience: .client,
+                        recipient: "anna@example.com", messageId: "\(id)@example.com", payload: Array(repeating: 0x41, count: 2048))
+        }
+        try await store.apply([AppliedEvent(eventId: "e1", sequence: 1, deliveries: (1...3).map { delivery("d\($0)") }, reminder: .keep)], now: now)
+        let claimed = try await store.claimDue(now: now, limit: 10)
+        #expect(claimed.count == 3)
+
+        try disk.fill()
+        await #expect(throws: (any Error).self, "a full disk refuses the outcome") {
+            try await store.record(claimed.map { ($0.delivery.id, .sent) }, at: now)
+        }
+        await #expect(throws: (any Error).self, "and new events") {
+            try await store.apply([AppliedEvent(eventId: "e2", sequence: 2, deliveries: [delivery("d4")], reminder: .keep)], now: now)
+        }
+        #expect(try await store.counts()[.sending] == 3, "nothing was half-written")
+
+        // The same store, without reopening, works again once there is room.
+        try disk.free()
+        try await store.record(claimed.map { ($0.delivery.id, .sent) }, at: now)
+        try await store.apply([AppliedEvent(eventId: "e2", sequence: 2, deliveries: [delivery("d4")], reminder: .keep)], now: now)
+        #expect(try await store.claimDue(now: now, limit: 10).map(\.delivery.id) == ["d4"])
+        let counts = try await store.counts()
+        #expect(counts[.sent] == 3 && counts[.sending] == 1 && counts[.pending] == nil, "\(counts)")
     }
 }
