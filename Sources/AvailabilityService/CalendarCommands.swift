@@ -5,6 +5,7 @@ import CivilTime
 import DaemonKit
 import Foundation
 import Logging
+import SQLiteStorage
 
 /// availabilityd's request handlers: slot and calendar queries answered from memory, and the
 /// calendar admin (blocked days), persisted in its own database.
@@ -198,12 +199,12 @@ struct CalendarCommands: Sendable {
             )
             affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }
         } catch {
-            try await revert()
+            try await CommitDeadline.lifted(revert)
             try await refresh()
             throw error
         }
         if !affected.isEmpty && !force {
-            try await revert()
+            try await CommitDeadline.lifted(revert)
             try await refresh()
             let count = affected.count
             throw ProtocolError(
