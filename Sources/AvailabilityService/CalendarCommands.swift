@@ -3,9 +3,9 @@ import BookingDomain
 import BookingProtocol
 import CivilTime
 import DaemonKit
+import Deadlines
 import Foundation
 import Logging
-import SQLiteStorage
 
 /// availabilityd's request handlers: slot and calendar queries answered from memory, and the
 /// calendar admin (blocked days), persisted in its own database.
@@ -199,12 +199,12 @@ struct CalendarCommands: Sendable {
             )
             affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }
         } catch {
-            try await CommitDeadline.lifted(revert)
+            try await RequestDeadline.lifted(revert)
             try await refresh()
             throw error
         }
         if !affected.isEmpty && !force {
-            try await CommitDeadline.lifted(revert)
+            try await RequestDeadline.lifted(revert)
             try await refresh()
             let count = affected.count
             throw ProtocolError(

@@ -1,3 +1,4 @@
+import Deadlines
 import Foundation
 import GRDB
 import SQLiteStorage
@@ -30,7 +31,7 @@ final class GroupCommitter: Sendable {
     /// The change is committed only if the current request's deadline has not passed just
     /// before its batch commits.
     func submit(_ work: @escaping Work) async throws -> ChangeResult {
-        let deadline = CommitDeadline.current
+        let deadline = RequestDeadline.current
         return try await withCheckedThrowingContinuation { continuation in
             pending.append(PendingChanges.Item(work: work, deadline: deadline, continuation: continuation))
             wake.yield()
@@ -74,7 +75,7 @@ final class GroupCommitter: Sendable {
                 return
             } catch let late as LateMembers {
                 for member in late.members.reversed() {
-                    batch.remove(at: member.index).continuation.resume(throwing: StoreError.deadlinePassed(deadline: member.deadline))
+                    batch.remove(at: member.index).continuation.resume(throwing: DeadlinePassed(deadline: member.deadline))
                 }
             } catch {
                 // The commit itself failed (disk full, I/O error): nothing of the batch is durable.
@@ -96,7 +97,7 @@ final class GroupCommitter: Sendable {
 final class PendingChanges: Sendable {
     struct Item: Sendable {
         let work: GroupCommitter.Work
-        let deadline: CommitDeadline?
+        let deadline: RequestDeadline?
         let continuation: CheckedContinuation<ChangeResult, any Error>
     }
 

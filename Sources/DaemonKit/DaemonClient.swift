@@ -1,7 +1,7 @@
 import BookingProtocol
 import CivilTime
+import Deadlines
 import Foundation
-import SQLiteStorage
 import ZeroMQ
 
 /// Talks to one daemon's ROUTER over a DEALER socket, many requests at once.
@@ -10,7 +10,7 @@ import ZeroMQ
 /// up to `attempts` times, with the same idempotency key, so a command that did reach the
 /// daemon is answered from its first outcome instead of being done twice.
 ///
-/// Called while a daemon handles a request (`CommitDeadline.current`), every attempt together
+/// Called while a daemon handles a request (`RequestDeadline.current`), every attempt together
 /// ends before that request's deadline, less a margin to answer it: a daemon never waits for
 /// another longer than its own caller waits for it.
 public final class DaemonClient: Sendable {
@@ -59,7 +59,7 @@ public final class DaemonClient: Sendable {
         let timeout = timeout ?? self.timeout
         let attempts = attempts ?? self.attempts
         let started = ContinuousClock.now
-        let budget = CommitDeadline.current.map(Self.budget)
+        let budget = RequestDeadline.current.map(Self.budget)
         var sent = 0
         for attempt in 1...attempts {
             var wait = timeout
@@ -101,8 +101,8 @@ public final class DaemonClient: Sendable {
 
     /// How long calls made for a request may take: what remains of its deadline, less a margin
     /// (a tenth, at least 100 ms) in which the answer gets back to its caller.
-    static func budget(_ deadline: CommitDeadline) -> Duration {
-        let remaining = Duration.seconds(deadline.instant.timeIntervalSince(deadline.now()))
+    static func budget(_ deadline: RequestDeadline) -> Duration {
+        let remaining = deadline.remaining
         return remaining - max(.milliseconds(100), remaining / 10)
     }
 

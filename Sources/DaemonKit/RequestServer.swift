@@ -1,10 +1,10 @@
 import BookingProtocol
 import CivilTime
+import Deadlines
 import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
-import SQLiteStorage
 import ZeroMQ
 
 /// A reply before it is framed: its type and JSON body.
@@ -68,7 +68,7 @@ public struct RequestRoutes: Sendable {
 /// new requests, lets those in flight finish, then closes the socket.
 ///
 /// A request's deadline holds to the end: checked on arrival, it bounds the handler's calls to
-/// other daemons (`DaemonClient`) and every commit made for it (`CommitDeadline`). A request
+/// other daemons (`DaemonClient`) and every commit made for it (`RequestDeadline`). A request
 /// without one is given `patience` from its arrival.
 public final class RequestServer: Service, Sendable {
     public let name: String
@@ -147,18 +147,18 @@ public final class RequestServer: Service, Sendable {
         let handler = routes.handlers[envelope.type]
         // Deadlines are instants on the system clock, as every client stamps them; `clock.start`
         // moves the suite's business time, not the transport's.
-        let deadline = CommitDeadline(envelope.header.deadline ?? Date().addingTimeInterval(patience.seconds), now: { Date() })
+        let deadline = RequestDeadline(envelope.header.deadline ?? Date().addingTimeInterval(patience.seconds), now: { Date() })
         if envelope.body.count > maxBodyBytes {
             reply = .error(ProtocolError(.validationFailed, "the body is \(envelope.body.count) bytes; the limit is \(maxBodyBytes)", field: "body"))
         } else if deadline.hasPassed {
             reply = .error(ProtocolError(.deadlineExceeded, "the request's deadline passed before it was handled"))
         } else if let handler {
             do {
-                reply = try await CommitDeadline.$current.withValue(deadline) { try await handler(envelope) }
+                reply = try await RequestDeadline.$current.withValue(deadline) { try await handler(envelope) }
             } catch let error as ProtocolError {
                 reply = .error(error)
-            } catch StoreError.deadlinePassed(let instant) {
-                reply = .error(ProtocolError(.deadlineExceeded, StoreError.deadlinePassed(deadline: instant).description))
+            } catch let error as DeadlinePassed {
+                reply = .error(ProtocolError(.deadlineExceeded, error.description))
             } catch let error as DaemonUnreachable {
                 // A daemon this one needs is away: the caller may retry later.
                 control?.record(error: error.message)

@@ -1,6 +1,3 @@
-import CivilTime
-import Foundation
-
 /// What a store refuses or cannot do, in the store's own terms; each daemon's edge maps these
 /// to its wire codes once.
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -13,8 +10,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case commitFailed(problem: String)
     /// A backup, its check or a restore could not be made; nothing was overwritten.
     case backupFailed(path: String, problem: String)
-    /// The request's deadline passed before its change was committed: it was rolled back.
-    case deadlinePassed(deadline: Date)
 
     public var description: String {
         switch self {
@@ -22,8 +17,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .unreadableRow(table, key, problem): "the row \(key) of \(table) cannot be read: \(problem)"
         case let .commitFailed(problem): "the database could not commit: \(problem)"
         case let .backupFailed(path, problem): "backup \(path): \(problem)"
-        case let .deadlinePassed(deadline):
-            "the request's deadline (\(ISO8601.instant(deadline))) passed before its change was committed; nothing was changed"
         }
     }
 }

@@ -1,8 +1,8 @@
 import BookingDomain
 import BookingProtocol
 @testable import BookingStore
+import Deadlines
 import Foundation
-import SQLiteStorage
 import Synchronization
 import Testing
 
@@ -37,14 +37,13 @@ import Testing
     /// Applies the change as a request handler would, with `deadline` as the request's.
     func apply(_ change: Change, key: String? = nil, deadline: Date) async throws -> ChangeResult {
         let clock = self.clock
-        return try await CommitDeadline.$current.withValue(CommitDeadline(deadline, now: { clock.now })) {
+        return try await RequestDeadline.$current.withValue(RequestDeadline(deadline, now: { clock.now })) {
             try await store.apply(change, context: context(key: key))
         }
     }
 
     func isDeadlinePassed(_ error: any Error) -> Bool {
-        if case StoreError.deadlinePassed = error { return true }
-        return false
+        error is DeadlinePassed
     }
 
     @Test func aChangeAfterItsDeadlineIsRolledBackAndItsKeyStaysUnused() async throws {
@@ -135,8 +134,8 @@ import Testing
         let deadline = clock.now.addingTimeInterval(1)
         clock.now = deadline.addingTimeInterval(1)
         let clock = self.clock
-        await #expect(throws: StoreError.deadlinePassed(deadline: deadline)) {
-            try await CommitDeadline.$current.withValue(CommitDeadline(deadline, now: { clock.now })) {
+        await #expect(throws: DeadlinePassed(deadline: deadline)) {
+            try await RequestDeadline.$current.withValue(RequestDeadline(deadline, now: { clock.now })) {
                 try await store.setPause("maintenance", user: "alice", correlationId: "c-1", at: now)
             }
         }
