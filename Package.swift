@@ -54,17 +54,20 @@ let package = Package(
         .target(name: "CivilTime"),
         .target(name: "BookingDomain", dependencies: ["CivilTime", "PhoneNumbers"]),
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
+        // The deadline of the request being handled: what a commit and a call to another daemon must meet.
+        .target(name: "Deadlines", dependencies: ["CivilTime"]),
         // The one iCalendar writer: the page's .ics file and notifyd's invites (pure).
         .target(name: "ICalendar"),
         // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
         // trail, instants and unreadable rows.
-        .target(name: "SQLiteStorage", dependencies: ["CivilTime", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "BookingStore",
             dependencies: [
                 "BookingDomain",
                 "BookingProtocol",
                 "SQLiteStorage",
+                "Deadlines",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -78,6 +81,7 @@ let package = Package(
                 "CivilTime",
                 "BookingProtocol",
                 "ZeroMQ",
+                "Deadlines",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -157,7 +161,7 @@ let package = Package(
         .target(
             name: "AvailabilityService",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "AvailabilityStore",
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "AvailabilityStore", "Deadlines",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -206,7 +210,7 @@ let package = Package(
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BookingStoreTests",
-            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "AvailabilityStoreTests",

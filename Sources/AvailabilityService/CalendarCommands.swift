@@ -3,6 +3,7 @@ import BookingDomain
 import BookingProtocol
 import CivilTime
 import DaemonKit
+import Deadlines
 import Foundation
 import Logging
 
@@ -199,12 +200,12 @@ struct CalendarCommands: Sendable {
             )
             affected = listed.filter { consultant == nil || $0.consultantId == consultant }
         } catch {
-            try await revert()
+            try await RequestDeadline.lifted(revert)
             try await refresh()
             throw error
         }
         if !affected.isEmpty && !force {
-            try await revert()
+            try await RequestDeadline.lifted(revert)
             try await refresh()
             let count = affected.count
             throw ProtocolError(

@@ -150,7 +150,7 @@ public final class CalendarStore: Sendable {
     /// Adds a consultant, or brings back a removed one with the new details; `ConsultantExists`
     /// when an active one has the id.
     public func addConsultant(_ consultant: Consultant) async throws {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             if let active = try Int.fetchOne(db, sql: "SELECT active FROM consultants WHERE id = ?", arguments: [consultant.id]) {
                 guard active == 0 else { throw ConsultantExists(id: consultant.id) }
                 try Self.update(consultant, active: true, in: db)
@@ -163,7 +163,7 @@ public final class CalendarStore: Sendable {
 
     /// Writes an active consultant's name, email, zone and locale.
     public func updateConsultant(_ consultant: Consultant) async throws {
-        try await pool.write { db in try Self.update(consultant, active: true, in: db) }
+        try await pool.writeBeforeDeadline { db in try Self.update(consultant, active: true, in: db) }
     }
 
     private static func update(_ consultant: Consultant, active: Bool, in db: Database) throws {
@@ -177,7 +177,7 @@ public final class CalendarStore: Sendable {
 
     /// Removes a consultant from the offer (kept, inactive, so past bookings still name them).
     public func setConsultant(_ id: String, active: Bool) async throws {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             try db.execute(sql: "UPDATE consultants SET active = ? WHERE id = ?", arguments: [active, id])
         }
     }
@@ -204,7 +204,7 @@ public final class CalendarStore: Sendable {
     // MARK: Time off
 
     public func addTimeOff(_ timeOff: TimeOff) async throws -> Int64 {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             try db.execute(sql: "INSERT INTO time_off (consultant_id, start_ms, end_ms, reason) VALUES (?, ?, ?, ?)", arguments: [
                 timeOff.consultantId, Millis.of(timeOff.range.start), Millis.of(timeOff.range.end), timeOff.reason,
             ])
@@ -213,7 +213,7 @@ public final class CalendarStore: Sendable {
     }
 
     public func removeTimeOff(id: Int64) async throws -> Bool {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             try db.execute(sql: "DELETE FROM time_off WHERE id = ?", arguments: [id])
             return db.changesCount > 0
         }
@@ -248,7 +248,7 @@ public final class CalendarStore: Sendable {
 
     @discardableResult
     public func block(_ period: BlockedPeriod, user: String?, at now: Date) async throws -> Int64 {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             try db.execute(
                 sql: "INSERT INTO blocked_periods (from_date, through_date, reason, created_at, user) VALUES (?, ?, ?, ?, ?)",
                 arguments: [period.from.description, period.through.description, period.reason, Millis.of(now), user]
@@ -258,13 +258,13 @@ public final class CalendarStore: Sendable {
     }
 
     public func removeBlock(id: Int64) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM blocked_periods WHERE id = ?", arguments: [id]) }
+        try await pool.writeBeforeDeadline { db in try db.execute(sql: "DELETE FROM blocked_periods WHERE id = ?", arguments: [id]) }
     }
 
     /// Removes every blocked period that lies within `from...through`, and trims those that
     /// overlap it, so the days in the range end up unblocked; returns the days unblocked.
     public func unblock(from: LocalDate, through: LocalDate, at now: Date) async throws -> [BlockedPeriod] {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT id, from_date, through_date, reason FROM blocked_periods WHERE from_date <= ? AND through_date >= ?",
                 arguments: [through.description, from.description]

@@ -1,3 +1,4 @@
+import Deadlines
 import Foundation
 import GRDB
 import SQLiteStorage
@@ -27,42 +28,68 @@ final class GroupCommitter: Sendable {
         wake.finish()
     }
 
+    /// The change is committed only if the current request's deadline has not passed just
+    /// before its batch commits.
     func submit(_ work: @escaping Work) async throws -> ChangeResult {
-        try await withCheckedThrowingContinuation { continuation in
-            pending.append(PendingChanges.Item(work: work, continuation: continuation))
+        let deadline = RequestDeadline.current
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.append(PendingChanges.Item(work: work, deadline: deadline, continuation: continuation))
             wake.yield()
         }
     }
 
+    /// Writes the batch in one transaction. Just before COMMIT, a member whose deadline passed
+    /// while the batch was written makes the transaction roll back; it is refused and the others
+    /// are written again without it, so no member is committed after its client gave up.
     private static func write(_ batch: [PendingChanges.Item], to pool: DatabasePool) async {
-        let works = batch.map(\.work)
-        do {
-            let results = try await pool.write { db -> [Result<ChangeResult, any Error>] in
-                var results: [Result<ChangeResult, any Error>] = []
-                results.reserveCapacity(works.count)
-                for work in works {
-                    var outcome: Result<ChangeResult, any Error> = .failure(CancellationError())
-                    do {
-                        try db.inSavepoint {
-                            outcome = .success(try work(db))
-                            return .commit
+        var batch = batch
+        while !batch.isEmpty {
+            let members = batch.map { ($0.work, $0.deadline) }
+            do {
+                let results = try await pool.write { db -> [Result<ChangeResult, any Error>] in
+                    var results: [Result<ChangeResult, any Error>] = []
+                    results.reserveCapacity(members.count)
+                    for (work, _) in members {
+                        var outcome: Result<ChangeResult, any Error> = .failure(CancellationError())
+                        do {
+                            try db.inSavepoint {
+                                outcome = .success(try work(db))
+                                return .commit
+                            }
+                        } catch {
+                            outcome = .failure(error)
                         }
-                    } catch {
-                        outcome = .failure(error)
+                        results.append(outcome)
                     }
-                    results.append(outcome)
+                    let late: [(index: Int, deadline: Date)] = results.indices.compactMap { index in
+                        guard case .success(let result) = results[index], !result.replayed,
+                              let deadline = members[index].1, deadline.hasPassed else { return nil }
+                        return (index, deadline.instant)
+                    }
+                    if !late.isEmpty { throw LateMembers(members: late) }
+                    return results
                 }
-                return results
-            }
-            for (item, result) in zip(batch, results) {
-                item.continuation.resume(with: result)
-            }
-        } catch {
-            // The commit itself failed (disk full, I/O error): nothing of the batch is durable.
-            for item in batch {
-                item.continuation.resume(throwing: StoreError.commitFailed(problem: "\(error)"))
+                for (item, result) in zip(batch, results) {
+                    item.continuation.resume(with: result)
+                }
+                return
+            } catch let late as LateMembers {
+                for member in late.members.reversed() {
+                    batch.remove(at: member.index).continuation.resume(throwing: DeadlinePassed(deadline: member.deadline))
+                }
+            } catch {
+                // The commit itself failed (disk full, I/O error): nothing of the batch is durable.
+                for item in batch {
+                    item.continuation.resume(throwing: StoreError.commitFailed(problem: "\(error)"))
+                }
+                return
             }
         }
+    }
+
+    /// The members of a batch whose deadline passed before it could commit.
+    private struct LateMembers: Error {
+        var members: [(index: Int, deadline: Date)]
     }
 }
 
@@ -70,6 +97,7 @@ final class GroupCommitter: Sendable {
 final class PendingChanges: Sendable {
     struct Item: Sendable {
         let work: GroupCommitter.Work
+        let deadline: RequestDeadline?
         let continuation: CheckedContinuation<ChangeResult, any Error>
     }
 

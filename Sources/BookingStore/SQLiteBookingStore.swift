@@ -181,7 +181,7 @@ public final class SQLiteBookingStore: BookingStore {
     }
 
     public func setPause(_ reason: String?, user: String?, correlationId: String, at: Date) async throws {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             if let reason {
                 try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('paused', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [reason])
             } else {

@@ -1,4 +1,6 @@
 import BookingProtocol
+import CivilTime
+import Deadlines
 import Foundation
 import ZeroMQ
 
@@ -7,6 +9,10 @@ import ZeroMQ
 /// Lazy Pirate (zguide ch. 4): a request that gets no answer within `timeout` is sent again,
 /// up to `attempts` times, with the same idempotency key, so a command that did reach the
 /// daemon is answered from its first outcome instead of being done twice.
+///
+/// Called while a daemon handles a request (`RequestDeadline.current`), every attempt together
+/// ends before that request's deadline, less a margin to answer it: a daemon never waits for
+/// another longer than its own caller waits for it.
 public final class DaemonClient: Sendable {
     public let daemon: String
     public let endpoint: String
@@ -52,11 +58,21 @@ public final class DaemonClient: Sendable {
                          onBehalfOf: String? = nil) async throws -> Envelope {
         let timeout = timeout ?? self.timeout
         let attempts = attempts ?? self.attempts
+        let started = ContinuousClock.now
+        let budget = RequestDeadline.current.map(Self.budget)
+        var sent = 0
         for attempt in 1...attempts {
-            let header = MessageHeader(idempotencyKey: idempotencyKey, deadline: Date().addingTimeInterval(timeout.seconds), user: onBehalfOf ?? user)
+            var wait = timeout
+            if let budget {
+                let left = budget - (ContinuousClock.now - started)
+                guard left > .zero else { break }
+                wait = min(wait, left)
+            }
+            sent += 1
+            let header = MessageHeader(idempotencyKey: idempotencyKey, deadline: Date().addingTimeInterval(wait.seconds), user: onBehalfOf ?? user)
             let envelope = Envelope(type: type, header: header, body: body)
             do {
-                let frames = try await requester.request(envelope.frames(), correlationID: header.id, timeout: timeout)
+                let frames = try await requester.request(envelope.frames(), correlationID: header.id, timeout: wait)
                 let reply = try Envelope.decode(frames)
                 if reply.type == MessageType.error {
                     let refusal: ErrorBody
@@ -72,8 +88,22 @@ public final class DaemonClient: Sendable {
                 if attempt == attempts { break }
             }
         }
-        let total = timeout * attempts
-        throw DaemonUnreachable(message: "\(daemon) did not answer at \(endpoint) (\(attempts) attempt\(attempts == 1 ? "" : "s") over \(total.formattedSeconds)); is it running?")
+        guard sent > 0 else {
+            throw ProtocolError(.deadlineExceeded, "the request's deadline left no time to ask \(daemon)")
+        }
+        let waited = Int((ContinuousClock.now - started).milliseconds.rounded())
+        let tries = "\(sent) attempt\(sent == 1 ? "" : "s")"
+        // Within a request, the daemon asking is running; from bookctl, whether it runs is the question.
+        throw DaemonUnreachable(message: budget == nil
+            ? "\(daemon) did not answer within \(waited) ms at \(endpoint) (\(tries)); is it running?"
+            : "\(daemon) did not answer within \(waited) ms at \(endpoint) (\(tries), bounded by the request's deadline)")
+    }
+
+    /// How long calls made for a request may take: what remains of its deadline, less a margin
+    /// (a tenth, at least 100 ms) in which the answer gets back to its caller.
+    static func budget(_ deadline: RequestDeadline) -> Duration {
+        let remaining = deadline.remaining
+        return remaining - max(.milliseconds(100), remaining / 10)
     }
 
     public func close() async {
@@ -110,8 +140,3 @@ public struct DaemonUnreachable: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-extension Duration {
-    var formattedSeconds: String {
-        String(format: "%.1f s", seconds)
-    }
-}

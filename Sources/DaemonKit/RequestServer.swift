@@ -1,5 +1,6 @@
 import BookingProtocol
 import CivilTime
+import Deadlines
 import Foundation
 import Logging
 import Metrics
@@ -65,6 +66,10 @@ public struct RequestRoutes: Sendable {
 /// Answers requests on a ROUTER socket: one task per request, so a slow one never blocks the
 /// others; every failure becomes a typed `error` reply. On graceful shutdown it stops taking
 /// new requests, lets those in flight finish, then closes the socket.
+///
+/// A request's deadline holds to the end: checked on arrival, it bounds the handler's calls to
+/// other daemons (`DaemonClient`) and every commit made for it (`RequestDeadline`). A request
+/// without one is given `patience` from its arrival.
 public final class RequestServer: Service, Sendable {
     public let name: String
     public let endpoint: String
@@ -74,14 +79,17 @@ public final class RequestServer: Service, Sendable {
     private let maxBodyBytes: Int
     private let control: DaemonControl?
     private let errors: ErrorMapping
+    private let patience: Duration
 
     /// How a service's own errors (its domain's refusals, its store's) become wire errors: the one
     /// place each daemon maps them. An error it does not map is `internal`, and logged.
     public typealias ErrorMapping = @Sendable (any Error) -> ProtocolError?
 
+    /// `patience`: how long a request that carries no deadline is given (`SuiteConfiguration.requestPatience`).
     public init(name: String, endpoint: String, context: ZMQContext, routes: RequestRoutes, maxMessageBytes: Int, logger: Logger,
-                control: DaemonControl? = nil, errors: @escaping ErrorMapping = { _ in nil }) throws {
+                control: DaemonControl? = nil, errors: @escaping ErrorMapping = { _ in nil }, patience: Duration = .seconds(6)) throws {
         self.name = name
+        self.patience = patience
         self.errors = errors
         self.control = control
         self.endpoint = endpoint
@@ -138,29 +146,28 @@ public final class RequestServer: Service, Sendable {
 
         let reply: Reply
         let handler = routes.handlers[envelope.type]
+        // Deadlines are instants on the system clock, as every client stamps them; `clock.start`
+        // moves the suite's business time, not the transport's.
+        let deadline = RequestDeadline(envelope.header.deadline ?? Date().addingTimeInterval(patience.seconds), now: { Date() })
         if envelope.body.count > maxBodyBytes {
             reply = .error(ProtocolError(.validationFailed, "the body is \(envelope.body.count) bytes; the limit is \(maxBodyBytes)", field: "body"))
         } else if let refusal = Self.textRefusal(envelope) {
             reply = .error(refusal)
-        } else if let deadline = envelope.header.deadline, deadline < Date() {
+        } else if deadline.hasPassed {
             reply = .error(ProtocolError(.deadlineExceeded, "the request's deadline passed before it was handled"))
         } else if let handler {
             do {
-                reply = try await handler(envelope)
+                reply = try await RequestDeadline.$current.withValue(deadline) { try await handler(envelope) }
             } catch let error as ProtocolError {
                 reply = .error(error)
+            } catch let error as DeadlinePassed {
+                reply = .error(ProtocolError(.deadlineExceeded, error.description))
             } catch let error as DaemonUnreachable {
                 // A daemon this one needs is away: the caller may retry later.
                 control?.record(error: error.message)
                 reply = .error(ProtocolError(.unavailable, error.message))
             } catch {
-                if let mapped = errors(error) {
-                    reply = .error(mapped)
-                } else {
-                    logger.error("request failed", metadata: ["error": "\(error)"])
-                    control?.record(error: "\(envelope.type): \(error)")
-                    reply = .error(ProtocolError(.internalError, "\(name) could not handle the request; see its log"))
-                }
+                reply = errors(error).map(Reply.error) ?? failed(error, envelope, logger)
             }
         } else {
             reply = .error(ProtocolError(.unknownType, "\(name) does not know the message type '\(envelope.type)'; it knows: \(routes.types.joined(separator: ", "))"))
@@ -187,6 +194,13 @@ public final class RequestServer: Service, Sendable {
         } catch {
             return error
         }
+    }
+
+    /// An error nothing maps: a bug, logged and answered `internal`.
+    private func failed(_ error: any Error, _ envelope: Envelope, _ logger: Logger) -> Reply {
+        logger.error("request failed", metadata: ["error": "\(error)"])
+        control?.record(error: "\(envelope.type): \(error)")
+        return .error(ProtocolError(.internalError, "\(name) could not handle the request; see its log"))
     }
 
     private func send(route: [[UInt8]], reply: Reply, correlationId: String?) async {

@@ -16,6 +16,9 @@ public struct SuiteConfiguration: Sendable {
     public var clockStart: Date?
     public var requestTimeout: Duration
     public var requestAttempts: Int
+    /// The longest one of the suite's clients waits for an answer, over all its attempts: what a
+    /// daemon gives a request that carries no deadline of its own.
+    public var requestPatience: Duration { requestTimeout * requestAttempts }
     /// Where each daemon serves Prometheus metrics (`HOST:PORT`), by daemon name.
     public var metrics: [String: String]
     /// Daily backups of every database under `<state directory>/backups/<date>/`, if configured.

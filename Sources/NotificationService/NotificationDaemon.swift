@@ -53,7 +53,8 @@ public enum NotificationDaemon {
         backups.addRoute(to: &routes)
         let server = try RequestServer(
             name: name, endpoint: configuration.endpoints.notifyd, context: parts.context, routes: routes,
-            maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
+            maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
+            patience: configuration.requestPatience
         )
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())

@@ -233,7 +233,7 @@ public final class SQLiteNotificationStore: Sendable {
     /// Sends one delivery again, whatever its state (an operator's decision): it becomes pending
     /// now, with a fresh give-up age. Nil when there is no such delivery.
     public func retry(id: String, now: Date) async throws -> StoredDelivery? {
-        try await pool.write { db in
+        try await pool.writeBeforeDeadline { db in
             try db.execute(
                 sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, first_attempt_at = NULL WHERE id = ? AND state != 'sending'",
                 arguments: [Millis.of(now), id]

@@ -138,6 +138,56 @@ import ZeroMQ
         }
     }
 
+    @Test func aDaemonWhoseDependencyDoesNotAnswerSaysSoWithinItsCallersDeadline() async throws {
+        // stalld takes every request and never answers (a stopped process looks the same).
+        var stalled = RequestRoutes()
+        stalled.on("check", Echo.self) { request, _ in
+            try await Task.sleep(for: .seconds(600))
+            return request
+        }
+        try await withServer(stalled) { context, stalledEndpoint in
+            // Left alone, frontd's client would wait 3 × 20 s for stalld.
+            let dependency = try await DaemonClient(daemon: "stalld", endpoint: stalledEndpoint, context: context, timeout: .seconds(20), attempts: 3)
+            var routes = RequestRoutes()
+            routes.on("book", Echo.self) { request, _ in
+                let checked: Echo = try await dependency.call("check", request)
+                return checked
+            }
+            try await withServer(routes) { context, endpoint in
+                // The caller waits 4 s once: it gets an answer, not a timeout, and the answer names what is missing.
+                let client = try await DaemonClient(daemon: "frontd", endpoint: endpoint, context: context, timeout: .seconds(4), attempts: 1)
+                do {
+                    let _: Echo = try await client.call("book", Echo(text: "x"))
+                    Issue.record("no error")
+                } catch let error as ProtocolError {
+                    #expect(error.code == .unavailable)
+                    #expect(error.message.contains("stalld did not answer within"))
+                    #expect(error.message.contains(stalledEndpoint))
+                }
+            }
+        }
+    }
+
+    @Test func aRequestPastItsDeadlineIsRefusedOnArrival() async throws {
+        var routes = RequestRoutes()
+        routes.on("echo", Echo.self) { request, _ in request }
+        try await withServer(routes) { context, endpoint in
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(10), attempts: 1)
+            let header = MessageHeader(deadline: Date().addingTimeInterval(-1))
+            let requester = try await ZMQRequester(context: context, endpoint: endpoint) { frames in try? Envelope.decode(frames).header.correlationId }
+            let frames = try await requester.request(
+                Envelope(type: "echo", header: header, body: try WireJSON.encode(Echo(text: "late"))).frames(), correlationID: header.id, timeout: .seconds(10)
+            )
+            let reply = try Envelope.decode(frames)
+            #expect(reply.type == MessageType.error)
+            #expect(try reply.decodeBody(ErrorBody.self).code == .deadlineExceeded)
+            await requester.close()
+            // The same request in time is answered.
+            let echoed: Echo = try await client.call("echo", Echo(text: "in time"))
+            #expect(echoed.text == "in time")
+        }
+    }
+
     @Test func anAbsentDaemonIsReportedUnavailableAfterEveryAttempt() async throws {
         let context = try ZMQContext()
         let client = try await DaemonClient(daemon: "ghostd", endpoint: "ipc:///tmp/ghost-\(UUID().uuidString.prefix(8)).ipc", context: context,
