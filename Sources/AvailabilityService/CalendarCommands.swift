@@ -193,10 +193,15 @@ struct CalendarCommands: Sendable {
         try await refresh()
         let affected: [AppointmentBody]
         do {
-            let listed: ListReply = try await bookingd.call(
-                MessageType.list, ListRequest(from: from, to: to, status: AppointmentStatus.confirmed.rawValue, limit: 5000)
-            )
-            affected = listed.appointments.filter { consultant == nil || $0.consultantId == consultant }
+            // Holds are moved or cancelled like confirmed bookings: they take the same time.
+            var listed: [AppointmentBody] = []
+            for status in AppointmentStatus.allCases where status.isActive {
+                let reply: ListReply = try await bookingd.call(
+                    MessageType.list, ListRequest(from: from, to: to, status: status.rawValue, limit: 5000)
+                )
+                listed += reply.appointments
+            }
+            affected = listed.filter { consultant == nil || $0.consultantId == consultant }.sorted { $0.start < $1.start }
         } catch {
             try await revert()
             try await refresh()
