@@ -37,9 +37,10 @@ public struct BookingSettings: Sendable, Equatable {
             }
             mode = parsed
         }
-        let holdMinutes = raw.holdMinutes ?? defaultHoldMinutes
-        guard (5...1440).contains(holdMinutes) else {
-            throw fail("hold_minutes", "must be between 5 and 1440, got \(holdMinutes)")
+        // Fractions are for tests and demonstrations: a hold of a few seconds ends while one watches.
+        let holdMinutes = raw.holdMinutes ?? Double(defaultHoldMinutes)
+        guard (0.05...1440).contains(holdMinutes) else {
+            throw fail("hold_minutes", "must be between 0.05 and 1440, got \(holdMinutes)")
         }
         var automatic = AutomaticConfirmation()
         if let rawAutomatic = raw.automaticConfirmation {
@@ -61,7 +62,7 @@ public struct BookingSettings: Sendable, Equatable {
                        "must not be above on_above (\(automatic.onAbove)), got \(automatic.offBelow): the mode would switch back and forth")
         }
         return BookingSettings(defaultTimeZone: try CalendarSettings.businessZone(configuration).identifier,
-                               maxFutureBookingsPerContact: limit, confirmation: mode, holdDuration: TimeInterval(holdMinutes * 60),
+                               maxFutureBookingsPerContact: limit, confirmation: mode, holdDuration: holdMinutes * 60,
                                automatic: automatic)
     }
 }
@@ -86,7 +87,7 @@ public struct AutomaticConfirmation: Sendable, Equatable {
 private struct RawBookings: Decodable {
     var maxFutureBookingsPerContact: Int?
     var confirmation: String?
-    var holdMinutes: Int?
+    var holdMinutes: Double?
     var automaticConfirmation: RawAutomaticConfirmation?
     enum CodingKeys: String, CodingKey {
         case maxFutureBookingsPerContact = "max_future_bookings_per_contact", confirmation, holdMinutes = "hold_minutes"
