@@ -51,7 +51,7 @@ public enum BookingDaemon {
         }
         parts.control.setStatus {
             let taking = pause.reason.map { "paused (\($0)); " } ?? "serving; "
-            return "\(taking)\(holds.describe(settings.value)); last event #\(publisher.lastPublished) published; \(parts.control.requestsAnswered) requests answered"
+            return "\(taking)last event #\(publisher.lastPublished) published; \(holds.describe(settings.value)); \(parts.control.requestsAnswered) requests answered"
         }
         parts.control.setReload { configuration in
             settings.replace(with: try BookingSettings.load(configuration))
