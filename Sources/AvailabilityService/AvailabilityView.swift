@@ -70,15 +70,16 @@ final class AvailabilityView: Sendable {
             let slot = BookedSlot(consultantId: appointment.consultantId, start: appointment.start)
             switch event.kind {
             case .created:
-                if appointment.status == AppointmentStatus.confirmed.rawValue { view.booked.insert(slot) }
+                // A hold (`scheduled`) takes its slot like a confirmed booking.
+                if AppointmentStatus(rawValue: appointment.status)?.isActive == true { view.booked.insert(slot) }
             case .rescheduled:
                 if let previous = event.previous {
                     view.booked.remove(BookedSlot(consultantId: previous.consultantId, start: previous.start))
                 }
                 view.booked.insert(slot)
-            case .cancelled, .completed, .noShow:
+            case .cancelled, .released, .completed, .noShow:
                 view.booked.remove(slot)
-            case .reminderSent:
+            case .reminderSent, .confirmed:
                 break
             }
             view.sequence = event.sequence

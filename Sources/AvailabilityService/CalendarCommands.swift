@@ -195,10 +195,14 @@ struct CalendarCommands: Sendable {
         try await refresh()
         let affected: [AppointmentBody]
         do {
-            let listed = try await bookingd.allAppointments(
-                ListRequest(from: from, to: to, status: AppointmentStatus.confirmed.rawValue, limit: PageLimit.list.maximum)
-            )
-            affected = listed.filter { consultant == nil || $0.consultantId == consultant }
+            // Holds are moved or cancelled like confirmed bookings: they take the same time.
+            var listed: [AppointmentBody] = []
+            for status in AppointmentStatus.allCases where status.isActive {
+                listed += try await bookingd.allAppointments(
+                    ListRequest(from: from, to: to, status: status.rawValue, limit: PageLimit.list.maximum)
+                )
+            }
+            affected = listed.filter { consultant == nil || $0.consultantId == consultant }.sorted { $0.start < $1.start }
         } catch {
             try await RequestDeadline.lifted(revert)
             try await refresh()

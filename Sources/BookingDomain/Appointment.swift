@@ -2,17 +2,24 @@ import CivilTime
 import Foundation
 
 public enum AppointmentStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// Booked in hold-then-confirm mode: holds its slot until the client confirms it or the hold
+    /// expires (then the system releases it).
+    case scheduled
     case confirmed
     case cancelled
     case completed
     case noShow = "no_show"
 
-    /// Holds its slot and its consultant's time.
-    public var isActive: Bool { self == .confirmed }
+    /// Holds its slot and its consultant's time: a hold does so as much as a confirmed booking,
+    /// or a bot's holds would not keep anyone else out and the confirmation would prove nothing.
+    public var isActive: Bool { self == .confirmed || self == .scheduled }
 
-    /// Every status change the domain allows; `confirmed -> confirmed` is a reschedule.
+    /// Every status change the domain allows; `confirmed -> confirmed` and `scheduled ->
+    /// scheduled` are reschedules. A hold cannot be completed or missed: it is confirmed,
+    /// cancelled or released (`scheduled -> cancelled` by the system) first.
     /// The ends are final because history, reminders and statistics rely on them not moving.
     public static let allowedTransitions: [AppointmentStatus: Set<AppointmentStatus>] = [
+        .scheduled: [.scheduled, .confirmed, .cancelled],
         .confirmed: [.confirmed, .cancelled, .completed, .noShow],
         .cancelled: [],
         .completed: [],
@@ -28,6 +35,7 @@ public enum AppointmentStatus: String, Sendable, Hashable, Codable, CaseIterable
     /// How a message names an appointment in this status.
     var wording: String {
         switch self {
+        case .scheduled: "waiting for its confirmation"
         case .confirmed: "confirmed"
         case .cancelled: "cancelled"
         case .completed: "completed"
@@ -112,6 +120,10 @@ public enum TransitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case completed
     case noShow = "no_show"
     case reminderSent = "reminder_sent"
+    /// A hold confirmed by its client.
+    case confirmed
+    /// A hold that expired unconfirmed, cancelled by the system.
+    case released
 }
 
 /// One entry of an appointment's history.
@@ -159,12 +171,16 @@ public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible 
     case reminderAlreadySent
     /// Reminders are only for confirmed appointments.
     case reminderNotApplicable(AppointmentStatus)
+    /// A confirmation that came after the hold ended: the slot may be someone else's by now.
+    case holdExpired(at: Date)
+    /// A release before the hold's end: the client still has time to confirm.
+    case holdNotExpired(until: Date)
 
     /// The refusal, with its times in `zone` (the calendar's: the zone every other answer uses).
     public func message(in zone: TimeZone) -> String {
         switch self {
-        case let .invalidTransition(from, to) where from == .confirmed:
-            "a confirmed appointment cannot become \(to.wording)"
+        case let .invalidTransition(from, to) where from.isActive:
+            "a \(from.rawValue) appointment cannot become \(to.wording)"
         case let .invalidTransition(from, to):
             "the appointment is already \(from.wording) and can no longer be changed (asked to make it \(to.wording))"
         case let .sameSlot(slot):
@@ -175,6 +191,10 @@ public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible 
             "the reminder for this appointment has already been sent"
         case let .reminderNotApplicable(status):
             "the appointment is \(status.wording); only a confirmed appointment gets a reminder"
+        case let .holdExpired(at):
+            "the time to confirm this booking ended at \(ISO8601.local(at, in: zone)) (\(zone.identifier)); please book again"
+        case let .holdNotExpired(until):
+            "the booking is held for its client's confirmation until \(ISO8601.local(until, in: zone)) (\(zone.identifier))"
         }
     }
 
@@ -209,11 +229,14 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     public private(set) var meeting: Meeting?
     /// What the client would like to discuss (personal data), as `ConsultationTopic` validated it.
     public let topic: String?
+    /// While `scheduled`: the end of the hold, when an unconfirmed booking is released; nil otherwise.
+    public private(set) var holdExpiresAt: Date?
 
     /// Restores a stored appointment as it was; a new one comes from `book`.
     public init(id: UUID, clientId: UUID, consultantId: String, timeSlot: DateTimeRange, contactInfo: ContactInfo,
                 status: AppointmentStatus, bookingReference: BookingReference, createdAt: Date, updatedAt: Date,
-                reminderSent: Bool, revision: Int = 0, clientTimeZone: String, locale: String, meeting: Meeting? = nil, topic: String? = nil) {
+                reminderSent: Bool, revision: Int = 0, clientTimeZone: String, locale: String, meeting: Meeting? = nil, topic: String? = nil,
+                holdExpiresAt: Date? = nil) {
         self.id = id
         self.clientId = clientId
         self.consultantId = consultantId
@@ -229,24 +252,27 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         self.locale = locale
         self.meeting = meeting
         self.topic = topic
+        self.holdExpiresAt = holdExpiresAt
     }
 
     public var slot: TimeSlot { TimeSlot(range: timeSlot, consultantId: consultantId) }
 
-    /// A confirmed appointment. Whether the slot may be booked is the calendar's and the
-    /// store's business; this only records the decision. `meetingFormat` is the consultant's
-    /// (or the suite's): the booking gets it resolved with its own reference.
+    /// A confirmed appointment, or with `holdUntil` a scheduled one held until then. Whether the
+    /// slot may be booked is the calendar's and the store's business; this only records the
+    /// decision. `meetingFormat` is the consultant's (or the suite's): the booking gets it
+    /// resolved with its own reference.
     public static func book(id: UUID, clientId: UUID, slot: TimeSlot, contactInfo: ContactInfo,
                             reference: BookingReference, clientTimeZone: String, locale: String,
-                            meetingFormat: MeetingFormat? = nil, topic: String? = nil,
+                            meetingFormat: MeetingFormat? = nil, topic: String? = nil, holdUntil: Date? = nil,
                             actor: Actor, reason: String? = nil, at: Date) -> (Appointment, Transition) {
+        let status: AppointmentStatus = holdUntil == nil ? .confirmed : .scheduled
         let appointment = Appointment(
             id: id, clientId: clientId, consultantId: slot.consultantId, timeSlot: slot.range,
-            contactInfo: contactInfo, status: .confirmed, bookingReference: reference,
+            contactInfo: contactInfo, status: status, bookingReference: reference,
             createdAt: at, updatedAt: at, reminderSent: false, clientTimeZone: clientTimeZone, locale: locale,
-            meeting: meetingFormat?.resolved(reference: reference), topic: topic)
+            meeting: meetingFormat?.resolved(reference: reference), topic: topic, holdExpiresAt: holdUntil)
         let transition = Transition(
-            appointmentId: id, kind: .created, fromStatus: nil, toStatus: .confirmed,
+            appointmentId: id, kind: .created, fromStatus: nil, toStatus: status,
             newSlot: slot.range, newConsultantId: slot.consultantId, actor: actor, reason: reason, at: at)
         return (appointment, transition)
     }
@@ -254,12 +280,16 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     /// Moves the appointment, possibly to another consultant. A reminder already sent was for the
     /// old time, so it is due again. The meeting stays as the client was told unless the
     /// consultant changes: then it is the new consultant's `meetingFormat`, resolved afresh.
+    /// A hold stays a hold with the same end: were a move to start it afresh, rescheduling
+    /// would keep a slot held for ever without a confirmation.
     public mutating func reschedule(to range: DateTimeRange, consultantId newConsultantId: String, meetingFormat: MeetingFormat? = nil,
                                     actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
-        try requireTransition(to: .confirmed)
+        guard status.isActive else { throw TransitionError.invalidTransition(from: status, to: .confirmed) }
+        try requireTransition(to: status)
+        try requireHoldRunning(at: at)
         guard range != timeSlot || newConsultantId != consultantId else { throw TransitionError.sameSlot(slot) }
         let transition = Transition(
-            appointmentId: id, kind: .rescheduled, fromStatus: status, toStatus: .confirmed,
+            appointmentId: id, kind: .rescheduled, fromStatus: status, toStatus: status,
             oldSlot: timeSlot, newSlot: range, oldConsultantId: consultantId, newConsultantId: newConsultantId,
             actor: actor, reason: reason, at: at)
         if newConsultantId != consultantId {
@@ -275,10 +305,38 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
 
     public mutating func cancel(actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
         try requireTransition(to: .cancelled)
+        return end(kind: .cancelled, actor: actor, reason: reason, at: at)
+    }
+
+    /// The client confirms a hold before it ends. From then on it is a confirmed appointment
+    /// like one booked without a hold.
+    public mutating func confirm(actor: Actor, at: Date) throws(TransitionError) -> Transition {
+        try requireTransition(to: .confirmed)
+        guard status == .scheduled else { throw TransitionError.invalidTransition(from: status, to: .confirmed) }
+        try requireHoldRunning(at: at)
+        let transition = Transition(appointmentId: id, kind: .confirmed, fromStatus: status, toStatus: .confirmed, actor: actor, at: at)
+        status = .confirmed
+        holdExpiresAt = nil
+        revision += 1
+        updatedAt = at
+        return transition
+    }
+
+    /// The system gives up a hold its client did not confirm in time: the slot is free again.
+    public mutating func release(at: Date) throws(TransitionError) -> Transition {
+        guard status == .scheduled, let expiry = holdExpiresAt else {
+            throw TransitionError.invalidTransition(from: status, to: .cancelled)
+        }
+        guard at >= expiry else { throw TransitionError.holdNotExpired(until: expiry) }
+        return end(kind: .released, actor: .system, reason: "not confirmed in time", at: at)
+    }
+
+    private mutating func end(kind: TransitionKind, actor: Actor, reason: String?, at: Date) -> Transition {
         let transition = Transition(
-            appointmentId: id, kind: .cancelled, fromStatus: status, toStatus: .cancelled,
+            appointmentId: id, kind: kind, fromStatus: status, toStatus: .cancelled,
             oldSlot: timeSlot, oldConsultantId: consultantId, actor: actor, reason: reason, at: at)
         status = .cancelled
+        holdExpiresAt = nil
         revision += 1
         updatedAt = at
         return transition
@@ -295,7 +353,7 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     }
 
     public mutating func markReminderSent(at: Date) throws(TransitionError) -> Transition {
-        guard status.isActive else { throw TransitionError.reminderNotApplicable(status) }
+        guard status == .confirmed else { throw TransitionError.reminderNotApplicable(status) }
         guard !reminderSent else { throw TransitionError.reminderAlreadySent }
         reminderSent = true
         updatedAt = at
@@ -317,5 +375,10 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
 
     private func requireTransition(to next: AppointmentStatus) throws(TransitionError) {
         guard status.canTransition(to: next) else { throw TransitionError.invalidTransition(from: status, to: next) }
+    }
+
+    /// A hold past its end is the system's to release, whatever the timer has done so far.
+    private func requireHoldRunning(at: Date) throws(TransitionError) {
+        if status == .scheduled, let expiry = holdExpiresAt, at >= expiry { throw TransitionError.holdExpired(at: expiry) }
     }
 }

@@ -83,10 +83,12 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
     public var meeting: MeetingBody?
     /// What the client would like to discuss (personal data); absent when they said nothing.
     public var topic: String?
+    /// While `status` is `scheduled`: when the unconfirmed booking is released; absent otherwise.
+    public var holdExpiresAt: Date?
 
     public init(reference: String, id: String, clientId: String, consultantId: String, start: Date, end: Date, status: String,
                 contact: ContactBody, timeZone: String, locale: String, createdAt: Date, updatedAt: Date, reminderSent: Bool,
-                revision: Int, meeting: MeetingBody? = nil, topic: String? = nil) {
+                revision: Int, meeting: MeetingBody? = nil, topic: String? = nil, holdExpiresAt: Date? = nil) {
         self.reference = reference
         self.id = id
         self.clientId = clientId
@@ -103,13 +105,14 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
         self.revision = revision
         self.meeting = meeting
         self.topic = topic
+        self.holdExpiresAt = holdExpiresAt
     }
 }
 
 extension AppointmentBody {
     private enum CodingKeys: String, CodingKey {
         case reference, id, clientId, consultantId, start, end, status, contact, timeZone, locale, createdAt, updatedAt
-        case reminderSent, revision, meeting, topic
+        case reminderSent, revision, meeting, topic, holdExpiresAt
     }
 
     /// `revision` came with the house step; events stored before it have none and read as 0.
@@ -125,7 +128,8 @@ extension AppointmentBody {
             reminderSent: try c.decode(Bool.self, forKey: .reminderSent),
             revision: try c.decodeIfPresent(Int.self, forKey: .revision) ?? 0,
             meeting: try c.decodeIfPresent(MeetingBody.self, forKey: .meeting),
-            topic: try c.decodeIfPresent(String.self, forKey: .topic)
+            topic: try c.decodeIfPresent(String.self, forKey: .topic),
+            holdExpiresAt: try c.decodeIfPresent(Date.self, forKey: .holdExpiresAt)
         )
     }
 }
@@ -169,6 +173,20 @@ public struct CancelRequest: Codable, Sendable, Equatable {
         self.reason = reason
         self.clientMessage = clientMessage
         self.actor = actor
+    }
+}
+
+/// The client confirms a held (`scheduled`) booking with what its "please confirm" message gave
+/// them: the link's `token` or the SMS `code` (exactly one of the two).
+public struct ConfirmRequest: Codable, Sendable, Equatable {
+    public var reference: String
+    public var token: String?
+    public var code: String?
+
+    public init(reference: String, token: String? = nil, code: String? = nil) {
+        self.reference = reference
+        self.token = token
+        self.code = code
     }
 }
 
@@ -333,6 +351,9 @@ public struct PingReply: Codable, Sendable, Equatable {
     public var lastErrorAt: Date?
     /// bookingd while paused: why, in words a client may read (the booking page shows it).
     public var pauseReason: String?
+    /// bookingd: `on` while clients' bookings are held until confirmed (hold-then-confirm, or its
+    /// automatic mode switched on), else `off`; webd raises its proof of work while `on`.
+    public var confirmation: String?
 
     public init(daemon: String, version: String, pid: Int32, startedAt: Date, lastSequence: UInt64? = nil, warnings: [String] = [],
                 state: String? = nil, status: String? = nil, backlog: UInt64? = nil, requestsAnswered: Int? = nil,

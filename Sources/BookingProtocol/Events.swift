@@ -8,6 +8,10 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case completed
     case noShow = "no_show"
     case reminderSent = "reminder_sent"
+    /// A held booking confirmed by its client.
+    case confirmed
+    /// A held booking its client did not confirm in time, cancelled by the system.
+    case released
 
     public var topic: String { "booking." + rawValue }
 }
@@ -31,9 +35,13 @@ public struct EventBody: Codable, Sendable, Equatable {
     public var clientMessage: String?
     /// The id of the command that caused the change.
     public var correlationId: String?
+    /// On `booking.created` of a held booking: how its client confirms it (for notifyd's
+    /// "please confirm" message only; no reply to a client carries it).
+    public var confirmation: ConfirmationBody?
 
     public init(sequence: UInt64, id: String, kind: EventKind, occurredAt: Date, appointment: AppointmentBody,
-                previous: BookedSlotBody? = nil, actor: String, reason: String? = nil, clientMessage: String? = nil, correlationId: String? = nil) {
+                previous: BookedSlotBody? = nil, actor: String, reason: String? = nil, clientMessage: String? = nil, correlationId: String? = nil,
+                confirmation: ConfirmationBody? = nil) {
         self.sequence = sequence
         self.id = id
         self.kind = kind
@@ -44,11 +52,24 @@ public struct EventBody: Codable, Sendable, Equatable {
         self.reason = reason
         self.clientMessage = clientMessage
         self.correlationId = correlationId
+        self.confirmation = confirmation
     }
 
     /// The PUB frames of this event.
     public func frames() throws -> [[UInt8]] {
         let header = MessageHeader(id: id, correlationId: correlationId, sentAt: occurredAt, sequence: sequence)
         return try Envelope(type: kind.topic, header: header, encoding: self).eventFrames(topic: kind.topic)
+    }
+}
+
+/// What proves a held booking's client got its message: the link's token and the SMS code,
+/// both valid until the hold ends and for confirming that booking only.
+public struct ConfirmationBody: Codable, Sendable, Equatable {
+    public var token: String
+    public var code: String
+
+    public init(token: String, code: String) {
+        self.token = token
+        self.code = code
     }
 }

@@ -154,6 +154,10 @@ extension AppointmentBody: JSONWritable {
             writer.raw(",\"topic\":")
             writer.string(topic)
         }
+        if let holdExpiresAt {
+            writer.raw(",\"hold_expires_at\":")
+            writer.instant(holdExpiresAt)
+        }
         writer.raw("}")
     }
 }
@@ -206,6 +210,13 @@ extension EventBody: JSONWritable {
         if let correlationId {
             writer.raw(",\"correlation_id\":")
             writer.string(correlationId)
+        }
+        if let confirmation {
+            writer.raw(",\"confirmation\":{\"token\":")
+            writer.string(confirmation.token)
+            writer.raw(",\"code\":")
+            writer.string(confirmation.code)
+            writer.raw("}")
         }
         writer.raw("}")
     }

@@ -17,6 +17,8 @@ public enum MessageType {
     public static let resume = "resume"
     /// notifyd sent an appointment's reminder: its `reminderSent` becomes true.
     public static let markReminderSent = "mark_reminder_sent"
+    /// The client confirms a held booking (hold-then-confirm mode): `scheduled` becomes `confirmed`.
+    public static let confirm = "confirm"
 
     // availabilityd
     public static let slots = "slots"

@@ -18,6 +18,9 @@ struct BookingCommands: Sendable {
     let settings: Reloadable<BookingSettings>
     let control: DaemonControl
     let pause: PauseSwitch
+    let holds: HoldSwitch
+    let signer: ConfirmationSigner
+    let guesses: ConfirmationGuesses
     /// The largest reply clients of this suite accept (`max_message_bytes`).
     let maxReplyBytes: Int
     let logger: Logger
@@ -32,6 +35,7 @@ struct BookingCommands: Sendable {
         routes.onEncoded(MessageType.cancel, CancelRequest.self) { try await cancel($0, $1) }
         routes.on(MessageType.list, ListRequest.self) { request, _ in try await list(request) }
         routes.onEncoded(MessageType.markReminderSent, MarkReminderSentRequest.self) { try await markReminderSent($0, $1) }
+        routes.onEncoded(MessageType.confirm, ConfirmRequest.self) { try await confirm($0, $1) }
         routes.on(MessageType.history, ReferenceRequest.self) { request, _ in
             let reference = try reference(request.reference)
             guard let entries = try await store.history(reference: reference) else { throw notFound(reference) }
@@ -61,6 +65,7 @@ struct BookingCommands: Sendable {
             var reply = control.pingReply(state: pause.reason == nil ? "ready" : "paused", lastSequence: published,
                                           backlog: committed > published ? committed - published : 0)
             reply.pauseReason = pause.reason
+            reply.confirmation = holds.holds(settings.value) ? "on" : "off"
             return reply
         }
         routes.on(MessageType.pause, PauseRequest.self) { request, header in
@@ -99,13 +104,16 @@ struct BookingCommands: Sendable {
         let check: CheckSlotReply = try await availability.call(
             MessageType.checkSlot, CheckSlotRequest(start: request.start, consultantId: request.consultantId)
         )
+        let slot = try slot(check)
+        let reference = BookingReference.random()
         let booking = NewBooking(
-            reference: .random(), slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
+            reference: reference, slot: slot, candidates: check.candidates, requestedConsultant: request.consultantId,
             horizonEnd: check.horizonEnd, contact: contact, timeZone: timeZone, locale: locale,
             // Counted in the transaction that writes the booking, so concurrent bookings by one
             // contact cannot both pass; an admin booking for a client is not limited.
             contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil,
-            meetingFormats: try meetingFormats(check), topic: topic
+            meetingFormats: try meetingFormats(check), topic: topic,
+            hold: try await hold(reference, slot: slot, contact: contact, context: context)
         )
         let result = try await withAlternatives(request.start, consultantId: request.consultantId) {
             try await store.apply(.book(booking), context: context)
@@ -118,6 +126,53 @@ struct BookingCommands: Sendable {
                 "start": "\(ISO8601.instant(result.appointment.start))", "contact": "\(contact.masked)",
                 "correlation_id": "\(header.id)",
             ])
+        }
+        return result.reply
+    }
+
+    /// A client's booking is held while hold-then-confirm is on (an admin's is confirmed at once:
+    /// the admin spoke to the client). The hold ends after `hold_minutes`, or at the slot's
+    /// start if that comes first: nobody confirms a consultation that has begun.
+    private func hold(_ reference: BookingReference, slot: DateTimeRange, contact: ContactInfo, context: CommandContext) async throws -> Hold? {
+        guard context.actor == .client else { return nil }
+        let current = settings.value
+        if current.confirmation == .automatic, !(try await store.isKnownContact(email: contact.email)) {
+            holds.recordUnknownContact(at: context.now, current)
+        }
+        guard holds.holds(current) else { return nil }
+        let expiresAt = min(context.now.addingTimeInterval(current.holdDuration), slot.start)
+        return Hold(expiresAt: expiresAt, confirmation: signer.confirmation(reference: reference, expiresAt: expiresAt))
+    }
+
+    /// The client confirms a hold with its link's token or its SMS code. A booking already
+    /// confirmed is answered as it is (the client clicked twice, or a retry after a lost reply).
+    private func confirm(_ request: ConfirmRequest, _ envelope: Envelope) async throws -> [UInt8] {
+        let header = envelope.header
+        let context = try commandContext(MessageType.confirm, envelope, request, actor: nil, default: .client)
+        if let earlier = try await earlierAnswer(context) { return earlier }
+        let reference = try reference(request.reference)
+        guard (request.token == nil) != (request.code == nil) else {
+            throw ProtocolError(.validationFailed, "give either the token from the confirmation link or the code from the SMS", field: "token")
+        }
+        let appointment = try await existing(reference)
+        if appointment.status == .confirmed { return try WireJSON.encode(AppointmentBody(appointment)) }
+        guard appointment.status == .scheduled, let expiresAt = appointment.holdExpiresAt else {
+            throw BookingRefusal.transition(.invalidTransition(from: appointment.status, to: .confirmed))
+        }
+        guard context.now < expiresAt else { throw BookingRefusal.transition(.holdExpired(at: expiresAt)) }
+        let field = request.token == nil ? "code" : "token"
+        guard !guesses.exhausted(reference) else {
+            throw ProtocolError(.validationFailed, "too many wrong confirmations for this booking; use the link in the email", field: field)
+        }
+        guard signer.accepts(token: request.token, code: request.code, reference: reference, expiresAt: expiresAt) else {
+            _ = guesses.recordWrong(reference)
+            throw ProtocolError(.validationFailed, "the confirmation \(field) is not the one sent for this booking", field: field)
+        }
+        let result = try await store.apply(.confirm(reference: reference), context: context)
+        publisher.committed()
+        if !result.replayed {
+            Counter(label: "booking_changes_total", dimensions: [("kind", "confirmed")]).increment()
+            logger.info("confirmed", metadata: ["reference": "\(reference.masked)", "by": "\(field)", "correlation_id": "\(header.id)"])
         }
         return result.reply
     }
@@ -206,7 +261,8 @@ struct BookingCommands: Sendable {
         var status: AppointmentStatus?
         if let text = request.status {
             guard let parsed = AppointmentStatus(rawValue: text) else {
-                throw ProtocolError(.validationFailed, "status must be one of confirmed, cancelled, completed, no_show", field: "status")
+                let names = AppointmentStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ProtocolError(.validationFailed, "status must be one of \(names)", field: "status")
             }
             status = parsed
         }

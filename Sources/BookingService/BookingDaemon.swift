@@ -1,5 +1,6 @@
 import BookingProtocol
 import BookingStore
+import Crypto
 import DaemonKit
 import Foundation
 import ServiceLifecycle
@@ -12,7 +13,8 @@ public enum BookingDaemon {
     /// What `bookctl config check` says of bookingd's part of a file: the same loading as at start.
     public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
         let settings = try BookingSettings.load(configuration)
-        return "at most \(settings.maxFutureBookingsPerContact) future bookings per contact; clients' default zone \(settings.defaultTimeZone)"
+        return "at most \(settings.maxFutureBookingsPerContact) future bookings per contact; clients' default zone \(settings.defaultTimeZone); "
+            + "confirmation \(settings.confirmation.rawValue)\(settings.confirmation == .off ? "" : " (holds of \(Int(settings.holdDuration / 60)) min)")"
     }
 
     /// The defaults bookingd applies for optional sections the file leaves out (logged at start).
@@ -30,9 +32,11 @@ public enum BookingDaemon {
         let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
         let pause = PauseSwitch(reason: try await store.pauseReason())
+        let holds = HoldSwitch(logger: parts.logger)
+        let signer = ConfirmationSigner(key: SymmetricKey(data: try await store.confirmationKey()))
         let commands = BookingCommands(
             store: store, availability: availability, publisher: publisher, clock: parts.clock, settings: settings,
-            control: parts.control, pause: pause,
+            control: parts.control, pause: pause, holds: holds, signer: signer, guesses: ConfirmationGuesses(),
             maxReplyBytes: configuration.maxMessageBytes, logger: parts.logger
         )
         let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
@@ -53,7 +57,7 @@ public enum BookingDaemon {
         }
         parts.control.setStatus {
             let taking = pause.reason.map { "paused (\($0)); " } ?? "serving; "
-            return "\(taking)last event #\(publisher.lastPublished) published; \(parts.control.requestsAnswered) requests answered"
+            return "\(taking)last event #\(publisher.lastPublished) published; \(holds.describe(settings.value)); \(parts.control.requestsAnswered) requests answered"
         }
         parts.control.setReload { configuration in
             settings.replace(with: try BookingSettings.load(configuration))
@@ -69,8 +73,11 @@ public enum BookingDaemon {
                 parts.logger.debug("forgot old idempotency keys", metadata: ["count": "\(pruned)"])
             }
         }
+        let releaser = HoldReleaser(store: store, publisher: publisher, clock: parts.clock, holdSwitch: holds, settings: settings, logger: parts.logger)
+        // Every second on the suite's clock, first at start: holds that ended while bookingd was down go at once.
+        let releases = PeriodicService(every: .seconds(1), runFirst: true) { await releaser.tick() }
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
         for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
-        return [publisher, housekeeping] + scheduled + [server]
+        return [publisher, housekeeping, releases] + scheduled + [server]
     }
 }

@@ -41,10 +41,12 @@ public struct NewBooking: Sendable {
     /// Each candidate's meeting format: the chosen one's is fixed on the booking.
     public var meetingFormats: [String: MeetingFormat]
     public var topic: String?
+    /// Hold-then-confirm: the booking is `scheduled` until the hold's end; nil: confirmed at once.
+    public var hold: Hold?
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date,
                 contact: ContactInfo, timeZone: String, locale: String, contactLimit: Int? = nil,
-                meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil) {
+                meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil, hold: Hold? = nil) {
         self.reference = reference
         self.slot = slot
         self.candidates = candidates
@@ -56,6 +58,19 @@ public struct NewBooking: Sendable {
         self.contactLimit = contactLimit
         self.meetingFormats = meetingFormats
         self.topic = topic
+        self.hold = hold
+    }
+}
+
+/// A new booking's hold: until when, and what its client confirms it with (the `booking.created`
+/// event carries it to notifyd).
+public struct Hold: Sendable {
+    public var expiresAt: Date
+    public var confirmation: ConfirmationBody
+
+    public init(expiresAt: Date, confirmation: ConfirmationBody) {
+        self.expiresAt = expiresAt
+        self.confirmation = confirmation
     }
 }
 
@@ -90,6 +105,10 @@ public enum Change: Sendable {
     /// `reason` goes to the history; `clientMessage` is what the client and the team are told.
     case cancel(reference: BookingReference, reason: String?, clientMessage: String? = nil)
     case markReminderSent(reference: BookingReference)
+    /// The client confirms a hold (its proof was checked before).
+    case confirm(reference: BookingReference)
+    /// The system releases a hold that ended unconfirmed.
+    case release(reference: BookingReference)
 }
 
 /// What a change answered, and whether it is the stored answer to an earlier request with the
@@ -157,6 +176,14 @@ public protocol BookingStore: Sendable {
     func pruneIdempotencyRecords(olderThan: Date) async throws -> Int
     /// An admin command in the audit trail (changes record theirs in their own transaction).
     func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws
+    /// The references of holds that ended by `now`, oldest end first.
+    func expiredHolds(at now: Date, limit: Int) async throws -> [BookingReference]
+    /// Whether a contact (by email) ever confirmed a hold or came to a consultation: automatic
+    /// hold-then-confirm mode counts the bookings of contacts that did neither.
+    func isKnownContact(email: String) async throws -> Bool
+    /// The key that signs holds' confirmation tokens: made once, kept with the bookings (and
+    /// in their backups), so a restart keeps issued links valid.
+    func confirmationKey() async throws -> [UInt8]
     /// Why new bookings are paused, or nil when they are taken.
     func pauseReason() async throws -> String?
     /// Pauses (a reason) or resumes (nil), and writes the audit row, in one transaction.

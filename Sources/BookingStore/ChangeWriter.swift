@@ -15,9 +15,11 @@ struct ChangeWriter {
         }
         let result: (Appointment, Transition)
         var clientMessage: String?
+        var confirmation: ConfirmationBody?
         switch change {
         case .book(let booking):
             result = try book(booking)
+            confirmation = booking.hold?.confirmation
         case .reschedule(let move):
             result = try reschedule(move)
             clientMessage = move.clientMessage
@@ -30,12 +32,20 @@ struct ChangeWriter {
             result = try transition(reference) { appointment in
                 try appointment.markReminderSent(at: context.now)
             }
+        case .confirm(let reference):
+            result = try transition(reference) { appointment in
+                try appointment.confirm(actor: context.actor, at: context.now)
+            }
+        case .release(let reference):
+            result = try transition(reference) { appointment in
+                try appointment.release(at: context.now)
+            }
         }
         let (appointment, transition) = result
         try recordHistory(transition, of: appointment)
         try recordAudit(reference: appointment.bookingReference)
         let body = AppointmentBody(appointment)
-        try recordEvent(transition, body: body, clientMessage: clientMessage)
+        try recordEvent(transition, body: body, clientMessage: clientMessage, confirmation: confirmation)
         let reply = try WireJSON.encode(body)
         if let key = context.idempotencyKey {
             try db.executeCached(
@@ -60,15 +70,16 @@ struct ChangeWriter {
         let (appointment, transition) = Appointment.book(
             id: UUID(), clientId: clientId, slot: TimeSlot(range: booking.slot, consultantId: consultant), contactInfo: booking.contact,
             reference: booking.reference, clientTimeZone: booking.timeZone, locale: booking.locale,
-            meetingFormat: booking.meetingFormats[consultant], topic: booking.topic, actor: context.actor, at: context.now
+            meetingFormat: booking.meetingFormats[consultant], topic: booking.topic, holdUntil: booking.hold?.expiresAt,
+            actor: context.actor, at: context.now
         )
         do {
             try db.executeCached(
                 sql: """
                     INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
                                               time_zone, locale, created_at, updated_at, reminder_sent, revision,
-                                              meeting_format, meeting_link, meeting_address, topic)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
+                                              meeting_format, meeting_link, meeting_address, topic, hold_expires_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     appointment.id.uuidString.lowercased(), appointment.bookingReference.description, clientId.uuidString.lowercased(), consultant,
@@ -76,6 +87,7 @@ struct ChangeWriter {
                     appointment.contactInfo.name, appointment.contactInfo.email, appointment.contactInfo.phone, appointment.contactInfo.company,
                     appointment.clientTimeZone, appointment.locale, Millis.of(context.now), Millis.of(context.now),
                     appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.topic,
+                    appointment.holdExpiresAt.map(Millis.of),
                 ]
             )
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -84,17 +96,17 @@ struct ChangeWriter {
         return (appointment, transition)
     }
 
-    /// Counts the contact's confirmed bookings still ahead, by email (as normalised, in any case)
-    /// and by phone. Earlier changes of the same group commit are in this transaction, so they count.
+    /// Counts the contact's active bookings (holds too) still ahead, by email (as normalised, in
+    /// any case) and by phone. Earlier changes of the same group commit are in this transaction, so they count.
     private func requireRoom(for contact: ContactInfo, limit: Int) throws {
         let byEmail = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email = ? COLLATE NOCASE AND status = 'confirmed' AND start_ms > ?"),
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email = ? COLLATE NOCASE AND status IN ('scheduled', 'confirmed') AND start_ms > ?"),
             arguments: [contact.email, Millis.of(context.now)]
         ) ?? 0
         if byEmail >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .email) }
         guard !contact.phone.isEmpty else { return }
         let byPhone = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone = ? AND status = 'confirmed' AND start_ms > ?"),
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone = ? AND status IN ('scheduled', 'confirmed') AND start_ms > ?"),
             arguments: [contact.phone, Millis.of(context.now)]
         ) ?? 0
         if byPhone >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .phone) }
@@ -141,7 +153,7 @@ struct ChangeWriter {
     private func chooseConsultant(at slot: DateTimeRange, candidates: [String], requested: String?, keeping current: String?,
                                   horizonEnd: Date, excluding appointmentId: UUID? = nil) throws -> String {
         let taken = try Set(String.fetchAll(
-            db.cachedStatement(sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND status = 'confirmed' AND id != ?"),
+            db.cachedStatement(sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND status IN ('scheduled', 'confirmed') AND id != ?"),
             arguments: [Millis.of(slot.start), appointmentId?.uuidString.lowercased() ?? ""]
         ))
         let free = candidates.filter { !taken.contains($0) }
@@ -153,7 +165,7 @@ struct ChangeWriter {
         }
         if let current, free.contains(current) { return current }
         let counts = Dictionary(uniqueKeysWithValues: try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE status = 'confirmed' AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id"),
+            db.cachedStatement(sql: "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE status IN ('scheduled', 'confirmed') AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id"),
             arguments: [Millis.of(context.now), Millis.of(horizonEnd)]
         ).map { ($0["consultant_id"] as String, $0["n"] as Int) })
         guard let chosen = ConsultantAssignment.choose(from: free, bookingsInHorizon: counts) else {
@@ -182,13 +194,14 @@ struct ChangeWriter {
         try db.executeCached(
             sql: """
                 UPDATE appointments SET consultant_id = ?, start_ms = ?, end_ms = ?, status = ?, updated_at = ?, reminder_sent = ?, revision = ?,
-                                        meeting_format = ?, meeting_link = ?, meeting_address = ?
+                                        meeting_format = ?, meeting_link = ?, meeting_address = ?, hold_expires_ms = ?
                 WHERE id = ?
                 """,
             arguments: [
                 appointment.consultantId, Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
                 Millis.of(appointment.updatedAt), appointment.reminderSent, appointment.revision,
-                appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.id.uuidString.lowercased(),
+                appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.holdExpiresAt.map(Millis.of),
+                appointment.id.uuidString.lowercased(),
             ]
         )
     }
@@ -220,7 +233,7 @@ struct ChangeWriter {
         )
     }
 
-    private func recordEvent(_ transition: Transition, body: AppointmentBody, clientMessage: String?) throws {
+    private func recordEvent(_ transition: Transition, body: AppointmentBody, clientMessage: String?, confirmation: ConfirmationBody?) throws {
         let sequence = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(sequence), 0) + 1 FROM events")) ?? 1)
         let previous: BookedSlotBody? = transition.kind == .rescheduled
             ? transition.oldSlot.map { BookedSlotBody(consultantId: transition.oldConsultantId ?? body.consultantId, start: $0.start) }
@@ -228,7 +241,7 @@ struct ChangeWriter {
         let event = EventBody(
             sequence: sequence, id: UUID().uuidString.lowercased(), kind: EventKind(transition.kind), occurredAt: context.now,
             appointment: body, previous: previous, actor: transition.actor.rawValue, reason: transition.reason,
-            clientMessage: clientMessage, correlationId: context.correlationId
+            clientMessage: clientMessage, correlationId: context.correlationId, confirmation: confirmation
         )
         try db.executeCached(
             sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -279,7 +292,8 @@ extension Appointment {
             clientTimeZone: try stored.value("time_zone"),
             locale: try stored.value("locale"),
             meeting: meeting,
-            topic: try stored.value("topic")
+            topic: try stored.value("topic"),
+            holdExpiresAt: try stored.optionalInstant("hold_expires_ms")
         )
     }
 }

@@ -150,7 +150,7 @@ public final class SQLiteBookingStore: BookingStore {
         try await pool.read { db in
             let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM events") ?? 0
             let booked = try Row.fetchAll(
-                db, sql: "SELECT reference, consultant_id, start_ms FROM appointments WHERE status = 'confirmed' AND start_ms >= ? AND start_ms < ? ORDER BY start_ms",
+                db, sql: "SELECT reference, consultant_id, start_ms FROM appointments WHERE status IN ('scheduled', 'confirmed') AND start_ms >= ? AND start_ms < ? ORDER BY start_ms",
                 arguments: [Millis.of(from), Millis.of(to)]
             ).map { row in
                 let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
@@ -173,6 +173,45 @@ public final class SQLiteBookingStore: BookingStore {
     public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws {
         try await pool.write { db in
             try AuditTrail.record(AuditEntry(command: command, user: user, outcome: outcome, correlationId: correlationId, at: at), in: db)
+        }
+    }
+
+    public func expiredHolds(at now: Date, limit: Int) async throws -> [BookingReference] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT reference FROM appointments WHERE status = 'scheduled' AND hold_expires_ms <= ? ORDER BY hold_expires_ms LIMIT ?",
+                arguments: [Millis.of(now), limit]
+            ).map { row in
+                try StoredRow(row, table: "appointments", keyColumn: "reference").parsed("reference") { try BookingReference(parsing: $0) }
+            }
+        }
+    }
+
+    public func isKnownContact(email: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (
+                    SELECT 1 FROM appointments a
+                    WHERE a.email = ? COLLATE NOCASE
+                      AND (a.status = 'completed' OR EXISTS (SELECT 1 FROM history h WHERE h.appointment_id = a.id AND h.kind = 'confirmed'))
+                )
+                """, arguments: [email]) ?? false
+        }
+    }
+
+    public func confirmationKey() async throws -> [UInt8] {
+        try await pool.write { db in
+            if let stored = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'confirmation_key'"),
+               let key = Data(base64Encoded: stored), key.count == 32 {
+                return Array(key)
+            }
+            var generator = SystemRandomNumberGenerator()
+            let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try db.execute(
+                sql: "INSERT INTO settings (key, value) VALUES ('confirmation_key', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [Data(key).base64EncodedString()]
+            )
+            return key
         }
     }
 

@@ -125,6 +125,57 @@ enum Schema {
                 ALTER TABLE appointments ADD COLUMN topic TEXT;
                 """)
         }
+        migrator.registerMigration("v6: holds") { db in
+            // SQLite cannot change a CHECK in place: the table is copied into one whose status
+            // may be `scheduled`, and the indexes that keep a slot to one booking count holds.
+            // GRDB runs a migration with foreign keys off and checks them after it.
+            try db.execute(sql: """
+                CREATE TABLE appointments_v6 (
+                    id TEXT PRIMARY KEY,
+                    reference TEXT NOT NULL UNIQUE,
+                    client_id TEXT NOT NULL REFERENCES clients(id),
+                    consultant_id TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+                    status TEXT NOT NULL CHECK (status IN ('scheduled', 'confirmed', 'cancelled', 'completed', 'no_show')),
+                    name TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    company TEXT,
+                    time_zone TEXT NOT NULL,
+                    locale TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    reminder_sent INTEGER NOT NULL DEFAULT 0,
+                    revision INTEGER NOT NULL DEFAULT 0,
+                    meeting_format TEXT CHECK (meeting_format IN ('phone', 'video', 'office')),
+                    meeting_link TEXT,
+                    meeting_address TEXT,
+                    topic TEXT,
+                    -- A hold's end: set exactly while the booking waits for its client's confirmation.
+                    hold_expires_ms INTEGER,
+                    CHECK ((status = 'scheduled') = (hold_expires_ms IS NOT NULL))
+                );
+                INSERT INTO appointments_v6 (id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
+                                             time_zone, locale, created_at, updated_at, reminder_sent, revision,
+                                             meeting_format, meeting_link, meeting_address, topic)
+                    SELECT id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
+                           time_zone, locale, created_at, updated_at, reminder_sent, revision,
+                           meeting_format, meeting_link, meeting_address, topic
+                    FROM appointments;
+                DROP TABLE appointments;
+                ALTER TABLE appointments_v6 RENAME TO appointments;
+                CREATE UNIQUE INDEX one_active_appointment_per_consultant_and_start
+                    ON appointments(consultant_id, start_ms) WHERE status IN ('scheduled', 'confirmed');
+                CREATE INDEX appointments_by_start ON appointments(start_ms);
+                CREATE INDEX active_appointments_by_start ON appointments(start_ms, consultant_id) WHERE status IN ('scheduled', 'confirmed');
+                CREATE INDEX appointments_by_client ON appointments(client_id);
+                CREATE INDEX appointments_by_email ON appointments(email COLLATE NOCASE);
+                CREATE INDEX appointments_by_phone ON appointments(phone);
+                -- The release timer asks for the holds that ended.
+                CREATE INDEX holds_by_expiry ON appointments(hold_expires_ms) WHERE status = 'scheduled';
+                """)
+        }
         return migrator
     }
 }

@@ -20,7 +20,8 @@ extension AppointmentBody {
             reminderSent: appointment.reminderSent,
             revision: appointment.revision,
             meeting: appointment.meeting.map(MeetingBody.init),
-            topic: appointment.topic
+            topic: appointment.topic,
+            holdExpiresAt: appointment.holdExpiresAt
         )
     }
 }
@@ -46,6 +47,8 @@ extension EventKind {
         case .completed: self = .completed
         case .noShow: self = .noShow
         case .reminderSent: self = .reminderSent
+        case .confirmed: self = .confirmed
+        case .released: self = .released
         }
     }
 }

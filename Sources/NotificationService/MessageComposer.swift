@@ -36,23 +36,35 @@ final class MessageComposer: Sendable {
         let facts = MessageFacts(
             appointment: appointment, consultant: consultant, previousStart: event.previous?.start, previousConsultant: previousConsultant,
             clientMessage: event.clientMessage, changedByClient: event.actor == Actor.client.rawValue,
-            manageURL: manageURL(appointment.reference), calendarZone: calendarZone
+            manageURL: manageURL(appointment.reference), calendarZone: calendarZone, confirmation: event.confirmation
         )
         let withEmail = Set([consultant, previousConsultant].compactMap { $0?.email == nil ? nil : $0?.id })
         let planned = settings.plan.deliveries(for: event, consultantsWithEmail: withEmail)
-        let deliveries = planned.compactMap { render($0, facts: facts, invite: event.kind == .cancelled ? .cancel : .request) }
+        let deliveries = planned.compactMap { render($0, facts: facts, invite: Self.invite(event)) }
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
+    }
+
+    /// What the change's emails do to the reader's calendar: a hold is not in it yet (its
+    /// invite comes with the confirmation), and an end takes it out.
+    private static func invite(_ event: EventBody) -> CalendarInvite.Method? {
+        switch event.kind {
+        case _ where event.appointment.status == "scheduled", .released: nil
+        case .cancelled: .cancel
+        default: .request
+        }
     }
 
     private func reminderChange(_ event: EventBody) -> ReminderChange {
         let appointment = event.appointment
+        // Reminders are for confirmed appointments: a hold gets its reminder when it is confirmed.
+        guard appointment.status != "scheduled" else { return .drop(appointmentId: appointment.id) }
         switch event.kind {
-        case .created, .rescheduled:
+        case .created, .rescheduled, .confirmed:
             guard let due = settings.reminders.due(start: appointment.start, changedAt: event.occurredAt) else {
                 return .drop(appointmentId: appointment.id)
             }
             return .schedule(ReminderEntry(appointment: appointment, dueAt: due))
-        case .cancelled, .completed, .noShow:
+        case .cancelled, .released, .completed, .noShow:
             return .drop(appointmentId: appointment.id)
         case .reminderSent:
             return .keep

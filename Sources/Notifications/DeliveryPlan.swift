@@ -34,6 +34,9 @@ public struct PlannedDelivery: Sendable, Equatable {
 /// Which messages a change produces: the client always by email and by SMS when SMS is on; the
 /// consultant by email when they have an address; the team over `@chat` when it is on. A move to
 /// another consultant is a new booking for the new one and a release for the one who had it.
+/// A held (`scheduled`) booking concerns its client only until it is confirmed: bots' holds
+/// must not fill consultants' inboxes and the team chat, so the consultant and the team hear of
+/// a booking when it is confirmed, as if it were made then.
 public struct DeliveryPlan: Sendable, Equatable {
     public var sms: Bool
     public var chat: Bool
@@ -47,8 +50,19 @@ public struct DeliveryPlan: Sendable, Equatable {
     public func deliveries(for event: EventBody, consultantsWithEmail: Set<String>) -> [PlannedDelivery] {
         let purposes: (client: MessagePurpose, consultant: MessagePurpose, team: MessagePurpose)
         var released: String?
+        func delivery(_ purpose: MessagePurpose, _ channel: Channel, _ audience: Audience) -> PlannedDelivery {
+            PlannedDelivery(id: "\(event.id).\(purpose.rawValue).\(channel.rawValue)", purpose: purpose, channel: channel, audience: audience)
+        }
+        func clientOnly(_ purpose: MessagePurpose) -> [PlannedDelivery] {
+            [delivery(purpose, .email, .client)]
+                + (sms && !event.appointment.contact.phone.isEmpty ? [delivery(purpose, .sms, .client)] : [])
+        }
+        let held = event.appointment.status == "scheduled"
         switch event.kind {
-        case .created: purposes = (.clientConfirmation, .consultantCreated, .teamCreated)
+        case .created where held: return clientOnly(.clientConfirmRequest)
+        case .rescheduled where held: return clientOnly(.clientRescheduled)
+        case .released: return clientOnly(.clientHoldReleased)
+        case .created, .confirmed: purposes = (.clientConfirmation, .consultantCreated, .teamCreated)
         case .rescheduled:
             if let previous = event.previous, previous.consultantId != event.appointment.consultantId {
                 released = previous.consultantId
@@ -61,9 +75,6 @@ public struct DeliveryPlan: Sendable, Equatable {
         case .cancelled: purposes = (.clientCancelled, .consultantCancelled, .teamCancelled)
         // Outcomes after the meeting and the reminder mark tell nobody anything new.
         case .completed, .noShow, .reminderSent: return []
-        }
-        func delivery(_ purpose: MessagePurpose, _ channel: Channel, _ audience: Audience) -> PlannedDelivery {
-            PlannedDelivery(id: "\(event.id).\(purpose.rawValue).\(channel.rawValue)", purpose: purpose, channel: channel, audience: audience)
         }
         var planned = [delivery(purposes.client, .email, .client)]
         if sms && !event.appointment.contact.phone.isEmpty { planned.append(delivery(purposes.client, .sms, .client)) }

@@ -23,9 +23,12 @@ public struct MessageFacts: Sendable {
     /// The business calendar's zone (e.g. `Europe/Moscow`): shown beside the client's time when
     /// the clocks differ.
     public var calendarZone: String
+    /// A held booking's "please confirm" message: how the client confirms it.
+    public var confirmation: ConfirmationBody?
 
     public init(appointment: AppointmentBody, consultant: Consultant, previousStart: Date? = nil, previousConsultant: Consultant? = nil,
-                clientMessage: String? = nil, changedByClient: Bool = false, manageURL: String? = nil, calendarZone: String) {
+                clientMessage: String? = nil, changedByClient: Bool = false, manageURL: String? = nil, calendarZone: String,
+                confirmation: ConfirmationBody? = nil) {
         self.appointment = appointment
         self.consultant = consultant
         self.previousStart = previousStart
@@ -34,6 +37,14 @@ public struct MessageFacts: Sendable {
         self.changedByClient = changedByClient
         self.manageURL = manageURL
         self.calendarZone = calendarZone
+        self.confirmation = confirmation
+    }
+
+    /// The page that confirms a hold (on a POST): the manage page's `confirm` below it, with the
+    /// token; nil without a manage page, and the client types the code there instead.
+    public var confirmURL: String? {
+        guard let manageURL, let confirmation else { return nil }
+        return "\(manageURL)/confirm?token=\(confirmation.token)"
     }
 
     /// The consultant a consultant-* message goes to: the one who had the appointment for a release.

@@ -14,6 +14,10 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     case clientReminder = "client-reminder"
     /// The same time with another consultant.
     case clientConsultantChanged = "client-consultant-changed"
+    /// A held booking (hold-then-confirm): please confirm it by the link or the code.
+    case clientConfirmRequest = "client-confirm-request"
+    /// A held booking that was not confirmed in time was released.
+    case clientHoldReleased = "client-hold-released"
     case consultantCreated = "consultant-created"
     case consultantRescheduled = "consultant-rescheduled"
     case consultantCancelled = "consultant-cancelled"
@@ -29,7 +33,8 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
 
     var addressee: Addressee {
         switch self {
-        case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder, .clientConsultantChanged: .client
+        case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder, .clientConsultantChanged,
+             .clientConfirmRequest, .clientHoldReleased: .client
         case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased: .consultant
         case .teamCreated, .teamRescheduled, .teamCancelled, .teamConsultantChanged: .team
         }

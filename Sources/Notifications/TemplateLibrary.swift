@@ -179,6 +179,8 @@ enum MessageVariables {
             names.formUnion(["reason", "changed_by_client"])
         case .clientConsultantChanged, .teamConsultantChanged, .consultantReleased:
             names.formUnion(["reason", "previous_consultant_name"])
+        case .clientConfirmRequest:
+            names.formUnion(["confirm_url", "confirm_code", "hold_until"])
         default:
             break
         }
@@ -242,6 +244,11 @@ enum MessageVariables {
         }
         if names.contains("reason") { values["reason"] = nonEmpty(facts.clientMessage) }
         if names.contains("changed_by_client"), facts.changedByClient { values["changed_by_client"] = true }
+        if names.contains("confirm_code"), let confirmation = facts.confirmation {
+            values["confirm_code"] = confirmation.code
+            values["confirm_url"] = facts.confirmURL
+            if let until = appointment.holdExpiresAt { values["hold_until"] = time.clock(until) }
+        }
         return values
     }
 

@@ -36,6 +36,9 @@ public final class InProcessSuite: Sendable {
         public var minimumNoticeMinutes = 120
         /// More top-level YAML (e.g. a `bookings:` section).
         public var extra = ""
+        /// The directory of an earlier suite stopped with `keepingDirectory`: its databases and
+        /// its configuration file (so its clock) are taken as they are, as a restart would.
+        public var directory: String?
 
         public init() {}
     }
@@ -50,16 +53,23 @@ public final class InProcessSuite: Sendable {
     public var mailDirectory: String { directory + "/mail" }
 
     public static func start(_ options: Options = Options()) async throws -> InProcessSuite {
-        var template = Array("/tmp/ip-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
-        let directory = String(cString: made)
-        let yaml = SuiteFiles.configuration(consultants: options.consultants, clockStart: options.clockStart,
-                                            minimumNoticeMinutes: options.minimumNoticeMinutes, logLevel: "warning",
-                                            notifications: SuiteFiles.developmentNotifications,
-                                            // The page is not among the daemons run here; its section is required all the same.
-                                            extra: options.extra.contains("web:") ? options.extra : options.extra + "\nweb: {}\n")
+        let directory: String
+        if let earlier = options.directory {
+            directory = earlier
+        } else {
+            var template = Array("/tmp/ip-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+            directory = String(cString: made)
+        }
         let file = directory + "/booking.yaml"
-        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        if options.directory == nil {
+            let yaml = SuiteFiles.configuration(consultants: options.consultants, clockStart: options.clockStart,
+                                                minimumNoticeMinutes: options.minimumNoticeMinutes, logLevel: "warning",
+                                                notifications: SuiteFiles.developmentNotifications,
+                                                // The page is not among the daemons run here; its section is required all the same.
+                                                extra: options.extra.contains("web:") ? options.extra : options.extra + "\nweb: {}\n")
+            try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        }
         let configuration = try SuiteConfiguration.load(path: file)
         try configuration.makeDirectories()
         let context = try ZMQContext()
@@ -100,13 +110,13 @@ public final class InProcessSuite: Sendable {
     }
 
     /// Shuts every daemon down gracefully, the last started first (as systemd stops them), and
-    /// removes the directory.
-    public func stop() async throws {
+    /// removes the directory unless it is kept for a restart (`Options.directory`).
+    public func stop(keepingDirectory: Bool = false) async throws {
         for (_, group) in groups.reversed() {
             await group.triggerGracefulShutdown()
         }
         try await running.value
         await context.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        if !keepingDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

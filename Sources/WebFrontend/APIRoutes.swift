@@ -21,7 +21,7 @@ struct APIRoutes {
         api.get("/openapi.json") { _, _ in site.json(.ok, OpenAPIDocument.json) }
         api.get("/slots") { request, context in try await slots(request, context) }
         api.get("/challenge") { _, _ in
-            site.json(.ok, try WireJSON.encode(site.proofOfWork.challenge(now: site.clock.now())))
+            site.json(.ok, try WireJSON.encode(await site.challenge(now: site.clock.now())))
         }
         api.post("/bookings") { request, context in try await book(request, context) }
         api.get("/bookings/:reference") { request, context in
@@ -42,10 +42,26 @@ struct APIRoutes {
             site.logger.info("cancelled through the API", metadata: ["reference": "\(BookingReference.masked(reference))"])
             return try appointment(cancelled)
         }
+        api.post("/bookings/:reference/confirm") { request, context in
+            let reference = try reference(request, context)
+            if case .limited(let seconds) = site.limitAddress(site.clientAddress(request, context)) {
+                throw Problem(status: 429, code: "rate_limited", detail: "too many requests; retry in \(seconds) s", retryAfter: seconds)
+            }
+            let body = try await decode(ConfirmBody.self, request)
+            let confirmed = try await site.services.confirm(ConfirmRequest(reference: reference, token: body.token, code: body.code))
+            site.logger.info("confirmed through the API", metadata: ["reference": "\(BookingReference.masked(reference))"])
+            return try appointment(confirmed)
+        }
         api.get("/bookings/:reference/calendar.ics") { request, context in
             let found = try await site.services.appointment(try reference(request, context))
             return site.calendarFile(found, language: SupportedLocale.preferred(acceptLanguage: request.headers[.acceptLanguage]))
         }
+    }
+
+    /// The link's `token` or the SMS `code`, exactly one.
+    struct ConfirmBody: Decodable {
+        var token: String?
+        var code: String?
     }
 
     struct BookBody: Decodable {

@@ -15,11 +15,16 @@ public protocol BookingServices: Sendable {
     func appointment(_ reference: String) async throws -> AppointmentBody
     func reschedule(_ request: RescheduleRequest, idempotencyKey: String?) async throws -> AppointmentBody
     func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody
+    /// A held booking confirmed by its link's token or its code.
+    func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody
     /// Each service's state, for `/readyz`.
     func readiness() async -> [ServiceReadiness]
     /// Whether bookingd takes new bookings (nil) or is paused (`bookctl pause`), and what the
     /// client may be told why.
     func bookingPause() async throws -> BookingPause?
+    /// Whether bookingd holds clients' bookings now (hold-then-confirm on, or switched on
+    /// automatically): the proof of work is raised meanwhile.
+    func holdsBookings() async throws -> Bool
 }
 
 /// New bookings are paused; `publicReason` is the text bookingd gives clients for it.
@@ -74,6 +79,15 @@ public struct DaemonBookingServices: BookingServices {
 
     public func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody {
         try await bookingd.call(MessageType.cancel, request, idempotencyKey: idempotencyKey)
+    }
+
+    public func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody {
+        try await bookingd.call(MessageType.confirm, request)
+    }
+
+    public func holdsBookings() async throws -> Bool {
+        let reply: PingReply = try await bookingd.call(MessageType.ping, Empty())
+        return reply.confirmation == "on"
     }
 
     public func readiness() async -> [ServiceReadiness] {

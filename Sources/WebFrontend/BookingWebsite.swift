@@ -23,6 +23,8 @@ public final class BookingWebsite: Sendable {
     let formTokens: FormToken
     let slotCache: RecentSlotAnswers
     private let state: Mutex<State>
+    /// Whether bookingd held bookings when last asked, and when that was.
+    private let holding = Mutex<(holds: Bool, askedAt: Date)>((false, .distantPast))
 
     struct State {
         var configuration: WebConfiguration
@@ -40,7 +42,8 @@ public final class BookingWebsite: Sendable {
         self.clock = clock
         self.logger = logger
         self.calendarZone = calendarZone
-        proofOfWork = ProofOfWork(key: key, difficulty: configuration.proofOfWorkDifficulty, expiry: configuration.proofOfWorkExpiry)
+        proofOfWork = ProofOfWork(key: key, difficulty: configuration.proofOfWorkDifficulty, raisedDifficulty: configuration.proofOfWorkRaisedDifficulty,
+                                  expiry: configuration.proofOfWorkExpiry)
         formTokens = FormToken(key: key)
         slotCache = RecentSlotAnswers(lifetime: configuration.slotsCache)
         state = Mutex(try Self.state(configuration))
@@ -71,6 +74,21 @@ public final class BookingWebsite: Sendable {
 
     public var configuration: WebConfiguration { state.withLock { $0.configuration } }
 
+    /// A challenge as hard as bookingd's mode asks: raised while it holds bookings. bookingd is
+    /// asked at most every 5 seconds; one that does not answer leaves the last answer standing.
+    func challenge(now: Date) async -> ProofOfWorkChallenge {
+        let (holds, askedAt) = holding.withLock { $0 }
+        var raised = holds
+        if now.timeIntervalSince(askedAt) >= 5 || now < askedAt {
+            holding.withLock { $0.askedAt = now }
+            if let answer = try? await services.holdsBookings() {
+                raised = answer
+                holding.withLock { $0.holds = answer }
+            }
+        }
+        return proofOfWork.challenge(now: now, raised: raised)
+    }
+
     // MARK: Routes
 
     public func router() -> Router<WebRequestContext> {
@@ -92,6 +110,8 @@ public final class BookingWebsite: Sendable {
         router.get("/manage/:reference/reschedule") { request, context in try await self.reschedulePage(request, context) }
         router.post("/manage/:reference/reschedule") { request, context in try await self.submitReschedule(request, context) }
         router.post("/manage/:reference/cancel") { request, context in try await self.submitCancel(request, context) }
+        router.get("/manage/:reference/confirm") { request, context in try await self.confirmPage(request, context) }
+        router.post("/manage/:reference/confirm") { request, context in try await self.submitConfirm(request, context) }
         router.get("/policy") { request, context in self.policyPage(request, context) }
         APIRoutes(site: self).add(to: router)
         return router

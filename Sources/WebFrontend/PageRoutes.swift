@@ -103,7 +103,7 @@ extension BookingWebsite {
         if slot == nil { form.start = "" }
         let page = visitor.pages.formPage(
             form: form, slot: slot, freshSlots: fresh, errors: errors, message: message,
-            formToken: formTokens.issue(session: visitor.session, now: now), powChallenge: proofOfWork.challenge(now: now),
+            formToken: formTokens.issue(session: visitor.session, now: now), powChallenge: await challenge(now: now),
             policyLink: policyLink(visitor.language), backDate: day.description, pause: pause
         )
         return html(status, page, visitor: visitor, extraHeaders: extraHeaders)
@@ -380,6 +380,56 @@ extension BookingWebsite {
             return html(.unprocessableContent, page, visitor: visitor)
         } catch let error as ProtocolError where error.code == .invalidTransition {
             return redirect("/manage/\(appointment.reference)", visitor: visitor)
+        } catch {
+            return failurePage(visitor, error)
+        }
+    }
+
+    /// The email's link: the booking and a button. Opening it changes nothing (mail scanners
+    /// open links); the button posts the token.
+    func confirmPage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let visitor = visitor(request, context)
+        switch await lookUp(visitor, context) {
+        case .refused(let response): return response
+        case .found(let appointment):
+            guard appointment.status == "scheduled", let token = request.uri.queryParameters.get("token"), !token.isEmpty else {
+                return redirect("/manage/\(appointment.reference)", visitor: visitor)
+            }
+            let page = visitor.pages.confirmPage(appointment, token: String(token), formToken: formTokens.issue(session: visitor.session, now: clock.now()))
+            return html(.ok, page, visitor: visitor, extraHeaders: [.referrerPolicy: "no-referrer"])
+        }
+    }
+
+    func submitConfirm(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let fields = try await readForm(request)
+        let visitor = visitor(request, context, form: fields)
+        let appointment: AppointmentBody
+        switch await lookUp(visitor, context) {
+        case .refused(let response): return response
+        case .found(let found): appointment = found
+        }
+        let token = fields["token"].flatMap { $0.isEmpty ? nil : $0 }
+        let code = fields["code"].map { $0.filter { !$0.isWhitespace } }.flatMap { $0.isEmpty ? nil : $0 }
+        func again(_ message: String, _ status: HTTPResponse.Status) -> Response {
+            let formToken = formTokens.issue(session: visitor.session, now: clock.now())
+            let page = token.map { visitor.pages.confirmPage(appointment, token: $0, formToken: formToken, message: message) }
+                ?? visitor.pages.appointmentPage(appointment, done: nil, manageURL: manageURL(appointment.reference), formToken: formToken, message: message)
+            return html(status, page, visitor: visitor)
+        }
+        do {
+            try formTokens.verify(fields["form_token"], session: request.cookies["bk_session"]?.value, now: clock.now(), minimumFill: 0)
+        } catch {
+            return again(visitor.language.text(.formExpired), .forbidden)
+        }
+        guard token != nil || code != nil else { return again(visitor.language.text(.confirmWrong), .unprocessableContent) }
+        do {
+            let confirmed = try await services.confirm(ConfirmRequest(reference: appointment.reference, token: token, code: token == nil ? code : nil))
+            logger.info("confirmed through the web", metadata: ["reference": "\(BookingReference.masked(confirmed.reference))"])
+            return redirect("/manage/\(confirmed.reference)?done=confirmed", visitor: visitor)
+        } catch let error as ProtocolError where error.code == .validationFailed {
+            return again(visitor.language.text(.confirmWrong), .unprocessableContent)
+        } catch let error as ProtocolError where error.code == .invalidTransition {
+            return html(.conflict, visitor.pages.messagePage(title: visitor.language.text(.confirmTitle), message: visitor.language.text(.holdEnded)), visitor: visitor)
         } catch {
             return failurePage(visitor, error)
         }

@@ -359,6 +359,7 @@ public struct Pages: Sendable {
     public func statusText(_ status: String) -> String {
         switch status {
         case "confirmed": language.text(.statusConfirmed)
+        case "scheduled": language.text(.statusScheduled)
         case "cancelled": language.text(.statusCancelled)
         default: language.text(.statusOther(status))
         }
@@ -370,7 +371,9 @@ public struct Pages: Sendable {
         var body = ""
         let title: String
         switch done {
+        case "booked" where appointment.status == "scheduled": title = language.text(.confirmTitle)
         case "booked": title = language.text(.confirmedTitle)
+        case "confirmed": title = language.text(.confirmedDoneTitle)
         case "rescheduled": title = language.text(.rescheduledTitle)
         case "cancelled": title = language.text(.cancelledTitle)
         default: title = language.text(.manageTitle)
@@ -384,6 +387,9 @@ public struct Pages: Sendable {
             body += "<dt>\(t(.meeting))</dt><dd id=\"booking-meeting\" data-format=\"\(escapeHTML(meeting.format))\">\(meetingDescription(meeting, phone: appointment.contact.phone))</dd>"
         }
         body += "</dl>"
+        if appointment.status == "scheduled" {
+            body += holdForm(appointment, formToken: formToken, token: nil)
+        }
         if appointment.status == "confirmed" {
             if done == "booked" || done == "rescheduled" {
                 body += "<p id=\"sent-to\">\(t(.confirmationSentTo)) <strong>\(escapeHTML(ContactInfo.maskedEmail(appointment.contact.email)))</strong>.</p>"
@@ -410,6 +416,41 @@ public struct Pages: Sendable {
         }
         body += "<p><a href=\"/\(escapeHTML(query([("tz", time.zone.identifier)])))\">\(t(.bookAnother))</a></p>"
         return layout(title: title, step: done == "booked" ? 3 : nil, body: body)
+    }
+
+    /// A held booking's confirmation: the code field (the manage page), or with the link's
+    /// `token` a single button. Either way a POST: a mail scanner that opens the link confirms nothing.
+    func holdForm(_ appointment: AppointmentBody, formToken: String, token: String?) -> String {
+        let base = "/manage/\(appointment.reference)"
+        var form = ""
+        if token == nil {
+            form += "<p id=\"sent-to\">\(t(.confirmSentTo)) <strong>\(escapeHTML(ContactInfo.maskedEmail(appointment.contact.email)))</strong>.</p>"
+        }
+        if let until = appointment.holdExpiresAt {
+            form += "<p id=\"hold-waiting\" class=\"notice\">\(escapeHTML(language.text(.holdWaiting(time.clock(until)))))</p>"
+        }
+        form += "<form class=\"confirm\" method=\"post\" action=\"\(escapeHTML(base))/confirm\">"
+            + "<input type=\"hidden\" name=\"form_token\" value=\"\(escapeHTML(formToken))\">"
+            + "<input type=\"hidden\" name=\"tz\" value=\"\(escapeHTML(time.zone.identifier))\">"
+        if let token {
+            form += "<input type=\"hidden\" name=\"token\" value=\"\(escapeHTML(token))\">"
+        } else {
+            form += "<div class=\"field\"><label for=\"code\">\(t(.confirmCode))</label>"
+                + "<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" maxlength=\"6\" required></div>"
+        }
+        form += "<button type=\"submit\" class=\"primary\" id=\"confirm-button\">\(t(.confirmButton))</button></form>"
+        return form
+    }
+
+    /// The page the email's link opens: the booking and one button.
+    public func confirmPage(_ appointment: AppointmentBody, token: String, formToken: String, message: String? = nil) -> String {
+        var body = alert(message)
+        body += "<dl class=\"booking-summary\">"
+        body += "<dt>\(t(.yourReference))</dt><dd><strong class=\"reference\" id=\"reference\">\(escapeHTML(appointment.reference))</strong></dd>"
+        body += "<dt>\(t(.when))</dt><dd id=\"booking-time\">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd>"
+        body += "</dl>"
+        body += holdForm(appointment, formToken: formToken, token: token)
+        return layout(title: language.text(.confirmTitle), body: body)
     }
 
     /// A change's second step, a plain form so it asks without JavaScript too: the fields sent

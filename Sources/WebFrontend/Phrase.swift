@@ -57,6 +57,7 @@ public enum Phrase: Sendable {
     case errorSummaryTitle, confirmationSentTo, confirmationPhone, addToGoogleCalendar
     case cancelQuestion, cancelYes, keepBooking, rescheduleQuestion, currentTime, newTime, rescheduleYes
     case paused(String?), pausedFormKept(String?)
+    case statusScheduled, holdWaiting(String), confirmTitle, confirmedDoneTitle, confirmCode, confirmButton, confirmWrong, holdEnded, confirmSentTo
 
     var russian: String {
         switch self {
@@ -125,6 +126,15 @@ public enum Phrase: Sendable {
         case .cancelledTitle: "Запись отменена"
         case .rescheduledTitle: "Запись перенесена"
         case .statusConfirmed: "подтверждена"
+        case .statusScheduled: "ждёт вашего подтверждения"
+        case .holdWaiting(let until): "Ждём вашего подтверждения до \(until). Откройте ссылку из письма или введите код из письма или SMS; без подтверждения время освободится."
+        case .confirmTitle: "Подтвердите запись"
+        case .confirmedDoneTitle: "Запись подтверждена"
+        case .confirmCode: "Код подтверждения"
+        case .confirmButton: "Подтвердить"
+        case .confirmWrong: "Код не подходит. Проверьте его или откройте ссылку из письма."
+        case .holdEnded: "Время на подтверждение этой записи истекло, и время освобождено. Запишитесь снова."
+        case .confirmSentTo: "Письмо со ссылкой для подтверждения отправлено на"
         case .statusCancelled: "отменена"
         case .statusOther(let value): value
         case .cancelConfirm: "Отменить"
@@ -258,6 +268,15 @@ public enum Phrase: Sendable {
         case .cancelledTitle: "Booking cancelled"
         case .rescheduledTitle: "Booking rescheduled"
         case .statusConfirmed: "confirmed"
+        case .statusScheduled: "waiting for your confirmation"
+        case .holdWaiting(let until): "Waiting for your confirmation until \(until). Open the link in the email or enter the code from the email or SMS; unconfirmed, the time is released."
+        case .confirmTitle: "Confirm your booking"
+        case .confirmedDoneTitle: "Booking confirmed"
+        case .confirmCode: "Confirmation code"
+        case .confirmButton: "Confirm"
+        case .confirmWrong: "That code is not right. Check it, or open the link in the email."
+        case .holdEnded: "The time to confirm this booking has passed and the time was released. Please book again."
+        case .confirmSentTo: "An email with a confirmation link was sent to"
         case .statusCancelled: "cancelled"
         case .statusOther(let value): value
         case .cancelConfirm: "Cancel it"

@@ -63,19 +63,22 @@ public enum ProofOfWorkFailure: Error, Sendable, Equatable, CustomStringConverti
 public final class ProofOfWork: Sendable {
     private let key: SymmetricKey
     public let difficulty: Int
+    /// While bookingd holds bookings (`BookingServices.holdsBookings`).
+    public let raisedDifficulty: Int
     public let expiry: Duration
     /// Solved challenges until they expire, so one solution buys one booking.
     private let used: Mutex<[String: Date]>
 
-    public init(key: SymmetricKey, difficulty: Int, expiry: Duration) {
+    public init(key: SymmetricKey, difficulty: Int, raisedDifficulty: Int? = nil, expiry: Duration) {
         self.key = key
         self.difficulty = difficulty
+        self.raisedDifficulty = raisedDifficulty ?? difficulty * 10
         self.expiry = expiry
         used = Mutex([:])
     }
 
-    public func challenge(now: Date, number: Int? = nil) -> ProofOfWorkChallenge {
-        let maxNumber = max(1, difficulty * 2)
+    public func challenge(now: Date, number: Int? = nil, raised: Bool = false) -> ProofOfWorkChallenge {
+        let maxNumber = max(1, (raised ? raisedDifficulty : difficulty) * 2)
         let secret = number ?? Int.random(in: 0..<maxNumber)
         var nonce = SystemRandomNumberGenerator()
         let expires = Int(now.addingTimeInterval(expiry.seconds).timeIntervalSince1970)

@@ -20,6 +20,10 @@ public struct WebConfiguration: Sendable, Equatable {
     public var phoneLimit: BucketPolicy
     /// Expected attempts to solve a challenge (the search space is twice this).
     public var proofOfWorkDifficulty: Int
+    /// The difficulty while bookingd holds clients' bookings (`proof_of_work.raised_difficulty`;
+    /// default ten times `difficulty`): an attack that switched automatic confirmation on also
+    /// pays more per booking.
+    public var proofOfWorkRaisedDifficulty: Int?
     public var proofOfWorkExpiry: Duration
     /// Bookings from the form without a solved challenge (JavaScript off), across all visitors,
     /// per hour; 0 means the page's script is required to book.
@@ -146,6 +150,10 @@ public struct WebConfiguration: Sendable, Equatable {
             guard (1...10_000_000).contains(difficulty) else { throw fail("proof_of_work.difficulty", "must be between 1 and 10000000, got \(difficulty)") }
             web.proofOfWorkDifficulty = difficulty
         }
+        if let raised = raw.proofOfWork?.raisedDifficulty {
+            guard (1...100_000_000).contains(raised) else { throw fail("proof_of_work.raised_difficulty", "must be between 1 and 100000000, got \(raised)") }
+            web.proofOfWorkRaisedDifficulty = raised
+        }
         if let expiry = raw.proofOfWork?.expirySeconds {
             guard (10...86_400).contains(expiry) else { throw fail("proof_of_work.expiry_seconds", "must be between 10 and 86400, got \(expiry)") }
             web.proofOfWorkExpiry = .seconds(expiry)
@@ -236,8 +244,10 @@ private struct RawProofOfWork: Decodable {
     var difficulty: Int?
     var expirySeconds: Int?
     var noScriptBookingsPerHour: Int?
+    var raisedDifficulty: Int?
     enum CodingKeys: String, CodingKey {
         case difficulty, expirySeconds = "expiry_seconds", noScriptBookingsPerHour = "no_script_bookings_per_hour"
+        case raisedDifficulty = "raised_difficulty"
     }
 }
 

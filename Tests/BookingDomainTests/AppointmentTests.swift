@@ -30,20 +30,23 @@ struct AppointmentTests {
     }
 
     @Test func wireNames() {
-        #expect(AppointmentStatus.allCases.map(\.rawValue) == ["confirmed", "cancelled", "completed", "no_show"])
-        #expect(AppointmentStatus.allCases.filter(\.isActive) == [.confirmed])
-        #expect(TransitionKind.allCases.map(\.rawValue) == ["created", "rescheduled", "cancelled", "completed", "no_show", "reminder_sent"])
+        #expect(AppointmentStatus.allCases.map(\.rawValue) == ["scheduled", "confirmed", "cancelled", "completed", "no_show"])
+        #expect(AppointmentStatus.allCases.filter(\.isActive) == [.scheduled, .confirmed])
+        #expect(TransitionKind.allCases.map(\.rawValue)
+                == ["created", "rescheduled", "cancelled", "completed", "no_show", "reminder_sent", "confirmed", "released"])
         #expect(Actor.allCases.map(\.rawValue) == ["client", "admin", "system"])
     }
 
     @Test func theTransitionTable() {
         #expect(AppointmentStatus.allowedTransitions == [
+            .scheduled: [.scheduled, .confirmed, .cancelled],
             .confirmed: [.confirmed, .cancelled, .completed, .noShow],
             .cancelled: [], .completed: [], .noShow: [],
         ])
         for from in AppointmentStatus.allCases {
             for to in AppointmentStatus.allCases {
-                #expect(from.canTransition(to: to) == (from == .confirmed), "\(from) -> \(to)")
+                let allowed = from == .confirmed ? to != .scheduled : from == .scheduled && [.scheduled, .confirmed, .cancelled].contains(to)
+                #expect(from.canTransition(to: to) == allowed, "\(from) -> \(to)")
             }
         }
     }
@@ -72,7 +75,9 @@ struct AppointmentTests {
 
     @Test func everyStatusAgainstEveryAction() throws {
         for status in AppointmentStatus.allCases {
-            for (kind, target, action) in Self.actions {
+            for (kind, aim, action) in Self.actions {
+                // A reschedule keeps a hold a hold.
+                let target = kind == .rescheduled && status == .scheduled ? .scheduled : aim
                 var appointment = Self.appointment(in: status)
                 if status.canTransition(to: target) {
                     let transition = try action(&appointment)
@@ -144,6 +149,83 @@ struct AppointmentTests {
         }
     }
 
+    static let holdEnd = msk("2026-03-02 12:30")
+
+    static func held() -> Appointment {
+        Appointment.book(id: id, clientId: clientId, slot: TimeSlot(range: slot, consultantId: "anna"), contactInfo: contact(),
+                         reference: reference(), clientTimeZone: "Europe/Berlin", locale: "en", holdUntil: holdEnd, actor: .client, at: bookedAt).0
+    }
+
+    @Test func aHoldIsScheduledUntilItsEnd() {
+        let (appointment, transition) = Appointment.book(
+            id: Self.id, clientId: Self.clientId, slot: TimeSlot(range: Self.slot, consultantId: "anna"), contactInfo: Self.contact(),
+            reference: Self.reference(), clientTimeZone: "Europe/Berlin", locale: "en", holdUntil: Self.holdEnd, actor: .client, at: Self.bookedAt)
+        #expect(appointment.status == .scheduled && appointment.status.isActive && appointment.holdExpiresAt == Self.holdEnd)
+        #expect(transition == Transition(appointmentId: Self.id, kind: .created, fromStatus: nil, toStatus: .scheduled,
+                                         newSlot: Self.slot, newConsultantId: "anna", actor: .client, at: Self.bookedAt))
+        #expect(Self.booked().holdExpiresAt == nil)
+    }
+
+    @Test func theClientConfirmsBeforeTheHoldEnds() throws {
+        var appointment = Self.held()
+        let at = msk("2026-03-02 12:29")
+        let transition = try appointment.confirm(actor: .client, at: at)
+        #expect(transition == Transition(appointmentId: Self.id, kind: .confirmed, fromStatus: .scheduled, toStatus: .confirmed, actor: .client, at: at))
+        #expect(appointment.status == .confirmed && appointment.holdExpiresAt == nil && appointment.revision == 1 && appointment.updatedAt == at)
+        // Confirmed once is confirmed: a second confirmation is not a change.
+        #expect(throws: TransitionError.invalidTransition(from: .confirmed, to: .confirmed)) { try appointment.confirm(actor: .client, at: at) }
+        // Now it is an ordinary appointment: reminders, completion.
+        _ = try appointment.markReminderSent(at: at)
+        _ = try appointment.complete(actor: .admin, at: Self.slot.start)
+    }
+
+    @Test func aConfirmationAtOrAfterTheEndIsRefused() {
+        for at in [Self.holdEnd, msk("2026-03-02 13:00")] {
+            var appointment = Self.held()
+            #expect(throws: TransitionError.holdExpired(at: Self.holdEnd)) { try appointment.confirm(actor: .client, at: at) }
+            #expect(appointment == Self.held())
+        }
+        for status in [AppointmentStatus.confirmed, .cancelled, .completed, .noShow] {
+            var appointment = Self.appointment(in: status)
+            #expect(throws: TransitionError.invalidTransition(from: status, to: .confirmed)) {
+                try appointment.confirm(actor: .client, at: Self.bookedAt)
+            }
+        }
+    }
+
+    @Test func theSystemReleasesAnExpiredHold() throws {
+        var appointment = Self.held()
+        #expect(throws: TransitionError.holdNotExpired(until: Self.holdEnd)) { try appointment.release(at: msk("2026-03-02 12:29")) }
+        #expect(appointment == Self.held())
+        let transition = try appointment.release(at: Self.holdEnd)
+        #expect(transition == Transition(appointmentId: Self.id, kind: .released, fromStatus: .scheduled, toStatus: .cancelled,
+                                         oldSlot: Self.slot, oldConsultantId: "anna", actor: .system, reason: "not confirmed in time",
+                                         at: Self.holdEnd))
+        #expect(appointment.status == .cancelled && !appointment.status.isActive && appointment.holdExpiresAt == nil)
+        #expect(throws: TransitionError.invalidTransition(from: .cancelled, to: .cancelled)) { try appointment.release(at: Self.holdEnd) }
+        for status in [AppointmentStatus.confirmed, .completed, .noShow] {
+            var other = Self.appointment(in: status)
+            #expect(throws: TransitionError.invalidTransition(from: status, to: .cancelled)) { try other.release(at: Self.holdEnd) }
+        }
+    }
+
+    @Test func aHoldIsCancelledOrMovedButNotFinishedOrReminded() throws {
+        var cancelled = Self.held()
+        let transition = try cancelled.cancel(actor: .client, reason: "changed my mind", at: msk("2026-03-02 12:10"))
+        #expect(transition.kind == .cancelled && transition.fromStatus == .scheduled && cancelled.holdExpiresAt == nil)
+
+        var moved = Self.held()
+        let newSlot = range(msk("2026-03-04 11:00"))
+        let move = try moved.reschedule(to: newSlot, consultantId: "boris", actor: .client, at: msk("2026-03-02 12:10"))
+        #expect(move.fromStatus == .scheduled && move.toStatus == .scheduled)
+        #expect(moved.status == .scheduled && moved.holdExpiresAt == Self.holdEnd && moved.timeSlot == newSlot)
+        #expect(throws: TransitionError.holdExpired(at: Self.holdEnd)) {
+            try moved.reschedule(to: Self.slot, consultantId: "anna", actor: .client, at: Self.holdEnd)
+        }
+        #expect(throws: TransitionError.reminderNotApplicable(.scheduled)) { try moved.markReminderSent(at: msk("2026-03-02 12:10")) }
+        #expect(throws: TransitionError.invalidTransition(from: .scheduled, to: .completed)) { try moved.complete(actor: .admin, at: newSlot.start) }
+    }
+
     @Test func errorMessages() {
         let cases: [(TransitionError, String)] = [
             (.invalidTransition(from: .cancelled, to: .confirmed), "the appointment is already cancelled and can no longer be changed (asked to make it confirmed)"),
@@ -157,6 +239,11 @@ struct AppointmentTests {
              "the appointment starts at 2026-03-03T10:00:00+03:00 (Europe/Moscow); it cannot be marked as a no-show before then"),
             (.reminderAlreadySent, "the reminder for this appointment has already been sent"),
             (.reminderNotApplicable(.cancelled), "the appointment is cancelled; only a confirmed appointment gets a reminder"),
+            (.reminderNotApplicable(.scheduled), "the appointment is waiting for its confirmation; only a confirmed appointment gets a reminder"),
+            (.invalidTransition(from: .scheduled, to: .completed),
+             "a scheduled appointment cannot become completed"),
+            (.holdExpired(at: Self.holdEnd), "the time to confirm this booking ended at 2026-03-02T12:30:00+03:00 (Europe/Moscow); please book again"),
+            (.holdNotExpired(until: Self.holdEnd), "the booking is held for its client's confirmation until 2026-03-02T12:30:00+03:00 (Europe/Moscow)"),
         ]
         let moscow = TimeZone(identifier: "Europe/Moscow")!
         for (error, message) in cases {

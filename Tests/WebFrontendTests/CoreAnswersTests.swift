@@ -26,8 +26,17 @@ import Testing
     /// `extra`: more top-level YAML for the suite (e.g. a `meeting:` section).
     static func withSite(services replacement: (any BookingServices)? = nil, pausedFor pauseReason: String? = nil, extra: String = "",
                          _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder) async throws -> Void) async throws {
+        try await withSuiteAndSite(services: replacement, pausedFor: pauseReason, extra: extra) { site, client, recorder, _ in
+            try await body(site, client, recorder)
+        }
+    }
+
+    /// `withSite`, with the suite's bookingd for what only the core knows; `bookings`: the suite's `bookings:` section.
+    static func withSuiteAndSite(services replacement: (any BookingServices)? = nil, pausedFor pauseReason: String? = nil, extra: String = "",
+                                 bookings: String = "{max_future_bookings_per_contact: 2}",
+                                 _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder, DaemonClient) async throws -> Void) async throws {
         var options = InProcessSuite.Options()
-        options.extra = "bookings: {max_future_bookings_per_contact: 2}\n" + extra
+        options.extra = "bookings: \(bookings)\n" + extra
         let suite = try await InProcessSuite.start(options)
         let bookingd = try await suite.client(.bookingd, timeout: .seconds(5))
         let availabilityd = try await suite.client(.availabilityd, timeout: .seconds(5))
@@ -50,7 +59,7 @@ import Testing
             logger: Logger(label: "webd-test") { _ in RecordingLogHandler(recorder: recorder) }
         )
         do {
-            try await Application(router: site.router()).test(.router) { client in try await body(site, client, recorder) }
+            try await Application(router: site.router()).test(.router) { client in try await body(site, client, recorder, bookingd) }
         } catch {
             try await suite.stop()
             throw error
@@ -142,6 +151,8 @@ import Testing
         func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody { throw Unforeseen() }
         func readiness() async -> [ServiceReadiness] { [] }
         func bookingPause() async throws -> BookingPause? { throw Unforeseen() }
+        func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody { throw Unforeseen() }
+        func holdsBookings() async throws -> Bool { throw Unforeseen() }
     }
 
     @Test func anErrorNothingMapsIsAnInternalProblemAndLogged() async throws {

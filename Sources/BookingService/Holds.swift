@@ -1,0 +1,179 @@
+import BookingDomain
+import BookingProtocol
+import BookingStore
+import CivilTime
+import Crypto
+import DaemonKit
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// What proves that a held booking's client got its "please confirm" message: an HMAC under
+/// bookingd's confirmation key of the purpose, the reference and the hold's end. So a token
+/// confirms that one booking only, is worth nothing once its hold ended, and is never stored;
+/// the SMS code is a six-digit form of the same, for typing.
+struct ConfirmationSigner: Sendable {
+    let key: SymmetricKey
+
+    func confirmation(reference: BookingReference, expiresAt: Date) -> ConfirmationBody {
+        ConfirmationBody(token: token(reference, expiresAt), code: code(reference, expiresAt))
+    }
+
+    /// Whether the request's token or code is the one issued for this hold.
+    func accepts(token: String?, code: String?, reference: BookingReference, expiresAt: Date) -> Bool {
+        if let token { return Self.equalInConstantTime(Array(token.utf8), Array(self.token(reference, expiresAt).utf8)) }
+        if let code { return Self.equalInConstantTime(Array(code.utf8), Array(self.code(reference, expiresAt).utf8)) }
+        return false
+    }
+
+    private func mac(_ purpose: String, _ reference: BookingReference, _ expiresAt: Date) -> [UInt8] {
+        let message = "\(purpose)|\(reference)|\(Int64((expiresAt.timeIntervalSince1970 * 1000).rounded()))"
+        return Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
+    }
+
+    /// 128 bits as 32 lower-case hex digits: URL-safe as it is.
+    private func token(_ reference: BookingReference, _ expiresAt: Date) -> String {
+        mac("confirm-link", reference, expiresAt).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func code(_ reference: BookingReference, _ expiresAt: Date) -> String {
+        let number = mac("confirm-code", reference, expiresAt).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 1_000_000
+        return String(format: "%06u", number)
+    }
+
+    private static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Whether clients' bookings are held now. `on` and `off` say so themselves; `automatic`
+/// follows the rate of bookings by contacts bookingd does not know (none of their bookings was
+/// ever confirmed through a hold or took place): above `on_above` in the window it holds, and
+/// it stops only below `off_below`. Kept in memory: a restarted bookingd starts not holding
+/// and switches on again within one window of the same traffic.
+final class HoldSwitch: Sendable {
+    private struct State {
+        var holding = false
+        var since: Date?
+        /// When each recent booking by an unknown contact came, oldest first.
+        var arrivals: [Date] = []
+    }
+
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Whether a client's booking made now is held.
+    func holds(_ settings: BookingSettings) -> Bool {
+        switch settings.confirmation {
+        case .off: false
+        case .on: true
+        case .automatic: state.withLock { $0.holding }
+        }
+    }
+
+    /// A client's booking by an unknown contact, counted before it is decided whether to hold it.
+    func recordUnknownContact(at now: Date, _ settings: BookingSettings) {
+        state.withLock { $0.arrivals.append(now) }
+        reconsider(at: now, settings)
+    }
+
+    /// Switches on or off as the window's count says (every booking and every second).
+    func reconsider(at now: Date, _ settings: BookingSettings) {
+        let automatic = settings.automatic
+        let change: (on: Bool, count: Int)? = state.withLock { state in
+            state.arrivals.removeAll { $0 <= now.addingTimeInterval(-automatic.window) }
+            let count = state.arrivals.count
+            let holding = settings.confirmation == .automatic && (state.holding ? count >= automatic.offBelow : count > automatic.onAbove)
+            guard holding != state.holding else { return nil }
+            state.holding = holding
+            state.since = holding ? now : nil
+            return (holding, count)
+        }
+        guard let change else { return }
+        Gauge(label: "booking_holds_automatic_on").record(change.on ? 1 : 0)
+        let window = "\(Int(automatic.window / 60)) min"
+        if change.on {
+            logger.warning("automatic confirmation switched on: clients' bookings are held until confirmed, and webd raises its proof of work",
+                           metadata: ["unknown_contacts": "\(change.count)", "window": "\(window)", "on_above": "\(automatic.onAbove)"])
+        } else {
+            logger.notice("automatic confirmation switched off: clients' bookings are confirmed at once again",
+                          metadata: ["unknown_contacts": "\(change.count)", "window": "\(window)", "off_below": "\(automatic.offBelow)"])
+        }
+    }
+
+    /// For `bookctl status`.
+    func describe(_ settings: BookingSettings) -> String {
+        switch settings.confirmation {
+        case .off: return "confirmation off"
+        case .on: return "confirmation on (holds of \(Int(settings.holdDuration / 60)) min)"
+        case .automatic:
+            let (holding, since, count) = state.withLock { ($0.holding, $0.since, $0.arrivals.count) }
+            let window = "\(count) bookings by unknown contacts in the last \(Int(settings.automatic.window / 60)) min"
+            guard holding, let since else { return "confirmation automatic: not holding (\(window))" }
+            return "confirmation automatic: holding since \(ISO8601.instant(since)) (\(window))"
+        }
+    }
+}
+
+/// Wrong tokens and codes per held booking: after `limit` the hold takes no more guesses (a
+/// six-digit code would otherwise fall to a patient bot), and the client uses the link.
+final class ConfirmationGuesses: Sendable {
+    static let limit = 5
+    private let wrong = Mutex<[String: Int]>([:])
+
+    /// Counts a wrong proof; true while the booking may still be guessed at.
+    func recordWrong(_ reference: BookingReference) -> Bool {
+        wrong.withLock { wrong in
+            if wrong.count > 10_000 { wrong.removeAll() }
+            wrong[reference.description, default: 0] += 1
+            return wrong[reference.description]! < Self.limit
+        }
+    }
+
+    func exhausted(_ reference: BookingReference) -> Bool {
+        wrong.withLock { ($0[reference.description] ?? 0) >= Self.limit }
+    }
+}
+
+/// Releases every hold that ended unconfirmed, once a second on the suite's clock, and at start
+/// for those that ended while bookingd was down. Each release is a change like any other
+/// (history, audit, `booking.released` event); the store's transaction makes it happen once,
+/// however often a hold is seen expired.
+struct HoldReleaser: Sendable {
+    let store: any BookingStore
+    let publisher: EventPublisher
+    let clock: SuiteClock
+    let holdSwitch: HoldSwitch
+    let settings: Reloadable<BookingSettings>
+    let logger: Logger
+
+    func tick() async {
+        let now = clock.now()
+        holdSwitch.reconsider(at: now, settings.value)
+        do {
+            var released = 0
+            for reference in try await store.expiredHolds(at: now, limit: 500) {
+                let context = CommandContext(command: "release", correlationId: UUID().uuidString.lowercased(), idempotencyKey: nil, digest: "",
+                                             actor: .system, user: nil, now: now)
+                do {
+                    _ = try await store.apply(.release(reference: reference), context: context)
+                    released += 1
+                    Counter(label: "booking_changes_total", dimensions: [("kind", "released")]).increment()
+                    logger.info("released a hold its client did not confirm", metadata: ["reference": "\(reference.masked)", "correlation_id": "\(context.correlationId)"])
+                } catch let refusal as BookingRefusal {
+                    // Confirmed or cancelled since it was read: nothing to release.
+                    logger.debug("a hold was not released", metadata: ["reference": "\(reference.masked)", "reason": "\(refusal)"])
+                }
+            }
+            if released > 0 { publisher.committed() }
+        } catch {
+            logger.warning("cannot release expired holds now; will try again", metadata: ["error": "\(error)"])
+        }
+    }
+}
