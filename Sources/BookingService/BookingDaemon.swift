@@ -39,7 +39,8 @@ public enum BookingDaemon {
         let server = try RequestServer(
             name: name, endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
-            errors: { BookingErrors.wire($0, zone: settings.value.businessZone) }
+            errors: { BookingErrors.wire($0, zone: settings.value.businessZone) },
+            access: try PeerAccess(configuration)
         )
         parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume]) {
             command, user, outcome, correlationId in

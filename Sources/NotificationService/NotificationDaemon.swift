@@ -52,7 +52,7 @@ public enum NotificationDaemon {
         backups.addRoute(to: &routes)
         let server = try RequestServer(
             name: name, endpoint: configuration.endpoints.notifyd, context: parts.context, routes: routes,
-            maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control
+            maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control, access: try PeerAccess(configuration)
         )
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())

@@ -45,7 +45,8 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         case .notFound: 404
         case .unavailable: 503
         case .deadlineExceeded: 504
-        case .internalError: 500
+        // webd's own identity was refused: the install is wrong, not the visitor.
+        case .internalError, .forbidden: 500
         }
     }
 

@@ -91,6 +91,7 @@ final class IOLoop {
         try setInt(ZMQ_RECONNECT_IVL, o.reconnectInterval.timeoutMilliseconds, "ZMQ_RECONNECT_IVL")
         if o.immediate { try setInt(ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") }
         if let identity = o.identity { try setBytes(ZMQ_ROUTING_ID, identity, "ZMQ_ROUTING_ID") }
+        if o.identifiesPeers { try setBytes(ZMQ_ZAP_DOMAIN, Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN") }
         if core.type == .router && o.routerMandatory {
             try setInt(ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY")
         }
@@ -308,7 +309,7 @@ final class IOLoop {
     // MARK: receiving
 
     private enum Received {
-        case message(Message)
+        case message(Inbound)
         case oversized
         case nothing
         case failed(ZMQError)
@@ -316,7 +317,7 @@ final class IOLoop {
 
     /// Reads up to `readBatch` messages and hands them over. Returns an error if the socket died.
     private func readAvailable() -> ZMQError? {
-        var batch: [Message] = []
+        var batch: [Inbound] = []
         var dropped = 0
         var fatal: ZMQError? = nil
         reading: for _ in 0..<Self.readBatch {
@@ -335,6 +336,7 @@ final class IOLoop {
     /// `maxMessageSize`, which applies to the total of all frames).
     private func receiveOne() -> Received {
         var frames: Message = []
+        var peer: ZMQPeer? = nil
         var total = 0
         var oversized = false
         var started = false
@@ -349,6 +351,11 @@ final class IOLoop {
                     continue  // libzmq delivers multipart messages atomically; the rest is there
                 }
                 return .failed(ZMQError(code: e, operation: "zmq_msg_recv(\(core.displayName))"))
+            }
+            if !started && core.options.identifiesPeers {
+                // Properties are read from the message itself, on this thread, before the next recv.
+                peer = ZAPHandler.peer(userID: zmq_msg_gets(msg, "User-Id").map { String(cString: $0) },
+                                       hasPeerProperties: zmq_msg_gets(msg, "Socket-Type") != nil)
             }
             started = true
             let size = zmq_msg_size(msg)
@@ -365,7 +372,7 @@ final class IOLoop {
             }
             if zmq_msg_more(msg) == 0 { break }
         }
-        return oversized ? .oversized : .message(frames)
+        return oversized ? .oversized : .message(Inbound(frames: frames, peer: peer))
     }
 }
 
@@ -416,10 +423,10 @@ extension SocketCore {
     }
 
     /// Hands received messages to waiting receivers / pending requests, or queues them.
-    func deliver(_ batch: [Message], dropped: Int) {
+    func deliver(_ batch: [Inbound], dropped: Int) {
         var resumptions = Resumptions()
         if let router {
-            let keys = batch.map { router($0) }
+            let keys = batch.map { router($0.frames) }
             shared.withLock { s in
                 s.droppedOversized += dropped
                 for (m, key) in zip(batch, keys) {
