@@ -352,11 +352,6 @@ final class IOLoop {
                 }
                 return .failed(ZMQError(code: e, operation: "zmq_msg_recv(\(core.displayName))"))
             }
-            if !started && core.options.identifiesPeers {
-                // Properties are read from the message itself, on this thread, before the next recv.
-                peer = ZAPHandler.peer(userID: zmq_msg_gets(msg, "User-Id").map { String(cString: $0) },
-                                       hasPeerProperties: zmq_msg_gets(msg, "Socket-Type") != nil)
-            }
             started = true
             let size = zmq_msg_size(msg)
             total += size
@@ -370,7 +365,15 @@ final class IOLoop {
                     frames.append([UInt8](UnsafeRawBufferPointer(start: zmq_msg_data(msg), count: size)))
                 }
             }
-            if zmq_msg_more(msg) == 0 { break }
+            if zmq_msg_more(msg) == 0 {
+                if core.options.identifiesPeers {
+                    // Read from the last frame, which came from the peer (a ROUTER's first frame is
+                    // its own routing id, without properties), on this thread before the next recv.
+                    peer = ZAPHandler.peer(userID: zmq_msg_gets(msg, "User-Id").map { String(cString: $0) },
+                                           hasPeerProperties: zmq_msg_gets(msg, "Socket-Type") != nil)
+                }
+                break
+            }
         }
         return oversized ? .oversized : .message(Inbound(frames: frames, peer: peer))
     }

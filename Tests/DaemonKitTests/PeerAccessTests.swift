@@ -77,7 +77,7 @@ import Testing
         #expect(access.adminGroup == "ops")
         #expect(access.daemonUsers["webd"] == "www-booking")
         #expect(access.daemonUsers["notifyd"] == "booking-notify", "the others keep the install's users")
-        #expect(try PeerAccess(SuiteConfiguration.parse("", file: "/x.yaml")) == PeerAccess())
+        #expect(try PeerAccess(SuiteConfiguration.parse("log_level: info\n", file: "/x.yaml")) == PeerAccess())
 
         let unknown = try SuiteConfiguration.parse("access:\n  daemon_users:\n    mailer: x\n", file: "/x.yaml")
         #expect(throws: ConfigurationError.self) { try PeerAccess(unknown) }
