@@ -26,8 +26,8 @@ public enum ZMQPeer: Sendable, Hashable, CustomStringConvertible {
 
 /// The context's ZAP handler (RFC 27). libzmq asks it about every new connection to a socket with
 /// a ZAP domain (`SocketOptions.identifiesPeers`) and attaches its answer's User-Id to every
-/// message from that connection. For an ipc:// peer libzmq passes the peer's credentials as the
-/// address, ":uid:gid:pid"; the answer names the uid. Every connection is accepted: what a peer
+/// message from that connection. For an ipc:// peer libzmq passes the peer's credentials in the
+/// address, "localhost:uid:gid:pid"; the answer names the uid. Every connection is accepted: what a peer
 /// may do is the application's decision, per message.
 enum ZAPHandler {
     static let endpoint = "inproc://zeromq.zap.01"
@@ -97,10 +97,13 @@ enum ZAPHandler {
         return [Array("1.0".utf8), requestID, Array("200".utf8), Array("OK".utf8), Array(userID(address: address).utf8), []]
     }
 
-    /// ":uid:gid:pid" (libzmq's form for a unix socket's peer) -> "unix:uid"; anything else -> "".
+    /// "localhost:uid:gid:pid" (libzmq 4.3's form for a unix socket's peer; older ones leave out
+    /// "localhost") -> "unix:uid"; anything else, a tcp peer's numeric IPv4 or IPv6 address
+    /// included (which never starts with "localhost" or a single ':'), -> "".
     static func userID(address: String) -> String {
         let parts = address.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0].isEmpty, let uid = UInt32(parts[1]) else { return "" }
+        guard parts.count == 4, parts[0].isEmpty || parts[0] == "localhost",
+              let uid = UInt32(parts[1]), UInt32(parts[2]) != nil, UInt32(parts[3]) != nil else { return "" }
         return userIDPrefix + String(uid)
     }
 

@@ -50,7 +50,10 @@ struct PeerIdentificationTests {
     }
 
     @Test func theHandlerNamesTheUidOfAUnixPeerAndNothingElse() {
+        #expect(ZAPHandler.userID(address: "localhost:1001:1001:4242") == "unix:1001")
         #expect(ZAPHandler.userID(address: ":1001:1001:4242") == "unix:1001")
+        #expect(ZAPHandler.userID(address: "2001:db8:0:0") == "", "an IPv6 peer is no uid")
+        #expect(ZAPHandler.userID(address: "::0:0:1") == "")
         #expect(ZAPHandler.userID(address: "127.0.0.1") == "")
         #expect(ZAPHandler.userID(address: ":x:1:2") == "")
         let reply = ZAPHandler.reply(to: [b("1.0"), b("7"), b("peers"), b(":0:0:1"), [], b("NULL")])
