@@ -39,6 +39,9 @@ public enum AdminCommandLine {
             fail(failure.message, failure.code)
         } catch let error as DaemonUnreachable {
             fail(error.message, Exit.unreachable)
+        } catch let error as ProtocolError where error.code == .forbidden {
+            // The message already says which daemon refused what, and why: one line.
+            fail(error.message, Exit.refused)
         } catch let error as ProtocolError {
             fail("\(error.code.rawValue): \(error.message)\(error.field.map { " (field: \($0))" } ?? "")\(references(error))", Exit.refused)
         } catch {

@@ -60,7 +60,8 @@ public enum AvailabilityDaemon {
             name: name, endpoint: configuration.endpoints.availabilityd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             errors: AvailabilityErrors.wire,
-            patience: configuration.requestPatience
+            patience: configuration.requestPatience,
+            access: try PeerAccess(configuration)
         )
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())

@@ -29,6 +29,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case malformed = "malformed"
     case unsupportedVersion = "unsupported_version"
     case unknownType = "unknown_type"
+    /// The sender's identity (its OS user on ipc://) may not send this message type.
+    case forbidden = "forbidden"
     /// A dependency (another daemon, the database) cannot be reached, or new bookings are paused.
     case unavailable = "unavailable"
     /// The request's deadline passed before it could be handled.

@@ -49,7 +49,8 @@ public enum BookingDaemon {
             name: name, endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             errors: { BookingErrors.wire($0, zone: settings.value.businessZone) },
-            patience: configuration.requestPatience
+            patience: configuration.requestPatience,
+            access: try PeerAccess(configuration)
         )
         parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume]) {
             command, user, outcome, correlationId in

@@ -30,6 +30,8 @@ final class EventPublisher: Service, Sendable {
         var options = SocketOptions()
         options.linger = .milliseconds(1000)
         options.sendHighWaterMark = 100_000
+        // The daemons that follow events run as users of the booking group (notifyd its own).
+        options.ipcFilePermissions = 0o660
         socket = try context.socket(.pub, options: options, label: "bookingd-pub")
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

@@ -28,9 +28,16 @@ public struct DaemonBackups: Sendable {
         guard FieldLimits.backupLabelCharacters.contains(label.count), label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }), !label.hasPrefix(".") else {
             throw ProtocolError(.validationFailed, "a backup label has \(FieldLimits.backupLabelCharacters.lowerBound) to \(FieldLimits.backupLabelCharacters.upperBound) letters, digits, '-', '_' or '.'", field: "label")
         }
-        let path = ((directory as NSString).appendingPathComponent(label) as NSString).appendingPathComponent("\(daemon).sqlite")
+        let folder = (directory as NSString).appendingPathComponent(label)
+        let path = (folder as NSString).appendingPathComponent("\(daemon).sqlite")
         let result: (bytes: Int, integrity: String)
         do {
+            // The daemons run as different users of one group (script/install), and each puts its
+            // copy in the same folder: the group may write there, whoever made it.
+            for shared in [directory, folder] {
+                try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+                _ = chmod(shared, 0o770)
+            }
             result = try copy(path)
         } catch {
             logger.error("backup failed", metadata: ["path": "\(path)", "error": "\(error)"])

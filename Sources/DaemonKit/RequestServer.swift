@@ -80,6 +80,7 @@ public final class RequestServer: Service, Sendable {
     private let control: DaemonControl?
     private let errors: ErrorMapping
     private let patience: Duration
+    private let access: PeerAccess
 
     /// How a service's own errors (its domain's refusals, its store's) become wire errors: the one
     /// place each daemon maps them. An error it does not map is `internal`, and logged.
@@ -87,9 +88,11 @@ public final class RequestServer: Service, Sendable {
 
     /// `patience`: how long a request that carries no deadline is given (`SuiteConfiguration.requestPatience`).
     public init(name: String, endpoint: String, context: ZMQContext, routes: RequestRoutes, maxMessageBytes: Int, logger: Logger,
-                control: DaemonControl? = nil, errors: @escaping ErrorMapping = { _ in nil }, patience: Duration = .seconds(6)) throws {
+                control: DaemonControl? = nil, errors: @escaping ErrorMapping = { _ in nil }, patience: Duration = .seconds(6),
+                access: PeerAccess = PeerAccess()) throws {
         self.name = name
         self.patience = patience
+        self.access = access
         self.errors = errors
         self.control = control
         self.endpoint = endpoint
@@ -105,6 +108,8 @@ public final class RequestServer: Service, Sendable {
         // Whoever may open the socket file may send commands: owner and group (the `booking`
         // group under systemd), nobody else.
         options.ipcFilePermissions = 0o660
+        // ...and what each may send depends on who it is (CommandAccess).
+        options.identifiesPeers = true
         socket = try context.socket(.router, options: options, label: "\(name)-router")
         let socket = self.socket
         control?.setStall { duration in try await socket.debugStall(duration) }
@@ -118,17 +123,17 @@ public final class RequestServer: Service, Sendable {
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
-            for await message in socket.messages.cancelOnGracefulShutdown() {
-                group.addTask { await self.handle(message) }
+            for await message in socket.identifiedMessages.cancelOnGracefulShutdown() {
+                group.addTask { await self.handle(message.frames, from: message.peer) }
             }
         }
         await socket.close()
         SocketFiles.remove(endpoint)
     }
 
-    private func handle(_ frames: [[UInt8]]) async {
+    private func handle(_ frames: [[UInt8]], from peer: ZMQPeer) async {
         let route: [[UInt8]]
-        let envelope: Envelope
+        var envelope: Envelope
         do {
             (route, envelope) = try Envelope.splitRouted(frames)
         } catch {
@@ -144,12 +149,26 @@ public final class RequestServer: Service, Sendable {
         logger[metadataKey: "correlation_id"] = "\(envelope.header.id)"
         logger[metadataKey: "type"] = "\(envelope.type)"
 
+        let identity = access.identify(peer)
+        let claim = envelope.header.user
+        let actingUser = CommandAccess.actingUser(claim: claim, peer: identity)
+        if let claim, claim != actingUser {
+            logger.notice("the header's user is not the sender", metadata: ["claim": "\(claim)", "peer": "\(actingUser)"])
+        }
+        // Handlers and the audit trail see who sent a command by identity; other commands
+        // without a claim stay anonymous, as webd's clients and the daemons' own calls are.
+        let audited = claim != nil || CommandAccess.audience(of: envelope.type) == .admins(and: [])
+        envelope.header.user = audited ? actingUser : nil
+
         let reply: Reply
         let handler = routes.handlers[envelope.type]
         // Deadlines are instants on the system clock, as every client stamps them; `clock.start`
         // moves the suite's business time, not the transport's.
         let deadline = RequestDeadline(envelope.header.deadline ?? Date().addingTimeInterval(patience.seconds), now: { Date() })
-        if envelope.body.count > maxBodyBytes {
+        if let refusal = CommandAccess.refusal(of: envelope.type, from: identity, adminGroup: access.adminGroup) {
+            logger.warning("forbidden", metadata: ["peer": "\(identity.name)", "claim": "\(claim ?? "-")"])
+            reply = .error(ProtocolError(.forbidden, "\(name) refused `\(envelope.type)`: \(refusal)"))
+        } else if envelope.body.count > maxBodyBytes {
             reply = .error(ProtocolError(.validationFailed, "the body is \(envelope.body.count) bytes; the limit is \(maxBodyBytes)", field: "body"))
         } else if let refusal = Self.textRefusal(envelope) {
             reply = .error(refusal)

@@ -54,7 +54,8 @@ public enum NotificationDaemon {
         let server = try RequestServer(
             name: name, endpoint: configuration.endpoints.notifyd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
-            patience: configuration.requestPatience
+            patience: configuration.requestPatience,
+            access: try PeerAccess(configuration)
         )
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())

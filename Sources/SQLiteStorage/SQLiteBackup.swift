@@ -19,7 +19,9 @@ public enum SQLiteBackup {
         }
         let partial = path + ".partial"
         do {
-            try SQLiteFile.makeDirectory((path as NSString).deletingLastPathComponent)
+            // A folder that exists is left as it is: the daemons' shared backup folders are the group's.
+            let folder = (path as NSString).deletingLastPathComponent
+            if !FileManager.default.fileExists(atPath: folder) { try SQLiteFile.makeDirectory(folder) }
             try? FileManager.default.removeItem(atPath: partial)
             // A backup holds the same data as the database: the same modes, made before SQLite writes.
             try SQLiteFile.prepareFile(partial)

@@ -47,7 +47,8 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         case .notFound: 404
         case .unavailable: 503
         case .deadlineExceeded: 504
-        case .internalError: 500
+        // webd's own identity was refused: the install is wrong, not the visitor.
+        case .internalError, .forbidden: 500
         }
     }
 
@@ -98,7 +99,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         "idempotency_conflict": "Idempotency key reused", "contact_limit_reached": "Too many upcoming bookings",
         "malformed": "Malformed request", "unsupported_version": "Unsupported protocol version",
         "unknown_type": "Unknown request type", "unavailable": "Temporarily unavailable",
-        "deadline_exceeded": "Timed out", "internal": "Internal error", "rate_limited": "Too many requests",
+        "deadline_exceeded": "Timed out", "internal": "Internal error", "forbidden": "Not allowed to this service", "rate_limited": "Too many requests",
         "proof_of_work_failed": "Proof of work missing or wrong", "consent_required": "Consent required",
         "form_rejected": "Form rejected", "not_found_route": "No such resource", "method_not_allowed": "Method not allowed",
         "unsupported_media_type": "Unsupported media type", "content_too_large": "Content too large",

@@ -54,7 +54,8 @@ public enum WebDaemon {
         let server = try RequestServer(
             name: name, endpoint: configuration.endpoints.webd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
-            patience: configuration.requestPatience
+            patience: configuration.requestPatience,
+            access: try PeerAccess(configuration)
         )
         try await server.bind()
         parts.logger.notice("serving the booking page", metadata: ["url": "http://\(web.listenHost):\(web.listenPort)", "public_url": "\(web.publicURL)"])

@@ -91,6 +91,7 @@ final class IOLoop {
         try setInt(ZMQ_RECONNECT_IVL, o.reconnectInterval.timeoutMilliseconds, "ZMQ_RECONNECT_IVL")
         if o.immediate { try setInt(ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") }
         if let identity = o.identity { try setBytes(ZMQ_ROUTING_ID, identity, "ZMQ_ROUTING_ID") }
+        if o.identifiesPeers { try setBytes(ZMQ_ZAP_DOMAIN, Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN") }
         if core.type == .router && o.routerMandatory {
             try setInt(ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY")
         }
@@ -308,7 +309,7 @@ final class IOLoop {
     // MARK: receiving
 
     private enum Received {
-        case message(Message)
+        case message(Inbound)
         case oversized
         case nothing
         case failed(ZMQError)
@@ -316,7 +317,7 @@ final class IOLoop {
 
     /// Reads up to `readBatch` messages and hands them over. Returns an error if the socket died.
     private func readAvailable() -> ZMQError? {
-        var batch: [Message] = []
+        var batch: [Inbound] = []
         var dropped = 0
         var fatal: ZMQError? = nil
         reading: for _ in 0..<Self.readBatch {
@@ -335,6 +336,7 @@ final class IOLoop {
     /// `maxMessageSize`, which applies to the total of all frames).
     private func receiveOne() -> Received {
         var frames: Message = []
+        var peer: ZMQPeer? = nil
         var total = 0
         var oversized = false
         var started = false
@@ -363,9 +365,17 @@ final class IOLoop {
                     frames.append([UInt8](UnsafeRawBufferPointer(start: zmq_msg_data(msg), count: size)))
                 }
             }
-            if zmq_msg_more(msg) == 0 { break }
+            if zmq_msg_more(msg) == 0 {
+                if core.options.identifiesPeers {
+                    // Read from the last frame, which came from the peer (a ROUTER's first frame is
+                    // its own routing id, without properties), on this thread before the next recv.
+                    peer = ZAPHandler.peer(userID: zmq_msg_gets(msg, "User-Id").map { String(cString: $0) },
+                                           hasPeerProperties: zmq_msg_gets(msg, "Socket-Type") != nil)
+                }
+                break
+            }
         }
-        return oversized ? .oversized : .message(frames)
+        return oversized ? .oversized : .message(Inbound(frames: frames, peer: peer))
     }
 }
 
@@ -416,10 +426,10 @@ extension SocketCore {
     }
 
     /// Hands received messages to waiting receivers / pending requests, or queues them.
-    func deliver(_ batch: [Message], dropped: Int) {
+    func deliver(_ batch: [Inbound], dropped: Int) {
         var resumptions = Resumptions()
         if let router {
-            let keys = batch.map { router($0) }
+            let keys = batch.map { router($0.frames) }
             shared.withLock { s in
                 s.droppedOversized += dropped
                 for (m, key) in zip(batch, keys) {

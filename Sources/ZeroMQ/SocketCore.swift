@@ -6,7 +6,13 @@ import Glibc
 #endif
 
 typealias Message = [[UInt8]]
-typealias MessageContinuation = CheckedContinuation<Message, any Error>
+typealias MessageContinuation = CheckedContinuation<Inbound, any Error>
+
+/// A message as read from libzmq, with who sent it when the socket identifies its peers.
+struct Inbound: Sendable {
+    let frames: Message
+    let peer: ZMQPeer?
+}
 
 /// What to do when the I/O thread has handed every frame of an outbound message to libzmq
 /// (or failed to).
@@ -96,7 +102,7 @@ struct SharedState: Sendable {
     var startupError: (any Error)? = nil
 
     // Inbound, queue mode.
-    var inbox = FIFO<Message>()
+    var inbox = FIFO<Inbound>()
     var receivers: [Receiver] = []
     var readerParked = false
 
@@ -127,11 +133,11 @@ struct SharedState: Sendable {
 
 /// Resumptions collected under the lock and performed after releasing it.
 struct Resumptions {
-    var messages: [(MessageContinuation, Result<Message, any Error>)] = []
+    var messages: [(MessageContinuation, Result<Inbound, any Error>)] = []
     var voids: [CheckedContinuation<Void, Never>] = []
 
     mutating func fail(_ c: MessageContinuation, _ e: any Error) { messages.append((c, .failure(e))) }
-    mutating func deliver(_ c: MessageContinuation, _ m: Message) { messages.append((c, .success(m))) }
+    mutating func deliver(_ c: MessageContinuation, _ m: Inbound) { messages.append((c, .success(m))) }
 
     func run() {
         for (c, r) in messages { c.resume(with: r) }
@@ -276,11 +282,11 @@ final class SocketCore: Sendable {
 
     // MARK: receiving (queue mode)
 
-    func receive(deadline: ContinuousClock.Instant?) async throws -> Message {
+    func receive(deadline: ContinuousClock.Instant?) async throws -> Inbound {
         let id = Self.nextID()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: MessageContinuation) in
-                var result: Result<Message, any Error>? = nil
+                var result: Result<Inbound, any Error>? = nil
                 let wake = shared.withLock { s -> Bool in
                     if let e = s.terminalError { result = .failure(e); return false }
                     if Task.isCancelled { result = .failure(CancellationError()); return false }
@@ -303,7 +309,7 @@ final class SocketCore: Sendable {
 
     /// Queue-mode request: the receiver is registered (unarmed) before the send is queued and armed
     /// by the I/O thread once libzmq accepted the request, so it only sees messages read afterwards.
-    func request(_ frames: Message, deadline: ContinuousClock.Instant) async throws -> Message {
+    func request(_ frames: Message, deadline: ContinuousClock.Instant) async throws -> Inbound {
         try checkOutbound(frames)
         let id = Self.nextID()
         return try await withTaskCancellationHandler {
@@ -345,7 +351,7 @@ final class SocketCore: Sendable {
 
     // MARK: dispatch mode (ZMQRequester)
 
-    func dispatchRequest(_ frames: Message, correlationID: String, deadline: ContinuousClock.Instant) async throws -> Message {
+    func dispatchRequest(_ frames: Message, correlationID: String, deadline: ContinuousClock.Instant) async throws -> Inbound {
         try checkOutbound(frames)
         let id = Self.nextID()
         return try await withTaskCancellationHandler {

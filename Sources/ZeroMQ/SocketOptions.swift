@@ -61,6 +61,10 @@ public struct SocketOptions: Sendable {
     public var reconnectInterval: Duration = .milliseconds(100)
     /// ZMQ_IMMEDIATE.
     public var immediate: Bool = false
+    /// ROUTER (or any receiving socket): learn who sends each message. Sets a ZAP domain, so that
+    /// the context's ZAP handler (started with the first such socket) is asked about every
+    /// connection; read messages with `ZMQSocket.identifiedMessages`.
+    public var identifiesPeers: Bool = false
     /// If set, `chmod`ed onto the socket file after a successful `bind` to an `ipc://` endpoint.
     public var ipcFilePermissions: mode_t? = nil
     /// REQ only: set ZMQ_REQ_RELAXED + ZMQ_REQ_CORRELATE, so that a new request can be sent after a

@@ -15,6 +15,7 @@ public final class ZMQContext: Sendable {
     private struct State: Sendable {
         var phase: Phase = .running
         var sockets: [ObjectIdentifier: SocketCore] = [:]
+        var zapHandlerStarted = false
     }
 
     let handle: ContextHandle
@@ -60,12 +61,23 @@ public final class ZMQContext: Sendable {
         }
         guard accepted else { throw ZMQError(code: ZMQError.ETERM, operation: "zmq_socket(\(core.displayName))") }
         do {
+            if options.identifiesPeers { try startZAPHandlerOnce() }
             try IOLoop.start(core: core, context: handle)
         } catch {
             unregister(core)
             throw error
         }
         return core
+    }
+
+    /// One ZAP handler per context (its endpoint is fixed), started before the first socket that
+    /// needs it.
+    private func startZAPHandlerOnce() throws {
+        try state.withLock { s in
+            if s.zapHandlerStarted { return }
+            try ZAPHandler.start(context: handle)
+            s.zapHandlerStarted = true
+        }
     }
 
     func unregister(_ core: SocketCore) {

@@ -23,7 +23,7 @@ public final class ZMQRequester: Sendable {
     /// if the task is cancelled, `ZMQError` with EALREADY if `correlationID` is already in flight,
     /// and the close / shutdown error if the socket goes away first.
     public func request(_ frames: [[UInt8]], correlationID: String, timeout: Duration) async throws -> [[UInt8]] {
-        try await socket.core.dispatchRequest(frames, correlationID: correlationID, deadline: .now + timeout)
+        try await socket.core.dispatchRequest(frames, correlationID: correlationID, deadline: .now + timeout).frames
     }
 
     public var lastHeartbeat: ContinuousClock.Instant { socket.lastHeartbeat }

@@ -63,16 +63,22 @@ public final class ZMQSocket: Sendable {
     /// Received messages, one element per multipart message. Meant for a single consumer; the
     /// sequence finishes when the socket is closed or its context shut down (and, for the
     /// iterating task, when that task is cancelled).
-    public var messages: ZMQMessages { ZMQMessages(socket: self) }
+    public var messages: ZMQMessages { ZMQMessages(socket: self) { $0.frames } }
+
+    /// Received messages with their senders; meant for a socket whose options set `identifiesPeers`
+    /// (otherwise every peer is `.unidentified`). A single consumer, as for `messages`.
+    public var identifiedMessages: ZMQMessageSequence<IdentifiedMessage> {
+        ZMQMessageSequence(socket: self) { IdentifiedMessage(frames: $0.frames, peer: $0.peer ?? .unidentified) }
+    }
 
     /// The next message, or `ZMQSocketError.timeout` when `timeout` passes first.
     public func receive(timeout: Duration) async throws -> [[UInt8]] {
-        try await core.receive(deadline: .now + timeout)
+        try await core.receive(deadline: .now + timeout).frames
     }
 
     /// The next message, waiting as long as it takes.
     public func receive() async throws -> [[UInt8]] {
-        try await core.receive(deadline: nil)
+        try await core.receive(deadline: nil).frames
     }
 
     /// Sends `frames` and waits for the next message received after libzmq accepted them, within
@@ -80,7 +86,7 @@ public final class ZMQSocket: Sendable {
     /// On REQ sockets (with `requestRelaxed`, the default) a reply to an earlier, timed-out request
     /// is never returned.
     public func request(_ frames: [[UInt8]], timeout: Duration) async throws -> [[UInt8]] {
-        try await core.request(frames, deadline: .now + timeout)
+        try await core.request(frames, deadline: .now + timeout).frames
     }
 
     /// Closes the socket on its I/O thread (respecting `linger`) and waits until it is closed.
@@ -102,34 +108,43 @@ public final class ZMQSocket: Sendable {
     public var droppedOversizedMessages: Int { core.droppedOversizedMessages }
 }
 
-/// `AsyncSequence` of received multipart messages (see `ZMQSocket.messages`).
-public struct ZMQMessages: AsyncSequence, Sendable {
-    public typealias Element = [[UInt8]]
+/// A received message and the peer that sent it (see `ZMQSocket.identifiedMessages`).
+public struct IdentifiedMessage: Sendable {
+    public let frames: [[UInt8]]
+    public let peer: ZMQPeer
+}
+
+/// Received multipart messages, one element per message (see `ZMQSocket.messages`).
+public typealias ZMQMessages = ZMQMessageSequence<[[UInt8]]>
+
+/// `AsyncSequence` of received messages, each seen through `element`.
+public struct ZMQMessageSequence<Element: Sendable>: AsyncSequence, Sendable {
     public typealias Failure = Never
 
     let socket: ZMQSocket
+    let element: @Sendable (Inbound) -> Element
 
     public struct AsyncIterator: AsyncIteratorProtocol, Sendable {
-        public typealias Element = [[UInt8]]
         public typealias Failure = Never
 
         let socket: ZMQSocket
+        let element: @Sendable (Inbound) -> Element
         var done = false
 
-        public mutating func next() async -> [[UInt8]]? {
+        public mutating func next() async -> Element? {
             if done { return nil }
             do {
-                return try await socket.core.receive(deadline: nil)
+                return element(try await socket.core.receive(deadline: nil))
             } catch {
                 if !(error is CancellationError) { done = true }
                 return nil
             }
         }
 
-        public mutating func next(isolation actor: isolated (any Actor)?) async -> [[UInt8]]? {
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> Element? {
             await next()
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(socket: socket) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(socket: socket, element: element) }
 }

@@ -1,0 +1,139 @@
+import BookingProtocol
+import Foundation
+import ZeroMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who may send which message type: the one table. Every daemon's request socket checks it
+/// against the sender's OS identity (never against the header's `user`, which is only a claim).
+public enum CommandAccess {
+    public enum Audience: Sendable, Equatable {
+        /// Everyone who can open the socket (the `booking` group): what webd does for its
+        /// clients, and queries of what the booking page shows anyway.
+        case anyone
+        /// Admins, and the daemons named (by the OS user each runs as).
+        case admins(and: Set<String>)
+        /// Only the daemons named: what one daemon tells another.
+        case daemons(Set<String>)
+    }
+
+    public static func audience(of type: String) -> Audience {
+        switch type {
+        case MessageType.book, MessageType.get, MessageType.reschedule, MessageType.cancel,
+             MessageType.slots, MessageType.calendar, MessageType.checkSlot, MessageType.consultants,
+             MessageType.ping, MessageType.metrics, MessageType.confirm:
+            .anyone
+        // The contacts of every client: the daemons that follow bookings, and admins.
+        case MessageType.list, MessageType.history, MessageType.replay, MessageType.snapshot:
+            .admins(and: ["bookingd", "availabilityd", "notifyd"])
+        case MessageType.markReminderSent:
+            .daemons(["notifyd"])
+        case MessageType.pause, MessageType.resume, MessageType.block, MessageType.unblock,
+             MessageType.consultantAdd, MessageType.consultantRemove, MessageType.consultantEdit,
+             MessageType.timeOffAdd, MessageType.timeOffRemove, MessageType.notifications,
+             MessageType.notificationRetry, MessageType.testEmail, MessageType.reload,
+             MessageType.backup, MessageType.debugStall:
+            .admins(and: [])
+        default:
+            // Not a message of the contract: the daemon answers `unknown_type`.
+            .anyone
+        }
+    }
+
+    /// Why `peer` may not send `type` (nil if it may), in words that name both.
+    public static func refusal(of type: String, from peer: PeerIdentity, adminGroup: String) -> String? {
+        if peer.isDaemonItself { return nil }
+        switch audience(of: type) {
+        case .anyone:
+            return nil
+        case let .daemons(daemons):
+            if peer.daemons.contains(where: { daemons.contains($0) }) { return nil }
+            return "only \(daemons.sorted().joined(separator: " or ")) may send it, and \(peer.name) is not"
+        case let .admins(and: daemons):
+            if peer.isAdmin || peer.daemons.contains(where: { daemons.contains($0) }) { return nil }
+            guard peer.isKnownUser else { return "\(peer.name) has no OS identity to be an admin by (only ipc:// peers have one)" }
+            return "\(peer.name) is not in \(adminGroup)"
+        }
+    }
+
+    /// Who the audit trail and the handlers see as the sender: its OS identity, whatever the
+    /// header claims; only a peer of the daemon's own user (the daemon itself, acting for an
+    /// admin as availabilityd does when a block cancels bookings) is believed.
+    public static func actingUser(claim: String?, peer: PeerIdentity) -> String {
+        guard let claim, peer.isDaemonItself else { return peer.name }
+        return claim
+    }
+}
+
+/// A peer as the access table sees it: a name for people and the roles its OS identity holds.
+public struct PeerIdentity: Sendable, Equatable {
+    /// The OS user name (or "uid N", or what else is known).
+    public var name: String
+    /// Same user as this daemon (or this very process): it could read the database anyway.
+    public var isDaemonItself: Bool
+    /// root, or a member of the admin group.
+    public var isAdmin: Bool
+    /// The daemons whose configured OS user this is.
+    public var daemons: Set<String>
+    /// The kernel vouched for an OS user (ipc://); false for a tcp:// peer without CURVE.
+    public var isKnownUser: Bool
+
+    public init(name: String, isDaemonItself: Bool = false, isAdmin: Bool = false, daemons: Set<String> = [], isKnownUser: Bool = true) {
+        self.name = name
+        self.isDaemonItself = isDaemonItself
+        self.isAdmin = isAdmin
+        self.daemons = daemons
+        self.isKnownUser = isKnownUser
+    }
+}
+
+/// The `access:` section: who the admins are, and which OS user each daemon runs as. The
+/// defaults are those script/install sets up.
+public struct PeerAccess: Sendable, Equatable {
+    public var adminGroup: String
+    /// Daemon name -> the OS user it runs as.
+    public var daemonUsers: [String: String]
+
+    public static let defaultAdminGroup = "booking-admin"
+    public static let defaultDaemonUsers = ["bookingd": "booking", "availabilityd": "booking", "notifyd": "booking-notify", "webd": "booking-web"]
+
+    public init(adminGroup: String = defaultAdminGroup, daemonUsers: [String: String] = defaultDaemonUsers) {
+        self.adminGroup = adminGroup
+        self.daemonUsers = daemonUsers
+    }
+
+    public init(_ configuration: SuiteConfiguration) throws(ConfigurationError) {
+        let raw = try configuration.section("access", as: RawAccess.self)
+        self.init(adminGroup: raw?.adminGroup ?? Self.defaultAdminGroup,
+                  daemonUsers: Self.defaultDaemonUsers.merging(raw?.daemonUsers ?? [:]) { $1 })
+        for daemon in daemonUsers.keys where Self.defaultDaemonUsers[daemon] == nil {
+            throw ConfigurationError(file: configuration.file, key: "access.daemon_users.\(daemon)",
+                                     problem: "is not a daemon of the suite (bookingd, availabilityd, notifyd, webd)")
+        }
+    }
+
+    /// What the OS says about a peer: its user name, groups and whether it is this daemon's user.
+    public func identify(_ peer: ZMQPeer) -> PeerIdentity {
+        switch peer {
+        case .thisProcess:
+            return PeerIdentity(name: OSUser.current, isDaemonItself: true)
+        case .unidentified:
+            return PeerIdentity(name: "\(peer)", isKnownUser: false)
+        case let .unixUser(uid):
+            let user = OSUser(uid: uid)
+            let name = user?.name ?? "uid \(uid)"
+            return PeerIdentity(
+                name: name, isDaemonItself: uid == geteuid(),
+                isAdmin: uid == 0 || (user?.isMember(of: adminGroup) ?? false),
+                daemons: Set(daemonUsers.filter { $0.value == name }.keys)
+            )
+        }
+    }
+}
+
+private struct RawAccess: Decodable {
+    var adminGroup: String?
+    var daemonUsers: [String: String]?
+    enum CodingKeys: String, CodingKey { case adminGroup = "admin_group", daemonUsers = "daemon_users" }
+}

@@ -1,0 +1,113 @@
+import BookingProtocol
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who may send what, with real daemons and a peer running as another OS user (`nobody`, in the
+/// sockets' group as an operator in `booking` would be). The tests run as root to start it.
+@Suite(.serialized, .enabled(if: getuid() == 0, "starts a peer as another user"))
+struct AccessTests {
+    struct Answer {
+        var type: String
+        var body: [String: Any]
+        var code: String? { type == MessageType.error ? body["code"] as? String : nil }
+        var message: String { body["message"] as? String ?? "" }
+    }
+
+    /// Lets `nobody` (with group root, the group of the suite's sockets here) reach the sockets.
+    func openToNobody(_ suite: SuiteProcess) throws {
+        for directory in [suite.directory, suite.runDirectory] { chmod(directory, 0o750) }
+        let script = suite.directory + "/peer_request.py"
+        if !FileManager.default.fileExists(atPath: script) {
+            try FileManager.default.copyItem(atPath: SuiteProcess.repositoryRoot + "/Tests/EndToEndTests/support/peer_request.py", toPath: script)
+        }
+    }
+
+    func asNobody(_ suite: SuiteProcess, _ daemon: String, _ type: String, _ body: String, user: String? = nil) throws -> Answer {
+        try openToNobody(suite)
+        let run = try SuiteProcess.run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=0", "--clear-groups", "/usr/bin/python3",
+                                                            suite.directory + "/peer_request.py", suite.endpoint(daemon), type, body] + (user.map { [$0] } ?? []))
+        guard run.status == 0, let answer = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] else {
+            throw SuiteFailure("the peer got no answer to \(type) (exit \(run.status)): \(run.stderr)")
+        }
+        return Answer(type: answer["type"] as? String ?? "", body: answer["body"] as? [String: Any] ?? [:])
+    }
+
+    func audit(_ suite: SuiteProcess, _ daemon: String) throws -> [String] {
+        let run = try SuiteProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; [print('|'.join(map(str,r))) for r in sqlite3.connect(sys.argv[1]).execute('SELECT command, user, outcome FROM audit ORDER BY id')]",
+                                                        suite.directory + "/lib/\(daemon).sqlite"])
+        return run.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static let block = #"{"from": "2026-12-03", "through": "2026-12-03", "reason": "offsite"}"#
+    static let consultant = #"{"id": "carl", "name": "Carl", "email": "carl@example.com", "time_zone": "Europe/Moscow"}"#
+    static let reminder = #"{"reference": "BK-7K3M-9QX2", "start": "2026-12-03T10:00:00+03:00"}"#
+
+    @Test func aPeerOfAnotherUserCannotSendAdminCommandsAndItsAttemptChangesNothing() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start("bookingd")
+        try await suite.start("availabilityd")
+        let slotsBefore = try suite.bookctl(["slots", "--from", "2026-12-03", "--days", "1", "--json"]).stdout
+        let consultantsBefore = try suite.bookctl(["consultants", "--json"]).stdout
+
+        let block = try asNobody(suite, "availabilityd", MessageType.block, Self.block, user: "root")
+        #expect(block.code == "forbidden")
+        #expect(block.message == "availabilityd refused `block`: nobody is not in booking-admin", "\(block.message)")
+        let pause = try asNobody(suite, "bookingd", MessageType.pause, "{}")
+        #expect(pause.code == "forbidden" && pause.message.contains("nobody is not in booking-admin"), "\(pause.body)")
+        #expect(try asNobody(suite, "availabilityd", MessageType.consultantAdd, Self.consultant).code == "forbidden")
+        let reminder = try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder)
+        #expect(reminder.code == "forbidden" && reminder.message.contains("only notifyd may send it"), "\(reminder.body)")
+        // What webd does for its clients stays open to everyone who can reach the socket.
+        #expect(try asNobody(suite, "availabilityd", MessageType.slots, #"{"from": "2026-12-03", "days": 1}"#).type == "slots.reply")
+
+        #expect(try suite.bookctl(["slots", "--from", "2026-12-03", "--days", "1", "--json"]).stdout == slotsBefore)
+        #expect(try suite.bookctl(["consultants", "--json"]).stdout == consultantsBefore)
+        #expect(try suite.bookctl(["status"]).stdout.contains("bookingd: serving"))
+        // The attempts are in the audit trail, under the OS user, not the header's "root".
+        #expect(try audit(suite, "availabilityd") == ["block|nobody|forbidden", "consultant_add|nobody|forbidden"])
+        #expect(try audit(suite, "bookingd") == ["pause|nobody|forbidden"])
+
+        // bookctl, run by that user, says so in one line.
+        let bookctl = try SuiteProcess.run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=0", "--clear-groups", SuiteProcess.binDirectory + "/bookctl",
+                                                                "block", "2026-12-03", "--reason", "offsite", "--config", suite.configPath])
+        #expect(bookctl.status == 1)
+        #expect(bookctl.stderr == "bookctl: availabilityd refused `block`: nobody is not in booking-admin\n", "\(bookctl.stderr)")
+    }
+
+    @Test func aMemberOfTheAdminGroupMayAndTheAuditTrailNamesItsOSUser() async throws {
+        var options = SuiteProcess.Options()
+        // nobody's own group stands for booking-admin here.
+        options.extra = "access:\n  admin_group: nogroup\n"
+        let suite = try SuiteProcess(options)
+        defer { suite.tearDown() }
+        try await suite.start("bookingd")
+        try await suite.start("availabilityd")
+
+        let block = try asNobody(suite, "availabilityd", MessageType.block, Self.block, user: "mallory")
+        #expect(block.type == "block.reply", "\(block.body)")
+        #expect(try asNobody(suite, "bookingd", MessageType.pause, #"{"reason": "maintenance"}"#, user: "root").type == "pause.reply")
+        #expect(try suite.bookctl(["status"]).stdout.contains("paused (maintenance)"))
+        // An admin is still not notifyd.
+        #expect(try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder).code == "forbidden")
+
+        #expect(try audit(suite, "availabilityd") == ["block|nobody|ok"])
+        #expect(try audit(suite, "bookingd") == ["pause|nobody|ok: maintenance"])
+    }
+
+    @Test func notifydsUserMayMarkARemindersSent() async throws {
+        var options = SuiteProcess.Options()
+        options.extra = "access:\n  daemon_users:\n    notifyd: nobody\n"
+        let suite = try SuiteProcess(options)
+        defer { suite.tearDown() }
+        try await suite.start("bookingd")
+        let reminder = try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder)
+        #expect(reminder.code != "forbidden", "\(reminder.body)")
+        // ...and nothing else an admin may.
+        #expect(try asNobody(suite, "bookingd", MessageType.pause, "{}").code == "forbidden")
+    }
+}
