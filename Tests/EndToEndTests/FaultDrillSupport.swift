@@ -163,7 +163,7 @@ final class DrillLoad: Sendable {
             }
             recorded.withLock {
                 $0.append(RecordedRequest(client: "client\(index)", operation: operation, idempotencyKey: key,
-                                          deadline: invoked.addingTimeInterval(timeout.seconds), invokedAt: invoked, outcome: outcome,
+                                          deadline: invoked.addingTimeInterval(timeout.seconds * clock.rate), invokedAt: invoked, outcome: outcome,
                                           answeredAt: clock.now()))
             }
             switch outcome {
@@ -177,13 +177,19 @@ final class DrillLoad: Sendable {
 }
 
 extension SuiteProcess {
-    /// Every appointment with the times its changes were committed (its history's stamps).
+    /// Every appointment at the drill's starts, with the times its changes were committed (its
+    /// history's stamps).
     func storedAppointments() async throws -> [StoredAppointment] {
         let bookingd = try await client("bookingd", timeout: .seconds(20))
         defer { Task { await bookingd.close() } }
-        let list: ListReply = try await bookingd.call(MessageType.list, ListRequest(limit: 5000))
+        // A start at a time: one reply of every appointment would exceed `max_message_bytes`.
+        var appointments: [AppointmentBody] = []
+        for start in DrillSuite.starts {
+            let list: ListReply = try await bookingd.call(MessageType.list, ListRequest(from: start, to: start.addingTimeInterval(1800), limit: 5000))
+            appointments += list.appointments
+        }
         var stored: [StoredAppointment] = []
-        for appointment in list.appointments {
+        for appointment in appointments {
             let history: HistoryReply = try await bookingd.call(MessageType.history, ReferenceRequest(reference: appointment.reference))
             let changes = history.entries.map { entry -> StoredAppointment.Change in
                 let kind: StoredAppointment.Change.Kind

@@ -14,7 +14,8 @@ import Glibc
 /// Faults from outside under a concurrent load of bookings, reschedules and cancellations
 /// through real clients; afterwards the history of every request is checked against the store
 /// (RequestHistory.HistoryChecker). docs/reliability.md lists what each drill proves.
-@Suite(.serialized) struct FaultDrillTests {
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["BOOKING_QUICK"] == nil, "script/test --quick skips the drills"))
+struct FaultDrillTests {
     /// Runs `load` while `fault` runs, then a little longer, so the load sees the suite recover.
     static func underLoad(_ load: DrillLoad, after recovery: Duration = .seconds(4), _ fault: () async throws -> Void) async throws {
         let running = DrillSwitch()
