@@ -2,6 +2,7 @@ import BookingProtocol
 import CivilTime
 import DaemonKit
 import Foundation
+import LoopbackServers
 import RequestHistory
 import Synchronization
 import Testing
@@ -61,13 +62,42 @@ enum DrillSuite {
         return suite
     }
 
-    /// The starts the load books and moves between: 2026-12-02 and 03, 10:00 to 16:30, so two
-    /// consultants hold 56 appointments and clients compete for them.
-    static let starts: [Date] = ["2026-12-02", "2026-12-03"].flatMap { day in
+    /// The starts the load books and moves between: four working days, 10:00 to 16:30, so two
+    /// consultants hold 112 appointments: clients compete for them, yet most bookings find room.
+    static let starts: [Date] = ["2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07"].flatMap { day in
         (0..<14).map { half in
             let hour = 10 + half / 2, minute = half % 2 * 30
             return ISO8601.parseInstant("\(day)T\(String(format: "%02d:%02d", hour, minute)):00+03:00")!
         }
+    }
+}
+
+/// One drill's world: its seed, a real mail server, the suite started, and the load ready to run.
+final class Drill: Sendable {
+    let seed: UInt64
+    let smtp: LoopbackSMTPServer
+    let suite: SuiteProcess
+    let load: DrillLoad
+
+    /// `prepare` may change the suite's files before its daemons start, and gives their environment.
+    init(_ name: String, prepare: (SuiteProcess) throws -> [String: String] = { _ in [:] }) async throws {
+        seed = DrillRandom.seed(for: name)
+        smtp = try LoopbackSMTPServer()
+        suite = try DrillSuite.make(smtpPort: smtp.port)
+        do {
+            let environment = try prepare(suite)
+            for daemon in ["bookingd", "availabilityd", "notifyd", "webd"] { try await suite.start(daemon, environment: environment) }
+            load = try DrillLoad(suite: suite, seed: seed)
+        } catch {
+            suite.tearDown()
+            smtp.stop()
+            throw error
+        }
+    }
+
+    func tearDown() {
+        suite.tearDown()
+        smtp.stop()
     }
 }
 
@@ -119,7 +149,7 @@ final class DrillLoad: Sendable {
             let start = DrillSuite.starts.randomElement(using: &random)!
             if !held.isEmpty && random.next() % 2 == 0 {
                 let slot = Int(random.next() % UInt64(held.count))
-                if random.next() % 5 < 3 {
+                if random.next() % 5 < 2 {
                     let request = RescheduleRequest(reference: held[slot], start: start)
                     _ = await send(index, .reschedule(reference: held[slot], start: start), key: key) {
                         try await bookingd.call(MessageType.reschedule, request, as: AppointmentBody.self, idempotencyKey: key)

@@ -34,13 +34,9 @@ struct FaultDrillTests {
     }
 
     @Test func killNineOfEachDaemonAtRandomMomentsLosesNothing() async throws {
-        let seed = DrillRandom.seed(for: "kill -9")
-        let smtp = try LoopbackSMTPServer()
-        defer { smtp.stop() }
-        let suite = try DrillSuite.make(smtpPort: smtp.port)
-        defer { suite.tearDown() }
-        try await suite.start()
-        let load = try DrillLoad(suite: suite, seed: seed)
+        let drill = try await Drill("kill -9")
+        defer { drill.tearDown() }
+        let (seed, smtp, suite, load) = (drill.seed, drill.smtp, drill.suite, drill.load)
         var random = DrillRandom(seed: seed)
         var kills = 0
         try await Self.underLoad(load) {
@@ -88,13 +84,9 @@ struct FaultDrillTests {
     }
 
     @Test func availabilitydStoppedForTenSecondsLeavesNoGhostBooking() async throws {
-        let seed = DrillRandom.seed(for: "SIGSTOP")
-        let smtp = try LoopbackSMTPServer()
-        defer { smtp.stop() }
-        let suite = try DrillSuite.make(smtpPort: smtp.port)
-        defer { suite.tearDown() }
-        try await suite.start()
-        let load = try DrillLoad(suite: suite, seed: seed)
+        let drill = try await Drill("SIGSTOP")
+        defer { drill.tearDown() }
+        let (suite, load) = (drill.suite, drill.load)
         try await Self.underLoad(load, after: .seconds(8)) {
             suite.signal("availabilityd", SIGSTOP)
             try? await Task.sleep(for: .seconds(10))
@@ -104,41 +96,39 @@ struct FaultDrillTests {
     }
 
     @Test func aFullDiskUnderBookingdRefusesAndRecovers() async throws {
-        try await Self.injectedFault("ENOSPC", syscall: "pwrite64", error: "ENOSPC")
+        try await Self.injectedFault("ENOSPC", syscall: "pwrite64", error: "ENOSPC", calls: 600)
     }
 
     @Test func fdatasyncFailingUnderBookingdRefusesAndRecovers() async throws {
-        try await Self.injectedFault("EIO on fdatasync", syscall: "fdatasync", error: "EIO")
+        try await Self.injectedFault("EIO on fdatasync", syscall: "fdatasync", error: "EIO", calls: 40)
     }
 
-    /// bookingd's `syscall` fails with `error` for 5 s (strace's fault injection on every thread),
-    /// then works again: nothing the store acknowledged is lost, and it books again without a restart.
-    static func injectedFault(_ drill: String, syscall: String, error: String) async throws {
-        let seed = DrillRandom.seed(for: drill)
-        let smtp = try LoopbackSMTPServer()
-        defer { smtp.stop() }
-        let suite = try DrillSuite.make(smtpPort: smtp.port)
-        defer { suite.tearDown() }
-        try await suite.start()
-        let load = try DrillLoad(suite: suite, seed: seed)
+    /// bookingd's next `calls` calls of `syscall` fail with `error` (strace's fault injection on
+    /// every thread), then they work again: nothing the store acknowledged is lost, and it books
+    /// again without a restart. strace stays attached to the end (detaching a busy multi-threaded
+    /// tracee on a signal can take minutes), injecting nothing more.
+    static func injectedFault(_ drill: String, syscall: String, error: String, calls: Int) async throws {
+        let world = try await Drill(drill)
+        defer { world.tearDown() }
+        let (suite, load) = (world.suite, world.load)
         let clock = load.clock
         let trace = suite.directory + "/strace.out"
-        var faultEnded = Date.distantFuture
+        func injected() -> Int { ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").components(separatedBy: "(INJECTED)").count - 1 }
+        let strace = Process()
+        strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        strace.arguments = ["-f", "-qq", "-o", trace, "-e", "trace=\(syscall)", "-e", "inject=\(syscall):error=\(error):when=1..\(calls)",
+                            "-p", "\(suite.pid("bookingd")!)"]
+        defer { if strace.isRunning { kill(strace.processIdentifier, SIGKILL) } }
+        var (faultBegan, faultEnded) = (Date.distantPast, Date.distantFuture)
         try await underLoad(load, after: .seconds(8)) {
-            let strace = Process()
-            strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-            strace.arguments = ["-f", "-qq", "-o", trace, "-e", "trace=\(syscall)", "-e", "inject=\(syscall):error=\(error)",
-                                "-p", "\(suite.pid("bookingd")!)"]
+            faultBegan = clock.now()
             try strace.run()
-            try await Task.sleep(for: .seconds(5))
-            // SIGINT: strace detaches from every thread and bookingd runs on untraced.
-            kill(strace.processIdentifier, SIGINT)
-            strace.waitUntilExit()
+            let began = ContinuousClock.now
+            while injected() < calls && ContinuousClock.now - began < .seconds(60) { try await Task.sleep(for: .milliseconds(200)) }
             faultEnded = clock.now()
         }
-        let injected = ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").components(separatedBy: "(INJECTED)").count - 1
-        print("drill \(drill): \(injected) \(syscall) calls failed with \(error)")
-        #expect(injected > 0, "bookingd made no \(syscall) call during the fault: the drill proved nothing")
+        print("drill \(drill): \(injected()) \(syscall) calls failed with \(error) over \(String(format: "%.1f", faultEnded.timeIntervalSince(faultBegan))) s")
+        #expect(injected() > 0, "bookingd made no \(syscall) call during the fault: the drill proved nothing")
         let requests = load.requests
         checkHistory(drill, requests, try await suite.storedAppointments())
         let bookedAfter = requests.contains { request in
@@ -153,16 +143,18 @@ struct FaultDrillTests {
     /// and forward again under load: the history holds (deadlines aside: the clients' clock does
     /// not jump), and each reminder goes once.
     @Test func aClockJumpForwardAndBackSendsEachReminderOnce() async throws {
-        let seed = DrillRandom.seed(for: "clock jump")
-        let smtp = try LoopbackSMTPServer()
-        defer { smtp.stop() }
-        let suite = try DrillSuite.make(smtpPort: smtp.port)
-        defer { suite.tearDown() }
-        let offset = suite.directory + "/faketime"
-        try "+0\n".write(toFile: offset, atomically: true, encoding: .utf8)
-        let faked = ["LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "FAKETIME_TIMESTAMP_FILE": offset,
-                     "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "NO_FAKE_STAT": "1"]
-        for daemon in ["bookingd", "availabilityd", "notifyd", "webd"] { try await suite.start(daemon, environment: faked) }
+        var offset = ""
+        let drill = try await Drill("clock jump") { suite in
+            offset = suite.directory + "/faketime"
+            try "+0\n".write(toFile: offset, atomically: true, encoding: .utf8)
+            return ["LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "FAKETIME_TIMESTAMP_FILE": offset,
+                    "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "NO_FAKE_STAT": "1",
+                    // Under libfaketime the daemons do not see their `--config` argument and would
+                    // read ./config/booking.yaml: the default file names this suite's instead.
+                    "BOOKING_CONFIG": suite.configPath]
+        }
+        defer { drill.tearDown() }
+        let (seed, smtp, suite, load) = (drill.seed, drill.smtp, drill.suite, drill.load)
 
         // Booked before any jump, 26 h ahead: their reminders come due at +2 h 2 min of the suite's clock.
         let bookingd = try await suite.client("bookingd", timeout: .seconds(10), attempts: 3)
@@ -173,7 +165,6 @@ struct FaultDrillTests {
                                                                   idempotencyKey: "clock-\(seed)-\(n)")
             reminded.append(booked.reference)
         }
-        let load = try DrillLoad(suite: suite, seed: seed)
         try await Self.underLoad(load) {
             for jump in ["+10800", "+0", "+10800", "+0"] {
                 try "\(jump)\n".write(toFile: offset, atomically: true, encoding: .utf8)

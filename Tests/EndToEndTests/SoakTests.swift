@@ -18,15 +18,13 @@ struct SoakTests {
     static let allowedGrowthMiB = 16.0
 
     @Test func aDayOfTrafficLeavesEveryDaemonsMemoryFlat() async throws {
-        let seed = DrillRandom.seed(for: "soak")
-        let smtp = try LoopbackSMTPServer()
-        defer { smtp.stop() }
-        let suite = try DrillSuite.make(smtpPort: smtp.port)
-        defer { suite.tearDown() }
-        try suite.editConfiguration { $0.replacingOccurrences(of: "clock:\n  start: ", with: "clock:\n  rate: \(Self.rate)\n  start: ") }
-        try await suite.start()
+        let drill = try await Drill("soak") { suite in
+            try suite.editConfiguration { $0.replacingOccurrences(of: "clock:\n  start: ", with: "clock:\n  rate: \(Self.rate)\n  start: ") }
+            return [:]
+        }
+        defer { drill.tearDown() }
+        let (smtp, suite, load) = (drill.smtp, drill.suite, drill.load)
         let daemons = ["bookingd", "availabilityd", "notifyd", "webd"]
-        let load = try DrillLoad(suite: suite, seed: seed)
         let began = ContinuousClock.now
         var samples: [String: [(seconds: Double, kib: Double)]] = [:]
         let running = DrillSwitch()
