@@ -169,6 +169,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "availabilityd", dependencies: ["AvailabilityService", "DaemonKit"]),
+        // Test kit: a fault drill's recorded requests checked against the store's final state (pure).
+        .target(name: "RequestHistory"),
         // Test kit: the daemons' libraries running in the test's own process.
         .target(
             name: "SuiteTesting",
@@ -202,6 +204,7 @@ let package = Package(
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol"]),
+        .testTarget(name: "RequestHistoryTests", dependencies: ["RequestHistory"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         // The phone table, checked against Python's phonenumbers (support/oracle.py) too.
         .testTarget(name: "PhoneNumbersTests", dependencies: ["PhoneNumbers"], exclude: ["support"]),
@@ -256,7 +259,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers",
+            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "RequestHistory",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

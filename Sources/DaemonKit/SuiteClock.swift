@@ -2,16 +2,29 @@ import Foundation
 
 /// Every clock read of the suite goes through here. In production it is the system clock; a
 /// configuration may start it at a chosen instant (tests, demos), after which it runs at real
-/// speed, so every daemon started with the same file agrees on "now".
+/// speed, or `rate` times as fast, so every daemon started with the same file agrees on "now".
 public struct SuiteClock: Sendable {
-    private let offset: TimeInterval
+    /// The suite's instant at `reference`; none for the system clock.
+    private let start: Date?
+    private let reference: Date
+    /// Suite seconds per real second.
+    public let rate: Double
 
-    public init(start: Date? = nil, referenceStart: Date = Date()) {
-        offset = start.map { $0.timeIntervalSince(referenceStart) } ?? 0
+    public init(start: Date? = nil, referenceStart: Date = Date(), rate: Double = 1) {
+        self.start = start
+        self.reference = referenceStart
+        self.rate = start == nil ? 1 : rate
     }
 
     public func now() -> Date {
-        Date().addingTimeInterval(offset)
+        guard let start else { return Date() }
+        return start.addingTimeInterval(Date().timeIntervalSince(reference) * rate)
+    }
+
+    /// The real time to wait for `interval` seconds of the suite's time to pass: every wait for
+    /// a suite instant goes through here, so a faster clock keeps its schedules.
+    public func realDuration(of interval: TimeInterval) -> Duration {
+        .seconds(interval / rate)
     }
 
     public static let system = SuiteClock()
@@ -28,6 +41,6 @@ extension SuiteClock {
         }
         let attributes = try? FileManager.default.attributesOfItem(atPath: configuration.file)
         let reference = (attributes?[.modificationDate] as? Date) ?? Date()
-        self.init(start: start, referenceStart: reference)
+        self.init(start: start, referenceStart: reference, rate: configuration.clockRate)
     }
 }

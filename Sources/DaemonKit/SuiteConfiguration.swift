@@ -14,6 +14,9 @@ public struct SuiteConfiguration: Sendable {
     public var endpoints: Endpoints
     /// Testing and demos only: the suite's clock starts at this instant and runs at real speed.
     public var clockStart: Date?
+    /// Testing and demos only (`clock.rate`, with `clock.start`): suite seconds per real second,
+    /// so that a soak lives a day in minutes.
+    public var clockRate: Double = 1
     public var requestTimeout: Duration
     public var requestAttempts: Int
     /// The longest one of the suite's clients waits for an answer, over all its attempts: what a
@@ -117,6 +120,16 @@ extension SuiteConfiguration {
             }
             clockStart = date
         }
+        var clockRate = 1.0
+        if let rate = raw.clock?.rate {
+            guard clockStart != nil else {
+                throw ConfigurationError(file: file, key: "clock.rate", problem: "a rate needs `clock.start`: the production clock runs at real speed")
+            }
+            guard rate > 0, rate <= 100_000 else {
+                throw ConfigurationError(file: file, key: "clock.rate", problem: "must be above 0 and at most 100000, got \(rate)")
+            }
+            clockRate = rate
+        }
         let maxBytes = raw.maxMessageBytes ?? 1 << 20
         guard (4096...(64 << 20)).contains(maxBytes) else {
             throw ConfigurationError(file: file, key: "max_message_bytes", problem: "must be between 4096 and 67108864, got \(maxBytes)")
@@ -158,6 +171,7 @@ extension SuiteConfiguration {
             metrics: raw.metrics ?? [:], backups: backups, allowStall: raw.debug?.allowStall ?? false
         )
         configuration.text = text
+        configuration.clockRate = clockRate
         // The decoding above has read it as YAML already: composing it again cannot fail.
         if case .mapping(let mapping)? = try? Yams.compose(yaml: text) {
             configuration.presentKeys = Set(mapping.compactMap { key, value in value.null != nil ? nil : key.string })
@@ -299,6 +313,7 @@ private struct RawDebug: Decodable {
 
 private struct RawClock: Decodable {
     var start: String?
+    var rate: Double?
 }
 
 private struct RawRequests: Decodable {

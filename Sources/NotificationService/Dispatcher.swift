@@ -76,8 +76,7 @@ final class Dispatcher: Service, Sendable {
     /// Until the next retry is due, but at least every second (the clock may be moved in tests).
     private func nextWait() async -> Duration {
         guard let next = try? await store.nextDue() else { return .seconds(1) }
-        let seconds = next.timeIntervalSince(clock.now())
-        return .seconds(fractional: min(max(seconds, 0.001), 1))
+        return min(clock.realDuration(of: max(next.timeIntervalSince(clock.now()), 0.001)), .seconds(1))
     }
 
     private func send(_ stored: StoredDelivery) async {

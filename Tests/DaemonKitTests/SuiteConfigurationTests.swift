@@ -40,6 +40,8 @@ import Testing
         ("requests:\n  attempts: 0\n", "requests.attempts", "between 1 and 10"),
         ("endpoints:\n  bookingd: http://x\n", "endpoints.bookingd", "not an ipc://"),
         ("clock:\n  start: yesterday\n", "clock.start", "not an ISO 8601 instant"),
+        ("clock:\n  rate: 60\n", "clock.rate", "a rate needs `clock.start`"),
+        ("clock:\n  start: \"2026-12-01T08:00:00+03:00\"\n  rate: 0\n", "clock.rate", "must be above 0"),
         ("endpoints: [\n", nil, "not valid YAML"),
         ("log_levl: debug\n", "log_levl", "unknown key `log_levl` at the top level; did you mean `log_level`?"),
         ("requests:\n  atempts: 2\n", "requests.atempts", "unknown key `atempts` in `requests`; did you mean `attempts`?"),
@@ -86,5 +88,17 @@ import Testing
         let clock = SuiteClock(start: start, referenceStart: Date().addingTimeInterval(-10))
         let now = clock.now()
         #expect(now.timeIntervalSince(start) >= 10 && now.timeIntervalSince(start) < 20)
+    }
+
+    @Test func aClockWithARateRunsThatManyTimesFasterAndItsWaitsShrinkAlike() throws {
+        let start = Date(timeIntervalSince1970: 1_796_101_200)
+        let clock = SuiteClock(start: start, referenceStart: Date().addingTimeInterval(-10), rate: 360)
+        let now = clock.now()
+        #expect(now.timeIntervalSince(start) >= 3600 && now.timeIntervalSince(start) < 7200)
+        #expect(clock.realDuration(of: 3600) == .seconds(10))
+        #expect(SuiteClock(start: nil, rate: 360).realDuration(of: 5) == .seconds(5), "the system clock has no rate")
+        let configured = try parse(minimal + "clock:\n  start: \"2026-12-01T08:00:00+03:00\"\n  rate: 720\n")
+        #expect(configured.clockRate == 720)
+        #expect(try parse(minimal).clockRate == 1)
     }
 }

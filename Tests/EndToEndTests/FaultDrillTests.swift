@@ -1,0 +1,204 @@
+import BookingProtocol
+import CivilTime
+import DaemonKit
+import Foundation
+import LoopbackServers
+import RequestHistory
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults from outside under a concurrent load of bookings, reschedules and cancellations
+/// through real clients; afterwards the history of every request is checked against the store
+/// (RequestHistory.HistoryChecker). docs/reliability.md lists what each drill proves.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["BOOKING_QUICK"] == nil, "script/test --quick skips the drills"))
+struct FaultDrillTests {
+    /// Runs `load` while `fault` runs, then a little longer, so the load sees the suite recover.
+    static func underLoad(_ load: DrillLoad, after recovery: Duration = .seconds(4), _ fault: () async throws -> Void) async throws {
+        let running = DrillSwitch()
+        async let clients: Void = load.run(while: { running.isOn })
+        do {
+            try await Task.sleep(for: .seconds(2))
+            try await fault()
+            try await Task.sleep(for: recovery)
+        } catch {
+            running.turnOff()
+            try await clients
+            throw error
+        }
+        running.turnOff()
+        try await clients
+    }
+
+    @Test func killNineOfEachDaemonAtRandomMomentsLosesNothing() async throws {
+        let drill = try await Drill("kill -9")
+        defer { drill.tearDown() }
+        let (seed, smtp, suite, load) = (drill.seed, drill.smtp, drill.suite, drill.load)
+        var random = DrillRandom(seed: seed)
+        var kills = 0
+        try await Self.underLoad(load) {
+            // Each daemon twice, in a seeded order, at seeded moments.
+            for daemon in (["bookingd", "availabilityd", "notifyd", "webd"] + ["bookingd", "availabilityd", "notifyd", "webd"]).shuffled(using: &random) {
+                try await Task.sleep(for: .milliseconds(500 + Int(random.next() % 2500)))
+                suite.kill9(daemon)
+                kills += 1
+                try await Task.sleep(for: .milliseconds(Int(random.next() % 1500)))
+                try await suite.start(daemon)
+            }
+        }
+        print("drill kill -9: \(kills) kills")
+        let stored = try await suite.storedAppointments()
+        checkHistory("kill -9", load.requests, stored)
+        try await Self.expectEveryConfirmationOnce(stored, smtp: smtp, suite: suite)
+    }
+
+    /// Every appointment in the store has had its client's confirmation, once: a message in
+    /// flight at a kill may be sent again only when notifyd said so on its restart.
+    static func expectEveryConfirmationOnce(_ stored: [StoredAppointment], smtp: LoopbackSMTPServer, suite: SuiteProcess) async throws {
+        func confirmations() -> [String: [String?]] {
+            var found: [String: [String?]] = [:]
+            for mail in smtp.messages {
+                let head = String(decoding: mail.bytes.prefix(4096), as: UTF8.self)
+                guard head.contains("\r\nX-Booking-Purpose: client-confirmation\r\n"),
+                      let reference = head.components(separatedBy: "\r\nX-Booking-Reference: ").dropFirst().first?.components(separatedBy: "\r\n").first
+                else { continue }
+                found[reference, default: []].append(mail.messageID)
+            }
+            return found
+        }
+        try await eventually(.seconds(120)) { stored.allSatisfy { confirmations()[$0.reference] != nil } }
+        try await Task.sleep(for: .seconds(2))
+        let sent = confirmations()
+        let inDoubt = suite.log("notifyd").components(separatedBy: "deliveries were being sent when notifyd stopped").count - 1
+        for appointment in stored {
+            let ids = sent[appointment.reference] ?? []
+            #expect(Set(ids).count == 1, "\(appointment.reference): \(Set(ids).count) distinct confirmations")
+            #expect(ids.count == 1 || inDoubt > 0, "\(appointment.reference): its confirmation arrived \(ids.count) times with nothing in flight at a kill")
+        }
+        let strays = Set(sent.keys).subtracting(stored.map(\.reference))
+        #expect(strays.isEmpty, "confirmations of bookings that are not in the store: \(strays.sorted())")
+        print("drill kill -9: \(sent.values.map(\.count).reduce(0, +)) confirmations for \(stored.count) appointments, \(inDoubt) restarts with messages in flight")
+    }
+
+    @Test func availabilitydStoppedForTenSecondsLeavesNoGhostBooking() async throws {
+        let drill = try await Drill("SIGSTOP")
+        defer { drill.tearDown() }
+        let (suite, load) = (drill.suite, drill.load)
+        try await Self.underLoad(load, after: .seconds(8)) {
+            suite.signal("availabilityd", SIGSTOP)
+            try? await Task.sleep(for: .seconds(10))
+            suite.signal("availabilityd", SIGCONT)
+        }
+        checkHistory("SIGSTOP", load.requests, try await suite.storedAppointments())
+    }
+
+    @Test func aFullDiskUnderBookingdRefusesAndRecovers() async throws {
+        try await Self.injectedFault("ENOSPC", syscall: "pwrite64", error: "ENOSPC", calls: 200)
+    }
+
+    @Test func fdatasyncFailingUnderBookingdRefusesAndRecovers() async throws {
+        try await Self.injectedFault("EIO on fdatasync", syscall: "fdatasync", error: "EIO", calls: 40)
+    }
+
+    /// bookingd's next `calls` calls of `syscall` on each thread fail with `error` (strace's fault
+    /// injection), then they work again: nothing the store acknowledged is lost, and it books
+    /// again without a restart. strace stays attached to the end (detaching a busy multi-threaded
+    /// tracee on a signal can take minutes), injecting nothing more.
+    static func injectedFault(_ drill: String, syscall: String, error: String, calls: Int) async throws {
+        let world = try await Drill(drill)
+        defer { world.tearDown() }
+        let (suite, load) = (world.suite, world.load)
+        let clock = load.clock
+        let trace = suite.directory + "/strace.out"
+        func injected() -> Int { ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").components(separatedBy: "(INJECTED)").count - 1 }
+        let strace = Process()
+        strace.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        strace.arguments = ["-f", "-qq", "-o", trace, "-e", "trace=\(syscall)", "-e", "inject=\(syscall):error=\(error):when=1..\(calls)",
+                            "-p", "\(suite.pid("bookingd")!)"]
+        defer { if strace.isRunning { kill(strace.processIdentifier, SIGKILL) } }
+        var (faultBegan, faultEnded) = (Date.distantPast, Date.distantFuture)
+        try await underLoad(load, after: .seconds(8)) {
+            faultBegan = clock.now()
+            try strace.run()
+            let began = ContinuousClock.now
+            // strace counts calls per thread, and a queue's work moves between threads: the fault
+            // is over when no call has been failed for two seconds.
+            var seen = 0
+            repeat {
+                seen = injected()
+                try await Task.sleep(for: .seconds(2))
+            } while (seen == 0 || injected() > seen) && ContinuousClock.now - began < .seconds(90)
+            faultEnded = clock.now()
+        }
+        print("drill \(drill): \(injected()) \(syscall) calls failed with \(error) over \(String(format: "%.1f", faultEnded.timeIntervalSince(faultBegan))) s")
+        #expect(injected() > 0, "bookingd made no \(syscall) call during the fault: the drill proved nothing")
+        let requests = load.requests
+        checkHistory(drill, requests, try await suite.storedAppointments())
+        let bookedAfter = requests.contains { request in
+            guard case .book = request.operation, case .ok = request.outcome else { return false }
+            return request.invokedAt > faultEnded
+        }
+        #expect(bookedAfter, "bookingd made no booking after the fault ended: it did not recover without a restart")
+        #expect(suite.daemons["bookingd"]?.isRunning == true, "bookingd exited:\n\(suite.log("bookingd").suffix(2000))")
+    }
+
+    /// Every daemon's wall clock (libfaketime, monotonic time untouched) jumps 3 h forward, back,
+    /// and forward again under load: the history holds (deadlines aside: the clients' clock does
+    /// not jump), and each reminder goes once.
+    @Test(.disabled("unfinished: under libfaketime bookingd refused the first booking, before any jump, with deadline_exceeded (RequestServer compares the header's deadline with Date()); to be explained"))
+    func aClockJumpForwardAndBackSendsEachReminderOnce() async throws {
+        var offset = ""
+        let drill = try await Drill("clock jump") { suite in
+            offset = suite.directory + "/faketime"
+            try "+0\n".write(toFile: offset, atomically: true, encoding: .utf8)
+            return ["LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "FAKETIME_TIMESTAMP_FILE": offset,
+                    "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "NO_FAKE_STAT": "1",
+                    // Under libfaketime the daemons do not see their `--config` argument and would
+                    // read ./config/booking.yaml: the default file names this suite's instead.
+                    "BOOKING_CONFIG": suite.configPath]
+        }
+        defer { drill.tearDown() }
+        let (seed, smtp, suite, load) = (drill.seed, drill.smtp, drill.suite, drill.load)
+
+        // Booked before any jump, 26 h ahead: their reminders come due at +2 h 2 min of the suite's clock.
+        let bookingd = try await suite.client("bookingd", timeout: .seconds(10), attempts: 3)
+        defer { Task { await bookingd.close() } }
+        var reminded: [String] = []
+        for (n, start) in ["2026-12-02T10:00:00+03:00", "2026-12-02T10:00:00+03:00", "2026-12-02T10:30:00+03:00"].enumerated() {
+            let booked: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: ISO8601.parseInstant(start)!, contact: contact(900 + n)),
+                                                                  idempotencyKey: "clock-\(seed)-\(n)")
+            reminded.append(booked.reference)
+        }
+        try await Self.underLoad(load) {
+            for jump in ["+10800", "+0", "+10800", "+0"] {
+                try "\(jump)\n".write(toFile: offset, atomically: true, encoding: .utf8)
+                try await Task.sleep(for: .seconds(4))
+            }
+        }
+        try "+10800\n".write(toFile: offset, atomically: true, encoding: .utf8)
+        func reminders(_ reference: String) -> [String?] {
+            smtp.messages.filter { mail in
+                let head = String(decoding: mail.bytes.prefix(4096), as: UTF8.self)
+                return head.contains("\r\nX-Booking-Purpose: client-reminder\r\n") && head.contains("\r\nX-Booking-Reference: \(reference)\r\n")
+            }.map(\.messageID)
+        }
+        try await eventually(.seconds(60)) { reminded.allSatisfy { !reminders($0).isEmpty } }
+        // Long enough for a second reminder, if one were coming, to be queued and sent.
+        try await Task.sleep(for: .seconds(5))
+        for reference in reminded {
+            #expect(reminders(reference).count == 1, "\(reference): \(reminders(reference).count) reminders")
+        }
+        let stored = try await suite.storedAppointments()
+        checkHistory("clock jump", load.requests, stored, checker: HistoryChecker(checksDeadlines: false))
+    }
+}
+
+/// On until the drill turns it off; read by every client of the load.
+final class DrillSwitch: Sendable {
+    private let on = Atomic(true)
+    var isOn: Bool { on.load(ordering: .relaxed) }
+    func turnOff() { on.store(false, ordering: .relaxed) }
+}
