@@ -11,6 +11,7 @@ enum HeaderParser {
         var index = 0
         var fields: [String: String] = [:]
         var numbers: [String: UInt64] = [:]
+        var nulls: Set<String> = []
 
         func skipSpace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
@@ -36,7 +37,8 @@ enum HeaderParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return nil }
         while true {
             skipSpace()
-            guard let key = string() else { return nil }
+            // A repeated key is read differently by different JSON readers: JSONDecoder decides.
+            guard let key = string(), fields[key] == nil, numbers[key] == nil, !nulls.contains(key) else { return nil }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
@@ -58,6 +60,7 @@ enum HeaderParser {
             case UInt8(ascii: "n"):
                 guard bytes[index...].starts(with: Array("null".utf8)) else { return nil }
                 index += 4
+                nulls.insert(key)
             default:
                 return nil
             }
