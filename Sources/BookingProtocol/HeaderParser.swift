@@ -27,7 +27,8 @@ enum HeaderParser {
             }
             guard index < bytes.count else { return nil }
             defer { index += 1 }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
+            // Not UTF-8: JSONDecoder refuses it (String(decoding:) would repair it silently).
+            return String(validating: bytes[start..<index], as: UTF8.self)
         }
 
         skipSpace()
@@ -49,11 +50,15 @@ enum HeaderParser {
                 guard let value = string() else { return nil }
                 fields[key] = value
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                // JSON has no leading zeros (`007`): JSONDecoder refuses them.
+                if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count, bytes[index + 1] &- UInt8(ascii: "0") < 10 { return nil }
                 var value: UInt64 = 0
                 while index < bytes.count, bytes[index] &- UInt8(ascii: "0") < 10 {
+                    // Past UInt64 (18446744073709551616 and up): JSONDecoder refuses it.
                     let (product, overflow) = value.multipliedReportingOverflow(by: 10)
-                    guard !overflow else { return nil }
-                    value = product + UInt64(bytes[index] &- UInt8(ascii: "0"))
+                    let (sum, carry) = product.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
+                    guard !overflow, !carry else { return nil }
+                    value = sum
                     index += 1
                 }
                 numbers[key] = value

@@ -288,6 +288,28 @@ extension JSONEncoder {
         #expect(HeaderParser.parse(Array(text.utf8)) == nil)
     }
 
+    // Found by Fuzz/FuzzEnvelope (inputs in Fuzz/regressions/FuzzEnvelope): the fast parser accepted
+    // what JSONDecoder refuses, or crashed on a number past UInt64.
+    @Test(arguments: [
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":18446744073709551616}"#.utf8),
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":18446744073709551619}"#.utf8),
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":007}"#.utf8),
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","deadline":"soon","deadline":"2026-12-01T07:00:02Z"}"#.utf8),
+        [UInt8](#"{"id":"m"#.utf8) + [0xC3, 0x28] + [UInt8](#"","sent_at":"2026-12-01T07:00:00Z"}"#.utf8),
+    ])
+    func refusesWhatJSONDecoderRefuses(bytes: [UInt8]) {
+        #expect(HeaderParser.parse(bytes) == nil)
+        let envelope = Envelope(type: "ping", header: MessageHeader(), body: [])
+        var frames = envelope.frames()
+        frames[3] = bytes
+        #expect(throws: ProtocolError.self) { try Envelope.decode(frames) }
+    }
+
+    @Test func readsTheLargestSequence() throws {
+        let text = #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":18446744073709551615}"#
+        #expect(try #require(HeaderParser.parse(Array(text.utf8))).sequence == UInt64.max)
+    }
+
     @Test func escapedHeadersStillDecodeThroughTheEnvelope() throws {
         let header = MessageHeader(id: "m\"1", idempotencyKey: "ключ", sentAt: Date(timeIntervalSince1970: 1_796_000_000))
         let envelope = Envelope(type: "ping", header: header, body: Array("{}".utf8))
