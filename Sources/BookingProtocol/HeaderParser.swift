@@ -6,6 +6,8 @@ import Foundation
 /// does not expect (nesting, exotic numbers) returns nil and goes through `JSONDecoder`, which
 /// stays the definition of what is valid.
 enum HeaderParser {
+    static let knownKeys: Set<String> = ["id", "correlation_id", "idempotency_key", "sent_at", "deadline", "user", "sequence"]
+
     static func parse<Bytes: Collection<UInt8>>(_ input: Bytes) -> MessageHeader? {
         let bytes = Array(input)
         var index = 0
@@ -38,8 +40,9 @@ enum HeaderParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return nil }
         while true {
             skipSpace()
-            // A repeated key is read differently by different JSON readers: JSONDecoder decides.
-            guard let key = string(), fields[key] == nil, numbers[key] == nil, !nulls.contains(key) else { return nil }
+            // A repeated key is read differently by different JSON readers, and JSONDecoder reads
+            // other spellings of a key too (`idempotency_kEy`, `sentAt`): JSONDecoder decides.
+            guard let key = string(), knownKeys.contains(key), fields[key] == nil, numbers[key] == nil, !nulls.contains(key) else { return nil }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
