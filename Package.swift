@@ -12,6 +12,12 @@ let package = Package(
         .executable(name: "notifyd", targets: ["notifyd"]),
         .executable(name: "webd", targets: ["webd"]),
         .executable(name: "booking", targets: ["booking"]),
+        // The parsers the fuzzers in Fuzz/ (a package of its own) drive.
+        .library(name: "BookingProtocol", targets: ["BookingProtocol"]),
+        .library(name: "BookingDomain", targets: ["BookingDomain"]),
+        .library(name: "DaemonKit", targets: ["DaemonKit"]),
+        .library(name: "SuiteCalendar", targets: ["SuiteCalendar"]),
+        .library(name: "WebInput", targets: ["WebInput"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -129,11 +135,13 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "notifyd", dependencies: ["NotificationService", "DaemonKit"]),
+        // What webd reads from a request's form or JSON body, decoded (pure: fuzzed without the HTTP server).
+        .target(name: "WebInput", dependencies: ["BookingProtocol"]),
         // webd's parts: the page and JSON API as a library (tested in-process), and the daemon.
         .target(
             name: "WebFrontend",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar", "PhoneNumbers",
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar", "PhoneNumbers", "WebInput",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -249,7 +257,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebFrontendTests",
-            dependencies: ["WebFrontend", "SuiteTesting", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ", "PhoneNumbers",
+            dependencies: ["WebFrontend", "WebInput", "SuiteTesting", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ", "PhoneNumbers",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

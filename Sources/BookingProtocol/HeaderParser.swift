@@ -6,11 +6,14 @@ import Foundation
 /// does not expect (nesting, exotic numbers) returns nil and goes through `JSONDecoder`, which
 /// stays the definition of what is valid.
 enum HeaderParser {
+    static let knownKeys: Set<String> = ["id", "correlation_id", "idempotency_key", "sent_at", "deadline", "user", "sequence"]
+
     static func parse<Bytes: Collection<UInt8>>(_ input: Bytes) -> MessageHeader? {
         let bytes = Array(input)
         var index = 0
         var fields: [String: String] = [:]
         var numbers: [String: UInt64] = [:]
+        var nulls: Set<String> = []
 
         func skipSpace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
@@ -26,7 +29,8 @@ enum HeaderParser {
             }
             guard index < bytes.count else { return nil }
             defer { index += 1 }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
+            // Not UTF-8: JSONDecoder refuses it (String(decoding:) would repair it silently).
+            return String(validating: bytes[start..<index], as: UTF8.self)
         }
 
         skipSpace()
@@ -36,7 +40,9 @@ enum HeaderParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return nil }
         while true {
             skipSpace()
-            guard let key = string() else { return nil }
+            // A repeated key is read differently by different JSON readers, and JSONDecoder reads
+            // other spellings of a key too (`idempotency_kEy`, `sentAt`): JSONDecoder decides.
+            guard let key = string(), knownKeys.contains(key), fields[key] == nil, numbers[key] == nil, !nulls.contains(key) else { return nil }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
@@ -47,17 +53,22 @@ enum HeaderParser {
                 guard let value = string() else { return nil }
                 fields[key] = value
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                // JSON has no leading zeros (`007`): JSONDecoder refuses them.
+                if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count, bytes[index + 1] &- UInt8(ascii: "0") < 10 { return nil }
                 var value: UInt64 = 0
                 while index < bytes.count, bytes[index] &- UInt8(ascii: "0") < 10 {
+                    // Past UInt64 (18446744073709551616 and up): JSONDecoder refuses it.
                     let (product, overflow) = value.multipliedReportingOverflow(by: 10)
-                    guard !overflow else { return nil }
-                    value = product + UInt64(bytes[index] &- UInt8(ascii: "0"))
+                    let (sum, carry) = product.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
+                    guard !overflow, !carry else { return nil }
+                    value = sum
                     index += 1
                 }
                 numbers[key] = value
             case UInt8(ascii: "n"):
                 guard bytes[index...].starts(with: Array("null".utf8)) else { return nil }
                 index += 4
+                nulls.insert(key)
             default:
                 return nil
             }

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import WebInput
 
 /// `/api/v1`: JSON in and out (snake_case, instants as ISO 8601 with an offset, as on the
 /// daemons' wire), errors as `application/problem+json`. The same checks as the page, except
@@ -56,31 +57,6 @@ struct APIRoutes {
             let found = try await site.services.appointment(try reference(request, context))
             return site.calendarFile(found, language: SupportedLocale.preferred(acceptLanguage: request.headers[.acceptLanguage]))
         }
-    }
-
-    /// The link's `token` or the SMS `code`, exactly one.
-    struct ConfirmBody: Decodable {
-        var token: String?
-        var code: String?
-    }
-
-    struct BookBody: Decodable {
-        var start: Date
-        var contact: ContactBody
-        var timeZone: String?
-        var locale: String?
-        var consent: Bool?
-        var proofOfWork: ProofOfWorkSolution?
-        var topic: String?
-    }
-
-    struct RescheduleBody: Decodable {
-        var start: Date
-        var reason: String?
-    }
-
-    struct CancelBody: Decodable {
-        var reason: String?
     }
 
     /// 1 to 100 visible ASCII characters: prefixed, it stays within bookingd's limit of an

@@ -8,6 +8,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PhoneNumbers
+import WebInput
 
 /// The booking page's handlers: GET renders, POST checks and redirects (303) on success, so a
 /// reload never sends a form twice.

@@ -2,6 +2,7 @@ import Crypto
 import DaemonKit
 import Foundation
 import Synchronization
+import WebInput
 
 /// A self-hosted proof-of-work challenge in the manner of ALTCHA: the server picks a secret
 /// number below `maxNumber`, publishes `SHA-256(salt + number)` with an HMAC of it, and the
@@ -20,28 +21,6 @@ public struct ProofOfWorkChallenge: Codable, Sendable, Equatable {
         self.maxNumber = maxNumber
         self.salt = salt
         self.signature = signature
-    }
-}
-
-/// What the client sends back: the challenge as given and the number it found.
-public struct ProofOfWorkSolution: Codable, Sendable, Equatable {
-    public var challenge: String
-    public var salt: String
-    public var signature: String
-    public var number: Int
-
-    public init(challenge: String, salt: String, signature: String, number: Int) {
-        self.challenge = challenge
-        self.salt = salt
-        self.signature = signature
-        self.number = number
-    }
-
-    /// The compact form a page's hidden field carries: `salt|number|challenge|signature`.
-    public init?(field: String) {
-        let parts = field.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 4, let number = Int(parts[1]) else { return nil }
-        self.init(challenge: parts[2], salt: parts[0], signature: parts[3], number: number)
     }
 }
 

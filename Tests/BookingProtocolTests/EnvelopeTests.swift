@@ -327,7 +327,7 @@ extension JSONEncoder {
     @Test(arguments: [
         #"{"id":"m","sent_at":"2026-12-01T07:00:00.000Z"}"#,
         #"{ "id" : "m", "correlation_id": "p", "idempotency_key": "k", "sent_at": "2026-12-01T10:00:00+03:00", "deadline": "2026-12-01T07:00:02Z", "user": "alice", "sequence": 7 }"#,
-        #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","deadline":null,"unknown":"ignored","count":3}"#,
+        #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","deadline":null,"user":null}"#,
     ])
     func agreesWithJSONDecoder(text: String) throws {
         let fast = try #require(HeaderParser.parse(Array(text.utf8)))
@@ -338,10 +338,42 @@ extension JSONEncoder {
         #"{"id":"m\"x","sent_at":"2026-12-01T07:00:00Z"}"#,            // an escape: JSONDecoder's job
         #"{"id":1,"sent_at":"2026-12-01T07:00:00Z"}"#,                   // wrong type
         #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":"7"}"#,  // wrong type
+        #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","unknown":"ignored","count":3}"#, // a key it does not read
         #"{"id":"m","sent_at":"yesterday"}"#, #"{"id":"m"}"#, #"{"id":"m","nested":{}}"#, "[]", "{}", "", #"{"id":"m","sent_at":"2026-12-01T07:00:00Z"} x"#,
     ])
     func leavesTheUnusualToJSONDecoder(text: String) {
         #expect(HeaderParser.parse(Array(text.utf8)) == nil)
+    }
+
+    // Found by Fuzz/FuzzEnvelope (inputs in Fuzz/regressions/FuzzEnvelope): the fast parser accepted
+    // what JSONDecoder refuses, or crashed on a number past UInt64.
+    @Test(arguments: [
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":18446744073709551616}"#.utf8),
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":18446744073709551619}"#.utf8),
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":007}"#.utf8),
+        [UInt8](#"{"id":"m","sent_at":"2026-12-01T07:00:00Z","deadline":"soon","deadline":"2026-12-01T07:00:02Z"}"#.utf8),
+        [UInt8](#"{"id":"m"#.utf8) + [0xC3, 0x28] + [UInt8](#"","sent_at":"2026-12-01T07:00:00Z"}"#.utf8),
+    ])
+    func refusesWhatJSONDecoderRefuses(bytes: [UInt8]) {
+        #expect(HeaderParser.parse(bytes) == nil)
+        let envelope = Envelope(type: "ping", header: MessageHeader(), body: [])
+        var frames = envelope.frames()
+        frames[3] = bytes
+        #expect(throws: ProtocolError.self) { try Envelope.decode(frames) }
+    }
+
+    @Test func leavesOtherSpellingsOfAKeyToJSONDecoder() throws {
+        let text = #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","idempotency_kEy":"k"}"#
+        #expect(HeaderParser.parse(Array(text.utf8)) == nil)
+        let envelope = Envelope(type: "ping", header: MessageHeader(), body: [])
+        var frames = envelope.frames()
+        frames[3] = Array(text.utf8)
+        #expect(try Envelope.decode(frames).header.idempotencyKey == "k")
+    }
+
+    @Test func readsTheLargestSequence() throws {
+        let text = #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":18446744073709551615}"#
+        #expect(try #require(HeaderParser.parse(Array(text.utf8))).sequence == UInt64.max)
     }
 
     @Test func escapedHeadersStillDecodeThroughTheEnvelope() throws {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import WebFrontend
+import WebInput
 
 @Suite struct RateLimiterTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)

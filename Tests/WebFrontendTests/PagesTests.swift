@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Testing
 @testable import WebFrontend
+import WebInput
 
 @Suite struct LanguageTests {
     @Test(arguments: [
