@@ -9,9 +9,9 @@ import Glibc
 /// the whole file or none of it, and writing the same name again replaces it.
 public struct FileDrop: Sendable {
     public let directory: String
-    /// Messages hold contacts: the daemon's user writes them, its group (admins) may read them,
-    /// nobody else, whatever the umask.
-    static let fileMode: mode_t = 0o640
+    /// Messages hold contacts: the daemon's user alone reads them, whatever the umask (the group
+    /// `booking` holds webd's user too; an admin reads them as root or with `sudo -u`).
+    static let fileMode: mode_t = 0o600
     static let directoryMode: mode_t = 0o750
 
     public init(directory: String) {

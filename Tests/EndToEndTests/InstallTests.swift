@@ -27,11 +27,13 @@ import Testing
             #expect(program == "bookctl" || version.stdout.hasPrefix("\(program) "), "runs as \(program): \(version.stdout)")
         }
 
-        for daemon in ["bookingd", "availabilityd", "notifyd", "webd"] {
+        // Each daemon's own user (docs/operations.md): webd faces the internet, notifyd holds the secrets.
+        let users = ["bookingd": "booking", "availabilityd": "booking", "notifyd": "booking-notify", "webd": "booking-web"]
+        for (daemon, user) in users.sorted(by: { $0.key < $1.key }) {
             #expect(destination.exists("/usr/local/bin/\(daemon)"))
             let unit = try destination.text("/usr/lib/systemd/system/\(daemon).service")
             #expect(unit.contains("ExecStart=/usr/local/bin/\(daemon) --config /etc/booking/booking.yaml\n"))
-            #expect(unit.contains("Type=notify\n") && unit.contains("User=booking\n") && unit.contains("PartOf=booking.target\n"))
+            #expect(unit.contains("Type=notify\n") && unit.contains("User=\(user)\n") && unit.contains("Group=booking\n") && unit.contains("PartOf=booking.target\n"))
             #expect(unit == (try Self.repositoryText("systemd/\(daemon).service")), "installed unchanged with PREFIX=/usr/local")
             #expect(destination.link("/etc/systemd/system/booking.target.wants/\(daemon).service") == "/usr/lib/systemd/system/\(daemon).service",
                     "enabled into booking.target")

@@ -282,6 +282,9 @@ import WebFrontend
                 case "cancel":
                     calls.append(try await Self.call(client, .post, path, json: [String: Any]()))
                     calls.append(try await Self.call(client, .post, "/api/v1/bookings/\(BookingReference.random())/cancel", json: [String: Any]()))
+                case "confirm":
+                    calls.append(try await Self.call(client, .post, path, json: ["code": "000000"]))
+                    calls.append(try await Self.call(client, .post, "/api/v1/bookings/\(BookingReference.random())/confirm", json: ["code": "000000"]))
                 default:
                     calls.append(try await Self.call(client, .get, path))
                     if operation.path.contains("{reference}") {

@@ -8,6 +8,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 @testable import WebFrontend
+import WebInput
 
 /// Hold-then-confirm on the page and the API, over the real core in-process: the email's link
 /// opens a page that confirms only on a POST, so a mail scanner that fetches it confirms nothing.
