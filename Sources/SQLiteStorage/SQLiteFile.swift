@@ -71,9 +71,9 @@ public enum SQLiteFile {
         }
     }
 
-    /// Makes `directory` (and the parents it lacks, each with the daemon's mode too, whatever the
-    /// umask) and gives it the daemon's mode. A directory the daemon does not own, or a shared
-    /// one (sticky, like /tmp), keeps its mode: it is not the daemon's to close.
+    /// Makes `directory` and the parents it lacks, each with the daemon's mode whatever the umask.
+    /// A directory that exists keeps its mode: installed, the state directory is shared by the
+    /// daemons' users through their group (systemd makes it 0770), and it is not one daemon's to close.
     public static func makeDirectory(_ directory: String) throws {
         var missing: [String] = []
         var ancestor = directory
@@ -82,13 +82,8 @@ public enum SQLiteFile {
             ancestor = (ancestor as NSString).deletingLastPathComponent
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for made in missing.dropFirst() where chmod(made, directoryMode) != 0 {
+        for made in missing where chmod(made, directoryMode) != 0 {
             throw StoreError.cannotOpen(path: made, problem: "chmod: \(String(cString: strerror(errno)))")
-        }
-        var status = stat()
-        guard stat(directory, &status) == 0, status.st_uid == geteuid(), status.st_mode & S_ISVTX == 0 else { return }
-        guard chmod(directory, directoryMode) == 0 else {
-            throw StoreError.cannotOpen(path: directory, problem: "chmod: \(String(cString: strerror(errno)))")
         }
     }
 
