@@ -144,56 +144,6 @@ struct FaultDrillTests {
         #expect(bookedAfter, "bookingd made no booking after the fault ended: it did not recover without a restart")
         #expect(suite.daemons["bookingd"]?.isRunning == true, "bookingd exited:\n\(suite.log("bookingd").suffix(2000))")
     }
-
-    /// Every daemon's wall clock (libfaketime, monotonic time untouched) jumps 3 h forward, back,
-    /// and forward again under load: the history holds (deadlines aside: the clients' clock does
-    /// not jump), and each reminder goes once.
-    @Test(.disabled("unfinished: under libfaketime bookingd refused the first booking, before any jump, with deadline_exceeded (RequestServer compares the header's deadline with Date()); to be explained"))
-    func aClockJumpForwardAndBackSendsEachReminderOnce() async throws {
-        var offset = ""
-        let drill = try await Drill("clock jump") { suite in
-            offset = suite.directory + "/faketime"
-            try "+0\n".write(toFile: offset, atomically: true, encoding: .utf8)
-            return ["LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "FAKETIME_TIMESTAMP_FILE": offset,
-                    "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1", "NO_FAKE_STAT": "1",
-                    // Under libfaketime the daemons do not see their `--config` argument and would
-                    // read ./config/booking.yaml: the default file names this suite's instead.
-                    "BOOKING_CONFIG": suite.configPath]
-        }
-        defer { drill.tearDown() }
-        let (seed, smtp, suite, load) = (drill.seed, drill.smtp, drill.suite, drill.load)
-
-        // Booked before any jump, 26 h ahead: their reminders come due at +2 h 2 min of the suite's clock.
-        let bookingd = try await suite.client("bookingd", timeout: .seconds(10), attempts: 3)
-        defer { Task { await bookingd.close() } }
-        var reminded: [String] = []
-        for (n, start) in ["2026-12-02T10:00:00+03:00", "2026-12-02T10:00:00+03:00", "2026-12-02T10:30:00+03:00"].enumerated() {
-            let booked: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: ISO8601.parseInstant(start)!, contact: contact(900 + n)),
-                                                                  idempotencyKey: "clock-\(seed)-\(n)")
-            reminded.append(booked.reference)
-        }
-        try await Self.underLoad(load) {
-            for jump in ["+10800", "+0", "+10800", "+0"] {
-                try "\(jump)\n".write(toFile: offset, atomically: true, encoding: .utf8)
-                try await Task.sleep(for: .seconds(4))
-            }
-        }
-        try "+10800\n".write(toFile: offset, atomically: true, encoding: .utf8)
-        func reminders(_ reference: String) -> [String?] {
-            smtp.messages.filter { mail in
-                let head = String(decoding: mail.bytes.prefix(4096), as: UTF8.self)
-                return head.contains("\r\nX-Booking-Purpose: client-reminder\r\n") && head.contains("\r\nX-Booking-Reference: \(reference)\r\n")
-            }.map(\.messageID)
-        }
-        try await eventually(.seconds(60)) { reminded.allSatisfy { !reminders($0).isEmpty } }
-        // Long enough for a second reminder, if one were coming, to be queued and sent.
-        try await Task.sleep(for: .seconds(5))
-        for reference in reminded {
-            #expect(reminders(reference).count == 1, "\(reference): \(reminders(reference).count) reminders")
-        }
-        let stored = try await suite.storedAppointments()
-        checkHistory("clock jump", load.requests, stored, checker: HistoryChecker(checksDeadlines: false))
-    }
 }
 
 /// On until the drill turns it off; read by every client of the load.
