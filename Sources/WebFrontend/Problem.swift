@@ -53,8 +53,20 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
     }
 
     public init(_ error: ProtocolError) {
-        self.init(status: Self.status(of: error.code), code: error.code.rawValue, detail: error.message, field: error.field,
+        let status = Self.status(of: error.code)
+        // A 5xx's message is about the suite's inside (a daemon's ipc path, a database error, an
+        // identity): the visitor gets a fixed sentence, the operator the message in webd's log.
+        let detail = status >= 500 ? Self.serverSideDetail(error.code) : error.message
+        self.init(status: status, code: error.code.rawValue, detail: detail, field: status >= 500 ? nil : error.field,
                   retryAfter: error.code == .unavailable ? Self.unavailableRetrySeconds : nil, references: error.body.references)
+    }
+
+    static func serverSideDetail(_ code: ErrorCode) -> String {
+        switch code {
+        case .unavailable: "the booking service is temporarily unavailable; retry shortly"
+        case .deadlineExceeded: "the booking service did not answer in time; nothing was changed, retry shortly"
+        default: "the request could not be handled"
+        }
     }
 
     /// How long a visitor is asked to wait when the booking core is down or paused.
@@ -69,8 +81,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         case let error as ProtocolError:
             Problem(error)
         case is DaemonUnreachable:
-            Problem(status: 503, code: ErrorCode.unavailable.rawValue, detail: "the booking service is temporarily unavailable; retry shortly",
-                    retryAfter: unavailableRetrySeconds)
+            Problem(status: 503, code: ErrorCode.unavailable.rawValue, detail: serverSideDetail(.unavailable), retryAfter: unavailableRetrySeconds)
         case let error as HTTPError where error.status == .notFound:
             Problem(status: 404, code: "not_found_route", detail: "no such resource; the API is described at /api/v1/openapi.json")
         case let error as HTTPError where error.status == .methodNotAllowed:
@@ -89,7 +100,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         return problem
     }
 
-    static let internalError = Problem(status: 500, code: ErrorCode.internalError.rawValue, detail: "the request could not be handled")
+    static let internalError = Problem(status: 500, code: ErrorCode.internalError.rawValue, detail: serverSideDetail(.internalError))
 
     static let titles: [String: String] = [
         "validation_failed": "A field is not valid", "invalid_reference": "Not a booking reference",

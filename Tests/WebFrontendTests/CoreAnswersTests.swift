@@ -177,6 +177,42 @@ import Testing
         }
     }
 
+    /// A core whose dependency is away: bookingd's answer names availabilityd's socket.
+    struct AwayServices: BookingServices {
+        static let error = ProtocolError(.unavailable, "availabilityd did not answer within 1789 ms at ipc:///run/booking/availabilityd.ipc (1 attempt, bounded by the request's deadline)")
+        func slots(_ request: SlotsRequest) async throws -> SlotsReply { throw Self.error }
+        func slotsJSON(_ request: SlotsRequest) async throws -> [UInt8] { throw Self.error }
+        func book(_ request: BookRequest, idempotencyKey: String) async throws -> AppointmentBody { throw Self.error }
+        func appointment(_ reference: String) async throws -> AppointmentBody { throw ProtocolError(.deadlineExceeded, "the request's deadline passed at ipc:///run/booking/bookingd.ipc") }
+        func reschedule(_ request: RescheduleRequest, idempotencyKey: String?) async throws -> AppointmentBody { throw Self.error }
+        func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody { throw Self.error }
+        func readiness() async -> [ServiceReadiness] { [] }
+        func bookingPause() async throws -> BookingPause? { nil }
+        func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody { throw Self.error }
+        func holdsBookings() async throws -> Bool { false }
+    }
+
+    @Test func aServerSideAnswerKeepsTheSuitesInsideInTheLog() async throws {
+        try await Self.withSite(services: AwayServices()) { _, client, recorder in
+            let (status, retryAfter, text) = try await client.execute(uri: "/api/v1/slots?days=3", method: .get) {
+                ($0.status, $0.headers[.retryAfter], String(buffer: $0.body))
+            }
+            #expect(status == .serviceUnavailable)
+            #expect(retryAfter == String(Problem.unavailableRetrySeconds))
+            #expect(Self.json(text)["code"] as? String == "unavailable")
+            #expect(Self.json(text)["detail"] as? String == "the booking service is temporarily unavailable; retry shortly")
+            let reference = BookingReference.random()
+            let (late, lateText) = try await client.execute(uri: "/api/v1/bookings/\(reference)", method: .get) { ($0.status, String(buffer: $0.body)) }
+            #expect(late == .gatewayTimeout)
+            #expect(Self.json(lateText)["code"] as? String == "deadline_exceeded")
+            for answer in [text, lateText] {
+                #expect(!answer.contains("ipc://") && !answer.contains("availabilityd"), "\(answer)")
+            }
+            let logged = recorder.entries.filter { $0.level == .warning }.compactMap { $0.metadata["error"].map { "\($0)" } }
+            #expect(logged.contains { $0.contains("ipc:///run/booking/availabilityd.ipc") }, "the operator sees what was away: \(logged)")
+        }
+    }
+
     @Test(arguments: [SupportedLocale.ru, .en])
     func thePageShowsEachBadFieldsOwnErrorInTheVisitorsLanguage(language: SupportedLocale) async throws {
         try await Self.withSite { site, client, _ in
