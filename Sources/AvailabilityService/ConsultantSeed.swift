@@ -18,6 +18,13 @@ public enum ConsultantSeed {
             guard seen.insert(id).inserted else {
                 throw ConfigurationError(file: file, key: "\(key).id", problem: "'\(id)' is used twice")
             }
+            // Held to the rules `consultant_add` applies: clients read the name in every message.
+            let name: String
+            do {
+                name = try ContactInfo.validatedName(entry.name)
+            } catch {
+                throw ConfigurationError(file: file, key: "\(key).name", problem: error.message)
+            }
             let zone = entry.timeZone ?? businessZone.identifier
             guard TimeZone(identifier: zone) != nil else {
                 throw ConfigurationError(file: file, key: "\(key).time_zone", problem: "'\(zone)' is not an IANA time zone")
@@ -37,7 +44,7 @@ public enum ConsultantSeed {
                 locale = known
             }
             let meeting = try entry.meeting?.validated(file: file, key: "\(key).meeting")
-            consultants.append(Consultant(id: id, name: entry.name, email: email, timeZone: zone, locale: locale, meeting: meeting))
+            consultants.append(Consultant(id: id, name: name, email: email, timeZone: zone, locale: locale, meeting: meeting))
         }
         guard !consultants.isEmpty else {
             throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")

@@ -55,6 +55,10 @@ import Testing
         ("consultants:\n  - {id: anna, name: Anna, email: anna.example.com}\n", "consultants.0.email", "name@domain"),
         ("consultants:\n  - {id: anna, name: Anna, email: 'anna@exa mple.com'}\n", "consultants.0.email", "domain must not contain"),
         ("consultants:\n  - {id: anna, name: Anna, email: anna@example.com, locale: de}\n", "consultants.0.locale", "'de' is not ru or en"),
+        // Held to a client's name rules: clients read it in every message.
+        ("consultants:\n  - {id: anna, name: '  ', email: anna@example.com}\n", "consultants.0.name", "name must not be empty"),
+        ("consultants:\n  - {id: anna, name: \"Anna\\u202Eevil\", email: anna@example.com}\n", "consultants.0.name", "invisible"),
+        ("consultants:\n  - {id: anna, name: \"Anna\\tB\", email: anna@example.com}\n", "consultants.0.name", "control characters"),
     ] as [(String, String?, String)])
     func aBadKeyIsNamedWithItsProblem(yaml: String, key: String?, problem: String) {
         var text = yaml
