@@ -108,10 +108,10 @@ public final class BookingWebsite: Sendable {
         router.get("/manage/:reference") { request, context in try await self.managePage(request, context) }
         router.get("/manage/:reference/calendar.ics") { request, context in try await self.calendarFile(request, context) }
         router.get("/manage/:reference/reschedule") { request, context in try await self.reschedulePage(request, context) }
-        router.post("/manage/:reference/reschedule") { request, context in try await self.submitReschedule(request, context) }
-        router.post("/manage/:reference/cancel") { request, context in try await self.submitCancel(request, context) }
+        router.post("/manage/:reference/reschedule") { request, context in try await self.withPostedBooking(request, context, self.submitReschedule) }
+        router.post("/manage/:reference/cancel") { request, context in try await self.withPostedBooking(request, context, self.submitCancel) }
         router.get("/manage/:reference/confirm") { request, context in try await self.confirmPage(request, context) }
-        router.post("/manage/:reference/confirm") { request, context in try await self.submitConfirm(request, context) }
+        router.post("/manage/:reference/confirm") { request, context in try await self.withPostedBooking(request, context, self.submitConfirm) }
         router.get("/policy") { request, context in self.policyPage(request, context) }
         APIRoutes(site: self).add(to: router)
         return router

@@ -247,6 +247,18 @@ extension BookingWebsite {
         }
     }
 
+    /// A form posted about the booking in the path: `handle` gets its fields, who posted it and
+    /// the booking; a refused reference gets its page instead.
+    func withPostedBooking(_ request: Request, _ context: WebRequestContext,
+                           _ handle: (Request, [String: String], Visitor, AppointmentBody) async throws -> Response) async throws -> Response {
+        let fields = try await readForm(request)
+        let visitor = visitor(request, context, form: fields)
+        switch await lookUp(visitor, context) {
+        case .refused(let response): return response
+        case .found(let appointment): return try await handle(request, fields, visitor, appointment)
+        }
+    }
+
     func managePage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
         let visitor = visitor(request, context)
         switch await lookUp(visitor, context) {
@@ -300,14 +312,7 @@ extension BookingWebsite {
         }
     }
 
-    func submitReschedule(_ request: Request, _ context: WebRequestContext) async throws -> Response {
-        let fields = try await readForm(request)
-        let visitor = visitor(request, context, form: fields)
-        let appointment: AppointmentBody
-        switch await lookUp(visitor, context) {
-        case .refused(let response): return response
-        case .found(let found): appointment = found
-        }
+    func submitReschedule(_ request: Request, fields: [String: String], visitor: Visitor, appointment: AppointmentBody) async throws -> Response {
         do {
             try formTokens.verify(fields["form_token"], session: request.cookies["bk_session"]?.value, now: clock.now(), minimumFill: 0)
         } catch {
@@ -349,14 +354,7 @@ extension BookingWebsite {
         }
     }
 
-    func submitCancel(_ request: Request, _ context: WebRequestContext) async throws -> Response {
-        let fields = try await readForm(request)
-        let visitor = visitor(request, context, form: fields)
-        let appointment: AppointmentBody
-        switch await lookUp(visitor, context) {
-        case .refused(let response): return response
-        case .found(let found): appointment = found
-        }
+    func submitCancel(_ request: Request, fields: [String: String], visitor: Visitor, appointment: AppointmentBody) async throws -> Response {
         let token = formTokens.issue(session: visitor.session, now: clock.now())
         do {
             try formTokens.verify(fields["form_token"], session: request.cookies["bk_session"]?.value, now: clock.now(), minimumFill: 0)
@@ -401,14 +399,7 @@ extension BookingWebsite {
         }
     }
 
-    func submitConfirm(_ request: Request, _ context: WebRequestContext) async throws -> Response {
-        let fields = try await readForm(request)
-        let visitor = visitor(request, context, form: fields)
-        let appointment: AppointmentBody
-        switch await lookUp(visitor, context) {
-        case .refused(let response): return response
-        case .found(let found): appointment = found
-        }
+    func submitConfirm(_ request: Request, fields: [String: String], visitor: Visitor, appointment: AppointmentBody) async throws -> Response {
         let token = fields["token"].flatMap { $0.isEmpty ? nil : $0 }
         let code = fields["code"].map { $0.filter { !$0.isWhitespace } }.flatMap { $0.isEmpty ? nil : $0 }
         func again(_ message: String, _ status: HTTPResponse.Status) -> Response {

@@ -57,7 +57,7 @@ public struct Problem: Error, Sendable, Equatable, Encodable {
         // A 5xx's message is about the suite's inside (a daemon's ipc path, a database error, an
         // identity): the visitor gets a fixed sentence, the operator the message in webd's log.
         let detail = status >= 500 ? Self.serverSideDetail(error.code) : error.message
-        self.init(status: status, code: error.code.rawValue, detail: detail, field: status >= 500 ? nil : error.field,
+        self.init(status: status, code: error.code.rawValue, detail: detail, field: error.field,
                   retryAfter: error.code == .unavailable ? Self.unavailableRetrySeconds : nil, references: error.body.references)
     }
 

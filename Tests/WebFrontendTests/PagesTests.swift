@@ -45,6 +45,7 @@ import WebInput
             #expect((400...599).contains(problem.status.code))
             #expect(problem.code == code.rawValue)
             #expect(problem.field == "f")
+            #expect((problem.detail == "m") == (problem.status.code < 500), "a 5xx's message stays in the log: \(code)")
             #expect(Problem.titles[code.rawValue] != nil, "\(code)")
         }
         #expect(Problem(ProtocolError(.slotUnavailable, "gone")).status == .conflict)
