@@ -176,7 +176,7 @@ struct CalendarCommands: Sendable {
     }
 
     /// What a forced withdrawal did with the bookings in its way.
-    private struct Withdrawal {
+    private struct Withdrawal: Sendable {
         var moved: [MovedBookingBody] = []
         var cancelled: [String] = []
     }
@@ -218,19 +218,29 @@ struct CalendarCommands: Sendable {
                 references: affected.map(\.reference)
             )
         }
-        var withdrawal = Withdrawal()
-        for appointment in affected {
-            if consultant != nil, let moved = try await reassign(appointment, reason: reason, clientMessage: clientMessage, key: key, user: user) {
-                withdrawal.moved.append(MovedBookingBody(reference: moved.reference, consultantId: moved.consultantId))
-                continue
+        // The change is committed: its bookings are moved or cancelled to the end, past the
+        // request's deadline if need be, or some would be left on time nobody works while the
+        // admin hears of a failure. Each call has its idempotency key, so a retry redoes nothing.
+        return try await RequestDeadline.lifted {
+            var withdrawal = Withdrawal()
+            for appointment in affected {
+                if consultant != nil, let moved = try await reassign(appointment, reason: reason, clientMessage: clientMessage, key: key, user: user) {
+                    withdrawal.moved.append(MovedBookingBody(reference: moved.reference, consultantId: moved.consultantId))
+                    continue
+                }
+                do {
+                    let _: AppointmentBody = try await bookingd.call(
+                        MessageType.cancel, CancelRequest(reference: appointment.reference, reason: reason, clientMessage: clientMessage, actor: Actor.system.rawValue),
+                        idempotencyKey: "\(key)-\(appointment.reference)", onBehalfOf: user
+                    )
+                    withdrawal.cancelled.append(appointment.reference)
+                } catch let error as ProtocolError where error.code == .invalidTransition {
+                    // It ended meanwhile (its client cancelled it, or its hold was released): nothing to take away.
+                    logger.info("a booking to withdraw had ended meanwhile", metadata: ["reference": "\(BookingReference.masked(appointment.reference))"])
+                }
             }
-            let _: AppointmentBody = try await bookingd.call(
-                MessageType.cancel, CancelRequest(reference: appointment.reference, reason: reason, clientMessage: clientMessage, actor: Actor.system.rawValue),
-                idempotencyKey: "\(key)-\(appointment.reference)", onBehalfOf: user
-            )
-            withdrawal.cancelled.append(appointment.reference)
+            return withdrawal
         }
-        return withdrawal
     }
 
     /// The appointment at the same time with a colleague, or nil when the calendar lets nobody take it.

@@ -301,6 +301,10 @@ struct BookingCommands: Sendable {
             guard let parsed = Actor(rawValue: actor) else {
                 throw ProtocolError(.validationFailed, "actor must be one of client, admin, system", field: "actor")
             }
+            // A claimed actor; a command's own (the system marking a reminder) is the access table's.
+            if let peer = PeerIdentity.current, let refusal = CommandAccess.refusal(actingAs: parsed.rawValue, from: peer) {
+                throw ProtocolError(.forbidden, "bookingd refused `\(command)`: \(refusal)", field: "actor")
+            }
             who = parsed
         }
         if let key = header.idempotencyKey, !FieldLimits.idempotencyKeyBytes.contains(key.utf8.count) {

@@ -57,6 +57,17 @@ public enum CommandAccess {
         }
     }
 
+    /// Why `peer` may not make a change as `actor` (nil if it may). A client's change (the
+    /// default) is anyone's; acting as an admin or as the system skips what binds clients (the
+    /// hold, the per-contact limit), so it is for admins and for the daemons that change
+    /// bookings for them (availabilityd's forced withdrawals), never for webd.
+    public static func refusal(actingAs actor: String, from peer: PeerIdentity) -> String? {
+        if actor == "client" || peer.isDaemonItself || peer.isAdmin || !peer.daemons.isDisjoint(with: actingDaemons) { return nil }
+        return "only admins, bookingd and availabilityd may act as \(actor), and \(peer.name) is none of them"
+    }
+
+    static let actingDaemons: Set<String> = ["bookingd", "availabilityd"]
+
     /// Who the audit trail and the handlers see as the sender: its OS identity, whatever the
     /// header claims; only a peer of the daemon's own user (the daemon itself, acting for an
     /// admin as availabilityd does when a block cancels bookings) is believed.
@@ -78,6 +89,10 @@ public struct PeerIdentity: Sendable, Equatable {
     public var daemons: Set<String>
     /// The kernel vouched for an OS user (ipc://); false for a tcp:// peer without CURVE.
     public var isKnownUser: Bool
+
+    /// The sender of the request being handled, as the request server identified it (nil
+    /// outside a request).
+    @TaskLocal public static var current: PeerIdentity?
 
     public init(name: String, isDaemonItself: Bool = false, isAdmin: Bool = false, daemons: Set<String> = [], isKnownUser: Bool = true) {
         self.name = name

@@ -176,7 +176,9 @@ public final class RequestServer: Service, Sendable {
             reply = .error(ProtocolError(.deadlineExceeded, "the request's deadline passed before it was handled"))
         } else if let handler {
             do {
-                reply = try await RequestDeadline.$current.withValue(deadline) { try await handler(envelope) }
+                reply = try await RequestDeadline.$current.withValue(deadline) {
+                    try await PeerIdentity.$current.withValue(identity) { try await handler(envelope) }
+                }
             } catch let error as ProtocolError {
                 reply = .error(error)
             } catch let error as DeadlinePassed {

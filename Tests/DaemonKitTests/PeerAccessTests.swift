@@ -51,6 +51,17 @@ import Testing
                 == "only notifyd may send it, and root is not")
     }
 
+    @Test func onlyAdminsAndTheDaemonsThatChangeBookingsForThemMayActAsAdminOrSystem() {
+        let availabilityd = PeerIdentity(name: "booking", daemons: ["bookingd", "availabilityd"])
+        for actor in ["admin", "system"] {
+            for peer in [admin, root, itself, availabilityd] { #expect(CommandAccess.refusal(actingAs: actor, from: peer) == nil) }
+            for peer in [alice, webd, notifyd, remote] { #expect(CommandAccess.refusal(actingAs: actor, from: peer) != nil, "\(peer.name) as \(actor)") }
+        }
+        for peer in [alice, webd, remote] { #expect(CommandAccess.refusal(actingAs: "client", from: peer) == nil) }
+        #expect(CommandAccess.refusal(actingAs: "admin", from: webd)
+                == "only admins, bookingd and availabilityd may act as admin, and booking-web is none of them")
+    }
+
     @Test func everyMessageTypeOfTheContractIsInTheTable() {
         let all = Self.adminCommands + Self.clientCommands + Self.followerQueries + [MessageType.markReminderSent]
         #expect(Set(all).count == all.count, "each type once")

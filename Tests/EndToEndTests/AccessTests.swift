@@ -44,6 +44,7 @@ struct AccessTests {
 
     static let block = #"{"from": "2026-12-03", "through": "2026-12-03", "reason": "offsite"}"#
     static let consultant = #"{"id": "carl", "name": "Carl", "email": "carl@example.com", "time_zone": "Europe/Moscow"}"#
+    static let adminBooking = #"{"start": "2026-12-03T10:00:00+03:00", "actor": "admin", "contact": {"name": "Mallory", "email": "m@example.com", "phone": "+12125550199"}}"#
     static let reminder = #"{"reference": "BK-7K3M-9QX2", "start": "2026-12-03T10:00:00+03:00"}"#
 
     @Test func aPeerOfAnotherUserCannotSendAdminCommandsAndItsAttemptChangesNothing() async throws {
@@ -62,6 +63,10 @@ struct AccessTests {
         #expect(try asNobody(suite, "availabilityd", MessageType.consultantAdd, Self.consultant).code == "forbidden")
         let reminder = try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder)
         #expect(reminder.code == "forbidden" && reminder.message.contains("only notifyd may send it"), "\(reminder.body)")
+        // Acting as an admin would skip the hold and the per-contact limit: not for anyone.
+        let asAdmin = try asNobody(suite, "bookingd", MessageType.book, Self.adminBooking)
+        #expect(asAdmin.code == "forbidden" && asAdmin.body["field"] as? String == "actor", "\(asAdmin.body)")
+        #expect(asAdmin.message == "bookingd refused `book`: only admins, bookingd and availabilityd may act as admin, and nobody is none of them")
         // What webd does for its clients stays open to everyone who can reach the socket.
         #expect(try asNobody(suite, "availabilityd", MessageType.slots, #"{"from": "2026-12-03", "days": 1}"#).type == "slots.reply")
 
@@ -106,7 +111,8 @@ struct AccessTests {
         defer { suite.tearDown() }
         try await suite.start("bookingd")
         let reminder = try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder)
-        #expect(reminder.code != "forbidden", "\(reminder.body)")
+        // Past the access check, the handler's own: the reference is not one.
+        #expect(reminder.code == "invalid_reference" && reminder.body["field"] as? String == "reference", "\(reminder.body)")
         // ...and nothing else an admin may.
         #expect(try asNobody(suite, "bookingd", MessageType.pause, "{}").code == "forbidden")
     }
