@@ -213,6 +213,7 @@ let package = Package(
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol"]),
         .testTarget(name: "RequestHistoryTests", dependencies: ["RequestHistory"]),
+        .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         // The phone table, checked against Python's phonenumbers (support/oracle.py) too.
         .testTarget(name: "PhoneNumbersTests", dependencies: ["PhoneNumbers"], exclude: ["support"]),
