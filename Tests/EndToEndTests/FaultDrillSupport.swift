@@ -204,9 +204,14 @@ final class DrillLoad: Sendable {
 }
 
 extension SuiteProcess {
-    /// Every appointment at the drill's starts, with the times its changes were committed (its
-    /// history's stamps).
-    func storedAppointments() async throws -> [StoredAppointment] {
+    /// Every appointment at the drill's starts, with the earliest moment each of its changes can
+    /// have been committed. A change's history stamp is bookingd's clock when it began handling
+    /// the request, before it asked availabilityd or waited for the writer; but bookingd's log
+    /// numbers its changes in commit order, so a change committed no earlier than any change
+    /// numbered before it was stamped. That bound is what the checker compares with deadlines: a
+    /// change that waited past its client's deadline is seen even though its own stamp is early.
+    /// `onTestClock` takes bookingd's stamps to the test's clock first (a drill that moves it).
+    func storedAppointments(onTestClock: (Date) -> Date = { $0 }) async throws -> [StoredAppointment] {
         let bookingd = try await client("bookingd", timeout: .seconds(20))
         defer { Task { await bookingd.close() } }
         // A start at a time: one reply of every appointment would exceed `max_message_bytes`.
@@ -214,6 +219,20 @@ extension SuiteProcess {
         for start in DrillSuite.starts {
             let list: ListReply = try await bookingd.call(MessageType.list, ListRequest(from: start, to: start.addingTimeInterval(1800), limit: 5000))
             appointments += list.appointments
+        }
+        struct Stamped: Hashable { var reference: String, at: Int64 }
+        var committedNoEarlier: [Stamped: Date] = [:]
+        var latestStamp = Date.distantPast
+        var after: UInt64 = 0
+        while true {
+            let page: ReplayReply = try await bookingd.call(MessageType.replay, ReplayRequest(after: after, limit: 50))
+            for event in page.events {
+                latestStamp = max(latestStamp, onTestClock(event.occurredAt))
+                let stamped = Stamped(reference: event.appointment.reference, at: event.occurredAt.millisecondsSince1970)
+                committedNoEarlier[stamped] = min(committedNoEarlier[stamped] ?? latestStamp, latestStamp)
+            }
+            guard let last = page.events.last?.sequence, last < page.lastSequence else { break }
+            after = last
         }
         var stored: [StoredAppointment] = []
         for appointment in appointments {
@@ -226,7 +245,8 @@ extension SuiteProcess {
                 case "cancelled": kind = .cancelled
                 default: kind = .other(entry.kind)
                 }
-                return StoredAppointment.Change(kind: kind, committedAt: entry.at)
+                let stamped = Stamped(reference: appointment.reference, at: entry.at.millisecondsSince1970)
+                return StoredAppointment.Change(kind: kind, committedAt: committedNoEarlier[stamped] ?? onTestClock(entry.at))
             }
             stored.append(StoredAppointment(reference: appointment.reference, contact: appointment.contact.email,
                                             consultantId: appointment.consultantId, start: appointment.start, end: appointment.end,

@@ -212,11 +212,7 @@ struct FaultDrillTests {
         }
 
         let now = load.clock.now()
-        let stored = try await suite.storedAppointments().map { appointment in
-            var appointment = appointment
-            appointment.changes = appointment.changes.map { .init(kind: $0.kind, committedAt: system.unmoved($0.committedAt, now: now)) }
-            return appointment
-        }
+        let stored = try await suite.storedAppointments(onTestClock: { system.unmoved($0, now: now) })
         // A booking of the load may be reminded once for each start it had.
         for appointment in stored where !reminded.contains(appointment.reference) {
             let starts = 1 + appointment.changes.filter { if case .rescheduled = $0.kind { return true } else { return false } }.count
