@@ -179,6 +179,8 @@ let package = Package(
         .executableTarget(name: "availabilityd", dependencies: ["AvailabilityService", "DaemonKit"]),
         // Test kit: a fault drill's recorded requests checked against the store's final state (pure).
         .target(name: "RequestHistory"),
+        // Test kit: a seeded random generator, for the domain's tests and the fault drills.
+        .target(name: "SeededRandom"),
         // Test kit: the daemons' libraries running in the test's own process.
         .target(
             name: "SuiteTesting",
@@ -213,10 +215,11 @@ let package = Package(
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol"]),
         .testTarget(name: "RequestHistoryTests", dependencies: ["RequestHistory"]),
+        .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         // The phone table, checked against Python's phonenumbers (support/oracle.py) too.
         .testTarget(name: "PhoneNumbersTests", dependencies: ["PhoneNumbers"], exclude: ["support"]),
-        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", "PhoneNumbers", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", "PhoneNumbers", "SeededRandom", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar"]),
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -267,7 +270,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "RequestHistory",
+            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "RequestHistory", "SeededRandom",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -20,10 +20,14 @@ public final class DaemonClient: Sendable {
     private let timeout: Duration
     private let attempts: Int
     private let user: String?
+    private let systemClock: @Sendable () -> Date
 
+    /// `systemClock`: the clock each attempt's deadline is stamped from (a drill that moves the
+    /// daemons' system clock moves its clients' with it).
     public init(daemon: String, endpoint: String, context: ZMQContext, timeout: Duration = .seconds(2), attempts: Int = 3,
-                maxMessageBytes: Int = 1 << 20, user: String? = nil) async throws {
+                maxMessageBytes: Int = 1 << 20, user: String? = nil, systemClock: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.daemon = daemon
+        self.systemClock = systemClock
         self.endpoint = endpoint
         self.timeout = timeout
         self.attempts = max(1, attempts)
@@ -69,7 +73,7 @@ public final class DaemonClient: Sendable {
                 wait = min(wait, left)
             }
             sent += 1
-            let header = MessageHeader(idempotencyKey: idempotencyKey, deadline: Date().addingTimeInterval(wait.seconds), user: onBehalfOf ?? user)
+            let header = MessageHeader(idempotencyKey: idempotencyKey, deadline: systemClock().addingTimeInterval(wait.seconds), user: onBehalfOf ?? user)
             let envelope = Envelope(type: type, header: header, body: body)
             do {
                 let frames = try await requester.request(envelope.frames(), correlationID: header.id, timeout: wait)

@@ -68,7 +68,8 @@ public struct RequestRoutes: Sendable {
 /// new requests, lets those in flight finish, then closes the socket.
 ///
 /// A request's deadline holds to the end: checked on arrival, it bounds the handler's calls to
-/// other daemons (`DaemonClient`) and every commit made for it (`RequestDeadline`). A request
+/// other daemons (`DaemonClient`) and every commit made for it (`RequestDeadline`, counted down
+/// on a monotonic clock from arrival, so a jump of the host's clock does not move it). A request
 /// without one is given `patience` from its arrival.
 public final class RequestServer: Service, Sendable {
     public let name: String
@@ -144,7 +145,7 @@ public final class RequestServer: Service, Sendable {
             await send(route: route, reply: .error(error), correlationId: Envelope.recoverableId(frames))
             return
         }
-        let started = ContinuousClock.now
+        let (arrival, started) = (Date(), ContinuousClock.now)
         var logger = self.logger
         logger[metadataKey: "correlation_id"] = "\(envelope.header.id)"
         logger[metadataKey: "type"] = "\(envelope.type)"
@@ -162,9 +163,9 @@ public final class RequestServer: Service, Sendable {
 
         let reply: Reply
         let handler = routes.handlers[envelope.type]
-        // Deadlines are instants on the system clock, as every client stamps them; `clock.start`
-        // moves the suite's business time, not the transport's.
-        let deadline = RequestDeadline(envelope.header.deadline ?? Date().addingTimeInterval(patience.seconds), now: { Date() })
+        // Deadlines are instants on the system clock, as every client stamps them (`clock.start`
+        // moves the suite's business time, not the transport's), read once on arrival.
+        let deadline = RequestDeadline(envelope.header.deadline ?? arrival.addingTimeInterval(patience.seconds), arrival: arrival)
         if let refusal = CommandAccess.refusal(of: envelope.type, from: identity, adminGroup: access.adminGroup) {
             logger.warning("forbidden", metadata: ["peer": "\(identity.name)", "claim": "\(claim ?? "-")"])
             reply = .error(ProtocolError(.forbidden, "\(name) refused `\(envelope.type)`: \(refusal)"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BookingDomain
+import SeededRandom
 
 @Suite("Appointments and their state machine")
 struct AppointmentTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import BookingDomain
 import CivilTime
+import SeededRandom
 
 @Suite("Availability and consultant assignment")
 struct AvailabilityTests {

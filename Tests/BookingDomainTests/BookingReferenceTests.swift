@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BookingDomain
+import SeededRandom
 
 @Suite("Booking references")
 struct BookingReferenceTests {

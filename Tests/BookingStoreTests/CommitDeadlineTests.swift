@@ -36,10 +36,16 @@ import Testing
 
     /// Applies the change as a request handler would, with `deadline` as the request's.
     func apply(_ change: Change, key: String? = nil, deadline: Date) async throws -> ChangeResult {
-        let clock = self.clock
-        return try await RequestDeadline.$current.withValue(RequestDeadline(deadline, now: { clock.now })) {
+        try await RequestDeadline.$current.withValue(arriving(deadline)) {
             try await store.apply(change, context: context(key: key))
         }
+    }
+
+    /// `deadline` as a request arriving now has it: counted down as `clock` moves on.
+    func arriving(_ deadline: Date) -> RequestDeadline {
+        let clock = self.clock
+        let arrival = clock.now
+        return RequestDeadline(deadline, arrival: arrival, monotonic: { .seconds(clock.now.timeIntervalSince(arrival)) })
     }
 
     func isDeadlinePassed(_ error: any Error) -> Bool {
@@ -133,9 +139,8 @@ import Testing
     @Test func anAdminChangeAfterItsDeadlineIsRolledBack() async throws {
         let deadline = clock.now.addingTimeInterval(1)
         clock.now = deadline.addingTimeInterval(1)
-        let clock = self.clock
         await #expect(throws: DeadlinePassed(deadline: deadline)) {
-            try await RequestDeadline.$current.withValue(RequestDeadline(deadline, now: { clock.now })) {
+            try await RequestDeadline.$current.withValue(arriving(deadline)) {
                 try await store.setPause("maintenance", user: "alice", correlationId: "c-1", at: now)
             }
         }

@@ -121,9 +121,10 @@ final class SuiteProcess: @unchecked Sendable {
         throw SuiteFailure("\(daemon) did not answer within 20 s:\n\(log(daemon))")
     }
 
-    func client(_ daemon: String, timeout: Duration = .seconds(5), attempts: Int = 1) async throws -> DaemonClient {
+    func client(_ daemon: String, timeout: Duration = .seconds(5), attempts: Int = 1,
+                systemClock: @escaping @Sendable () -> Date = { Date() }) async throws -> DaemonClient {
         try await DaemonClient(daemon: daemon, endpoint: endpoint(daemon), context: context,
-                               timeout: timeout, attempts: attempts, maxMessageBytes: 1 << 20, user: "tester")
+                               timeout: timeout, attempts: attempts, maxMessageBytes: 1 << 20, user: "tester", systemClock: systemClock)
     }
 
     func pid(_ daemon: String) -> Int32? { daemons[daemon]?.processIdentifier }
