@@ -71,13 +71,14 @@ public final class DaemonControl: Sendable {
     }
 
     /// Where admin commands are recorded. Every command that is not a query and carries the
-    /// sender's OS user (bookctl fills it in) gets a row, refused ones too.
+    /// sender's OS user (bookctl fills it in) gets a row, and every refused (`forbidden`) request.
     public func setAudit(auditedByDaemon: Set<String> = [], _ record: @escaping AuditRecord) {
         state.withLock { $0.audit = Audit(auditedByDaemon: auditedByDaemon, record: record) }
     }
 
     func audit(type: String, header: MessageHeader, outcome: String) async {
-        guard let user = header.user, !MessageType.queries.contains(type), let audit = state.withLock({ $0.audit }) else { return }
+        guard let user = header.user, outcome == ErrorCode.forbidden.rawValue || !MessageType.queries.contains(type),
+              let audit = state.withLock({ $0.audit }) else { return }
         if outcome == "ok" && audit.auditedByDaemon.contains(type) { return }
         do {
             try await audit.record(type, user, outcome, header.id)

@@ -198,6 +198,8 @@ public final class RequestServer: Service, Sendable {
         // The type label only takes known types, so a client cannot grow the series at will.
         let type = handler == nil ? "unknown" : envelope.type
         Counter(label: "booking_requests_total", dimensions: [("daemon", name), ("type", type), ("outcome", reply.outcome)]).increment()
+        // A refusal is recorded under the sender whatever it tried, queries and daemons' messages too.
+        if reply.errorCode == .forbidden { envelope.header.user = actingUser }
         await control?.audit(type: type, header: envelope.header, outcome: reply.outcome)
         Metrics.Timer(label: "booking_request_duration_seconds", dimensions: [("daemon", name), ("type", type)])
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
