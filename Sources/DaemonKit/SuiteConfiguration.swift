@@ -217,6 +217,8 @@ extension SuiteConfiguration {
             defaultApplied("endpoints", "every endpoint is an ipc socket in \(runtimeDirectory)"),
             defaultApplied("metrics", metricsConsequence),
             defaultApplied("backups", "no daily backups (bookctl backup takes one)"),
+            defaultApplied("access", "admins are root and the group \(PeerAccess.defaultAdminGroup); the daemons run as "
+                + PeerAccess.defaultDaemonUsers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
         ].compactMap { $0 }
     }
 
