@@ -10,7 +10,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import SuiteTesting
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 @testable import WebFrontend
 
@@ -265,9 +265,9 @@ final class LogRecorder: Sendable {
         var metadata: Logger.Metadata
     }
 
-    private let stored = Mutex<[Entry]>([])
-    var entries: [Entry] { stored.withLock { $0 } }
-    func append(_ entry: Entry) { stored.withLock { $0.append(entry) } }
+    private let stored = NIOLockedValueBox<[Entry]>([])
+    var entries: [Entry] { stored.withLockedValue { $0 } }
+    func append(_ entry: Entry) { stored.withLockedValue { $0.append(entry) } }
 }
 
 struct RecordingLogHandler: LogHandler {
