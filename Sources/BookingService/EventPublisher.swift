@@ -4,8 +4,8 @@ import DaemonKit
 import Foundation
 import Logging
 import Metrics
-import ServiceLifecycle
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import ZeroMQ
 
 /// Drains the outbox to the PUB socket in sequence order. Woken after each commit; also looks

@@ -1,8 +1,8 @@
 import Deadlines
 import Foundation
 import GRDB
-import SQLiteStorage
 import NIOConcurrencyHelpers
+import SQLiteStorage
 
 /// Collects changes while the writer is busy and writes each batch in one transaction.
 final class GroupCommitter: Sendable {

@@ -2,8 +2,8 @@ import BookingProtocol
 import CivilTime
 import Foundation
 import Logging
-import ServiceLifecycle
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import UnixSignals
 import ZeroMQ
 

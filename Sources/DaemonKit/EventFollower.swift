@@ -1,8 +1,8 @@
 import BookingProtocol
 import Logging
 import Metrics
-import ServiceLifecycle
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import ZeroMQ
 
 /// What a follower feeds: state kept in step with bookingd's events, applied in sequence order.

@@ -2,8 +2,8 @@ import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Foundation
-import Notifications
 import NIOConcurrencyHelpers
+import Notifications
 
 /// Consultants' names, addresses and zones, as availabilityd (their owner) knows them; asked
 /// again when an unknown one turns up, and at most once a minute otherwise.

@@ -6,10 +6,10 @@ import Delivery
 import Foundation
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import NotificationStore
 import Notifications
 import ServiceLifecycle
-import NIOConcurrencyHelpers
 
 /// Sends what is due, up to `concurrency` at once, and records each outcome as it comes:
 /// sent, retried later by the retry policy, or a dead letter. A store that cannot write (a full

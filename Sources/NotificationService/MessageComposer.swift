@@ -2,9 +2,9 @@ import BookingDomain
 import BookingProtocol
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NotificationStore
 import Notifications
-import NIOConcurrencyHelpers
 
 /// Turns an event into the messages it causes, rendered once: what the store keeps is what the
 /// transports send, byte for byte, however often they try.

@@ -1,11 +1,11 @@
 import BookingProtocol
 import DaemonKit
 import Foundation
+import NIOConcurrencyHelpers
 import Notifications
 import NotificationStore
 import ServiceLifecycle
 import SuiteCalendar
-import NIOConcurrencyHelpers
 
 /// notifyd: follows bookingd's events and tells the client, the consultant and @chat of every
 /// change, once; sends reminders. Its own database keeps what was sent.

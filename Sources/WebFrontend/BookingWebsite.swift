@@ -8,8 +8,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// webd's HTTP side: the booking page (server-rendered, enhanced by one script) and the JSON
 /// API under `/api/v1`, in front of the booking core (`BookingServices`). Everything a request

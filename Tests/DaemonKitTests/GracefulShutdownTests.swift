@@ -2,9 +2,9 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import ServiceLifecycleTestKit
-import NIOConcurrencyHelpers
 import Testing
 import ZeroMQ
 

@@ -2,8 +2,8 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 import Logging
-import ServiceLifecycle
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import Testing
 import ZeroMQ
 

@@ -8,9 +8,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import SuiteTesting
-import NIOConcurrencyHelpers
 import Testing
 @testable import WebFrontend
 
