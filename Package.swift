@@ -41,7 +41,7 @@ let package = Package(
             name: "CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "CivilTime"]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "CivilTime", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // libcurl from Debian's libcurl4-openssl-dev: SMTP (STARTTLS, TLS, AUTH) and HTTP for
         // notifyd; shim.h wraps the variadic curl_easy_setopt, which Swift cannot call.
         .systemLibrary(
@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "PhoneNumbers", dependencies: ["CPhoneNumber"]),
         // Civil dates, instants, ISO 8601 and durations: the one time module under everything.
         .target(name: "CivilTime"),
-        .target(name: "BookingDomain", dependencies: ["CivilTime", "PhoneNumbers"]),
+        .target(name: "BookingDomain", dependencies: ["CivilTime", "PhoneNumbers", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
         // The deadline of the request being handled: what a commit and a call to another daemon must meet.
         .target(name: "Deadlines", dependencies: ["CivilTime"]),
@@ -75,6 +75,7 @@ let package = Package(
                 "SQLiteStorage",
                 "Deadlines",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(
@@ -94,6 +95,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The `calendar:` section: the business's hours and zone, read by every daemon.
@@ -132,6 +134,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "notifyd", dependencies: ["NotificationService", "DaemonKit"]),
@@ -146,6 +149,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -164,6 +168,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "bookingd", dependencies: ["BookingService", "DaemonKit"]),
@@ -174,6 +179,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "availabilityd", dependencies: ["AvailabilityService", "DaemonKit"]),
@@ -210,6 +216,7 @@ let package = Package(
             dependencies: [
                 "DaemonKit", "BookingProtocol", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
@@ -225,7 +232,7 @@ let package = Package(
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BookingStoreTests",
-            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(
             name: "AvailabilityStoreTests",
@@ -238,6 +245,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -264,6 +272,7 @@ let package = Package(
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")]

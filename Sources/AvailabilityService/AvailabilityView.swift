@@ -2,7 +2,7 @@ import BookingDomain
 import BookingProtocol
 import Foundation
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What availabilityd answers from: the calendar with its blocked days, the consultants, and
 /// the taken slots as of event `sequence`. Replaced whole under a lock, read without copying
@@ -21,17 +21,17 @@ struct AvailabilitySnapshot: Sendable {
 }
 
 final class AvailabilityView: Sendable {
-    private let state: Mutex<AvailabilitySnapshot>
+    private let state: NIOLockedValueBox<AvailabilitySnapshot>
 
     init(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff]) {
         let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
-        state = Mutex(AvailabilitySnapshot(
+        state = NIOLockedValueBox(AvailabilitySnapshot(
             calendar: calendar, availability: Availability(calendar: calendar, consultants: consultants, timeOff: timeOff),
             booked: [], sequence: 0, synced: false
         ))
     }
 
-    var current: AvailabilitySnapshot { state.withLock { $0 } }
+    var current: AvailabilitySnapshot { state.withLockedValue { $0 } }
     var policy: CalendarPolicy { current.policy }
     var consultants: [Consultant] { current.consultants }
 
@@ -40,7 +40,7 @@ final class AvailabilityView: Sendable {
     func reconfigure(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff]) {
         let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
         let availability = Availability(calendar: calendar, consultants: consultants, timeOff: timeOff)
-        state.withLock {
+        state.withLockedValue {
             $0.calendar = calendar
             $0.availability = availability
             $0.version &+= 1
@@ -50,7 +50,7 @@ final class AvailabilityView: Sendable {
     /// Installs a snapshot from bookingd (Clone pattern): the booked slots as of `sequence`.
     func reset(booked: [BookedSlotBody], sequence: UInt64) {
         let slots = Set(booked.map { BookedSlot(consultantId: $0.consultantId, start: $0.start) })
-        state.withLock {
+        state.withLockedValue {
             $0.booked = slots
             $0.sequence = sequence
             $0.synced = true
@@ -62,7 +62,7 @@ final class AvailabilityView: Sendable {
 
     /// Applies an event if it is the next one; says `gap` if events are missing before it.
     func apply(_ event: EventBody) -> Outcome {
-        state.withLock { view in
+        state.withLockedValue { view in
             guard view.synced else { return .gap }
             if event.sequence <= view.sequence { return .stale }
             if event.sequence > view.sequence + 1 { return .gap }
@@ -114,16 +114,16 @@ final class SlotReplyCache: Sendable {
     private static let capacity = 512
     private static let hits = Counter(label: "booking_slot_cache_total", dimensions: [("result", "hit")])
     private static let misses = Counter(label: "booking_slot_cache_total", dimensions: [("result", "miss")])
-    private let entries = Mutex<(version: UInt64, replies: [Key: [UInt8]])>((0, [:]))
+    private let entries = NIOLockedValueBox<(version: UInt64, replies: [Key: [UInt8]])>((0, [:]))
 
     func reply(for key: Key, compute: () throws -> [UInt8]) rethrows -> [UInt8] {
-        if let cached = entries.withLock({ $0.version == key.version ? $0.replies[key] : nil }) {
+        if let cached = entries.withLockedValue({ $0.version == key.version ? $0.replies[key] : nil }) {
             Self.hits.increment()
             return cached
         }
         Self.misses.increment()
         let reply = try compute()
-        entries.withLock { cache in
+        entries.withLockedValue { cache in
             if cache.version != key.version || cache.replies.count >= Self.capacity {
                 cache = (key.version, [:])
             }

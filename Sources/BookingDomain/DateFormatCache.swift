@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Localised date formatting with the formatters kept: making an ICU formatter costs far more
 /// than using one (it was most of notifyd's time in a burst, and webd formats every day of the
@@ -19,10 +19,10 @@ public enum DateFormatCache {
         var pattern: Pattern
     }
 
-    private static let formatters = Mutex<[Key: DateFormatter]>([:])
+    private static let formatters = NIOLockedValueBox<[Key: DateFormatter]>([:])
 
     public static func string(from date: Date, _ pattern: Pattern, locale: Locale, zone: TimeZone) -> String {
-        formatters.withLock { formatters in
+        formatters.withLockedValue { formatters in
             let key = Key(locale: locale.identifier, zone: zone.identifier, pattern: pattern)
             if let formatter = formatters[key] { return formatter.string(from: date) }
             let formatter = DateFormatter()

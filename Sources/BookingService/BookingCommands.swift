@@ -6,7 +6,7 @@ import DaemonKit
 import Foundation
 import Logging
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// bookingd's request handlers: they validate, ask availabilityd whether the calendar allows
 /// the slot, and hand the change to the store, which decides by its constraint.
@@ -422,14 +422,14 @@ enum BodyDigest {
 /// Whether new bookings are taken. Read on every booking, so kept in memory; the store keeps
 /// it across restarts.
 final class PauseSwitch: Sendable {
-    private let state: Mutex<String?>
+    private let state: NIOLockedValueBox<String?>
 
     init(reason: String?) {
-        state = Mutex(reason)
+        state = NIOLockedValueBox(reason)
     }
 
     var reason: String? {
-        get { state.withLock { $0 } }
-        set { state.withLock { $0 = newValue } }
+        get { state.withLockedValue { $0 } }
+        set { state.withLockedValue { $0 = newValue } }
     }
 }

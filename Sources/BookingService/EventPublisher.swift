@@ -4,8 +4,8 @@ import DaemonKit
 import Foundation
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import ZeroMQ
 
 /// Drains the outbox to the PUB socket in sequence order. Woken after each commit; also looks
@@ -19,7 +19,7 @@ final class EventPublisher: Service, Sendable {
     private let logger: Logger
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
-    private let published = Mutex<UInt64>(0)
+    private let published = NIOLockedValueBox<UInt64>(0)
     private let reading: FailureStreak
 
     init(endpoint: String, context: ZMQContext, store: any BookingStore, logger: Logger) throws {
@@ -46,11 +46,11 @@ final class EventPublisher: Service, Sendable {
         wake.yield()
     }
 
-    var lastPublished: UInt64 { published.withLock { $0 } }
+    var lastPublished: UInt64 { published.withLockedValue { $0 } }
 
     func run() async throws {
         let start = try await store.publishedThrough()
-        published.withLock { $0 = start }
+        published.withLockedValue { $0 = start }
         var persisted = start
         var gauged = ContinuousClock.now - .seconds(1)
         let ticker = Task {
@@ -98,7 +98,7 @@ final class EventPublisher: Service, Sendable {
             for event in batch {
                 do {
                     try await socket.send(event.frames())
-                    published.withLock { $0 = event.sequence }
+                    published.withLockedValue { $0 = event.sequence }
                 } catch {
                     logger.error("cannot publish", metadata: ["sequence": "\(event.sequence)", "error": "\(error)"])
                     return

@@ -7,7 +7,7 @@ import DaemonKit
 import Foundation
 import Logging
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What proves that a held booking's client got its "please confirm" message: an HMAC under
 /// bookingd's confirmation key of the purpose, the reference and the hold's end. So a token
@@ -61,7 +61,7 @@ final class HoldSwitch: Sendable {
         var arrivals: [Date] = []
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let logger: Logger
 
     init(logger: Logger) {
@@ -73,20 +73,20 @@ final class HoldSwitch: Sendable {
         switch settings.confirmation {
         case .off: false
         case .on: true
-        case .automatic: state.withLock { $0.holding }
+        case .automatic: state.withLockedValue { $0.holding }
         }
     }
 
     /// A client's booking by an unknown contact, counted before it is decided whether to hold it.
     func recordUnknownContact(at now: Date, _ settings: BookingSettings) {
-        state.withLock { $0.arrivals.append(now) }
+        state.withLockedValue { $0.arrivals.append(now) }
         reconsider(at: now, settings)
     }
 
     /// Switches on or off as the window's count says (every booking and every second).
     func reconsider(at now: Date, _ settings: BookingSettings) {
         let automatic = settings.automatic
-        let change: (on: Bool, count: Int)? = state.withLock { state in
+        let change: (on: Bool, count: Int)? = state.withLockedValue { state in
             state.arrivals.removeAll { $0 <= now.addingTimeInterval(-automatic.window) }
             let count = state.arrivals.count
             let holding = settings.confirmation == .automatic && (state.holding ? count >= automatic.offBelow : count > automatic.onAbove)
@@ -113,7 +113,7 @@ final class HoldSwitch: Sendable {
         case .off: return "confirmation off"
         case .on: return "confirmation on (holds of \(Int(settings.holdDuration / 60)) min)"
         case .automatic:
-            let (holding, since, count) = state.withLock { ($0.holding, $0.since, $0.arrivals.count) }
+            let (holding, since, count) = state.withLockedValue { ($0.holding, $0.since, $0.arrivals.count) }
             let window = "\(count) bookings by unknown contacts in the last \(Int(settings.automatic.window / 60)) min"
             guard holding, let since else { return "confirmation automatic: not holding (\(window))" }
             return "confirmation automatic: holding since \(ISO8601.instant(since)) (\(window))"
@@ -125,11 +125,11 @@ final class HoldSwitch: Sendable {
 /// six-digit code would otherwise fall to a patient bot), and the client uses the link.
 final class ConfirmationGuesses: Sendable {
     static let limit = 5
-    private let wrong = Mutex<[String: Int]>([:])
+    private let wrong = NIOLockedValueBox<[String: Int]>([:])
 
     /// Counts a wrong proof; true while the booking may still be guessed at.
     func recordWrong(_ reference: BookingReference) -> Bool {
-        wrong.withLock { wrong in
+        wrong.withLockedValue { wrong in
             if wrong.count > 10_000 { wrong.removeAll() }
             wrong[reference.description, default: 0] += 1
             return wrong[reference.description]! < Self.limit
@@ -137,7 +137,7 @@ final class ConfirmationGuesses: Sendable {
     }
 
     func exhausted(_ reference: BookingReference) -> Bool {
-        wrong.withLock { ($0[reference.description] ?? 0) >= Self.limit }
+        wrong.withLockedValue { ($0[reference.description] ?? 0) >= Self.limit }
     }
 }
 

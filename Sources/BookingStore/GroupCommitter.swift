@@ -1,8 +1,8 @@
 import Deadlines
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 import SQLiteStorage
-import Synchronization
 
 /// Collects changes while the writer is busy and writes each batch in one transaction.
 final class GroupCommitter: Sendable {
@@ -102,14 +102,14 @@ final class PendingChanges: Sendable {
     }
 
     private static let maximumBatch = 128
-    private let items = Mutex<[Item]>([])
+    private let items = NIOLockedValueBox<[Item]>([])
 
     func append(_ item: Item) {
-        items.withLock { $0.append(item) }
+        items.withLockedValue { $0.append(item) }
     }
 
     func takeBatch() -> [Item] {
-        items.withLock { items in
+        items.withLockedValue { items in
             let taken = Array(items.prefix(Self.maximumBatch))
             items.removeFirst(taken.count)
             return taken

@@ -1,14 +1,14 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs one catch-up at a time; a request that arrives meanwhile makes the running one go
 /// round once more instead of starting a second, interleaved replay.
 public final class CoalescingRunner: Sendable {
-    private let state = Mutex((running: false, again: false))
+    private let state = NIOLockedValueBox((running: false, again: false))
 
     public init() {}
 
     public func run(_ body: () async -> Void) async {
-        let starts = state.withLock { state -> Bool in
+        let starts = state.withLockedValue { state -> Bool in
             if state.running {
                 state.again = true
                 return false
@@ -19,7 +19,7 @@ public final class CoalescingRunner: Sendable {
         guard starts else { return }
         repeat {
             await body()
-        } while state.withLock { state -> Bool in
+        } while state.withLockedValue { state -> Bool in
             if state.again {
                 state.again = false
                 return true

@@ -2,8 +2,8 @@ import BookingProtocol
 import CivilTime
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import UnixSignals
 import ZeroMQ
 
@@ -14,7 +14,7 @@ public final class DaemonControl: Sendable {
     public let name: String
     public let configurationPath: String
     public let startedAt = Date()
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     private let logger: Logger
 
     struct State {
@@ -40,30 +40,30 @@ public final class DaemonControl: Sendable {
         self.name = name
         self.configurationPath = configurationPath
         self.logger = logger
-        state = Mutex(State())
+        state = NIOLockedValueBox(State())
     }
 
     /// One line for systemd's `STATUS=` and `bookctl status`.
     public func setStatus(_ status: @escaping @Sendable () -> String) {
-        state.withLock { $0.status = status }
+        state.withLockedValue { $0.status = status }
     }
 
     /// Applies a configuration read again from the same file.
     public func setReload(_ reload: @escaping @Sendable (SuiteConfiguration) async throws -> Void) {
-        state.withLock { $0.onReload = reload }
+        state.withLockedValue { $0.onReload = reload }
     }
 
-    public var status: String { state.withLock { $0.status }() }
+    public var status: String { state.withLockedValue { $0.status }() }
 
     func countRequest() {
-        state.withLock { $0.requestsAnswered += 1 }
+        state.withLockedValue { $0.requestsAnswered += 1 }
     }
 
-    public var requestsAnswered: Int { state.withLock { $0.requestsAnswered } }
+    public var requestsAnswered: Int { state.withLockedValue { $0.requestsAnswered } }
 
     /// The common part of a `ping` reply; the daemon adds what only it knows.
     public func pingReply(state daemonState: String, lastSequence: UInt64?, backlog: UInt64? = nil, warnings: [String] = []) -> PingReply {
-        let (error, count) = state.withLock { ($0.lastError, $0.requestsAnswered) }
+        let (error, count) = state.withLockedValue { ($0.lastError, $0.requestsAnswered) }
         return PingReply(
             daemon: name, version: SuiteVersion.current, pid: getpid(), startedAt: startedAt, lastSequence: lastSequence, warnings: warnings,
             state: daemonState, status: status, backlog: backlog, requestsAnswered: count, lastError: error?.message, lastErrorAt: error?.at
@@ -73,12 +73,12 @@ public final class DaemonControl: Sendable {
     /// Where admin commands are recorded. Every command that is not a query and carries the
     /// sender's OS user (bookctl fills it in) gets a row, and every refused (`forbidden`) request.
     public func setAudit(auditedByDaemon: Set<String> = [], _ record: @escaping AuditRecord) {
-        state.withLock { $0.audit = Audit(auditedByDaemon: auditedByDaemon, record: record) }
+        state.withLockedValue { $0.audit = Audit(auditedByDaemon: auditedByDaemon, record: record) }
     }
 
     func audit(type: String, header: MessageHeader, outcome: String) async {
         guard let user = header.user, outcome == ErrorCode.forbidden.rawValue || !MessageType.queries.contains(type),
-              let audit = state.withLock({ $0.audit }) else { return }
+              let audit = state.withLockedValue({ $0.audit }) else { return }
         if outcome == "ok" && audit.auditedByDaemon.contains(type) { return }
         do {
             try await audit.record(type, user, outcome, header.id)
@@ -90,7 +90,7 @@ public final class DaemonControl: Sendable {
 
     /// Remembers a failure for `bookctl status`.
     public func record(error message: String) {
-        state.withLock { $0.lastError = (message, Date()) }
+        state.withLockedValue { $0.lastError = (message, Date()) }
     }
 
     /// Reads the file again and applies it; a bad file changes nothing and says why.
@@ -106,7 +106,7 @@ public final class DaemonControl: Sendable {
         }
         SuiteLogging.setLevel(configuration.logLevel)
         do {
-            try await state.withLock { $0.onReload }(configuration)
+            try await state.withLockedValue { $0.onReload }(configuration)
         } catch {
             let problem = ConfigurationError(file: configurationPath, problem: "could not be applied: \(error)")
             record(error: "\(problem)")
@@ -133,7 +133,7 @@ public final class DaemonControl: Sendable {
             MetricsReply(daemon: self.name, exposition: SuiteMetrics.exposition)
         }
         routes.on(MessageType.debugStall, StallRequest.self) { request, _ in
-            guard let stall = self.state.withLock({ $0.allowStall ? $0.stall : nil }) else {
+            guard let stall = self.state.withLockedValue({ $0.allowStall ? $0.stall : nil }) else {
                 throw ProtocolError(.unknownType, "\(self.name) does not allow debug_stall (debug.allow_stall in the configuration)")
             }
             // Wedge the request socket's I/O loop, as a bug would: its heartbeat stops.
@@ -143,11 +143,11 @@ public final class DaemonControl: Sendable {
     }
 
     func setStall(_ stall: @escaping @Sendable (Duration) async throws -> Void) {
-        state.withLock { $0.stall = stall }
+        state.withLockedValue { $0.stall = stall }
     }
 
     func allowStall(_ allowed: Bool) {
-        state.withLock { $0.allowStall = allowed }
+        state.withLockedValue { $0.allowStall = allowed }
     }
 }
 

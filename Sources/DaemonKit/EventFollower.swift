@@ -1,8 +1,8 @@
 import BookingProtocol
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import ZeroMQ
 
 /// What a follower feeds: state kept in step with bookingd's events, applied in sequence order.
@@ -37,7 +37,7 @@ public final class EventFollower: Service, Sendable {
     private let replayTimeout: Duration
     private let checkEvery: Duration
     private let logger: Logger
-    private let arrived = Mutex<[EventBody]>([])
+    private let arrived = NIOLockedValueBox<[EventBody]>([])
     private let arrivals = WakeSignal()
     private let catchUps = CoalescingRunner()
 
@@ -59,7 +59,7 @@ public final class EventFollower: Service, Sendable {
             group.addTask { await self.keepSynced() }
             group.addTask { await self.applyArrivals() }
             try await subscriber.run { event in
-                arrived.withLock { $0.append(event) }
+                arrived.withLockedValue { $0.append(event) }
                 arrivals.notify()
             }
             group.cancelAll()
@@ -71,7 +71,7 @@ public final class EventFollower: Service, Sendable {
     private func applyArrivals() async {
         while !Task.isCancelled {
             await arrivals.wait(upTo: .seconds(1))
-            let events = arrived.withLock { events in
+            let events = arrived.withLockedValue { events in
                 defer { events.removeAll(keepingCapacity: true) }
                 return events
             }

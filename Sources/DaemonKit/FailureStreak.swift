@@ -1,5 +1,5 @@
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A loop's run of failures at one step (a store that cannot write, a disk that is full): the
 /// first failure is logged, the others only counted, so a long outage is one line and not one
@@ -10,7 +10,7 @@ public final class FailureStreak: Sendable {
     private let logger: Logger
     private let firstWait: Duration
     private let longestWait: Duration
-    private let state = Mutex<(failures: Int, wait: Duration)>((0, .zero))
+    private let state = NIOLockedValueBox<(failures: Int, wait: Duration)>((0, .zero))
 
     /// `step` names what fails, as a log line begins: "recording a delivery's outcome".
     public init(_ step: String, logger: Logger, firstWait: Duration = .milliseconds(100), longestWait: Duration = .seconds(5)) {
@@ -23,7 +23,7 @@ public final class FailureStreak: Sendable {
     /// Notes a failure and returns how long to wait before trying again.
     @discardableResult
     public func failed(_ error: any Error, metadata: Logger.Metadata = [:]) -> Duration {
-        let (failures, wait) = state.withLock { state in
+        let (failures, wait) = state.withLockedValue { state in
             state.failures += 1
             state.wait = state.failures == 1 ? firstWait : min(state.wait * 2, longestWait)
             return state
@@ -38,7 +38,7 @@ public final class FailureStreak: Sendable {
 
     /// Notes a success: a run of failures before it is over.
     public func succeeded() {
-        let failures = state.withLock { state in
+        let failures = state.withLockedValue { state in
             defer { state = (0, .zero) }
             return state.failures
         }

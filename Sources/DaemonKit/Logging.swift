@@ -2,6 +2,7 @@ import BookingProtocol
 import CivilTime
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// One line per event on stderr. Under systemd (`JOURNAL_STREAM` set) the line has no
@@ -29,7 +30,7 @@ public struct LineLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let line = format(level: event.level, message: event.message, metadata: event.metadata, at: Date())
-        Self.output.withLock { _ in
+        Self.output.withLockedValue { _ in
             FileHandle.standardError.write(Data(line.utf8))
         }
     }
@@ -52,7 +53,7 @@ public struct LineLogHandler: LogHandler {
         return line + "\n"
     }
 
-    private static let output = Mutex(())
+    private static let output = NIOLockedValueBox(())
 
     private static func priority(_ level: Logger.Level) -> Int {
         switch level {

@@ -1,18 +1,18 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A setting that `reload` may replace while requests read it.
 public final class Reloadable<Value: Sendable>: Sendable {
-    private let state: Mutex<Value>
+    private let state: NIOLockedValueBox<Value>
 
     public init(_ value: Value) {
-        state = Mutex(value)
+        state = NIOLockedValueBox(value)
     }
 
     public var value: Value {
-        state.withLock { $0 }
+        state.withLockedValue { $0 }
     }
 
     public func replace(with value: Value) {
-        state.withLock { $0 = value }
+        state.withLockedValue { $0 = value }
     }
 }

@@ -1,14 +1,14 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Wakes one waiting loop (a dispatcher, a follower) when there may be work, or after a timeout; a
 /// notification that comes while nobody waits is kept for the next wait.
 public final class WakeSignal: Sendable {
     public init() {}
 
-    private let state = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let state = NIOLockedValueBox<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     public func notify() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.signalled = true
                 return nil
@@ -25,7 +25,7 @@ public final class WakeSignal: Sendable {
             if !Task.isCancelled { self?.notify() }
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state -> Bool in
+            let now = state.withLockedValue { state -> Bool in
                 if state.signalled {
                     state.signalled = false
                     return true

@@ -2,15 +2,15 @@ import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Foundation
+import NIOConcurrencyHelpers
 import Notifications
-import Synchronization
 
 /// Consultants' names, addresses and zones, as availabilityd (their owner) knows them; asked
 /// again when an unknown one turns up, and at most once a minute otherwise.
 final class ConsultantDirectory: Sendable {
     private let availabilityd: DaemonClient
     private let calendarZone: String
-    private let state = Mutex<(consultants: [String: Consultant], fetchedAt: ContinuousClock.Instant?)>(([:], nil))
+    private let state = NIOLockedValueBox<(consultants: [String: Consultant], fetchedAt: ContinuousClock.Instant?)>(([:], nil))
 
     init(availabilityd: DaemonClient, calendarZone: String) {
         self.availabilityd = availabilityd
@@ -20,7 +20,7 @@ final class ConsultantDirectory: Sendable {
     /// Throws when availabilityd cannot be asked: the caller waits and tries again rather than
     /// send a notice without the consultant's name.
     func facts(_ id: String) async throws -> Consultant {
-        let (known, fetchedAt) = state.withLock { ($0.consultants[id], $0.fetchedAt) }
+        let (known, fetchedAt) = state.withLockedValue { ($0.consultants[id], $0.fetchedAt) }
         if let known, let fetchedAt, ContinuousClock.now - fetchedAt < .seconds(60) { return known }
         do {
             let reply: ConsultantsReply = try await availabilityd.call(
@@ -28,7 +28,7 @@ final class ConsultantDirectory: Sendable {
             let consultants = Dictionary(reply.consultants.map {
                 ($0.id, Consultant(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone, locale: SupportedLocale(identifier: $0.locale ?? "")))
             }) { $1 }
-            state.withLock { $0 = (consultants, ContinuousClock.now) }
+            state.withLockedValue { $0 = (consultants, ContinuousClock.now) }
             // Removed consultants are listed too; one unknown even so (a hand-edited database)
             // goes by their id, and their appointments are still told.
             return consultants[id] ?? Consultant(id: id, name: id, email: nil, timeZone: calendarZone)

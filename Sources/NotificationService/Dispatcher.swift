@@ -6,10 +6,10 @@ import Delivery
 import Foundation
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import NotificationStore
 import Notifications
 import ServiceLifecycle
-import Synchronization
 
 /// Sends what is due, up to `concurrency` at once, and records each outcome as it comes:
 /// sent, retried later by the retry policy, or a dead letter. A store that cannot write (a full
@@ -23,7 +23,7 @@ final class Dispatcher: Service, Sendable {
     private let clock: SuiteClock
     private let wake: WakeSignal
     private let logger: Logger
-    private let inFlight = Mutex(0)
+    private let inFlight = NIOLockedValueBox(0)
     private let claiming: FailureStreak
     private let recording: FailureStreak
 
@@ -43,7 +43,7 @@ final class Dispatcher: Service, Sendable {
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    let room = concurrency - inFlight.withLock { $0 }
+                    let room = concurrency - inFlight.withLockedValue { $0 }
                     var claimed: [StoredDelivery] = []
                     if room > 0 {
                         do {
@@ -55,10 +55,10 @@ final class Dispatcher: Service, Sendable {
                         }
                     }
                     for delivery in claimed {
-                        inFlight.withLock { $0 += 1 }
+                        inFlight.withLockedValue { $0 += 1 }
                         group.addTask {
                             await self.send(delivery)
-                            self.inFlight.withLock { $0 -= 1 }
+                            self.inFlight.withLockedValue { $0 -= 1 }
                             self.wake.notify()
                         }
                     }

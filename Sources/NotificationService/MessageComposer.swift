@@ -2,31 +2,31 @@ import BookingDomain
 import BookingProtocol
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NotificationStore
 import Notifications
-import Synchronization
 
 /// Turns an event into the messages it causes, rendered once: what the store keeps is what the
 /// transports send, byte for byte, however often they try.
 final class MessageComposer: Sendable {
     let settings: NotifySettings
     let calendarZone: String
-    private let library: Mutex<TemplateLibrary>
+    private let library: NIOLockedValueBox<TemplateLibrary>
     private let logger: Logger
 
     init(settings: NotifySettings, templates: TemplateLibrary, calendarZone: String, logger: Logger) {
         self.settings = settings
         self.calendarZone = calendarZone
-        self.library = Mutex(templates)
+        self.library = NIOLockedValueBox(templates)
         self.logger = logger
     }
 
     /// Templates edited by an operator, taken on reload once they all load.
     func replaceTemplates(_ templates: TemplateLibrary) {
-        library.withLock { $0 = templates }
+        library.withLockedValue { $0 = templates }
     }
 
-    private var templates: TemplateLibrary { library.withLock { $0 } }
+    private var templates: TemplateLibrary { library.withLockedValue { $0 } }
 
     /// The event's deliveries and what it does to the appointment's reminder. `previousConsultant`:
     /// on a move to another consultant, the one who had the appointment.

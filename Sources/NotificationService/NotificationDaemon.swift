@@ -1,11 +1,11 @@
 import BookingProtocol
 import DaemonKit
 import Foundation
+import NIOConcurrencyHelpers
 import Notifications
 import NotificationStore
 import ServiceLifecycle
 import SuiteCalendar
-import Synchronization
 
 /// notifyd: follows bookingd's events and tells the client, the consultant and @chat of every
 /// change, once; sends reminders. Its own database keeps what was sent.
@@ -60,9 +60,9 @@ public enum NotificationDaemon {
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
         }
-        let deliveryCounts = Mutex<[DeliveryState: Int]>([:])
+        let deliveryCounts = NIOLockedValueBox<[DeliveryState: Int]>([:])
         parts.control.setStatus {
-            let counts = deliveryCounts.withLock { $0 }
+            let counts = deliveryCounts.withLockedValue { $0 }
             return "following events; \(counts[.pending] ?? 0) pending, \(counts[.sent] ?? 0) sent, \(counts[.failed] ?? 0) dead letters"
         }
         parts.control.setReload { configuration in
@@ -75,7 +75,7 @@ public enum NotificationDaemon {
         let scheduler = PeriodicService(every: .seconds(1), runFirst: true) {
             await reminders.tick()
             // The status line is read synchronously and the store asynchronously: counted here.
-            if let counts = try? await store.counts() { deliveryCounts.withLock { $0 = counts } }
+            if let counts = try? await store.counts() { deliveryCounts.withLockedValue { $0 = counts } }
         }
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: businessZone)] } ?? []
         return [follower, dispatcher, scheduler] + scheduled + [server]

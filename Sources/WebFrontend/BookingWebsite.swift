@@ -8,8 +8,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// webd's HTTP side: the booking page (server-rendered, enhanced by one script) and the JSON
 /// API under `/api/v1`, in front of the booking core (`BookingServices`). Everything a request
@@ -22,9 +22,9 @@ public final class BookingWebsite: Sendable {
     let proofOfWork: ProofOfWork
     let formTokens: FormToken
     let slotCache: RecentSlotAnswers
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     /// Whether bookingd held bookings when last asked, and when that was.
-    private let holding = Mutex<(holds: Bool, askedAt: Date)>((false, .distantPast))
+    private let holding = NIOLockedValueBox<(holds: Bool, askedAt: Date)>((false, .distantPast))
 
     struct State {
         var configuration: WebConfiguration
@@ -46,7 +46,7 @@ public final class BookingWebsite: Sendable {
                                   expiry: configuration.proofOfWorkExpiry)
         formTokens = FormToken(key: key)
         slotCache = RecentSlotAnswers(lifetime: configuration.slotsCache)
-        state = Mutex(try Self.state(configuration))
+        state = NIOLockedValueBox(try Self.state(configuration))
     }
 
     private static func state(_ configuration: WebConfiguration) throws -> State {
@@ -69,21 +69,21 @@ public final class BookingWebsite: Sendable {
     /// the address webd listens on and the key stay until a restart.
     public func apply(_ configuration: WebConfiguration) throws {
         let fresh = try Self.state(configuration)
-        state.withLock { $0 = fresh }
+        state.withLockedValue { $0 = fresh }
     }
 
-    public var configuration: WebConfiguration { state.withLock { $0.configuration } }
+    public var configuration: WebConfiguration { state.withLockedValue { $0.configuration } }
 
     /// A challenge as hard as bookingd's mode asks: raised while it holds bookings. bookingd is
     /// asked at most every 5 seconds; one that does not answer leaves the last answer standing.
     func challenge(now: Date) async -> ProofOfWorkChallenge {
-        let (holds, askedAt) = holding.withLock { $0 }
+        let (holds, askedAt) = holding.withLockedValue { $0 }
         var raised = holds
         if now.timeIntervalSince(askedAt) >= 5 || now < askedAt {
-            holding.withLock { $0.askedAt = now }
+            holding.withLockedValue { $0.askedAt = now }
             if let answer = try? await services.holdsBookings() {
                 raised = answer
-                holding.withLock { $0.holds = answer }
+                holding.withLockedValue { $0.holds = answer }
             }
         }
         return proofOfWork.challenge(now: now, raised: raised)
@@ -269,14 +269,14 @@ public final class BookingWebsite: Sendable {
 
     /// Takes a token from the client's bucket (an IPv6 client's is its /64's).
     func limitAddress(_ address: String) -> RateLimiter.Decision {
-        state.withLock { $0.ipLimiter }.take(ClientAddress.limitKey(address), now: clock.now())
+        state.withLockedValue { $0.ipLimiter }.take(ClientAddress.limitKey(address), now: clock.now())
     }
 
     /// A query of free slots (the API's, the page's calendar and form) takes a token from the
     /// client's slot bucket, whatever it asks: a query that misses the cache costs availabilityd
     /// a computation, so varying it must not buy more of them.
     func limitSlotQuery(_ address: String) throws(Problem) {
-        if case .limited(let seconds) = state.withLock({ $0.slotLimiter }).take(ClientAddress.limitKey(address), now: clock.now()) {
+        if case .limited(let seconds) = state.withLockedValue({ $0.slotLimiter }).take(ClientAddress.limitKey(address), now: clock.now()) {
             throw Problem(status: 429, code: "rate_limited", detail: "too many slot queries from \(address); retry in \(seconds) s", retryAfter: seconds)
         }
     }
@@ -284,7 +284,7 @@ public final class BookingWebsite: Sendable {
     /// Email and phone buckets: both are checked before either is charged, so one refused
     /// request does not use up the other's allowance.
     func limitContact(email: String, phone: String) -> RateLimiter.Decision {
-        let (emailLimiter, phoneLimiter) = state.withLock { ($0.emailLimiter, $0.phoneLimiter) }
+        let (emailLimiter, phoneLimiter) = state.withLockedValue { ($0.emailLimiter, $0.phoneLimiter) }
         let now = clock.now()
         let emailKey = email.lowercased()
         for (limiter, key) in [(emailLimiter, emailKey), (phoneLimiter, phone)] {
@@ -296,11 +296,11 @@ public final class BookingWebsite: Sendable {
     }
 
     func takeNoScriptBooking() -> Bool {
-        guard let limiter = state.withLock({ $0.noScriptLimiter }) else { return false }
+        guard let limiter = state.withLockedValue({ $0.noScriptLimiter }) else { return false }
         return limiter.take("no-script", now: clock.now()) == .allowed
     }
 
-    var policyTexts: [SupportedLocale: String] { state.withLock { $0.policyTexts } }
+    var policyTexts: [SupportedLocale: String] { state.withLockedValue { $0.policyTexts } }
 
     func policyLink(_ language: SupportedLocale) -> String {
         configuration.policyURL ?? "/policy?lang=\(language.rawValue)"

@@ -1,7 +1,7 @@
 import Crypto
 import DaemonKit
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import WebInput
 
 /// A self-hosted proof-of-work challenge in the manner of ALTCHA: the server picks a secret
@@ -46,14 +46,14 @@ public final class ProofOfWork: Sendable {
     public let raisedDifficulty: Int
     public let expiry: Duration
     /// Solved challenges until they expire, so one solution buys one booking.
-    private let used: Mutex<[String: Date]>
+    private let used: NIOLockedValueBox<[String: Date]>
 
     public init(key: SymmetricKey, difficulty: Int, raisedDifficulty: Int? = nil, expiry: Duration) {
         self.key = key
         self.difficulty = difficulty
         self.raisedDifficulty = raisedDifficulty ?? difficulty * 10
         self.expiry = expiry
-        used = Mutex([:])
+        used = NIOLockedValueBox([:])
     }
 
     public func challenge(now: Date, number: Int? = nil, raised: Bool = false) -> ProofOfWorkChallenge {
@@ -76,7 +76,7 @@ public final class ProofOfWork: Sendable {
         let expiresAt = Date(timeIntervalSince1970: TimeInterval(expires))
         guard expiresAt > now else { throw .expired }
         guard Self.hash(solution.salt + String(solution.number)) == solution.challenge else { throw .wrongNumber }
-        let fresh = used.withLock { used in
+        let fresh = used.withLockedValue { used in
             if used.count > 10_000 { used = used.filter { $0.value > now } }
             return used.updateValue(expiresAt, forKey: solution.challenge) == nil
         }

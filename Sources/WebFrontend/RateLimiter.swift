@@ -1,12 +1,12 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Token buckets by key (an IP address, a normalised email or phone): each key holds up to
 /// `capacity` tokens and gets `refillPerMinute` back per minute; a request takes one. Pure
 /// apart from its lock: the time is passed in, so tests decide how much of it passes.
 public final class RateLimiter: Sendable {
     public let policy: WebConfiguration.BucketPolicy
-    private let buckets: Mutex<[String: Bucket]>
+    private let buckets: NIOLockedValueBox<[String: Bucket]>
     private let maximumKeys: Int
 
     struct Bucket {
@@ -23,13 +23,13 @@ public final class RateLimiter: Sendable {
     public init(policy: WebConfiguration.BucketPolicy, maximumKeys: Int = 100_000) {
         self.policy = policy
         self.maximumKeys = maximumKeys
-        buckets = Mutex([:])
+        buckets = NIOLockedValueBox([:])
     }
 
     public func take(_ key: String, now: Date) -> Decision {
         let capacity = Double(policy.capacity)
         let perSecond = policy.refillPerMinute / 60
-        return buckets.withLock { buckets in
+        return buckets.withLockedValue { buckets in
             if buckets.count >= maximumKeys { Self.dropFull(&buckets, now: now, capacity: capacity, perSecond: perSecond, maximumKeys: maximumKeys) }
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
             let elapsed = max(0, now.timeIntervalSince(bucket.updated))
@@ -50,14 +50,14 @@ public final class RateLimiter: Sendable {
     public func wouldAllow(_ key: String, now: Date) -> Decision {
         let capacity = Double(policy.capacity)
         let perSecond = policy.refillPerMinute / 60
-        return buckets.withLock { buckets in
+        return buckets.withLockedValue { buckets in
             guard let bucket = buckets[key] else { return .allowed }
             let tokens = min(capacity, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * perSecond)
             return tokens >= 1 ? .allowed : .limited(retryAfterSeconds: max(1, Int(((1 - tokens) / perSecond).rounded(.up))))
         }
     }
 
-    public var keyCount: Int { buckets.withLock { $0.count } }
+    public var keyCount: Int { buckets.withLockedValue { $0.count } }
 
     /// Memory stays bounded under a flood of new keys: buckets that have refilled completely
     /// carry no information and go first.

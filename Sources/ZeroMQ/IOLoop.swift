@@ -1,6 +1,7 @@
 import CivilTime
 import CZeroMQ
 import Dispatch
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +37,7 @@ final class IOLoop {
             do {
                 loop = try IOLoop(core: core, context: context)
             } catch {
-                core.shared.withLock { $0.startupError = error }
+                core.shared.withLockedValue { $0.startupError = error }
                 started.signal()
                 core.finishLoop(error: error)
                 return
@@ -45,7 +46,7 @@ final class IOLoop {
             loop.run()
         }
         started.wait()
-        if let error = core.shared.withLock({ $0.startupError }) { throw error }
+        if let error = core.shared.withLockedValue({ $0.startupError }) { throw error }
     }
 
     private init(core: SocketCore, context: ContextHandle) throws {
@@ -111,7 +112,7 @@ final class IOLoop {
         let exitError: any Error
         loop: while true {
             core.beat()
-            let (commands, closing) = core.shared.withLock { s -> ([Command], Bool) in
+            let (commands, closing) = core.shared.withLockedValue { s -> ([Command], Bool) in
                 s.wakePending = false
                 let c = s.commands
                 s.commands.removeAll()
@@ -126,7 +127,7 @@ final class IOLoop {
             }
             if let fatal = flush() { exitError = fatal; break }
             if closing {
-                exitError = core.shared.withLock { $0.terminalError } ?? ZMQSocketError.closed
+                exitError = core.shared.withLockedValue { $0.terminalError } ?? ZMQSocketError.closed
                 break
             }
 
@@ -181,7 +182,7 @@ final class IOLoop {
                 result = e
             } else {
                 let last = lastEndpoint()
-                core.shared.withLock { $0.lastEndpoint = last }
+                core.shared.withLockedValue { $0.lastEndpoint = last }
                 if let mode = core.options.ipcFilePermissions, let ep = last ?? Optional(endpoint),
                    ep.hasPrefix("ipc://"), !ep.hasPrefix("ipc://@") {
                     let path = String(ep.dropFirst(6))
@@ -386,7 +387,7 @@ extension SocketCore {
     func prepareToPoll(now: ContinuousClock.Instant) -> (wantIn: Bool, timeout: Int32, expired: [UInt64]) {
         var resumptions = Resumptions()
         let limit = max(1, options.receiveQueueLimit)
-        let result = shared.withLock { s -> (Bool, Int32, [UInt64]) in
+        let result = shared.withLockedValue { s -> (Bool, Int32, [UInt64]) in
             var expired: [UInt64] = []
             if let earliest = s.earliestDeadline, earliest <= now {
                 var next: ContinuousClock.Instant? = nil
@@ -430,7 +431,7 @@ extension SocketCore {
         var resumptions = Resumptions()
         if let router {
             let keys = batch.map { router($0.frames) }
-            shared.withLock { s in
+            shared.withLockedValue { s in
                 s.droppedOversized += dropped
                 for (m, key) in zip(batch, keys) {
                     // Unknown / late replies are discarded.
@@ -438,7 +439,7 @@ extension SocketCore {
                 }
             }
         } else {
-            shared.withLock { s in
+            shared.withLockedValue { s in
                 s.droppedOversized += dropped
                 for m in batch {
                     if let i = s.receivers.firstIndex(where: { $0.armed }) {
@@ -455,7 +456,7 @@ extension SocketCore {
     /// A `request` has been handed to libzmq (or failed): arm (or fail) its receiver.
     func armReceiver(_ id: UInt64, error: (any Error)?) {
         var resumptions = Resumptions()
-        shared.withLock { s in
+        shared.withLockedValue { s in
             guard let i = s.receivers.firstIndex(where: { $0.id == id }) else { return }
             if let error {
                 resumptions.fail(s.receivers.remove(at: i).continuation, error)
@@ -477,7 +478,7 @@ extension SocketCore {
     }
 
     func failPending(_ correlationID: String, id: UInt64, error: any Error) {
-        let c = shared.withLock { s -> MessageContinuation? in
+        let c = shared.withLockedValue { s -> MessageContinuation? in
             guard let p = s.pending[correlationID], p.id == id else { return nil }
             s.pending[correlationID] = nil
             return p.continuation
@@ -488,7 +489,7 @@ extension SocketCore {
     /// The loop is gone (or never started): fail everything still waiting and release the context.
     func finishLoop(error: any Error) {
         var resumptions = Resumptions()
-        let commands = shared.withLock { s -> [Command] in
+        let commands = shared.withLockedValue { s -> [Command] in
             s.finished = true
             s.closeRequested = true
             if s.terminalError == nil { s.terminalError = error }
@@ -504,7 +505,7 @@ extension SocketCore {
             s.commands.removeAll()
             return c
         }
-        let failWith = shared.withLock { $0.terminalError } ?? error
+        let failWith = shared.withLockedValue { $0.terminalError } ?? error
         for command in commands {
             switch command {
             case let .bind(_, c): c.resume(throwing: failWith)

@@ -1,5 +1,6 @@
 import CZeroMQ
 import Dispatch
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,17 +39,17 @@ enum ZAPHandler {
     /// shut down. Returns once the socket is bound, so no connection is accepted unasked.
     static func start(context: ContextHandle) throws {
         let started = DispatchSemaphore(value: 0)
-        let failure = Locked<ZMQError?>(nil)
+        let failure = NIOLockedValueBox<ZMQError?>(nil)
         try spawnDetachedThread(name: "zmq-zap") {
             guard let socket = zmq_socket(context.pointer, ZMQ_REP) else {
-                failure.withLock { $0 = ZMQError.last("zmq_socket(ZAP handler)") }
+                failure.withLockedValue { $0 = ZMQError.last("zmq_socket(ZAP handler)") }
                 started.signal()
                 return
             }
             var linger: Int32 = 0
             zmq_setsockopt(socket, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
             if zmq_bind(socket, endpoint) != 0 {
-                failure.withLock { $0 = ZMQError.last("zmq_bind(\(endpoint))") }
+                failure.withLockedValue { $0 = ZMQError.last("zmq_bind(\(endpoint))") }
                 zmq_close(socket)
                 started.signal()
                 return
@@ -58,7 +59,7 @@ enum ZAPHandler {
             zmq_close(socket)
         }
         started.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
+        if let error = failure.withLockedValue({ $0 }) { throw error }
     }
 
     /// Answers requests until the context terminates.

@@ -1,5 +1,6 @@
 import CivilTime
 import CZeroMQ
+import NIOConcurrencyHelpers
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -155,7 +156,7 @@ final class SocketCore: Sendable {
     let eventFD: Int32
     /// Non-nil for a `ZMQRequester` socket: replies are routed to pending requests by this key.
     let router: (@Sendable (Message) -> String?)?
-    let shared = Locked(SharedState())
+    let shared = NIOLockedValueBox(SharedState())
 
     private let heartbeatBase = ContinuousClock.now
     private let heartbeatNanos = Atomic<Int64>(0)
@@ -206,7 +207,7 @@ final class SocketCore: Sendable {
 
     /// Queues a command, or returns the terminal error if the socket is closed.
     private func enqueue(_ command: Command) -> (any Error)? {
-        let (error, wake) = shared.withLock { s -> ((any Error)?, Bool) in
+        let (error, wake) = shared.withLockedValue { s -> ((any Error)?, Bool) in
             if let e = s.terminalError { return (e, false) }
             s.commands.append(command)
             return (nil, s.needsWake())
@@ -266,7 +267,7 @@ final class SocketCore: Sendable {
         let id = Self.nextID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let (error, wake) = shared.withLock { s -> ((any Error)?, Bool) in
+                let (error, wake) = shared.withLockedValue { s -> ((any Error)?, Bool) in
                     if let e = s.terminalError { return (e, false) }
                     if Task.isCancelled { return (CancellationError(), false) }
                     s.commands.append(.send(OutboundItem(id: id, frames: frames, completion: .caller(c))))
@@ -287,7 +288,7 @@ final class SocketCore: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: MessageContinuation) in
                 var result: Result<Inbound, any Error>? = nil
-                let wake = shared.withLock { s -> Bool in
+                let wake = shared.withLockedValue { s -> Bool in
                     if let e = s.terminalError { result = .failure(e); return false }
                     if Task.isCancelled { result = .failure(CancellationError()); return false }
                     if let m = s.inbox.popFirst() {
@@ -315,7 +316,7 @@ final class SocketCore: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: MessageContinuation) in
                 var failure: (any Error)? = nil
-                let wake = shared.withLock { s -> Bool in
+                let wake = shared.withLockedValue { s -> Bool in
                     if let e = s.terminalError { failure = e; return false }
                     if Task.isCancelled { failure = CancellationError(); return false }
                     s.receivers.append(Receiver(id: id, continuation: c, deadline: deadline, armed: false))
@@ -333,7 +334,7 @@ final class SocketCore: Sendable {
     }
 
     private func cancelReceiver(_ id: UInt64) {
-        let c = shared.withLock { s -> MessageContinuation? in
+        let c = shared.withLockedValue { s -> MessageContinuation? in
             guard let i = s.receivers.firstIndex(where: { $0.id == id }) else { return nil }
             return s.receivers.remove(at: i).continuation
         }
@@ -357,7 +358,7 @@ final class SocketCore: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: MessageContinuation) in
                 var failure: (any Error)? = nil
-                let wake = shared.withLock { s -> Bool in
+                let wake = shared.withLockedValue { s -> Bool in
                     if let e = s.terminalError { failure = e; return false }
                     if Task.isCancelled { failure = CancellationError(); return false }
                     if s.pending[correlationID] != nil {
@@ -373,7 +374,7 @@ final class SocketCore: Sendable {
                 if wake { self.wake() }
             }
         } onCancel: {
-            let c = shared.withLock { s -> MessageContinuation? in
+            let c = shared.withLockedValue { s -> MessageContinuation? in
                 guard let p = s.pending[correlationID], p.id == id else { return nil }
                 s.pending[correlationID] = nil
                 return p.continuation
@@ -387,7 +388,7 @@ final class SocketCore: Sendable {
 
     /// Asks the I/O thread to close the socket; operations from now on fail with `error`.
     func requestClose(_ error: any Error) {
-        let wake = shared.withLock { s -> Bool in
+        let wake = shared.withLockedValue { s -> Bool in
             if s.closeRequested || s.finished { return false }
             s.closeRequested = true
             if s.terminalError == nil { s.terminalError = error }
@@ -398,7 +399,7 @@ final class SocketCore: Sendable {
 
     func awaitClosed() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let done = shared.withLock { s -> Bool in
+            let done = shared.withLockedValue { s -> Bool in
                 if s.finished { return true }
                 s.closeWaiters.append(c)
                 return false
@@ -407,9 +408,9 @@ final class SocketCore: Sendable {
         }
     }
 
-    var isClosed: Bool { shared.withLock { $0.terminalError != nil } }
+    var isClosed: Bool { shared.withLockedValue { $0.terminalError != nil } }
 
-    var lastEndpoint: String? { shared.withLock { $0.lastEndpoint } }
+    var lastEndpoint: String? { shared.withLockedValue { $0.lastEndpoint } }
 
-    var droppedOversizedMessages: Int { shared.withLock { $0.droppedOversized } }
+    var droppedOversizedMessages: Int { shared.withLockedValue { $0.droppedOversized } }
 }

@@ -35,30 +35,3 @@ func spawnDetachedThread(name: String, _ body: @escaping @Sendable () -> Void) t
 struct ContextHandle: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
 }
-
-/// A value protected by a `pthread_mutex_t`. (Used instead of `Synchronization.Mutex`, whose
-/// futex-based Linux implementation is invisible to ThreadSanitizer; this keeps TSan runs
-/// meaningful. Critical sections are short and never call out to user code or await.)
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
-    }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
-    }
-}

@@ -1,5 +1,5 @@
 import CZeroMQ
-import Synchronization
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +19,7 @@ public final class ZMQContext: Sendable {
     }
 
     let handle: ContextHandle
-    private let state = Locked(State())
+    private let state = NIOLockedValueBox(State())
 
     public init() throws {
         guard let p = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
@@ -31,7 +31,7 @@ public final class ZMQContext: Sendable {
     deinit {
         // Only reached once no socket is open (open sockets keep their context alive). Never block
         // the releasing thread on zmq_ctx_term.
-        let terminate: Bool = state.withLock {
+        let terminate: Bool = state.withLockedValue {
             if case .running = $0.phase { return true }
             return false
         }
@@ -54,7 +54,7 @@ public final class ZMQContext: Sendable {
                   router: (@Sendable (Message) -> String?)?) throws -> SocketCore {
         let core = try SocketCore(context: self, type: type, options: options, label: label, router: router)
         // Register before the socket exists, so that a concurrent shutdown waits for it.
-        let accepted = state.withLock { s -> Bool in
+        let accepted = state.withLockedValue { s -> Bool in
             guard case .running = s.phase else { return false }
             s.sockets[ObjectIdentifier(core)] = core
             return true
@@ -73,7 +73,7 @@ public final class ZMQContext: Sendable {
     /// One ZAP handler per context (its endpoint is fixed), started before the first socket that
     /// needs it.
     private func startZAPHandlerOnce() throws {
-        try state.withLock { s in
+        try state.withLockedValue { s in
             if s.zapHandlerStarted { return }
             try ZAPHandler.start(context: handle)
             s.zapHandlerStarted = true
@@ -81,16 +81,16 @@ public final class ZMQContext: Sendable {
     }
 
     func unregister(_ core: SocketCore) {
-        _ = state.withLock { $0.sockets.removeValue(forKey: ObjectIdentifier(core)) }
+        _ = state.withLockedValue { $0.sockets.removeValue(forKey: ObjectIdentifier(core)) }
     }
 
     /// Number of sockets whose I/O thread is still running.
-    public var openSocketCount: Int { state.withLock { $0.sockets.count } }
+    public var openSocketCount: Int { state.withLockedValue { $0.sockets.count } }
 
     /// The oldest heartbeat among the open sockets' I/O loops (nil if none is open). A watchdog can
     /// treat `ContinuousClock.now - oldestHeartbeat` growing beyond a few seconds as a stuck loop.
     public var oldestHeartbeat: ContinuousClock.Instant? {
-        state.withLock { s in s.sockets.values.map(\.lastHeartbeat).min() }
+        state.withLockedValue { s in s.sockets.values.map(\.lastHeartbeat).min() }
     }
 
     /// Shuts the context down without ever hanging: `zmq_ctx_shutdown`, then every socket is closed
@@ -100,7 +100,7 @@ public final class ZMQContext: Sendable {
     /// positive or infinite linger). Idempotent: later and concurrent calls wait for the first.
     public func shutdown(terminationGrace: Duration) async {
         enum Step { case run([SocketCore]), wait, done }
-        let step = state.withLock { s -> Step in
+        let step = state.withLockedValue { s -> Step in
             switch s.phase {
             case .running:
                 s.phase = .shuttingDown([])
@@ -114,7 +114,7 @@ public final class ZMQContext: Sendable {
             return
         case .wait:
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { s -> Bool in
+                let resumeNow = state.withLockedValue { s -> Bool in
                     guard case var .shuttingDown(waiters) = s.phase else { return true }
                     waiters.append(c)
                     s.phase = .shuttingDown(waiters)
@@ -131,7 +131,7 @@ public final class ZMQContext: Sendable {
 
             await terminate(grace: terminationGrace)
 
-            let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
                 guard case let .shuttingDown(w) = s.phase else { return [] }
                 s.phase = .done
                 return w
@@ -146,7 +146,7 @@ public final class ZMQContext: Sendable {
     }
 
     public var isShutDown: Bool {
-        state.withLock {
+        state.withLockedValue {
             if case .running = $0.phase { return false }
             return true
         }
@@ -176,10 +176,10 @@ public final class ZMQContext: Sendable {
 
 /// Resumes a continuation at most once, from whichever side gets there first.
 final class ResumeOnce: Sendable {
-    private let continuation: Locked<CheckedContinuation<Void, Never>?>
-    init(_ c: CheckedContinuation<Void, Never>) { continuation = Locked(c) }
+    private let continuation: NIOLockedValueBox<CheckedContinuation<Void, Never>?>
+    init(_ c: CheckedContinuation<Void, Never>) { continuation = NIOLockedValueBox(c) }
     func resume() {
-        let c = continuation.withLock { c -> CheckedContinuation<Void, Never>? in
+        let c = continuation.withLockedValue { c -> CheckedContinuation<Void, Never>? in
             defer { c = nil }
             return c
         }

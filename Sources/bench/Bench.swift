@@ -2,6 +2,7 @@ import ArgumentParser
 import BookingProtocol
 import DaemonKit
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 import ZeroMQ
 
@@ -74,16 +75,16 @@ struct Bench: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("bench: only \(pairs.count) free consultant-slots for \(bookings) bookings; start the suite with config/bench.yaml (more consultants) or lower --bookings\n".utf8))
                     break
                 }
-                let booked = Mutex<[String]>([])
+                let booked = NIOLockedValueBox<[String]>([])
                 let ticket = TicketCounter()
                 let measurement = try await Load.run(name: "booking", concurrency: level, count: bookings) { worker in
                     let (start, consultant) = pairs[ticket.take()]
                     let appointment = try await Load.book(bookingd, start: start, consultant: consultant, worker: worker)
-                    booked.withLock { $0.append(appointment.reference) }
+                    booked.withLockedValue { $0.append(appointment.reference) }
                     return true
                 }
                 report.print(measurement)
-                try await Load.cancel(booked.withLock { $0 }, bookingd: bookingd)
+                try await Load.cancel(booked.withLockedValue { $0 }, bookingd: bookingd)
             }
         }
 
@@ -92,7 +93,7 @@ struct Bench: AsyncParsableCommand {
                 throw ValidationError("no free slot for the storm")
             }
             let level = levels.max() ?? 100
-            let winners = Mutex<[String]>([])
+            let winners = NIOLockedValueBox<[String]>([])
             let measurement = try await Load.run(name: "storm", concurrency: level, count: level) { worker in
                 do {
                     let booked: AppointmentBody = try await bookingd.call(
@@ -101,14 +102,14 @@ struct Bench: AsyncParsableCommand {
                                     consultantId: consultant, actor: "admin"),
                         idempotencyKey: UUID().uuidString
                     )
-                    winners.withLock { $0.append(booked.reference) }
+                    winners.withLockedValue { $0.append(booked.reference) }
                     return true
                 } catch let error as ProtocolError where error.code == .slotUnavailable {
                     return false
                 }
             }
             report.print(measurement)
-            try await Load.cancel(winners.withLock { $0 }, bookingd: bookingd)
+            try await Load.cancel(winners.withLockedValue { $0 }, bookingd: bookingd)
         }
 
         if let mailDirectory, scenario == "notifications" || scenario == "all" {

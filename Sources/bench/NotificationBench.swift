@@ -1,7 +1,7 @@
 import BookingProtocol
 import DaemonKit
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// From commit to the mail server: a burst of bookings, then, for every email that reaches the
 /// SMTP server (Tests/Support/smtp_server.py writing into `mailDirectory`), the delay from the
@@ -19,12 +19,12 @@ enum NotificationBench {
             throw BenchFailure("only \(pairs.count) free consultant-slots for a burst of \(burst); start the suite with config/bench.yaml or lower --burst")
         }
         let before = try receivedCount(mailDirectory)
-        let committed = Mutex<[String: Date]>([:])
+        let committed = NIOLockedValueBox<[String: Date]>([:])
         let ticket = TicketCounter()
         _ = try await Load.run(name: "notification_burst", concurrency: concurrency, count: burst) { worker in
             let (start, consultant) = pairs[ticket.take()]
             let appointment = try await Load.book(bookingd, start: start, consultant: consultant, worker: worker)
-            committed.withLock { $0[appointment.reference] = appointment.createdAt }
+            committed.withLockedValue { $0[appointment.reference] = appointment.createdAt }
             return true
         }
         // Client and consultant: two emails per booking.
@@ -36,7 +36,7 @@ enum NotificationBench {
             if received.count >= expected { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        let commits = committed.withLock { $0 }
+        let commits = committed.withLockedValue { $0 }
         try await Load.cancel(Array(commits.keys), bookingd: bookingd)
         let delays = received.compactMap { mail in commits[mail.reference].map { mail.at.timeIntervalSince($0) * 1000 } }
         let first = commits.values.min() ?? Date()

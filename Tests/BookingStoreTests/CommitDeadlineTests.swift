@@ -3,7 +3,7 @@ import BookingProtocol
 @testable import BookingStore
 import Deadlines
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// A change is not committed after its request's deadline, read just before COMMIT on an
@@ -150,14 +150,14 @@ import Testing
 
 /// A clock a test sets by hand.
 final class ManualClock: Sendable {
-    private let instant: Mutex<Date>
+    private let instant: NIOLockedValueBox<Date>
 
     init(_ start: Date) {
-        instant = Mutex(start)
+        instant = NIOLockedValueBox(start)
     }
 
     var now: Date {
-        get { instant.withLock { $0 } }
-        set { instant.withLock { $0 = newValue } }
+        get { instant.withLockedValue { $0 } }
+        set { instant.withLockedValue { $0 = newValue } }
     }
 }

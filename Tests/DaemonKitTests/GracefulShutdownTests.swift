@@ -2,9 +2,9 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import ServiceLifecycleTestKit
-import Synchronization
 import Testing
 import ZeroMQ
 
@@ -17,10 +17,10 @@ import ZeroMQ
     @Test func aRequestInFlightIsAnsweredThenTheServerStops() async throws {
         let context = try ZMQContext()
         let endpoint = "inproc://drain-\(UUID().uuidString)"
-        let started = Mutex(false)
+        let started = NIOLockedValueBox(false)
         var routes = RequestRoutes()
         routes.on("slow", Echo.self) { request, _ in
-            started.withLock { $0 = true }
+            started.withLockedValue { $0 = true }
             try await Task.sleep(for: .milliseconds(300))
             return request
         }
@@ -32,7 +32,7 @@ import ZeroMQ
                 group.addTask { try await server.run() }
                 let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(3), attempts: 1)
                 async let answer: Echo = client.call("slow", Echo(text: "late"))
-                while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                while !started.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
                 trigger.triggerGracefulShutdown()
                 #expect(try await answer == Echo(text: "late"))
                 // run() returns by itself once what was in flight is answered.

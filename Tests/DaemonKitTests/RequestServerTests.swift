@@ -2,8 +2,8 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import Testing
 import ZeroMQ
 
@@ -96,9 +96,9 @@ import ZeroMQ
     }
 
     final class Counted: Sendable {
-        private let count = Mutex(0)
-        func add() { count.withLock { $0 += 1 } }
-        var value: Int { count.withLock { $0 } }
+        private let count = NIOLockedValueBox(0)
+        func add() { count.withLockedValue { $0 += 1 } }
+        var value: Int { count.withLockedValue { $0 } }
     }
 
     @Test func manyConcurrentRequestsAreEachAnsweredToTheirSender() async throws {
@@ -204,9 +204,9 @@ import ZeroMQ
 }
 
 final class KeyLog: Sendable {
-    private let log = Mutex<[String]>([])
-    func record(_ key: String) -> Int { log.withLock { $0.append(key); return $0.filter { $0 == key }.count } }
-    var keys: [String] { log.withLock { $0 } }
+    private let log = NIOLockedValueBox<[String]>([])
+    func record(_ key: String) -> Int { log.withLockedValue { $0.append(key); return $0.filter { $0 == key }.count } }
+    var keys: [String] { log.withLockedValue { $0 } }
 }
 
 import Synchronization

@@ -8,9 +8,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import SuiteTesting
-import Synchronization
 import Testing
 @testable import WebFrontend
 
@@ -301,9 +301,9 @@ final class LogRecorder: Sendable {
         var metadata: Logger.Metadata
     }
 
-    private let stored = Mutex<[Entry]>([])
-    var entries: [Entry] { stored.withLock { $0 } }
-    func append(_ entry: Entry) { stored.withLock { $0.append(entry) } }
+    private let stored = NIOLockedValueBox<[Entry]>([])
+    var entries: [Entry] { stored.withLockedValue { $0 } }
+    func append(_ entry: Entry) { stored.withLockedValue { $0.append(entry) } }
 }
 
 struct RecordingLogHandler: LogHandler {
