@@ -59,7 +59,7 @@ import Testing
                 for consultant in ["anna", "boris"] {
                     let start = ISO8601.parseInstant(String(format: "%@T%02d:%02d:00+03:00", day, 10 + half / 2, half % 2 * 30))!
                     let booked: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(
-                        start: start, contact: ContactBody(name: "Иван Петров", email: "ivan@example.com", phone: "+79161234567"), consultantId: consultant))
+                        start: start, contact: ContactBody(name: "Иван Петров", email: "client\(references.count)@example.com", phone: String(format: "+7916123%04d", references.count)), consultantId: consultant))
                     references.append(booked.reference)
                 }
             }
