@@ -42,6 +42,8 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "CivilTime", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        // glibc's malloc.h, for the daemons' arena limit (mallopt); part of libc, nothing to install.
+        .systemLibrary(name: "CMalloc"),
         // libcurl from Debian's libcurl4-openssl-dev: SMTP (STARTTLS, TLS, AUTH) and HTTP for
         // notifyd; shim.h wraps the variadic curl_easy_setopt, which Swift cannot call.
         .systemLibrary(
@@ -89,6 +91,7 @@ let package = Package(
                 "BookingProtocol",
                 "ZeroMQ",
                 "Deadlines",
+                "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -241,7 +244,7 @@ let package = Package(
         .testTarget(
             name: "DaemonKitTests",
             dependencies: [
-                "DaemonKit", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "BookingProtocol", "ZeroMQ", "SuiteTesting", "CivilTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CMalloc
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -38,6 +39,7 @@ public enum DaemonRunner {
         arguments: [String] = Array(CommandLine.arguments.dropFirst()),
         build: @Sendable (Parts) async throws -> [any Service]
     ) async -> Never {
+        limitMallocArenas()
         var configPath: String?
         var index = 0
         while index < arguments.count {
@@ -104,6 +106,15 @@ public enum DaemonRunner {
             logger.critical("stopped on error: \(error)")
             exit(1)
         }
+    }
+
+    /// glibc gives each thread that meets a busy arena one of its own, up to 8 per core, and
+    /// returns little of an arena's freed memory: a daemon's threads (Swift's pool, libzmq's,
+    /// SQLite's and libcurl's) each keep a fragmented heap, and bookingd's resident size rose all
+    /// through the soak while its live heap did not (docs/reliability.md). Two arenas keep that
+    /// flat; these daemons wait on I/O, not on malloc's lock. `MALLOC_ARENA_MAX` still wins.
+    static func limitMallocArenas() {
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = mallopt(M_ARENA_MAX, 2) }
     }
 
     private static func usage(_ name: String, _ problem: String) -> Never {

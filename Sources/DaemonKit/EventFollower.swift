@@ -29,7 +29,18 @@ public enum EventApplication: Sendable, Equatable {
 /// then take the starting state, apply what arrives in order, and mend a jump in sequence
 /// numbers, a restart, or a quiet spell (the last event may have been missed) by asking
 /// bookingd to replay what lies between. Every daemon that follows events uses this one loop.
+///
+/// One task applies, so the consumer sees one batch at a time: the consumer is an actor, and an
+/// arrival batch and a replay applied at once (as they were) each rendered the same events while
+/// the other waited. A batch holds at most `batchLimit` events, and at most `ArrivedEvents`'
+/// capacity wait: a follower behind the stream keeps its lag in bookingd's log, not in its memory.
 public final class EventFollower: Service, Sendable {
+    /// Events per `apply` (and per replay page): what a consumer renders and holds before its
+    /// transaction commits.
+    public static let batchLimit = 64
+    /// Arrived events kept waiting while the consumer is busy; beyond them, replay.
+    public static let waitingLimit = 1_000
+
     private let consumer: any EventConsumer
     private let bookingd: DaemonClient
     private let subscriber: EventSubscriber
@@ -37,9 +48,8 @@ public final class EventFollower: Service, Sendable {
     private let replayTimeout: Duration
     private let checkEvery: Duration
     private let logger: Logger
-    private let arrived = NIOLockedValueBox<[EventBody]>([])
-    private let arrivals = WakeSignal()
-    private let catchUps = CoalescingRunner()
+    private let arrived = ArrivedEvents<EventBody>(capacity: EventFollower.waitingLimit)
+    private let work = WakeSignal()
 
     /// `replayTimeout` bounds each replay or snapshot request; `checkEvery` is how often a
     /// quiet stream is checked against bookingd's last sequence.
@@ -56,62 +66,60 @@ public final class EventFollower: Service, Sendable {
 
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await self.keepSynced() }
-            group.addTask { await self.applyArrivals() }
+            group.addTask { await self.askForCatchUps() }
+            group.addTask { await self.applyInOrder() }
             try await subscriber.run { event in
-                arrived.withLockedValue { $0.append(event) }
-                arrivals.notify()
+                arrived.arrive(event)
+                work.notify()
             }
             group.cancelAll()
-            arrivals.notify()
+            work.notify()
         }
     }
 
-    /// Applies what the subscription brought, many events at once under load.
-    private func applyArrivals() async {
+    private func askForCatchUps() async {
         while !Task.isCancelled {
-            await arrivals.wait(upTo: .seconds(1))
-            let events = arrived.withLockedValue { events in
-                defer { events.removeAll(keepingCapacity: true) }
-                return events
-            }
-            guard !events.isEmpty else { continue }
-            if await consumer.apply(events) == .gap {
-                Task { await self.catchUp() }
-            }
-        }
-    }
-
-    private func keepSynced() async {
-        while !Task.isCancelled {
-            await catchUp()
             try? await Task.sleep(for: checkEvery)
+            arrived.requestCatchUp()
+            work.notify()
+        }
+    }
+
+    /// The one place the consumer is called: arrivals, many at once under load, and catch-ups.
+    private func applyInOrder() async {
+        while !Task.isCancelled {
+            if arrived.takeCatchUp() { await catchUp() }
+            let events = arrived.take(upTo: Self.batchLimit)
+            if events.isEmpty {
+                await work.wait(upTo: .seconds(1))
+            } else if await consumer.apply(events) == .gap {
+                arrived.requestCatchUp()
+            }
         }
     }
 
     private func catchUp() async {
-        await catchUps.run {
-            do {
-                while !Task.isCancelled {
-                    guard let after = await consumer.appliedThrough() else {
-                        try await consumer.restart(asking: bookingd, lastSequence: nil)
-                        continue
-                    }
-                    let reply: ReplayReply = try await bookingd.call(MessageType.replay, ReplayRequest(after: after), timeout: replayTimeout, attempts: 1)
-                    Gauge(label: "booking_subscriber_lag_events", dimensions: [("subscriber", name)])
-                        .record(reply.lastSequence > after ? reply.lastSequence - after : 0)
-                    if reply.lastSequence < after {
-                        logger.warning("bookingd's event log went back below ours; starting again from its present",
-                                       metadata: ["ours": "\(after)", "theirs": "\(reply.lastSequence)"])
-                        try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
-                        return
-                    }
-                    guard !reply.events.isEmpty, await consumer.apply(reply.events) == .applied else { return }
-                    if let applied = await consumer.appliedThrough(), applied >= reply.lastSequence { return }
+        do {
+            while !Task.isCancelled {
+                guard let after = await consumer.appliedThrough() else {
+                    try await consumer.restart(asking: bookingd, lastSequence: nil)
+                    continue
                 }
-            } catch {
-                logger.debug("cannot reach bookingd to catch up", metadata: ["error": "\(error)"])
+                let reply: ReplayReply = try await bookingd.call(
+                    MessageType.replay, ReplayRequest(after: after, limit: Self.batchLimit), timeout: replayTimeout, attempts: 1)
+                Gauge(label: "booking_subscriber_lag_events", dimensions: [("subscriber", name)])
+                    .record(reply.lastSequence > after ? reply.lastSequence - after : 0)
+                if reply.lastSequence < after {
+                    logger.warning("bookingd's event log went back below ours; starting again from its present",
+                                   metadata: ["ours": "\(after)", "theirs": "\(reply.lastSequence)"])
+                    try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
+                    return
+                }
+                guard !reply.events.isEmpty, await consumer.apply(reply.events) == .applied else { return }
+                if let applied = await consumer.appliedThrough(), applied >= reply.lastSequence { return }
             }
+        } catch {
+            logger.debug("cannot reach bookingd to catch up", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -1,0 +1,2 @@
+// glibc's malloc tuning (mallopt, M_ARENA_MAX): not in Swift's Glibc module.
+#include <malloc.h>
