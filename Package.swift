@@ -257,7 +257,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ"]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "CivilTime", "ZeroMQ"]
         ),
         .testTarget(
             name: "NotificationServiceTests",

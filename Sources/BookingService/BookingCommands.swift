@@ -161,11 +161,10 @@ struct BookingCommands: Sendable {
         }
         guard context.now < expiresAt else { throw BookingRefusal.transition(.holdExpired(at: expiresAt)) }
         let field = request.token == nil ? "code" : "token"
-        guard !guesses.exhausted(reference) else {
-            throw ProtocolError(.validationFailed, "too many wrong confirmations for this booking; use the link in the email", field: field)
+        if request.code != nil, !guesses.take(reference, holdEnds: expiresAt, now: context.now) {
+            throw ProtocolError(.validationFailed, "too many wrong codes for this booking; use the link in the email", field: field)
         }
         guard signer.accepts(token: request.token, code: request.code, reference: reference, expiresAt: expiresAt) else {
-            _ = guesses.recordWrong(reference)
             throw ProtocolError(.validationFailed, "the confirmation \(field) is not the one sent for this booking", field: field)
         }
         let result = try await store.apply(.confirm(reference: reference), context: context)

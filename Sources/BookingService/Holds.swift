@@ -121,23 +121,26 @@ final class HoldSwitch: Sendable {
     }
 }
 
-/// Wrong tokens and codes per held booking: after `limit` the hold takes no more guesses (a
-/// six-digit code would otherwise fall to a patient bot), and the client uses the link.
+/// Guesses at each held booking's six-digit code: after `limit` the hold takes no more codes (a
+/// code would otherwise fall to a patient bot), and its client uses the link, whose token cannot
+/// be guessed and is never limited (a bot's wrong codes must not lock the client out).
 final class ConfirmationGuesses: Sendable {
     static let limit = 5
-    private let wrong = NIOLockedValueBox<[String: Int]>([:])
+    /// Grows to this many holds before those that ended are forgotten.
+    static let tracked = 10_000
+    private let taken = NIOLockedValueBox<[String: (count: Int, holdEnds: Date)]>([:])
 
-    /// Counts a wrong proof; true while the booking may still be guessed at.
-    func recordWrong(_ reference: BookingReference) -> Bool {
-        wrong.withLockedValue { wrong in
-            if wrong.count > 10_000 { wrong.removeAll() }
-            wrong[reference.description, default: 0] += 1
-            return wrong[reference.description]! < Self.limit
+    /// Takes one guess before the code is checked, so that guesses sent at once cannot all get
+    /// past the limit; false once `limit` were taken for this hold.
+    func take(_ reference: BookingReference, holdEnds: Date, now: Date) -> Bool {
+        taken.withLockedValue { taken in
+            if taken.count >= Self.tracked { taken = taken.filter { $0.value.holdEnds > now } }
+            let key = reference.description
+            let count = taken[key]?.count ?? 0
+            guard count < Self.limit else { return false }
+            taken[key] = (count + 1, holdEnds)
+            return true
         }
-    }
-
-    func exhausted(_ reference: BookingReference) -> Bool {
-        wrong.withLockedValue { ($0[reference.description] ?? 0) >= Self.limit }
     }
 }
 

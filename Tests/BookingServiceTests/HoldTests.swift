@@ -1,4 +1,6 @@
+import BookingDomain
 import BookingProtocol
+@testable import BookingService
 import CivilTime
 import DaemonKit
 import Foundation
@@ -95,7 +97,35 @@ import Testing
             #expect(await Self.code { try await bookingd.call(MessageType.confirm, ConfirmRequest(reference: held.reference, code: wrong)) } == "validation_failed:code")
         }
         #expect(await Self.code { try await bookingd.call(MessageType.confirm, ConfirmRequest(reference: held.reference, code: proof.code)) } == "validation_failed:code")
+        // A bot's wrong codes do not lock the client out: the link's token is not guessable.
+        let confirmed: AppointmentBody = try await bookingd.call(MessageType.confirm, ConfirmRequest(reference: held.reference, token: proof.token))
+        #expect(confirmed.status == "confirmed")
         try await suite.stop()
+    }
+
+    @Test func guessesSentAtOnceTakeNoMoreThanTheLimit() async {
+        let guesses = ConfirmationGuesses()
+        let reference = BookingReference.random()
+        let now = Date()
+        let granted = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<64 { group.addTask { guesses.take(reference, holdEnds: now.addingTimeInterval(1800), now: now) } }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(granted == ConfirmationGuesses.limit)
+        #expect(guesses.take(BookingReference.random(), holdEnds: now.addingTimeInterval(1800), now: now), "each hold has its own")
+    }
+
+    @Test func endedHoldsAreForgottenWhenTheTableIsFull() {
+        let guesses = ConfirmationGuesses()
+        let now = Date()
+        let ended = BookingReference.random()
+        for _ in 0..<ConfirmationGuesses.limit { _ = guesses.take(ended, holdEnds: now.addingTimeInterval(60), now: now) }
+        let running = BookingReference.random()
+        for _ in 0..<ConfirmationGuesses.limit { _ = guesses.take(running, holdEnds: now.addingTimeInterval(7200), now: now) }
+        for _ in 0..<(ConfirmationGuesses.tracked - 2) { _ = guesses.take(BookingReference.random(), holdEnds: now.addingTimeInterval(60), now: now) }
+        let later = now.addingTimeInterval(600)
+        #expect(guesses.take(ended, holdEnds: now.addingTimeInterval(60), now: later), "its hold ended: forgotten")
+        #expect(!guesses.take(running, holdEnds: now.addingTimeInterval(7200), now: later), "a running hold keeps its count")
     }
 
     @Test func holdsCountAgainstTheContactsLimit() async throws {
