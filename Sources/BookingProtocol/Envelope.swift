@@ -25,13 +25,18 @@ public struct Envelope: Sendable, Equatable {
     }
 
     public func decodeBody<Body: Decodable>(_ type: Body.Type = Body.self) throws(ProtocolError) -> Body {
-        if let encoding = WireText.foreignEncoding(of: body) {
-            throw ProtocolError(.malformed, "the body of '\(self.type)' is \(encoding); JSON on this wire is UTF-8 only", field: "body")
-        }
+        try requireUTF8Body()
         do {
             return try WireJSON.decode(Body.self, from: body)
         } catch {
             throw WireJSON.refusal(of: error, decoding: body, in: "the body of '\(self.type)'")
+        }
+    }
+
+    /// JSONDecoder would read UTF-16 and UTF-32 too; the wire is UTF-8 only.
+    func requireUTF8Body() throws(ProtocolError) {
+        if let encoding = WireText.foreignEncoding(of: body) {
+            throw ProtocolError(.malformed, "the body of '\(type)' is \(encoding); JSON on this wire is UTF-8 only", field: "body")
         }
     }
 

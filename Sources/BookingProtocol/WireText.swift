@@ -98,9 +98,8 @@ extension Envelope {
     /// A request's text, checked once before any handler reads it: the body is UTF-8, and no
     /// header field or body string holds a control character (see `WireText`).
     public func checkRequestText() throws(ProtocolError) {
-        if let encoding = WireText.foreignEncoding(of: body) {
-            throw ProtocolError(.malformed, "the body of '\(type)' is \(encoding); JSON on this wire is UTF-8 only", field: "body")
-        }
+        // First: a UTF-16 body's NUL bytes are not control characters of a field.
+        try requireUTF8Body()
         let headerFields = [("id", header.id), ("correlation_id", header.correlationId), ("idempotency_key", header.idempotencyKey), ("user", header.user)]
         for case let (name, value?) in headerFields where value.unicodeScalars.contains(where: { WireText.isRefusedControl($0) }) {
             throw ProtocolError(.validationFailed, "header.\(name) must not contain control characters (line breaks, tabs, escape sequences)",

@@ -100,13 +100,13 @@ struct ChangeWriter {
     /// any case) and by phone. Earlier changes of the same group commit are in this transaction, so they count.
     private func requireRoom(for contact: ContactInfo, limit: Int) throws {
         let byEmail = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email = ? COLLATE NOCASE AND status IN ('scheduled', 'confirmed') AND start_ms > ?"),
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email = ? COLLATE NOCASE AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
             arguments: [contact.email, Millis.of(context.now)]
         ) ?? 0
         if byEmail >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .email) }
         guard !contact.phone.isEmpty else { return }
         let byPhone = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone = ? AND status IN ('scheduled', 'confirmed') AND start_ms > ?"),
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
             arguments: [contact.phone, Millis.of(context.now)]
         ) ?? 0
         if byPhone >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .phone) }
@@ -153,7 +153,7 @@ struct ChangeWriter {
     private func chooseConsultant(at slot: DateTimeRange, candidates: [String], requested: String?, keeping current: String?,
                                   horizonEnd: Date, excluding appointmentId: UUID? = nil) throws -> String {
         let taken = try Set(String.fetchAll(
-            db.cachedStatement(sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND status IN ('scheduled', 'confirmed') AND id != ?"),
+            db.cachedStatement(sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND \(AppointmentStatus.activeCondition) AND id != ?"),
             arguments: [Millis.of(slot.start), appointmentId?.uuidString.lowercased() ?? ""]
         ))
         let free = candidates.filter { !taken.contains($0) }
@@ -165,7 +165,7 @@ struct ChangeWriter {
         }
         if let current, free.contains(current) { return current }
         let counts = Dictionary(uniqueKeysWithValues: try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE status IN ('scheduled', 'confirmed') AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id"),
+            db.cachedStatement(sql: "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE \(AppointmentStatus.activeCondition) AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id"),
             arguments: [Millis.of(context.now), Millis.of(horizonEnd)]
         ).map { ($0["consultant_id"] as String, $0["n"] as Int) })
         guard let chosen = ConsultantAssignment.choose(from: free, bookingsInHorizon: counts) else {

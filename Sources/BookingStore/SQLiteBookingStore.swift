@@ -150,7 +150,7 @@ public final class SQLiteBookingStore: BookingStore {
         try await pool.read { db in
             let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM events") ?? 0
             let booked = try Row.fetchAll(
-                db, sql: "SELECT reference, consultant_id, start_ms FROM appointments WHERE status IN ('scheduled', 'confirmed') AND start_ms >= ? AND start_ms < ? ORDER BY start_ms",
+                db, sql: "SELECT reference, consultant_id, start_ms FROM appointments WHERE \(AppointmentStatus.activeCondition) AND start_ms >= ? AND start_ms < ? ORDER BY start_ms",
                 arguments: [Millis.of(from), Millis.of(to)]
             ).map { row in
                 let stored = StoredRow(row, table: "appointments", keyColumn: "reference")

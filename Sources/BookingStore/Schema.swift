@@ -1,5 +1,12 @@
+import BookingDomain
 import GRDB
 import SQLiteStorage
+
+extension AppointmentStatus {
+    /// The SQL condition for an appointment that holds its slot (`isActive`). It reads exactly as
+    /// the partial indexes' WHERE in the migrations below, which SQLite needs to use them.
+    static let activeCondition = "status IN (\(allCases.filter(\.isActive).map { "'\($0.rawValue)'" }.joined(separator: ", ")))"
+}
 
 /// The schema of bookingd's database, as migrations: a database is only ever moved forward.
 enum Schema {

@@ -13,16 +13,14 @@ public final class ArrivedEvents<Event: Sendable>: Sendable {
         state = NIOLockedValueBox(([], true))
     }
 
-    /// Keeps `event`, or lets it go and asks for a catch-up when `capacity` are waiting; false then.
-    @discardableResult
-    public func arrive(_ event: Event) -> Bool {
+    /// Keeps `event`, or lets it go and asks for a catch-up when `capacity` are waiting.
+    public func arrive(_ event: Event) {
         state.withLockedValue { state in
             guard state.events.count < capacity else {
                 state.catchUpDue = true
-                return false
+                return
             }
             state.events.append(event)
-            return true
         }
     }
 
@@ -46,6 +44,4 @@ public final class ArrivedEvents<Event: Sendable>: Sendable {
             return taken
         }
     }
-
-    public var count: Int { state.withLockedValue { $0.events.count } }
 }

@@ -142,6 +142,19 @@ public final class DaemonControl: Sendable {
         }
     }
 
+    /// Lets go of what the daemon handed over (status, reload, audit, stall) once it has
+    /// stopped: those closures hold the daemon's parts, whose routes hold this control, and the
+    /// cycle would keep a stopped daemon's stores and sockets alive in a process that goes on
+    /// (the in-process test suites).
+    public func stopped() {
+        state.withLockedValue { state in
+            state.status = { "stopped" }
+            state.onReload = { _ in }
+            state.audit = nil
+            state.stall = nil
+        }
+    }
+
     func setStall(_ stall: @escaping @Sendable (Duration) async throws -> Void) {
         state.withLockedValue { $0.stall = stall }
     }

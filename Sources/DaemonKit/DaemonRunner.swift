@@ -96,6 +96,7 @@ public enum DaemonRunner {
             for line in configuration.defaultsApplied(by: name) { logger.notice("\(line)") }
             logger.info("started", metadata: ["pid": "\(getpid())", "version": "\(SuiteVersion.current)", "config": "\(configuration.file)"])
             try await group.run()
+            control.stopped()
             await context.shutdown()
             logger.info("stopped")
             exit(0)

@@ -8,16 +8,14 @@ import NIOConcurrencyHelpers
 public final class FailureStreak: Sendable {
     private let step: String
     private let logger: Logger
-    private let firstWait: Duration
-    private let longestWait: Duration
+    private static let firstWait: Duration = .milliseconds(100)
+    private static let longestWait: Duration = .seconds(5)
     private let state = NIOLockedValueBox<(failures: Int, wait: Duration)>((0, .zero))
 
     /// `step` names what fails, as a log line begins: "recording a delivery's outcome".
-    public init(_ step: String, logger: Logger, firstWait: Duration = .milliseconds(100), longestWait: Duration = .seconds(5)) {
+    public init(_ step: String, logger: Logger) {
         self.step = step
         self.logger = logger
-        self.firstWait = firstWait
-        self.longestWait = longestWait
     }
 
     /// Notes a failure and returns how long to wait before trying again.
@@ -25,7 +23,7 @@ public final class FailureStreak: Sendable {
     public func failed(_ error: any Error, metadata: Logger.Metadata = [:]) -> Duration {
         let (failures, wait) = state.withLockedValue { state in
             state.failures += 1
-            state.wait = state.failures == 1 ? firstWait : min(state.wait * 2, longestWait)
+            state.wait = state.failures == 1 ? Self.firstWait : min(state.wait * 2, Self.longestWait)
             return state
         }
         if failures == 1 {

@@ -9,7 +9,6 @@ public enum SuiteVersion {
 
 /// A user of this machine, from the password and group databases.
 public struct OSUser: Sendable {
-    public let uid: UInt32
     public let name: String
     let primaryGroup: gid_t
 
@@ -24,7 +23,6 @@ public struct OSUser: Sendable {
         var found: UnsafeMutablePointer<passwd>? = nil
         var buffer = [CChar](repeating: 0, count: 4096)
         guard getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, found != nil, let name = entry.pw_name else { return nil }
-        self.uid = uid
         self.name = String(cString: name)
         primaryGroup = entry.pw_gid
     }

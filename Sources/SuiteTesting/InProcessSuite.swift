@@ -46,7 +46,7 @@ public final class InProcessSuite: Sendable {
     public let directory: String
     public let configuration: SuiteConfiguration
     public let context: ZMQContext
-    private let groups: [(Daemon, ServiceGroup)]
+    private let groups: [(Daemon, ServiceGroup, DaemonControl)]
     private let running: Task<Void, any Error>
 
     /// The directory of notifyd's development mail (every message as a file).
@@ -73,7 +73,7 @@ public final class InProcessSuite: Sendable {
         let configuration = try SuiteConfiguration.load(path: file)
         try configuration.makeDirectories()
         let context = try ZMQContext()
-        var groups: [(Daemon, ServiceGroup)] = []
+        var groups: [(Daemon, ServiceGroup, DaemonControl)] = []
         // Built in the given order: each binds its sockets before the next one starts.
         for daemon in options.daemons {
             let logger = Logger(label: daemon.rawValue)
@@ -83,17 +83,17 @@ public final class InProcessSuite: Sendable {
             let services = try await daemon.build(parts)
             groups.append((daemon, ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }, logger: logger
-            ))))
+            )), control))
         }
         let running = Task { [groups] in
             try await withThrowingDiscardingTaskGroup { tasks in
-                for (_, group) in groups { tasks.addTask { try await group.run() } }
+                for (_, group, _) in groups { tasks.addTask { try await group.run() } }
             }
         }
         return InProcessSuite(directory: directory, configuration: configuration, context: context, groups: groups, running: running)
     }
 
-    private init(directory: String, configuration: SuiteConfiguration, context: ZMQContext, groups: [(Daemon, ServiceGroup)],
+    private init(directory: String, configuration: SuiteConfiguration, context: ZMQContext, groups: [(Daemon, ServiceGroup, DaemonControl)],
                  running: Task<Void, any Error>) {
         self.directory = directory
         self.configuration = configuration
@@ -112,10 +112,11 @@ public final class InProcessSuite: Sendable {
     /// Shuts every daemon down gracefully, the last started first (as systemd stops them), and
     /// removes the directory unless it is kept for a restart (`Options.directory`).
     public func stop(keepingDirectory: Bool = false) async throws {
-        for (_, group) in groups.reversed() {
+        for (_, group, _) in groups.reversed() {
             await group.triggerGracefulShutdown()
         }
         try await running.value
+        for (_, _, control) in groups { control.stopped() }
         await context.shutdown()
         if !keepingDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }

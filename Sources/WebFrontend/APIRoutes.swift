@@ -60,13 +60,18 @@ struct APIRoutes {
     }
 
     /// 1 to 100 visible ASCII characters: prefixed, it stays within bookingd's limit of an
-    /// idempotency key (`FieldLimits.idempotencyKeyBytes`).
-    static let idempotencyKeyPattern = "^[!-~]{1,100}$"
+    /// idempotency key (`FieldLimits.idempotencyKeyBytes`). The OpenAPI pattern and the check
+    /// below are both made from these two.
+    static let idempotencyKeyLengths = 1...100
+    static let visibleASCII = UInt8(ascii: "!")...UInt8(ascii: "~")
+    static let idempotencyKeyPattern =
+        "^[\(Character(UnicodeScalar(visibleASCII.lowerBound)))-\(Character(UnicodeScalar(visibleASCII.upperBound)))]{\(idempotencyKeyLengths.lowerBound),\(idempotencyKeyLengths.upperBound)}$"
 
     func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
-        guard (1...100).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-            throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue, detail: "Idempotency-Key must be 1 to 100 visible ASCII characters",
+        guard Self.idempotencyKeyLengths.contains(key.utf8.count), key.utf8.allSatisfy(Self.visibleASCII.contains) else {
+            throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue,
+                          detail: "Idempotency-Key must be \(Self.idempotencyKeyLengths.lowerBound) to \(Self.idempotencyKeyLengths.upperBound) visible ASCII characters",
                           field: "Idempotency-Key")
         }
         return "api-" + key

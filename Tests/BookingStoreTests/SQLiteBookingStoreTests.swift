@@ -47,6 +47,19 @@ import Testing
         #expect(events.first?.appointment.reference == result.appointment.reference)
     }
 
+    /// SQLite uses a partial index only when the query's WHERE implies the index's: the one
+    /// condition for an active appointment must keep reading as the migrations wrote it.
+    @Test func queriesOnActiveAppointmentsUseTheirPartialIndexes() async throws {
+        let pool = try DatabasePool(path: directory + "/bookingd.sqlite")
+        let plan = try await pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT consultant_id FROM appointments WHERE \(AppointmentStatus.activeCondition) AND start_ms >= 0 AND start_ms < 1")
+                .map { $0["detail"] as String }.joined(separator: "\n")
+        }
+        try pool.close()
+        #expect(AppointmentStatus.activeCondition == "status IN ('scheduled', 'confirmed')")
+        #expect(plan.contains("active_appointments_by_start"), "\(plan)")
+    }
+
     @Test func assignsTheLeastBookedConsultantAndRefusesAFullSlot() async throws {
         let first = try await store.apply(.book(try booking(1)), context: context())
         let second = try await store.apply(.book(try booking(2)), context: context())

@@ -8,28 +8,29 @@ import Testing
         let arrived = ArrivedEvents<Int>(capacity: 3)
         #expect(arrived.takeCatchUp(), "at first there is no starting point: a catch-up is due")
         #expect(!arrived.takeCatchUp())
-        #expect((1...3).allSatisfy { arrived.arrive($0) })
-        #expect(!arrived.arrive(4), "the fourth does not fit")
-        #expect(arrived.count == 3)
-        #expect(arrived.takeCatchUp(), "what was let go comes by replay")
+        for event in 1...3 { arrived.arrive(event) }
+        #expect(!arrived.takeCatchUp(), "three fit")
+        arrived.arrive(4)
+        #expect(arrived.takeCatchUp(), "the fourth does not fit: it comes by replay")
         #expect(!arrived.takeCatchUp())
+        #expect(arrived.take(upTo: 10) == [1, 2, 3])
     }
 
     @Test func batchesAreTakenOldestFirstAndAtMostTheLimit() {
         let arrived = ArrivedEvents<Int>(capacity: 10)
         for event in 1...5 { arrived.arrive(event) }
         #expect(arrived.take(upTo: 2) == [1, 2])
-        #expect(arrived.arrive(6))
+        arrived.arrive(6)
         #expect(arrived.take(upTo: 10) == [3, 4, 5, 6])
         #expect(arrived.take(upTo: 10).isEmpty)
-        #expect(arrived.count == 0)
     }
 
     @Test func roomTakenIsRoomAgain() {
         let arrived = ArrivedEvents<Int>(capacity: 2)
         _ = arrived.takeCatchUp()
         for round in 0..<1_000 {
-            #expect(arrived.arrive(2 * round) && arrived.arrive(2 * round + 1))
+            arrived.arrive(2 * round)
+            arrived.arrive(2 * round + 1)
             #expect(arrived.take(upTo: 1) == [2 * round])
             #expect(arrived.take(upTo: 1) == [2 * round + 1])
         }

@@ -5,6 +5,7 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import ServiceLifecycleTestKit
+import SuiteTesting
 import Testing
 import ZeroMQ
 
@@ -30,7 +31,7 @@ import ZeroMQ
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup { group in
                 group.addTask { try await server.run() }
-                let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(3), attempts: 1)
+                let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: TestTimeouts.scaled(.seconds(3)), attempts: 1)
                 async let answer: Echo = client.call("slow", Echo(text: "late"))
                 while !started.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
                 trigger.triggerGracefulShutdown()

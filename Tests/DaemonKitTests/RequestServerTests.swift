@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
+import SuiteTesting
 import Testing
 import ZeroMQ
 
@@ -108,7 +109,7 @@ import ZeroMQ
             return request
         }
         try await withServer(routes) { context, endpoint in
-            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: .seconds(15), attempts: 1)
+            let client = try await DaemonClient(daemon: "testd", endpoint: endpoint, context: context, timeout: TestTimeouts.scaled(.seconds(15)), attempts: 1)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<200 {
                     group.addTask {
@@ -147,7 +148,7 @@ import ZeroMQ
         }
         try await withServer(stalled) { context, stalledEndpoint in
             // Left alone, frontd's client would wait 3 × 20 s for stalld.
-            let dependency = try await DaemonClient(daemon: "stalld", endpoint: stalledEndpoint, context: context, timeout: .seconds(20), attempts: 3)
+            let dependency = try await DaemonClient(daemon: "stalld", endpoint: stalledEndpoint, context: context, timeout: TestTimeouts.scaled(.seconds(20)), attempts: 3)
             var routes = RequestRoutes()
             routes.on("book", Echo.self) { request, _ in
                 let checked: Echo = try await dependency.call("check", request)
@@ -155,7 +156,7 @@ import ZeroMQ
             }
             try await withServer(routes) { context, endpoint in
                 // The caller waits 4 s once: it gets an answer, not a timeout, and the answer names what is missing.
-                let client = try await DaemonClient(daemon: "frontd", endpoint: endpoint, context: context, timeout: .seconds(4), attempts: 1)
+                let client = try await DaemonClient(daemon: "frontd", endpoint: endpoint, context: context, timeout: TestTimeouts.scaled(.seconds(4)), attempts: 1)
                 do {
                     let _: Echo = try await client.call("book", Echo(text: "x"))
                     Issue.record("no error")

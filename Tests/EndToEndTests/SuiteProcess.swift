@@ -90,7 +90,7 @@ final class SuiteProcess: @unchecked Sendable {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         let log = FileHandle(forWritingAtPath: logPath(daemon)) ?? {
-            FileManager.default.createFile(atPath: logPath(daemon), contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath(daemon), contents: nil)
             return FileHandle(forWritingAtPath: logPath(daemon))!
         }()
         log.seekToEndOfFile()

@@ -59,7 +59,9 @@ import Testing
             logger: Logger(label: "webd-test") { _ in RecordingLogHandler(recorder: recorder) }
         )
         do {
-            try await Application(router: site.router()).test(.router) { client in try await body(site, client, recorder, bookingd) }
+            // `.live`, not `.router`, which leaks a channel per request (see WebsiteHTTPTests.withSite).
+            let app = Application(router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in try await body(site, client, recorder, bookingd) }
         } catch {
             try await suite.stop()
             throw error

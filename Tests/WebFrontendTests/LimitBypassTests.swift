@@ -17,7 +17,7 @@ import Testing
             configuration.ipLimit = .init(capacity: 3, refillPerMinute: 0.001)
             configuration.slotLimit = .init(capacity: 3, refillPerMinute: 0.001)
             configuration.slotsCache = .seconds(60)
-        }, live: true) { _, client in try await body(client) }
+        }) { _, client in try await body(client) }
     }
 
     /// The statuses of GETs of `uri(n)`, each forwarded for `forwardedFor(n)`.

@@ -32,6 +32,16 @@ import Testing
         for text in ["BK-1", "", "BK-7Q2M-X9TD-4KHN-ZP3C", "BK-7Q2M-X9TD-4KHN-ZP3CG-X"] { #expect(!matches(text), "\(text)") }
     }
 
+    @Test func theIdempotencyKeyPatternIsTheServersRule() throws {
+        #expect(APIRoutes.idempotencyKeyPattern == "^[!-~]{1,100}$")
+        let pattern = try NSRegularExpression(pattern: APIRoutes.idempotencyKeyPattern)
+        for byte in UInt8(0)...UInt8(127) {
+            let text = String(repeating: Character(UnicodeScalar(byte)), count: 3)
+            let allowed = pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            #expect(allowed == text.utf8.allSatisfy(APIRoutes.visibleASCII.contains), "byte \(byte)")
+        }
+    }
+
     @Test func everyErrorIsAProblemAndEveryBodyOperationCanBeTooLargeOrNotJSON() throws {
         for (path, methods) in Self.paths {
             for (method, operation) in methods {

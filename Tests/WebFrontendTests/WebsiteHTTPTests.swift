@@ -11,12 +11,14 @@ import Testing
 import ZeroMQ
 @testable import WebFrontend
 
-/// The routes that do not need the daemons, over HummingbirdTesting's router; the daemons'
-/// endpoints are real sockets that nobody answers, so readiness and the API report them down.
+/// The routes that do not need the daemons, over a real loopback connection (the peer is
+/// 127.0.0.1); the daemons' endpoints are real sockets that nobody answers, so readiness and the API report them down.
 /// (Every route with the daemons running: Tests/EndToEndTests/WebAPITests.swift.)
 @Suite(.serialized) struct WebsiteHTTPTests {
-    /// `live`: over a real loopback connection (the peer is 127.0.0.1) instead of the router alone.
-    static func withSite(_ configure: (inout WebConfiguration) -> Void = { _ in }, live: Bool = false,
+    /// Over HummingbirdTesting's `.live` setup, not `.router`: the router setup makes a
+    /// NIOAsyncTestingChannel for every request and never closes it, so each request leaks its
+    /// channel and event loop, which fails the unit tests under LeakSanitizer.
+    static func withSite(_ configure: (inout WebConfiguration) -> Void = { _ in },
                          _ body: @Sendable (BookingWebsite, any TestClientProtocol) async throws -> Void) async throws {
         let directory = "/tmp/wf-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -32,7 +34,7 @@ import ZeroMQ
             logger: Logger(label: "test")
         )
         let app = Application(router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(live ? .live : .router) { client in try await body(site, client) }
+        try await app.test(.live) { client in try await body(site, client) }
         await bookingd.close()
         await availabilityd.close()
         await context.shutdown()
