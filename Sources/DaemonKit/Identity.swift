@@ -28,7 +28,8 @@ public struct OSUser: Sendable {
     }
 
     /// Whether the user belongs to `group` (as its primary group or a supplementary one), as the
-    /// group database says now: a `usermod -aG` counts from the next connection.
+    /// group database says now (the request servers look it up again every two seconds at most:
+    /// `PeerIdentities`).
     public func isMember(of group: String) -> Bool {
         var entry = group_t()
         var found: UnsafeMutablePointer<group_t>? = nil

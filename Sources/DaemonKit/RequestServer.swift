@@ -82,6 +82,7 @@ public final class RequestServer: Service, Sendable {
     private let errors: ErrorMapping
     private let patience: Duration
     private let access: PeerAccess
+    private let identities: PeerIdentities
 
     /// How a service's own errors (its domain's refusals, its store's) become wire errors: the one
     /// place each daemon maps them. An error it does not map is `internal`, and logged.
@@ -94,6 +95,7 @@ public final class RequestServer: Service, Sendable {
         self.name = name
         self.patience = patience
         self.access = access
+        identities = PeerIdentities(lookUp: access.identify)
         self.errors = errors
         self.control = control
         self.endpoint = endpoint
@@ -150,7 +152,7 @@ public final class RequestServer: Service, Sendable {
         logger[metadataKey: "correlation_id"] = "\(envelope.header.id)"
         logger[metadataKey: "type"] = "\(envelope.type)"
 
-        let identity = access.identify(peer)
+        let identity = identities.identify(peer)
         let claim = envelope.header.user
         let actingUser = CommandAccess.actingUser(claim: claim, peer: identity)
         if let claim, claim != actingUser {
