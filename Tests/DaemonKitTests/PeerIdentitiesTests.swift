@@ -46,8 +46,11 @@ import ZeroMQ
         let lookUps = LookUps()
         let identities = PeerIdentities(lookUp: lookUps.identify)
         let now = ContinuousClock.now
-        for uid in 0..<UInt32(PeerIdentities.capacity * 3) { _ = identities.identify(.unixUser(uid: uid), now: now) }
-        _ = identities.identify(.unixUser(uid: UInt32(PeerIdentities.capacity * 3 - 1)), now: now)
-        #expect(lookUps.count.withLockedValue { $0 } == PeerIdentities.capacity * 3, "the last one is still known")
+        for uid in 0..<UInt32(PeerIdentities.capacity) { _ = identities.identify(.unixUser(uid: uid), now: now) }
+        _ = identities.identify(.unixUser(uid: 0), now: now)
+        #expect(lookUps.count.withLockedValue { $0 } == PeerIdentities.capacity, "up to its capacity every peer is kept")
+        _ = identities.identify(.unixUser(uid: UInt32(PeerIdentities.capacity)), now: now)
+        _ = identities.identify(.unixUser(uid: 0), now: now)
+        #expect(lookUps.count.withLockedValue { $0 } == PeerIdentities.capacity + 2, "one more, and the earlier ones are forgotten")
     }
 }
