@@ -68,7 +68,10 @@ let package = Package(
         .target(name: "ICalendar"),
         // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
         // trail, instants and unreadable rows.
-        .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Sealing personal data field by field (AES-256-GCM bound to its row), wrapping data
+        // keys under a master key, blind indexes (pure apart from the system's random source).
+        .target(name: "FieldEncryption", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "BookingStore",
             dependencies: [
@@ -92,6 +95,8 @@ let package = Package(
                 "ZeroMQ",
                 "Deadlines",
                 "CMalloc",
+                "FieldEncryption",
+                "SQLiteStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -232,7 +237,8 @@ let package = Package(
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", "PhoneNumbers", "SeededRandom", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar"]),
-        .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "FieldEncryptionTests", dependencies: ["FieldEncryption", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BookingStoreTests",
             dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
@@ -244,7 +250,8 @@ let package = Package(
         .testTarget(
             name: "DaemonKitTests",
             dependencies: [
-                "DaemonKit", "BookingProtocol", "ZeroMQ", "SuiteTesting", "CivilTime",
+                "DaemonKit", "BookingProtocol", "ZeroMQ", "SuiteTesting", "CivilTime", "FieldEncryption", "SQLiteStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -148,6 +148,23 @@ public struct OutboxEvent: Sendable {
     }
 }
 
+/// What an appointment holds of its client's own words and contact: what only the daemons that
+/// send it on (notifyd, calsyncd) may ask for, since events carry none of it.
+public struct PersonalData: Sendable, Equatable {
+    public var contact: ContactInfo
+    /// What the client would like to discuss.
+    public var topic: String?
+    /// The client's own words on the change that caused an event (their reason for a cancel or a
+    /// move), when asked with that event's id and the client made the change.
+    public var clientMessage: String?
+
+    public init(contact: ContactInfo, topic: String?, clientMessage: String?) {
+        self.contact = contact
+        self.topic = topic
+        self.clientMessage = clientMessage
+    }
+}
+
 /// bookingd's persistence. Every change is one transaction holding the appointment, its
 /// history entry, an audit row, the outbox event and the idempotency record. A change the rules
 /// or the book refuse throws `BookingRefusal`; a reused idempotency key `IdempotencyKeyReused`;
@@ -159,6 +176,9 @@ public protocol BookingStore: Sendable {
     func storedAnswer(idempotencyKey: String, command: String, digest: String) async throws -> ChangeResult?
     func appointment(reference: BookingReference) async throws -> Appointment?
     func history(reference: BookingReference) async throws -> [HistoryEntryBody]?
+    /// The appointment's personal data (nil: no such appointment); `eventId`: also the client's
+    /// words on the change that caused that event.
+    func personalData(reference: BookingReference, eventId: String?) async throws -> PersonalData?
     /// In the order of slot start, consultant and reference; `after`: only those after the
     /// appointment with this reference in that order (a page's cursor; none if it does not exist).
     func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?,

@@ -66,6 +66,26 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
+    public func personalData(reference: BookingReference, eventId: String?) async throws -> PersonalData? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM appointments WHERE reference = ?", arguments: [reference.description]) else {
+                return nil
+            }
+            let appointment = try Appointment(row: row)
+            var clientMessage: String?
+            if let eventId {
+                // The change's history row: the same appointment and command as the event.
+                clientMessage = try String.fetchOne(db, sql: """
+                    SELECT h.reason FROM events e
+                    JOIN history h ON h.appointment_id = e.appointment_id AND h.correlation_id = e.correlation_id
+                    WHERE e.id = ? AND e.appointment_id = ? AND h.actor = 'client'
+                    ORDER BY h.id DESC LIMIT 1
+                    """, arguments: [eventId, appointment.id.uuidString.lowercased()])
+            }
+            return PersonalData(contact: appointment.contactInfo, topic: appointment.topic, clientMessage: clientMessage)
+        }
+    }
+
     public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?,
                              after: BookingReference?) async throws -> [Appointment] {
         try await pool.read { db in

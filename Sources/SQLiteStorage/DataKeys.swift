@@ -1,0 +1,142 @@
+import FieldEncryption
+import Foundation
+import GRDB
+
+/// A daemon's keys as its database keeps them: the master key's fingerprint and the blind
+/// index's key (one `keyring` row), and each client's data key (`client_keys`), every key
+/// wrapped by the master key. The master key itself is never stored here. Erasing a client
+/// deletes their key: whatever was sealed with it, in this file and in every copy of it, stays
+/// sealed for good.
+public struct DataKeys: Sendable {
+    public let master: MasterKey
+    public let index: BlindIndex
+
+    static let indexKeyBinding = FieldBinding(table: "keyring", column: "index_key", row: "1")
+
+    static func clientKeyBinding(_ clientId: String) -> FieldBinding {
+        FieldBinding(table: "client_keys", column: "key", row: clientId)
+    }
+
+    /// The tables, and the keyring row for `master` with a new index key: the first step of a
+    /// migration that starts encrypting (the data of the tables before it is sealed next).
+    public static func createTables(_ db: Database, master: MasterKey) throws -> DataKeys {
+        try db.execute(sql: """
+            -- The master key's fingerprint (what a daemon checks its key against before it
+            -- changes anything) and the blind index's key, wrapped by the master key.
+            CREATE TABLE keyring (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                master_fingerprint TEXT NOT NULL,
+                index_key BLOB NOT NULL
+            );
+            -- One data key per client, wrapped by the master key named by its fingerprint (a
+            -- rotation re-wraps them one by one, so a row says which key it is under).
+            CREATE TABLE client_keys (
+                client_id TEXT PRIMARY KEY,
+                wrapped_key BLOB NOT NULL,
+                master_fingerprint TEXT NOT NULL
+            );
+            """)
+        let indexKey = SecretKey.random()
+        try db.execute(
+            sql: "INSERT INTO keyring (id, master_fingerprint, index_key) VALUES (1, ?, ?)",
+            arguments: [master.fingerprint, Data(master.wrap(indexKey, binding: indexKeyBinding))]
+        )
+        return DataKeys(master: master, index: BlindIndex(key: indexKey))
+    }
+
+    /// The keys of a database that has its keyring, checked against `master`.
+    public static func load(_ db: Database, master: MasterKey) throws -> DataKeys {
+        guard let row = try Row.fetchOne(db, sql: "SELECT master_fingerprint, index_key FROM keyring WHERE id = 1") else {
+            throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the keyring row is missing")
+        }
+        let stored = StoredRow(row, table: "keyring", key: "1")
+        let fingerprint: String = try stored.value("master_fingerprint")
+        guard fingerprint == master.fingerprint else {
+            throw KeyMismatch(expected: fingerprint, given: master.fingerprint)
+        }
+        do {
+            return DataKeys(master: master, index: BlindIndex(key: try master.unwrap(try stored.bytes("index_key"), binding: indexKeyBinding)))
+        } catch let error as SealError {
+            throw stored.unreadable("index_key: \(error)")
+        }
+    }
+
+    /// The fingerprint of the master key a database file was encrypted with, read without
+    /// changing any file (no -wal or -shm is made, no lock taken): nil if the file does not exist
+    /// or has no keyring yet. A daemon compares it with its key before it opens the file to write.
+    public static func storedFingerprint(path: String) throws(StoreError) -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            // `immutable=1`: SQLite reads the main file as it is, touching nothing beside it.
+            let queue = try DatabaseQueue(path: immutableURI(path), configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                guard try db.tableExists("keyring") else { return nil }
+                return try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1")
+            }
+        } catch {
+            throw .cannotOpen(path: path, problem: SQLiteFile.reason(error))
+        }
+    }
+
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+    }
+
+    // MARK: Clients' keys
+
+    /// The client's data key, made and stored on first use.
+    public func clientCipher(_ db: Database, clientId: String) throws -> FieldCipher {
+        if let cipher = try existingClientCipher(db, clientId: clientId) { return cipher }
+        let key = SecretKey.random()
+        try db.execute(
+            sql: "INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)",
+            arguments: [clientId, Data(master.wrap(key, binding: Self.clientKeyBinding(clientId))), master.fingerprint]
+        )
+        return FieldCipher(key: key)
+    }
+
+    /// The client's data key, or nil once it was destroyed (their data is erased).
+    public func existingClientCipher(_ db: Database, clientId: String) throws -> FieldCipher? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT wrapped_key, master_fingerprint FROM client_keys WHERE client_id = ?"), arguments: [clientId]
+        ) else { return nil }
+        let stored = StoredRow(row, table: "client_keys", key: clientId)
+        let under: String = try stored.value("master_fingerprint")
+        guard under == master.fingerprint else {
+            throw stored.unreadable("wrapped by the master key \(under), not by the current one (\(master.fingerprint)): finish the key rotation")
+        }
+        do {
+            return FieldCipher(key: try master.unwrap(try stored.bytes("wrapped_key"), binding: Self.clientKeyBinding(clientId)))
+        } catch let error as SealError {
+            throw stored.unreadable("wrapped_key: \(error)")
+        }
+    }
+
+    /// Destroys the client's data key (crypto-shredding); true if there was one.
+    @discardableResult
+    public func destroyClientKey(_ db: Database, clientId: String) throws -> Bool {
+        try db.execute(sql: "DELETE FROM client_keys WHERE client_id = ?", arguments: [clientId])
+        return db.changesCount > 0
+    }
+}
+
+/// The master key given is not the one the database's keys are wrapped with.
+public struct KeyMismatch: Error, Sendable, Equatable, CustomStringConvertible {
+    public var expected: String
+    public var given: String
+
+    public init(expected: String, given: String) {
+        self.expected = expected
+        self.given = given
+    }
+
+    public var description: String {
+        "the master key given (fingerprint \(given)) is not the one this database was encrypted with (fingerprint \(expected))"
+    }
+}
