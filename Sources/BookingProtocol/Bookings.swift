@@ -202,6 +202,36 @@ public struct MarkReminderSentRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// The full contact of an appointment, which events carry masked: only the daemons that send it
+/// on to the person (notifyd, calsyncd) may ask. With `eventId`, the reply also has the client's
+/// own words on the change that caused that event, which the event leaves out.
+public struct ContactRequest: Codable, Sendable, Equatable {
+    public var reference: String
+    public var eventId: String?
+
+    public init(reference: String, eventId: String? = nil) {
+        self.reference = reference
+        self.eventId = eventId
+    }
+}
+
+public struct ContactReply: Codable, Sendable, Equatable {
+    public var reference: String
+    public var contact: ContactBody
+    /// What the client would like to discuss; absent when they said nothing.
+    public var topic: String?
+    /// The client's reason for the change that caused the event asked about; absent when the
+    /// change was not the client's, they gave none, or no event was named.
+    public var clientMessage: String?
+
+    public init(reference: String, contact: ContactBody, topic: String? = nil, clientMessage: String? = nil) {
+        self.reference = reference
+        self.contact = contact
+        self.topic = topic
+        self.clientMessage = clientMessage
+    }
+}
+
 /// Appointments by slot start (then consultant, then reference), one page at a time: at most
 /// `limit` (`PageLimit.list`), after the appointment whose reference is `after` (the previous
 /// page's `next`).

@@ -19,6 +19,8 @@ public enum MessageType {
     public static let markReminderSent = "mark_reminder_sent"
     /// The client confirms a held booking (hold-then-confirm mode): `scheduled` becomes `confirmed`.
     public static let confirm = "confirm"
+    /// An appointment's full contact, for the daemons that send it on (events carry it masked).
+    public static let contact = "contact"
 
     // availabilityd
     public static let slots = "slots"
@@ -54,7 +56,7 @@ public enum MessageType {
     public static func reply(to type: String) -> String { type + ".reply" }
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
-    public static let queries: Set<String> = [get, list, history, replay, snapshot, slots, calendar, checkSlot, consultants, notifications, ping, metrics]
+    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, notifications, ping, metrics]
 }
 
 /// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,

@@ -41,6 +41,7 @@ struct BookingCommands: Sendable {
             guard let entries = try await store.history(reference: reference) else { throw notFound(reference) }
             return HistoryReply(reference: reference.description, entries: entries)
         }
+        routes.on(MessageType.contact, ContactRequest.self) { request, _ in try await contact(request) }
         routes.on(MessageType.replay, ReplayRequest.self) { request, _ in
             let limit = try PageLimit.replay.resolved(request.limit)
             let (events, last) = try await store.events(after: request.after, limit: limit)
@@ -254,6 +255,14 @@ struct BookingCommands: Sendable {
         let result = try await store.apply(.markReminderSent(reference: reference), context: context)
         publisher.committed()
         return result.reply
+    }
+
+    /// What notifyd (and calsyncd) need to write to the client, which events carry masked; the
+    /// access table keeps it to them.
+    private func contact(_ request: ContactRequest) async throws -> ContactReply {
+        let reference = try reference(request.reference)
+        guard let data = try await store.personalData(reference: reference, eventId: request.eventId) else { throw notFound(reference) }
+        return ContactReply(reference: reference.description, contact: ContactBody(data.contact), topic: data.topic, clientMessage: data.clientMessage)
     }
 
     private func list(_ request: ListRequest) async throws -> ListReply {

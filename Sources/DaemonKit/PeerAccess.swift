@@ -30,6 +30,11 @@ public enum CommandAccess {
             .admins(and: ["bookingd", "availabilityd", "notifyd"])
         case MessageType.markReminderSent:
             .daemons(["notifyd"])
+        // One client's full contact, which events carry masked: for the daemons that write to
+        // the person only (calsyncd's name is reserved for the calendar sync to come). Admins
+        // read contacts with `get` and `list`; nobody else needs this look-up by event.
+        case MessageType.contact:
+            .daemons(["notifyd", "calsyncd"])
         case MessageType.pause, MessageType.resume, MessageType.block, MessageType.unblock,
              MessageType.consultantAdd, MessageType.consultantRemove, MessageType.consultantEdit,
              MessageType.timeOffAdd, MessageType.timeOffRemove, MessageType.notifications,

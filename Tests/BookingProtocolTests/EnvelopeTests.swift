@@ -272,6 +272,34 @@ import Testing
         #expect(decoded.meeting == nil && decoded.topic == nil)
     }
 
+    /// The `contact` request and its reply in snake_case; what is absent is left out.
+    @Test func theContactRequestAndReplyOnTheWire() throws {
+        let request = try WireJSON.decode(ContactRequest.self, from: Array(#"{"reference": "BK-7Q2M-X9TD-4KHN-ZP3CG", "event_id": "e-9"}"#.utf8))
+        #expect(request == ContactRequest(reference: "BK-7Q2M-X9TD-4KHN-ZP3CG", eventId: "e-9"))
+        #expect(try WireJSON.decode(ContactRequest.self, from: Array(#"{"reference": "BK-1", "event_id": null}"#.utf8)).eventId == nil)
+        let envelope = Envelope(type: MessageType.contact, header: MessageHeader(id: "m-1", sentAt: Date(timeIntervalSince1970: 1_790_000_000)),
+                                body: Array(#"{"event_id": "e-9"}"#.utf8))
+        do {
+            _ = try envelope.decodeBody(ContactRequest.self)
+            Issue.record("decoded a request without a reference")
+        } catch {
+            #expect(error.code == .validationFailed && error.field == "reference", "\(error)")
+        }
+
+        let full = ContactReply(reference: "BK-7Q2M-X9TD-4KHN-ZP3CG",
+                                contact: ContactBody(name: "Иван Петров", email: "ivan@example.com", phone: "+79161234567", company: "ООО «Ромашка»"),
+                                topic: "Налоги\nи вычеты", clientMessage: "Заболел")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(try WireJSON.encode(full))) as? [String: Any])
+        #expect(Set(json.keys) == ["reference", "contact", "topic", "client_message"])
+        #expect(json["contact"] as? [String: String] == ["name": "Иван Петров", "email": "ivan@example.com", "phone": "+79161234567", "company": "ООО «Ромашка»"])
+        #expect(try WireJSON.decode(ContactReply.self, from: try WireJSON.encode(full)) == full)
+
+        let bare = ContactReply(reference: "BK-7Q2M-X9TD-4KHN-ZP3CG", contact: ContactBody(name: "Jane Doe", email: "jane@example.com", phone: "+12125550100"))
+        let bareJSON = try #require(try JSONSerialization.jsonObject(with: Data(try WireJSON.encode(bare))) as? [String: Any])
+        #expect(Set(bareJSON.keys) == ["reference", "contact"])
+        #expect(Set((bareJSON["contact"] as? [String: Any] ?? [:]).keys) == ["name", "email", "phone"])
+    }
+
     @Test func headersWriteWhatCodableWrites() throws {
         for header in [
             MessageHeader(id: "m", sentAt: Date(timeIntervalSince1970: 1_796_000_000.25)),

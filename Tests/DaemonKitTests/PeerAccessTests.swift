@@ -51,6 +51,18 @@ import Testing
                 == "only notifyd may send it, and root is not")
     }
 
+    /// Events carry contacts masked; the full one is for the daemons that write to the person.
+    @Test func aClientsFullContactIsForNotifydAndCalsyncdOnly() {
+        let calsyncd = PeerIdentity(name: "booking-calsync", daemons: ["calsyncd"])
+        #expect(CommandAccess.audience(of: MessageType.contact) == .daemons(["notifyd", "calsyncd"]))
+        for peer in [notifyd, calsyncd, itself] { #expect(allowed(MessageType.contact, peer), "\(peer.name)") }
+        for peer in [webd, admin, root, alice, remote] { #expect(!allowed(MessageType.contact, peer), "\(peer.name)") }
+        #expect(CommandAccess.refusal(of: MessageType.contact, from: webd, adminGroup: "booking-admin")
+                == "only calsyncd or notifyd may send it, and booking-web is not")
+        #expect(CommandAccess.refusal(of: MessageType.contact, from: admin, adminGroup: "booking-admin")
+                == "only calsyncd or notifyd may send it, and bob is not")
+    }
+
     @Test func onlyAdminsAndTheDaemonsThatChangeBookingsForThemMayActAsAdminOrSystem() {
         let availabilityd = PeerIdentity(name: "booking", daemons: ["bookingd", "availabilityd"])
         for actor in ["admin", "system"] {
@@ -63,7 +75,7 @@ import Testing
     }
 
     @Test func everyMessageTypeOfTheContractIsInTheTable() {
-        let all = Self.adminCommands + Self.clientCommands + Self.followerQueries + [MessageType.markReminderSent]
+        let all = Self.adminCommands + Self.clientCommands + Self.followerQueries + [MessageType.markReminderSent, MessageType.contact]
         #expect(Set(all).count == all.count, "each type once")
         #expect(CommandAccess.audience(of: "no_such_type") == .anyone, "the daemon answers unknown_type")
     }
