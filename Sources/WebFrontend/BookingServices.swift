@@ -1,8 +1,13 @@
+import BookingDomain
 import BookingProtocol
 import DaemonKit
 
 /// What webd asks of the booking core: free slots (availabilityd) and everything about a
 /// booking (bookingd). webd keeps nothing of its own but rate-limit counters.
+///
+/// Every appointment comes back as webd shows it, to the API and the pages alike
+/// (`AppointmentBody.shownOnTheWeb`): a reference is all it takes to ask for one, so the
+/// client's contact is masked and their company and topic are left out.
 ///
 /// A refusal by the core is a `ProtocolError` with its wire code (e.g. `contact_limit_reached`
 /// from `book`, which bookingd decides inside the transaction that writes the appointment); a
@@ -66,23 +71,27 @@ public struct DaemonBookingServices: BookingServices {
     }
 
     public func book(_ request: BookRequest, idempotencyKey: String) async throws -> AppointmentBody {
-        try await bookingd.call(MessageType.book, request, idempotencyKey: idempotencyKey)
+        try await shown(bookingd.call(MessageType.book, request, idempotencyKey: idempotencyKey))
     }
 
     public func appointment(_ reference: String) async throws -> AppointmentBody {
-        try await bookingd.call(MessageType.get, ReferenceRequest(reference: reference))
+        try await shown(bookingd.call(MessageType.get, ReferenceRequest(reference: reference)))
     }
 
     public func reschedule(_ request: RescheduleRequest, idempotencyKey: String?) async throws -> AppointmentBody {
-        try await bookingd.call(MessageType.reschedule, request, idempotencyKey: idempotencyKey)
+        try await shown(bookingd.call(MessageType.reschedule, request, idempotencyKey: idempotencyKey))
     }
 
     public func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody {
-        try await bookingd.call(MessageType.cancel, request, idempotencyKey: idempotencyKey)
+        try await shown(bookingd.call(MessageType.cancel, request, idempotencyKey: idempotencyKey))
     }
 
     public func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody {
-        try await bookingd.call(MessageType.confirm, request)
+        try await shown(bookingd.call(MessageType.confirm, request))
+    }
+
+    private func shown(_ appointment: AppointmentBody) -> AppointmentBody {
+        appointment.shownOnTheWeb
     }
 
     public func holdsBookings() async throws -> Bool {
@@ -110,5 +119,18 @@ public struct DaemonBookingServices: BookingServices {
         } catch {
             return ServiceReadiness(service: client.daemon, ready: false, detail: "\(error)")
         }
+    }
+}
+
+extension AppointmentBody {
+    /// The appointment as webd shows it to whoever holds its reference: enough of the contact
+    /// for its client to recognise it (`И*** П***`, `i***@example.com`, `+7916*****67`, the forms
+    /// of the logs and the events), no company, no topic.
+    public var shownOnTheWeb: AppointmentBody {
+        var shown = self
+        shown.contact = ContactBody(name: ContactInfo.maskedName(contact.name), email: ContactInfo.maskedEmail(contact.email),
+                                    phone: ContactInfo.maskedPhone(contact.phone))
+        shown.topic = nil
+        return shown
     }
 }

@@ -141,6 +141,12 @@ public enum OpenAPIDocument {
                            "phone_region": ["type": "string", "pattern": "^[A-Z]{2}$", "description": "The country (ISO 3166) a phone without + is dialled in, e.g. GB"],
                            "company": ["type": "string", "maxLength": ContactInfo.maximumCompanyLength]],
         ],
+        "MaskedContact": [
+            "type": "object", "required": ["name", "email", "phone"],
+            "description": "The contact as every answer shows it: masked, enough for its client to recognise it; the company and the topic are not shown",
+            "properties": ["name": ["type": "string", "examples": ["И*** П***"]], "email": ["type": "string", "examples": ["i***@example.com"]],
+                           "phone": ["type": "string", "examples": ["+7916*****67"]]],
+        ],
         "BookRequest": [
             "type": "object", "required": ["start", "contact", "consent", "proof_of_work"],
             "properties": ["start": instant, "contact": schemaRef("Contact"), "time_zone": ["type": "string", "description": "An IANA zone, e.g. Europe/Berlin; default the calendar's"],
@@ -166,8 +172,8 @@ public enum OpenAPIDocument {
             "properties": [
                 "reference": ["type": "string", "pattern": referencePattern, "examples": ["BK-7Q2M-9XKD-4HPR-T3WNG"]], "id": ["type": "string"], "client_id": ["type": "string"],
                 "consultant_id": ["type": "string"], "start": instant, "end": instant, "status": ["enum": AppointmentStatus.allCases.map(\.rawValue)],
-                "contact": schemaRef("Contact"), "time_zone": ["type": "string"], "locale": ["type": "string"], "created_at": instant, "updated_at": instant,
-                "reminder_sent": ["type": "boolean"], "revision": ["type": "integer", "minimum": 0], "meeting": schemaRef("Meeting"), "topic": ["type": "string"],
+                "contact": schemaRef("MaskedContact"), "time_zone": ["type": "string"], "locale": ["type": "string"], "created_at": instant, "updated_at": instant,
+                "reminder_sent": ["type": "boolean"], "revision": ["type": "integer", "minimum": 0], "meeting": schemaRef("Meeting"),
                 "hold_expires_at": ["type": "string", "format": "date-time",
                                     "description": "While status is scheduled: when the unconfirmed booking is released"],
             ],

@@ -337,7 +337,9 @@ public struct Pages: Sendable {
         guard !errors.isEmpty else { return "" }
         let order = ["start", "name", "email", "phone", "company", "consent"]
         let keys = order.filter { errors[$0] != nil } + errors.keys.filter { !order.contains($0) }.sorted()
-        let items = keys.map { key in
+        // Typed: GRDB, which DaemonKit's storage brings into sight, also joins interpolated
+        // literals (as SQL), and an untyped closure here was built as SQL and printed as its dump.
+        let items = keys.map { key -> String in
             let target = key == "start" ? "fresh-slots" : key
             return "<li><a href=\"#\(escapeHTML(target))\">\(escapeHTML(errors[key] ?? ""))</a></li>"
         }.joined()
@@ -353,7 +355,8 @@ public struct Pages: Sendable {
             return "\(t(.joinVideo)): <a href=\"\(escapeHTML(link))\" rel=\"noopener\">\(escapeHTML(link))</a>"
         }
         if let address = meeting.address { return escapeHTML(address) }
-        return escapeHTML(language.text(.meetingPhone(phone.isEmpty ? nil : phone)))
+        // Masked as everywhere on the page: the page is anyone's who holds the reference.
+        return escapeHTML(language.text(.meetingPhone(phone.isEmpty ? nil : ContactInfo.maskedPhone(phone))))
     }
 
     public func statusText(_ status: String) -> String {
