@@ -131,7 +131,7 @@ let package = Package(
         .target(name: "LoopbackServers"),
         .target(
             name: "NotificationStore",
-            dependencies: ["Notifications", "BookingProtocol", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Notifications", "BookingProtocol", "SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // notifyd's logic as a library (tested in-process); the executable only wires it.
         .target(
@@ -274,7 +274,8 @@ let package = Package(
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
         .testTarget(
             name: "NotificationStoreTests",
-            dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", "FieldEncryption",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "WebFrontendTests",

@@ -92,18 +92,20 @@ final class Dispatcher: Service, Sendable {
         } catch {
             now = clock.now()
             let failure = error as? DeliveryFailure ?? DeliveryFailure(permanent: false, reason: "\(error)")
+            // Kept and logged with the recipient masked: the answer may quote the address.
+            let reason = delivery.scrubbed(failure.reason)
             if failure.permanent {
-                outcome = .failed(error: failure.reason)
+                outcome = .failed(error: reason)
             } else if let next = policy.nextAttempt(afterAttempts: stored.attempts, firstAttemptAt: stored.firstAttemptAt ?? now, now: now,
                                                     retryAfter: failure.retryAfter?.seconds, random: Double.random(in: 0..<1)) {
-                outcome = .retry(error: failure.reason, at: next)
+                outcome = .retry(error: reason, at: next)
             } else {
-                outcome = .failed(error: "gave up after \(stored.attempts) attempts: \(failure.reason)")
+                outcome = .failed(error: "gave up after \(stored.attempts) attempts: \(reason)")
             }
             let kind = if case .retry = outcome { "retry" } else { "failed" }
             Counter(label: "notify_deliveries_total", dimensions: [("channel", delivery.channel.rawValue), ("outcome", kind)]).increment()
             var details = metadata(stored)
-            details["error"] = "\(ContactMasking.scrub(failure.reason, recipient: delivery.recipient))"
+            details["error"] = "\(reason)"
             if kind == "failed" {
                 logger.error("gave up: a dead letter (bookctl notifications --failed)", metadata: details)
             } else {
@@ -133,25 +135,7 @@ final class Dispatcher: Service, Sendable {
     private func metadata(_ stored: StoredDelivery) -> Logger.Metadata {
         [
             "delivery": "\(stored.delivery.id)", "reference": "\(BookingReference.masked(stored.delivery.reference))", "channel": "\(stored.delivery.channel.rawValue)",
-            "recipient": "\(ContactMasking.recipient(stored.delivery))", "attempt": "\(stored.attempts)",
+            "recipient": "\(stored.delivery.maskedRecipient)", "attempt": "\(stored.attempts)",
         ]
-    }
-}
-
-/// Recipients as logs and `bookctl` show them.
-enum ContactMasking {
-    static func recipient(_ delivery: NewDelivery) -> String {
-        switch delivery.channel {
-        case .email: ContactInfo.maskedEmail(delivery.recipient)
-        case .sms: ContactInfo.maskedPhone(delivery.recipient)
-        case .chat: delivery.recipient
-        }
-    }
-
-    /// A server's answer may quote the address ("550 <anna@example.com>: no such user").
-    static func scrub(_ text: String, recipient: String) -> String {
-        guard !recipient.isEmpty else { return text }
-        let masked = recipient.contains("@") ? ContactInfo.maskedEmail(recipient) : ContactInfo.maskedPhone(recipient)
-        return text.replacingOccurrences(of: recipient, with: masked)
     }
 }

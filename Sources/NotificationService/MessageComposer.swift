@@ -133,16 +133,16 @@ final class MessageComposer: Sendable {
                     extraHeaders: [("Auto-Submitted", "auto-generated"), ("X-Booking-Reference", appointment.reference),
                                    ("X-Booking-Purpose", planned.purpose.rawValue)]
                 )
-                return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
-                                   channel: .email, audience: planned.audience, recipient: recipient.address, messageId: messageId, payload: message.encoded())
+                return NewDelivery(id: planned.id, appointmentId: appointment.id, clientId: appointment.clientId, reference: appointment.reference,
+                                   purpose: planned.purpose, channel: .email, audience: planned.audience, recipient: recipient.address, messageId: messageId, payload: message.encoded())
             case .sms:
                 let text = try templates.sms(planned.purpose, facts, maxSegments: settings.smsMaxSegments)
-                return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
-                                   channel: .sms, audience: planned.audience, recipient: appointment.contact.phone, payload: Array(text.utf8))
+                return NewDelivery(id: planned.id, appointmentId: appointment.id, clientId: appointment.clientId, reference: appointment.reference,
+                                   purpose: planned.purpose, channel: .sms, audience: planned.audience, recipient: appointment.contact.phone, payload: Array(text.utf8))
             case .chat:
                 let text = try templates.chat(planned.purpose, facts, markup: settings.chatMarkup)
-                return NewDelivery(id: planned.id, appointmentId: appointment.id, reference: appointment.reference, purpose: planned.purpose,
-                                   channel: .chat, audience: .team, recipient: "team", payload: Array(text.utf8))
+                return NewDelivery(id: planned.id, appointmentId: appointment.id, clientId: appointment.clientId, reference: appointment.reference,
+                                   purpose: planned.purpose, channel: .chat, audience: .team, recipient: "team", payload: Array(text.utf8))
             }
         } catch {
             logger.error("a message could not be rendered", metadata: ["delivery": "\(planned.id)", "error": "\(error)"])

@@ -23,7 +23,18 @@ public enum NotificationDaemon {
         let configuration = parts.configuration
         let settings = try NotifySettings.load(configuration)
         let templates = try loadTemplates(settings.templatesDirectory)
-        let store = try SQLiteNotificationStore(path: configuration.databasePath("notifyd.sqlite"))
+        let databasePath = configuration.databasePath("notifyd.sqlite")
+        // Checked against the database before it is opened: a wrong or missing key stops notifyd
+        // in one line (MasterKeyError) with no file touched.
+        let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
+        let (masterKey, origin) = try keySource.load()
+        if case .newDevelopmentFile = origin {
+            parts.logger.notice("made a development master key for the new database; in production it is the systemd credential \(keySource.credentialName)",
+                                metadata: ["key": "\(origin)"])
+        } else {
+            parts.logger.info("master key loaded", metadata: ["key": "\(origin)"])
+        }
+        let store = try SQLiteNotificationStore(path: databasePath, masterKey: masterKey)
         let inDoubt = try await store.recoverInFlight()
         if inDoubt > 0 {
             parts.logger.warning("deliveries were being sent when notifyd stopped; they go again with the same Message-ID", metadata: ["count": "\(inDoubt)"])

@@ -86,12 +86,12 @@ struct NotifyCommands: Sendable {
         let attempts = try await store.attempts(deliveryId: delivery.id)
         return NotificationBody(
             id: delivery.id, reference: delivery.reference, purpose: delivery.purpose.rawValue, channel: delivery.channel.rawValue,
-            audience: delivery.audience.rawValue, recipient: ContactMasking.recipient(delivery), state: stored.state.rawValue,
+            audience: delivery.audience.rawValue, recipient: delivery.maskedRecipient, state: stored.state.rawValue,
             attempts: stored.attempts, createdAt: stored.createdAt, sentAt: stored.sentAt,
             nextAttemptAt: stored.state == .pending ? stored.nextAttemptAt : nil,
-            lastError: stored.lastError.map { ContactMasking.scrub($0, recipient: delivery.recipient) }, messageId: delivery.messageId,
-            inDoubt: stored.inDoubt,
-            history: attempts.map { NotificationAttemptBody(at: $0.at, outcome: $0.outcome, error: $0.error.map { ContactMasking.scrub($0, recipient: delivery.recipient) }) }
+            // Errors were kept with the recipient masked (the Dispatcher, and the migration for older ones).
+            lastError: stored.lastError, messageId: delivery.messageId, inDoubt: stored.inDoubt,
+            history: attempts.map { NotificationAttemptBody(at: $0.at, outcome: $0.outcome, error: $0.error) }
         )
     }
 }

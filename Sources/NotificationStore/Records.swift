@@ -14,10 +14,14 @@ public enum DeliveryState: String, Sendable, Codable, CaseIterable {
     case cancelled
 }
 
-/// A message to send, rendered once: retries send these very bytes.
+/// A message to send, rendered once: retries send these very bytes. Its recipient and payload
+/// are kept sealed under its client's data key, the team's and consultants' messages too, since
+/// they name the client.
 public struct NewDelivery: Sendable, Equatable {
     public var id: String
     public var appointmentId: String
+    /// Whose data key seals it: the appointment's client.
+    public var clientId: String
     public var reference: String
     public var purpose: MessagePurpose
     public var channel: Channel
@@ -27,10 +31,11 @@ public struct NewDelivery: Sendable, Equatable {
     public var messageId: String?
     public var payload: [UInt8]
 
-    public init(id: String, appointmentId: String, reference: String, purpose: MessagePurpose, channel: Channel, audience: Audience,
+    public init(id: String, appointmentId: String, clientId: String, reference: String, purpose: MessagePurpose, channel: Channel, audience: Audience,
                 recipient: String, messageId: String? = nil, payload: [UInt8]) {
         self.id = id
         self.appointmentId = appointmentId
+        self.clientId = clientId
         self.reference = reference
         self.purpose = purpose
         self.channel = channel
@@ -39,6 +44,14 @@ public struct NewDelivery: Sendable, Equatable {
         self.messageId = messageId
         self.payload = payload
     }
+}
+
+extension NewDelivery {
+    /// The recipient as logs and `bookctl` show it.
+    public var maskedRecipient: String { ContactMasking.recipient(recipient, channel: channel) }
+
+    /// A server's answer about this delivery as it is kept and shown: with its recipient masked.
+    public func scrubbed(_ answer: String) -> String { ContactMasking.scrub(answer, recipient: recipient, channel: channel) }
 }
 
 public struct StoredDelivery: Sendable, Equatable {
@@ -84,6 +97,7 @@ public struct ReminderEntry: Sendable, Equatable {
     }
 
     public var appointmentId: String { appointment.id }
+    public var clientId: String { appointment.clientId }
     public var reference: String { appointment.reference }
     public var start: Date { appointment.start }
     public var key: ReminderKey { ReminderKey(appointmentId: appointment.id, start: appointment.start) }

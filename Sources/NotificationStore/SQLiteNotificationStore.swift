@@ -1,18 +1,32 @@
 import BookingProtocol
+import FieldEncryption
 import Foundation
 import GRDB
 import Notifications
 import SQLiteStorage
 
 /// notifyd's own database: the last event applied, every delivery with its attempts, and the
-/// reminder schedule, opened the suite's one way (`SQLiteFile`).
+/// reminder schedule, opened the suite's one way (`SQLiteFile`). What names or reaches a client
+/// (a delivery's recipient and message, a reminder's appointment) is sealed under that client's
+/// data key (`Sealed`); the keys are wrapped by `masterKey`, which the file never holds.
 public final class SQLiteNotificationStore: Sendable {
     public let path: String
     private let pool: DatabasePool
+    private let keys: DataKeys
 
-    public init(path: String) throws(StoreError) {
+    public init(path: String, masterKey: MasterKey) throws(StoreError) {
         self.path = path
-        pool = try SQLiteFile.open(path: path, label: "notifyd", migrator: Self.migrator)
+        // Read before opening: a file without keys is sealed by the migration about to run.
+        let sealing = try DataKeys.storedFingerprint(path: path) == nil
+        let pool = try SQLiteFile.open(path: path, label: "notifyd", migrator: Self.migrator(masterKey: masterKey))
+        do {
+            keys = try pool.read { db in try DataKeys.load(db, master: masterKey) }
+            if sealing { try Sealed.dropPlaintextPages(pool) }
+        } catch {
+            try? pool.close()
+            throw .cannotOpen(path: path, problem: "\(error)")
+        }
+        self.pool = pool
     }
 
     public func close() throws {
@@ -23,7 +37,7 @@ public final class SQLiteNotificationStore: Sendable {
         try SQLiteBackup.copy(pool, to: path)
     }
 
-    static var migrator: DatabaseMigrator {
+    static func migrator(masterKey: MasterKey) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -88,6 +102,9 @@ public final class SQLiteNotificationStore: Sendable {
         migrator.registerMigration("v2: the suite's audit schema") { db in
             try AuditTrail.replaceOlderTable(db)
         }
+        migrator.registerMigration("v3: personal data sealed") { db in
+            try Sealed.migrate(db, keys: try DataKeys.createTables(db, master: masterKey))
+        }
         return migrator
     }
 
@@ -126,15 +143,7 @@ public final class SQLiteNotificationStore: Sendable {
     }
 
     private func insert(_ delivery: NewDelivery, db: Database, now: Date) throws {
-        try db.execute(
-            sql: """
-                INSERT OR IGNORE INTO deliveries (id, appointment_id, reference, purpose, channel, audience, recipient, message_id, payload,
-                                                  state, created_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """,
-            arguments: [delivery.id, delivery.appointmentId, delivery.reference, delivery.purpose.rawValue, delivery.channel.rawValue,
-                        delivery.audience.rawValue, delivery.recipient, delivery.messageId, Data(delivery.payload), Millis.of(now), Millis.of(now)]
-        )
+        try Sealed.insert(delivery, db: db, cipher: try keys.clientCipher(db, clientId: delivery.clientId), now: now)
     }
 
     private func apply(_ change: ReminderChange, db: Database) throws {
@@ -142,14 +151,16 @@ public final class SQLiteNotificationStore: Sendable {
         case .keep:
             return
         case .schedule(let entry):
+            let sealed = try keys.clientCipher(db, clientId: entry.clientId)
+                .seal(try WireJSON.encode(entry.appointment), binding: Sealed.reminder(entry.appointmentId))
             try db.execute(
                 sql: """
-                    INSERT INTO reminders (appointment_id, reference, start, due_at, appointment, state) VALUES (?, ?, ?, ?, ?, 'scheduled')
-                    ON CONFLICT (appointment_id) DO UPDATE SET reference = excluded.reference, start = excluded.start,
+                    INSERT INTO reminders (appointment_id, client_id, reference, start, due_at, appointment, state) VALUES (?, ?, ?, ?, ?, ?, 'scheduled')
+                    ON CONFLICT (appointment_id) DO UPDATE SET client_id = excluded.client_id, reference = excluded.reference, start = excluded.start,
                         due_at = excluded.due_at, appointment = excluded.appointment,
                         state = CASE WHEN reminders.start = excluded.start THEN reminders.state ELSE 'scheduled' END
                     """,
-                arguments: [entry.appointmentId, entry.reference, Millis.of(entry.start), Millis.of(entry.dueAt), Data(try WireJSON.encode(entry.appointment))]
+                arguments: [entry.appointmentId, entry.clientId, entry.reference, Millis.of(entry.start), Millis.of(entry.dueAt), Data(sealed)]
             )
             try withdrawReminders(of: entry.appointmentId, except: entry.start, db: db)
         case .drop(let appointmentId):
@@ -161,13 +172,21 @@ public final class SQLiteNotificationStore: Sendable {
     /// A reminder still waiting to go for another time than `start` is withdrawn.
     private func withdrawReminders(of appointmentId: String, except start: Date?, db: Database) throws {
         let keep = start.map { "\(ReminderKey(appointmentId: appointmentId, start: $0))." } ?? ""
-        try db.execute(
-            sql: """
-                UPDATE deliveries SET state = 'cancelled', last_error = 'the appointment was moved or cancelled'
+        let withdrawn = try Row.fetchAll(
+            db, sql: """
+                SELECT id, client_id FROM deliveries
                 WHERE appointment_id = ? AND purpose = ? AND state = 'pending' AND (? = '' OR substr(id, 1, length(?)) != ?)
                 """,
             arguments: [appointmentId, MessagePurpose.clientReminder.rawValue, keep, keep, keep]
         )
+        for row in withdrawn {
+            // Sealed like every error, so a delivery's errors are read one way.
+            let stored = StoredRow(row, table: "deliveries", keyColumn: "id")
+            let id: String = try stored.value("id")
+            let note = try Sealed.cipher(of: try stored.value("client_id"), stored, keys: keys, db: db)
+                .seal("the appointment was moved or cancelled", binding: Sealed.lastError(id))
+            try db.execute(sql: "UPDATE deliveries SET state = 'cancelled', last_error = ? WHERE id = ?", arguments: [Data(note), id])
+        }
     }
 
     // MARK: Sending
@@ -190,7 +209,7 @@ public final class SQLiteNotificationStore: Sendable {
             )
             var claimed: [StoredDelivery] = []
             for row in rows {
-                var delivery = try StoredDelivery(row: row)
+                var delivery = try openedDelivery(row, db)
                 try db.execute(
                     sql: "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
                     arguments: [Millis.of(now), delivery.delivery.id]
@@ -211,7 +230,9 @@ public final class SQLiteNotificationStore: Sendable {
         }
     }
 
-    /// Records the outcome of attempts: sent, to be retried at `retryAt`, or failed for good.
+    /// Records the outcome of attempts: sent, to be retried at `retryAt`, or failed for good. An
+    /// error is kept with the delivery's recipient masked (a server's answer may quote it), and
+    /// sealed (it may quote more).
     public func record(_ outcomes: [(id: String, outcome: AttemptOutcome)], at now: Date) async throws {
         try await pool.write { db in
             for (id, outcome) in outcomes {
@@ -219,15 +240,25 @@ public final class SQLiteNotificationStore: Sendable {
                 case .sent:
                     try db.execute(sql: "UPDATE deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", arguments: [Millis.of(now), id])
                     try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, 'sent')", arguments: [id, Millis.of(now)])
-                case .retry(let error, let at):
+                case .retry(let answer, let at):
+                    guard let error = try failedAttempt(id, "retry", answer, at: now, db: db) else { continue }
                     try db.execute(sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [Millis.of(at), error, id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'retry', ?)", arguments: [id, Millis.of(now), error])
-                case .failed(let error):
+                case .failed(let answer):
+                    guard let error = try failedAttempt(id, "failed", answer, at: now, db: db) else { continue }
                     try db.execute(sql: "UPDATE deliveries SET state = 'failed', last_error = ? WHERE id = ?", arguments: [error, id])
-                    try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome, error) VALUES (?, ?, 'failed', ?)", arguments: [id, Millis.of(now), error])
                 }
             }
         }
+    }
+
+    /// The attempt recorded; its error sealed for the delivery's `last_error` (nil: no such delivery).
+    private func failedAttempt(_ id: String, _ outcome: String, _ answer: String, at now: Date, db: Database) throws -> Data? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]) else { return nil }
+        let stored = StoredRow(row, table: "deliveries", key: id)
+        let cipher = try Sealed.cipher(of: try stored.value("client_id"), stored, keys: keys, db: db)
+        let recipient = try Sealed.openText(stored, "recipient", binding: Sealed.recipient(id), cipher: cipher)
+        let error = ContactMasking.scrub(answer, recipient: recipient, channel: try stored.parsed("channel", Channel.init(rawValue:)))
+        return try Sealed.insertFailedAttempt(id, outcome: outcome, error: error, at: now, db: db, cipher: cipher)
     }
 
     /// Sends one delivery again, whatever its state (an operator's decision): it becomes pending
@@ -238,7 +269,7 @@ public final class SQLiteNotificationStore: Sendable {
                 sql: "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, first_attempt_at = NULL WHERE id = ? AND state != 'sending'",
                 arguments: [Millis.of(now), id]
             )
-            return try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(StoredDelivery.init(row:))
+            return try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map { try self.openedDelivery($0, db) }
         }
     }
 
@@ -247,7 +278,7 @@ public final class SQLiteNotificationStore: Sendable {
     public func dueReminders(now: Date, limit: Int = 500) async throws -> [ReminderEntry] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at LIMIT ?", arguments: [Millis.of(now), limit])
-                .map(ReminderEntry.init(row:))
+                .map { try self.openedReminder($0, db) }
         }
     }
 
@@ -267,7 +298,7 @@ public final class SQLiteNotificationStore: Sendable {
     /// Queued reminders whose email went out, which bookingd has not been told of yet.
     public func remindersToAcknowledge() async throws -> [ReminderEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'queued'").map(ReminderEntry.init(row:)).filter { reminder in
+            try Row.fetchAll(db, sql: "SELECT * FROM reminders WHERE state = 'queued'").map { try self.openedReminder($0, db) }.filter { reminder in
                 try String.fetchOne(db, sql: "SELECT state FROM deliveries WHERE id = ?", arguments: [reminder.key.deliveryId(.email)]) == DeliveryState.sent.rawValue
             }
         }
@@ -282,11 +313,19 @@ public final class SQLiteNotificationStore: Sendable {
 
     public func reminder(appointmentId: String) async throws -> ReminderEntry? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM reminders WHERE appointment_id = ?", arguments: [appointmentId]).map(ReminderEntry.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM reminders WHERE appointment_id = ?", arguments: [appointmentId]).map { try self.openedReminder($0, db) }
         }
     }
 
     // MARK: Reading
+
+    private func openedDelivery(_ row: Row, _ db: Database) throws -> StoredDelivery {
+        try StoredDelivery(row: row, keys: keys, db: db)
+    }
+
+    private func openedReminder(_ row: Row, _ db: Database) throws -> ReminderEntry {
+        try ReminderEntry(row: row, keys: keys, db: db)
+    }
 
     /// One admin command (retry, reload, backup) with the OS user who sent it.
     public func recordAudit(command: String, user: String, outcome: String, correlationId: String, at: Date) async throws {
@@ -297,27 +336,30 @@ public final class SQLiteNotificationStore: Sendable {
 
     public func deliveries(reference: String) async throws -> [StoredDelivery] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE reference = ? ORDER BY created_at, id", arguments: [reference]).map(StoredDelivery.init(row:))
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE reference = ? ORDER BY created_at, id", arguments: [reference]).map { try self.openedDelivery($0, db) }
         }
     }
 
     public func delivery(id: String) async throws -> StoredDelivery? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(StoredDelivery.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map { try self.openedDelivery($0, db) }
         }
     }
 
     public func failed(limit: Int = 500) async throws -> [StoredDelivery] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE state = 'failed' ORDER BY created_at DESC LIMIT ?", arguments: [limit]).map(StoredDelivery.init(row:))
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE state = 'failed' ORDER BY created_at DESC LIMIT ?", arguments: [limit]).map { try self.openedDelivery($0, db) }
         }
     }
 
     public func attempts(deliveryId: String) async throws -> [DeliveryAttempt] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id", arguments: [deliveryId]).map { row in
+            let sql = "SELECT a.*, d.client_id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.delivery_id = ? ORDER BY a.id"
+            return try Row.fetchAll(db, sql: sql, arguments: [deliveryId]).map { row in
                 let stored = StoredRow(row, table: "attempts", keyColumn: "id")
-                return DeliveryAttempt(at: try stored.instant("at"), outcome: try stored.value("outcome"), error: try stored.value("error"))
+                let cipher = try Sealed.cipher(of: try stored.value("client_id"), stored, keys: keys, db: db)
+                return DeliveryAttempt(at: try stored.instant("at"), outcome: try stored.value("outcome"),
+                                       error: try Sealed.openOptionalText(stored, "error", binding: Sealed.attemptError(try stored.value("id")), cipher: cipher))
             }
         }
     }
@@ -343,28 +385,33 @@ public enum AttemptOutcome: Sendable, Equatable {
 }
 
 extension StoredDelivery {
-    init(row: Row) throws(StoreError) {
+    init(row: Row, keys: DataKeys, db: Database) throws {
         let stored = StoredRow(row, table: "deliveries", keyColumn: "id")
+        let id: String = try stored.value("id")
+        let clientId: String = try stored.value("client_id")
+        let cipher = try Sealed.cipher(of: clientId, stored, keys: keys, db: db)
         self.init(
             delivery: NewDelivery(
-                id: try stored.value("id"), appointmentId: try stored.value("appointment_id"), reference: try stored.value("reference"),
+                id: id, appointmentId: try stored.value("appointment_id"), clientId: clientId, reference: try stored.value("reference"),
                 purpose: try stored.parsed("purpose", MessagePurpose.init(rawValue:)), channel: try stored.parsed("channel", Channel.init(rawValue:)),
-                audience: try stored.parsed("audience", Audience.init(rawValue:)), recipient: try stored.value("recipient"),
-                messageId: try stored.value("message_id"), payload: try stored.bytes("payload")
+                audience: try stored.parsed("audience", Audience.init(rawValue:)),
+                recipient: try Sealed.openText(stored, "recipient", binding: Sealed.recipient(id), cipher: cipher),
+                messageId: try stored.value("message_id"), payload: try Sealed.open(stored, "payload", binding: Sealed.payload(id), cipher: cipher)
             ),
             state: try stored.parsed("state", DeliveryState.init(rawValue:)), attempts: try stored.value("attempts"),
             createdAt: try stored.instant("created_at"), nextAttemptAt: try stored.instant("next_attempt_at"),
             firstAttemptAt: try stored.optionalInstant("first_attempt_at"), sentAt: try stored.optionalInstant("sent_at"),
-            lastError: try stored.value("last_error"), inDoubt: try stored.value("in_doubt")
+            lastError: try Sealed.openOptionalText(stored, "last_error", binding: Sealed.lastError(id), cipher: cipher), inDoubt: try stored.value("in_doubt")
         )
     }
 }
 
 extension ReminderEntry {
-    /// The appointment is decoded here, once: callers get it typed.
-    init(row: Row) throws(StoreError) {
+    /// The appointment is opened and decoded here, once: callers get it typed.
+    init(row: Row, keys: DataKeys, db: Database) throws {
         let stored = StoredRow(row, table: "reminders", keyColumn: "appointment_id")
-        let snapshot = try stored.bytes("appointment")
+        let cipher = try Sealed.cipher(of: try stored.value("client_id"), stored, keys: keys, db: db)
+        let snapshot = try Sealed.open(stored, "appointment", binding: Sealed.reminder(try stored.value("appointment_id")), cipher: cipher)
         let appointment: AppointmentBody
         do {
             appointment = try WireJSON.decode(AppointmentBody.self, from: snapshot)

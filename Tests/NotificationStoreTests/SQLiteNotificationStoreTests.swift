@@ -1,4 +1,5 @@
 import BookingProtocol
+import FieldEncryption
 import Foundation
 import GRDB
 import Notifications
@@ -9,17 +10,18 @@ import Testing
 
 @Suite struct SQLiteNotificationStoreTests {
     let directory: String
+    let master = MasterKey(.random())
     let store: SQLiteNotificationStore
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
     init() throws {
         directory = NSTemporaryDirectory() + "notify-store-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite")
+        store = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite", masterKey: master)
     }
 
     func delivery(_ id: String, appointment: String = "a1", purpose: MessagePurpose = .clientConfirmation, channel: Channel = .email) -> NewDelivery {
-        NewDelivery(id: id, appointmentId: appointment, reference: "BK-REF", purpose: purpose, channel: channel, audience: .client,
+        NewDelivery(id: id, appointmentId: appointment, clientId: "c1", reference: "BK-REF", purpose: purpose, channel: channel, audience: .client,
                     recipient: "anna@example.com", messageId: "\(id)@example.com", payload: Array("message \(id)".utf8))
     }
 
@@ -42,7 +44,7 @@ import Testing
         let pool = try DatabasePool(path: directory + "/notifyd.sqlite")
         try await pool.write { db in try db.execute(sql: "UPDATE reminders SET appointment = x'7b6e6f'") }
         try pool.close()
-        let reopened = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite")
+        let reopened = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite", masterKey: master)
         await #expect {
             try await reopened.dueReminders(now: now)
         } throws: { error in
@@ -61,7 +63,7 @@ import Testing
         try store.close()
         let path = directory + "/old.sqlite"
         let old = try DatabasePool(path: path)
-        try SQLiteNotificationStore.migrator.migrate(old, upTo: "v1")
+        try SQLiteNotificationStore.migrator(masterKey: master).migrate(old, upTo: "v1")
         try await old.write { db in
             try db.execute(sql: """
                 INSERT INTO audit (at, command, user, outcome, correlation_id) VALUES (1790000000000, 'retry', 'ops', 'ok', 'c-1');
@@ -70,7 +72,7 @@ import Testing
                 """)
         }
         try old.close()
-        let reopened = try SQLiteNotificationStore(path: path)
+        let reopened = try SQLiteNotificationStore(path: path, masterKey: master)
         #expect(try await reopened.deliveries(reference: "BK-REF").map(\.state) == [.sent])
         try reopened.close()
         let entries = try await DatabasePool(path: path).read { db in try AuditTrail.entries(db, limit: 10) }
@@ -84,7 +86,7 @@ import Testing
         #expect(try await store.lastSequence() == 2)
         #expect(try await store.deliveries(reference: "BK-REF").map(\.delivery.id) == ["d1", "d2"])
         // The store survives a reopen: the sequence is durable.
-        let reopened = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite")
+        let reopened = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite", masterKey: master)
         #expect(try await reopened.lastSequence() == 2)
     }
 
@@ -184,10 +186,10 @@ struct NotificationStoreOnAFullDiskTests {
         let disk = try SmallDisk(megabytes: 2)
         defer { disk.unmount() }
         let now = Date(timeIntervalSince1970: 1_790_000_000)
-        let store = try SQLiteNotificationStore(path: disk.directory + "/notifyd.sqlite")
+        let store = try SQLiteNotificationStore(path: disk.directory + "/notifyd.sqlite", masterKey: MasterKey(.random()))
         defer { try? store.close() }
         func delivery(_ id: String) -> NewDelivery {
-            NewDelivery(id: id, appointmentId: "a-\(id)", reference: "BK-REF", purpose: .clientConfirmation, channel: .email, audience: .client,
+            NewDelivery(id: id, appointmentId: "a-\(id)", clientId: "c-\(id)", reference: "BK-REF", purpose: .clientConfirmation, channel: .email, audience: .client,
                         recipient: "anna@example.com", messageId: "\(id)@example.com", payload: Array(repeating: 0x41, count: 2048))
         }
         try await store.apply([AppliedEvent(eventId: "e1", sequence: 1, deliveries: (1...3).map { delivery("d\($0)") }, reminder: .keep)], now: now)
