@@ -8,12 +8,19 @@ import Notifications
 /// Consultants' names, addresses and zones, as availabilityd (their owner) knows them; asked
 /// again when an unknown one turns up, and at most once a minute otherwise.
 final class ConsultantDirectory: Sendable {
-    private let availabilityd: DaemonClient
+    private let ask: @Sendable () async throws -> ConsultantsReply
     private let calendarZone: String
     private let state = NIOLockedValueBox<(consultants: [String: Consultant], fetchedAt: ContinuousClock.Instant?)>(([:], nil))
 
-    init(availabilityd: DaemonClient, calendarZone: String) {
-        self.availabilityd = availabilityd
+    convenience init(availabilityd: DaemonClient, calendarZone: String) {
+        self.init(calendarZone: calendarZone) {
+            try await availabilityd.call(MessageType.consultants, ConsultantsRequest(includeRemoved: true), timeout: .seconds(2), attempts: 1)
+        }
+    }
+
+    /// `ask`: availabilityd's `consultants`, removed ones included (tests answer it themselves).
+    init(calendarZone: String, asking ask: @escaping @Sendable () async throws -> ConsultantsReply) {
+        self.ask = ask
         self.calendarZone = calendarZone
     }
 
@@ -23,8 +30,7 @@ final class ConsultantDirectory: Sendable {
         let (known, fetchedAt) = state.withLockedValue { ($0.consultants[id], $0.fetchedAt) }
         if let known, let fetchedAt, ContinuousClock.now - fetchedAt < .seconds(60) { return known }
         do {
-            let reply: ConsultantsReply = try await availabilityd.call(
-                MessageType.consultants, ConsultantsRequest(includeRemoved: true), timeout: .seconds(2), attempts: 1)
+            let reply = try await ask()
             let consultants = Dictionary(reply.consultants.map {
                 ($0.id, Consultant(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone, locale: SupportedLocale(identifier: $0.locale ?? "")))
             }) { $1 }

@@ -8,25 +8,33 @@ import NotificationStore
 
 /// The one place events are applied, one batch at a time and in sequence order.
 /// The last sequence applied is kept in notifyd's database in the same transaction as the
-/// messages an event causes, so each event is applied exactly once.
+/// messages an event causes, so each event is applied exactly once. An event whose consultant
+/// or client cannot be asked about is not applied yet: it and those after it come again with
+/// the follower's next catch-up, so no message is skipped, none goes out of order, and none is
+/// written from the masked contact the event carries.
 actor EventIntake: EventConsumer {
     private let store: SQLiteNotificationStore
     private let composer: MessageComposer
     private let directory: ConsultantDirectory
+    private let contacts: ClientContacts
     private let clock: SuiteClock
     private let dispatcher: WakeSignal
     private let logger: Logger
     private let recording: FailureStreak
+    private let askingContacts: FailureStreak
     private(set) var lastSequence: UInt64
 
-    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, clock: SuiteClock, dispatcher: WakeSignal, logger: Logger) async throws {
+    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, contacts: ClientContacts, clock: SuiteClock,
+         dispatcher: WakeSignal, logger: Logger) async throws {
         self.store = store
         self.composer = composer
         self.directory = directory
+        self.contacts = contacts
         self.clock = clock
         self.dispatcher = dispatcher
         self.logger = logger
         recording = FailureStreak("recording events", logger: logger)
+        askingContacts = FailureStreak("asking bookingd for a client's contact", logger: logger)
         lastSequence = try await store.lastSequence()
     }
 
@@ -39,19 +47,32 @@ actor EventIntake: EventConsumer {
                 outcome = .gap
                 break
             }
+            let consultant: Consultant
+            var previousConsultant: Consultant?
             do {
-                let consultant = try await directory.facts(event.appointment.consultantId)
-                var previousConsultant: Consultant?
+                consultant = try await directory.facts(event.appointment.consultantId)
                 if let previous = event.previous?.consultantId, previous != consultant.id {
                     previousConsultant = try await directory.facts(previous)
                 }
-                batch.append(composer.compose(event, consultant: consultant, previousConsultant: previousConsultant))
-                expected += 1
             } catch {
                 logger.warning("cannot ask availabilityd about a consultant; will try again", metadata: ["error": "\(error)"])
                 outcome = .interrupted
                 break
             }
+            var personal: ContactReply?
+            if composer.causesMessages(event) {
+                do {
+                    personal = try await contacts.contact(for: event)
+                    askingContacts.succeeded()
+                } catch {
+                    askingContacts.failed(ClientContactUnavailable(description: ClientContacts.describe(error, reference: event.appointment.reference)),
+                                          metadata: ["sequence": "\(event.sequence)"])
+                    outcome = .interrupted
+                    break
+                }
+            }
+            batch.append(composer.compose(event, personal: personal, consultant: consultant, previousConsultant: previousConsultant))
+            expected += 1
         }
         guard !batch.isEmpty else { return outcome }
         do {
@@ -83,4 +104,9 @@ actor EventIntake: EventConsumer {
         }
         lastSequence = sequence
     }
+}
+
+/// Why an event waits: bookingd did not give its client's contact (said with the reference masked).
+struct ClientContactUnavailable: Error, CustomStringConvertible {
+    var description: String
 }

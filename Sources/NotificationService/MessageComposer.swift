@@ -28,18 +28,34 @@ final class MessageComposer: Sendable {
 
     private var templates: TemplateLibrary { library.withLockedValue { $0 } }
 
-    /// The event's deliveries and what it does to the appointment's reminder. `previousConsultant`:
-    /// on a move to another consultant, the one who had the appointment.
-    func compose(_ event: EventBody, consultant: Consultant, previousConsultant: Consultant?) -> AppliedEvent {
-        let appointment = event.appointment
+    /// Whether the event causes any message: then its composition needs the client's contact,
+    /// which the event carries masked (the plan's choices do not depend on the contact's values).
+    func causesMessages(_ event: EventBody) -> Bool {
+        !settings.plan.deliveries(for: event, consultantsWithEmail: []).isEmpty
+    }
+
+    /// The event's deliveries and what it does to the appointment's reminder. `personal`: what
+    /// bookingd answered `contact` for the event (the full contact, the topic and the client's
+    /// own words); without it nothing is written to anyone, so the caller asks whenever
+    /// `causesMessages(event)`. `previousConsultant`: on a move to another consultant, the one
+    /// who had the appointment.
+    func compose(_ event: EventBody, personal: ContactReply?, consultant: Consultant, previousConsultant: Consultant?) -> AppliedEvent {
+        var complete = event
+        if let personal {
+            complete.appointment.contact = personal.contact
+            complete.appointment.topic = personal.topic
+            // An admin's message for clients is in the event; a client's own words only in the answer.
+            complete.clientMessage = event.clientMessage ?? personal.clientMessage
+        }
+        let appointment = complete.appointment
         // The internal `reason` is not among the facts: no template can show it.
         let facts = MessageFacts(
             appointment: appointment, consultant: consultant, previousStart: event.previous?.start, previousConsultant: previousConsultant,
-            clientMessage: event.clientMessage, changedByClient: event.actor == Actor.client.rawValue,
+            clientMessage: complete.clientMessage, changedByClient: event.actor == Actor.client.rawValue,
             manageURL: manageURL(appointment.reference), calendarZone: calendarZone, confirmation: event.confirmation
         )
         let withEmail = Set([consultant, previousConsultant].compactMap { $0?.email == nil ? nil : $0?.id })
-        let planned = settings.plan.deliveries(for: event, consultantsWithEmail: withEmail)
+        let planned = personal == nil ? [] : settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail)
         let deliveries = planned.compactMap { render($0, facts: facts, invite: Self.invite(event)) }
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
     }
@@ -71,9 +87,12 @@ final class MessageComposer: Sendable {
         }
     }
 
-    /// The reminder's messages for an appointment still ahead.
-    func reminderDeliveries(_ reminder: ReminderEntry, consultant: Consultant) -> [NewDelivery] {
-        let appointment = reminder.appointment
+    /// The reminder's messages for an appointment still ahead; `personal`: bookingd's answer to
+    /// `contact` for it, asked when the reminder is due (the reminder keeps no contact).
+    func reminderDeliveries(_ reminder: ReminderEntry, personal: ContactReply, consultant: Consultant) -> [NewDelivery] {
+        var appointment = reminder.appointment
+        appointment.contact = personal.contact
+        appointment.topic = personal.topic
         let facts = MessageFacts(appointment: appointment, consultant: consultant, manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
         return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)
             .compactMap { render($0, facts: facts, invite: nil) }

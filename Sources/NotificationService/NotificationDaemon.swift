@@ -45,14 +45,17 @@ public enum NotificationDaemon {
         let composer = MessageComposer(settings: settings, templates: templates, calendarZone: businessZone.identifier, logger: parts.logger)
         let directory = ConsultantDirectory(availabilityd: availabilityd, calendarZone: businessZone.identifier)
         let wake = WakeSignal()
-        let intake = try await EventIntake(store: store, composer: composer, directory: directory, clock: parts.clock, dispatcher: wake, logger: parts.logger)
+        let contacts = ClientContacts(bookingd: bookingd)
+        let intake = try await EventIntake(store: store, composer: composer, directory: directory, contacts: contacts, clock: parts.clock,
+                                           dispatcher: wake, logger: parts.logger)
         let follower = try EventFollower(
             name: name, consumer: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
             replayTimeout: configuration.requestTimeout, logger: parts.logger
         )
         let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock)
         let dispatcher = Dispatcher(store: store, transports: transports, settings: settings, clock: parts.clock, wake: wake, logger: parts.logger)
-        let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, bookingd: bookingd, clock: parts.clock, dispatcher: wake, logger: parts.logger,
+        let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, contacts: contacts, bookingd: bookingd, clock: parts.clock,
+                                          dispatcher: wake, logger: parts.logger,
                                           failures: FailureStreak("queueing reminders", logger: parts.logger))
 
         let commands = NotifyCommands(store: store, transports: transports, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control, logger: parts.logger)

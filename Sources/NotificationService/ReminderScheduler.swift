@@ -7,11 +7,14 @@ import Metrics
 import NotificationStore
 
 /// Every second: queues the reminders that are due (after downtime too, while the appointment
-/// is still ahead), and tells bookingd of each one whose email went out.
+/// is still ahead), and tells bookingd of each one whose email went out. A reminder keeps no
+/// contact: it is asked of bookingd when the reminder is due, and a reminder bookingd cannot
+/// answer for waits for the next tick.
 struct ReminderScheduler: Sendable {
     let store: SQLiteNotificationStore
     let composer: MessageComposer
     let directory: ConsultantDirectory
+    let contacts: ClientContacts
     let bookingd: DaemonClient
     let clock: SuiteClock
     let dispatcher: WakeSignal
@@ -41,7 +44,13 @@ struct ReminderScheduler: Sendable {
                 continue
             }
             let consultant = try await directory.facts(reminder.appointment.consultantId)
-            try await store.queue(reminder, deliveries: composer.reminderDeliveries(reminder, consultant: consultant), now: now)
+            let personal: ContactReply
+            do {
+                personal = try await contacts.contact(for: reminder)
+            } catch {
+                throw ClientContactUnavailable(description: ClientContacts.describe(error, reference: reminder.reference))
+            }
+            try await store.queue(reminder, deliveries: composer.reminderDeliveries(reminder, personal: personal, consultant: consultant), now: now)
             Counter(label: "notify_reminders_queued_total").increment()
         }
         dispatcher.notify()

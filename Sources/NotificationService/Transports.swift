@@ -1,3 +1,4 @@
+import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Delivery
@@ -70,9 +71,11 @@ final class Transports: Sendable {
         return TestEmailReply(recipient: address, transport: mailTransport, messageId: messageId)
     }
 
-    /// Named like the mail directory's `.eml` files: by reference, purpose and recipient.
+    /// Named like the mail directory's `.eml` files: by reference, purpose and recipient; the
+    /// chat's by the reference masked, as the chat shows it.
     private func developmentFileName(_ delivery: NewDelivery, suffix: String) -> String {
-        FileDrop.fileName(describing: [delivery.reference, delivery.purpose.rawValue, delivery.recipient], identity: Array(delivery.id.utf8), suffix: suffix)
+        let reference = delivery.channel == .chat ? BookingReference.masked(delivery.reference) : delivery.reference
+        return FileDrop.fileName(describing: [reference, delivery.purpose.rawValue, delivery.recipient], identity: Array(delivery.id.utf8), suffix: suffix)
     }
 
     func send(_ delivery: NewDelivery) async throws {

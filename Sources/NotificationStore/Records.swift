@@ -85,13 +85,16 @@ public enum ReminderState: String, Sendable, Codable {
 }
 
 public struct ReminderEntry: Sendable, Equatable {
-    /// The appointment as of the last change, to render the reminder when it is due.
-    public var appointment: AppointmentBody
+    /// The appointment as of the last change, without the client's contact and topic: the
+    /// reminder asks bookingd for them when it is due, so they are not kept here for days.
+    public private(set) var appointment: AppointmentBody
     public var dueAt: Date
     public var state: ReminderState
 
     public init(appointment: AppointmentBody, dueAt: Date, state: ReminderState = .scheduled) {
         self.appointment = appointment
+        self.appointment.contact = ContactBody(name: "", email: "", phone: "")
+        self.appointment.topic = nil
         self.dueAt = dueAt
         self.state = state
     }

@@ -98,7 +98,7 @@ enum Sealed {
                 reference TEXT NOT NULL,
                 start INTEGER NOT NULL,
                 due_at INTEGER NOT NULL,
-                -- The appointment, sealed.
+                -- The appointment without its contact and topic (asked of bookingd when due), sealed.
                 appointment BLOB NOT NULL,
                 state TEXT NOT NULL CHECK (state IN ('scheduled', 'queued', 'acknowledged', 'dropped'))
             );
@@ -142,6 +142,7 @@ enum Sealed {
             } catch {
                 throw stored.unreadable("appointment: \(error)")
             }
+            // What a reminder keeps from now on: the appointment without the contact.
             let entry = ReminderEntry(appointment: kept, dueAt: try stored.instant("due_at"))
             clients[entry.appointmentId] = entry.clientId
             let sealed = try keys.clientCipher(db, clientId: entry.clientId).seal(try WireJSON.encode(entry.appointment), binding: reminder(entry.appointmentId))

@@ -232,6 +232,9 @@ enum MessageVariables {
             values["masked_contact"] = ContactInfo.masked(name: contact.name, email: contact.email, phone: contact.phone)
             values["topic"] = nonEmpty(appointment.topic)
         case .team:
+            // The chat is read by more people than the booking concerns: with the reference
+            // alone anyone could read and change the booking, so it is masked like the contact.
+            values["reference"] = BookingReference.masked(appointment.reference)
             values["masked_contact"] = ContactInfo.masked(name: contact.name, email: contact.email, phone: contact.phone)
         }
         let names = names(for: purpose)
@@ -242,7 +245,8 @@ enum MessageVariables {
         if names.contains("previous_consultant_name"), let previous = facts.previousConsultant, previous.id != facts.consultant.id {
             values["previous_consultant_name"] = previous.name
         }
-        if names.contains("reason") { values["reason"] = nonEmpty(facts.clientMessage) }
+        // A client's own words are theirs, like their contact: the team's chat does not get them.
+        if names.contains("reason"), purpose.addressee != .team || !facts.changedByClient { values["reason"] = nonEmpty(facts.clientMessage) }
         if names.contains("changed_by_client"), facts.changedByClient { values["changed_by_client"] = true }
         if names.contains("confirm_code"), let confirmation = facts.confirmation {
             values["confirm_code"] = confirmation.code
