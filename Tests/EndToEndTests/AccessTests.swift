@@ -46,6 +46,7 @@ struct AccessTests {
     static let consultant = #"{"id": "carl", "name": "Carl", "email": "carl@example.com", "time_zone": "Europe/Moscow"}"#
     static let adminBooking = #"{"start": "2026-12-03T10:00:00+03:00", "actor": "admin", "contact": {"name": "Mallory", "email": "m@example.com", "phone": "+12125550199"}}"#
     static let reminder = #"{"reference": "BK-7K3M-9QX2", "start": "2026-12-03T10:00:00+03:00"}"#
+    static let contact = #"{"reference": "BK-7K3M-9QX2", "event_id": "e-1"}"#
 
     @Test func aPeerOfAnotherUserCannotSendAdminCommandsAndItsAttemptChangesNothing() async throws {
         let suite = try SuiteProcess()
@@ -63,6 +64,9 @@ struct AccessTests {
         #expect(try asNobody(suite, "availabilityd", MessageType.consultantAdd, Self.consultant).code == "forbidden")
         let reminder = try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder)
         #expect(reminder.code == "forbidden" && reminder.message.contains("only notifyd may send it"), "\(reminder.body)")
+        // A client's whole contact is for the daemons that write to them, not for webd's like.
+        let contact = try asNobody(suite, "bookingd", MessageType.contact, Self.contact)
+        #expect(contact.code == "forbidden" && contact.message == "bookingd refused `contact`: only calsyncd or notifyd may send it, and nobody is not", "\(contact.body)")
         // Acting as an admin would skip the hold and the per-contact limit: not for anyone.
         let asAdmin = try asNobody(suite, "bookingd", MessageType.book, Self.adminBooking)
         #expect(asAdmin.code == "forbidden" && asAdmin.body["field"] as? String == "actor", "\(asAdmin.body)")
@@ -75,7 +79,7 @@ struct AccessTests {
         #expect(try suite.bookctl(["status"]).stdout.contains("bookingd: serving"))
         // The attempts are in the audit trail, under the OS user, not the header's "root".
         #expect(try audit(suite, "availabilityd") == ["block|nobody|forbidden", "consultant_add|nobody|forbidden"])
-        #expect(try audit(suite, "bookingd") == ["pause|nobody|forbidden", "mark_reminder_sent|nobody|forbidden", "book|nobody|forbidden"])
+        #expect(try audit(suite, "bookingd") == ["pause|nobody|forbidden", "mark_reminder_sent|nobody|forbidden", "contact|nobody|forbidden", "book|nobody|forbidden"])
 
         // bookctl, run by that user, says so in one line.
         let bookctl = try SuiteProcess.run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=0", "--clear-groups", SuiteProcess.binDirectory + "/bookctl",
@@ -97,14 +101,15 @@ struct AccessTests {
         #expect(block.type == "block.reply", "\(block.body)")
         #expect(try asNobody(suite, "bookingd", MessageType.pause, #"{"reason": "maintenance"}"#, user: "root").type == "pause.reply")
         #expect(try suite.bookctl(["status"]).stdout.contains("paused (maintenance)"))
-        // An admin is still not notifyd.
+        // An admin is still not notifyd: neither for a reminder nor for a client's whole contact.
         #expect(try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder).code == "forbidden")
+        #expect(try asNobody(suite, "bookingd", MessageType.contact, Self.contact).code == "forbidden")
 
         #expect(try audit(suite, "availabilityd") == ["block|nobody|ok"])
-        #expect(try audit(suite, "bookingd") == ["pause|nobody|ok: maintenance", "mark_reminder_sent|nobody|forbidden"])
+        #expect(try audit(suite, "bookingd") == ["pause|nobody|ok: maintenance", "mark_reminder_sent|nobody|forbidden", "contact|nobody|forbidden"])
     }
 
-    @Test func notifydsUserMayMarkARemindersSent() async throws {
+    @Test func notifydsUserMayMarkARemindersSentAndAskForAContact() async throws {
         var options = SuiteProcess.Options()
         options.extra = "access:\n  daemon_users:\n    notifyd: nobody\n"
         let suite = try SuiteProcess(options)
@@ -113,6 +118,8 @@ struct AccessTests {
         let reminder = try asNobody(suite, "bookingd", MessageType.markReminderSent, Self.reminder)
         // Past the access check, the handler's own: the reference is not one.
         #expect(reminder.code == "invalid_reference" && reminder.body["field"] as? String == "reference", "\(reminder.body)")
+        let contact = try asNobody(suite, "bookingd", MessageType.contact, Self.contact)
+        #expect(contact.code == "invalid_reference" && contact.body["field"] as? String == "reference", "\(contact.body)")
         // ...and nothing else an admin may.
         #expect(try asNobody(suite, "bookingd", MessageType.pause, "{}").code == "forbidden")
     }
