@@ -242,7 +242,7 @@ struct ChangeWriter {
             sequence: sequence, id: UUID().uuidString.lowercased(), kind: EventKind(transition.kind), occurredAt: context.now,
             appointment: body, previous: previous, actor: transition.actor.rawValue, reason: transition.reason,
             clientMessage: clientMessage, correlationId: context.correlationId, confirmation: confirmation
-        )
+        ).withoutPersonalData
         try db.executeCached(
             sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [Int64(sequence), event.id, event.kind.rawValue, body.id, Data(try WireJSON.encode(event)), context.correlationId, Millis.of(context.now)]
