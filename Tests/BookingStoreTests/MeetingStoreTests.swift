@@ -50,7 +50,7 @@ import Testing
     @Test func aDatabaseOfTheV4SchemaKeepsItsBookingsWithoutAMeeting() async throws {
         let path = tests.directory + "/v4.sqlite"
         let old = try DatabasePool(path: path)
-        try Schema.migrator.migrate(old, upTo: "v4: revision")
+        try Schema.migrator(master: tests.master).migrate(old, upTo: "v4: revision")
         let reference = BookingReference.random()
         try await old.write { db in
             try db.execute(sql: """
@@ -62,7 +62,7 @@ import Testing
                 """, arguments: [reference.description])
         }
         try old.close()
-        let reopened = try SQLiteBookingStore(path: path)
+        let reopened = try SQLiteBookingStore(path: path, masterKey: tests.master)
         let appointment = try #require(try await reopened.appointment(reference: reference))
         #expect(appointment.meeting == nil && appointment.topic == nil)
         #expect(AppointmentBody(appointment).meeting == nil)
