@@ -31,16 +31,7 @@ public enum BookingDaemon {
         let databasePath = configuration.databasePath("bookingd.sqlite")
         // Before the store opens the file: a wrong or missing key stops the daemon in one line,
         // and no file has been touched.
-        let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
-        let (masterKey, keyOrigin) = try keySource.load()
-        if case .newDevelopmentFile = keyOrigin {
-            parts.logger.notice("""
-                made a new master key for clients' personal data: \(keyOrigin); in production it is the systemd credential \
-                \(keySource.credentialName) (LoadCredentialEncrypted=)
-                """)
-        } else {
-            parts.logger.info("master key for clients' personal data from \(keyOrigin)")
-        }
+        let masterKey = try MasterKeySource(daemon: name, databasePath: databasePath).load(logger: parts.logger)
         let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
         let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
