@@ -28,7 +28,11 @@ public enum BookingDaemon {
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
         let settings = Reloadable(try BookingSettings.load(configuration))
-        let store = try SQLiteBookingStore(path: configuration.databasePath("bookingd.sqlite"))
+        let databasePath = configuration.databasePath("bookingd.sqlite")
+        // Before the store opens the file: a wrong or missing key stops the daemon in one line,
+        // and no file has been touched.
+        let masterKey = try MasterKeySource(daemon: name, databasePath: databasePath).load(logger: parts.logger)
+        let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
         let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
         let pause = PauseSwitch(reason: try await store.pauseReason())

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
@@ -8,9 +9,17 @@ import SQLiteStorage
 struct ChangeWriter {
     let db: Database
     let context: CommandContext
+    let ciphers: ClientCiphers
+
+    init(db: Database, context: CommandContext, keys: DataKeys) {
+        self.db = db
+        self.context = context
+        ciphers = ClientCiphers(db, keys: keys)
+    }
 
     func apply(_ change: Change) throws -> ChangeResult {
-        if let key = context.idempotencyKey, let earlier = try IdempotencyRecord.answer(db, key: key, command: context.command, digest: context.digest) {
+        if let key = context.idempotencyKey,
+           let earlier = try IdempotencyRecord.answer(db, key: key, command: context.command, digest: context.digest, ciphers: ciphers) {
             return earlier
         }
         let result: (Appointment, Transition)
@@ -48,9 +57,11 @@ struct ChangeWriter {
         try recordEvent(transition, body: body, clientMessage: clientMessage, confirmation: confirmation)
         let reply = try WireJSON.encode(body)
         if let key = context.idempotencyKey {
+            // The reply holds the full contact, for the retry of the client who sent it.
+            let sealed = try ciphers.sealing(for: body.clientId).seal(reply, binding: .idempotencyReply(key))
             try db.executeCached(
-                sql: "INSERT INTO idempotency (key, command, digest, reply, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key, context.command, context.digest, Data(reply), Millis.of(context.now)]
+                sql: "INSERT INTO idempotency (key, command, digest, client_id, reply, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [key, context.command, context.digest, body.clientId, Data(sealed), Millis.of(context.now)]
             )
         }
         return ChangeResult(replayed: false, appointment: body, reply: reply)
@@ -73,20 +84,25 @@ struct ChangeWriter {
             meetingFormat: booking.meetingFormats[consultant], topic: booking.topic, holdUntil: booking.hold?.expiresAt,
             actor: context.actor, at: context.now
         )
+        let id = appointment.id.uuidString.lowercased(), client = clientId.uuidString.lowercased()
+        let contact = appointment.contactInfo
+        let sealed = try SealedContact(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company, topic: appointment.topic)
+            .sealed(with: try ciphers.sealing(for: client), appointmentId: id)
+        let indexes = ContactIndexes(email: contact.email, phone: contact.phone, index: ciphers.keys.index)
         do {
             try db.executeCached(
                 sql: """
-                    INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, name, email, phone, company,
+                    INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, contact, email_index, phone_index,
                                               time_zone, locale, created_at, updated_at, reminder_sent, revision,
-                                              meeting_format, meeting_link, meeting_address, topic, hold_expires_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)
+                                              meeting_format, meeting_link, meeting_address, hold_expires_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    appointment.id.uuidString.lowercased(), appointment.bookingReference.description, clientId.uuidString.lowercased(), consultant,
+                    id, appointment.bookingReference.description, client, consultant,
                     Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
-                    appointment.contactInfo.name, appointment.contactInfo.email, appointment.contactInfo.phone, appointment.contactInfo.company,
+                    sealed, indexes.email, indexes.phone,
                     appointment.clientTimeZone, appointment.locale, Millis.of(context.now), Millis.of(context.now),
-                    appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.topic,
+                    appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address,
                     appointment.holdExpiresAt.map(Millis.of),
                 ]
             )
@@ -96,18 +112,20 @@ struct ChangeWriter {
         return (appointment, transition)
     }
 
-    /// Counts the contact's active bookings (holds too) still ahead, by email (as normalised, in
-    /// any case) and by phone. Earlier changes of the same group commit are in this transaction, so they count.
+    /// Counts the contact's active bookings (holds too) still ahead, by email (in any case) and by
+    /// phone, through their blind indexes. Earlier changes of the same group commit are in this
+    /// transaction, so they count.
     private func requireRoom(for contact: ContactInfo, limit: Int) throws {
+        let indexes = ContactIndexes(email: contact.email, phone: contact.phone, index: ciphers.keys.index)
         let byEmail = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email = ? COLLATE NOCASE AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
-            arguments: [contact.email, Millis.of(context.now)]
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email_index = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
+            arguments: [indexes.email, Millis.of(context.now)]
         ) ?? 0
         if byEmail >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .email) }
-        guard !contact.phone.isEmpty else { return }
+        guard let phone = indexes.phone else { return }
         let byPhone = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
-            arguments: [contact.phone, Millis.of(context.now)]
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone_index = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
+            arguments: [phone, Millis.of(context.now)]
         ) ?? 0
         if byPhone >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .phone) }
     }
@@ -174,12 +192,15 @@ struct ChangeWriter {
         return chosen
     }
 
+    /// One client per email, in any case (the blind index lowercases it).
     private func clientId(email: String) throws -> UUID {
-        if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM clients WHERE email = ?"), arguments: [email]), let id = UUID(uuidString: existing) {
+        let index = Data(ciphers.keys.index.email(email))
+        if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM clients WHERE email_index = ?"), arguments: [index]),
+           let id = UUID(uuidString: existing) {
             return id
         }
         let id = UUID()
-        try db.executeCached(sql: "INSERT INTO clients (id, email, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString.lowercased(), email, Millis.of(context.now)])
+        try db.executeCached(sql: "INSERT INTO clients (id, email_index, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString.lowercased(), index, Millis.of(context.now)])
         return id
     }
 
@@ -187,7 +208,7 @@ struct ChangeWriter {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM appointments WHERE reference = ?"), arguments: [reference.description]) else {
             throw BookingRefusal.notFound(reference)
         }
-        return try Appointment(row: row)
+        return try Appointment(row: row, ciphers: ciphers)
     }
 
     private func update(_ appointment: Appointment) throws {
@@ -208,18 +229,24 @@ struct ChangeWriter {
 
     // MARK: Records
 
+    /// The reason is sealed under the client's key whoever gave it: a client writes their own.
     private func recordHistory(_ transition: Transition, of appointment: Appointment) throws {
+        // The single writer numbers the row itself: the seal is bound to its id.
+        let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM history")) ?? 1
+        let reason = try transition.reason.map { reason in
+            Data(try ciphers.sealing(for: appointment.clientId.uuidString.lowercased()).seal(reason, binding: .historyReason(id)))
+        }
         try db.executeCached(
             sql: """
-                INSERT INTO history (appointment_id, kind, from_status, to_status, old_start_ms, old_end_ms, new_start_ms, new_end_ms,
+                INSERT INTO history (id, appointment_id, kind, from_status, to_status, old_start_ms, old_end_ms, new_start_ms, new_end_ms,
                                      old_consultant_id, new_consultant_id, actor, user, reason, at, correlation_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                appointment.id.uuidString.lowercased(), transition.kind.rawValue, transition.fromStatus?.rawValue, transition.toStatus.rawValue,
+                id, appointment.id.uuidString.lowercased(), transition.kind.rawValue, transition.fromStatus?.rawValue, transition.toStatus.rawValue,
                 transition.oldSlot.map { Millis.of($0.start) }, transition.oldSlot.map { Millis.of($0.end) },
                 transition.newSlot.map { Millis.of($0.start) }, transition.newSlot.map { Millis.of($0.end) },
-                transition.oldConsultantId, transition.newConsultantId, transition.actor.rawValue, context.user, transition.reason,
+                transition.oldConsultantId, transition.newConsultantId, transition.actor.rawValue, context.user, reason,
                 Millis.of(transition.at), context.correlationId,
             ]
         )
@@ -242,7 +269,7 @@ struct ChangeWriter {
             sequence: sequence, id: UUID().uuidString.lowercased(), kind: EventKind(transition.kind), occurredAt: context.now,
             appointment: body, previous: previous, actor: transition.actor.rawValue, reason: transition.reason,
             clientMessage: clientMessage, correlationId: context.correlationId, confirmation: confirmation
-        )
+        ).withoutPersonalData
         try db.executeCached(
             sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [Int64(sequence), event.id, event.kind.rawValue, body.id, Data(try WireJSON.encode(event)), context.correlationId, Millis.of(context.now)]
@@ -251,20 +278,22 @@ struct ChangeWriter {
 }
 
 extension Appointment {
-    init(row: Row) throws(StoreError) {
+    /// A row of `appointments`, its personal data opened with its client's key.
+    init(row: Row, ciphers: ClientCiphers) throws {
         let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
         let start = try stored.instant("start_ms"), end = try stored.instant("end_ms")
         guard let timeSlot = try? DateTimeRange(start: start, end: end) else {
             throw stored.unreadable("end_ms is not after start_ms")
         }
+        let id = try stored.parsed("id", UUID.init(uuidString:)), clientId = try stored.parsed("client_id", UUID.init(uuidString:))
+        // The seal is bound to the id as stored, and the client's key is found by it.
+        let sealed = try ciphers.contact(of: stored, appointmentId: try stored.value("id"), clientId: try stored.value("client_id"))
         // Stored contacts were validated on the way in; validating again costs microseconds
         // and keeps a hand-edited row from passing as good (the phone only as E.164, so newer
         // numbering plans do not make old rows unreadable).
-        let name: String = try stored.value("name"), email: String = try stored.value("email"), phone: String = try stored.value("phone")
-        let company: String? = try stored.value("company")
         let contactInfo: ContactInfo
         do {
-            contactInfo = try ContactInfo.restored(name: name, email: email, phone: phone, company: company)
+            contactInfo = try ContactInfo.restored(name: sealed.name, email: sealed.email, phone: sealed.phone, company: sealed.company)
         } catch {
             throw stored.unreadable("contact.\(error.field): \(error.message)")
         }
@@ -278,8 +307,8 @@ extension Appointment {
             }
         }
         self.init(
-            id: try stored.parsed("id", UUID.init(uuidString:)),
-            clientId: try stored.parsed("client_id", UUID.init(uuidString:)),
+            id: id,
+            clientId: clientId,
             consultantId: try stored.value("consultant_id"),
             timeSlot: timeSlot,
             contactInfo: contactInfo,
@@ -292,22 +321,24 @@ extension Appointment {
             clientTimeZone: try stored.value("time_zone"),
             locale: try stored.value("locale"),
             meeting: meeting,
-            topic: try stored.value("topic"),
+            topic: sealed.topic,
             holdExpiresAt: try stored.optionalInstant("hold_expires_ms")
         )
     }
 }
 
 enum IdempotencyRecord {
-    static func answer(_ db: Database, key: String, command: String, digest: String) throws -> ChangeResult? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT key, command, digest, reply FROM idempotency WHERE key = ?"), arguments: [key]) else {
+    static func answer(_ db: Database, key: String, command: String, digest: String, ciphers: ClientCiphers) throws -> ChangeResult? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT key, command, digest, client_id, reply FROM idempotency WHERE key = ?"), arguments: [key]
+        ) else {
             return nil
         }
         let stored = StoredRow(row, table: "idempotency", key: key)
         guard try stored.value("command", as: String.self) == command, try stored.value("digest", as: String.self) == digest else {
             throw IdempotencyKeyReused(key: key)
         }
-        let reply = try stored.bytes("reply")
+        let reply = try ciphers.open(try stored.value("reply"), of: stored, clientId: try stored.value("client_id"), binding: .idempotencyReply(key))
         do {
             return ChangeResult(replayed: true, appointment: try WireJSON.decode(AppointmentBody.self, from: reply), reply: reply)
         } catch {

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
@@ -7,15 +8,26 @@ import SQLiteStorage
 /// The SQLite store, opened the suite's one way (`SQLiteFile`), with group commit: changes that
 /// arrive while a transaction is being written are written together in the next one, each in
 /// its own savepoint, so one fsync covers many bookings and one refused change never undoes
-/// its neighbours.
+/// its neighbours. Clients' personal data is sealed under their own data keys, which the
+/// master key wraps (`DataKeys`).
 public final class SQLiteBookingStore: BookingStore {
     public let path: String
     private let pool: DatabasePool
+    private let keys: DataKeys
     private let committer: GroupCommitter
 
-    public init(path: String) throws(StoreError) {
+    /// `masterKey` must be the key the database was encrypted with (a database without keys is
+    /// encrypted with it); `MasterKeySource` checks that before anything is opened.
+    public init(path: String, masterKey: MasterKey) throws(StoreError) {
         self.path = path
-        pool = try SQLiteFile.open(path: path, label: "bookingd", migrator: Schema.migrator)
+        pool = try SQLiteFile.open(path: path, label: "bookingd", migrator: Schema.migrator(master: masterKey))
+        do {
+            keys = try pool.read { db in try DataKeys.load(db, master: masterKey) }
+            try Schema.removeUnsealedPages(pool)
+        } catch {
+            try? pool.close()
+            throw .cannotOpen(path: path, problem: "\(error)")
+        }
         committer = GroupCommitter(pool: pool)
     }
 
@@ -31,28 +43,38 @@ public final class SQLiteBookingStore: BookingStore {
     // MARK: Changes
 
     public func apply(_ change: Change, context: CommandContext) async throws -> ChangeResult {
-        try await committer.submit { db in try ChangeWriter(db: db, context: context).apply(change) }
+        let keys = self.keys
+        return try await committer.submit { db in try ChangeWriter(db: db, context: context, keys: keys).apply(change) }
     }
 
     public func storedAnswer(idempotencyKey: String, command: String, digest: String) async throws -> ChangeResult? {
-        try await pool.read { db in
-            try IdempotencyRecord.answer(db, key: idempotencyKey, command: command, digest: digest)
+        try await read { db, ciphers in
+            try IdempotencyRecord.answer(db, key: idempotencyKey, command: command, digest: digest, ciphers: ciphers)
         }
+    }
+
+    /// A read transaction with the keys to open what it reads.
+    private func read<Value: Sendable>(_ body: @escaping @Sendable (Database, ClientCiphers) throws -> Value) async throws -> Value {
+        let keys = self.keys
+        return try await pool.read { db in try body(db, ClientCiphers(db, keys: keys)) }
     }
 
     // MARK: Reads
 
     public func appointment(reference: BookingReference) async throws -> Appointment? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM appointments WHERE reference = ?", arguments: [reference.description]).map { try Appointment(row: $0) }
+        try await read { db, ciphers in
+            try Row.fetchOne(db, sql: "SELECT * FROM appointments WHERE reference = ?", arguments: [reference.description])
+                .map { try Appointment(row: $0, ciphers: ciphers) }
         }
     }
 
     public func history(reference: BookingReference) async throws -> [HistoryEntryBody]? {
-        try await pool.read { db in
-            guard let id = try String.fetchOne(db, sql: "SELECT id FROM appointments WHERE reference = ?", arguments: [reference.description]) else {
+        try await read { db, ciphers in
+            guard let appointment = try Row.fetchOne(db, sql: "SELECT id, client_id FROM appointments WHERE reference = ?", arguments: [reference.description]) else {
                 return nil
             }
+            let owner = StoredRow(appointment, table: "appointments", key: reference.description)
+            let id: String = try owner.value("id"), clientId: String = try owner.value("client_id")
             return try Row.fetchAll(db, sql: "SELECT * FROM history WHERE appointment_id = ? ORDER BY id", arguments: [id]).map { row in
                 let stored = StoredRow(row, table: "history", keyColumn: "id")
                 return HistoryEntryBody(
@@ -60,27 +82,28 @@ public final class SQLiteBookingStore: BookingStore {
                     oldStart: try stored.optionalInstant("old_start_ms"), oldEnd: try stored.optionalInstant("old_end_ms"),
                     newStart: try stored.optionalInstant("new_start_ms"), newEnd: try stored.optionalInstant("new_end_ms"),
                     oldConsultantId: try stored.value("old_consultant_id"), newConsultantId: try stored.value("new_consultant_id"),
-                    actor: try stored.value("actor"), user: try stored.value("user"), reason: try stored.value("reason"), at: try stored.instant("at")
+                    actor: try stored.value("actor"), user: try stored.value("user"), reason: try ciphers.reason(of: stored, clientId: clientId),
+                    at: try stored.instant("at")
                 )
             }
         }
     }
 
     public func personalData(reference: BookingReference, eventId: String?) async throws -> PersonalData? {
-        try await pool.read { db in
+        try await read { db, ciphers in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM appointments WHERE reference = ?", arguments: [reference.description]) else {
                 return nil
             }
-            let appointment = try Appointment(row: row)
+            let appointment = try Appointment(row: row, ciphers: ciphers)
             var clientMessage: String?
-            if let eventId {
-                // The change's history row: the same appointment and command as the event.
-                clientMessage = try String.fetchOne(db, sql: """
-                    SELECT h.reason FROM events e
-                    JOIN history h ON h.appointment_id = e.appointment_id AND h.correlation_id = e.correlation_id
-                    WHERE e.id = ? AND e.appointment_id = ? AND h.actor = 'client'
-                    ORDER BY h.id DESC LIMIT 1
-                    """, arguments: [eventId, appointment.id.uuidString.lowercased()])
+            // The change's history row: the same appointment and command as the event.
+            if let eventId, let history = try Row.fetchOne(db, sql: """
+                SELECT h.id, h.reason FROM events e
+                JOIN history h ON h.appointment_id = e.appointment_id AND h.correlation_id = e.correlation_id
+                WHERE e.id = ? AND e.appointment_id = ? AND h.actor = 'client'
+                ORDER BY h.id DESC LIMIT 1
+                """, arguments: [eventId, appointment.id.uuidString.lowercased()]) {
+                clientMessage = try ciphers.reason(of: StoredRow(history, table: "history", keyColumn: "id"), clientId: appointment.clientId.uuidString.lowercased())
             }
             return PersonalData(contact: appointment.contactInfo, topic: appointment.topic, clientMessage: clientMessage)
         }
@@ -88,7 +111,7 @@ public final class SQLiteBookingStore: BookingStore {
 
     public func appointments(from: Date?, to: Date?, status: AppointmentStatus?, limit: Int, email: String?, phone: String?,
                              after: BookingReference?) async throws -> [Appointment] {
-        try await pool.read { db in
+        try await read { db, ciphers in
             var clauses: [String] = []
             var arguments: StatementArguments = []
             if let from {
@@ -103,17 +126,19 @@ public final class SQLiteBookingStore: BookingStore {
                 clauses.append("status = ?")
                 _ = arguments.append(contentsOf: [status.rawValue])
             }
-            // One contact's appointments: by its email, by its phone, or by either.
+            // One contact's appointments: by its email (in any case), by its phone, or by either,
+            // through their blind indexes.
+            let index = ciphers.keys.index
             switch (email, phone) {
             case let (email?, phone?):
-                clauses.append("(email = ? COLLATE NOCASE OR phone = ?)")
-                _ = arguments.append(contentsOf: [email, phone])
+                clauses.append("(email_index = ? OR phone_index = ?)")
+                _ = arguments.append(contentsOf: [Data(index.email(email)), Data(index.phone(phone))])
             case let (email?, nil):
-                clauses.append("email = ? COLLATE NOCASE")
-                _ = arguments.append(contentsOf: [email])
+                clauses.append("email_index = ?")
+                _ = arguments.append(contentsOf: [Data(index.email(email))])
             case let (nil, phone?):
-                clauses.append("phone = ?")
-                _ = arguments.append(contentsOf: [phone])
+                clauses.append("phone_index = ?")
+                _ = arguments.append(contentsOf: [Data(index.phone(phone))])
             case (nil, nil):
                 break
             }
@@ -124,7 +149,7 @@ public final class SQLiteBookingStore: BookingStore {
             let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit])
             return try Row.fetchAll(db, sql: "SELECT * FROM appointments \(condition) ORDER BY start_ms, consultant_id, reference LIMIT ?", arguments: arguments)
-                .map { try Appointment(row: $0) }
+                .map { try Appointment(row: $0, ciphers: ciphers) }
         }
     }
 
@@ -208,14 +233,15 @@ public final class SQLiteBookingStore: BookingStore {
     }
 
     public func isKnownContact(email: String) async throws -> Bool {
-        try await pool.read { db in
+        let index = Data(keys.index.email(email))
+        return try await pool.read { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (
                     SELECT 1 FROM appointments a
-                    WHERE a.email = ? COLLATE NOCASE
+                    WHERE a.email_index = ?
                       AND (a.status = 'completed' OR EXISTS (SELECT 1 FROM history h WHERE h.appointment_id = a.id AND h.kind = 'confirmed'))
                 )
-                """, arguments: [email]) ?? false
+                """, arguments: [index]) ?? false
         }
     }
 

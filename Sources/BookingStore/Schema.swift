@@ -1,4 +1,5 @@
 import BookingDomain
+import FieldEncryption
 import GRDB
 import SQLiteStorage
 
@@ -10,7 +11,8 @@ extension AppointmentStatus {
 
 /// The schema of bookingd's database, as migrations: a database is only ever moved forward.
 enum Schema {
-    static var migrator: DatabaseMigrator {
+    /// `master` encrypts a database that has no keys yet (v7 makes them).
+    static func migrator(master: MasterKey) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: appointments, history, audit, events, idempotency") { db in
             try db.execute(sql: """
@@ -182,6 +184,9 @@ enum Schema {
                 -- The release timer asks for the holds that ended.
                 CREATE INDEX holds_by_expiry ON appointments(hold_expires_ms) WHERE status = 'scheduled';
                 """)
+        }
+        migrator.registerMigration("v7: personal data sealed") { db in
+            try sealPersonalData(db, master: master)
         }
         return migrator
     }

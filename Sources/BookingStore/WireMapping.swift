@@ -52,3 +52,23 @@ extension EventKind {
         }
     }
 }
+
+extension EventBody {
+    /// The event as subscribers of the PUB socket receive it, who may be anyone the socket lets
+    /// in (`@chat` among them): the contact masked as logs mask it, no company or topic, and none
+    /// of the client's own words. notifyd, which writes to the client, asks bookingd for those
+    /// (`personalData`). An admin's reason and the text an admin chose for clients stay.
+    var withoutPersonalData: EventBody {
+        var event = self
+        let contact = appointment.contact
+        event.appointment.contact = ContactBody(
+            name: ContactInfo.maskedName(contact.name), email: ContactInfo.maskedEmail(contact.email), phone: ContactInfo.maskedPhone(contact.phone)
+        )
+        event.appointment.topic = nil
+        if actor == Actor.client.rawValue {
+            event.reason = nil
+            event.clientMessage = nil
+        }
+        return event
+    }
+}

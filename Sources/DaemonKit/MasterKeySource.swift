@@ -1,5 +1,6 @@
 import FieldEncryption
 import Foundation
+import Logging
 import SQLiteStorage
 
 /// Where a daemon's master key comes from, checked against its database before anything is
@@ -55,6 +56,18 @@ public struct MasterKeySource: Sendable {
             throw MasterKeyError(problem: "the master key from \(origin) (fingerprint \(key.fingerprint)) is not the one \(databasePath) was encrypted with (fingerprint \(expected)); nothing was changed")
         }
         return (key, origin)
+    }
+
+    /// The key, with the start-up line that says where it came from: a new development key is a
+    /// notice, since in production the key is a credential.
+    public func load(logger: Logger) throws(MasterKeyError) -> MasterKey {
+        let (key, origin) = try load()
+        if case .newDevelopmentFile = origin {
+            logger.notice("made a new master key for clients' personal data: \(origin); in production it is the systemd credential \(credentialName) (LoadCredentialEncrypted=)")
+        } else {
+            logger.info("master key for clients' personal data from \(origin)")
+        }
+        return key
     }
 
     private func find(databaseHasKeys: Bool) throws(MasterKeyError) -> (MasterKey, Origin) {

@@ -337,9 +337,8 @@ public struct Pages: Sendable {
         guard !errors.isEmpty else { return "" }
         let order = ["start", "name", "email", "phone", "company", "consent"]
         let keys = order.filter { errors[$0] != nil } + errors.keys.filter { !order.contains($0) }.sorted()
-        // Typed: GRDB, which DaemonKit's storage brings into sight, also joins interpolated
-        // literals (as SQL), and an untyped closure here was built as SQL and printed as its dump.
-        let items = keys.map { key -> String in
+        // Typed: with GRDB in the build, its `SQL` (expressible by a string literal) offers a `joined()` too.
+        let items: String = keys.map { key -> String in
             let target = key == "start" ? "fresh-slots" : key
             return "<li><a href=\"#\(escapeHTML(target))\">\(escapeHTML(errors[key] ?? ""))</a></li>"
         }.joined()

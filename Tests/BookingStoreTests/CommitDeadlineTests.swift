@@ -2,6 +2,7 @@ import BookingDomain
 import BookingProtocol
 @testable import BookingStore
 import Deadlines
+import FieldEncryption
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
@@ -17,7 +18,7 @@ import Testing
     let clock = ManualClock(Date(timeIntervalSince1970: 1_796_101_200))
 
     init() throws {
-        store = try SQLiteBookingStore(path: temporary.path + "/bookingd.sqlite")
+        store = try SQLiteBookingStore(path: temporary.path + "/bookingd.sqlite", masterKey: MasterKey(SecretKey.random()))
     }
 
     func context(key: String? = nil) -> CommandContext {

@@ -1,6 +1,7 @@
 import BookingDomain
 import BookingProtocol
 @testable import BookingStore
+import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
@@ -11,15 +12,15 @@ import Testing
     let temporary = TemporaryDirectory()
     var directory: String { temporary.path }
     let store: SQLiteBookingStore
+    /// The key the store's database is encrypted with, for a test that opens it again.
+    let master = MasterKey(SecretKey.random())
     let now = Date(timeIntervalSince1970: 1_796_101_200)  // 2026-12-01T05:00:00Z = 08:00 MSK
     let slot = try! DateTimeRange(start: Date(timeIntervalSince1970: 1_796_194_800), end: Date(timeIntervalSince1970: 1_796_196_600))
     let horizon = Date(timeIntervalSince1970: 1_796_101_200 + 14 * 86_400)
 
     init() throws {
-        store = try SQLiteBookingStore(path: temporary.path + "/bookingd.sqlite")
+        store = try SQLiteBookingStore(path: temporary.path + "/bookingd.sqlite", masterKey: master)
     }
-
-
 
     func context(_ command: String = "book", key: String? = nil, digest: String = "d", actor: Actor = .client) -> CommandContext {
         CommandContext(command: command, correlationId: UUID().uuidString, idempotencyKey: key, digest: digest, actor: actor, user: nil, now: now)
@@ -170,7 +171,7 @@ import Testing
         _ = try await store.apply(.book(try booking(1)), context: context())
         try await store.setPublishedThrough(1)
         try store.close()
-        let reopened = try SQLiteBookingStore(path: directory + "/bookingd.sqlite")
+        let reopened = try SQLiteBookingStore(path: directory + "/bookingd.sqlite", masterKey: master)
         #expect(try await reopened.publishedThrough() == 1)
         #expect(try await reopened.appointments(from: nil, to: nil, status: .confirmed, limit: 10).count == 1)
     }
@@ -185,7 +186,9 @@ extension SQLiteBookingStoreTests {
         #expect(topic == "booking.created")
         #expect(envelope.header.sequence == 1)
         let event = try envelope.decodeBody(EventBody.self)
-        #expect(event.appointment == booked.appointment)
+        var masked = booked.appointment
+        masked.contact = ContactBody(name: "C*** 1***", email: "c***@example.com", phone: "+7916*****01")
+        #expect(event.appointment == masked)
         #expect(event.correlationId == envelope.header.correlationId)
         #expect(try await store.events(after: 0, limit: 10).events == [event])
     }
@@ -253,7 +256,7 @@ extension SQLiteBookingStoreTests {
     @Test func aDatabaseOfTheOldSchemaGetsRevisionsFromItsHistory() async throws {
         let path = directory + "/old.sqlite"
         let old = try DatabasePool(path: path)
-        try Schema.migrator.migrate(old, upTo: "v3: a contact's appointments")
+        try Schema.migrator(master: master).migrate(old, upTo: "v3: a contact's appointments")
         try await old.write { db in
             try db.execute(sql: """
                 INSERT INTO clients (id, email, created_at) VALUES ('00000000-0000-0000-0000-000000000001', 'old@example.com', 0);
@@ -270,7 +273,7 @@ extension SQLiteBookingStoreTests {
                 """, arguments: [BookingReference.random().description])
         }
         try old.close()
-        let reopened = try SQLiteBookingStore(path: path)
+        let reopened = try SQLiteBookingStore(path: path, masterKey: master)
         let appointments = try await reopened.appointments(from: nil, to: nil, status: nil, limit: 10)
         #expect(appointments.map(\.revision) == [2])
         #expect(appointments.map(\.contactInfo.email) == ["old@example.com"])
