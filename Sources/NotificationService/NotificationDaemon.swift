@@ -26,14 +26,7 @@ public enum NotificationDaemon {
         let databasePath = configuration.databasePath("notifyd.sqlite")
         // Checked against the database before it is opened: a wrong or missing key stops notifyd
         // in one line (MasterKeyError) with no file touched.
-        let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
-        let (masterKey, origin) = try keySource.load()
-        if case .newDevelopmentFile = origin {
-            parts.logger.notice("made a development master key for the new database; in production it is the systemd credential \(keySource.credentialName)",
-                                metadata: ["key": "\(origin)"])
-        } else {
-            parts.logger.info("master key loaded", metadata: ["key": "\(origin)"])
-        }
+        let masterKey = try MasterKeySource(daemon: name, databasePath: databasePath).load(logger: parts.logger)
         let store = try SQLiteNotificationStore(path: databasePath, masterKey: masterKey)
         let inDoubt = try await store.recoverInFlight()
         if inDoubt > 0 {
