@@ -162,3 +162,36 @@ import Testing
         #expect(messages.allSatisfy { $0.clientId == "c-1" })
     }
 }
+
+/// The whole path with the daemons in this process: bookingd publishes events masked, notifyd
+/// asks it for the contact, writes to the client, and keeps what it sent sealed.
+@Suite(.serialized) struct SealedSuiteTests {
+    @Test func theClientIsToldInFullAndNoDaemonsFileHoldsThem() async throws {
+        var options = InProcessSuite.Options()
+        options.daemons = [.availabilityd, .bookingd, .notifyd]
+        let suite = try await InProcessSuite.start(options)
+        let bookingd = try await suite.client(.bookingd)
+        var references: [String] = []
+        for (name, start) in [("Иван Петров", "2026-12-02T11:00:00+03:00"), ("Ivan Petrov", "2026-12-02T12:00:00+03:00")] {
+            let booked: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(
+                start: ISO8601.parseInstant(start)!, contact: ContactBody(name: name, email: "ivan.petrov@example.com", phone: "+79161234567", company: "ООО Ромашка"),
+                locale: "en", consultantId: "anna", topic: "Продажа квартиры: налоги"))
+            references.append(booked.reference)
+        }
+        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: references[1], reason: "Заболел, простите"))
+        // Client and consultant, twice, and the cancellation to both.
+        let emails = try await NotificationFlowTests.waitForEmails(suite, count: 6)
+        #expect(emails.count == 6)
+        #expect(emails.values.filter { $0.contains("To: ") && $0.contains("<ivan.petrov@example.com>") }.count == 3, "written from bookingd's answer")
+        let replay: ReplayReply = try await bookingd.call(MessageType.replay, ReplayRequest(after: 0))
+        #expect(replay.events.allSatisfy { $0.appointment.contact.email == "i***@example.com" }, "the events carried the contact masked")
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: suite.configuration.stateDirectory)
+        #expect(Set(["notifyd.sqlite", "notifyd.sqlite-wal", "bookingd.sqlite", "bookingd.sqlite-wal"]).isSubset(of: files), "\(files)")
+        let found = try PlaintextSearch.occurrences(of: ["Иван Петров", "Ivan Petrov", "ivan.petrov@example.com", "ivan.petrov", "+79161234567", "79161234567",
+                                                         "Ромашка", "Продажа квартиры", "Заболел"],
+                                                    inFilesUnder: suite.configuration.stateDirectory)
+        #expect(found.isEmpty, "every daemon's files (databases, -wal, -shm): \(found)")
+        try await suite.stop()
+    }
+}
