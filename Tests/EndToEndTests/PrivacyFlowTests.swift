@@ -127,4 +127,35 @@ import Testing
         let other: AppointmentBody = try await client.call(MessageType.get, ReferenceRequest(reference: kept.reference))
         #expect(other.contact == kept.contact)
     }
+
+    @Test func retentionAtStartErasesWhatIsPastItsPeriodAndKeepsTheRest() async throws {
+        let suite = try SuiteProcess()
+        try await suite.start()
+        defer { suite.tearDown() }
+        let bookingd = try await suite.client("bookingd", attempts: 3)
+        let attended = try await Self.book(bookingd, 41, at: "2026-12-02T10:00:00+03:00")
+        let cancelled = try await Self.book(bookingd, 42, at: "2026-12-03T10:00:00+03:00")
+        #expect(try suite.bookctl(["cancel", cancelled.reference]).status == 0)
+
+        // bookingd starts again 30 days and an hour later: the cancellation's data is due, the
+        // consultation's (its purpose achieved a day later) is not yet.
+        _ = suite.terminate("bookingd")
+        let later = suite.directory + "/later.yaml"
+        try String(contentsOfFile: suite.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "start: \"2026-12-01T07:58:00+03:00\"", with: "start: \"2026-12-31T09:00:00+03:00\"")
+            .write(toFile: later, atomically: true, encoding: .utf8)
+        try await suite.start("bookingd", config: later)
+        let client = try await suite.client("bookingd", attempts: 3)
+        try await eventually(.seconds(20)) {
+            let shown: AppointmentBody = try await client.call(MessageType.get, ReferenceRequest(reference: cancelled.reference))
+            return shown.erasedAt != nil
+        }
+        let erased: AppointmentBody = try await client.call(MessageType.get, ReferenceRequest(reference: cancelled.reference))
+        #expect(erased.contact == ContactBody(name: "", email: "", phone: "") && erased.status == "cancelled")
+        let kept: AppointmentBody = try await client.call(MessageType.get, ReferenceRequest(reference: attended.reference))
+        #expect(kept.contact == attended.contact && kept.erasedAt == nil)
+        let records = try #require(try Self.exported(suite, email: contact(42).email)["erasures"] as? [[String: Any]])
+        #expect(records.map { $0["reason"] as? String } == ["retention"])
+        #expect(records.first?["user"] as? String == "bookingd")
+    }
 }
