@@ -121,6 +121,34 @@ import Testing
         #expect(audit.filter { $0.command == "erase" }.map(\.outcome) == ["ok: nothing left to erase", "ok: erasure \(first.id.uuidString.lowercased())"])
     }
 
+    /// Crypto-shredding holds only if the wrapped key leaves no copy in the file: not in a freed
+    /// part of a page (secure_delete), not in an old WAL frame (the checkpoint after the erasure).
+    @Test func noFileKeepsTheBytesOfAnErasedClientsKey() async throws {
+        _ = try await book(Self.ivan)
+        _ = try await book(Self.petr)
+        let clients = try await store.clientIds(of: .email(Self.ivan.email))
+        let reader = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        let wrapped = try #require(try await reader.read { db in
+            try Data.fetchOne(db, sql: "SELECT wrapped_key FROM client_keys WHERE client_id = ?", arguments: [clients[0].uuidString.lowercased()])
+        })
+        let contact = try #require(try await reader.read { db in
+            try Data.fetchOne(db, sql: "SELECT contact FROM appointments WHERE client_id = ?", arguments: [clients[0].uuidString.lowercased()])
+        })
+        try reader.close()
+        #expect(try Self.filesHolding([wrapped, contact], in: tests.directory) != [], "the search finds them before")
+        _ = try await store.erase(clients: clients, cancelled: 0, user: "admin", correlationId: "c-1", at: tests.now)
+        #expect(try Self.filesHolding([wrapped, contact], in: tests.directory) == [])
+        try store.close()
+        #expect(try Self.filesHolding([wrapped, contact], in: tests.directory) == [])
+    }
+
+    static func filesHolding(_ values: [Data], in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted().filter { file in
+            let content = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))
+            return values.contains { content.range(of: $0) != nil }
+        }
+    }
+
     @Test func aClientErasedBooksAgainWithANewKey() async throws {
         _ = try await book(Self.ivan)
         let clients = try await store.clientIds(of: .email(Self.ivan.email))
@@ -147,8 +175,12 @@ import Testing
         #expect(try await asCopied.appointment(reference: ivans)?.contactInfo == Self.ivan)
         try asCopied.close()
 
+        let wrapped = try #require(try await DatabaseQueue(path: unchanged).read { db in
+            try Data.fetchOne(db, sql: "SELECT wrapped_key FROM client_keys WHERE client_id = ?", arguments: [clients[0].uuidString.lowercased()])
+        })
         // What a restore does: the requested erasures of the database it replaces, applied again.
         #expect(try ErasureLedger.reapply(from: path, onto: backup) == 1)
+        #expect(try Self.filesHolding([wrapped], in: tests.directory).filter { $0.hasPrefix("backup") } == [], "not even in a free page")
         #expect(try ErasureLedger.reapply(from: path, onto: backup) == 0, "once")
         let restored = try SQLiteBookingStore(path: backup, masterKey: tests.master)
         #expect(try await restored.appointment(reference: ivans)?.contactInfo == .erased)
