@@ -55,7 +55,11 @@ final class MessageComposer: Sendable {
             manageURL: manageURL(appointment.reference), calendarZone: calendarZone, confirmation: event.confirmation
         )
         let withEmail = Set([consultant, previousConsultant].compactMap { $0?.email == nil ? nil : $0?.id })
-        let planned = personal == nil ? [] : settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail)
+        // An erasure may overtake the messages of the change before it (`erase` first cancels the
+        // person's future bookings): nobody is left to write to, and the team is told without them.
+        let planned = personal.map { personal in
+            settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail).filter { !(personal.isErased && $0.audience == .client) }
+        } ?? []
         let deliveries = planned.compactMap { render($0, facts: facts, invite: Self.invite(event)) }
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
     }
@@ -95,6 +99,7 @@ final class MessageComposer: Sendable {
         appointment.topic = personal.topic
         let facts = MessageFacts(appointment: appointment, consultant: consultant, manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
         return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)
+            .filter { !(personal.isErased && $0.audience == .client) }
             .compactMap { render($0, facts: facts, invite: nil) }
     }
 
