@@ -1,5 +1,6 @@
 import ArgumentParser
 import BookingProtocol
+import BookingService
 import CivilTime
 import DaemonKit
 import Foundation
@@ -118,7 +119,19 @@ struct Restore: AsyncParsableCommand {
         let owner = try? FileManager.default.attributesOfItem(atPath: suite.configuration.stateDirectory)
         for file in manifest.files {
             let target = suite.configuration.databasePath("\(file.daemon).sqlite")
-            try SQLiteBackup.restore((directory as NSString).appendingPathComponent(file.file), to: target, keepingOldAs: suffix)
+            var source = (directory as NSString).appendingPathComponent(file.file)
+            // A backup holds the data keys of clients erased since it was taken: their erasures
+            // go into the copy before it replaces the database that records them.
+            let prepared = target + ".erasures-applied"
+            if file.daemon == BookingDaemon.name {
+                try? FileManager.default.removeItem(atPath: prepared)
+                try FileManager.default.copyItem(atPath: source, toPath: prepared)
+                let applied = try BookingDaemon.reapplyErasures(from: target, onto: prepared)
+                if applied > 0 { Output.line("\(file.daemon): \(applied) erasures made since the backup applied to it again") }
+                source = prepared
+            }
+            defer { try? FileManager.default.removeItem(atPath: prepared) }
+            try SQLiteBackup.restore(source, to: target, keepingOldAs: suffix)
             if let uid = owner?[.ownerAccountID] as? UInt32, let gid = owner?[.groupOwnerAccountID] as? UInt32 {
                 chown(target, uid, gid)
             }

@@ -79,7 +79,7 @@ final class AvailabilityView: Sendable {
                 view.booked.insert(slot)
             case .cancelled, .released, .completed, .noShow:
                 view.booked.remove(slot)
-            case .reminderSent, .confirmed:
+            case .reminderSent, .confirmed, .erased:
                 break
             }
             view.sequence = event.sequence

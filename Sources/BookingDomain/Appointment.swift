@@ -231,12 +231,15 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     public let topic: String?
     /// While `scheduled`: the end of the hold, when an unconfirmed booking is released; nil otherwise.
     public private(set) var holdExpiresAt: Date?
+    /// When its personal data was erased (on request or after the retention period): from then
+    /// on its contact is `ContactInfo.erased` and it has no topic; the rest stays for the counts.
+    public let erasedAt: Date?
 
     /// Restores a stored appointment as it was; a new one comes from `book`.
     public init(id: UUID, clientId: UUID, consultantId: String, timeSlot: DateTimeRange, contactInfo: ContactInfo,
                 status: AppointmentStatus, bookingReference: BookingReference, createdAt: Date, updatedAt: Date,
                 reminderSent: Bool, revision: Int = 0, clientTimeZone: String, locale: String, meeting: Meeting? = nil, topic: String? = nil,
-                holdExpiresAt: Date? = nil) {
+                holdExpiresAt: Date? = nil, erasedAt: Date? = nil) {
         self.id = id
         self.clientId = clientId
         self.consultantId = consultantId
@@ -253,6 +256,15 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         self.meeting = meeting
         self.topic = topic
         self.holdExpiresAt = holdExpiresAt
+        self.erasedAt = erasedAt
+    }
+
+    /// The appointment as it reads once its personal data is gone.
+    public func erased(at: Date) -> Appointment {
+        Appointment(id: id, clientId: clientId, consultantId: consultantId, timeSlot: timeSlot, contactInfo: .erased, status: status,
+                    bookingReference: bookingReference, createdAt: createdAt, updatedAt: updatedAt, reminderSent: reminderSent,
+                    revision: revision, clientTimeZone: clientTimeZone, locale: locale, meeting: meeting, topic: nil,
+                    holdExpiresAt: holdExpiresAt, erasedAt: at)
     }
 
     public var slot: TimeSlot { TimeSlot(range: timeSlot, consultantId: consultantId) }

@@ -59,6 +59,12 @@ public struct ContactInfo: Sendable, Hashable, Codable {
         self.company = company
     }
 
+    /// An erased contact: every field empty. Only the store makes it, for a row whose personal
+    /// data was erased; no validation ever returns it (a name and an email are required).
+    public static let erased = ContactInfo(name: "", email: "", phone: "", company: nil)
+
+    public var isErased: Bool { self == .erased }
+
     /// Validates and normalises raw input; the first failing field (in the order name, email,
     /// phone, company) is reported. Already-normalised values come back unchanged. A form that
     /// shows every error at once checks each field with its own `validated…` instead.

@@ -85,6 +85,9 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
     public var topic: String?
     /// While `status` is `scheduled`: when the unconfirmed booking is released; absent otherwise.
     public var holdExpiresAt: Date?
+    /// When the client's personal data was erased: `contact` then has empty strings and there is
+    /// no topic (docs/protocol.md, "Erased appointments"); absent otherwise.
+    public var erasedAt: Date? = nil
 
     public init(reference: String, id: String, clientId: String, consultantId: String, start: Date, end: Date, status: String,
                 contact: ContactBody, timeZone: String, locale: String, createdAt: Date, updatedAt: Date, reminderSent: Bool,
@@ -113,6 +116,7 @@ extension AppointmentBody {
     private enum CodingKeys: String, CodingKey {
         case reference, id, clientId, consultantId, start, end, status, contact, timeZone, locale, createdAt, updatedAt
         case reminderSent, revision, meeting, topic, holdExpiresAt
+        case erasedAt
     }
 
     /// `revision` came with the house step; events stored before it have none and read as 0.
@@ -131,6 +135,7 @@ extension AppointmentBody {
             topic: try c.decodeIfPresent(String.self, forKey: .topic),
             holdExpiresAt: try c.decodeIfPresent(Date.self, forKey: .holdExpiresAt)
         )
+        erasedAt = try c.decodeIfPresent(Date.self, forKey: .erasedAt)
     }
 }
 

@@ -12,6 +12,9 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case confirmed
     /// A held booking its client did not confirm in time, cancelled by the system.
     case released
+    /// The appointment's personal data was erased (on request or after the retention period):
+    /// the appointment stays, with an empty contact and `erased_at`.
+    case erased
 
     public var topic: String { "booking." + rawValue }
 }

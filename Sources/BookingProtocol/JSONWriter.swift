@@ -158,6 +158,10 @@ extension AppointmentBody: JSONWritable {
             writer.raw(",\"hold_expires_at\":")
             writer.instant(holdExpiresAt)
         }
+        if let erasedAt {
+            writer.raw(",\"erased_at\":")
+            writer.instant(erasedAt)
+        }
         writer.raw("}")
     }
 }

@@ -82,6 +82,7 @@ struct BookingCommands: Sendable {
             logger.notice("new bookings resumed", metadata: ["user": "\(header.user ?? "-")"])
             return PauseReply(paused: false, reason: nil)
         }
+        addPrivacyRoutes(to: &routes)
         control.addRoutes(to: &routes)
         return routes
     }

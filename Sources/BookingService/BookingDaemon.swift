@@ -13,13 +13,22 @@ public enum BookingDaemon {
     /// What `bookctl config check` says of bookingd's part of a file: the same loading as at start.
     public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
         let settings = try BookingSettings.load(configuration)
+        let privacy = try PrivacySettings.load(configuration)
         return "at most \(settings.maxFutureBookingsPerContact) future bookings per contact; clients' default zone \(settings.defaultTimeZone); "
             + "confirmation \(settings.confirmation.rawValue)\(settings.confirmation == .off ? "" : " (holds of \(Int(settings.holdDuration / 60)) min)")"
+            + "; personal data erased \(privacy.retention.days) days after an appointment"
     }
 
     /// The defaults bookingd applies for optional sections the file leaves out (logged at start).
     public static func defaultsApplied(_ configuration: SuiteConfiguration) -> [String] {
-        [configuration.defaultApplied("bookings", "at most \(BookingSettings.defaultMaxFutureBookingsPerContact) future bookings per contact")].compactMap { $0 }
+        [configuration.defaultApplied("bookings", "at most \(BookingSettings.defaultMaxFutureBookingsPerContact) future bookings per contact"),
+         PrivacySettings.defaultApplied(configuration)].compactMap { $0 }
+    }
+
+    /// For `bookctl restore`: the erasures on request recorded in `replaced` (the database about
+    /// to be replaced) applied to `restored` (the copy that replaces it); how many.
+    public static func reapplyErasures(from replaced: String, onto restored: String) throws -> Int {
+        try ErasureLedger.reapply(from: replaced, onto: restored)
     }
 
     /// Opens the store, binds both sockets and returns the services to run, in start order:
@@ -28,6 +37,7 @@ public enum BookingDaemon {
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
         let settings = Reloadable(try BookingSettings.load(configuration))
+        let privacy = Reloadable(try PrivacySettings.load(configuration))
         let databasePath = configuration.databasePath("bookingd.sqlite")
         // Before the store opens the file: a wrong or missing key stops the daemon in one line,
         // and no file has been touched.
@@ -56,7 +66,8 @@ public enum BookingDaemon {
             patience: configuration.requestPatience,
             access: try PeerAccess(configuration)
         )
-        parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume]) {
+        parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume,
+                                                   MessageType.erase]) {
             command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())
         }
@@ -66,6 +77,7 @@ public enum BookingDaemon {
         }
         parts.control.setReload { configuration in
             settings.replace(with: try BookingSettings.load(configuration))
+            privacy.replace(with: try PrivacySettings.load(configuration))
         }
         if let reason = pause.reason {
             parts.logger.warning("new bookings are paused (bookctl resume takes them again)", metadata: ["reason": "\(reason)"])
@@ -81,8 +93,11 @@ public enum BookingDaemon {
         let releaser = HoldReleaser(store: store, publisher: publisher, clock: parts.clock, holdSwitch: holds, settings: settings, logger: parts.logger)
         // Every second on the suite's clock, first at start: holds that ended while bookingd was down go at once.
         let releases = PeriodicService(every: .seconds(1), runFirst: true) { await releaser.tick() }
+        let sweeper = RetentionSweeper(store: store, publisher: publisher, clock: parts.clock, settings: privacy, logger: parts.logger)
+        // Hourly, and at start: what fell due while bookingd was down (or in a restored copy) goes at once.
+        let retention = PeriodicService(every: .seconds(3600), runFirst: true) { await sweeper.tick() }
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
         for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
-        return [publisher, housekeeping, releases] + scheduled + [server]
+        return [publisher, housekeeping, releases, retention] + scheduled + [server]
     }
 }

@@ -208,6 +208,21 @@ public protocol BookingStore: Sendable {
     func pauseReason() async throws -> String?
     /// Pauses (a reason) or resumes (nil), and writes the audit row, in one transaction.
     func setPause(_ reason: String?, user: String?, correlationId: String, at: Date) async throws
+
+    // Personal data (issue 13): export, erasure on request, retention.
+
+    /// The clients (random ids) whose data `subject` names; empty if none.
+    func clientIds(of subject: DataSubject) async throws -> [UUID]
+    /// Their active appointments still ahead: what an erasure on request cancels first.
+    func activeAppointments(ofClients clientIds: [UUID], after now: Date) async throws -> [BookingReference]
+    /// Erases everything personal of those clients in one transaction (contacts, history reasons,
+    /// stored replies, their keys), with its record, its audit row and a `booking.erased` event
+    /// per appointment; a repeat erases nothing and keeps no record.
+    func erase(clients clientIds: [UUID], cancelled: Int, user: String, correlationId: String, at now: Date) async throws -> ErasureRecord
+    /// Erases the personal data of at most `limit` appointments past `rule`, as one act (nil: none was due).
+    func eraseExpired(_ rule: RetentionRule, limit: Int, correlationId: String, at now: Date) async throws -> ErasureRecord?
+    /// Everything bookingd holds about those clients.
+    func export(clients clientIds: [UUID]) async throws -> PersonalDataExport
 }
 
 extension BookingStore {

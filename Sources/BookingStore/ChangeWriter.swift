@@ -286,16 +286,24 @@ extension Appointment {
             throw stored.unreadable("end_ms is not after start_ms")
         }
         let id = try stored.parsed("id", UUID.init(uuidString:)), clientId = try stored.parsed("client_id", UUID.init(uuidString:))
-        // The seal is bound to the id as stored, and the client's key is found by it.
-        let sealed = try ciphers.contact(of: stored, appointmentId: try stored.value("id"), clientId: try stored.value("client_id"))
-        // Stored contacts were validated on the way in; validating again costs microseconds
-        // and keeps a hand-edited row from passing as good (the phone only as E.164, so newer
-        // numbering plans do not make old rows unreadable).
-        let contactInfo: ContactInfo
-        do {
-            contactInfo = try ContactInfo.restored(name: sealed.name, email: sealed.email, phone: sealed.phone, company: sealed.company)
-        } catch {
-            throw stored.unreadable("contact.\(error.field): \(error.message)")
+        let erasedAt = try stored.optionalInstant("erased_at")
+        let contactInfo: ContactInfo, topic: String?
+        if erasedAt != nil {
+            // Erased: its `contact` is NULL (and its client's key may be gone); it reads as such.
+            guard try stored.value("contact", as: Data?.self) == nil else { throw stored.unreadable("contact: kept after its erasure") }
+            (contactInfo, topic) = (.erased, nil)
+        } else {
+            // The seal is bound to the id as stored, and the client's key is found by it.
+            let sealed = try ciphers.contact(of: stored, appointmentId: try stored.value("id"), clientId: try stored.value("client_id"))
+            // Stored contacts were validated on the way in; validating again costs microseconds
+            // and keeps a hand-edited row from passing as good (the phone only as E.164, so newer
+            // numbering plans do not make old rows unreadable).
+            do {
+                contactInfo = try ContactInfo.restored(name: sealed.name, email: sealed.email, phone: sealed.phone, company: sealed.company)
+            } catch {
+                throw stored.unreadable("contact.\(error.field): \(error.message)")
+            }
+            topic = sealed.topic
         }
         var meeting: Meeting?
         if let format: String = try stored.value("meeting_format") {
@@ -321,8 +329,9 @@ extension Appointment {
             clientTimeZone: try stored.value("time_zone"),
             locale: try stored.value("locale"),
             meeting: meeting,
-            topic: sealed.topic,
-            holdExpiresAt: try stored.optionalInstant("hold_expires_ms")
+            topic: topic,
+            holdExpiresAt: try stored.optionalInstant("hold_expires_ms"),
+            erasedAt: erasedAt
         )
     }
 }

@@ -24,6 +24,9 @@ public final class SQLiteBookingStore: BookingStore {
         do {
             keys = try pool.read { db in try DataKeys.load(db, master: masterKey) }
             try Schema.removeUnsealedPages(pool)
+            // Only the writer deletes. Erasing a client deletes their wrapped key: its bytes must
+            // not stay behind in a freed part of a page.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         } catch {
             try? pool.close()
             throw .cannotOpen(path: path, problem: "\(error)")
@@ -284,5 +287,70 @@ public final class SQLiteBookingStore: BookingStore {
             try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [Millis.of(cutoff)])
             return db.changesCount
         }
+    }
+}
+
+// MARK: Personal data: export, erasure, retention
+
+extension SQLiteBookingStore {
+    public func clientIds(of subject: DataSubject) async throws -> [UUID] {
+        let index = keys.index
+        return try await pool.read { db in
+            try ErasureWriter.clientIds(db, of: subject, index: index).compactMap(UUID.init(uuidString:))
+        }
+    }
+
+    public func activeAppointments(ofClients clientIds: [UUID], after now: Date) async throws -> [BookingReference] {
+        let list = SQLList(clientIds.map { $0.uuidString.lowercased() })
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT reference FROM appointments WHERE client_id IN \(list.sql) AND \(AppointmentStatus.activeCondition) AND start_ms > ? ORDER BY start_ms",
+                arguments: list.arguments + [Millis.of(now)]
+            ).map { row in
+                try StoredRow(row, table: "appointments", keyColumn: "reference").parsed("reference") { try BookingReference(parsing: $0) }
+            }
+        }
+    }
+
+    public func erase(clients clientIds: [UUID], cancelled: Int, user: String, correlationId: String, at now: Date) async throws -> ErasureRecord {
+        let keys = self.keys
+        let record = try await pool.writeBeforeDeadline { db in
+            try ErasureWriter(db: db, keys: keys).eraseClients(clientIds.map { $0.uuidString.lowercased() }, cancelled: cancelled, user: user,
+                                                              correlationId: correlationId, at: now)
+        }
+        try removeErasedPages(after: record)
+        return record
+    }
+
+    public func eraseExpired(_ rule: RetentionRule, limit: Int, correlationId: String, at now: Date) async throws -> ErasureRecord? {
+        let keys = self.keys
+        let record = try await pool.write { db in
+            try ErasureWriter(db: db, keys: keys).eraseExpired(rule, limit: limit, correlationId: correlationId, at: now)
+        }
+        if let record { try removeErasedPages(after: record) }
+        return record
+    }
+
+    /// The WAL still holds frames of the pages the erased values and keys were on (as earlier
+    /// transactions wrote them): a TRUNCATE checkpoint empties it. `secure_delete` already
+    /// zeroed them in the pages themselves.
+    private func removeErasedPages(after record: ErasureRecord) throws {
+        guard !record.erasedNothing else { return }
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    public func export(clients clientIds: [UUID]) async throws -> PersonalDataExport {
+        let list = SQLList(clientIds.map { $0.uuidString.lowercased() })
+        let ids = clientIds
+        let bookings = try await read { db, ciphers in
+            try Row.fetchAll(db, sql: "SELECT * FROM appointments WHERE client_id IN \(list.sql) ORDER BY start_ms, reference", arguments: list.arguments)
+                .map { try Appointment(row: $0, ciphers: ciphers) }
+        }
+        var exported: [PersonalDataExport.Booking] = []
+        for appointment in bookings {
+            exported.append(PersonalDataExport.Booking(appointment: appointment, history: try await history(reference: appointment.bookingReference) ?? []))
+        }
+        let erasures = try await pool.read { db in try ErasureLedger.records(db, clientIds: ids.map { $0.uuidString.lowercased() }) }
+        return PersonalDataExport(clientIds: clientIds, bookings: exported, erasures: erasures)
     }
 }

@@ -188,6 +188,9 @@ enum Schema {
         migrator.registerMigration("v7: personal data sealed") { db in
             try sealPersonalData(db, master: master)
         }
+        migrator.registerMigration("v8: erasures") { db in
+            try createErasureTables(db)
+        }
         return migrator
     }
 }

@@ -23,6 +23,7 @@ extension AppointmentBody {
             topic: appointment.topic,
             holdExpiresAt: appointment.holdExpiresAt
         )
+        erasedAt = appointment.erasedAt
     }
 }
 

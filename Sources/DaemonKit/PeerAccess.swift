@@ -41,6 +41,9 @@ public enum CommandAccess {
              MessageType.notificationRetry, MessageType.testEmail, MessageType.reload,
              MessageType.backup, MessageType.debugStall:
             .admins(and: [])
+        // One person's personal data, all of it, or its erasure (issue 13).
+        case MessageType.export, MessageType.erase:
+            .admins(and: [])
         default:
             // Not a message of the contract: the daemon answers `unknown_type`.
             .anyone

@@ -224,7 +224,7 @@ extension SuiteConfiguration {
 
     /// The top-level sections the daemons read with `section(_:as:)`; with the suite's own keys,
     /// every key a file may have at the top level.
-    public static let sections: Set<String> = ["calendar", "consultants", "meeting", "bookings", "notifications", "web", "access"]
+    public static let sections: Set<String> = ["calendar", "consultants", "meeting", "bookings", "notifications", "web", "access", "privacy"]
 
     /// Decodes one top-level section of the file (nil when it is absent), with errors that name
     /// the file and the key like every other configuration error.

@@ -80,7 +80,7 @@ final class MessageComposer: Sendable {
                 return .drop(appointmentId: appointment.id)
             }
             return .schedule(ReminderEntry(appointment: appointment, dueAt: due))
-        case .cancelled, .released, .completed, .noShow:
+        case .cancelled, .released, .completed, .noShow, .erased:
             return .drop(appointmentId: appointment.id)
         case .reminderSent:
             return .keep

@@ -75,6 +75,8 @@ public struct DeliveryPlan: Sendable, Equatable {
         case .cancelled: purposes = (.clientCancelled, .consultantCancelled, .teamCancelled)
         // Outcomes after the meeting and the reminder mark tell nobody anything new.
         case .completed, .noShow, .reminderSent: return []
+        // Erasure tells nobody anything (its contact is empty): notifyd's own data goes by other means.
+        case .erased: return []
         }
         var planned = [delivery(purposes.client, .email, .client)]
         if sms && !event.appointment.contact.phone.isEmpty { planned.append(delivery(purposes.client, .sms, .client)) }

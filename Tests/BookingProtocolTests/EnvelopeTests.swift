@@ -410,3 +410,27 @@ extension JSONEncoder {
         #expect(try Envelope.decode(envelope.frames()).header == header)
     }
 }
+
+@Suite struct ErasedAppointmentWireTests {
+    @Test func anErasedAppointmentWritesWhatCodableWritesAndReadsBack() throws {
+        var appointment = JSONWriterTests.appointment(company: nil)
+        appointment.contact = ContactBody(name: "", email: "", phone: "")
+        appointment.erasedAt = Date(timeIntervalSince1970: 1_796_000_009.5)
+        let event = EventBody(sequence: 11, id: "e-11", kind: .erased, occurredAt: Date(timeIntervalSince1970: 1_796_000_009.5),
+                              appointment: appointment, actor: "system")
+        let fast = try WireJSON.encode(event)
+        #expect(try WireJSON.decode(EventBody.self, from: fast) == event)
+        let ours = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: try JSONEncoder.snakeCase.encode(event)) as? NSDictionary
+        #expect(ours == theirs)
+        let text = String(decoding: fast, as: UTF8.self)
+        #expect(text.contains("\"erased_at\":\"2026-11-30T"))
+        #expect(text.contains("\"kind\":\"erased\""))
+        #expect(try event.frames()[0] == Array("booking.erased".utf8))
+    }
+
+    @Test func anAppointmentNeverErasedHasNoErasedAt() throws {
+        let text = String(decoding: try WireJSON.encode(JSONWriterTests.appointment(company: nil)), as: UTF8.self)
+        #expect(!text.contains("erased_at"))
+    }
+}

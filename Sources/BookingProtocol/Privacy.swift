@@ -1,0 +1,91 @@
+import Foundation
+
+extension MessageType {
+    /// Everything bookingd holds about one person (admins only, audited).
+    public static let export = "export"
+    /// Erase one person's personal data, after cancelling their future appointments (admins only).
+    public static let erase = "erase"
+}
+
+/// Whose data: exactly one of an email, a phone or a booking reference (its client).
+public struct DataSubjectRequest: Codable, Sendable, Equatable {
+    public var email: String?
+    public var phone: String?
+    public var reference: String?
+
+    public init(email: String? = nil, phone: String? = nil, reference: String? = nil) {
+        self.email = email
+        self.phone = phone
+        self.reference = reference
+    }
+}
+
+public struct EraseRequest: Codable, Sendable, Equatable {
+    public var email: String?
+    public var phone: String?
+    public var reference: String?
+    /// Why (kept in the cancelled appointments' history until the erasure blanks it; shown in
+    /// the log). Defaults to "erasure requested".
+    public var reason: String?
+
+    public init(email: String? = nil, phone: String? = nil, reference: String? = nil, reason: String? = nil) {
+        self.email = email
+        self.phone = phone
+        self.reference = reference
+        self.reason = reason
+    }
+
+    public var subject: DataSubjectRequest { DataSubjectRequest(email: email, phone: phone, reference: reference) }
+}
+
+/// The record of one act of erasure (`erase.reply`, and in an export): no personal data.
+public struct ErasureBody: Codable, Sendable, Equatable {
+    public var id: String
+    public var at: Date
+    public var user: String
+    /// `request` or `retention`.
+    public var reason: String
+    public var clientIds: [String]
+    public var appointments: Int
+    public var historyEntries: Int
+    public var idempotencyRecords: Int
+    public var clientKeys: Int
+    public var cancelled: Int
+
+    public init(id: String, at: Date, user: String, reason: String, clientIds: [String], appointments: Int, historyEntries: Int,
+                idempotencyRecords: Int, clientKeys: Int, cancelled: Int) {
+        self.id = id
+        self.at = at
+        self.user = user
+        self.reason = reason
+        self.clientIds = clientIds
+        self.appointments = appointments
+        self.historyEntries = historyEntries
+        self.idempotencyRecords = idempotencyRecords
+        self.clientKeys = clientKeys
+        self.cancelled = cancelled
+    }
+}
+
+public struct ExportedBookingBody: Codable, Sendable, Equatable {
+    public var appointment: AppointmentBody
+    public var history: [HistoryEntryBody]
+
+    public init(appointment: AppointmentBody, history: [HistoryEntryBody]) {
+        self.appointment = appointment
+        self.history = history
+    }
+}
+
+/// `export.reply`: everything bookingd holds about the person.
+public struct ExportReply: Codable, Sendable, Equatable {
+    public var clientIds: [String]
+    public var bookings: [ExportedBookingBody]
+    public var erasures: [ErasureBody]
+
+    public init(clientIds: [String], bookings: [ExportedBookingBody], erasures: [ErasureBody]) {
+        self.clientIds = clientIds
+        self.bookings = bookings
+        self.erasures = erasures
+    }
+}
