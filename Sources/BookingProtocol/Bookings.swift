@@ -235,10 +235,6 @@ public struct ContactReply: Codable, Sendable, Equatable {
         self.topic = topic
         self.clientMessage = clientMessage
     }
-
-    /// The appointment's personal data was erased (on request or by retention): its contact's
-    /// fields are empty, and an email is never empty otherwise.
-    public var isErased: Bool { contact.email.isEmpty }
 }
 
 /// Appointments by slot start (then consultant, then reference), one page at a time: at most

@@ -55,13 +55,17 @@ final class MessageComposer: Sendable {
             manageURL: manageURL(appointment.reference), calendarZone: calendarZone, confirmation: event.confirmation
         )
         let withEmail = Set([consultant, previousConsultant].compactMap { $0?.email == nil ? nil : $0?.id })
-        // An erasure may overtake the messages of the change before it (`erase` first cancels the
-        // person's future bookings): nobody is left to write to, and the team is told without them.
-        let planned = personal.map { personal in
-            settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail).filter { !(personal.isErased && $0.audience == .client) }
-        } ?? []
+        let planned = personal == nil ? [] : settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail)
+            .filter { $0.audience != .client || !Self.isErased(appointment.contact) }
         let deliveries = planned.compactMap { render($0, facts: facts, invite: Self.invite(event)) }
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
+    }
+
+    /// bookingd answers an erased client's contact with empty fields (their data was erased on
+    /// request or after the retention period): nobody to write to, and no attendee to invite.
+    /// The consultant and the team are still told of the change, as their calendars need.
+    private static func isErased(_ contact: ContactBody) -> Bool {
+        contact.email.isEmpty
     }
 
     /// What the change's emails do to the reader's calendar: a hold is not in it yet (its
@@ -91,15 +95,16 @@ final class MessageComposer: Sendable {
         }
     }
 
-    /// The reminder's messages for an appointment still ahead; `personal`: bookingd's answer to
-    /// `contact` for it, asked when the reminder is due (the reminder keeps no contact).
+    /// The reminder's messages for an appointment still ahead (none for a client whose data was
+    /// erased); `personal`: bookingd's answer to `contact` for it, asked when the reminder is due
+    /// (the reminder keeps no contact).
     func reminderDeliveries(_ reminder: ReminderEntry, personal: ContactReply, consultant: Consultant) -> [NewDelivery] {
+        guard !Self.isErased(personal.contact) else { return [] }
         var appointment = reminder.appointment
         appointment.contact = personal.contact
         appointment.topic = personal.topic
         let facts = MessageFacts(appointment: appointment, consultant: consultant, manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
         return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)
-            .filter { !(personal.isErased && $0.audience == .client) }
             .compactMap { render($0, facts: facts, invite: nil) }
     }
 
@@ -146,7 +151,7 @@ final class MessageComposer: Sendable {
                             organizer: settings.sender,
                             attendees: released
                                 ? [recipient]
-                                : [Mailbox(name: appointment.contact.name, address: appointment.contact.email)]
+                                : (Self.isErased(appointment.contact) ? [] : [Mailbox(name: appointment.contact.name, address: appointment.contact.email)])
                                     + (facts.consultant.email.map { [Mailbox(name: facts.consultant.name, address: $0)] } ?? [])
                         )
                     }

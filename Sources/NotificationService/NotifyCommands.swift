@@ -89,7 +89,7 @@ struct NotifyCommands: Sendable {
             audience: delivery.audience.rawValue, recipient: delivery.maskedRecipient, state: stored.state.rawValue,
             attempts: stored.attempts, createdAt: stored.createdAt, sentAt: stored.sentAt,
             nextAttemptAt: stored.state == .pending ? stored.nextAttemptAt : nil,
-            // Errors were kept with the recipient masked (the Dispatcher, and the migration for older ones).
+            // The store keeps errors with the recipient masked (older ones were masked by its migration).
             lastError: stored.lastError, messageId: delivery.messageId, inDoubt: stored.inDoubt,
             history: attempts.map { NotificationAttemptBody(at: $0.at, outcome: $0.outcome, error: $0.error) }
         )

@@ -7,8 +7,8 @@ import SQLiteStorage
 
 /// notifyd's own database: the last event applied, every delivery with its attempts, and the
 /// reminder schedule, opened the suite's one way (`SQLiteFile`). What names or reaches a client
-/// (a delivery's recipient and message, a reminder's appointment) is sealed under that client's
-/// data key (`Sealed`); the keys are wrapped by `masterKey`, which the file never holds.
+/// (a delivery's recipient, message and errors, a reminder's appointment) is sealed under that
+/// client's data key (`Sealed`); the keys are wrapped by `masterKey`, which the file never holds.
 public final class SQLiteNotificationStore: Sendable {
     public let path: String
     private let pool: DatabasePool

@@ -2,7 +2,8 @@ import Foundation
 
 /// Looks for personal data where it must not be: every byte of every file in a directory (a
 /// database, its -wal and -shm files, backups), each value in the encodings a file could hold it
-/// in (UTF-8, and UTF-16 in both byte orders, as SQLite can store text).
+/// in (UTF-8, UTF-16 in both byte orders, as SQLite can store text, and JSON's `\u` escapes of
+/// non-ASCII text, as an encoder may write a body).
 public enum PlaintextSearch {
     /// Where any of `values` occurs, as "file: value (encoding)"; empty when nowhere.
     public static func occurrences(of values: [String], inFilesUnder directory: String) throws -> [String] {
@@ -24,11 +25,16 @@ public enum PlaintextSearch {
 
     static func encodings(of value: String) -> [(String, [UInt8])] {
         let utf16 = Array(value.utf16)
-        return [
+        var forms = [
             ("UTF-8", Array(value.utf8)),
             ("UTF-16LE", utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }),
             ("UTF-16BE", utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }),
         ]
+        if !value.allSatisfy(\.isASCII) {
+            let escaped = utf16.map { $0 < 0x80 ? String(UnicodeScalar(UInt8($0))) : String(format: "\\u%04x", $0) }.joined()
+            forms.append(("JSON escapes", Array(escaped.utf8)))
+        }
+        return forms
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

@@ -6,7 +6,7 @@ import Testing
 /// A known client's data, searched for where it must not be: the event stream as a subscriber
 /// written from docs/protocol.md sees it, every file under the state directory (databases, their
 /// -wal and -shm, backups), and the daemons' logs.
-@Suite(.serialized) struct PersonalDataTests {
+@Suite(.serialized) struct KnownClientSearchTests {
     static let name = "Иван Конфиденциальный"
     static let latinName = "Ivan Confidentialov"
     static let email = "ivan.confidentialov@example.com"

@@ -1,3 +1,4 @@
+import BookingDomain
 import BookingProtocol
 import CivilTime
 import DaemonKit
@@ -135,6 +136,8 @@ import Testing
         for post in chat {
             let text = try #require((try JSONSerialization.jsonObject(with: Data(post.body)) as? [String: String])?["text"])
             #expect(!text.contains("client1@example.com") && !text.contains("+79160000001"), "contact masked: \(text)")
+            // The reference too: with it anyone reading the chat could change the booking.
+            #expect(!text.contains(reference) && text.contains(BookingReference.masked(reference).replacingOccurrences(of: "*", with: "\\*")), "reference masked: \(text)")
             // Standard Webhooks: HMAC-SHA256 over "id.timestamp.body" with the secret's bytes,
             // checked here with Python's hmac, not with our own code.
             let check = try SuiteProcess.run("/usr/bin/python3", ["-c", """

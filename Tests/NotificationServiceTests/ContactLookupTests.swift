@@ -84,6 +84,15 @@ import Testing
         String(decoding: delivery.payload, as: UTF8.self).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
     }
 
+    /// The email's calendar part (base64), decoded.
+    static func invite(_ delivery: NewDelivery) -> String? {
+        let text = String(decoding: delivery.payload, as: UTF8.self)
+        guard let part = text.range(of: "Content-Type: text/calendar") else { return nil }
+        let afterHeaders = text[part.upperBound...].components(separatedBy: "\r\n\r\n").dropFirst().first ?? ""
+        let base64 = afterHeaders.components(separatedBy: "\r\n--").first?.replacingOccurrences(of: "\r\n", with: "") ?? ""
+        return Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self).replacingOccurrences(of: "\r\n ", with: "") }
+    }
+
     @Test func theClientsMessagesAreWrittenFromBookingdsAnswerAndTheChatSeesItMasked() async throws {
         let bookingd = standIn()
         let (intake, store, _) = try await intake(bookingd)
@@ -147,6 +156,27 @@ import Testing
         let asked = bookingd.asked.withLock { $0.count }
         #expect(await intake.apply([event(4, .reminderSent)]) == .applied)
         #expect(bookingd.asked.withLock { $0.count } == asked)
+    }
+
+    /// `bookctl privacy erase` cancels first, then erases: notifyd may ask after the erasure, and
+    /// bookingd answers the contact empty. Nobody is written to at an empty address; the
+    /// consultant's calendar still loses the event.
+    @Test func anErasedClientIsWrittenToByNobodyAndTheConsultantIsStillTold() async throws {
+        let bookingd = StandIn { request in ContactReply(reference: request.reference, contact: ContactBody(name: "", email: "", phone: "")) }
+        let (intake, store, composer) = try await intake(bookingd)
+        #expect(await intake.apply([event(1, .cancelled, status: "cancelled")]) == .applied)
+        let sent = try await store.deliveries(reference: reference).map(\.delivery)
+        #expect(sent.map(\.audience).sorted { $0.rawValue < $1.rawValue } == [.consultant, .team], "\(sent.map(\.id))")
+        #expect(sent.allSatisfy { !$0.recipient.isEmpty })
+        let consultant = try #require(sent.first { $0.audience == .consultant })
+        let invite = try #require(Self.invite(consultant))
+        #expect(invite.contains("METHOD:CANCEL"))
+        #expect(invite.components(separatedBy: "ATTENDEE").count == 2 && invite.contains("mailto:anna@example.com"), "the consultant alone: \(invite)")
+
+        let start = self.start
+        let reminder = ReminderEntry(appointment: event(1, .created).appointment, dueAt: start.addingTimeInterval(-86_400))
+        let none = try await bookingd.contacts.contact(for: reminder)
+        #expect(composer.reminderDeliveries(reminder, personal: none, consultant: Consultant(id: "anna", name: "Anna", email: nil, timeZone: "Europe/Moscow")).isEmpty)
     }
 
     @Test func aReminderIsWrittenFromTheContactAskedWhenItIsDue() async throws {

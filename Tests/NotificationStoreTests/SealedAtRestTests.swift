@@ -82,12 +82,13 @@ import Testing
     @Test func theSearchFindsAValueInEachEncoding() throws {
         try FileManager.default.createDirectory(atPath: directory + "/backups/x", withIntermediateDirectories: true)
         for (file, data) in [("a", "..Иван Петров..".data(using: .utf16LittleEndian)!), ("backups/x/b", "..+79161234567".data(using: .utf16BigEndian)!),
-                             ("c", Data("ivan.petrov@example.com".utf8))] {
+                             ("c", Data("ivan.petrov@example.com".utf8)), ("d", Data(#"{"name":"\u0418\u0432\u0430\u043d"}"#.utf8))] {
             try data.write(to: URL(fileURLWithPath: directory + "/" + file))
         }
         let found = try PlaintextSearch.occurrences(of: Self.searched, inFilesUnder: directory).sorted()
         #expect(found == ["a: Иван (UTF-16LE)", "a: Иван Петров (UTF-16LE)", "a: Петров (UTF-16LE)", "backups/x/b: +79161234567 (UTF-16BE)",
-                          "backups/x/b: 79161234567 (UTF-16BE)", "c: ivan.petrov (UTF-8)", "c: ivan.petrov@example.com (UTF-8)"], "\(found)")
+                          "backups/x/b: 79161234567 (UTF-16BE)", "c: ivan.petrov (UTF-8)", "c: ivan.petrov@example.com (UTF-8)",
+                          "d: Иван (JSON escapes)"], "\(found)")
     }
 
     @Test func aSealedValueMovedToAnotherRowDoesNotOpen() async throws {
