@@ -58,7 +58,8 @@ final class MessageComposer: Sendable {
         let planned = personal == nil ? [] : settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail)
             .filter { $0.audience != .client || !Self.isErased(appointment.contact) }
         let deliveries = planned.compactMap { render($0, facts: facts, invite: Self.invite(event)) }
-        return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event))
+        let erasure = event.kind == .erased ? ErasedAppointment(appointmentId: appointment.id, clientId: appointment.clientId) : nil
+        return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event), erasure: erasure)
     }
 
     /// bookingd answers an erased client's contact with empty fields (their data was erased on

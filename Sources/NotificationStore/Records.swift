@@ -121,11 +121,25 @@ public struct AppliedEvent: Sendable, Equatable {
     public var sequence: UInt64
     public var deliveries: [NewDelivery]
     public var reminder: ReminderChange
+    /// A `booking.erased` event: the appointment whose messages notifyd must erase too.
+    public var erasure: ErasedAppointment?
 
-    public init(eventId: String, sequence: UInt64, deliveries: [NewDelivery], reminder: ReminderChange) {
+    public init(eventId: String, sequence: UInt64, deliveries: [NewDelivery], reminder: ReminderChange, erasure: ErasedAppointment? = nil) {
         self.eventId = eventId
         self.sequence = sequence
         self.deliveries = deliveries
         self.reminder = reminder
+        self.erasure = erasure
+    }
+}
+
+/// An appointment whose personal data bookingd erased (on request or by retention), and its client.
+public struct ErasedAppointment: Sendable, Equatable {
+    public var appointmentId: String
+    public var clientId: String
+
+    public init(appointmentId: String, clientId: String) {
+        self.appointmentId = appointmentId
+        self.clientId = clientId
     }
 }

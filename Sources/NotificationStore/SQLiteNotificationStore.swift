@@ -20,6 +20,8 @@ public final class SQLiteNotificationStore: Sendable {
         let sealing = try DataKeys.storedFingerprint(path: path) == nil
         let pool = try SQLiteFile.open(path: path, label: "notifyd", migrator: Self.migrator(masterKey: masterKey))
         do {
+            // What an erasure deletes (a destroyed key above all) is zeroed in the file, not only freed.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
             keys = try pool.read { db in try DataKeys.load(db, master: masterKey) }
             if sealing { try Sealed.dropPlaintextPages(pool) }
         } catch {
@@ -105,6 +107,13 @@ public final class SQLiteNotificationStore: Sendable {
         migrator.registerMigration("v3: personal data sealed") { db in
             try Sealed.migrate(db, keys: try DataKeys.createTables(db, master: masterKey))
         }
+        migrator.registerMigration("v4: erased messages") { db in
+            try db.execute(sql: """
+                -- When bookingd erased the appointment's personal data: the delivery's recipient,
+                -- message and errors are gone, and only the fact that it was sent stays.
+                ALTER TABLE deliveries ADD COLUMN erased_at INTEGER;
+                """)
+        }
         return migrator
     }
 
@@ -118,9 +127,10 @@ public final class SQLiteNotificationStore: Sendable {
     /// were new. An event at or below the last sequence applied is skipped.
     @discardableResult
     public func apply(_ events: [AppliedEvent], now: Date) async throws -> Int {
-        try await pool.write { db in
+        let (count, erased) = try await pool.write { db -> (Int, Bool) in
             var last = try UInt64.fetchOne(db, sql: "SELECT last_sequence FROM follower") ?? 0
             var applied = 0
+            var erased = false
             for event in events where event.sequence > last {
                 try db.execute(sql: "INSERT OR IGNORE INTO applied_events (event_id, sequence) VALUES (?, ?)", arguments: [event.eventId, event.sequence])
                 last = event.sequence
@@ -130,10 +140,19 @@ public final class SQLiteNotificationStore: Sendable {
                     try insert(delivery, db: db, now: now)
                 }
                 try apply(event.reminder, db: db)
+                if let erasure = event.erasure {
+                    try Sealed.erase(erasure, db: db, keys: keys, now: now)
+                    erased = true
+                }
             }
             try db.execute(sql: "UPDATE follower SET last_sequence = ?", arguments: [last])
-            return applied
+            return (applied, erased)
         }
+        // The WAL still holds the pages as they were before the erasure (the destroyed key's among
+        // them) until a checkpoint. The erasure is committed: if a reader keeps the checkpoint from
+        // finishing, SQLite's own next one overwrites them.
+        if erased { try? Sealed.emptyWAL(pool) }
+        return count
     }
 
     /// Follows the stream from `sequence` on, whatever was applied before (bookingd's database
@@ -354,9 +373,13 @@ public final class SQLiteNotificationStore: Sendable {
 
     public func attempts(deliveryId: String) async throws -> [DeliveryAttempt] {
         try await pool.read { db in
-            let sql = "SELECT a.*, d.client_id FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.delivery_id = ? ORDER BY a.id"
+            let sql = "SELECT a.*, d.client_id, d.erased_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.delivery_id = ? ORDER BY a.id"
             return try Row.fetchAll(db, sql: sql, arguments: [deliveryId]).map { row in
                 let stored = StoredRow(row, table: "attempts", keyColumn: "id")
+                // An erased message's attempts keep their time and outcome; their errors are gone.
+                guard try stored.optionalInstant("erased_at") == nil else {
+                    return DeliveryAttempt(at: try stored.instant("at"), outcome: try stored.value("outcome"), error: nil)
+                }
                 let cipher = try Sealed.cipher(of: try stored.value("client_id"), stored, keys: keys, db: db)
                 return DeliveryAttempt(at: try stored.instant("at"), outcome: try stored.value("outcome"),
                                        error: try Sealed.openOptionalText(stored, "error", binding: Sealed.attemptError(try stored.value("id")), cipher: cipher))
@@ -389,19 +412,23 @@ extension StoredDelivery {
         let stored = StoredRow(row, table: "deliveries", keyColumn: "id")
         let id: String = try stored.value("id")
         let clientId: String = try stored.value("client_id")
-        let cipher = try Sealed.cipher(of: clientId, stored, keys: keys, db: db)
+        // An erased message keeps what happened to it, and nothing of whom or what it was.
+        let erased = try stored.optionalInstant("erased_at") != nil
+        let cipher = erased ? nil : try Sealed.cipher(of: clientId, stored, keys: keys, db: db)
         self.init(
             delivery: NewDelivery(
                 id: id, appointmentId: try stored.value("appointment_id"), clientId: clientId, reference: try stored.value("reference"),
                 purpose: try stored.parsed("purpose", MessagePurpose.init(rawValue:)), channel: try stored.parsed("channel", Channel.init(rawValue:)),
                 audience: try stored.parsed("audience", Audience.init(rawValue:)),
-                recipient: try Sealed.openText(stored, "recipient", binding: Sealed.recipient(id), cipher: cipher),
-                messageId: try stored.value("message_id"), payload: try Sealed.open(stored, "payload", binding: Sealed.payload(id), cipher: cipher)
+                recipient: try cipher.map { cipher throws(StoreError) in try Sealed.openText(stored, "recipient", binding: Sealed.recipient(id), cipher: cipher) } ?? "",
+                messageId: try stored.value("message_id"),
+                payload: try cipher.map { cipher throws(StoreError) in try Sealed.open(stored, "payload", binding: Sealed.payload(id), cipher: cipher) } ?? []
             ),
             state: try stored.parsed("state", DeliveryState.init(rawValue:)), attempts: try stored.value("attempts"),
             createdAt: try stored.instant("created_at"), nextAttemptAt: try stored.instant("next_attempt_at"),
             firstAttemptAt: try stored.optionalInstant("first_attempt_at"), sentAt: try stored.optionalInstant("sent_at"),
-            lastError: try Sealed.openOptionalText(stored, "last_error", binding: Sealed.lastError(id), cipher: cipher), inDoubt: try stored.value("in_doubt")
+            lastError: try cipher.flatMap { cipher throws(StoreError) in try Sealed.openOptionalText(stored, "last_error", binding: Sealed.lastError(id), cipher: cipher) },
+            inDoubt: try stored.value("in_doubt")
         )
     }
 }

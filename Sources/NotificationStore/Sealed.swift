@@ -208,15 +208,43 @@ enum Sealed {
     /// freed (Debian's SQLite zeroes them, SECURE_DELETE, but not every build does) and in the
     /// WAL. VACUUM writes the database anew and the checkpoint empties the WAL; outside the
     /// migration's transaction, as both must be.
-    static func dropPlaintextPages(_ pool: DatabasePool) throws {
+    /// A `booking.erased` event: the appointment's messages lose their recipient, content and
+    /// errors (what was not sent yet, or failed, is cancelled: nobody is left to send it to), its reminder goes, and the data keys that
+    /// sealed them are destroyed once nothing of theirs is left: the key of the appointment's
+    /// rows sealed before clients were known (`appointment:<id>`), and the client's.
+    static func erase(_ erased: ErasedAppointment, db: Database, keys: DataKeys, now: Date) throws {
+        let appointment = erased.appointmentId
+        try db.execute(sql: """
+            UPDATE attempts SET error = NULL WHERE delivery_id IN (SELECT id FROM deliveries WHERE appointment_id = ?);
+            UPDATE deliveries SET recipient = '', payload = x'', last_error = NULL, erased_at = COALESCE(erased_at, ?),
+                                  state = CASE WHEN state IN ('pending', 'sending', 'failed') THEN 'cancelled' ELSE state END
+                WHERE appointment_id = ?;
+            DELETE FROM reminders WHERE appointment_id = ?;
+            """, arguments: [appointment, Millis.of(now), appointment, appointment])
+        for owner in ["appointment:\(appointment)", erased.clientId] {
+            let holdsData = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM deliveries WHERE client_id = ? AND erased_at IS NULL)
+                    OR EXISTS (SELECT 1 FROM reminders WHERE client_id = ?)
+                """, arguments: [owner, owner]) ?? false
+            if !holdsData { try keys.destroyClientKey(db, clientId: owner) }
+        }
+    }
+
+    static func emptyWAL(_ pool: DatabasePool) throws {
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "VACUUM")
-            // (busy, frames in the WAL, frames checkpointed): busy is 0 once the WAL is empty.
             guard try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")?[0] as Int? == 0 else { throw WALKept() }
         }
     }
 
+    static func dropPlaintextPages(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM")
+        }
+        try emptyWAL(pool)
+    }
+
+    /// (busy, frames in the WAL, frames checkpointed): busy is 0 once the WAL is empty.
     struct WALKept: Error, CustomStringConvertible {
-        var description: String { "its WAL could not be emptied after its personal data was sealed; start the daemon again to finish" }
+        var description: String { "its WAL could not be emptied after personal data was sealed or erased; a reader held it" }
     }
 }

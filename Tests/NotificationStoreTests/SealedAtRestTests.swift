@@ -79,6 +79,47 @@ import Testing
     }
 
     /// The search itself, so that finding nothing means something.
+    /// `booking.erased`: the appointment's messages keep what happened to them and lose whom and
+    /// what; the client's key goes with the last of their data.
+    @Test func anErasedAppointmentsMessagesKeepNothingOfTheClient() async throws {
+        let store = try SQLiteNotificationStore(path: path, masterKey: master)
+        let start = now.addingTimeInterval(3 * 86_400)
+        let reminder = ReminderEntry(appointment: appointment(start: start), dueAt: start.addingTimeInterval(-86_400))
+        let second = deliveries(appointment: "a2").map { delivery -> NewDelivery in
+            var delivery = delivery
+            delivery.id = "e2." + delivery.id
+            return delivery
+        }
+        try await store.apply([AppliedEvent(eventId: "e1", sequence: 1, deliveries: deliveries(), reminder: .schedule(reminder)),
+                               AppliedEvent(eventId: "e2", sequence: 2, deliveries: second, reminder: .keep)], now: now)
+        let email = "e1.client-confirmation.email"
+        _ = try await store.claimDue(now: now, limit: 10)
+        try await store.record([(email, .failed(error: "550 no such user <ivan.petrov@example.com>")), ("e1.client-confirmation.sms", .sent)], at: now)
+
+        try await store.apply([AppliedEvent(eventId: "e3", sequence: 3, deliveries: [], reminder: .drop(appointmentId: "a1"),
+                                            erasure: ErasedAppointment(appointmentId: "a1", clientId: "c1"))], now: now)
+        let erased = try await store.deliveries(reference: "BK-7Q2M-X9TD-4KHN-ZP3CG").filter { $0.delivery.appointmentId == "a1" }
+        #expect(erased.count == 4)
+        #expect(erased.allSatisfy { $0.delivery.recipient.isEmpty && $0.delivery.payload.isEmpty && $0.lastError == nil })
+        #expect(erased.first { $0.delivery.id == email }?.state == .cancelled, "a dead letter nobody can be sent again")
+        #expect(erased.first { $0.delivery.channel == .sms }?.state == .sent, "what was sent stays sent")
+        #expect(try await store.attempts(deliveryId: email).map(\.error) == [nil])
+        #expect(try await store.reminder(appointmentId: "a1") == nil)
+        // The client's other booking still reads: their key stays while it holds their data.
+        let kept = try await store.deliveries(reference: "BK-7Q2M-X9TD-4KHN-ZP3CG").filter { $0.delivery.appointmentId == "a2" }
+        #expect(kept.map(\.delivery) == second)
+
+        try await store.apply([AppliedEvent(eventId: "e4", sequence: 4, deliveries: [], reminder: .keep,
+                                            erasure: ErasedAppointment(appointmentId: "a2", clientId: "c1"))], now: now)
+        try store.close()
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        #expect(try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client_keys WHERE client_id = 'c1'") } == 0)
+        #expect(try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE erased_at IS NULL") } == 0)
+        let found = try PlaintextSearch.occurrences(of: Self.searched, inFilesUnder: directory)
+        #expect(found.isEmpty, "\(found)")
+    }
+
     @Test func theSearchFindsAValueInEachEncoding() throws {
         try FileManager.default.createDirectory(atPath: directory + "/backups/x", withIntermediateDirectories: true)
         for (file, data) in [("a", "..Иван Петров..".data(using: .utf16LittleEndian)!), ("backups/x/b", "..+79161234567".data(using: .utf16BigEndian)!),
