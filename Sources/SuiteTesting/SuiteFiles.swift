@@ -27,7 +27,7 @@ public enum SuiteFiles {
             log_level: \(logLevel)
             max_message_bytes: 65536
             requests:
-              timeout_milliseconds: 1500
+              timeout_milliseconds: \(1500 * TestTimeouts.factor)
               attempts: 2
             calendar:
               time_zone: Europe/Moscow
