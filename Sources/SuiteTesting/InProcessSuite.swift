@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NotificationService
 import ServiceLifecycle
+import Synchronization
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -48,11 +49,23 @@ public final class InProcessSuite: Sendable {
     public let context: ZMQContext
     private let groups: [(Daemon, ServiceGroup, DaemonControl)]
     private let running: Task<Void, any Error>
+    /// Whether this suite still holds its place in `SuiteAdmission`.
+    private let admitted = Mutex(true)
 
     /// The directory of notifyd's development mail (every message as a file).
     public var mailDirectory: String { directory + "/mail" }
 
     public static func start(_ options: Options = Options()) async throws -> InProcessSuite {
+        await SuiteAdmission.shared.enter()
+        do {
+            return try await startAdmitted(options)
+        } catch {
+            await SuiteAdmission.shared.leave()
+            throw error
+        }
+    }
+
+    private static func startAdmitted(_ options: Options) async throws -> InProcessSuite {
         let directory: String
         if let earlier = options.directory {
             directory = earlier
@@ -115,9 +128,24 @@ public final class InProcessSuite: Sendable {
         for (_, group, _) in groups.reversed() {
             await group.triggerGracefulShutdown()
         }
-        try await running.value
+        let stopped = await running.result
         for (_, _, control) in groups { control.stopped() }
         await context.shutdown()
         if !keepingDirectory { try? FileManager.default.removeItem(atPath: directory) }
+        if givesUpAdmission() { await SuiteAdmission.shared.leave() }
+        try stopped.get()
+    }
+
+    /// True the first time only: the suite's place is given back once, by `stop` or by `deinit`.
+    private func givesUpAdmission() -> Bool {
+        admitted.withLock { held in
+            defer { held = false }
+            return held
+        }
+    }
+
+    deinit {
+        // A test that threw before stopping its suite must not keep the others waiting for good.
+        if givesUpAdmission() { Task { await SuiteAdmission.shared.leave() } }
     }
 }
