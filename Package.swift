@@ -210,7 +210,7 @@ let package = Package(
             name: "AdminCommands",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend",
-                "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteStorage",
+                "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteStorage", "FieldEncryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -292,7 +292,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "RequestHistory", "SeededRandom",
+            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "RequestHistory", "SeededRandom", "FieldEncryption",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

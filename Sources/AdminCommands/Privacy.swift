@@ -13,7 +13,7 @@ struct PrivacyCommand: AsyncParsableCommand {
         commandName: "privacy",
         abstract: "Export or erase one person's personal data (152-FZ, GDPR).",
         discussion: """
-            bookctl privacy export --email E [--output FILE]   everything bookingd holds about them, as JSON (the file mode 0600)
+            bookctl privacy export --email E [--output FILE]   everything the suite holds about them, as JSON (the file mode 0600)
             bookctl privacy erase --email E [--reason TEXT]    cancel their future bookings, then erase their data for good
             Either names the person by --email, --phone or --reference (one of their bookings). Both are audited.
             """,
@@ -43,21 +43,32 @@ struct PrivacyCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write everything bookingd holds about one person as JSON.")
+        static let configuration = CommandConfiguration(abstract: "Write everything the suite holds about one person as JSON: bookings, history, messages sent, erasure records.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var subject: Subject
         @Option(name: .long, help: "Write it to this file (created with mode 0600) instead of standard output.") var output: String?
 
+        /// bookingd's part (bookings, history, erasure records) and notifyd's (the messages sent
+        /// about the person): both, or nothing is written.
         func run() async throws {
             let suite = try Suite.open(global)
-            let reply: ExportReply = try await suite.call("bookingd", MessageType.export, subject.request)
+            var reply: ExportReply
+            do {
+                reply = try await suite.client("bookingd").call(MessageType.export, subject.request)
+                let messages: MessagesExportReply = try await suite.client("notifyd").call(MessageType.export, MessagesExportRequest(clientIds: reply.clientIds))
+                reply.messages = messages.messages
+            } catch {
+                await suite.context.shutdown()
+                throw error
+            }
+            await suite.context.shutdown()
             let json = try WireJSON.encode(reply)
             guard let output else {
                 Output.line(Output.json(wire: json))
                 return
             }
             try PrivacyCommand.writePrivately(json + Array("\n".utf8), to: output)
-            Output.line("\(reply.bookings.count) bookings and \(reply.erasures.count) erasure records written to \(output)")
+            Output.line("\(reply.bookings.count) bookings, \(reply.messages?.count ?? 0) messages and \(reply.erasures.count) erasure records written to \(output)")
         }
     }
 

@@ -56,7 +56,7 @@ public enum MessageType {
     public static func reply(to type: String) -> String { type + ".reply" }
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
-    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, notifications, ping, metrics]
+    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, notifications, ping, metrics, masterKey]
 }
 
 /// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,

@@ -77,15 +77,51 @@ public struct ExportedBookingBody: Codable, Sendable, Equatable {
     }
 }
 
-/// `export.reply`: everything bookingd holds about the person.
+/// `export.reply`: everything bookingd holds about the person. `bookctl privacy export` adds
+/// `messages`, notifyd's part.
 public struct ExportReply: Codable, Sendable, Equatable {
     public var clientIds: [String]
     public var bookings: [ExportedBookingBody]
     public var erasures: [ErasureBody]
+    public var messages: [ExportedMessageBody]?
 
-    public init(clientIds: [String], bookings: [ExportedBookingBody], erasures: [ErasureBody]) {
+    public init(clientIds: [String], bookings: [ExportedBookingBody], erasures: [ErasureBody], messages: [ExportedMessageBody]? = nil) {
         self.clientIds = clientIds
         self.bookings = bookings
         self.erasures = erasures
+        self.messages = messages
+    }
+}
+
+/// notifyd's `export`: the messages that name these clients (the ids bookingd's `export` gives).
+public struct MessagesExportRequest: Codable, Sendable, Equatable {
+    public var clientIds: [String]
+
+    public init(clientIds: [String]) {
+        self.clientIds = clientIds
+    }
+}
+
+public struct MessagesExportReply: Codable, Sendable, Equatable {
+    public var messages: [ExportedMessageBody]
+
+    public init(messages: [ExportedMessageBody]) {
+        self.messages = messages
+    }
+}
+
+/// One message sent about the person: as `notifications` shows it, with what it said; to the
+/// person, also the address or number it went to (to staff, theirs stays masked).
+public struct ExportedMessageBody: Codable, Sendable, Equatable {
+    public var notification: NotificationBody
+    /// The whole address or number, for a message to the client; nil for the team's and the consultant's.
+    public var recipient: String?
+    /// The message as sent (an email in its RFC 5322 form, an SMS or chat text); nil once erased.
+    public var content: String?
+
+    public init(notification: NotificationBody, recipient: String?, content: String?) {
+        self.notification = notification
+        self.recipient = recipient
+        self.content = content
     }
 }

@@ -41,7 +41,8 @@ public enum BookingDaemon {
         let databasePath = configuration.databasePath("bookingd.sqlite")
         // Before the store opens the file: a wrong or missing key stops the daemon in one line,
         // and no file has been touched.
-        let masterKey = try MasterKeySource(daemon: name, databasePath: databasePath).load(logger: parts.logger)
+        let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
+        let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
         let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
         let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
@@ -59,6 +60,8 @@ public enum BookingDaemon {
         }
         var routes = commands.routes
         backups.addRoute(to: &routes)
+        keySource.commands(origin: keyOrigin, state: { try await store.masterKeyState() }, step: { try await store.rotateMasterKey(to: $0, limit: $1) },
+                           finish: { try await store.finishMasterKeyRotation(to: $0) }, logger: parts.logger).addRoutes(to: &routes)
         let server = try RequestServer(
             name: name, endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,

@@ -1,6 +1,8 @@
 import BookingDomain
 import BookingProtocol
+import FieldEncryption
 import Foundation
+import SQLiteStorage
 
 /// Who asked for a change and how to recognise a retry of it.
 public struct CommandContext: Sendable {
@@ -223,6 +225,15 @@ public protocol BookingStore: Sendable {
     func eraseExpired(_ rule: RetentionRule, limit: Int, correlationId: String, at now: Date) async throws -> ErasureRecord?
     /// Everything bookingd holds about those clients.
     func export(clients clientIds: [UUID]) async throws -> PersonalDataExport
+
+    /// The master keys as they stand (`bookctl keys status`).
+    func masterKeyState() async throws -> MasterKeyState
+    /// One step of a master key rotation: at most `limit` client keys re-wrapped under `next`
+    /// (`MasterKeyRotation` says how a rotation survives a crash).
+    func rotateMasterKey(to next: MasterKey, limit: Int) async throws -> RotationProgress
+    /// Ends the rotation to `fingerprint` once every key is under it; returns the old key's
+    /// fingerprint, nil if that rotation was finished before.
+    func finishMasterKeyRotation(to fingerprint: String) async throws -> String?
 }
 
 extension BookingStore {

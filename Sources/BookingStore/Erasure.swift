@@ -276,14 +276,3 @@ public enum ErasureLedger {
         return applied
     }
 }
-
-/// `(?, ?, …)` for a list of values (never empty: an empty list matches nothing).
-struct SQLList {
-    let sql: String
-    let arguments: StatementArguments
-
-    init(_ values: [String]) {
-        sql = values.isEmpty ? "(NULL)" : "(" + Array(repeating: "?", count: values.count).joined(separator: ", ") + ")"
-        arguments = StatementArguments(values)
-    }
-}

@@ -336,7 +336,19 @@ extension SQLiteBookingStore {
     /// zeroed them in the pages themselves.
     private func removeErasedPages(after record: ErasureRecord) throws {
         guard !record.erasedNothing else { return }
-        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try SQLiteFile.emptyWAL(pool)
+    }
+
+    public func masterKeyState() async throws -> MasterKeyState {
+        try await DataKeys.state(in: pool)
+    }
+
+    public func rotateMasterKey(to next: MasterKey, limit: Int) async throws -> RotationProgress {
+        try await keys.rotationStep(in: pool, to: next, limit: limit)
+    }
+
+    public func finishMasterKeyRotation(to fingerprint: String) async throws -> String? {
+        try await keys.finishRotation(in: pool, to: fingerprint)
     }
 
     public func export(clients clientIds: [UUID]) async throws -> PersonalDataExport {

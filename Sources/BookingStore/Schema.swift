@@ -191,6 +191,9 @@ enum Schema {
         migrator.registerMigration("v8: erasures") { db in
             try createErasureTables(db)
         }
+        migrator.registerMigration("v9: master key rotation") { db in
+            try MasterKeyRotation.createTable(db)
+        }
         return migrator
     }
 }

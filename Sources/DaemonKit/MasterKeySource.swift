@@ -45,29 +45,35 @@ public struct MasterKeySource: Sendable {
     }
 
     public func load() throws(MasterKeyError) -> (key: MasterKey, origin: Origin) {
-        let expected: String?
+        let expected: StoredMasterKeys?
         do {
-            expected = try DataKeys.storedFingerprint(path: databasePath)
+            expected = try DataKeys.storedMasterKeys(path: databasePath)
         } catch {
             throw MasterKeyError(problem: "\(error)")
         }
         let (key, origin) = try find(databaseHasKeys: expected != nil)
-        if let expected, expected != key.fingerprint {
-            throw MasterKeyError(problem: "the master key from \(origin) (fingerprint \(key.fingerprint)) is not the one \(databasePath) was encrypted with (fingerprint \(expected)); nothing was changed")
+        if let expected, !expected.accepts(key.fingerprint) {
+            throw MasterKeyError(problem: "the master key from \(origin) (fingerprint \(key.fingerprint)) is not the one \(databasePath) was encrypted with (\(expected)); nothing was changed")
         }
         return (key, origin)
     }
 
     /// The key, with the start-up line that says where it came from: a new development key is a
     /// notice, since in production the key is a credential.
-    public func load(logger: Logger) throws(MasterKeyError) -> MasterKey {
+    public func load(logger: Logger) throws(MasterKeyError) -> (key: MasterKey, origin: Origin) {
         let (key, origin) = try load()
         if case .newDevelopmentFile = origin {
             logger.notice("made a new master key for clients' personal data: \(origin); in production it is the systemd credential \(credentialName) (LoadCredentialEncrypted=)")
         } else {
             logger.info("master key for clients' personal data from \(origin)")
         }
-        return key
+        return (key, origin)
+    }
+
+    /// The `master_key`, `rotate_master` and `rotate_master_finish` requests for a key loaded from `origin`.
+    public func commands(origin: Origin, state: @escaping @Sendable () async throws -> MasterKeyState, step: @escaping MasterKeyCommands.Step,
+                         finish: @escaping MasterKeyCommands.Finish, logger: Logger) -> MasterKeyCommands {
+        MasterKeyCommands(daemon: daemon, origin: origin, credentialName: credentialName, state: state, step: step, finish: finish, logger: logger)
     }
 
     private func find(databaseHasKeys: Bool) throws(MasterKeyError) -> (MasterKey, Origin) {

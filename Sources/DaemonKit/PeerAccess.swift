@@ -42,7 +42,7 @@ public enum CommandAccess {
              MessageType.backup, MessageType.debugStall:
             .admins(and: [])
         // One person's personal data, all of it, or its erasure (issue 13).
-        case MessageType.export, MessageType.erase:
+        case MessageType.export, MessageType.erase, MessageType.masterKey, MessageType.rotateMaster, MessageType.rotateMasterFinish:
             .admins(and: [])
         default:
             // Not a message of the contract: the daemon answers `unknown_type`.

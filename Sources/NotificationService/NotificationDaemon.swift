@@ -26,7 +26,8 @@ public enum NotificationDaemon {
         let databasePath = configuration.databasePath("notifyd.sqlite")
         // Checked against the database before it is opened: a wrong or missing key stops notifyd
         // in one line (MasterKeyError) with no file touched.
-        let masterKey = try MasterKeySource(daemon: name, databasePath: databasePath).load(logger: parts.logger)
+        let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
+        let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
         let store = try SQLiteNotificationStore(path: databasePath, masterKey: masterKey)
         let inDoubt = try await store.recoverInFlight()
         if inDoubt > 0 {
@@ -58,6 +59,8 @@ public enum NotificationDaemon {
             return (copy.bytes, copy.integrity)
         }
         backups.addRoute(to: &routes)
+        keySource.commands(origin: keyOrigin, state: { try await store.masterKeyState() }, step: { try await store.rotateMasterKey(to: $0, limit: $1) },
+                           finish: { try await store.finishMasterKeyRotation(to: $0) }, logger: parts.logger).addRoutes(to: &routes)
         let server = try RequestServer(
             name: name, endpoint: configuration.endpoints.notifyd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,

@@ -63,6 +63,23 @@ struct NotifyCommands: Sendable {
             logger.notice("test message sent on request", metadata: ["transport": "\(reply.transport)", "user": "\(header.user ?? "-")"])
             return reply
         }
+        // notifyd's part of `bookctl privacy export`: audited as every admin command that is no query.
+        routes.on(MessageType.export, MessagesExportRequest.self) { request, _ in
+            guard (1...1000).contains(request.clientIds.count), request.clientIds.allSatisfy({ UUID(uuidString: $0) != nil }) else {
+                throw ProtocolError(.validationFailed, "client_ids is 1 to 1000 client ids as bookingd's export gives them", field: "client_ids")
+            }
+            var messages: [ExportedMessageBody] = []
+            for stored in try await store.deliveries(clientIds: request.clientIds.map { $0.lowercased() }) {
+                let delivery = stored.delivery
+                let erased = delivery.payload.isEmpty
+                messages.append(ExportedMessageBody(
+                    notification: try await body(stored),
+                    recipient: delivery.audience == .client && !erased ? delivery.recipient : nil,
+                    content: erased ? nil : String(decoding: delivery.payload, as: UTF8.self)
+                ))
+            }
+            return MessagesExportReply(messages: messages)
+        }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let counts = try await store.counts()
             let failed = counts[.failed] ?? 0

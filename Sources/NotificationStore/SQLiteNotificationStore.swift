@@ -17,7 +17,7 @@ public final class SQLiteNotificationStore: Sendable {
     public init(path: String, masterKey: MasterKey) throws(StoreError) {
         self.path = path
         // Read before opening: a file without keys is sealed by the migration about to run.
-        let sealing = try DataKeys.storedFingerprint(path: path) == nil
+        let sealing = try DataKeys.storedMasterKeys(path: path) == nil
         let pool = try SQLiteFile.open(path: path, label: "notifyd", migrator: Self.migrator(masterKey: masterKey))
         do {
             // What an erasure deletes (a destroyed key above all) is zeroed in the file, not only freed.
@@ -37,6 +37,19 @@ public final class SQLiteNotificationStore: Sendable {
 
     public func backup(to path: String) throws(StoreError) -> SQLiteBackup.Copy {
         try SQLiteBackup.copy(pool, to: path)
+    }
+
+    /// One step of a master key rotation (`MasterKeyRotation`).
+    public func masterKeyState() async throws -> MasterKeyState {
+        try await DataKeys.state(in: pool)
+    }
+
+    public func rotateMasterKey(to next: MasterKey, limit: Int) async throws -> RotationProgress {
+        try await keys.rotationStep(in: pool, to: next, limit: limit)
+    }
+
+    public func finishMasterKeyRotation(to fingerprint: String) async throws -> String? {
+        try await keys.finishRotation(in: pool, to: fingerprint)
     }
 
     static func migrator(masterKey: MasterKey) -> DatabaseMigrator {
@@ -114,6 +127,9 @@ public final class SQLiteNotificationStore: Sendable {
                 ALTER TABLE deliveries ADD COLUMN erased_at INTEGER;
                 """)
         }
+        migrator.registerMigration("v5: master key rotation") { db in
+            try MasterKeyRotation.createTable(db)
+        }
         return migrator
     }
 
@@ -151,7 +167,7 @@ public final class SQLiteNotificationStore: Sendable {
         // The WAL still holds the pages as they were before the erasure (the destroyed key's among
         // them) until a checkpoint. The erasure is committed: if a reader keeps the checkpoint from
         // finishing, SQLite's own next one overwrites them.
-        if erased { try? Sealed.emptyWAL(pool) }
+        if erased { try? SQLiteFile.emptyWAL(pool) }
         return count
     }
 
@@ -356,6 +372,15 @@ public final class SQLiteNotificationStore: Sendable {
     public func deliveries(reference: String) async throws -> [StoredDelivery] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE reference = ? ORDER BY created_at, id", arguments: [reference]).map { try self.openedDelivery($0, db) }
+        }
+    }
+
+    /// Every message that names one of these clients (bookingd's client ids), oldest first: notifyd's part of an export.
+    public func deliveries(clientIds: [String]) async throws -> [StoredDelivery] {
+        let list = SQLList(clientIds)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE client_id IN \(list.sql) ORDER BY created_at, id", arguments: list.arguments)
+                .map { try self.openedDelivery($0, db) }
         }
     }
 

@@ -230,21 +230,11 @@ enum Sealed {
         }
     }
 
-    static func emptyWAL(_ pool: DatabasePool) throws {
-        try pool.writeWithoutTransaction { db in
-            guard try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")?[0] as Int? == 0 else { throw WALKept() }
-        }
-    }
-
     static func dropPlaintextPages(_ pool: DatabasePool) throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "VACUUM")
         }
-        try emptyWAL(pool)
+        try SQLiteFile.emptyWAL(pool)
     }
 
-    /// (busy, frames in the WAL, frames checkpointed): busy is 0 once the WAL is empty.
-    struct WALKept: Error, CustomStringConvertible {
-        var description: String { "its WAL could not be emptied after personal data was sealed or erased; a reader held it" }
-    }
 }

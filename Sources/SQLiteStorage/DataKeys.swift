@@ -1,6 +1,7 @@
 import FieldEncryption
 import Foundation
 import GRDB
+import Synchronization
 
 /// A daemon's keys as its database keeps them: the master key's fingerprint and the blind
 /// index's key (one `keyring` row), and each client's data key (`client_keys`), every key
@@ -8,7 +9,8 @@ import GRDB
 /// deletes their key: whatever was sealed with it, in this file and in every copy of it, stays
 /// sealed for good.
 public struct DataKeys: Sendable {
-    public let master: MasterKey
+    /// The master key, or the two of a rotation under way.
+    let masters: MasterKeyRing
     public let index: BlindIndex
 
     static let indexKeyBinding = FieldBinding(table: "keyring", column: "index_key", row: "1")
@@ -41,30 +43,41 @@ public struct DataKeys: Sendable {
             sql: "INSERT INTO keyring (id, master_fingerprint, index_key) VALUES (1, ?, ?)",
             arguments: [master.fingerprint, Data(master.wrap(indexKey, binding: indexKeyBinding))]
         )
-        return DataKeys(master: master, index: BlindIndex(key: indexKey))
+        return DataKeys(masters: MasterKeyRing(master), index: BlindIndex(key: indexKey))
     }
 
-    /// The keys of a database that has its keyring, checked against `master`.
+    /// The keys of a database that has its keyring, checked against `master`. While a rotation
+    /// is under way (`MasterKeyRotation`) either of its two keys opens the database.
     public static func load(_ db: Database, master: MasterKey) throws -> DataKeys {
         guard let row = try Row.fetchOne(db, sql: "SELECT master_fingerprint, index_key FROM keyring WHERE id = 1") else {
             throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the keyring row is missing")
         }
         let stored = StoredRow(row, table: "keyring", key: "1")
         let fingerprint: String = try stored.value("master_fingerprint")
-        guard fingerprint == master.fingerprint else {
-            throw KeyMismatch(expected: fingerprint, given: master.fingerprint)
+        let masters: MasterKeyRing
+        if let rotation = try MasterKeyRotation.fetch(db) {
+            guard let other = try rotation.partner(of: master) else {
+                throw KeyMismatch(expected: fingerprint, given: master.fingerprint)
+            }
+            masters = MasterKeyRing(master, other, target: rotation.to)
+        } else {
+            guard fingerprint == master.fingerprint else {
+                throw KeyMismatch(expected: fingerprint, given: master.fingerprint)
+            }
+            masters = MasterKeyRing(master)
         }
         do {
-            return DataKeys(master: master, index: BlindIndex(key: try master.unwrap(try stored.bytes("index_key"), binding: indexKeyBinding)))
+            let keyringMaster = try masters.key(fingerprint, stored)
+            return DataKeys(masters: masters, index: BlindIndex(key: try keyringMaster.unwrap(try stored.bytes("index_key"), binding: indexKeyBinding)))
         } catch let error as SealError {
             throw stored.unreadable("index_key: \(error)")
         }
     }
 
-    /// The fingerprint of the master key a database file was encrypted with, read without
-    /// changing any file (no -wal or -shm is made, no lock taken): nil if the file does not exist
-    /// or has no keyring yet. A daemon compares it with its key before it opens the file to write.
-    public static func storedFingerprint(path: String) throws(StoreError) -> String? {
+    /// The fingerprints of the master keys that open a database file, read without changing any
+    /// file (no -wal or -shm is made, no lock taken): nil if the file does not exist or has no
+    /// keyring yet. A daemon compares its key with them before it opens the file to write.
+    public static func storedMasterKeys(path: String) throws(StoreError) -> StoredMasterKeys? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         var configuration = Configuration()
         configuration.readonly = true
@@ -72,9 +85,11 @@ public struct DataKeys: Sendable {
             // `immutable=1`: SQLite reads the main file as it is, touching nothing beside it.
             let queue = try DatabaseQueue(path: immutableURI(path), configuration: configuration)
             defer { try? queue.close() }
-            return try queue.read { db in
-                guard try db.tableExists("keyring") else { return nil }
-                return try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1")
+            return try queue.read { db -> StoredMasterKeys? in
+                guard try db.tableExists("keyring"),
+                      let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1") else { return nil }
+                let rotation = try MasterKeyRotation.fetch(db)
+                return StoredMasterKeys(keyring: keyring, rotation: rotation.map { ($0.from, $0.to) })
             }
         } catch {
             throw .cannotOpen(path: path, problem: SQLiteFile.reason(error))
@@ -90,10 +105,12 @@ public struct DataKeys: Sendable {
 
     // MARK: Clients' keys
 
-    /// The client's data key, made and stored on first use.
+    /// The client's data key, made and stored on first use (under the rotation's new master key
+    /// while one is under way, so it is never left to re-wrap).
     public func clientCipher(_ db: Database, clientId: String) throws -> FieldCipher {
         if let cipher = try existingClientCipher(db, clientId: clientId) { return cipher }
         let key = SecretKey.random()
+        let master = masters.target
         try db.execute(
             sql: "INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)",
             arguments: [clientId, Data(master.wrap(key, binding: Self.clientKeyBinding(clientId))), master.fingerprint]
@@ -106,13 +123,13 @@ public struct DataKeys: Sendable {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT wrapped_key, master_fingerprint FROM client_keys WHERE client_id = ?"), arguments: [clientId]
         ) else { return nil }
-        let stored = StoredRow(row, table: "client_keys", key: clientId)
-        let under: String = try stored.value("master_fingerprint")
-        guard under == master.fingerprint else {
-            throw stored.unreadable("wrapped by the master key \(under), not by the current one (\(master.fingerprint)): finish the key rotation")
-        }
+        return FieldCipher(key: try unwrapClientKey(StoredRow(row, table: "client_keys", key: clientId), clientId: clientId))
+    }
+
+    func unwrapClientKey(_ stored: StoredRow, clientId: String) throws -> SecretKey {
+        let master = try masters.key(try stored.value("master_fingerprint"), stored)
         do {
-            return FieldCipher(key: try master.unwrap(try stored.bytes("wrapped_key"), binding: Self.clientKeyBinding(clientId)))
+            return try master.unwrap(try stored.bytes("wrapped_key"), binding: Self.clientKeyBinding(clientId))
         } catch let error as SealError {
             throw stored.unreadable("wrapped_key: \(error)")
         }
@@ -123,6 +140,72 @@ public struct DataKeys: Sendable {
     public func destroyClientKey(_ db: Database, clientId: String) throws -> Bool {
         try db.execute(sql: "DELETE FROM client_keys WHERE client_id = ?", arguments: [clientId])
         return db.changesCount > 0
+    }
+}
+
+/// The master keys that open a database: the keyring's, and during a rotation both of its keys.
+public struct StoredMasterKeys: Sendable, Equatable, CustomStringConvertible {
+    public var keyring: String
+    public var rotationFrom: String?
+    public var rotationTo: String?
+
+    public init(keyring: String, rotation: (from: String, to: String)?) {
+        self.keyring = keyring
+        rotationFrom = rotation?.from
+        rotationTo = rotation?.to
+    }
+
+    public func accepts(_ fingerprint: String) -> Bool {
+        fingerprint == keyring || fingerprint == rotationFrom || fingerprint == rotationTo
+    }
+
+    public var description: String {
+        guard let rotationFrom, let rotationTo else { return "fingerprint \(keyring)" }
+        return "fingerprint \(rotationFrom), or \(rotationTo) it is being rotated to"
+    }
+}
+
+/// The master key, or the two of a rotation under way: the one new client keys are wrapped by
+/// (`target`) and the one still wrapping those not re-wrapped yet. Shared by every copy of a
+/// store's `DataKeys`, since a rotation changes it while the store serves.
+final class MasterKeyRing: Sendable {
+    private struct Keys {
+        var byFingerprint: [String: MasterKey]
+        var target: String
+    }
+
+    private let keys: Mutex<Keys>
+
+    init(_ key: MasterKey) {
+        keys = Mutex(Keys(byFingerprint: [key.fingerprint: key], target: key.fingerprint))
+    }
+
+    init(_ first: MasterKey, _ second: MasterKey, target: String) {
+        keys = Mutex(Keys(byFingerprint: [first.fingerprint: first, second.fingerprint: second], target: target))
+    }
+
+    var target: MasterKey { keys.withLock { $0.byFingerprint[$0.target]! } }
+
+    func key(_ fingerprint: String, _ stored: StoredRow) throws -> MasterKey {
+        guard let key = keys.withLock({ $0.byFingerprint[fingerprint] }) else {
+            throw stored.unreadable("wrapped by the master key \(fingerprint), which this daemon does not hold (\(fingerprints))")
+        }
+        return key
+    }
+
+    var fingerprints: String { keys.withLock { $0.byFingerprint.keys.sorted().joined(separator: ", ") } }
+
+    /// Once the rotation's first step is committed: new keys go under `key`.
+    func rotating(to key: MasterKey) {
+        keys.withLock {
+            $0.byFingerprint[key.fingerprint] = key
+            $0.target = key.fingerprint
+        }
+    }
+
+    /// Once the rotation is finished: the old key is forgotten.
+    func retire(_ fingerprint: String) {
+        keys.withLock { _ = $0.byFingerprint.removeValue(forKey: fingerprint) }
     }
 }
 

@@ -36,6 +36,22 @@ public enum SQLiteFile {
         return pool
     }
 
+    /// Moves everything in the WAL into the main file and empties the WAL (a TRUNCATE
+    /// checkpoint), waiting for readers as the busy timeout allows. Needed where the main file
+    /// alone is read (a daemon checks its master key against it before it opens the database)
+    /// and where the WAL would keep old copies of pages (erased data, keys under an old master
+    /// key): SQLite does not always checkpoint when the last connection closes.
+    public static func emptyWAL(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            guard try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")?[0] as Int? == 0 else { throw WALKept(path: pool.path) }
+        }
+    }
+
+    public struct WALKept: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String { "the WAL of \(path) could not be emptied: a reader held it past the busy timeout" }
+    }
+
     /// What an operator can act on, rather than the statement SQLite was running.
     static func reason(_ error: any Error) -> String {
         guard let error = error as? DatabaseError else { return "\(error)" }

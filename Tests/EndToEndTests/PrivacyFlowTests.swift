@@ -64,6 +64,12 @@ import Testing
         let third = try suite.bookctl(["privacy", "erase", "--email", email, "--yes"])
         #expect(third.stdout.contains("Nothing left to erase"), "\(third.stdout)")
 
+        // notifyd follows the erasure: its messages about the person keep what happened to them, not what they said or to whom.
+        try await eventually {
+            let messages = try Self.exported(suite, email: email)["messages"] as? [[String: Any]] ?? []
+            return !messages.isEmpty && messages.allSatisfy { $0["content"] == nil && $0["recipient"] == nil }
+        }
+
         // Everyone else's booking reads as before, after the kill too.
         let shown: AppointmentBody = try await bookingd.call(MessageType.get, ReferenceRequest(reference: other.reference))
         #expect(shown == other)
@@ -77,6 +83,11 @@ import Testing
         defer { suite.tearDown() }
         let bookingd = try await suite.client("bookingd", attempts: 3)
         let booked = try await Self.book(bookingd, 33, at: "2026-12-03T12:00:00+03:00")
+        let notifyd = try await suite.client("notifyd", attempts: 3)
+        try await eventually {
+            let sent: NotificationsReply = try await notifyd.call(MessageType.notifications, NotificationsRequest(reference: booked.reference))
+            return sent.notifications.contains { $0.purpose == "client-confirmation" && $0.state == "sent" }
+        }
 
         let file = suite.directory + "/export.json"
         let export = try suite.bookctl(["privacy", "export", "--reference", booked.reference, "--output", file])
@@ -86,6 +97,14 @@ import Testing
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
         #expect(Self.bookings(written).first?["contact"] as? [String: String] == ["name": contact(33).name, "email": contact(33).email,
                                                                                    "phone": "+79160330000"])
+        // notifyd's part: the messages sent about the person, to them with their address and what they said.
+        let messages = try #require(written["messages"] as? [[String: Any]])
+        let toClient = try #require(messages.first { ($0["notification"] as? [String: Any])?["purpose"] as? String == "client-confirmation" })
+        #expect(toClient["recipient"] as? String == contact(33).email)
+        #expect((toClient["content"] as? String)?.contains(booked.reference) == true, "\(toClient)")
+        let toStaff = messages.filter { ($0["notification"] as? [String: Any])?["audience"] as? String != "client" }
+        #expect(!toStaff.isEmpty && toStaff.allSatisfy { $0["recipient"] == nil }, "staff's addresses are not the person's: \(toStaff)")
+        #expect(export.stdout.contains("\(messages.count) messages"), "\(export.stdout)")
         // An existing file is not overwritten.
         #expect(try suite.bookctl(["privacy", "export", "--reference", booked.reference, "--output", file]).status == 1)
 

@@ -62,13 +62,13 @@ import Testing
 
     @Test func theStoredFingerprintIsReadWithoutChangingAFile() throws {
         let path = directory + "/e dir?#%/e.sqlite"
-        #expect(try DataKeys.storedFingerprint(path: path) == nil)
+        #expect(try DataKeys.storedMasterKeys(path: path) == nil)
         let pool = try SQLiteFile.open(path: path, label: "test", migrator: migrator(master))
         try pool.close()
         let folder = (path as NSString).deletingLastPathComponent
         let before = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         let bytes = FileManager.default.contents(atPath: path)
-        #expect(try DataKeys.storedFingerprint(path: path) == master.fingerprint)
+        #expect(try DataKeys.storedMasterKeys(path: path) == StoredMasterKeys(keyring: master.fingerprint, rotation: nil))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == before)
         #expect(FileManager.default.contents(atPath: path) == bytes)
     }
@@ -78,14 +78,14 @@ import Testing
         plain.registerMigration("v1") { db in try db.execute(sql: "CREATE TABLE t (x)") }
         let path = directory + "/f.sqlite"
         try SQLiteFile.open(path: path, label: "test", migrator: plain).close()
-        #expect(try DataKeys.storedFingerprint(path: path) == nil)
+        #expect(try DataKeys.storedMasterKeys(path: path) == nil)
     }
 
     @Test func aFileThatIsNotADatabaseIsRefusedByName() throws {
         let path = directory + "/g.sqlite"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
-        #expect { try DataKeys.storedFingerprint(path: path) } throws: { error in
+        #expect { try DataKeys.storedMasterKeys(path: path) } throws: { error in
             "\(error)".contains(path) && "\(error)".contains("not an SQLite database")
         }
     }
