@@ -35,9 +35,11 @@ public struct BookRequest: Codable, Sendable, Equatable {
     public var actor: String?
     /// What the client would like to discuss: at most 1000 characters, line breaks allowed.
     public var topic: String?
+    /// The consent the booking form recorded (webd sends it; an admin's booking has none).
+    public var consent: ConsentBody?
 
     public init(start: Date, contact: ContactBody, timeZone: String? = nil, locale: String? = nil, consultantId: String? = nil, actor: String? = nil,
-                topic: String? = nil) {
+                topic: String? = nil, consent: ConsentBody? = nil) {
         self.start = start
         self.contact = contact
         self.timeZone = timeZone
@@ -45,6 +47,24 @@ public struct BookRequest: Codable, Sendable, Equatable {
         self.consultantId = consultantId
         self.actor = actor
         self.topic = topic
+        self.consent = consent
+    }
+}
+
+/// The client's consent on the booking form: the version of the processing notice they
+/// accepted, when, from which address (masked), and apart from it whether they also agreed to
+/// marketing.
+public struct ConsentBody: Codable, Sendable, Equatable {
+    public var notice: String
+    public var at: Date
+    public var address: String?
+    public var marketing: Bool?
+
+    public init(notice: String, at: Date, address: String?, marketing: Bool? = nil) {
+        self.notice = notice
+        self.at = at
+        self.address = address
+        self.marketing = marketing
     }
 }
 

@@ -83,13 +83,35 @@ public struct ExportReply: Codable, Sendable, Equatable {
     public var clientIds: [String]
     public var bookings: [ExportedBookingBody]
     public var erasures: [ErasureBody]
+    /// The consents given on the booking form, oldest first.
+    public var consents: [ConsentRecordBody]?
     public var messages: [ExportedMessageBody]?
 
-    public init(clientIds: [String], bookings: [ExportedBookingBody], erasures: [ErasureBody], messages: [ExportedMessageBody]? = nil) {
+    public init(clientIds: [String], bookings: [ExportedBookingBody], erasures: [ErasureBody], consents: [ConsentRecordBody]? = nil,
+                messages: [ExportedMessageBody]? = nil) {
         self.clientIds = clientIds
         self.bookings = bookings
         self.erasures = erasures
+        self.consents = consents
         self.messages = messages
+    }
+}
+
+/// One consent as bookingd keeps it: `processing` or `marketing`, with the booking it came with.
+public struct ConsentRecordBody: Codable, Sendable, Equatable {
+    public var reference: String
+    public var purpose: String
+    public var notice: String
+    public var at: Date
+    /// Masked; gone once the person's data was erased.
+    public var address: String?
+
+    public init(reference: String, purpose: String, notice: String, at: Date, address: String?) {
+        self.reference = reference
+        self.purpose = purpose
+        self.notice = notice
+        self.at = at
+        self.address = address
     }
 }
 

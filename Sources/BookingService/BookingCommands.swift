@@ -103,6 +103,7 @@ struct BookingCommands: Sendable {
         let timeZone = try validatedZone(request.timeZone)
         let locale = try validatedLocale(request.locale)
         let topic = try validatedTopic(request.topic)
+        let consents = try validatedConsents(request.consent)
         let check: CheckSlotReply = try await availability.call(
             MessageType.checkSlot, CheckSlotRequest(start: request.start, consultantId: request.consultantId)
         )
@@ -115,7 +116,7 @@ struct BookingCommands: Sendable {
             // contact cannot both pass; an admin booking for a client is not limited.
             contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil,
             meetingFormats: try meetingFormats(check), topic: topic,
-            hold: try await hold(reference, slot: slot, contact: contact, context: context)
+            hold: try await hold(reference, slot: slot, contact: contact, context: context), consents: consents
         )
         let result = try await withAlternatives(request.start, consultantId: request.consultantId) {
             try await store.apply(.book(booking), context: context)
@@ -373,6 +374,15 @@ struct BookingCommands: Sendable {
             return try ConsultationTopic.validated(topic)
         } catch {
             throw ProtocolError(.validationFailed, error.message, field: "topic")
+        }
+    }
+
+    private func validatedConsents(_ consent: ConsentBody?) throws -> [ConsentRecord] {
+        guard let consent else { return [] }
+        do {
+            return try ConsentRecord.validated(notice: consent.notice, givenAt: consent.at, address: consent.address, marketing: consent.marketing ?? false)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: error.field)
         }
     }
 

@@ -20,7 +20,10 @@ extension BookingCommands {
         return ExportReply(
             clientIds: export.clientIds.map { $0.uuidString.lowercased() },
             bookings: export.bookings.map { ExportedBookingBody(appointment: AppointmentBody($0.appointment), history: $0.history) },
-            erasures: export.erasures.map(ErasureBody.init)
+            erasures: export.erasures.map(ErasureBody.init),
+            consents: export.consents.map { reference, record in
+                ConsentRecordBody(reference: reference, purpose: record.purpose.rawValue, notice: record.notice, at: record.givenAt, address: record.address)
+            }
         )
     }
 

@@ -45,10 +45,13 @@ public struct NewBooking: Sendable {
     public var topic: String?
     /// Hold-then-confirm: the booking is `scheduled` until the hold's end; nil: confirmed at once.
     public var hold: Hold?
+    /// What the client consented to on the booking form, kept with the booking in its transaction.
+    public var consents: [ConsentRecord]
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date,
                 contact: ContactInfo, timeZone: String, locale: String, contactLimit: Int? = nil,
-                meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil, hold: Hold? = nil) {
+                meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil, hold: Hold? = nil, consents: [ConsentRecord] = []) {
+        self.consents = consents
         self.reference = reference
         self.slot = slot
         self.candidates = candidates

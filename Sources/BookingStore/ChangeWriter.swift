@@ -109,6 +109,7 @@ struct ChangeWriter {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw BookingRefusal.slotTaken
         }
+        try Consents.insert(booking.consents, appointmentId: id, clientId: client, db: db)
         return (appointment, transition)
     }
 

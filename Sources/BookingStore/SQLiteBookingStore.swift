@@ -362,7 +362,10 @@ extension SQLiteBookingStore {
         for appointment in bookings {
             exported.append(PersonalDataExport.Booking(appointment: appointment, history: try await history(reference: appointment.bookingReference) ?? []))
         }
-        let erasures = try await pool.read { db in try ErasureLedger.records(db, clientIds: ids.map { $0.uuidString.lowercased() }) }
-        return PersonalDataExport(clientIds: clientIds, bookings: exported, erasures: erasures)
+        let (erasures, consents) = try await pool.read { db in
+            let ids = ids.map { $0.uuidString.lowercased() }
+            return (try ErasureLedger.records(db, clientIds: ids), try Consents.records(clientIds: ids, db: db))
+        }
+        return PersonalDataExport(clientIds: clientIds, bookings: exported, erasures: erasures, consents: consents)
     }
 }

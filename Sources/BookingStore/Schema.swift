@@ -194,6 +194,9 @@ enum Schema {
         migrator.registerMigration("v9: master key rotation") { db in
             try MasterKeyRotation.createTable(db)
         }
+        migrator.registerMigration("v10: consents") { db in
+            try Consents.createTable(db)
+        }
         return migrator
     }
 }

@@ -194,7 +194,8 @@ struct APIRoutes {
             throw Problem(status: 403, code: "proof_of_work_failed", detail: "\(error)", field: "proof_of_work")
         }
         let key = givenKey ?? "pow-" + String(body.proofOfWork!.challenge.prefix(40))
-        let appointment = try await site.book(start: body.start, contact: contact, topic: topic, timeZone: zone, locale: locale, idempotencyKey: key)
+        let appointment = try await site.book(start: body.start, contact: contact, topic: topic, timeZone: zone, locale: locale,
+                                              marketing: body.marketingConsent ?? false, address: address, idempotencyKey: key)
         return site.json(.created, try WireJSON.encode(appointment), headers: [.location: "/api/v1/bookings/\(appointment.reference)"])
     }
 }

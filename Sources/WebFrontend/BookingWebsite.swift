@@ -306,6 +306,19 @@ public final class BookingWebsite: Sendable {
         configuration.policyURL ?? "/policy?lang=\(language.rawValue)"
     }
 
+    /// Which processing notice a client accepted: `web.policy_version` when the operator names
+    /// it, else the served text's file and SHA-256 (so a changed text is another version), else
+    /// the policy's address.
+    func noticeVersion(_ language: SupportedLocale) -> String {
+        if let version = configuration.policyVersion { return version }
+        let files = configuration.policyFiles
+        if let path = files[language.rawValue] ?? files.values.sorted().first, let text = policyTexts[language] ?? policyTexts.values.first {
+            let digest = SHA256.hash(data: Array(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+            return (path as NSString).lastPathComponent + "@sha256:" + digest
+        }
+        return configuration.policyURL ?? "/policy"
+    }
+
     // MARK: Shared by the page and the API
 
     /// A new booking's checks after the request is read: the email and phone rate limits, then
@@ -313,13 +326,18 @@ public final class BookingWebsite: Sendable {
     /// that writes the appointment). Throws `Problem` for webd's own refusals and the core's
     /// errors as they come.
     /// `topic` as `ConsultationTopic` validated it; it is personal data, so never logged.
-    func book(start: Date, contact: ContactInfo, topic: String?, timeZone: String, locale: String, idempotencyKey: String) async throws -> AppointmentBody {
+    /// `address` is the client's, as `clientAddress` resolved it; only its masked form leaves webd,
+    /// in the consent record, with the notice the client was shown in `locale`.
+    func book(start: Date, contact: ContactInfo, topic: String?, timeZone: String, locale: String, marketing: Bool, address: String,
+              idempotencyKey: String) async throws -> AppointmentBody {
         if case .limited(let seconds) = limitContact(email: contact.email, phone: contact.phone) {
             throw Problem(status: 429, code: "rate_limited", detail: "too many booking attempts for this email or phone; retry in \(seconds) s", retryAfter: seconds)
         }
+        let consent = ConsentBody(notice: noticeVersion(SupportedLocale(rawValue: locale) ?? .fallback), at: clock.now(),
+                                  address: IPAddress(address)?.masked, marketing: marketing)
         let request = BookRequest(
             start: start, contact: ContactBody(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company),
-            timeZone: timeZone, locale: locale, topic: topic
+            timeZone: timeZone, locale: locale, topic: topic, consent: consent
         )
         let appointment = try await services.book(request, idempotencyKey: idempotencyKey)
         Counter(label: "webd_bookings_total").increment()

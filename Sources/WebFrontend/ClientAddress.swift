@@ -26,6 +26,15 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// What a consent record keeps of the address (152-FZ's minimum): an IPv4 address without its
+    /// last octet, an IPv6 address as its /48 (the site's prefix, not the host).
+    public var masked: String {
+        if bytes.count == 4 { return bytes.prefix(3).map(String.init).joined(separator: ".") + ".x" }
+        var groups: [String] = []
+        for index in stride(from: 0, to: 6, by: 2) { groups.append(String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16)) }
+        return groups.joined(separator: ":") + "::/48"
+    }
+
     public var description: String {
         if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
         var groups: [String] = []

@@ -151,7 +151,9 @@ public enum OpenAPIDocument {
             "type": "object", "required": ["start", "contact", "consent", "proof_of_work"],
             "properties": ["start": instant, "contact": schemaRef("Contact"), "time_zone": ["type": "string", "description": "An IANA zone, e.g. Europe/Berlin; default the calendar's"],
                            "locale": ["enum": SupportedLocale.allCases.map(\.rawValue)],
-                           "consent": ["const": true], "proof_of_work": schemaRef("Solution"),
+                           "consent": ["const": true, "description": "Consent to the processing of personal data; recorded with the notice's version, the time and the masked address"],
+                           "marketing_consent": ["type": "boolean", "description": "Consent to marketing, apart and optional; default false"],
+                           "proof_of_work": schemaRef("Solution"),
                            "topic": ["type": "string", "maxLength": ConsultationTopic.maximumLength, "description": "What the client would like to discuss; line breaks allowed"]],
         ],
         "Meeting": [

@@ -123,6 +123,7 @@ extension BookingWebsite {
         form.company = fields["company"] ?? ""
         form.topic = fields["topic"] ?? ""
         form.consent = fields["consent"] == "yes"
+        form.marketing = fields["marketing"] == "yes"
         let now = clock.now()
 
         // The honeypot and the form token first: bots and forged posts get nothing further.
@@ -183,7 +184,7 @@ extension BookingWebsite {
         let key = "web-" + String(ProofOfWork.hex(Array(SHA256.hash(data: Array("\(visitor.session)|\(fields["form_token"] ?? "")|\(form.start)".utf8)))).prefix(40))
         do {
             let appointment = try await book(start: start, contact: contact, topic: topic, timeZone: visitor.zone.identifier, locale: language.rawValue,
-                                             idempotencyKey: key)
+                                             marketing: form.marketing, address: visitor.address, idempotencyKey: key)
             return redirect("/manage/\(appointment.reference)?done=booked", visitor: visitor)
         } catch let problem as Problem where problem.code == "rate_limited" {
             let seconds = problem.retryAfter ?? 60

@@ -239,6 +239,8 @@ public struct Pages: Sendable {
         public var company = ""
         public var topic = ""
         public var consent = false
+        /// Apart from `consent`, optional: booking never depends on it.
+        public var marketing = false
         public init() {}
     }
 
@@ -323,6 +325,10 @@ public struct Pages: Sendable {
             \(consentError.map { "<p class=\"error\" id=\"consent-error\">\(escapeHTML($0))</p>" } ?? "")
             <input type="checkbox" id="consent" name="consent" value="yes"\(form.consent ? " checked" : "") required aria-required="true"\(consentError == nil ? "" : " aria-invalid=\"true\" aria-describedby=\"consent-error\"")>
             <label for="consent">\(t(.consent)) (<a href="\(escapeHTML(policyLink))" target="_blank" rel="noopener">\(t(.policy))</a>)</label>
+            </div>
+            <div class="field consent">
+            <input type="checkbox" id="marketing" name="marketing" value="yes"\(form.marketing ? " checked" : "")>
+            <label for="marketing">\(t(.marketingConsent)) (\(t(.optional)))</label>
             </div>
             <p class="pow-status" id="pow-status" role="status" aria-live="polite"></p>
             <button type="submit" class="primary" id="book-button">\(t(.book))</button>

@@ -44,7 +44,7 @@ extension SupportedLocale {
 public enum Phrase: Sendable {
     case title, skipToContent, stepPick, stepDetails, stepDone, chooseDay, chooseTime, noSlotsThatDay, noSlotsAtAll
     case previousWeek, nextWeek, previousDay, nextDay, yourTimeZone, show, timesShownIn, moscowTime
-    case name, email, phone, countryCode, company, optional, consent, policy, book, back, required
+    case name, email, phone, countryCode, company, optional, consent, marketingConsent, policy, book, back, required
     case slotTaken, freshSlots, pickAnother, formExpired, tooFast(Int), rateLimited(Int), contactLimitReached(ContactField?)
     case proofOfWorkFailed, noScriptLimited, consentRequired, serviceUnavailable, somethingWrong
     case confirmedTitle, yourReference, keepReference, addToCalendar, manageLink, when, status
@@ -85,6 +85,7 @@ public enum Phrase: Sendable {
         case .company: "Компания"
         case .optional: "необязательно"
         case .consent: "Я согласен(на) на обработку персональных данных"
+        case .marketingConsent: "Присылайте мне новости и предложения компании"
         case .policy: "Политика обработки персональных данных"
         case .book: "Записаться"
         case .back: "← Выбрать другое время"
@@ -227,6 +228,7 @@ public enum Phrase: Sendable {
         case .company: "Company"
         case .optional: "optional"
         case .consent: "I agree to the processing of my personal data"
+        case .marketingConsent: "Send me the company's news and offers"
         case .policy: "Personal data policy"
         case .book: "Book"
         case .back: "← Choose another time"

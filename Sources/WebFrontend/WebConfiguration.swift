@@ -35,6 +35,9 @@ public struct WebConfiguration: Sendable, Equatable {
     /// The personal-data policy: a link, or text files by language.
     public var policyURL: String?
     public var policyFiles: [String: String]
+    /// The processing notice's version as the operator names it (e.g. `2026-11-01`), recorded
+    /// with each consent; nil: the served file's name and SHA-256.
+    public var policyVersion: String?
     /// The zones offered in the page's selector (the visitor's detected zone is added).
     public var timeZones: [String]
     /// How long the API's slot answers are reused (0: never).
@@ -76,6 +79,7 @@ public struct WebConfiguration: Sendable, Equatable {
         secretFile = (stateDirectory as NSString).appendingPathComponent("webd.secret")
         policyURL = nil
         policyFiles = [:]
+        policyVersion = nil
         timeZones = Self.defaultTimeZones
         slotsCache = .milliseconds(1000)
         branding = Branding()
@@ -173,6 +177,13 @@ public struct WebConfiguration: Sendable, Equatable {
             }
             web.policyURL = url
         }
+        if let version = raw.policyVersion {
+            let trimmed = version.trimmingCharacters(in: .whitespaces)
+            guard (1...200).contains(trimmed.count), !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw fail("policy_version", "one line of 1 to 200 characters, e.g. \"2026-11-01\"")
+            }
+            web.policyVersion = trimmed
+        }
         for (language, file) in raw.policyFiles ?? [:] {
             guard SupportedLocale(rawValue: language) != nil else {
                 throw fail("policy_files.\(language)", "the language must be one of \(SupportedLocale.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -210,6 +221,7 @@ private struct RawWeb: Decodable {
     var secretFile: String?
     var policyURL: String?
     var policyFiles: [String: String]?
+    var policyVersion: String?
     var timeZones: [String]?
     var slotsCacheMilliseconds: Int?
     var companyName: RawLocalizedText?
@@ -221,7 +233,7 @@ private struct RawWeb: Decodable {
     enum CodingKeys: String, CodingKey {
         case listen, publicURL = "public_url", trustedProxies = "trusted_proxies", rateLimits = "rate_limits"
         case maxFutureBookingsPerContact = "max_future_bookings_per_contact", proofOfWork = "proof_of_work"
-        case minFillSeconds = "min_fill_seconds", secretFile = "secret_file", policyURL = "policy_url", policyFiles = "policy_files"
+        case minFillSeconds = "min_fill_seconds", secretFile = "secret_file", policyURL = "policy_url", policyFiles = "policy_files", policyVersion = "policy_version"
         case timeZones = "time_zones", slotsCacheMilliseconds = "slots_cache_milliseconds"
         case companyName = "company_name", description, footer, logoFile = "logo_file", accentColour = "accent_colour", embed
     }

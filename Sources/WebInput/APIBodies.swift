@@ -9,6 +9,8 @@ public struct BookBody: Decodable, Sendable {
     public var timeZone: String?
     public var locale: String?
     public var consent: Bool?
+    /// Consent to marketing: separate from `consent`, optional, never required to book.
+    public var marketingConsent: Bool?
     public var proofOfWork: ProofOfWorkSolution?
     public var topic: String?
 }

@@ -1,0 +1,60 @@
+import BookingDomain
+import Foundation
+import GRDB
+import SQLiteStorage
+
+/// The consents given on the booking form, one row per purpose, kept apart from the appointment
+/// so marketing consent stands on its own. No personal data but the masked address, which an
+/// erasure clears; the rest (which notice, when) is the operator's proof and stays.
+enum Consents {
+    /// v10.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE consents (
+                id INTEGER PRIMARY KEY,
+                appointment_id TEXT NOT NULL REFERENCES appointments (id),
+                client_id TEXT NOT NULL,
+                purpose TEXT NOT NULL CHECK (purpose IN ('processing', 'marketing')),
+                notice TEXT NOT NULL,
+                given_at INTEGER NOT NULL,
+                address TEXT
+            );
+            CREATE INDEX consents_by_client ON consents (client_id);
+            """)
+    }
+
+    static func insert(_ records: [ConsentRecord], appointmentId: String, clientId: String, db: Database) throws {
+        for record in records {
+            try db.executeCached(
+                sql: "INSERT INTO consents (appointment_id, client_id, purpose, notice, given_at, address) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [appointmentId, clientId, record.purpose.rawValue, record.notice, Millis.of(record.givenAt), record.address]
+            )
+        }
+    }
+
+    static func records(clientIds: [String], db: Database) throws -> [(reference: String, record: ConsentRecord)] {
+        let list = SQLList(clientIds)
+        return try Row.fetchAll(db, sql: """
+            SELECT consents.id, appointments.reference, consents.purpose, consents.notice, consents.given_at, consents.address
+            FROM consents JOIN appointments ON appointments.id = consents.appointment_id
+            WHERE consents.client_id IN \(list.sql) ORDER BY consents.given_at, consents.id
+            """, arguments: list.arguments).map { row in
+            let stored = StoredRow(row, table: "consents", keyColumn: "id")
+            return (try stored.value("reference"), ConsentRecord(
+                purpose: try stored.parsed("purpose", ConsentPurpose.init(rawValue:)), notice: try stored.value("notice"),
+                givenAt: try stored.instant("given_at"), address: try stored.value("address")
+            ))
+        }
+    }
+
+    /// Part of an erasure: the masked addresses go, the proof of what was agreed to stays.
+    static func eraseAddresses(clientIds: [String], db: Database) throws {
+        let list = SQLList(clientIds)
+        try db.execute(sql: "UPDATE consents SET address = NULL WHERE client_id IN \(list.sql)", arguments: list.arguments)
+    }
+
+    static func eraseAddresses(appointmentIds: [String], db: Database) throws {
+        let list = SQLList(appointmentIds)
+        try db.execute(sql: "UPDATE consents SET address = NULL WHERE appointment_id IN \(list.sql)", arguments: list.arguments)
+    }
+}
