@@ -5,7 +5,8 @@ import SQLiteStorage
 
 /// The consents given on the booking form, one row per purpose, kept apart from the appointment
 /// so marketing consent stands on its own. No personal data but the masked address, which an
-/// erasure clears; the rest (which notice, when) is the operator's proof and stays.
+/// erasure clears; the rest (which notice, when) is the operator's proof and stays. No index
+/// beside the table: export and erasure are rare and scan it, every booking would pay for one.
 enum Consents {
     /// v10.
     static func createTable(_ db: Database) throws {
@@ -19,7 +20,6 @@ enum Consents {
                 given_at INTEGER NOT NULL,
                 address TEXT
             );
-            CREATE INDEX consents_by_client ON consents (client_id);
             """)
     }
 

@@ -32,11 +32,13 @@ public struct DataKeys: Sendable {
             );
             -- One data key per client, wrapped by the master key named by its fingerprint (a
             -- rotation re-wraps them one by one, so a row says which key it is under).
+            -- WITHOUT ROWID: one B-tree keyed by the client, not a table and an index of its key,
+            -- so a new client's key is one page more to write, not two.
             CREATE TABLE client_keys (
                 client_id TEXT PRIMARY KEY,
                 wrapped_key BLOB NOT NULL,
                 master_fingerprint TEXT NOT NULL
-            );
+            ) WITHOUT ROWID;
             """)
         let indexKey = SecretKey.random()
         try db.execute(

@@ -19,7 +19,8 @@ public struct MasterKeyRotation: Sendable, Equatable {
     static let toUnderFromBinding = FieldBinding(table: "key_rotation", column: "to_under_from", row: "1")
     static let fromUnderToBinding = FieldBinding(table: "key_rotation", column: "from_under_to", row: "1")
 
-    /// Schema: the rotation under way, at most one, and an index to find the keys left to re-wrap.
+    /// Schema: the rotation under way, at most one. No index finds the keys left to re-wrap: a
+    /// rotation is rare and scans, while every new client's key would pay for the index.
     public static func createTable(_ db: Database) throws {
         try db.execute(sql: """
             -- The master key rotation under way, if any: each key wrapped by the other, so either
@@ -31,7 +32,6 @@ public struct MasterKeyRotation: Sendable, Equatable {
                 to_under_from BLOB NOT NULL,
                 from_under_to BLOB NOT NULL
             );
-            CREATE INDEX client_keys_by_master ON client_keys (master_fingerprint);
             """)
     }
 
