@@ -94,7 +94,11 @@ struct BookingCommands: Sendable {
 
     private func book(_ request: BookRequest, _ envelope: Envelope) async throws -> [UInt8] {
         let header = envelope.header
-        let context = try commandContext(MessageType.book, envelope, request, actor: request.actor, default: .client)
+        // A retry (a form sent twice, a lost reply) is sent at another moment: when the client
+        // consented does not make it another command, so the idempotency digest leaves it out.
+        var digested = request
+        digested.consent?.at = Date(timeIntervalSince1970: 0)
+        let context = try commandContext(MessageType.book, envelope, digested, actor: request.actor, default: .client)
         if let earlier = try await earlierAnswer(context) { return earlier }
         if let reason = pause.reason {
             throw ProtocolError(.unavailable, "new bookings are temporarily unavailable (\(reason)); please try again later")

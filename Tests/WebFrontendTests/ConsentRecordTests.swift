@@ -62,6 +62,23 @@ import Testing
         }
     }
 
+    @Test func aRetryAtAnotherMomentIsTheSameBookingAndKeepsTheFirstConsent() async throws {
+        try await CoreAnswersTests.withSuiteAndSite { _, _, _, bookingd in
+            func book(at seconds: TimeInterval) async throws -> AppointmentBody {
+                try await bookingd.call(MessageType.book, BookRequest(
+                    start: try #require(ISO8601.parseInstant("2026-12-03T13:00:00+03:00")),
+                    contact: ContactBody(name: "Kate Doe", email: "kate@example.com", phone: "+12125550100"),
+                    consent: ConsentBody(notice: "v1", at: CoreAnswersTests.suiteNow().addingTimeInterval(seconds), address: "127.0.0.x")
+                ), idempotencyKey: "consent-retry-1")
+            }
+            let first = try await book(at: 0)
+            let again = try await book(at: 5)
+            #expect(again.reference == first.reference)
+            let export: ExportReply = try await bookingd.call(MessageType.export, DataSubjectRequest(email: "kate@example.com"))
+            #expect(export.consents?.count == 1)
+        }
+    }
+
     @Test func aMaskedAddressKeepsTheNetworkNotTheHost() {
         #expect(IPAddress("203.0.113.77")?.masked == "203.0.113.x")
         #expect(IPAddress("::ffff:198.51.100.9")?.masked == "198.51.100.x")
