@@ -68,7 +68,8 @@ let package = Package(
         .target(name: "ICalendar"),
         // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
         // trail, instants and unreadable rows.
-        .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift"),
+                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // Sealing personal data field by field (AES-256-GCM bound to its row), wrapping data
         // keys under a master key, blind indexes (pure apart from the system's random source).
         .target(name: "FieldEncryption", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -203,6 +204,7 @@ let package = Package(
                 "AvailabilityService", "BookingService", "NotificationService", "DaemonKit", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // bookctl's commands as a library: the bookctl program and the multi-call booking program run them.

@@ -1,7 +1,7 @@
 import FieldEncryption
 import Foundation
 import GRDB
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A daemon's keys as its database keeps them: the master key's fingerprint and the blind
 /// index's key (one `keyring` row), and each client's data key (`client_keys`), every key
@@ -169,37 +169,38 @@ public struct StoredMasterKeys: Sendable, Equatable, CustomStringConvertible {
 
 /// The master key, or the two of a rotation under way: the one new client keys are wrapped by
 /// (`target`) and the one still wrapping those not re-wrapped yet. Shared by every copy of a
-/// store's `DataKeys`, since a rotation changes it while the store serves.
+/// store's `DataKeys`, since a rotation changes it while the store serves. The suite's one lock,
+/// `NIOLockedValueBox`, which ThreadSanitizer sees (docs/reliability.md).
 final class MasterKeyRing: Sendable {
     private struct Keys {
         var byFingerprint: [String: MasterKey]
         var target: String
     }
 
-    private let keys: Mutex<Keys>
+    private let keys: NIOLockedValueBox<Keys>
 
     init(_ key: MasterKey) {
-        keys = Mutex(Keys(byFingerprint: [key.fingerprint: key], target: key.fingerprint))
+        keys = NIOLockedValueBox(Keys(byFingerprint: [key.fingerprint: key], target: key.fingerprint))
     }
 
     init(_ first: MasterKey, _ second: MasterKey, target: String) {
-        keys = Mutex(Keys(byFingerprint: [first.fingerprint: first, second.fingerprint: second], target: target))
+        keys = NIOLockedValueBox(Keys(byFingerprint: [first.fingerprint: first, second.fingerprint: second], target: target))
     }
 
-    var target: MasterKey { keys.withLock { $0.byFingerprint[$0.target]! } }
+    var target: MasterKey { keys.withLockedValue { $0.byFingerprint[$0.target]! } }
 
     func key(_ fingerprint: String, _ stored: StoredRow) throws -> MasterKey {
-        guard let key = keys.withLock({ $0.byFingerprint[fingerprint] }) else {
+        guard let key = keys.withLockedValue({ $0.byFingerprint[fingerprint] }) else {
             throw stored.unreadable("wrapped by the master key \(fingerprint), which this daemon does not hold (\(fingerprints))")
         }
         return key
     }
 
-    var fingerprints: String { keys.withLock { $0.byFingerprint.keys.sorted().joined(separator: ", ") } }
+    var fingerprints: String { keys.withLockedValue { $0.byFingerprint.keys.sorted().joined(separator: ", ") } }
 
     /// Once the rotation's first step is committed: new keys go under `key`.
     func rotating(to key: MasterKey) {
-        keys.withLock {
+        keys.withLockedValue {
             $0.byFingerprint[key.fingerprint] = key
             $0.target = key.fingerprint
         }
@@ -207,7 +208,7 @@ final class MasterKeyRing: Sendable {
 
     /// Once the rotation is finished: the old key is forgotten.
     func retire(_ fingerprint: String) {
-        keys.withLock { _ = $0.byFingerprint.removeValue(forKey: fingerprint) }
+        keys.withLockedValue { _ = $0.byFingerprint.removeValue(forKey: fingerprint) }
     }
 }
 

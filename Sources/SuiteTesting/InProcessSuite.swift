@@ -4,8 +4,8 @@ import DaemonKit
 import Foundation
 import Logging
 import NotificationService
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -50,7 +50,7 @@ public final class InProcessSuite: Sendable {
     private let groups: [(Daemon, ServiceGroup, DaemonControl)]
     private let running: Task<Void, any Error>
     /// Whether this suite still holds its place in `SuiteAdmission`.
-    private let admitted = Mutex(true)
+    private let admitted = NIOLockedValueBox(true)
 
     /// The directory of notifyd's development mail (every message as a file).
     public var mailDirectory: String { directory + "/mail" }
@@ -138,7 +138,7 @@ public final class InProcessSuite: Sendable {
 
     /// True the first time only: the suite's place is given back once, by `stop` or by `deinit`.
     private func givesUpAdmission() -> Bool {
-        admitted.withLock { held in
+        admitted.withLockedValue { held in
             defer { held = false }
             return held
         }
