@@ -67,13 +67,14 @@ struct KeysCommand: AsyncParsableCommand {
         )
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "Only this daemon (bookingd or notifyd); default both.") var daemon: String?
-        @Option(name: .long, help: "Client keys re-wrapped per step, each step one short transaction (1-10000).") var batch = 500
+        @Option(name: .long, help: "Client keys re-wrapped per step, each step one short transaction (1-10000).") var batch = MasterKeyCommands.defaultLimit
 
         func validate() throws {
             if let daemon, !KeysCommand.daemons.contains(daemon) {
                 throw ValidationError("--daemon is one of \(KeysCommand.daemons.joined(separator: ", "))")
             }
-            guard (1...10_000).contains(batch) else { throw ValidationError("--batch is 1 to 10000") }
+            let limits = MasterKeyCommands.limits
+            guard limits.contains(batch) else { throw ValidationError("--batch is \(limits.lowerBound) to \(limits.upperBound)") }
         }
 
         func run() async throws {

@@ -48,13 +48,14 @@ enum Consents {
     }
 
     /// Part of an erasure: the masked addresses go, the proof of what was agreed to stays.
-    static func eraseAddresses(clientIds: [String], db: Database) throws {
-        let list = SQLList(clientIds)
-        try db.execute(sql: "UPDATE consents SET address = NULL WHERE client_id IN \(list.sql)", arguments: list.arguments)
+    /// `column` names the rows: `client_id` (on request) or `appointment_id` (retention).
+    static func eraseAddresses(where column: Column, in values: [String], db: Database) throws {
+        let list = SQLList(values)
+        try db.execute(sql: "UPDATE consents SET address = NULL WHERE \(column.name) IN \(list.sql)", arguments: list.arguments)
     }
 
-    static func eraseAddresses(appointmentIds: [String], db: Database) throws {
-        let list = SQLList(appointmentIds)
-        try db.execute(sql: "UPDATE consents SET address = NULL WHERE appointment_id IN \(list.sql)", arguments: list.arguments)
+    enum Column: String {
+        case clientId = "client_id", appointmentId = "appointment_id"
+        var name: String { rawValue }
     }
 }

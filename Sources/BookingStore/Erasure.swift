@@ -100,7 +100,7 @@ struct ErasureWriter {
         let historyEntries = db.changesCount
         try db.execute(sql: "DELETE FROM idempotency WHERE client_id IN \(list.sql)", arguments: list.arguments)
         let idempotencyRecords = db.changesCount
-        try Consents.eraseAddresses(clientIds: clientIds, db: db)
+        try Consents.eraseAddresses(where: .clientId, in: clientIds, db: db)
         let clientKeys = try clientIds.filter { try keys.destroyClientKey(db, clientId: $0) }.count
         let record = ErasureRecord(
             id: UUID(), at: now, user: user, reason: .request, clientIds: clientIds.compactMap(UUID.init(uuidString:)),
@@ -134,7 +134,7 @@ struct ErasureWriter {
         guard !due.isEmpty else { return nil }
         let appointmentIds = due.map(\.id)
         try eraseContacts(appointmentIds, at: now)
-        try Consents.eraseAddresses(appointmentIds: appointmentIds, db: db)
+        try Consents.eraseAddresses(where: .appointmentId, in: appointmentIds, db: db)
         var historyEntries = 0
         for id in appointmentIds {
             try db.execute(sql: "UPDATE history SET reason = NULL WHERE appointment_id = ? AND reason IS NOT NULL", arguments: [id])
@@ -271,7 +271,7 @@ public enum ErasureLedger {
                     """, arguments: list.arguments)
                 try db.execute(sql: "DELETE FROM idempotency WHERE client_id IN \(list.sql)", arguments: list.arguments)
                 try db.execute(sql: "DELETE FROM client_keys WHERE client_id IN \(list.sql)", arguments: list.arguments)
-                if try db.tableExists("consents") { try Consents.eraseAddresses(clientIds: record.clientIds.map { $0.uuidString.lowercased() }, db: db) }
+                if try db.tableExists("consents") { try Consents.eraseAddresses(where: .clientId, in: record.clientIds.map { $0.uuidString.lowercased() }, db: db) }
                 try insert(record, in: db)
                 applied += 1
             }

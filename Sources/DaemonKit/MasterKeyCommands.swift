@@ -10,8 +10,9 @@ public struct MasterKeyCommands: Sendable {
     public typealias Step = @Sendable (MasterKey, Int) async throws -> RotationProgress
     public typealias Finish = @Sendable (String) async throws -> String?
 
-    static let limits = 1...10_000
-    static let defaultLimit = 500
+    /// Client keys per step: bookctl's `--batch` is held to the same bounds.
+    public static let limits = 1...10_000
+    public static let defaultLimit = 500
 
     let daemon: String
     let origin: MasterKeySource.Origin

@@ -51,10 +51,7 @@ public struct DataKeys: Sendable {
     /// The keys of a database that has its keyring, checked against `master`. While a rotation
     /// is under way (`MasterKeyRotation`) either of its two keys opens the database.
     public static func load(_ db: Database, master: MasterKey) throws -> DataKeys {
-        guard let row = try Row.fetchOne(db, sql: "SELECT master_fingerprint, index_key FROM keyring WHERE id = 1") else {
-            throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the keyring row is missing")
-        }
-        let stored = StoredRow(row, table: "keyring", key: "1")
+        let stored = try keyringRow(db)
         let fingerprint: String = try stored.value("master_fingerprint")
         let masters: MasterKeyRing
         if let rotation = try MasterKeyRotation.fetch(db) {
@@ -68,11 +65,22 @@ public struct DataKeys: Sendable {
             }
             masters = MasterKeyRing(master)
         }
+        return DataKeys(masters: masters, index: BlindIndex(key: try indexKey(stored, under: try masters.key(fingerprint, stored))))
+    }
+
+    static func keyringRow(_ db: Database) throws -> StoredRow {
+        guard let row = try Row.fetchOne(db, sql: "SELECT master_fingerprint, index_key FROM keyring WHERE id = 1") else {
+            throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the keyring row is missing")
+        }
+        return StoredRow(row, table: "keyring", key: "1")
+    }
+
+    /// The blind index's key, as the keyring row keeps it wrapped by `master`.
+    static func indexKey(_ keyring: StoredRow, under master: MasterKey) throws -> SecretKey {
         do {
-            let keyringMaster = try masters.key(fingerprint, stored)
-            return DataKeys(masters: masters, index: BlindIndex(key: try keyringMaster.unwrap(try stored.bytes("index_key"), binding: indexKeyBinding)))
+            return try master.unwrap(try keyring.bytes("index_key"), binding: indexKeyBinding)
         } catch let error as SealError {
-            throw stored.unreadable("index_key: \(error)")
+            throw keyring.unreadable("index_key: \(error)")
         }
     }
 

@@ -142,30 +142,37 @@ extension DataKeys {
         return retired
     }
 
+    /// Client keys under any master key but `fingerprint`.
+    static func keysLeft(_ db: Database, notUnder fingerprint: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM client_keys WHERE master_fingerprint <> ?", arguments: [fingerprint]) ?? 0
+    }
+
     static func state(_ db: Database) throws -> MasterKeyState {
         let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1") ?? ""
         let rotation = try MasterKeyRotation.fetch(db)
         let clientKeys = try Int.fetchOne(db, sql: "SELECT count(*) FROM client_keys") ?? 0
-        let remaining = try rotation.map {
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM client_keys WHERE master_fingerprint <> ?", arguments: [$0.to]) ?? 0
-        } ?? 0
+        let remaining = try rotation.map { try keysLeft(db, notUnder: $0.to) } ?? 0
         return MasterKeyState(keyring: keyring, rotation: rotation.map { ($0.from, $0.to) }, remaining: remaining, clientKeys: clientKeys)
     }
 
     /// One step towards `next`, in the caller's write transaction: starts the rotation if none
     /// is under way, re-wraps up to `limit` client keys, and moves the keyring once none is left.
     func rotationStep(_ db: Database, to next: MasterKey, limit: Int) throws -> RotationProgress {
-        let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1") ?? ""
+        let keyring = try Self.keyringRow(db)
+        let keyringFingerprint: String = try keyring.value("master_fingerprint")
+        let from: String
         if let rotation = try MasterKeyRotation.fetch(db) {
             guard rotation.to == next.fingerprint else { throw RotationRefusal.otherRotation(to: rotation.to) }
+            from = rotation.from
         } else {
-            guard keyring != next.fingerprint else { throw RotationRefusal.sameKey(keyring) }
+            guard keyringFingerprint != next.fingerprint else { throw RotationRefusal.sameKey(keyringFingerprint) }
             let current = masters.target
             try db.execute(
                 sql: "INSERT INTO key_rotation (id, from_fingerprint, to_fingerprint, to_under_from, from_under_to) VALUES (1, ?, ?, ?, ?)",
                 arguments: [current.fingerprint, next.fingerprint, Data(current.wrap(next, binding: MasterKeyRotation.toUnderFromBinding)),
                             Data(next.wrap(current, binding: MasterKeyRotation.fromUnderToBinding))]
             )
+            from = current.fingerprint
         }
         let rows = try Row.fetchAll(db, sql: """
             SELECT client_id, wrapped_key, master_fingerprint FROM client_keys WHERE master_fingerprint <> ? LIMIT ?
@@ -176,19 +183,9 @@ extension DataKeys {
             try db.execute(sql: "UPDATE client_keys SET wrapped_key = ?, master_fingerprint = ? WHERE client_id = ?",
                            arguments: [Data(next.wrap(key, binding: Self.clientKeyBinding(clientId))), next.fingerprint, clientId])
         }
-        let remaining = try Int.fetchOne(db, sql: "SELECT count(*) FROM client_keys WHERE master_fingerprint <> ?", arguments: [next.fingerprint]) ?? 0
-        let from = try MasterKeyRotation.fetch(db)?.from ?? keyring
-        if remaining == 0 && keyring != next.fingerprint {
-            guard let row = try Row.fetchOne(db, sql: "SELECT index_key FROM keyring WHERE id = 1") else {
-                throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the keyring row is missing")
-            }
-            let stored = StoredRow(row, table: "keyring", key: "1")
-            let indexKey: SecretKey
-            do {
-                indexKey = try masters.key(keyring, stored).unwrap(try stored.bytes("index_key"), binding: Self.indexKeyBinding)
-            } catch let error as SealError {
-                throw stored.unreadable("index_key: \(error)")
-            }
+        let remaining = try Self.keysLeft(db, notUnder: next.fingerprint)
+        if remaining == 0 && keyringFingerprint != next.fingerprint {
+            let indexKey = try Self.indexKey(keyring, under: try masters.key(keyringFingerprint, keyring))
             try db.execute(sql: "UPDATE keyring SET master_fingerprint = ?, index_key = ? WHERE id = 1",
                            arguments: [next.fingerprint, Data(next.wrap(indexKey, binding: Self.indexKeyBinding))])
         }
@@ -205,7 +202,7 @@ extension DataKeys {
             throw RotationRefusal.noRotation
         }
         guard rotation.to == fingerprint else { throw RotationRefusal.otherRotation(to: rotation.to) }
-        let remaining = try Int.fetchOne(db, sql: "SELECT count(*) FROM client_keys WHERE master_fingerprint <> ?", arguments: [fingerprint]) ?? 0
+        let remaining = try Self.keysLeft(db, notUnder: fingerprint)
         let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1")
         guard remaining == 0, keyring == fingerprint else { throw RotationRefusal.notRewrapped(remaining: remaining) }
         try db.execute(sql: "DELETE FROM key_rotation")

@@ -34,6 +34,8 @@ public final class BookingWebsite: Sendable {
         var phoneLimiter: RateLimiter
         var noScriptLimiter: RateLimiter?
         var policyTexts: [SupportedLocale: String]
+        /// Each language's notice version (`noticeVersion`), worked out when the texts are read.
+        var noticeVersions: [SupportedLocale: String]
     }
 
     public init(configuration: WebConfiguration, key: SymmetricKey, services: any BookingServices, calendarZone: TimeZone, clock: SuiteClock,
@@ -51,9 +53,15 @@ public final class BookingWebsite: Sendable {
 
     private static func state(_ configuration: WebConfiguration) throws -> State {
         var texts: [SupportedLocale: String] = [:]
+        var files: [SupportedLocale: String] = [:]
         for (language, path) in configuration.policyFiles {
             guard let lang = SupportedLocale(rawValue: language) else { continue }
             texts[lang] = try String(contentsOfFile: path, encoding: .utf8)
+            files[lang] = path
+        }
+        var versions: [SupportedLocale: String] = [:]
+        for language in SupportedLocale.allCases {
+            versions[language] = noticeVersion(language, configuration: configuration, texts: texts, files: files)
         }
         let perHour = configuration.noScriptBookingsPerHour
         return State(
@@ -61,8 +69,22 @@ public final class BookingWebsite: Sendable {
             slotLimiter: RateLimiter(policy: configuration.slotLimit),
             emailLimiter: RateLimiter(policy: configuration.emailLimit), phoneLimiter: RateLimiter(policy: configuration.phoneLimit),
             noScriptLimiter: perHour == 0 ? nil : RateLimiter(policy: .init(capacity: perHour, refillPerMinute: Double(perHour) / 60)),
-            policyTexts: texts
+            policyTexts: texts, noticeVersions: versions
         )
+    }
+
+    /// Which processing notice a client accepted: `web.policy_version` when the operator names
+    /// it, else the served text's file and SHA-256 (so a changed text is another version), else
+    /// the policy's address. The text served in a language is its own, or the first there is.
+    private static func noticeVersion(_ language: SupportedLocale, configuration: WebConfiguration, texts: [SupportedLocale: String],
+                                      files: [SupportedLocale: String]) -> String {
+        if let version = configuration.policyVersion { return version }
+        let served = texts[language] != nil ? language : texts.keys.min { $0.rawValue < $1.rawValue }
+        if let served, let text = texts[served], let path = files[served] {
+            let digest = SHA256.hash(data: Array(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+            return (path as NSString).lastPathComponent + "@sha256:" + digest
+        }
+        return configuration.policyURL ?? "/policy"
     }
 
     /// A reloaded configuration: limits and policy texts change at once (counters start again);
@@ -306,17 +328,8 @@ public final class BookingWebsite: Sendable {
         configuration.policyURL ?? "/policy?lang=\(language.rawValue)"
     }
 
-    /// Which processing notice a client accepted: `web.policy_version` when the operator names
-    /// it, else the served text's file and SHA-256 (so a changed text is another version), else
-    /// the policy's address.
     func noticeVersion(_ language: SupportedLocale) -> String {
-        if let version = configuration.policyVersion { return version }
-        let files = configuration.policyFiles
-        if let path = files[language.rawValue] ?? files.values.sorted().first, let text = policyTexts[language] ?? policyTexts.values.first {
-            let digest = SHA256.hash(data: Array(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-            return (path as NSString).lastPathComponent + "@sha256:" + digest
-        }
-        return configuration.policyURL ?? "/policy"
+        state.withLockedValue { $0.noticeVersions[language] } ?? "/policy"
     }
 
     // MARK: Shared by the page and the API
