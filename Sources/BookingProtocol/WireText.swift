@@ -26,6 +26,7 @@ public enum WireText {
     /// Whether `scalar` is a control character a value must not hold; line breaks and tabs are
     /// allowed where `multiline`.
     public static func isRefusedControl(_ scalar: Unicode.Scalar, multiline: Bool = false) -> Bool {
+        if isPrintableASCII(scalar.value) { return false }
         if multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { return false }
         switch scalar.properties.generalCategory {
         case .control, .lineSeparator, .paragraphSeparator: return true
@@ -38,6 +39,9 @@ public enum WireText {
     /// escapes (`\n`, `\u{1B}`, `\u{202E}`). A value can then neither end its line and forge
     /// the next one nor drive the terminal it is read on. A backslash stays as it is.
     public static func escaped(_ text: String) -> String {
+        // Nearly every logged value is printable ASCII: one pass over its bytes settles it
+        // without looking up a scalar's properties (which was most of a log line's cost).
+        if text.utf8.allSatisfy({ isPrintableASCII(UInt32($0)) }) { return text }
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
@@ -52,10 +56,15 @@ public enum WireText {
         return out
     }
 
+    private static func isPrintableASCII(_ value: UInt32) -> Bool {
+        value >= 0x20 && value < 0x7F
+    }
+
     /// What `escaped` escapes: a control character, a line or paragraph separator, or an
     /// invisible format character (Cf).
     public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        isRefusedControl(scalar) || scalar.properties.generalCategory == .format
+        if isPrintableASCII(scalar.value) { return false }
+        return isRefusedControl(scalar) || scalar.properties.generalCategory == .format
     }
 
     /// The wire path (e.g. `contact.name`, `days.0`) of the first string in a JSON text that

@@ -74,10 +74,12 @@ struct ChangeWriter {
         let consultant = try chooseConsultant(
             at: booking.slot, candidates: booking.candidates, requested: booking.requestedConsultant, keeping: nil, horizonEnd: booking.horizonEnd
         )
+        // Each HMAC once per booking: the limit, the client and the row find the contact by them.
+        let indexes = ContactIndexes(email: booking.contact.email, phone: booking.contact.phone, index: ciphers.keys.index)
         if let limit = booking.contactLimit {
-            try requireRoom(for: booking.contact, limit: limit)
+            try requireRoom(for: indexes, limit: limit)
         }
-        let clientId = try clientId(email: booking.contact.email)
+        let clientId = try clientId(emailIndex: indexes.email)
         let (appointment, transition) = Appointment.book(
             id: UUID(), clientId: clientId, slot: TimeSlot(range: booking.slot, consultantId: consultant), contactInfo: booking.contact,
             reference: booking.reference, clientTimeZone: booking.timeZone, locale: booking.locale,
@@ -86,9 +88,8 @@ struct ChangeWriter {
         )
         let id = appointment.id.uuidString.lowercased(), client = clientId.uuidString.lowercased()
         let contact = appointment.contactInfo
-        let sealed = try SealedContact(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company, topic: appointment.topic)
+        let sealed = SealedContact(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company, topic: appointment.topic)
             .sealed(with: try ciphers.sealing(for: client), appointmentId: id)
-        let indexes = ContactIndexes(email: contact.email, phone: contact.phone, index: ciphers.keys.index)
         do {
             try db.executeCached(
                 sql: """
@@ -116,8 +117,7 @@ struct ChangeWriter {
     /// Counts the contact's active bookings (holds too) still ahead, by email (in any case) and by
     /// phone, through their blind indexes. Earlier changes of the same group commit are in this
     /// transaction, so they count.
-    private func requireRoom(for contact: ContactInfo, limit: Int) throws {
-        let indexes = ContactIndexes(email: contact.email, phone: contact.phone, index: ciphers.keys.index)
+    private func requireRoom(for indexes: ContactIndexes, limit: Int) throws {
         let byEmail = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email_index = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
             arguments: [indexes.email, Millis.of(context.now)]
@@ -194,14 +194,15 @@ struct ChangeWriter {
     }
 
     /// One client per email, in any case (the blind index lowercases it).
-    private func clientId(email: String) throws -> UUID {
-        let index = Data(ciphers.keys.index.email(email))
+    /// A new client gets their data key here, in the transaction that makes them.
+    private func clientId(emailIndex index: Data) throws -> UUID {
         if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM clients WHERE email_index = ?"), arguments: [index]),
            let id = UUID(uuidString: existing) {
             return id
         }
         let id = UUID()
         try db.executeCached(sql: "INSERT INTO clients (id, email_index, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString.lowercased(), index, Millis.of(context.now)])
+        try ciphers.makeKey(forNewClient: id.uuidString.lowercased())
         return id
     }
 

@@ -1,3 +1,4 @@
+import BookingProtocol
 import FieldEncryption
 import Foundation
 import GRDB
@@ -21,15 +22,36 @@ extension FieldBinding {
 
 /// An appointment's personal data as its `contact` column seals it: everything the client gave
 /// about themselves, in one value, so a booking seals and opens once.
-struct SealedContact: Codable, Equatable {
+struct SealedContact: Codable, Equatable, JSONWritable {
     var name: String
     var email: String
     var phone: String
     var company: String?
     var topic: String?
 
-    func sealed(with cipher: FieldCipher, appointmentId: String) throws -> Data {
-        Data(cipher.seal(try JSONEncoder().encode(self), binding: .appointmentContact(appointmentId)))
+    func sealed(with cipher: FieldCipher, appointmentId: String) -> Data {
+        var writer = JSONWriter(capacity: 256)
+        writeJSON(to: &writer)
+        return Data(cipher.seal(writer.bytes, binding: .appointmentContact(appointmentId)))
+    }
+
+    /// Written by hand, as `JSONWritable` says why: every booking seals one.
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.raw("{\"name\":")
+        writer.string(name)
+        writer.raw(",\"email\":")
+        writer.string(email)
+        writer.raw(",\"phone\":")
+        writer.string(phone)
+        if let company {
+            writer.raw(",\"company\":")
+            writer.string(company)
+        }
+        if let topic {
+            writer.raw(",\"topic\":")
+            writer.string(topic)
+        }
+        writer.raw("}")
     }
 }
 
@@ -63,6 +85,12 @@ final class ClientCiphers {
         let cipher = try keys.clientCipher(db, clientId: clientId)
         unwrapped[clientId] = cipher
         return cipher
+    }
+
+    /// Makes the key of a client this transaction created, and keeps it for the seals that
+    /// follow (no read of a row that cannot exist yet, nor of the one just written).
+    func makeKey(forNewClient clientId: String) throws {
+        unwrapped[clientId] = try keys.newClientCipher(db, clientId: clientId)
     }
 
     /// Opens a sealed column of `stored`, a row of the client `clientId`: a value that does not

@@ -238,13 +238,14 @@ public final class SQLiteBookingStore: BookingStore {
     public func isKnownContact(email: String) async throws -> Bool {
         let index = Data(keys.index.email(email))
         return try await pool.read { db in
-            try Bool.fetchOne(db, sql: """
+            // Asked before every client's booking: a cached statement, parsed once per connection.
+            try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (
                     SELECT 1 FROM appointments a
                     WHERE a.email_index = ?
                       AND (a.status = 'completed' OR EXISTS (SELECT 1 FROM history h WHERE h.appointment_id = a.id AND h.kind = 'confirmed'))
                 )
-                """, arguments: [index]) ?? false
+                """), arguments: [index]) ?? false
         }
     }
 

@@ -126,7 +126,7 @@ extension Schema {
                                         topic: try stored.value("topic"))
             let indexes = ContactIndexes(email: email, phone: phone, index: ciphers.keys.index)
             let values: [DatabaseValue] = kept.map { row[$0] as DatabaseValue } + [
-                clientId.databaseValue, try contact.sealed(with: try ciphers.sealing(for: clientId), appointmentId: id).databaseValue,
+                clientId.databaseValue, contact.sealed(with: try ciphers.sealing(for: clientId), appointmentId: id).databaseValue,
                 indexes.email.databaseValue, indexes.phone.databaseValue,
             ]
             try insert.execute(arguments: StatementArguments(values))

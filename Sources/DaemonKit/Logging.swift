@@ -42,7 +42,7 @@ public struct LineLogHandler: LogHandler {
         if underJournal {
             line += "<\(Self.priority(level))>"
         } else {
-            line += WireTime.format(date) + " "
+            line += ISO8601.instant(date) + " "
         }
         line += "\(level) \(label): \(WireText.escaped(message.description))"
         var merged = metadata
@@ -64,12 +64,6 @@ public struct LineLogHandler: LogHandler {
         case .error: 3
         case .critical: 2
         }
-    }
-}
-
-enum WireTime {
-    static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
     }
 }
 

@@ -119,10 +119,14 @@ public struct DataKeys: Sendable {
     /// while one is under way, so it is never left to re-wrap).
     public func clientCipher(_ db: Database, clientId: String) throws -> FieldCipher {
         if let cipher = try existingClientCipher(db, clientId: clientId) { return cipher }
+        return try newClientCipher(db, clientId: clientId)
+    }
+
+    /// Makes and stores the data key of a client who has none yet.
+    public func newClientCipher(_ db: Database, clientId: String) throws -> FieldCipher {
         let key = SecretKey.random()
         let master = masters.target
-        try db.execute(
-            sql: "INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)").execute(
             arguments: [clientId, Data(master.wrap(key, binding: Self.clientKeyBinding(clientId))), master.fingerprint]
         )
         return FieldCipher(key: key)

@@ -55,6 +55,20 @@ import Testing
         #expect(closed == [])
     }
 
+    @Test(arguments: [
+        SealedContact(name: "Иван \"Ваня\" Петров\\", email: "ivan@example.com", phone: "+79161234567", company: "ООО «Ромашка»",
+                      topic: "Вычет\nза квартиру\t/ 2026"),
+        SealedContact(name: "Ivan", email: "ivan@example.com", phone: "", company: nil, topic: nil),
+    ])
+    func aSealedContactIsWrittenAsCodableWritesIt(contact: SealedContact) throws {
+        var writer = JSONWriter()
+        contact.writeJSON(to: &writer)
+        #expect(try JSONDecoder().decode(SealedContact.self, from: Data(writer.bytes)) == contact)
+        let ours = try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(contact)) as? NSDictionary
+        #expect(ours == theirs)
+    }
+
     @Test func aSealedContactCopiedToAnotherRowDoesNotOpen() async throws {
         // One client, so one key: only the row the seal is bound to differs.
         let first = try await store.apply(.book(booking(Self.ivan)), context: tests.context())
