@@ -147,3 +147,77 @@ public struct ExportedMessageBody: Codable, Sendable, Equatable {
         self.content = content
     }
 }
+
+// MARK: The client's own request, from the manage page (issue 13)
+
+extension MessageType {
+    /// notifyd: email the client of a booking the link that confirms their request to export or
+    /// erase their data (webd sends it from the manage page). The link is what proves the
+    /// request is theirs: the reference alone is not enough to erase anyone.
+    public static let sendDataLink = "send_data_link"
+    /// bookingd: the link's token and where to send it (notifyd only).
+    public static let dataLink = "data_link"
+    /// bookingd: the client's export or erasure, confirmed by the emailed link's token.
+    public static let clientExport = "client_export"
+    public static let clientErase = "client_erase"
+}
+
+/// What the client asks for by the link: a copy of their data, or its erasure.
+public enum DataRequestAction: String, Codable, Sendable, CaseIterable {
+    case export
+    case erase
+}
+
+/// `send_data_link` (to notifyd) and `data_link` (to bookingd): for the client of `reference`.
+public struct DataLinkRequest: Codable, Sendable, Equatable {
+    /// How long the emailed link works.
+    public static let lifetime: TimeInterval = 24 * 3600
+
+    public var reference: String
+    public var action: DataRequestAction
+
+    public init(reference: String, action: DataRequestAction) {
+        self.reference = reference
+        self.action = action
+    }
+}
+
+/// `send_data_link.reply`: the link is on its way to this (masked) address and works until then.
+public struct SentDataLinkReply: Codable, Sendable, Equatable {
+    public var sentTo: String
+    public var expiresAt: Date
+
+    public init(sentTo: String, expiresAt: Date) {
+        self.sentTo = sentTo
+        self.expiresAt = expiresAt
+    }
+}
+
+/// `data_link.reply`: the token for this action on this booking until `expires_at`, and the
+/// appointment (with the client's full contact) the email is about.
+public struct DataLinkReply: Codable, Sendable, Equatable {
+    public var action: DataRequestAction
+    public var token: String
+    public var expiresAt: Date
+    public var appointment: AppointmentBody
+
+    public init(action: DataRequestAction, token: String, expiresAt: Date, appointment: AppointmentBody) {
+        self.action = action
+        self.token = token
+        self.expiresAt = expiresAt
+        self.appointment = appointment
+    }
+}
+
+/// `client_export` and `client_erase`: the emailed link's fields as the confirmation form posts them.
+public struct ClientDataRequest: Codable, Sendable, Equatable {
+    public var reference: String
+    public var token: String
+    public var expiresAt: Date
+
+    public init(reference: String, token: String, expiresAt: Date) {
+        self.reference = reference
+        self.token = token
+        self.expiresAt = expiresAt
+    }
+}

@@ -404,11 +404,11 @@ struct BookingCommands: Sendable {
         return formats
     }
 
-    private func reference(_ text: String) throws(ReferenceError) -> BookingReference {
+    func reference(_ text: String) throws(ReferenceError) -> BookingReference {
         try BookingReference(parsing: text)
     }
 
-    private func existing(_ reference: BookingReference) async throws -> Appointment {
+    func existing(_ reference: BookingReference) async throws -> Appointment {
         guard let appointment = try await store.appointment(reference: reference) else { throw notFound(reference) }
         return appointment
     }

@@ -9,10 +9,11 @@ import Logging
 import Metrics
 import NIOConcurrencyHelpers
 
-/// What proves that a held booking's client got its "please confirm" message: an HMAC under
-/// bookingd's confirmation key of the purpose, the reference and the hold's end. So a token
-/// confirms that one booking only, is worth nothing once its hold ended, and is never stored;
-/// the SMS code is a six-digit form of the same, for typing.
+/// What proves that a booking's client got a message sent to them: an HMAC under bookingd's
+/// confirmation key of the purpose, the reference and the end of its validity. So a token does
+/// one thing for one booking only, is worth nothing once it ended, and is never stored. A held
+/// booking's "please confirm" message carries one (with a six-digit form of it for typing in the
+/// SMS code), and so does the link that confirms a client's request to export or erase their data.
 struct ConfirmationSigner: Sendable {
     let key: SymmetricKey
 
@@ -27,14 +28,27 @@ struct ConfirmationSigner: Sendable {
         return false
     }
 
+    /// The token of the link that confirms `action` on the data of the client of `reference`.
+    func dataRequestToken(_ action: DataRequestAction, reference: BookingReference, expiresAt: Date) -> String {
+        Self.hex(mac("data-\(action.rawValue)", reference, expiresAt).prefix(16))
+    }
+
+    func acceptsDataRequest(token: String, action: DataRequestAction, reference: BookingReference, expiresAt: Date) -> Bool {
+        Self.equalInConstantTime(Array(token.utf8), Array(dataRequestToken(action, reference: reference, expiresAt: expiresAt).utf8))
+    }
+
+    private static func hex(_ bytes: ArraySlice<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
     private func mac(_ purpose: String, _ reference: BookingReference, _ expiresAt: Date) -> [UInt8] {
-        let message = "\(purpose)|\(reference)|\(Int64((expiresAt.timeIntervalSince1970 * 1000).rounded()))"
+        let message = "\(purpose)|\(reference)|\(expiresAt.millisecondsSince1970)"
         return Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
     }
 
     /// 128 bits as 32 lower-case hex digits: URL-safe as it is.
     private func token(_ reference: BookingReference, _ expiresAt: Date) -> String {
-        mac("confirm-link", reference, expiresAt).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Self.hex(mac("confirm-link", reference, expiresAt).prefix(16))
     }
 
     private func code(_ reference: BookingReference, _ expiresAt: Date) -> String {

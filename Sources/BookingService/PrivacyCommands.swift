@@ -1,6 +1,7 @@
 import BookingDomain
 import BookingProtocol
 import BookingStore
+import CivilTime
 import DaemonKit
 import Foundation
 import Logging
@@ -11,6 +12,43 @@ extension BookingCommands {
     func addPrivacyRoutes(to routes: inout RequestRoutes) {
         routes.on(MessageType.export, DataSubjectRequest.self) { request, _ in try await export(request) }
         routes.on(MessageType.erase, EraseRequest.self) { request, header in try await erase(request, header) }
+        routes.on(MessageType.dataLink, DataLinkRequest.self) { request, _ in try await dataLink(request) }
+        routes.on(MessageType.clientExport, ClientDataRequest.self) { request, _ in
+            let reference = try confirmed(request, .export)
+            return try await export(DataSubjectRequest(reference: reference.description))
+        }
+        routes.on(MessageType.clientErase, ClientDataRequest.self) { request, header in
+            let reference = try confirmed(request, .erase)
+            let clientIds = try await clients(of: .reference(reference))
+            return try await erase(clientIds, reason: PrivacyInput.clientReason, user: "client", correlationId: header.id)
+        }
+    }
+
+    /// notifyd's question for the email that confirms a client's request: the token, and the
+    /// booking with the address it goes to.
+    private func dataLink(_ request: DataLinkRequest) async throws -> DataLinkReply {
+        let reference = try reference(request.reference)
+        let appointment = try await existing(reference)
+        guard appointment.erasedAt == nil else {
+            throw ProtocolError(.conflict, "the personal data of this booking was erased; nothing is left to send a link to", field: "reference")
+        }
+        // Whole milliseconds, as the link and the token carry the end.
+        let expiresAt = Date(millisecondsSince1970: clock.now().addingTimeInterval(DataLinkRequest.lifetime).millisecondsSince1970)
+        return DataLinkReply(action: request.action, token: signer.dataRequestToken(request.action, reference: reference, expiresAt: expiresAt),
+                             expiresAt: expiresAt, appointment: AppointmentBody(appointment))
+    }
+
+    /// The booking whose client confirmed `action` with the emailed link: a token of another
+    /// action, booking or end, or a link past its end, is refused.
+    private func confirmed(_ request: ClientDataRequest, _ action: DataRequestAction) throws -> BookingReference {
+        let reference = try reference(request.reference)
+        guard signer.acceptsDataRequest(token: request.token, action: action, reference: reference, expiresAt: request.expiresAt) else {
+            throw ProtocolError(.validationFailed, "the link's token does not match; open the link from the email again", field: "token")
+        }
+        guard request.expiresAt > clock.now() else {
+            throw ProtocolError(.conflict, "the link expired at \(ISO8601.instant(request.expiresAt)); ask for a new one on the booking's page", field: "expires_at")
+        }
+        return reference
     }
 
     /// Audited by the request server (who asked, when), as every admin command that is no query.
@@ -33,11 +71,14 @@ extension BookingCommands {
     private func erase(_ request: EraseRequest, _ header: MessageHeader) async throws -> ErasureBody {
         let subject = try PrivacyInput.subject(request.subject)
         let reason = try PrivacyInput.reason(request.reason)
-        let clientIds = try await clients(of: subject)
+        return try await erase(try await clients(of: subject), reason: reason, user: header.user ?? "-", correlationId: header.id)
+    }
+
+    private func erase(_ clientIds: [UUID], reason: String, user: String, correlationId: String) async throws -> ErasureBody {
         var cancelled = 0
         for reference in try await store.activeAppointments(ofClients: clientIds, after: clock.now()) {
-            let context = CommandContext(command: MessageType.cancel, correlationId: header.id, idempotencyKey: nil, digest: "", actor: .admin,
-                                         user: header.user, now: clock.now())
+            let context = CommandContext(command: MessageType.cancel, correlationId: correlationId, idempotencyKey: nil, digest: "", actor: .admin,
+                                         user: user, now: clock.now())
             do {
                 _ = try await store.apply(.cancel(reference: reference, reason: reason, clientMessage: nil), context: context)
                 cancelled += 1
@@ -46,14 +87,14 @@ extension BookingCommands {
             }
             publisher.committed()
         }
-        let record = try await store.erase(clients: clientIds, cancelled: cancelled, user: header.user ?? "-", correlationId: header.id, at: clock.now())
+        let record = try await store.erase(clients: clientIds, cancelled: cancelled, user: user, correlationId: correlationId, at: clock.now())
         publisher.committed()
         if !record.erasedNothing {
             Counter(label: "booking_erasures_total", dimensions: [("reason", "request")]).increment()
         }
         logger.notice("personal data erased on request", metadata: [
             "erasure": "\(record.id.uuidString.lowercased())", "appointments": "\(record.appointments)", "cancelled": "\(record.cancelled)",
-            "user": "\(header.user ?? "-")", "correlation_id": "\(header.id)",
+            "user": "\(user)", "correlation_id": "\(correlationId)",
         ])
         return ErasureBody(record)
     }
@@ -88,6 +129,8 @@ enum PrivacyInput {
     }
 
     static let defaultReason = "erasure requested"
+    /// The reason of an erasure the client confirmed through the emailed link.
+    static let clientReason = "erasure requested by the client"
 
     static func reason(_ text: String?) throws -> String {
         guard let text else { return defaultReason }

@@ -25,6 +25,13 @@ public enum CommandAccess {
              MessageType.slots, MessageType.calendar, MessageType.checkSlot, MessageType.consultants,
              MessageType.ping, MessageType.metrics, MessageType.confirm:
             .anyone
+        // A client's own request about their data: asking only sends the link to their address,
+        // and acting takes that link's token.
+        case MessageType.sendDataLink, MessageType.clientExport, MessageType.clientErase:
+            .anyone
+        // The token of that link, and the address it goes to.
+        case MessageType.dataLink:
+            .daemons(["notifyd"])
         // The contacts of every client: the daemons that follow bookings, and admins.
         case MessageType.list, MessageType.history, MessageType.replay, MessageType.snapshot:
             .admins(and: ["bookingd", "availabilityd", "notifyd"])

@@ -109,6 +109,22 @@ final class MessageComposer: Sendable {
             .compactMap { render($0, facts: facts, invite: nil) }
     }
 
+    /// The email with the link that confirms a client's request about their data (bookingd's
+    /// `data_link` answer: the token and the appointment with the full contact).
+    func dataRequestDelivery(_ link: DataLinkReply, consultant: Consultant) -> NewDelivery? {
+        let facts = MessageFacts(appointment: link.appointment, consultant: consultant, manageURL: manageURL(link.appointment.reference),
+                                 calendarZone: calendarZone,
+                                 dataRequest: DataRequestLink(action: link.action, token: link.token, expiresAt: link.expiresAt))
+        let planned = PlannedDelivery(id: Self.dataRequestPrefix(link.action) + UUID().uuidString.lowercased(), purpose: .clientDataRequest,
+                                      channel: .email, audience: .client)
+        return render(planned, facts: facts, invite: nil)
+    }
+
+    /// How the id of a data request's email begins: it says which action the link is for.
+    static func dataRequestPrefix(_ action: DataRequestAction) -> String {
+        "data-\(action.rawValue)-"
+    }
+
     private func manageURL(_ reference: String) -> String? {
         settings.manageURL?.replacingOccurrences(of: "{reference}", with: reference)
     }

@@ -52,7 +52,10 @@ public enum NotificationDaemon {
                                           dispatcher: wake, logger: parts.logger,
                                           failures: FailureStreak("queueing reminders", logger: parts.logger))
 
-        let commands = NotifyCommands(store: store, transports: transports, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control, logger: parts.logger)
+        let dataRequests = DataRequestMail(store: store, composer: composer, directory: directory, bookingd: bookingd, clock: parts.clock,
+                                           dispatcher: wake, logger: parts.logger)
+        let commands = NotifyCommands(store: store, transports: transports, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control,
+                                      dataRequests: dataRequests, logger: parts.logger)
         var routes = commands.routes
         let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
             let copy = try store.backup(to: path)

@@ -15,6 +15,7 @@ struct NotifyCommands: Sendable {
     let clock: SuiteClock
     let dispatcher: WakeSignal
     let control: DaemonControl
+    let dataRequests: DataRequestMail
     let logger: Logger
 
     var routes: RequestRoutes {
@@ -80,6 +81,8 @@ struct NotifyCommands: Sendable {
             }
             return MessagesExportReply(messages: messages)
         }
+        // From the manage page (webd): the link goes to the client's own address.
+        routes.on(MessageType.sendDataLink, DataLinkRequest.self) { request, _ in try await dataRequests.send(request) }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let counts = try await store.counts()
             let failed = counts[.failed] ?? 0

@@ -330,6 +330,13 @@ public final class SQLiteNotificationStore: Sendable {
         }
     }
 
+    /// Messages that no event causes (the link that confirms a client's request about their data).
+    public func queue(_ deliveries: [NewDelivery], now: Date) async throws {
+        try await pool.write { db in
+            for delivery in deliveries { try insert(delivery, db: db, now: now) }
+        }
+    }
+
     /// Queued reminders whose email went out, which bookingd has not been told of yet.
     public func remindersToAcknowledge() async throws -> [ReminderEntry] {
         try await pool.read { db in

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import Foundation
 
 /// Everything a message is rendered from. Rendering is a pure function of these facts and the
@@ -25,10 +26,12 @@ public struct MessageFacts: Sendable {
     public var calendarZone: String
     /// A held booking's "please confirm" message: how the client confirms it.
     public var confirmation: ConfirmationBody?
+    /// The client's request to export or erase their data: the link that confirms it.
+    public var dataRequest: DataRequestLink?
 
     public init(appointment: AppointmentBody, consultant: Consultant, previousStart: Date? = nil, previousConsultant: Consultant? = nil,
                 clientMessage: String? = nil, changedByClient: Bool = false, manageURL: String? = nil, calendarZone: String,
-                confirmation: ConfirmationBody? = nil) {
+                confirmation: ConfirmationBody? = nil, dataRequest: DataRequestLink? = nil) {
         self.appointment = appointment
         self.consultant = consultant
         self.previousStart = previousStart
@@ -38,6 +41,15 @@ public struct MessageFacts: Sendable {
         self.manageURL = manageURL
         self.calendarZone = calendarZone
         self.confirmation = confirmation
+        self.dataRequest = dataRequest
+    }
+
+    /// The page that confirms a request about the client's data (on a POST): the manage page's
+    /// `data` below it, with the action, the end and the token that signs both.
+    public var dataRequestURL: String? {
+        guard let manageURL, let dataRequest else { return nil }
+        let expires = dataRequest.expiresAt.millisecondsSince1970
+        return "\(manageURL)/data?action=\(dataRequest.action.rawValue)&expires=\(expires)&token=\(dataRequest.token)"
     }
 
     /// The page that confirms a hold (on a POST): the manage page's `confirm` below it, with the
@@ -66,5 +78,18 @@ public struct MessageFacts: Sendable {
         }
         if let previousConsultant { previous.consultantId = previousConsultant.id }
         return previous
+    }
+}
+
+/// A client's request about their data, as the emailed link carries it.
+public struct DataRequestLink: Sendable, Equatable {
+    public var action: DataRequestAction
+    public var token: String
+    public var expiresAt: Date
+
+    public init(action: DataRequestAction, token: String, expiresAt: Date) {
+        self.action = action
+        self.token = token
+        self.expiresAt = expiresAt
     }
 }

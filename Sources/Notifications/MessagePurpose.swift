@@ -18,6 +18,9 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     case clientConfirmRequest = "client-confirm-request"
     /// A held booking that was not confirmed in time was released.
     case clientHoldReleased = "client-hold-released"
+    /// The client asked on the manage page for a copy of their data or its erasure: the link
+    /// that confirms it (by email only: it proves the request comes from the address's owner).
+    case clientDataRequest = "client-data-request"
     case consultantCreated = "consultant-created"
     case consultantRescheduled = "consultant-rescheduled"
     case consultantCancelled = "consultant-cancelled"
@@ -34,7 +37,7 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     var addressee: Addressee {
         switch self {
         case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder, .clientConsultantChanged,
-             .clientConfirmRequest, .clientHoldReleased: .client
+             .clientConfirmRequest, .clientHoldReleased, .clientDataRequest: .client
         case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased: .consultant
         case .teamCreated, .teamRescheduled, .teamCancelled, .teamConsultantChanged: .team
         }
@@ -43,6 +46,7 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     /// The template parts this purpose is rendered from.
     public var parts: [TemplatePart] {
         switch addressee {
+        case .client where self == .clientDataRequest: [.subject, .text, .html]
         case .client: [.subject, .text, .html, .sms]
         case .consultant: [.subject, .text, .html]
         case .team: [.chat]

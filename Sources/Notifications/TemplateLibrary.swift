@@ -100,8 +100,8 @@ public struct TemplateLibrary: Sendable {
 
     /// The SMS text of a client-* message, trimmed to `maxSegments` segments.
     public func sms(_ purpose: MessagePurpose, _ facts: MessageFacts, maxSegments: Int) throws -> String {
-        guard purpose.addressee == .client else {
-            throw MessageRenderError(problem: "\(purpose.rawValue) is not sent by SMS; only client messages are")
+        guard purpose.parts.contains(.sms) else {
+            throw MessageRenderError(problem: "\(purpose.rawValue) is not sent by SMS; only client messages are, and not every one")
         }
         var values = try MessageVariables.values(for: purpose, facts)
         let language = facts.language(of: purpose)
@@ -181,6 +181,8 @@ enum MessageVariables {
             names.formUnion(["reason", "previous_consultant_name"])
         case .clientConfirmRequest:
             names.formUnion(["confirm_url", "confirm_code", "hold_until"])
+        case .clientDataRequest:
+            names.formUnion(["data_url", "data_expires", "erase"])
         default:
             break
         }
@@ -252,6 +254,11 @@ enum MessageVariables {
             values["confirm_code"] = confirmation.code
             values["confirm_url"] = facts.confirmURL
             if let until = appointment.holdExpiresAt { values["hold_until"] = time.clock(until) }
+        }
+        if names.contains("data_url"), let request = facts.dataRequest {
+            values["data_url"] = facts.dataRequestURL
+            values["data_expires"] = time.long(request.expiresAt)
+            values["erase"] = request.action == .erase ? true : nil
         }
         return values
     }

@@ -22,6 +22,13 @@ public protocol BookingServices: Sendable {
     func cancel(_ request: CancelRequest, idempotencyKey: String?) async throws -> AppointmentBody
     /// A held booking confirmed by its link's token or its code.
     func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody
+    /// The client asked on the manage page for a copy or the erasure of their data: notifyd
+    /// emails the link that confirms it to the booking's address.
+    func sendDataLink(_ request: DataLinkRequest) async throws -> SentDataLinkReply
+    /// What bookingd holds about the client, as JSON, once the link's token confirms it.
+    func clientExport(_ request: ClientDataRequest) async throws -> [UInt8]
+    /// The client's data erased, once the link's token confirms it.
+    func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody
     /// Each service's state, for `/readyz`.
     func readiness() async -> [ServiceReadiness]
     /// Whether bookingd takes new bookings (nil) or is paused (`bookctl pause`), and what the
@@ -52,14 +59,30 @@ public struct ServiceReadiness: Sendable, Equatable {
     }
 }
 
-/// The booking core as daemons: bookingd and availabilityd over ZeroMQ.
+/// The booking core as daemons over ZeroMQ: bookingd and availabilityd, and notifyd for the
+/// emailed links of clients' requests about their data.
 public struct DaemonBookingServices: BookingServices {
     public let bookingd: DaemonClient
     public let availabilityd: DaemonClient
+    public let notifyd: DaemonClient
 
-    public init(bookingd: DaemonClient, availabilityd: DaemonClient) {
+    public init(bookingd: DaemonClient, availabilityd: DaemonClient, notifyd: DaemonClient) {
         self.bookingd = bookingd
         self.availabilityd = availabilityd
+        self.notifyd = notifyd
+    }
+
+    public func sendDataLink(_ request: DataLinkRequest) async throws -> SentDataLinkReply {
+        try await notifyd.call(MessageType.sendDataLink, request)
+    }
+
+    public func clientExport(_ request: ClientDataRequest) async throws -> [UInt8] {
+        // Sent on as bookingd wrote it: webd has no reason to read it.
+        try await bookingd.exchange(MessageType.clientExport, body: try WireJSON.encode(request)).body
+    }
+
+    public func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody {
+        try await bookingd.call(MessageType.clientErase, request)
     }
 
     public func slots(_ request: SlotsRequest) async throws -> SlotsReply {

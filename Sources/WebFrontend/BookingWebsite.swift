@@ -134,6 +134,9 @@ public final class BookingWebsite: Sendable {
         router.post("/manage/:reference/cancel") { request, context in try await self.withPostedBooking(request, context, self.submitCancel) }
         router.get("/manage/:reference/confirm") { request, context in try await self.confirmPage(request, context) }
         router.post("/manage/:reference/confirm") { request, context in try await self.withPostedBooking(request, context, self.submitConfirm) }
+        router.post("/manage/:reference/data") { request, context in try await self.withPostedBooking(request, context, self.submitDataRequest) }
+        router.get("/manage/:reference/data") { request, context in try await self.dataRequestPage(request, context) }
+        router.post("/manage/:reference/data/confirm") { request, context in try await self.withPostedBooking(request, context, self.submitDataConfirmation) }
         router.get("/policy") { request, context in self.policyPage(request, context) }
         APIRoutes(site: self).add(to: router)
         return router

@@ -387,6 +387,10 @@ public struct Pages: Sendable {
         default: title = language.text(.manageTitle)
         }
         body += alert(message)
+        if done == "data-link" {
+            let hours = Int(DataLinkRequest.lifetime / 3600)
+            body += "<p class=\"notice\" role=\"status\" id=\"data-link-sent\">\(escapeHTML(language.text(.dataLinkSent(appointment.contact.email, hours))))</p>"
+        }
         body += "<dl class=\"booking-summary\">"
         body += "<dt>\(t(.yourReference))</dt><dd><strong class=\"reference\" id=\"reference\">\(reference)</strong></dd>"
         body += "<dt>\(t(.when))</dt><dd id=\"booking-time\">\(escapeHTML(time.span(appointment.start, appointment.end)))</dd>"
@@ -422,8 +426,45 @@ public struct Pages: Sendable {
                 </form>
                 """
         }
+        if appointment.erasedAt == nil, done != "booked" {
+            body += personalDataSection(appointment, formToken: formToken)
+        }
         body += "<p><a href=\"/\(escapeHTML(query([("tz", time.zone.identifier)])))\">\(t(.bookAnother))</a></p>"
         return layout(title: title, step: done == "booked" ? 3 : nil, body: body)
+    }
+
+    /// The client's requests about their data: each button only has the link that confirms it
+    /// emailed to the booking's address, so the reference alone neither reads nor erases anything.
+    func personalDataSection(_ appointment: AppointmentBody, formToken: String) -> String {
+        let action = escapeHTML("/manage/\(appointment.reference)/data")
+        func form(_ request: DataRequestAction, id: String, style: String, label: Phrase) -> String {
+            "<form class=\"data-request\" method=\"post\" action=\"\(action)\">"
+                + "<input type=\"hidden\" name=\"form_token\" value=\"\(escapeHTML(formToken))\">"
+                + "<input type=\"hidden\" name=\"tz\" value=\"\(escapeHTML(time.zone.identifier))\">"
+                + "<input type=\"hidden\" name=\"action\" value=\"\(request.rawValue)\">"
+                + "<button type=\"submit\" class=\"\(style)\" id=\"\(id)\">\(t(label))</button></form>"
+        }
+        return "<section class=\"personal-data\" id=\"personal-data\"><h2>\(t(.personalData))</h2><p>\(t(.personalDataIntro))</p>"
+            + "<div class=\"actions\">"
+            + form(.export, id: "ask-export", style: "", label: .askForExport)
+            + form(.erase, id: "ask-erasure", style: "danger", label: .askForErasure)
+            + "</div></section>"
+    }
+
+    /// The page the emailed link opens: what the request does, and one button. Opening it does
+    /// nothing (mail scanners open links); the button posts the link's fields.
+    public func dataRequestPage(_ appointment: AppointmentBody, action: DataRequestAction, expires: String, token: String, formToken: String,
+                                message: String? = nil) -> String {
+        let erase = action == .erase
+        var body = alert(message)
+        body += "<dl class=\"booking-summary\"><dt>\(t(.yourReference))</dt><dd><strong class=\"reference\" id=\"reference\">\(escapeHTML(appointment.reference))</strong></dd></dl>"
+        body += "<p id=\"data-request-explained\">\(t(erase ? .erasureExplained : .exportExplained))</p>"
+        let hidden = [("form_token", formToken), ("tz", time.zone.identifier), ("action", action.rawValue), ("expires", expires), ("token", token)]
+            .map { "<input type=\"hidden\" name=\"\($0.0)\" value=\"\(escapeHTML($0.1))\">" }.joined()
+        body += "<form class=\"confirm\" method=\"post\" action=\"\(escapeHTML("/manage/\(appointment.reference)/data/confirm"))\">\(hidden)"
+            + "<div class=\"actions\"><button type=\"submit\" class=\"\(erase ? "danger" : "primary")\" id=\"data-request-button\">\(t(erase ? .erasureButton : .exportButton))</button>"
+            + "<a class=\"button\" id=\"keep-data\" href=\"\(escapeHTML("/manage/\(appointment.reference)"))\">\(t(.manageTitle))</a></div></form>"
+        return layout(title: language.text(erase ? .erasureTitle : .exportTitle), body: body)
     }
 
     /// A held booking's confirmation: the code field (the manage page), or with the link's

@@ -58,6 +58,9 @@ public enum Phrase: Sendable {
     case cancelQuestion, cancelYes, keepBooking, rescheduleQuestion, currentTime, newTime, rescheduleYes
     case paused(String?), pausedFormKept(String?)
     case statusScheduled, holdWaiting(String), confirmTitle, confirmedDoneTitle, confirmCode, confirmButton, confirmWrong, holdEnded, confirmSentTo
+    case personalData, personalDataIntro, askForExport, askForErasure, dataLinkSent(String, Int), dataLinkTooSoon
+    case exportTitle, exportExplained, exportButton, erasureTitle, erasureExplained, erasureButton
+    case dataLinkExpired, dataLinkWrong, erasedTitle, erasedDone(Int), erasedAlready
 
     var russian: String {
         switch self {
@@ -136,6 +139,23 @@ public enum Phrase: Sendable {
         case .confirmWrong: "Код не подходит. Проверьте его или откройте ссылку из письма."
         case .holdEnded: "Время на подтверждение этой записи истекло, и время освобождено. Запишитесь снова."
         case .confirmSentTo: "Письмо со ссылкой для подтверждения отправлено на"
+        case .personalData: "Ваши персональные данные"
+        case .personalDataIntro: "Вы можете получить копию персональных данных, которые хранит о вас система записи, или удалить их. Чтобы подтвердить, что просите именно вы, мы пришлём ссылку на email, указанный при записи."
+        case .askForExport: "Прислать ссылку на копию данных"
+        case .askForErasure: "Прислать ссылку для удаления данных"
+        case .dataLinkSent(let address, let hours): "Ссылка отправлена на \(address). Она действует \(hours) ч."
+        case .dataLinkTooSoon: "Ссылка уже отправлена только что. Проверьте почту или попробуйте снова через несколько минут."
+        case .exportTitle: "Копия ваших персональных данных"
+        case .exportExplained: "Файл в формате JSON: ваши записи и их история, данные, которые вы указали, и ваши согласия."
+        case .exportButton: "Скачать мои данные"
+        case .erasureTitle: "Удаление ваших персональных данных"
+        case .erasureExplained: "Ваши предстоящие консультации будут отменены, а ваши имя, email, телефон и всё, что вы написали, — удалены из системы записи. Отменить это нельзя. Останется только запись о самом факте удаления, без ваших данных."
+        case .erasureButton: "Удалить мои данные"
+        case .dataLinkExpired: "Срок действия ссылки истёк. Запросите новую на странице записи."
+        case .dataLinkWrong: "Ссылка недействительна. Откройте ссылку из письма ещё раз."
+        case .erasedTitle: "Данные удалены"
+        case .erasedDone(let cancelled): cancelled == 0 ? "Ваши персональные данные удалены." : "Ваши персональные данные удалены. Отменено предстоящих консультаций: \(cancelled)."
+        case .erasedAlready: "Персональные данные этой записи уже удалены."
         case .statusCancelled: "отменена"
         case .statusOther(let value): value
         case .cancelConfirm: "Отменить"
@@ -279,6 +299,23 @@ public enum Phrase: Sendable {
         case .confirmWrong: "That code is not right. Check it, or open the link in the email."
         case .holdEnded: "The time to confirm this booking has passed and the time was released. Please book again."
         case .confirmSentTo: "An email with a confirmation link was sent to"
+        case .personalData: "Your personal data"
+        case .personalDataIntro: "You can get a copy of the personal data our booking system holds about you, or have it erased. To make sure it is you who asks, we send a link to the email address you booked with."
+        case .askForExport: "Email me a link to a copy of my data"
+        case .askForErasure: "Email me a link to erase my data"
+        case .dataLinkSent(let address, let hours): "We sent the link to \(address). It works for \(hours) hours."
+        case .dataLinkTooSoon: "A link was sent a moment ago. Check your inbox, or try again in a few minutes."
+        case .exportTitle: "A copy of your personal data"
+        case .exportExplained: "A JSON file: your bookings and their history, the details you gave and your consents."
+        case .exportButton: "Download my data"
+        case .erasureTitle: "Erase your personal data"
+        case .erasureExplained: "Your upcoming consultations will be cancelled, and your name, email, phone number and everything you wrote erased from our booking system. This cannot be undone. Only a record that the erasure took place is kept, without your data."
+        case .erasureButton: "Erase my data"
+        case .dataLinkExpired: "This link has expired. Ask for a new one on your booking's page."
+        case .dataLinkWrong: "This link is not valid. Open the link from the email again."
+        case .erasedTitle: "Your data was erased"
+        case .erasedDone(let cancelled): cancelled == 0 ? "Your personal data was erased." : "Your personal data was erased. Upcoming consultations cancelled: \(cancelled)."
+        case .erasedAlready: "The personal data of this booking was already erased."
         case .statusCancelled: "cancelled"
         case .statusOther(let value): value
         case .cancelConfirm: "Cancel it"

@@ -32,7 +32,8 @@ public enum WebDaemon {
         }
         let services = DaemonBookingServices(
             bookingd: try await parts.client(for: "bookingd", at: configuration.endpoints.bookingd),
-            availabilityd: try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
+            availabilityd: try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd),
+            notifyd: try await parts.client(for: "notifyd", at: configuration.endpoints.notifyd)
         )
         let site = try BookingWebsite(configuration: web, key: key, services: services, calendarZone: try CalendarSettings.businessZone(configuration),
                                       clock: parts.clock, logger: parts.logger)

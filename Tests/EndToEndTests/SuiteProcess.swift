@@ -59,6 +59,7 @@ final class SuiteProcess: @unchecked Sendable {
     var bookingdEndpoint: String { "ipc://\(runDirectory)/bookingd.ipc" }
     var eventsEndpoint: String { "ipc://\(runDirectory)/bookingd-events.ipc" }
     var availabilitydEndpoint: String { "ipc://\(runDirectory)/availabilityd.ipc" }
+    var notifydEndpoint: String { "ipc://\(runDirectory)/notifyd.ipc" }
     func endpoint(_ daemon: String) -> String { "ipc://\(runDirectory)/\(daemon).ipc" }
 
     /// Starts the daemons and waits until each answers a ping.

@@ -28,14 +28,16 @@ import WebFrontend
         let webConfiguration = try WebConfiguration.load(from: configuration)
         let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: suite.bookingdEndpoint, context: suite.context, timeout: .seconds(5), attempts: 1)
         let availabilityd = try await DaemonClient(daemon: "availabilityd", endpoint: suite.availabilitydEndpoint, context: suite.context, timeout: .seconds(5), attempts: 1)
+        let notifyd = try await DaemonClient(daemon: "notifyd", endpoint: suite.notifydEndpoint, context: suite.context, timeout: .seconds(5), attempts: 1)
         let site = try BookingWebsite(
             configuration: webConfiguration, key: SymmetricKey(size: .bits256),
-            services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: try CalendarSettings.businessZone(configuration),
+            services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd, notifyd: notifyd), calendarZone: try CalendarSettings.businessZone(configuration),
             clock: SuiteClock(configuration: configuration), logger: Logger(label: "webd-test")
         )
         try await Application(router: site.router()).test(.router) { client in try await body(suite, client) }
         await bookingd.close()
         await availabilityd.close()
+        await notifyd.close()
     }
 
     struct Answer {

@@ -1,4 +1,5 @@
 import BookingDomain
+import BookingProtocol
 import Foundation
 import Testing
 @testable import Notifications
@@ -26,9 +27,11 @@ import Testing
             #expect(email.html.contains("lang=\"\(language.rawValue)\""))
             #expect(!email.text.contains("{{") && !email.html.contains("{{"))
             if purpose.addressee == .client {
-                let sms = try library.sms(purpose, facts, maxSegments: 3)
-                #expect(sms.contains("BK-7Q2M-X9TD-4KHN-ZP3CG"))
-                #expect(SMSText.segments(sms) <= 3)
+                if purpose.parts.contains(.sms) {
+                    let sms = try library.sms(purpose, facts, maxSegments: 3)
+                    #expect(sms.contains("BK-7Q2M-X9TD-4KHN-ZP3CG"))
+                    #expect(SMSText.segments(sms) <= 3)
+                }
             } else {
                 #expect(email.text.contains("anna.petrova@example.com"))
             }
@@ -39,6 +42,23 @@ import Testing
             #expect(chat.contains("А*** П*** <a***@example.com> +7916*****67"))
             #expect(!chat.contains("Анна") && !chat.contains("anna.petrova") && !chat.contains("1234567"))
         }
+    }
+
+    @Test(arguments: DataRequestAction.allCases)
+    func aDataRequestsEmailCarriesItsLinkAndSaysWhatItDoes(action: DataRequestAction) throws {
+        let library = try Fixtures.library()
+        var facts = Fixtures.facts(locale: "en", timeZone: "Europe/Berlin")
+        let expiresAt = Date(timeIntervalSince1970: 1_796_194_800)  // 2026-12-02T07:00:00Z
+        facts.dataRequest = DataRequestLink(action: action, token: "0123456789abcdef0123456789abcdef", expiresAt: expiresAt)
+        let email = try library.email(.clientDataRequest, facts)
+        let url = "https://book.example.com/manage/BK-7Q2M-X9TD-4KHN-ZP3CG/data?action=\(action.rawValue)&expires=1796194800000&token=0123456789abcdef0123456789abcdef"
+        #expect(email.text.contains(url) && email.html.contains(url.replacingOccurrences(of: "&", with: "&amp;")))
+        #expect(email.text.contains("The link works until Wednesday, 2 December 2026, 08:00 (Berlin)."))
+        #expect(email.text.contains("This cannot be undone") == (action == .erase))
+        #expect(email.subject == (action == .erase ? "Confirm the erasure of your personal data" : "Your copy of your personal data"))
+        #expect(throws: MessageRenderError.self, "by email only") { try library.sms(.clientDataRequest, facts, maxSegments: 3) }
+        let russian = try library.email(.clientDataRequest, Fixtures.facts(locale: "ru"))
+        #expect(!russian.text.contains("{{") && russian.subject.contains("персональных данных"))
     }
 
     @Test func clientSeesTheirZoneAndTheCalendarsBesideIt() throws {

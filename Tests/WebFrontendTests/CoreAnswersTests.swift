@@ -40,6 +40,8 @@ import Testing
         let suite = try await InProcessSuite.start(options)
         let bookingd = try await suite.client(.bookingd, timeout: .seconds(5))
         let availabilityd = try await suite.client(.availabilityd, timeout: .seconds(5))
+        // Not run here: the manage page's data requests are tested where it is (DataRequestMailTests).
+        let notifyd = try await suite.client(.notifyd, timeout: .seconds(5))
         for hour in ["10:00", "10:30"] {
             let earlier = ISO8601.parseInstant("2026-12-03T\(hour):00+03:00")!
             let _: AppointmentBody = try await bookingd.call(
@@ -54,7 +56,7 @@ import Testing
         configuration.proofOfWorkDifficulty = 1
         let site = try BookingWebsite(
             configuration: configuration, key: SymmetricKey(size: .bits256),
-            services: replacement ?? DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow,
+            services: replacement ?? DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd, notifyd: notifyd), calendarZone: VisitorTime.moscow,
             clock: SuiteClock(configuration: suite.configuration),
             logger: Logger(label: "webd-test") { _ in RecordingLogHandler(recorder: recorder) }
         )
@@ -155,6 +157,9 @@ import Testing
         func bookingPause() async throws -> BookingPause? { throw Unforeseen() }
         func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody { throw Unforeseen() }
         func holdsBookings() async throws -> Bool { throw Unforeseen() }
+        func sendDataLink(_ request: DataLinkRequest) async throws -> SentDataLinkReply { throw Unforeseen() }
+        func clientExport(_ request: ClientDataRequest) async throws -> [UInt8] { throw Unforeseen() }
+        func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody { throw Unforeseen() }
     }
 
     @Test func anErrorNothingMapsIsAnInternalProblemAndLogged() async throws {
@@ -192,6 +197,9 @@ import Testing
         func bookingPause() async throws -> BookingPause? { nil }
         func confirm(_ request: ConfirmRequest) async throws -> AppointmentBody { throw Self.error }
         func holdsBookings() async throws -> Bool { false }
+        func sendDataLink(_ request: DataLinkRequest) async throws -> SentDataLinkReply { throw Self.error }
+        func clientExport(_ request: ClientDataRequest) async throws -> [UInt8] { throw Self.error }
+        func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody { throw Self.error }
     }
 
     @Test func aServerSideAnswerKeepsTheSuitesInsideInTheLog() async throws {

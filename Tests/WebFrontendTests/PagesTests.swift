@@ -301,6 +301,32 @@ import WebInput
         #expect(!pages.appointmentPage(appointment, done: nil, manageURL: url, formToken: "t").contains("sent-to"), "only right after booking or moving")
     }
 
+    @Test func theManagePageOffersTheClientsDataRequestsAndTheLinksPageActsOnlyOnItsButton() throws {
+        let pages = Pages(language: .en, time: VisitorTime(zone: tokyo, language: .en), here: "/manage/BK-7Q2M-9XKD-4HPR-T3WNG")
+        var appointment = try CalendarFileTests.appointment().shownOnTheWeb
+        let url = "https://booking.example.com/manage/BK-7Q2M-9XKD-4HPR-T3WNG"
+        let manage = pages.appointmentPage(appointment, done: nil, manageURL: url, formToken: "t")
+        #expect(manage.contains("<section class=\"personal-data\" id=\"personal-data\"><h2>Your personal data</h2>"))
+        for action in ["export", "erase"] {
+            #expect(manage.contains("<form class=\"data-request\" method=\"post\" action=\"/manage/BK-7Q2M-9XKD-4HPR-T3WNG/data\"><input type=\"hidden\" name=\"form_token\" value=\"t\"><input type=\"hidden\" name=\"tz\" value=\"Asia/Tokyo\"><input type=\"hidden\" name=\"action\" value=\"\(action)\">"), "\(action)")
+        }
+        let sent = pages.appointmentPage(appointment, done: "data-link", manageURL: url, formToken: "t")
+        #expect(sent.contains("<p class=\"notice\" role=\"status\" id=\"data-link-sent\">We sent the link to i***@example.com. It works for 24 hours.</p>"))
+        #expect(!pages.appointmentPage(appointment, done: "booked", manageURL: url, formToken: "t").contains("personal-data"), "not while the booking is news")
+        appointment.erasedAt = appointment.updatedAt
+        #expect(!pages.appointmentPage(appointment, done: nil, manageURL: url, formToken: "t").contains("personal-data"), "nothing left to ask about")
+
+        let erase = pages.dataRequestPage(appointment, action: .erase, expires: "1796200000000", token: "0123456789abcdef0123456789abcdef\"", formToken: "t")
+        #expect(erase.contains("<h1>Erase your personal data</h1>") && erase.contains("This cannot be undone."))
+        #expect(erase.contains("<form class=\"confirm\" method=\"post\" action=\"/manage/BK-7Q2M-9XKD-4HPR-T3WNG/data/confirm\">"))
+        #expect(erase.contains("<input type=\"hidden\" name=\"action\" value=\"erase\"><input type=\"hidden\" name=\"expires\" value=\"1796200000000\">"))
+        #expect(erase.contains("<input type=\"hidden\" name=\"token\" value=\"0123456789abcdef0123456789abcdef&quot;\">"), "escaped as typed into the URL")
+        #expect(erase.contains("class=\"danger\" id=\"data-request-button\">Erase my data</button>"))
+        let export = Pages(language: .ru, time: VisitorTime(zone: tokyo, language: .ru), here: "/")
+            .dataRequestPage(appointment, action: .export, expires: "1", token: "t", formToken: "t")
+        #expect(export.contains("<h1>Копия ваших персональных данных</h1>") && export.contains("id=\"data-request-button\">Скачать мои данные</button>"))
+    }
+
     @Test func cancellingAndReschedulingAskFirstWithPlainForms() throws {
         let pages = Pages(language: .ru, time: VisitorTime(zone: tokyo, language: .ru), here: "/manage/BK-7Q2M-9XKD-4HPR-T3WNG/cancel")
         let appointment = try CalendarFileTests.appointment()

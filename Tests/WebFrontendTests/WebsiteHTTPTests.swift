@@ -26,17 +26,19 @@ import ZeroMQ
         let context = try ZMQContext()
         let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: "ipc://\(directory)/bookingd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
         let availabilityd = try await DaemonClient(daemon: "availabilityd", endpoint: "ipc://\(directory)/availabilityd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
+        let notifyd = try await DaemonClient(daemon: "notifyd", endpoint: "ipc://\(directory)/notifyd.ipc", context: context, timeout: .milliseconds(100), attempts: 1)
         var configuration = WebConfiguration(stateDirectory: directory)
         configure(&configuration)
         let site = try BookingWebsite(
             configuration: configuration, key: SymmetricKey(size: .bits256),
-            services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd), calendarZone: VisitorTime.moscow, clock: .system,
+            services: DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd, notifyd: notifyd), calendarZone: VisitorTime.moscow, clock: .system,
             logger: Logger(label: "test")
         )
         let app = Application(router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in try await body(site, client) }
         await bookingd.close()
         await availabilityd.close()
+        await notifyd.close()
         await context.shutdown()
     }
 
