@@ -244,7 +244,8 @@ let package = Package(
         .testTarget(name: "FieldEncryptionTests", dependencies: ["FieldEncryption", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BookingStoreTests",
-            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", "FieldEncryption", "SuiteTesting",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(
             name: "AvailabilityStoreTests",

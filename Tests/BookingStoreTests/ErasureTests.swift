@@ -5,6 +5,7 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SuiteTesting
 import Testing
 
 /// Erasure on request and after the retention period, export, and what a restored backup holds.
@@ -102,7 +103,7 @@ import Testing
             #expect(event.correlationId == "c-erase")
         }
         // And the file holds nothing of Ivan's (it never held it in clear; now not even sealed under a key).
-        #expect(try PlaintextSearch.find(PersonalDataTests.ivansData, in: tests.directory) == [])
+        #expect(try PlaintextSearch.occurrences(of: PersonalDataTests.ivansData, inFilesUnder: tests.directory) == [])
     }
 
     @Test func erasingAgainErasesNothingAndKeepsNoSecondRecord() async throws {
@@ -144,7 +145,7 @@ import Testing
 
     static func filesHolding(_ values: [Data], in directory: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory).sorted().filter { file in
-            let content = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))
+            let content = Data(try PlaintextSearch.bytes(ofFileAt: directory + "/" + file))
             return values.contains { content.range(of: $0) != nil }
         }
     }

@@ -5,6 +5,7 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SuiteTesting
 import Testing
 
 /// Clients' personal data in bookingd's database: sealed at rest (a database of the schema
@@ -48,10 +49,10 @@ import Testing
         #expect(Set(read.map(\.contactInfo)) == [Self.ivan, Self.ivanInLatin])
         #expect(try await store.history(reference: try BookingReference(parsing: latin.appointment.reference))?.last?.reason == "Мне неудобно утром")
 
-        let whileOpen = try PlaintextSearch.find(Self.ivansData, in: tests.directory)
+        let whileOpen = try PlaintextSearch.occurrences(of: Self.ivansData, inFilesUnder: tests.directory)
         #expect(whileOpen == [], "the database, its -wal and -shm")
         try store.close()
-        let closed = try PlaintextSearch.find(Self.ivansData, in: tests.directory)
+        let closed = try PlaintextSearch.occurrences(of: Self.ivansData, inFilesUnder: tests.directory)
         #expect(closed == [])
     }
 
@@ -180,32 +181,6 @@ import Testing
     }
 }
 
-/// Searches files for values as they could be written: UTF-8, UTF-16 in both byte orders, and
-/// JSON's `\u` escapes of non-ASCII text.
-enum PlaintextSearch {
-    static func find(_ values: [String], in directory: String) throws -> [String] {
-        var found: [String] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() {
-            let content = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))
-            for value in values {
-                for (encoding, bytes) in encodings(of: value) where content.range(of: bytes) != nil {
-                    found.append("\(value) (\(encoding)) in \(file)")
-                }
-            }
-        }
-        return found
-    }
-
-    static func encodings(of value: String) -> [(String, Data)] {
-        var forms = [("UTF-8", Data(value.utf8)), ("UTF-16LE", value.data(using: .utf16LittleEndian)!), ("UTF-16BE", value.data(using: .utf16BigEndian)!)]
-        if !value.allSatisfy(\.isASCII) {
-            let escaped = value.utf16.map { $0 < 0x80 ? String(UnicodeScalar(UInt8($0))) : String(format: "\\u%04x", $0) }.joined()
-            forms.append(("JSON escapes", Data(escaped.utf8)))
-        }
-        return forms
-    }
-}
-
 /// A database of the schema before sealing (v6), filled through SQL as bookingd wrote it, then
 /// opened by today's store.
 extension PersonalDataTests {
@@ -282,8 +257,8 @@ extension PersonalDataTests {
             }
         }
         try old.close()
-        #expect(try PlaintextSearch.find(["Иван Петров", "anna@example.com"], in: directory)
-            == ["Иван Петров (UTF-8) in bookingd.sqlite", "anna@example.com (UTF-8) in bookingd.sqlite"], "the search finds what is there")
+        #expect(try PlaintextSearch.occurrences(of: ["Иван Петров", "anna@example.com"], inFilesUnder: directory)
+            == ["bookingd.sqlite: Иван Петров (UTF-8)", "bookingd.sqlite: anna@example.com (UTF-8)"], "the search finds what is there")
 
         let store = try SQLiteBookingStore(path: path, masterKey: tests.master)
         // Every appointment reads back as it was; Ivan's two clients are one now.
@@ -317,7 +292,7 @@ extension PersonalDataTests {
         try pool.close()
         #expect(pending == 0, "the VACUUM ran")
         // (An admin's reason is no personal data: the events keep it.)
-        let found = try PlaintextSearch.find(Self.ivansData + ["Anna Smirnova", "anna@example.com", "79035550123"], in: directory)
+        let found = try PlaintextSearch.occurrences(of: Self.ivansData + ["Anna Smirnova", "anna@example.com", "79035550123"], inFilesUnder: directory)
         #expect(found == [])
     }
 }

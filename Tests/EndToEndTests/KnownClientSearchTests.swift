@@ -1,5 +1,6 @@
 import BookingProtocol
 import Foundation
+import SuiteTesting
 import Synchronization
 import Testing
 
@@ -94,7 +95,7 @@ import Testing
         #expect(stateFiles.contains { $0.hasSuffix("bookingd.sqlite") } && stateFiles.contains { $0.hasSuffix("notifyd.sqlite") })
         #expect(stateFiles.contains { $0.contains("backup-before-stop") })
         for path in stateFiles {
-            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            let bytes = try PlaintextSearch.bytes(ofFileAt: path)
             #expect(Self.found(in: bytes).isEmpty, "\(path) holds \(Self.found(in: bytes))")
         }
         for daemon in ["bookingd", "availabilityd", "notifyd"] {
