@@ -22,24 +22,14 @@ struct DataRequestMail: Sendable {
     let dispatcher: WakeSignal
     let logger: Logger
 
-    private static func reference(_ text: String) throws(ProtocolError) -> BookingReference {
-        do {
-            return try BookingReference(parsing: text)
-        } catch {
-            throw ProtocolError(.invalidReference, error.message, field: "reference")
-        }
-    }
-
     func send(_ request: DataLinkRequest) async throws -> SentDataLinkReply {
-        let reference = try Self.reference(request.reference)
+        let reference = try BookingReference.requested(request.reference)
         guard composer.settings.manageURL != nil else {
             throw ProtocolError(.unavailable, "notifyd has no manage_url, so the email would have no link to confirm the request by", field: "reference")
         }
         let now = clock.now()
-        let earlier = try await store.deliveries(reference: reference.description)
-            .filter { $0.delivery.id.hasPrefix(MessageComposer.dataRequestPrefix(request.action)) && now.timeIntervalSince($0.createdAt) < Self.spacing }
-            .map(\.createdAt).max()
-        if let earlier {
+        if let earlier = try await store.lastQueued(reference: reference.description, idPrefix: MessageComposer.dataRequestPrefix(request.action)),
+           now.timeIntervalSince(earlier) < Self.spacing {
             let minutes = Int((Self.spacing - now.timeIntervalSince(earlier)) / 60) + 1
             throw ProtocolError(.conflict, "a link for this booking was sent a moment ago; ask again in \(minutes) minute\(minutes == 1 ? "" : "s")", field: "reference")
         }

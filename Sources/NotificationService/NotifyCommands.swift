@@ -23,12 +23,7 @@ struct NotifyCommands: Sendable {
         routes.on(MessageType.notifications, NotificationsRequest.self) { request, _ in
             let limit = try PageLimit.notifications.resolved(request.limit)
             if let text = request.reference {
-                let reference: BookingReference
-                do {
-                    reference = try BookingReference(parsing: text)
-                } catch let error as ReferenceError {
-                    throw ProtocolError(.invalidReference, error.message, field: "reference")
-                }
+                let reference = try BookingReference.requested(text)
                 return NotificationsReply(notifications: try await bodies(try await store.deliveries(reference: reference.description).prefix(limit)))
             }
             guard request.failed == true else {

@@ -382,6 +382,15 @@ public final class SQLiteNotificationStore: Sendable {
         }
     }
 
+    /// When the newest delivery for `reference` whose id begins with `idPrefix` was queued: read
+    /// from plain columns, without opening what each one says.
+    public func lastQueued(reference: String, idPrefix: String) async throws -> Date? {
+        try await pool.read { db in
+            Millis.date(try Int64.fetchOne(db, sql: "SELECT MAX(created_at) FROM deliveries WHERE reference = ? AND substr(id, 1, ?) = ?",
+                                           arguments: [reference, idPrefix.count, idPrefix]))
+        }
+    }
+
     /// Every message that names one of these clients (bookingd's client ids), oldest first: notifyd's part of an export.
     public func deliveries(clientIds: [String]) async throws -> [StoredDelivery] {
         let list = SQLList(clientIds)

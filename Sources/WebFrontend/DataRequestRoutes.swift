@@ -49,12 +49,12 @@ extension BookingWebsite {
                   let expires = query.get("expires").map({ String($0) }), let token = query.get("token").map({ String($0) }), !token.isEmpty else {
                 return redirect("/manage/\(appointment.reference)", visitor: visitor)
             }
-            let formToken = formTokens.issue(session: visitor.session, now: clock.now())
             if let end = Self.linkEnd(expires), end <= clock.now() {
                 return html(.gone, visitor.pages.messagePage(title: visitor.language.text(action == .erase ? .erasureTitle : .exportTitle),
                                                               message: visitor.language.text(.dataLinkExpired)), visitor: visitor)
             }
-            let page = visitor.pages.dataRequestPage(appointment, action: action, expires: expires, token: token, formToken: formToken)
+            let page = visitor.pages.dataRequestPage(appointment, action: action, expires: expires, token: token,
+                                                     formToken: formTokens.issue(session: visitor.session, now: clock.now()))
             return html(.ok, page, visitor: visitor, extraHeaders: [.referrerPolicy: "no-referrer"])
         }
     }

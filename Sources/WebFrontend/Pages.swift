@@ -459,11 +459,11 @@ public struct Pages: Sendable {
         var body = alert(message)
         body += "<dl class=\"booking-summary\"><dt>\(t(.yourReference))</dt><dd><strong class=\"reference\" id=\"reference\">\(escapeHTML(appointment.reference))</strong></dd></dl>"
         body += "<p id=\"data-request-explained\">\(t(erase ? .erasureExplained : .exportExplained))</p>"
-        let hidden = [("form_token", formToken), ("tz", time.zone.identifier), ("action", action.rawValue), ("expires", expires), ("token", token)]
-            .map { "<input type=\"hidden\" name=\"\($0.0)\" value=\"\(escapeHTML($0.1))\">" }.joined()
-        body += "<form class=\"confirm\" method=\"post\" action=\"\(escapeHTML("/manage/\(appointment.reference)/data/confirm"))\">\(hidden)"
-            + "<div class=\"actions\"><button type=\"submit\" class=\"\(erase ? "danger" : "primary")\" id=\"data-request-button\">\(t(erase ? .erasureButton : .exportButton))</button>"
-            + "<a class=\"button\" id=\"keep-data\" href=\"\(escapeHTML("/manage/\(appointment.reference)"))\">\(t(.manageTitle))</a></div></form>"
+        let base = "/manage/\(appointment.reference)"
+        body += confirmationForm(action: base + "/data/confirm", formToken: formToken,
+                                 fields: [("action", action.rawValue), ("expires", expires), ("token", token)],
+                                 yes: ("data-request-button", erase ? "danger" : "primary", erase ? .erasureButton : .exportButton),
+                                 back: ("keep-data", base, .manageTitle))
         return layout(title: language.text(erase ? .erasureTitle : .exportTitle), body: body)
     }
 

@@ -25,8 +25,12 @@ import Testing
             return Page(status: Int(run.stdout.suffix(3)) ?? 0, body: body, headers: String(run.stdout.dropLast(3)))
         }
 
-        static func formToken(_ page: Page) throws -> String {
-            String(try #require(page.body.components(separatedBy: "name=\"form_token\" value=\"").dropFirst().first?.prefix { $0 != "\"" }))
+        /// The values of a page's hidden fields, as its form would post them.
+        static func fields(_ page: Page, _ names: [String]) throws -> [(String, String)] {
+            try names.map { name in
+                let value = try #require(page.body.components(separatedBy: "name=\"\(name)\" value=\"").dropFirst().first?.prefix { $0 != "\"" }, "\(name)")
+                return (name, String(value))
+            }
         }
     }
 
@@ -52,7 +56,7 @@ import Testing
 
         let page = try browser.open(manage + "?lang=en")
         #expect(page.status == 200 && page.body.contains("id=\"personal-data\""))
-        let asked = try browser.open(manage + "/data", form: [("form_token", try Browser.formToken(page)), ("action", "export")])
+        let asked = try browser.open(manage + "/data", form: try Browser.fields(page, ["form_token"]) + [("action", "export")])
         #expect(asked.status == 200 && asked.body.contains("id=\"data-link-sent\"") && asked.body.contains("c***@example.com"), "\(asked.body)")
         let exportLink = try await Self.link(servers, count: 3, web: suite.webURL)
         #expect(exportLink.contains("action=export"))
@@ -60,10 +64,7 @@ import Testing
         // The link's page, as a mail scanner fetches it, does nothing.
         let linkPage = try browser.open(exportLink)
         #expect(linkPage.status == 200 && linkPage.body.contains("id=\"data-request-button\""))
-        let form = ["form_token", "action", "expires", "token"].compactMap { name -> (String, String)? in
-            linkPage.body.components(separatedBy: "name=\"\(name)\" value=\"").dropFirst().first.map { (name, String($0.prefix { $0 != "\"" })) }
-        }
-        #expect(form.count == 4)
+        let form = try Browser.fields(linkPage, ["form_token", "action", "expires", "token"])
         let download = try browser.open(manage + "/data/confirm", form: form)
         #expect(download.status == 200 && download.headers.lowercased().contains("content-disposition: attachment"), "\(download.headers)")
         let export = try #require(try JSONSerialization.jsonObject(with: Data(download.body.utf8)) as? [String: Any])
@@ -73,20 +74,20 @@ import Testing
         // The export's link, its token posted as an erasure, erases nothing.
         let misused = try browser.open(manage + "/data/confirm", form: form.map { $0.0 == "action" ? ("action", "erase") : $0 })
         #expect(misused.status == 403, "\(misused.body)")
-        #expect(try suite.bookctlJSON(["show", reference]) is [String: Any])
+        func stored() throws -> [String: Any] { try #require(try suite.bookctlJSON(["show", reference]) as? [String: Any]) }
+        #expect((try stored()["contact"] as? [String: Any])?["email"] as? String == "client7@example.com", "nothing erased")
 
         let again = try browser.open(manage + "?lang=en")
-        let erasing = try browser.open(manage + "/data", form: [("form_token", try Browser.formToken(again)), ("action", "erase")])
+        let erasing = try browser.open(manage + "/data", form: try Browser.fields(again, ["form_token"]) + [("action", "erase")])
         #expect(erasing.status == 200 && erasing.body.contains("id=\"data-link-sent\""))
         let eraseLink = try await Self.link(servers, count: 4, web: suite.webURL)
         let erasePage = try browser.open(eraseLink + "&lang=en")
         #expect(erasePage.body.contains("This cannot be undone"))
-        let eraseForm = ["form_token", "action", "expires", "token"].compactMap { name -> (String, String)? in
-            erasePage.body.components(separatedBy: "name=\"\(name)\" value=\"").dropFirst().first.map { (name, String($0.prefix { $0 != "\"" })) }
-        }
+        #expect(try stored()["status"] as? String == "confirmed", "opening the link erases nothing")
+        let eraseForm = try Browser.fields(erasePage, ["form_token", "action", "expires", "token"])
         let erased = try browser.open(manage + "/data/confirm", form: eraseForm)
         #expect(erased.status == 200 && erased.body.contains("Upcoming consultations cancelled: 1"), "\(erased.body)")
-        let shown = try #require(try suite.bookctlJSON(["show", reference]) as? [String: Any])
+        let shown = try stored()
         #expect(shown["status"] as? String == "cancelled")
         #expect((shown["contact"] as? [String: Any])?["email"] as? String == "")
         let run = try suite.bookctl(["privacy", "export", "--reference", reference])
