@@ -172,11 +172,8 @@ struct List: AsyncParsableCommand {
     func run() async throws {
         let suite = try Suite.open(global)
         let zone = try suite.zone(tz)
-        func instant(_ text: String?) throws -> Date? {
-            guard let text else { return nil }
-            return try InstantArgument.parse(text.count == 10 ? text + "T00:00" : text, in: zone)
-        }
-        let appointments = try await suite.appointments(ListRequest(from: try instant(from), to: try instant(to), status: status))
+        let appointments = try await suite.appointments(ListRequest(from: try InstantArgument.bound(from, in: zone),
+                                                                    to: try InstantArgument.bound(to, in: zone), status: status))
         if global.json {
             Output.json(appointments.map { Output.AppointmentJSON($0, zone: zone) })
             return
@@ -286,9 +283,10 @@ struct Unblock: AsyncParsableCommand {
 
 struct Consultants: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The consultants: list, add, remove, time off.",
+        abstract: "The consultants: list, add, remove, time off, their own hours, buffers and daily limit.",
         discussion: "The list starts as booking.yaml's consultants: and is kept by availabilityd from then on.",
-        subcommands: [ListConsultants.self, AddConsultant.self, EditConsultant.self, RemoveConsultant.self, TimeOff.self, RemoveTimeOff.self],
+        subcommands: [ListConsultants.self, AddConsultant.self, EditConsultant.self, RemoveConsultant.self, TimeOff.self, RemoveTimeOff.self,
+                      Hours.self, Buffers.self, Limit.self],
         defaultSubcommand: ListConsultants.self
     )
 
@@ -303,14 +301,14 @@ struct Consultants: AsyncParsableCommand {
                 Output.json(reply.consultants)
                 return
             }
-            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "LOCALE", "MEETING", "TIME OFF"])
+            var table = TextTable(header: ["ID", "NAME", "EMAIL", "ZONE", "LOCALE", "MEETING", "SCHEDULE", "TIME OFF"])
             let zone = suite.calendarZone
             for consultant in reply.consultants {
                 let away = (consultant.timeOff ?? []).map {
                     "#\($0.id) \(Output.local($0.start, zone, format: "yyyy-MM-dd"))..\(Output.local($0.end.addingTimeInterval(-1), zone, format: "yyyy-MM-dd")) (\($0.reason))"
                 }.joined(separator: "; ")
                 table.add([consultant.id, consultant.name, consultant.email ?? "", consultant.timeZone, consultant.locale ?? "",
-                           consultant.meeting.map(Output.meetingLine) ?? "(the suite's)", away])
+                           consultant.meeting.map(Output.meetingLine) ?? "(the suite's)", ScheduleEdit.line(consultant), away])
             }
             Output.line(table.rendered)
         }

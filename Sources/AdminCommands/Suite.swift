@@ -127,4 +127,10 @@ enum InstantArgument {
         }
         throw CommandFailure(message: "'\(text)' is not a time like 2026-12-01T10:00 (read in \(zone.identifier)) or 2026-12-01T10:00:00+03:00", code: Exit.usage)
     }
+
+    /// A `--from`/`--to` bound: a day (its midnight in `zone`) or an instant.
+    static func bound(_ text: String?, in zone: TimeZone) throws -> Date? {
+        guard let text else { return nil }
+        return try parse(text.count == 10 ? text + "T00:00" : text, in: zone)
+    }
 }

@@ -36,7 +36,7 @@ public enum AvailabilityDaemon {
         }
         let view = AvailabilityView(
             policy: calendar.policy, production: calendar.productionCalendar, consultants: try await store.consultants(),
-            blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()
+            blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff(), busy: try await store.busy(now: parts.clock.now())
         )
         let bookingd = try await parts.client(for: "bookingd", at: configuration.endpoints.bookingd)
         let suiteMeeting = Reloadable(try SuiteMeeting.load(configuration))
@@ -76,7 +76,7 @@ public enum AvailabilityDaemon {
             suiteMeeting.replace(with: try SuiteMeeting.load(configuration))
             view.reconfigure(
                 policy: calendar.policy, production: calendar.productionCalendar, consultants: try await store.consultants(),
-                blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff()
+                blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff(), busy: try await store.busy(now: parts.clock.now())
             )
             for warning in commands.warnings(view.current.calendar) { parts.logger.warning("\(warning)") }
         }

@@ -23,10 +23,11 @@ struct AvailabilitySnapshot: Sendable {
 final class AvailabilityView: Sendable {
     private let state: NIOLockedValueBox<AvailabilitySnapshot>
 
-    init(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff]) {
+    init(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff],
+         busy: [BusyInterval] = []) {
         let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
         state = NIOLockedValueBox(AvailabilitySnapshot(
-            calendar: calendar, availability: Availability(calendar: calendar, consultants: consultants, timeOff: timeOff),
+            calendar: calendar, availability: Availability(calendar: calendar, consultants: consultants, timeOff: timeOff, busy: busy),
             booked: [], sequence: 0, synced: false
         ))
     }
@@ -35,11 +36,13 @@ final class AvailabilityView: Sendable {
     var policy: CalendarPolicy { current.policy }
     var consultants: [Consultant] { current.consultants }
 
-    /// Rules, production calendar, consultants, blocked days and time off, all at once (start,
-    /// reload, calendar admin): the version moves on and cached answers are dropped.
-    func reconfigure(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff]) {
+    /// Rules, production calendar, consultants, blocked days, time off and busy time, all at once
+    /// (start, reload, calendar admin, imported busy time): the version moves on and cached
+    /// answers are dropped.
+    func reconfigure(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff],
+                     busy: [BusyInterval]) {
         let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
-        let availability = Availability(calendar: calendar, consultants: consultants, timeOff: timeOff)
+        let availability = Availability(calendar: calendar, consultants: consultants, timeOff: timeOff, busy: busy)
         state.withLockedValue {
             $0.calendar = calendar
             $0.availability = availability

@@ -53,6 +53,8 @@ struct CalendarCommands: Sendable {
             try await refresh()
             return WithdrawalReply(id: String(request.id), cancelled: [])
         }
+        routes.on(MessageType.busyReplace, BusyReplaceRequest.self) { request, _ in try await replaceBusy(request) }
+        routes.on(MessageType.busy, BusyRequest.self) { request, _ in try busy(request) }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let current = view.current
             return control.pingReply(state: current.synced ? "ready" : "syncing", lastSequence: current.synced ? current.sequence : nil,
@@ -131,8 +133,13 @@ struct CalendarCommands: Sendable {
             let own = current.consultants.first { $0.id == id }?.meeting
             return (own ?? suiteMeeting.value).map { CandidateMeetingBody(consultantId: id, meeting: MeetingBody($0)) }
         }
+        let limits = candidates.compactMap { id -> CandidateLimitsBody? in
+            current.availability.bookingLimits(of: id, at: request.start).map {
+                CandidateLimitsBody(consultantId: id, spacingSeconds: Int($0.spacing), dailyLimit: $0.dailyLimit, dayStart: $0.day.start, dayEnd: $0.day.end)
+            }
+        }
         return CheckSlotReply(start: request.start, end: end, candidates: candidates, horizonEnd: current.calendar.bookingWindow(now: now).end,
-                              meetings: meetings)
+                              meetings: meetings, limits: limits.isEmpty ? nil : limits)
     }
 
     // MARK: Admin
@@ -276,7 +283,9 @@ struct CalendarCommands: Sendable {
         }
         let consultant = Consultant(id: id, name: try validatedName(request.name), email: try validatedEmail(request.email),
                                     timeZone: try validatedZone(request.timeZone), locale: try validatedLocale(request.locale) ?? .fallback,
-                                    meeting: try request.meeting.map(validatedMeeting))
+                                    meeting: try request.meeting.map(validatedMeeting),
+                                    schedule: try validatedSchedule(.businessHours, hours: request.hours, bufferBeforeMinutes: request.bufferBeforeMinutes,
+                                                                    bufferAfterMinutes: request.bufferAfterMinutes, dailyLimit: request.dailyLimit))
         do {
             try await store.addConsultant(consultant)
         } catch let error as ConsultantExists {
@@ -292,14 +301,21 @@ struct CalendarCommands: Sendable {
         guard var consultant = view.consultants.first(where: { $0.id == request.id }) else {
             throw ProtocolError(.notFound, "no consultant has the id '\(request.id)'", field: "id")
         }
-        guard request.name != nil || request.email != nil || request.timeZone != nil || request.locale != nil || request.meeting != nil else {
-            throw ProtocolError(.validationFailed, "give at least one of name, email, time_zone, locale, meeting", field: "name")
+        guard request.name != nil || request.email != nil || request.timeZone != nil || request.locale != nil || request.meeting != nil
+                || request.changesSchedule else {
+            throw ProtocolError(.validationFailed, "give at least one of name, email, time_zone, locale, meeting, hours, buffer_before_minutes, "
+                                + "buffer_after_minutes, daily_limit", field: "name")
         }
         if let name = request.name { consultant.name = try validatedName(name) }
         if let email = request.email { consultant.email = try validatedEmail(email) }
         if let zone = request.timeZone { consultant.timeZone = try validatedZone(zone) }
         if let locale = try validatedLocale(request.locale) { consultant.locale = locale }
         if let meeting = request.meeting { consultant.meeting = try validatedMeeting(meeting) }
+        // `""` and `0` in an edit clear the hours and the limit; absent fields stay.
+        consultant.schedule = try validatedSchedule(
+            consultant.schedule, hours: request.hours, bufferBeforeMinutes: request.bufferBeforeMinutes, bufferAfterMinutes: request.bufferAfterMinutes,
+            dailyLimit: request.dailyLimit.map { $0 == 0 ? -1 : $0 }
+        )
         try await store.updateConsultant(consultant)
         try await refresh()
         logger.notice("consultant edited", metadata: ["id": "\(consultant.id)"])
@@ -336,6 +352,22 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.validationFailed, "locale must be one of \(SupportedLocale.allCases.map(\.rawValue).joined(separator: ", "))", field: "locale")
         }
         return locale
+    }
+
+    /// `schedule` with the given fields changed: an empty `hours` means the business hours, a
+    /// `dailyLimit` of -1 none.
+    private func validatedSchedule(_ schedule: ConsultantSchedule, hours: String?, bufferBeforeMinutes: Int?, bufferAfterMinutes: Int?,
+                                   dailyLimit: Int?) throws(ProtocolError) -> ConsultantSchedule {
+        let text = hours?.trimmingCharacters(in: .whitespaces)
+        let before = bufferBeforeMinutes.map { TimeInterval($0) * 60 } ?? schedule.bufferBefore
+        let after = bufferAfterMinutes.map { TimeInterval($0) * 60 } ?? schedule.bufferAfter
+        let limit = dailyLimit.map { $0 == -1 ? nil : $0 } ?? schedule.dailyLimit
+        do throws(ScheduleError) {
+            let weekly = try text.map { text throws(ScheduleError) in text.isEmpty ? nil : try WeeklyHours(parsing: text) } ?? schedule.hours
+            return try ConsultantSchedule.validated(hours: weekly, bufferBefore: before, bufferAfter: after, dailyLimit: limit)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: error.field)
+        }
     }
 
     private func validatedMeeting(_ body: MeetingBody) throws -> MeetingFormat {
@@ -395,13 +427,70 @@ struct CalendarCommands: Sendable {
         return UnblockReply(removed: removed.map { BlockedPeriodBody(from: $0.from.description, through: $0.through.description, reason: $0.reason) })
     }
 
+    // MARK: Busy time
+
+    /// Takes a source's busy time for a consultant, and names the booked slots it now overlaps
+    /// (buffers included). Those stay booked: cancelling is a person's decision.
+    private func replaceBusy(_ request: BusyReplaceRequest) async throws -> BusyReplaceReply {
+        try knownConsultant(request.consultantId)
+        let source = request.source
+        guard FieldLimits.busySourceCharacters.contains(source.count),
+              source.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }) else {
+            throw ProtocolError(.validationFailed, "a source has 1 to 64 letters, digits, '-', '_', '.' or ':'", field: "source")
+        }
+        guard FieldLimits.busyIntervals.contains(request.intervals.count) else {
+            throw ProtocolError(.validationFailed, "at most \(FieldLimits.busyIntervals.upperBound) intervals at a time", field: "intervals")
+        }
+        var intervals: [BusyInterval] = []
+        intervals.reserveCapacity(request.intervals.count)
+        for (index, body) in request.intervals.enumerated() {
+            guard let range = try? DateTimeRange(start: body.start, end: body.end) else {
+                throw ProtocolError(.validationFailed, "interval \(index) ends before it starts", field: "intervals.\(index).end")
+            }
+            if let eventId = body.eventId, !FieldLimits.busyEventIdCharacters.contains(eventId.count) {
+                throw ProtocolError(.validationFailed, "an event id has 1 to \(FieldLimits.busyEventIdCharacters.upperBound) characters",
+                                    field: "intervals.\(index).event_id")
+            }
+            intervals.append(BusyInterval(consultantId: request.consultantId, range: range, source: source, eventId: body.eventId))
+        }
+        let now = clock.now()
+        try await store.replaceBusy(consultantId: request.consultantId, source: source, with: intervals, now: now)
+        try await refresh()
+        let current = view.current
+        let schedule = current.consultants.first { $0.id == request.consultantId }?.schedule ?? .businessHours
+        let length = current.policy.slotLength
+        let conflicts = current.booked.filter { $0.consultantId == request.consultantId && $0.start > now }.sorted { $0.start < $1.start }
+            .compactMap { booked -> BusyConflictBody? in
+                let slot = try? DateTimeRange(start: booked.start, end: booked.start.addingTimeInterval(length))
+                guard let slot, let hit = intervals.first(where: { !schedule.isClear(slot, of: $0.range) }) else { return nil }
+                return BusyConflictBody(start: booked.start, eventId: hit.eventId)
+            }
+        logger.info("busy time replaced", metadata: ["consultant": "\(request.consultantId)", "source": "\(source)", "intervals": "\(intervals.count)",
+                                                     "conflicts": "\(conflicts.count)"])
+        return BusyReplaceReply(consultantId: request.consultantId, source: source, count: intervals.count { $0.range.end > now }, conflicts: conflicts)
+    }
+
+    private func busy(_ request: BusyRequest) throws -> BusyReply {
+        try knownConsultant(request.consultantId)
+        let current = view.current
+        let from = request.from ?? clock.now()
+        let to = request.to ?? current.calendar.bookingWindow(now: clock.now()).end
+        guard to > from else { throw ProtocolError(.validationFailed, "to must be after from", field: "to") }
+        let intervals = current.availability.busy.filter {
+            (request.consultantId == nil || $0.consultantId == request.consultantId) && $0.range.start < to && $0.range.end > from
+        }
+        return BusyReply(intervals: intervals.map {
+            BusyIntervalBody(start: $0.range.start, end: $0.range.end, eventId: $0.eventId, source: $0.source, consultantId: $0.consultantId)
+        })
+    }
+
     // MARK: Helpers
 
-    /// Rebuilds the view from the database: blocked days, consultants, time off.
+    /// Rebuilds the view from the database: blocked days, consultants, time off, busy time.
     func refresh() async throws {
         let current = view.current
         view.reconfigure(policy: current.policy, production: current.calendar.production, consultants: try await store.consultants(),
-                         blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff())
+                         blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff(), busy: try await store.busy(now: clock.now()))
     }
 
     private func dateRange(_ fromText: String, _ throughText: String) throws -> (LocalDate, LocalDate) {
@@ -444,7 +533,10 @@ struct CalendarCommands: Sendable {
 
 extension ConsultantBody {
     init(_ consultant: Consultant) {
+        let schedule = consultant.schedule
         self.init(id: consultant.id, name: consultant.name, email: consultant.email, timeZone: consultant.timeZone, locale: consultant.locale.rawValue,
-                  meeting: consultant.meeting.map(MeetingBody.init))
+                  meeting: consultant.meeting.map(MeetingBody.init), hours: schedule.hours?.description,
+                  bufferBeforeMinutes: schedule.bufferBefore > 0 ? Int(schedule.bufferBefore / 60) : nil,
+                  bufferAfterMinutes: schedule.bufferAfter > 0 ? Int(schedule.bufferAfter / 60) : nil, dailyLimit: schedule.dailyLimit)
     }
 }

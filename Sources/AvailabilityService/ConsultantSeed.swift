@@ -44,7 +44,16 @@ public enum ConsultantSeed {
                 locale = known
             }
             let meeting = try entry.meeting?.validated(file: file, key: "\(key).meeting")
-            consultants.append(Consultant(id: id, name: name, email: email, timeZone: zone, locale: locale, meeting: meeting))
+            let schedule: ConsultantSchedule
+            do {
+                schedule = try ConsultantSchedule.validated(
+                    hours: try entry.hours.map(WeeklyHours.init(parsing:)), bufferBefore: TimeInterval(entry.bufferBeforeMinutes ?? 0) * 60,
+                    bufferAfter: TimeInterval(entry.bufferAfterMinutes ?? 0) * 60, dailyLimit: entry.dailyLimit
+                )
+            } catch {
+                throw ConfigurationError(file: file, key: "\(key).\(error.field)", problem: error.message)
+            }
+            consultants.append(Consultant(id: id, name: name, email: email, timeZone: zone, locale: locale, meeting: meeting, schedule: schedule))
         }
         guard !consultants.isEmpty else {
             throw ConfigurationError(file: file, key: "consultants", problem: "at least one consultant is needed")
@@ -60,5 +69,12 @@ private struct RawConsultant: Decodable {
     var timeZone: String?
     var locale: String?
     var meeting: RawMeeting?
-    enum CodingKeys: String, CodingKey { case id, name, email, timeZone = "time_zone", locale, meeting }
+    var hours: String?
+    var bufferBeforeMinutes: Int?
+    var bufferAfterMinutes: Int?
+    var dailyLimit: Int?
+    enum CodingKeys: String, CodingKey {
+        case id, name, email, timeZone = "time_zone", locale, meeting, hours, bufferBeforeMinutes = "buffer_before_minutes",
+             bufferAfterMinutes = "buffer_after_minutes", dailyLimit = "daily_limit"
+    }
 }

@@ -105,6 +105,26 @@ public final class CalendarStore: Sendable {
                 ALTER TABLE consultants ADD COLUMN meeting_address TEXT;
                 """)
         }
+        migrator.registerMigration("v7: consultants' schedules, busy time") { db in
+            try db.execute(sql: """
+                -- NULL hours: the business hours.
+                ALTER TABLE consultants ADD COLUMN hours TEXT;
+                ALTER TABLE consultants ADD COLUMN buffer_before_s INTEGER NOT NULL DEFAULT 0 CHECK (buffer_before_s >= 0);
+                ALTER TABLE consultants ADD COLUMN buffer_after_s INTEGER NOT NULL DEFAULT 0 CHECK (buffer_after_s >= 0);
+                ALTER TABLE consultants ADD COLUMN daily_limit INTEGER CHECK (daily_limit > 0);
+
+                -- Imported from consultants' own calendars; a source's rows are replaced together.
+                CREATE TABLE busy_intervals (
+                    id INTEGER PRIMARY KEY,
+                    consultant_id TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    start_ms INTEGER NOT NULL,
+                    end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+                    event_id TEXT
+                );
+                CREATE INDEX busy_intervals_by_source ON busy_intervals(consultant_id, source);
+                """)
+        }
         return migrator
     }
 
@@ -135,14 +155,15 @@ public final class CalendarStore: Sendable {
     public func consultants(active: Bool = true) async throws -> [Consultant] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, name, email, time_zone, locale, meeting_format, meeting_link, meeting_address FROM consultants
+                SELECT id, name, email, time_zone, locale, meeting_format, meeting_link, meeting_address,
+                       hours, buffer_before_s, buffer_after_s, daily_limit FROM consultants
                 WHERE active = ? ORDER BY position, id
                 """, arguments: [active]).map { row in
                 let stored = StoredRow(row, table: "consultants", keyColumn: "id")
                 let locale: String? = try stored.value("locale")
                 return Consultant(id: try stored.value("id"), name: try stored.value("name"), email: try stored.value("email"),
                                   timeZone: try stored.value("time_zone"), locale: locale.map(SupportedLocale.init(identifier:)) ?? .fallback,
-                                  meeting: try Self.meetingFormat(stored))
+                                  meeting: try Self.meetingFormat(stored), schedule: try Self.schedule(stored))
             }
         }
     }
@@ -169,10 +190,10 @@ public final class CalendarStore: Sendable {
     private static func update(_ consultant: Consultant, active: Bool, in db: Database) throws {
         try db.execute(sql: """
             UPDATE consultants SET name = ?, email = ?, time_zone = ?, locale = ?, meeting_format = ?, meeting_link = ?, meeting_address = ?,
-            active = ? WHERE id = ?
+            hours = ?, buffer_before_s = ?, buffer_after_s = ?, daily_limit = ?, active = ? WHERE id = ?
             """,
             arguments: [consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, consultant.meeting?.kind.rawValue,
-                        consultant.meeting?.link, consultant.meeting?.address, active, consultant.id])
+                        consultant.meeting?.link, consultant.meeting?.address] + scheduleArguments(consultant.schedule) + [active, consultant.id])
     }
 
     /// Removes a consultant from the offer (kept, inactive, so past bookings still name them).
@@ -184,11 +205,29 @@ public final class CalendarStore: Sendable {
 
     private static func insert(_ consultant: Consultant, position: Int, into db: Database) throws {
         try db.execute(sql: """
-            INSERT INTO consultants (id, name, email, time_zone, locale, position, meeting_format, meeting_link, meeting_address)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO consultants (id, name, email, time_zone, locale, position, meeting_format, meeting_link, meeting_address,
+                                     hours, buffer_before_s, buffer_after_s, daily_limit)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             arguments: [consultant.id, consultant.name, consultant.email, consultant.timeZone, consultant.locale.rawValue, position,
-                        consultant.meeting?.kind.rawValue, consultant.meeting?.link, consultant.meeting?.address])
+                        consultant.meeting?.kind.rawValue, consultant.meeting?.link, consultant.meeting?.address]
+                + scheduleArguments(consultant.schedule))
+    }
+
+    private static func scheduleArguments(_ schedule: ConsultantSchedule) -> StatementArguments {
+        [schedule.hours?.description, Int(schedule.bufferBefore), Int(schedule.bufferAfter), schedule.dailyLimit]
+    }
+
+    private static func schedule(_ stored: StoredRow) throws(StoreError) -> ConsultantSchedule {
+        let text: String? = try stored.value("hours")
+        let before: Int = try stored.value("buffer_before_s"), after: Int = try stored.value("buffer_after_s")
+        let limit: Int? = try stored.value("daily_limit")
+        do {
+            return try ConsultantSchedule.validated(hours: try text.map(WeeklyHours.init(parsing:)), bufferBefore: TimeInterval(before),
+                                                    bufferAfter: TimeInterval(after), dailyLimit: limit)
+        } catch {
+            throw stored.unreadable(error.message)
+        }
     }
 
     private static func meetingFormat(_ stored: StoredRow) throws(StoreError) -> MeetingFormat? {
@@ -234,6 +273,35 @@ public final class CalendarStore: Sendable {
 
     public func timeOff() async throws -> [TimeOff] {
         try await timeOffEntries().map(\.timeOff)
+    }
+
+    // MARK: Busy time
+
+    /// Replaces everything `source` gave for the consultant; intervals that ended before `now`
+    /// are not kept, since they can take no slot.
+    public func replaceBusy(consultantId: String, source: String, with intervals: [BusyInterval], now: Date) async throws {
+        try await pool.writeBeforeDeadline { db in
+            try db.execute(sql: "DELETE FROM busy_intervals WHERE consultant_id = ? AND source = ?", arguments: [consultantId, source])
+            let insert = try db.cachedStatement(sql: "INSERT INTO busy_intervals (consultant_id, source, start_ms, end_ms, event_id) VALUES (?, ?, ?, ?, ?)")
+            for interval in intervals where interval.range.end > now {
+                try insert.execute(arguments: [consultantId, source, Millis.of(interval.range.start), Millis.of(interval.range.end), interval.eventId])
+            }
+        }
+    }
+
+    /// Busy time still to come (or under way) at `now`, in time order.
+    public func busy(now: Date) async throws -> [BusyInterval] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, consultant_id, source, start_ms, end_ms, event_id FROM busy_intervals WHERE end_ms > ? ORDER BY start_ms, id",
+                             arguments: [Millis.of(now)]).map { row in
+                let stored = StoredRow(row, table: "busy_intervals", keyColumn: "id")
+                guard let range = try? DateTimeRange(start: try stored.instant("start_ms"), end: try stored.instant("end_ms")) else {
+                    throw stored.unreadable("end_ms is not after start_ms")
+                }
+                return BusyInterval(consultantId: try stored.value("consultant_id"), range: range, source: try stored.value("source"),
+                                    eventId: try stored.value("event_id"))
+            }
+        }
     }
 
     // MARK: Blocked days

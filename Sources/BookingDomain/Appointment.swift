@@ -55,21 +55,24 @@ public struct Consultant: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     public var name: String
     public var email: String?
-    /// IANA zone, for the consultant's own notifications; consultants work the calendar's hours.
+    /// IANA zone: their notifications' times, and the wall clock of their own hours and day.
     public var timeZone: String
     /// The language of the consultant's own notifications.
     public var locale: SupportedLocale
     /// How this consultant holds consultations; nil: the suite's format (`meeting:`).
     public var meeting: MeetingFormat?
+    /// Their own hours, buffers and daily limit within the business calendar.
+    public var schedule: ConsultantSchedule
 
     public init(id: String, name: String, email: String? = nil, timeZone: String = "Europe/Moscow", locale: SupportedLocale = .fallback,
-                meeting: MeetingFormat? = nil) {
+                meeting: MeetingFormat? = nil, schedule: ConsultantSchedule = .businessHours) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
         self.locale = locale
         self.meeting = meeting
+        self.schedule = schedule
     }
 
     /// A consultant's address, normalised: required, because their notices go nowhere else.

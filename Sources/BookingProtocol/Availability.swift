@@ -112,13 +112,36 @@ public struct CheckSlotReply: Codable, Sendable, Equatable {
     /// How each candidate holds consultations (their own format or the suite's); a candidate
     /// without one has no meeting.
     public var meetings: [CandidateMeetingBody]?
+    /// What bookingd checks against its own bookings for the candidates with buffers or a
+    /// daily limit; a candidate not listed has neither.
+    public var limits: [CandidateLimitsBody]?
 
-    public init(start: Date, end: Date, candidates: [String], horizonEnd: Date, meetings: [CandidateMeetingBody]? = nil) {
+    public init(start: Date, end: Date, candidates: [String], horizonEnd: Date, meetings: [CandidateMeetingBody]? = nil,
+                limits: [CandidateLimitsBody]? = nil) {
         self.start = start
         self.end = end
         self.candidates = candidates
         self.horizonEnd = horizonEnd
         self.meetings = meetings
+        self.limits = limits
+    }
+}
+
+/// A candidate's rules that depend on their other bookings.
+public struct CandidateLimitsBody: Codable, Sendable, Equatable {
+    public var consultantId: String
+    /// Seconds between the new appointment and any other of theirs.
+    public var spacingSeconds: Int
+    public var dailyLimit: Int?
+    /// The consultant's day (in their zone) containing the slot.
+    public var dayStart: Date
+    public var dayEnd: Date
+    public init(consultantId: String, spacingSeconds: Int, dailyLimit: Int?, dayStart: Date, dayEnd: Date) {
+        self.consultantId = consultantId
+        self.spacingSeconds = spacingSeconds
+        self.dailyLimit = dailyLimit
+        self.dayStart = dayStart
+        self.dayEnd = dayEnd
     }
 }
 
@@ -210,8 +233,16 @@ public struct ConsultantBody: Codable, Sendable, Equatable {
     public var locale: String?
     /// The consultant's own meeting format; absent: the suite's (`meeting:` in booking.yaml).
     public var meeting: MeetingBody?
+    /// Their own weekly hours on their wall clock (`mon-fri 09:00-13:00`); absent: the business hours.
+    public var hours: String?
+    /// Minutes that must be free before / after each of their appointments; absent: none.
+    public var bufferBeforeMinutes: Int?
+    public var bufferAfterMinutes: Int?
+    /// Appointments a day at most; absent: no cap.
+    public var dailyLimit: Int?
     public init(id: String, name: String, email: String?, timeZone: String, timeOff: [TimeOffBody]? = nil, locale: String? = nil,
-                meeting: MeetingBody? = nil) {
+                meeting: MeetingBody? = nil, hours: String? = nil, bufferBeforeMinutes: Int? = nil, bufferAfterMinutes: Int? = nil,
+                dailyLimit: Int? = nil) {
         self.id = id
         self.name = name
         self.email = email
@@ -219,6 +250,10 @@ public struct ConsultantBody: Codable, Sendable, Equatable {
         self.timeOff = timeOff
         self.locale = locale
         self.meeting = meeting
+        self.hours = hours
+        self.bufferBeforeMinutes = bufferBeforeMinutes
+        self.bufferAfterMinutes = bufferAfterMinutes
+        self.dailyLimit = dailyLimit
     }
 }
 
@@ -230,15 +265,29 @@ public struct ConsultantEditRequest: Codable, Sendable, Equatable {
     public var timeZone: String?
     public var locale: String?
     public var meeting: MeetingBody?
+    /// Their own weekly hours; `""`: the business hours again.
+    public var hours: String?
+    public var bufferBeforeMinutes: Int?
+    public var bufferAfterMinutes: Int?
+    /// `0`: no cap.
+    public var dailyLimit: Int?
     public init(id: String, name: String? = nil, email: String? = nil, timeZone: String? = nil, locale: String? = nil,
-                meeting: MeetingBody? = nil) {
+                meeting: MeetingBody? = nil, hours: String? = nil, bufferBeforeMinutes: Int? = nil, bufferAfterMinutes: Int? = nil,
+                dailyLimit: Int? = nil) {
         self.id = id
         self.name = name
         self.email = email
         self.timeZone = timeZone
         self.locale = locale
         self.meeting = meeting
+        self.hours = hours
+        self.bufferBeforeMinutes = bufferBeforeMinutes
+        self.bufferAfterMinutes = bufferAfterMinutes
+        self.dailyLimit = dailyLimit
     }
+
+    /// Whether the request changes the consultant's schedule, which may take booked time away.
+    public var changesSchedule: Bool { hours != nil || bufferBeforeMinutes != nil || bufferAfterMinutes != nil || dailyLimit != nil }
 }
 
 public struct TimeOffBody: Codable, Sendable, Equatable {

@@ -19,6 +19,11 @@ public enum FieldLimits {
     public static let calendarRangeDays = 731
     /// `block`'s and `time_off_add`'s `from`…`through`: fewer days than this.
     public static let blockRangeDays = 366
+    /// Busy intervals in one `busy_replace`: a year of a full calendar, well past any horizon.
+    public static let busyIntervals = 0...20_000
+    /// Characters of a busy interval's `event_id`, and of a busy-time `source`.
+    public static let busyEventIdCharacters = 1...512
+    public static let busySourceCharacters = 1...64
     /// `backup`'s `label`: letters, digits, `-`, `_`, `.`, not starting with `.`.
     public static let backupLabelCharacters = 1...64
 }

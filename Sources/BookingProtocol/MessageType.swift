@@ -34,6 +34,10 @@ public enum MessageType {
     public static let consultantEdit = "consultant_edit"
     public static let timeOffAdd = "time_off_add"
     public static let timeOffRemove = "time_off_remove"
+    /// calsyncd hands over one consultant's busy time from one source, replacing what it gave before.
+    public static let busyReplace = "busy_replace"
+    /// The busy time availabilityd holds, with its sources.
+    public static let busy = "busy"
 
     // notifyd
     /// What was sent for one appointment (by reference), or every dead letter (`failed`).
@@ -56,7 +60,7 @@ public enum MessageType {
     public static func reply(to type: String) -> String { type + ".reply" }
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
-    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, notifications, ping, metrics, masterKey]
+    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, busy, notifications, ping, metrics, masterKey]
 }
 
 /// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,

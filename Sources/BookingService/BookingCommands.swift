@@ -120,7 +120,7 @@ struct BookingCommands: Sendable {
             // contact cannot both pass; an admin booking for a client is not limited.
             contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil,
             meetingFormats: try meetingFormats(check), topic: topic,
-            hold: try await hold(reference, slot: slot, contact: contact, context: context), consents: consents
+            hold: try await hold(reference, slot: slot, contact: contact, context: context), consents: consents, limits: bookingLimits(check)
         )
         let result = try await withAlternatives(request.start, consultantId: request.consultantId) {
             try await store.apply(.book(booking), context: context)
@@ -218,7 +218,7 @@ struct BookingCommands: Sendable {
             reference: reference, slot: try slot(check), candidates: check.candidates, requestedConsultant: request.consultantId,
             horizonEnd: check.horizonEnd, reason: reason,
             clientMessage: try clientMessage(reason: reason, given: request.clientMessage, actor: context.actor),
-            meetingFormats: try meetingFormats(check)
+            meetingFormats: try meetingFormats(check), limits: bookingLimits(check)
         )
         let result = try await withAlternatives(request.start, consultantId: request.consultantId) {
             try await store.apply(.reschedule(move), context: context)
@@ -388,6 +388,15 @@ struct BookingCommands: Sendable {
         } catch {
             throw ProtocolError(.validationFailed, error.message, field: error.field)
         }
+    }
+
+    private func bookingLimits(_ check: CheckSlotReply) -> [String: BookingLimits] {
+        var limits: [String: BookingLimits] = [:]
+        for body in check.limits ?? [] {
+            guard let day = try? DateTimeRange(start: body.dayStart, end: body.dayEnd) else { continue }
+            limits[body.consultantId] = BookingLimits(spacing: TimeInterval(max(0, body.spacingSeconds)), dailyLimit: body.dailyLimit, day: day)
+        }
+        return limits
     }
 
     /// availabilityd validated the formats it keeps; one it sends that does not parse is its fault.

@@ -47,11 +47,15 @@ public struct NewBooking: Sendable {
     public var hold: Hold?
     /// What the client consented to on the booking form, kept with the booking in its transaction.
     public var consents: [ConsentRecord]
+    /// Candidates' buffers and daily limits, checked against their other bookings.
+    public var limits: [String: BookingLimits]
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date,
                 contact: ContactInfo, timeZone: String, locale: String, contactLimit: Int? = nil,
-                meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil, hold: Hold? = nil, consents: [ConsentRecord] = []) {
+                meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil, hold: Hold? = nil, consents: [ConsentRecord] = [],
+                limits: [String: BookingLimits] = [:]) {
         self.consents = consents
+        self.limits = limits
         self.reference = reference
         self.slot = slot
         self.candidates = candidates
@@ -90,9 +94,12 @@ public struct Move: Sendable {
     public var clientMessage: String?
     /// Each candidate's meeting format: the booking takes the new consultant's if it changes hands.
     public var meetingFormats: [String: MeetingFormat]
+    /// As `NewBooking.limits`.
+    public var limits: [String: BookingLimits]
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date, reason: String?,
-                clientMessage: String? = nil, meetingFormats: [String: MeetingFormat] = [:]) {
+                clientMessage: String? = nil, meetingFormats: [String: MeetingFormat] = [:], limits: [String: BookingLimits] = [:]) {
+        self.limits = limits
         self.reference = reference
         self.slot = slot
         self.candidates = candidates

@@ -72,7 +72,8 @@ struct ChangeWriter {
 
     private func book(_ booking: NewBooking) throws -> (Appointment, Transition) {
         let consultant = try chooseConsultant(
-            at: booking.slot, candidates: booking.candidates, requested: booking.requestedConsultant, keeping: nil, horizonEnd: booking.horizonEnd
+            at: booking.slot, candidates: booking.candidates, requested: booking.requestedConsultant, keeping: nil, horizonEnd: booking.horizonEnd,
+            limits: booking.limits
         )
         // Each HMAC once per booking: the limit, the client and the row find the contact by them.
         let indexes = ContactIndexes(email: booking.contact.email, phone: booking.contact.phone, index: ciphers.keys.index)
@@ -138,7 +139,7 @@ struct ChangeWriter {
         }
         let consultant = try chooseConsultant(
             at: move.slot, candidates: move.candidates, requested: move.requestedConsultant, keeping: appointment.consultantId,
-            horizonEnd: move.horizonEnd, excluding: appointment.id
+            horizonEnd: move.horizonEnd, limits: move.limits, excluding: appointment.id
         )
         let transition = try transitioning {
             try appointment.reschedule(to: move.slot, consultantId: consultant, meetingFormat: move.meetingFormats[consultant],
@@ -169,13 +170,32 @@ struct ChangeWriter {
 
     /// The consultant for a slot: the requested one if free; else, on a reschedule, the one
     /// already assigned if free; else the free one with the fewest bookings in the horizon.
+    /// Free: not booked at that start, and clear of their other bookings by their buffers and
+    /// daily limit.
     private func chooseConsultant(at slot: DateTimeRange, candidates: [String], requested: String?, keeping current: String?,
-                                  horizonEnd: Date, excluding appointmentId: UUID? = nil) throws -> String {
+                                  horizonEnd: Date, limits: [String: BookingLimits], excluding appointmentId: UUID? = nil) throws -> String {
+        let excluded = appointmentId?.uuidString.lowercased() ?? ""
         let taken = try Set(String.fetchAll(
             db.cachedStatement(sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND \(AppointmentStatus.activeCondition) AND id != ?"),
-            arguments: [Millis.of(slot.start), appointmentId?.uuidString.lowercased() ?? ""]
+            arguments: [Millis.of(slot.start), excluded]
         ))
-        let free = candidates.filter { !taken.contains($0) }
+        let free = try candidates.filter { candidate in
+            guard !taken.contains(candidate) else { return false }
+            guard let limit = limits[candidate] else { return true }
+            // Another appointment is at most a day long: starts a day before the spaced slot cover every one that could touch it.
+            let lower = min(limit.day.start, slot.start.addingTimeInterval(-limit.spacing - 86_400))
+            let upper = max(limit.day.end, slot.end.addingTimeInterval(limit.spacing))
+            let others = try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT start_ms, end_ms FROM appointments
+                    WHERE start_ms >= ? AND start_ms < ? AND consultant_id = ? AND \(AppointmentStatus.activeCondition) AND id != ?
+                    """),
+                arguments: [Millis.of(lower), Millis.of(upper), candidate, excluded]
+            ).compactMap { row in
+                try? DateTimeRange(start: Millis.date(row["start_ms"] as Int64), end: Millis.date(row["end_ms"] as Int64))
+            }
+            return limit.allow(slot, among: others)
+        }
         if let requested {
             guard free.contains(requested) else {
                 throw BookingRefusal.consultantNotFree(consultantId: requested)

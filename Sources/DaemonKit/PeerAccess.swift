@@ -42,6 +42,11 @@ public enum CommandAccess {
         // read contacts with `get` and `list`; nobody else needs this look-up by event.
         case MessageType.contact:
             .daemons(["notifyd", "calsyncd"])
+        // Busy time from consultants' own calendars: calsyncd hands it over, and may read it back.
+        case MessageType.busyReplace:
+            .daemons(["calsyncd"])
+        case MessageType.busy:
+            .admins(and: ["calsyncd"])
         case MessageType.pause, MessageType.resume, MessageType.block, MessageType.unblock,
              MessageType.consultantAdd, MessageType.consultantRemove, MessageType.consultantEdit,
              MessageType.timeOffAdd, MessageType.timeOffRemove, MessageType.notifications,

@@ -37,6 +37,36 @@ import Testing
         #expect(consultants.first?.email == "anna@example.com")
     }
 
+    @Test func aConsultantsOwnScheduleIsReadFromTheFile() throws {
+        let (_, consultants) = try load("""
+            calendar:
+              production_calendar: \(Self.calendarFile)
+            consultants:
+              - {id: anna, name: Anna, email: anna@example.com, time_zone: Europe/Berlin, hours: "mon-fri 09:00-13:00",
+                 buffer_before_minutes: 10, buffer_after_minutes: 15, daily_limit: 6}
+              - {id: boris, name: Boris, email: boris@example.com}
+            """)
+        let anna = try #require(consultants.first)
+        #expect(anna.schedule.hours?.description == "mon 09:00-13:00, tue 09:00-13:00, wed 09:00-13:00, thu 09:00-13:00, fri 09:00-13:00")
+        #expect(anna.schedule.bufferBefore == 600 && anna.schedule.bufferAfter == 900 && anna.schedule.dailyLimit == 6)
+        #expect(consultants.last?.schedule == .businessHours)
+    }
+
+    @Test(arguments: [
+        ("hours: 'weekdays'", "consultants.0.hours", "is not a weekday"),
+        ("buffer_after_minutes: 300", "consultants.0.buffer_after_minutes", "whole minutes from 0 to 240"),
+        ("daily_limit: 0", "consultants.0.daily_limit", "from 1 to 48"),
+    ])
+    func aBadScheduleNamesItsKey(entry: String, key: String, problem: String) {
+        let yaml = "calendar:\n  production_calendar: \(Self.calendarFile)\nconsultants:\n  - {id: anna, name: Anna, email: anna@example.com, \(entry)}\n"
+        #expect {
+            _ = try load(yaml)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.key == key && error.problem.contains(problem)
+        }
+    }
+
     @Test(arguments: [
         ("calendar:\n  time_zone: Mars/Olympus\n", "calendar.time_zone", "not an IANA time zone"),
         ("calendar:\n  opens: '9 am'\n", "calendar.opens", "not a time HH:MM"),

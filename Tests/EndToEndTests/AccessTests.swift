@@ -67,6 +67,9 @@ struct AccessTests {
         // A client's whole contact is for the daemons that write to them, not for webd's like.
         let contact = try asNobody(suite, "bookingd", MessageType.contact, Self.contact)
         #expect(contact.code == "forbidden" && contact.message == "bookingd refused `contact`: only calsyncd or notifyd may send it, and nobody is not", "\(contact.body)")
+        // Busy time is calsyncd's to hand over: anyone else could take a consultant out of the offer.
+        let busy = try asNobody(suite, "availabilityd", MessageType.busyReplace, #"{"consultant_id": "anna", "source": "caldav:anna", "intervals": []}"#)
+        #expect(busy.code == "forbidden" && busy.message == "availabilityd refused `busy_replace`: only calsyncd may send it, and nobody is not", "\(busy.body)")
         // Acting as an admin would skip the hold and the per-contact limit: not for anyone.
         let asAdmin = try asNobody(suite, "bookingd", MessageType.book, Self.adminBooking)
         #expect(asAdmin.code == "forbidden" && asAdmin.body["field"] as? String == "actor", "\(asAdmin.body)")
@@ -78,7 +81,7 @@ struct AccessTests {
         #expect(try suite.bookctl(["consultants", "--json"]).stdout == consultantsBefore)
         #expect(try suite.bookctl(["status"]).stdout.contains("bookingd: serving"))
         // The attempts are in the audit trail, under the OS user, not the header's "root".
-        #expect(try audit(suite, "availabilityd") == ["block|nobody|forbidden", "consultant_add|nobody|forbidden"])
+        #expect(try audit(suite, "availabilityd") == ["block|nobody|forbidden", "consultant_add|nobody|forbidden", "busy_replace|nobody|forbidden"])
         #expect(try audit(suite, "bookingd") == ["pause|nobody|forbidden", "mark_reminder_sent|nobody|forbidden", "contact|nobody|forbidden", "book|nobody|forbidden"])
 
         // bookctl, run by that user, says so in one line.
