@@ -225,7 +225,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "DaemonKit", "BookingProtocol", "ZeroMQ",
+                "DaemonKit", "BookingProtocol", "CivilTime", "ZeroMQ", "SeededRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]

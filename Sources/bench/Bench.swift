@@ -1,8 +1,10 @@
 import ArgumentParser
 import BookingProtocol
+import CivilTime
 import DaemonKit
 import Foundation
 import NIOConcurrencyHelpers
+import SeededRandom
 import Synchronization
 import ZeroMQ
 
@@ -27,6 +29,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "availability, booking, storm, notifications or all (notifications only with --mail-directory).") var scenario = "all"
     @Option(help: "notifications: the --out directory of the SMTP server notifyd sends to (Tests/Support/smtp_server.py).") var mailDirectory: String?
     @Option(help: "notifications: bookings in the burst.") var burst = 1000
+    @Option(help: "availability: busy intervals handed to each consultant first, as calsyncd hands over their own calendars' meetings; taken away afterwards.")
+    var busyIntervals = 0
     @Flag(help: "One JSON object per line per measurement.") var json = false
 
     func run() async throws {
@@ -46,6 +50,10 @@ struct Bench: AsyncParsableCommand {
         let report = Report(json: json)
 
         if scenario == "availability" || scenario == "all" {
+            let consultants: ConsultantsReply = try await availability.call(MessageType.consultants, Empty())
+            if busyIntervals > 0 {
+                try await BusyLoad.hand(busyIntervals, to: consultants.consultants.map(\.id), availability: availability)
+            }
             // Warm up connections and caches.
             for _ in 0..<50 { let _: SlotsReply = try await availability.call(MessageType.slots, SlotsRequest()) }
             // The daemon's answer: the reply is received and its type checked (an error reply
@@ -64,6 +72,29 @@ struct Bench: AsyncParsableCommand {
                 return true
             }
             report.print(measurement)
+            // Queries that differ one from the next (first day, length, consultant), more than
+            // the reply cache holds: what the slot rule itself costs.
+            let today = LocalDate.containing(Date(), in: TimeZone(identifier: "Europe/Moscow")!)
+            var varied: [[UInt8]] = []
+            for consultant in [nil] + consultants.consultants.map(\.id) {
+                for offset in 0..<14 {
+                    for days in 1...14 {
+                        varied.append(try WireJSON.encode(SlotsRequest(from: today.adding(days: offset).description, days: days, consultantId: consultant)))
+                    }
+                }
+            }
+            let queries = varied
+            let position = TicketCounter()
+            for level in levels {
+                let measurement = try await Load.run(name: "availability_varied", concurrency: level, count: requests) { _ in
+                    _ = try await availability.exchange(MessageType.slots, body: queries[position.take() % queries.count])
+                    return true
+                }
+                report.print(measurement)
+            }
+            if busyIntervals > 0 {
+                try await BusyLoad.hand(0, to: consultants.consultants.map(\.id), availability: availability)
+            }
         }
 
         if scenario == "booking" || scenario == "all" {
@@ -270,4 +301,24 @@ final class Report: Sendable {
 final class TicketCounter: Sendable {
     private let value = Atomic<Int>(0)
     func take() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}
+
+/// Busy time as calsyncd would hand it over: meetings of 15 to 90 minutes between 08:00 and
+/// 20:00 Moscow time, from a week back to three weeks ahead, the same for every run (seeded).
+enum BusyLoad {
+    static func hand(_ count: Int, to consultants: [String], availability: DaemonClient) async throws {
+        let zone = TimeZone(identifier: "Europe/Moscow")!
+        let firstDay = LocalDate.containing(Date(), in: zone).adding(days: -7)
+        for (index, consultant) in consultants.enumerated() {
+            var random = SeededGenerator(seed: UInt64(index + 1))
+            let intervals = (0..<count).map { number -> BusyIntervalBody in
+                let day = firstDay.adding(days: Int.random(in: 0..<28, using: &random))
+                let start = day.instant(at: LocalTime(hour: 8), in: zone).addingTimeInterval(TimeInterval(Int.random(in: 0..<48, using: &random) * 15 * 60))
+                return BusyIntervalBody(start: start, end: start.addingTimeInterval(TimeInterval(Int.random(in: 1...6, using: &random) * 15 * 60)),
+                                        eventId: "bench-\(number)@example.com")
+            }
+            let _: BusyReplaceReply = try await availability.call(
+                MessageType.busyReplace, BusyReplaceRequest(consultantId: consultant, source: "bench", intervals: intervals))
+        }
+    }
 }
