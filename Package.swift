@@ -64,8 +64,11 @@ let package = Package(
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
         // The deadline of the request being handled: what a commit and a call to another daemon must meet.
         .target(name: "Deadlines", dependencies: ["CivilTime"]),
-        // The one iCalendar writer: the page's .ics file and notifyd's invites (pure).
-        .target(name: "ICalendar"),
+        // iCalendar, pure: the one writer (the page's .ics file, notifyd's invites) and the reader of
+        // consultants' own calendars, with recurrence expansion and busy time.
+        .target(name: "ICalendar", dependencies: ["CivilTime"]),
+        // A CalDAV client (RFC 4791, RFC 6578) over Delivery's HTTP transport: calsyncd's edge.
+        .target(name: "CalDAV", dependencies: ["Delivery", "ICalendar"]),
         // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
         // trail, instants and unreadable rows.
         .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift"),
@@ -131,6 +134,18 @@ let package = Package(
         ),
         // Test kit: real SMTP and HTTP servers on loopback (Python scripts in Tests/Support).
         .target(name: "LoopbackServers"),
+        // calsyncd's logic: consultants' own calendars read and their busy time handed to availabilityd.
+        .target(
+            name: "CalendarSync",
+            dependencies: ["BookingProtocol", "CalDAV", "CalendarSyncStore", "CivilTime", "DaemonKit", "Deadlines", "Delivery", "ICalendar",
+                           "SuiteCalendar", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .executableTarget(name: "calsyncd", dependencies: ["CalendarSync", "DaemonKit"]),
+        .target(
+            name: "CalendarSyncStore",
+            dependencies: ["CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(
             name: "NotificationStore",
             dependencies: ["Notifications", "BookingProtocol", "SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]
@@ -201,7 +216,7 @@ let package = Package(
         .target(
             name: "SuiteTesting",
             dependencies: [
-                "AvailabilityService", "BookingService", "NotificationService", "DaemonKit", "ZeroMQ",
+                "AvailabilityService", "BookingService", "CalendarSync", "NotificationService", "DaemonKit", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -211,7 +226,7 @@ let package = Package(
         .target(
             name: "AdminCommands",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend",
+                "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "CalendarSync", "NotificationService", "WebFrontend",
                 "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteStorage", "FieldEncryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -220,7 +235,7 @@ let package = Package(
         // The installed suite: one executable that the five programs' names link to (script/install).
         .executableTarget(
             name: "booking",
-            dependencies: ["AdminCommands", "BookingService", "AvailabilityService", "NotificationService", "WebFrontend", "DaemonKit"]
+            dependencies: ["AdminCommands", "BookingService", "AvailabilityService", "CalendarSync", "NotificationService", "WebFrontend", "DaemonKit"]
         ),
         .executableTarget(
             name: "bench",
@@ -239,7 +254,7 @@ let package = Package(
         .testTarget(name: "PhoneNumbersTests", dependencies: ["PhoneNumbers"], exclude: ["support"]),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", "PhoneNumbers", "SeededRandom", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
-        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar"]),
+        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "CivilTime"]),
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "FieldEncryptionTests", dependencies: ["FieldEncryption", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
@@ -277,6 +292,9 @@ let package = Package(
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
+        .testTarget(name: "CalDAVTests", dependencies: ["CalDAV", "Delivery", "LoopbackServers"]),
+        .testTarget(name: "CalendarSyncTests", dependencies: ["BookingProtocol", "CivilTime", "DaemonKit", "Delivery",
+                                                              "LoopbackServers", "SuiteTesting"]),
         .testTarget(
             name: "NotificationStoreTests",
             dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", "FieldEncryption",
@@ -295,7 +313,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "RequestHistory", "SeededRandom", "FieldEncryption",
+            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "Delivery", "RequestHistory", "SeededRandom", "FieldEncryption",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

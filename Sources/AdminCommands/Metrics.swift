@@ -22,7 +22,7 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         let suite = try Suite.open(global)
         var all: [String: [Sample]] = [:]
-        for daemon in Suite.daemons {
+        for daemon in suite.daemons {
             let client = try await suite.client(daemon)
             let reply: MetricsReply = try await client.call(MessageType.metrics, Empty())
             if raw {
@@ -37,7 +37,7 @@ struct MetricsCommand: AsyncParsableCommand {
             Output.json(all)
             return
         }
-        for daemon in Suite.daemons {
+        for daemon in suite.daemons {
             let samples = all[daemon] ?? []
             Output.line("\(daemon)")
             var table = TextTable(header: ["REQUEST", "OUTCOME", "COUNT", "MEAN MS"])

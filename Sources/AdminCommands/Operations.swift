@@ -2,6 +2,7 @@ import ArgumentParser
 import AvailabilityService
 import BookingProtocol
 import BookingService
+import CalendarSync
 import DaemonKit
 import Foundation
 import NotificationService
@@ -10,7 +11,7 @@ import WebFrontend
 /// Each daemon's `ping`, or nil when it does not answer.
 private func pingAll(_ suite: Suite) async throws -> [(String, PingReply?)] {
     var replies: [(String, PingReply?)] = []
-    for daemon in Suite.daemons {
+    for daemon in suite.daemons {
         let client = try await suite.client(daemon)
         let reply: PingReply? = try? await client.call(MessageType.ping, Empty(), timeout: .seconds(1), attempts: 2)
         replies.append((daemon, reply))
@@ -143,7 +144,7 @@ struct Reload: AsyncParsableCommand {
             throw CommandFailure(message: "\(error)", code: Exit.usage)
         }
         var failed = false
-        for daemon in Suite.daemons {
+        for daemon in suite.daemons {
             let client = try await suite.client(daemon)
             do {
                 let reply: ReloadReply = try await client.call(MessageType.reload, Empty())
@@ -190,7 +191,7 @@ struct ConfigCommand: AsyncParsableCommand {
             "availabilityd: " + (try AvailabilityDaemon.checkConfiguration(configuration)),
             "notifyd: " + (try NotificationDaemon.checkConfiguration(configuration)),
             "webd: " + (try WebDaemon.checkConfiguration(configuration)),
-        ]
+        ] + (configuration.presentKeys.contains("calendars") ? ["calsyncd: " + (try CalendarSyncDaemon.checkConfiguration(configuration))] : [])
     }
 
     /// What the daemons log at start for the optional sections the file leaves out, each once.

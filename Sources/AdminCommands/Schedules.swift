@@ -76,34 +76,3 @@ enum ScheduleEdit {
         return parts.joined(separator: "; ")
     }
 }
-
-/// `bookctl calendars`: consultants' own calendars as the suite sees them.
-struct CalendarsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "calendars", abstract: "Busy time imported from consultants' own calendars.", subcommands: [Busy.self])
-
-    struct Busy: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The busy time availabilityd holds for a consultant, and where each interval came from.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The consultant's id.") var id: String
-        @Option(help: "From this day (YYYY-MM-DD) or instant (default: now).") var from: String?
-        @Option(help: "Up to this day (exclusive) or instant (default: the end of the booking horizon).") var to: String?
-        @Option(help: "Show times in this IANA zone (default: the calendar's).") var tz: String?
-
-        func run() async throws {
-            let suite = try Suite.open(global)
-            let zone = try suite.zone(tz)
-            let request = BusyRequest(consultantId: id, from: try InstantArgument.bound(from, in: zone), to: try InstantArgument.bound(to, in: zone))
-            let reply: BusyReply = try await suite.call("availabilityd", MessageType.busy, request)
-            if global.json {
-                Output.json(reply.intervals)
-                return
-            }
-            var table = TextTable(header: ["FROM (\(zone.identifier))", "TO", "SOURCE", "EVENT"])
-            for interval in reply.intervals {
-                table.add([Output.local(interval.start, zone), Output.local(interval.end, zone), interval.source ?? "", interval.eventId ?? ""])
-            }
-            Output.line(reply.intervals.isEmpty ? "No busy time for \(id)." : table.rendered)
-        }
-    }
-}

@@ -46,8 +46,11 @@ struct CommandFailure: Error {
 
 /// The suite as seen from bookctl: its configuration and a client per daemon.
 struct Suite {
-    /// The daemons bookctl asks about status, health, reload, backups and metrics.
-    static let daemons = ["bookingd", "availabilityd", "notifyd", "webd"]
+    /// The daemons bookctl asks about status, health, reload and metrics: calsyncd only where
+    /// calendars are configured (the file has a `calendars:` section).
+    var daemons: [String] {
+        ["bookingd", "availabilityd", "notifyd", "webd"] + (configuration.presentKeys.contains("calendars") ? ["calsyncd"] : [])
+    }
     /// The daemons that own a database (webd keeps nothing): what backup and restore cover.
     static let databaseOwners = ["bookingd", "availabilityd", "notifyd"]
 
@@ -66,7 +69,7 @@ struct Suite {
 
     func client(_ daemon: String) async throws -> DaemonClient {
         guard let endpoint = configuration.endpoints.requests(of: daemon) else {
-            throw CommandFailure(message: "'\(daemon)' is not one of the suite's daemons: \(Suite.daemons.joined(separator: ", "))", code: Exit.usage)
+            throw CommandFailure(message: "'\(daemon)' is not one of the suite's daemons: \(daemons.joined(separator: ", "))", code: Exit.usage)
         }
         return try await DaemonClient(
             daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,

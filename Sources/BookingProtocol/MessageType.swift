@@ -39,6 +39,15 @@ public enum MessageType {
     /// The busy time availabilityd holds, with its sources.
     public static let busy = "busy"
 
+    // calsyncd
+    /// Connect a consultant's own calendar, or change the connection.
+    public static let calendarConnect = "calendar_connect"
+    public static let calendarDisconnect = "calendar_disconnect"
+    /// The connections, each with its sync status.
+    public static let calendars = "calendars"
+    /// Sync now, and answer when done.
+    public static let calendarSync = "calendar_sync"
+
     // notifyd
     /// What was sent for one appointment (by reference), or every dead letter (`failed`).
     public static let notifications = "notifications"
@@ -60,7 +69,7 @@ public enum MessageType {
     public static func reply(to type: String) -> String { type + ".reply" }
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
-    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, busy, notifications, ping, metrics, masterKey]
+    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, busy, calendars, notifications, ping, metrics, masterKey]
 }
 
 /// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,
@@ -71,4 +80,5 @@ public enum DefaultEndpoint {
     public static func availabilityd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/availabilityd.ipc" }
     public static func notifyd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/notifyd.ipc" }
     public static func webd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/webd.ipc" }
+    public static func calsyncd(runtimeDirectory: String) -> String { "ipc://\(runtimeDirectory)/calsyncd.ipc" }
 }

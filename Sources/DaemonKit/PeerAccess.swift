@@ -51,7 +51,8 @@ public enum CommandAccess {
              MessageType.consultantAdd, MessageType.consultantRemove, MessageType.consultantEdit,
              MessageType.timeOffAdd, MessageType.timeOffRemove, MessageType.notifications,
              MessageType.notificationRetry, MessageType.testEmail, MessageType.reload,
-             MessageType.backup, MessageType.debugStall:
+             MessageType.backup, MessageType.debugStall, MessageType.calendarConnect, MessageType.calendarDisconnect,
+             MessageType.calendars, MessageType.calendarSync:
             .admins(and: [])
         // One person's personal data, all of it, or its erasure (issue 13).
         case MessageType.export, MessageType.erase, MessageType.masterKey, MessageType.rotateMaster, MessageType.rotateMasterFinish:
@@ -132,7 +133,8 @@ public struct PeerAccess: Sendable, Equatable {
     public var daemonUsers: [String: String]
 
     public static let defaultAdminGroup = "booking-admin"
-    public static let defaultDaemonUsers = ["bookingd": "booking", "availabilityd": "booking", "notifyd": "booking-notify", "webd": "booking-web"]
+    public static let defaultDaemonUsers = ["bookingd": "booking", "availabilityd": "booking", "notifyd": "booking-notify", "webd": "booking-web",
+                                            "calsyncd": "booking-calendar"]
 
     public init(adminGroup: String = defaultAdminGroup, daemonUsers: [String: String] = defaultDaemonUsers) {
         self.adminGroup = adminGroup
@@ -145,7 +147,7 @@ public struct PeerAccess: Sendable, Equatable {
                   daemonUsers: Self.defaultDaemonUsers.merging(raw?.daemonUsers ?? [:]) { $1 })
         for daemon in daemonUsers.keys where Self.defaultDaemonUsers[daemon] == nil {
             throw ConfigurationError(file: configuration.file, key: "access.daemon_users.\(daemon)",
-                                     problem: "is not a daemon of the suite (bookingd, availabilityd, notifyd, webd)")
+                                     problem: "is not a daemon of the suite (bookingd, availabilityd, notifyd, webd, calsyncd)")
         }
     }
 

@@ -40,6 +40,7 @@ public struct SuiteConfiguration: Sendable {
         public var notifyd: String
         /// webd's control socket (status, reload, metrics); its HTTP address is `web.listen`.
         public var webd: String
+        public var calsyncd: String
 
         /// The ROUTER a daemon answers requests (and control messages) on, by daemon name.
         public func requests(of daemon: String) -> String? {
@@ -48,6 +49,7 @@ public struct SuiteConfiguration: Sendable {
             case "availabilityd": availabilityd
             case "notifyd": notifyd
             case "webd": webd
+            case "calsyncd": calsyncd
             default: nil
             }
         }
@@ -100,11 +102,12 @@ extension SuiteConfiguration {
             bookingdEvents: raw.endpoints?.bookingdEvents ?? DefaultEndpoint.bookingdEvents(runtimeDirectory: runtime),
             availabilityd: raw.endpoints?.availabilityd ?? DefaultEndpoint.availabilityd(runtimeDirectory: runtime),
             notifyd: raw.endpoints?.notifyd ?? DefaultEndpoint.notifyd(runtimeDirectory: runtime),
-            webd: raw.endpoints?.webd ?? DefaultEndpoint.webd(runtimeDirectory: runtime)
+            webd: raw.endpoints?.webd ?? DefaultEndpoint.webd(runtimeDirectory: runtime),
+            calsyncd: raw.endpoints?.calsyncd ?? DefaultEndpoint.calsyncd(runtimeDirectory: runtime)
         )
         for (key, endpoint) in [("endpoints.bookingd", endpoints.bookingd), ("endpoints.bookingd_events", endpoints.bookingdEvents),
                                 ("endpoints.availabilityd", endpoints.availabilityd), ("endpoints.notifyd", endpoints.notifyd),
-                                ("endpoints.webd", endpoints.webd)] {
+                                ("endpoints.webd", endpoints.webd), ("endpoints.calsyncd", endpoints.calsyncd)] {
             guard endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("inproc://") else {
                 throw ConfigurationError(file: file, key: key, problem: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint")
             }
@@ -224,7 +227,7 @@ extension SuiteConfiguration {
 
     /// The top-level sections the daemons read with `section(_:as:)`; with the suite's own keys,
     /// every key a file may have at the top level.
-    public static let sections: Set<String> = ["calendar", "consultants", "meeting", "bookings", "notifications", "web", "access", "privacy"]
+    public static let sections: Set<String> = ["calendar", "consultants", "meeting", "bookings", "notifications", "web", "access", "privacy", "calendars"]
 
     /// Decodes one top-level section of the file (nil when it is absent), with errors that name
     /// the file and the key like every other configuration error.
@@ -279,7 +282,8 @@ private struct RawEndpoints: Decodable {
     var availabilityd: String?
     var notifyd: String?
     var webd: String?
-    enum CodingKeys: String, CodingKey { case bookingd, bookingdEvents = "bookingd_events", availabilityd, notifyd, webd }
+    var calsyncd: String?
+    enum CodingKeys: String, CodingKey { case bookingd, bookingdEvents = "bookingd_events", availabilityd, notifyd, webd, calsyncd }
 }
 
 /// Decodes only the top-level key named in `userInfo`, so the coding path of an error inside

@@ -58,9 +58,12 @@ public struct HTTPRequest: Sendable, Equatable {
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
-    public init(status: Int, body: [UInt8]) {
+    /// The response headers the request asked for (`HTTPTransport.exchange`), by lower-case name.
+    public var headers: [String: String]
+    public init(status: Int, body: [UInt8], headers: [String: String] = [:]) {
         self.status = status
         self.body = body
+        self.headers = headers
     }
 }
 
@@ -84,11 +87,35 @@ public final class HTTPTransport: Sendable {
         return try result.get()
     }
 
+    /// The exchange whatever its status, for protocols that give statuses their own meaning
+    /// (WebDAV's 207 Multi-Status, 404 for a resource gone, 412 for a precondition that failed):
+    /// only a failure to exchange at all throws. `headers`: the response headers to return.
+    public func exchange(_ request: HTTPRequest, headers: [String] = []) async throws(DeliveryFailure) -> HTTPResponse {
+        try request.validate()
+        let result = await pool.perform(closedResult: .failure(.transient("HTTP transport shut down"))) { curl -> Result<HTTPResponse, DeliveryFailure> in
+            let (error, transfer) = Self.perform(request, curl: curl)
+            if let error { return .failure(FailureClassification.transport(error, timeout: request.timeout, protocolName: "HTTP")) }
+            let found = headers.compactMap { name in transfer.header(name).map { (name.lowercased(), $0) } }
+            return .success(HTTPResponse(status: transfer.responseCode, body: transfer.body, headers: Dictionary(found) { first, _ in first }))
+        }
+        return try result.get()
+    }
+
     public func shutdown() async {
         await pool.shutdown()
     }
 
     private static func transmit(_ request: HTTPRequest, curl: CurlHandle) -> Result<HTTPResponse, DeliveryFailure> {
+        let (error, transfer) = perform(request, curl: curl)
+        let status = transfer.responseCode
+        let retryAfter = transfer.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
+        if let failure = FailureClassification.http(error: error, status: status, retryAfter: retryAfter, timeout: request.timeout) {
+            return .failure(failure)
+        }
+        return .success(HTTPResponse(status: status, body: transfer.body))
+    }
+
+    private static func perform(_ request: HTTPRequest, curl: CurlHandle) -> (TransferError?, CurlTransfer) {
         let transfer = CurlTransfer(curl)
         transfer.set(CURLOPT_URL, request.url)
         transfer.set(CURLOPT_PROTOCOLS_STR, "http,https")
@@ -115,12 +142,6 @@ public final class HTTPTransport: Sendable {
         }
         // "Expect:" stops libcurl's 100-continue round trip on larger bodies.
         transfer.set(CURLOPT_HTTPHEADER, list: request.headers.map { "\($0.0): \($0.1)" } + ["Expect:"])
-        let error = transfer.perform(endpoint: request.endpoint, host: request.host)
-        let status = transfer.responseCode
-        let retryAfter = transfer.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
-        if let failure = FailureClassification.http(error: error, status: status, retryAfter: retryAfter, timeout: request.timeout) {
-            return .failure(failure)
-        }
-        return .success(HTTPResponse(status: status, body: transfer.body))
+        return (transfer.perform(endpoint: request.endpoint, host: request.host), transfer)
     }
 }

@@ -94,7 +94,9 @@ public enum CalendarWriter {
     }
 
     /// `20261201T070000Z` (whole seconds: DATE-TIME has no fraction).
-    static func utc(_ date: Date) -> String {
+    /// `20261203T090000Z`: a DATE-TIME in UTC (RFC 5545 §3.3.5, form 2), as events and CalDAV's
+    /// time-range filters take it.
+    public static func utc(_ date: Date) -> String {
         let c = utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func pad(_ value: Int?, _ width: Int) -> String {
             let digits = String(value ?? 0)

@@ -63,21 +63,11 @@ extension NotifySettings {
         }
         func secret(_ key: String, _ name: String?) throws(ConfigurationError) -> String? {
             guard let name else { return nil }
-            // Under systemd the secret is a credential (LoadCredential=) named like the file.
-            var path = configuration.path(name)
-            let credentials = name.contains("/") ? nil : ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
-            if let credentials {
-                let candidate = (credentials as NSString).appendingPathComponent(name)
-                if FileManager.default.fileExists(atPath: candidate) { path = candidate }
+            do {
+                return try CredentialFile.read(name, configuration: configuration, daemon: "notifyd")
+            } catch {
+                throw fail(key, error.problem)
             }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                // The unit loads optional credentials from systemd's credential store: say where it looks.
-                let store = credentials == nil ? "" : "; under systemd, put it in /etc/credstore/booking.\(name) (mode 0600) and restart notifyd"
-                throw fail(key, "cannot read '\(path)'\(store)")
-            }
-            let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !value.isEmpty else { throw fail(key, "'\(path)' is empty") }
-            return value
         }
 
         let senderAddress = raw.sender?.address ?? "booking@localhost"

@@ -1,5 +1,6 @@
 import AvailabilityService
 import BookingService
+import CalendarSync
 import DaemonKit
 import Foundation
 import Logging
@@ -18,13 +19,14 @@ import Glibc
 /// (signals, kill -9, systemd notify) stays for the end-to-end tests.
 public final class InProcessSuite: Sendable {
     public enum Daemon: String, Sendable, CaseIterable {
-        case bookingd, availabilityd, notifyd
+        case bookingd, availabilityd, notifyd, calsyncd
 
         fileprivate var build: @Sendable (DaemonRunner.Parts) async throws -> [any Service] {
             switch self {
             case .bookingd: BookingDaemon.services
             case .availabilityd: AvailabilityDaemon.services
             case .notifyd: NotificationDaemon.services
+            case .calsyncd: CalendarSyncDaemon.services
             }
         }
     }

@@ -1,6 +1,7 @@
 import AdminCommands
 import AvailabilityService
 import BookingService
+import CalendarSync
 import DaemonKit
 import Foundation
 import NotificationService
@@ -17,12 +18,13 @@ func run(_ program: String, _ arguments: [String]) async {
     case AvailabilityDaemon.name: await DaemonRunner.main(name: program, arguments: arguments, build: AvailabilityDaemon.services)
     case NotificationDaemon.name: await DaemonRunner.main(name: program, arguments: arguments, build: NotificationDaemon.services)
     case WebDaemon.name: await DaemonRunner.main(name: program, arguments: arguments, build: WebDaemon.services)
+    case CalendarSyncDaemon.name: await DaemonRunner.main(name: program, arguments: arguments, build: CalendarSyncDaemon.services)
     case AdminCommandLine.name: await AdminCommandLine.run(arguments: arguments)
     default: return
     }
 }
 
-let programs = [BookingDaemon.name, AvailabilityDaemon.name, NotificationDaemon.name, WebDaemon.name, AdminCommandLine.name]
+let programs = [BookingDaemon.name, AvailabilityDaemon.name, NotificationDaemon.name, WebDaemon.name, CalendarSyncDaemon.name, AdminCommandLine.name]
 let usage = "usage: booking PROGRAM [ARGUMENTS...], or run it as one of its links: PROGRAM is \(programs.joined(separator: ", "))\n"
 let given = Array(CommandLine.arguments.dropFirst())
 await run(URL(fileURLWithPath: CommandLine.arguments[0]).lastPathComponent, given)

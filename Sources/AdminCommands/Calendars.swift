@@ -1,0 +1,130 @@
+import ArgumentParser
+import BookingProtocol
+import Foundation
+
+/// `bookctl calendars`: consultants' own calendars, connected through calsyncd, and the busy
+/// time availabilityd holds from them.
+struct CalendarsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendars", abstract: "Consultants' own calendars: connect, status, sync, busy time, disconnect.",
+        discussion: "calsyncd reads each connected calendar every calendars.sync_interval_seconds (docs/calendars.md).",
+        subcommands: [Connect.self, List.self, Status.self, Sync.self, Busy.self, Disconnect.self], defaultSubcommand: Status.self)
+
+    struct Connect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect a consultant's calendar (or change the connection); it is read at once and the outcome shown.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The consultant's id.") var id: String
+        @Option(help: "caldav (Nextcloud, Radicale, Fastmail, ...) or yandex.") var provider: String
+        @Option(help: "The calendar collection's URL.") var url: String
+        @Option(help: "The account's user name.") var username: String
+        @Option(help: "The systemd credential (or, in development, the file) holding the password or app password.") var passwordCredential: String
+        @Flag(inversion: .prefixedNo, help: "Whether tentative events take the consultant out of the offer.") var tentativeBlocks = true
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendarConnect, CalendarConnectRequest(
+                consultantId: id, provider: provider, url: url, username: username, passwordCredential: passwordCredential,
+                tentativeBlocks: tentativeBlocks), idempotent: true)
+            try CalendarsCommand.show(reply, global, suite.calendarZone, failOnError: true)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The connected calendars.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendars, CalendarConsultantRequest())
+            try CalendarsCommand.show(reply, global, suite.calendarZone, failOnError: false)
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each connection's last successful sync, its error and whether it is stale; exit 1 when one is failing or stale.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Only this consultant's.") var id: String?
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendars, CalendarConsultantRequest(consultantId: id))
+            try CalendarsCommand.show(reply, global, suite.calendarZone, failOnError: true)
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read the calendars now (one consultant's, or all) and show the outcome.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Only this consultant's.") var id: String?
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendarSync, CalendarConsultantRequest(consultantId: id), idempotent: true)
+            try CalendarsCommand.show(reply, global, suite.calendarZone, failOnError: true)
+        }
+    }
+
+    struct Disconnect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget a consultant's calendar; the busy time it gave is lifted.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The consultant's id.") var id: String
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let _: CalendarsReply = try await suite.call("calsyncd", MessageType.calendarDisconnect, CalendarConsultantRequest(consultantId: id),
+                                                         idempotent: true)
+            Output.line("disconnected the calendar of \(id)")
+        }
+    }
+
+    struct Busy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The busy time availabilityd holds for a consultant, and where each interval came from.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The consultant's id.") var id: String
+        @Option(help: "From this day (YYYY-MM-DD) or instant (default: now).") var from: String?
+        @Option(help: "Up to this day (exclusive) or instant (default: the end of the booking horizon).") var to: String?
+        @Option(help: "Show times in this IANA zone (default: the calendar's).") var tz: String?
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let zone = try suite.zone(tz)
+            let request = BusyRequest(consultantId: id, from: try InstantArgument.bound(from, in: zone), to: try InstantArgument.bound(to, in: zone))
+            let reply: BusyReply = try await suite.call("availabilityd", MessageType.busy, request)
+            if global.json {
+                Output.json(reply.intervals)
+                return
+            }
+            var table = TextTable(header: ["FROM (\(zone.identifier))", "TO", "SOURCE", "EVENT"])
+            for interval in reply.intervals {
+                table.add([Output.local(interval.start, zone), Output.local(interval.end, zone), interval.source ?? "", interval.eventId ?? ""])
+            }
+            Output.line(reply.intervals.isEmpty ? "No busy time for \(id)." : table.rendered)
+        }
+    }
+
+    /// One line per connection (JSON with --json); with `failOnError`, exit 1 when one is failing or stale.
+    static func show(_ reply: CalendarsReply, _ global: GlobalOptions, _ zone: TimeZone, failOnError: Bool) throws {
+        if global.json {
+            Output.json(reply.connections)
+        } else if reply.connections.isEmpty {
+            Output.line("No calendar is connected.")
+        } else {
+            var table = TextTable(header: ["CONSULTANT", "PROVIDER", "LAST SYNC (\(zone.identifier))", "STATE", "EVENTS", "BUSY", "ERROR"])
+            for connection in reply.connections {
+                let state = connection.lastError != nil ? "failing" : connection.stale ? "stale" : "ok"
+                table.add([connection.consultantId, connection.provider, connection.lastSyncAt.map { Output.local($0, zone, format: "yyyy-MM-dd HH:mm:ss") } ?? "never",
+                           state + (connection.stale && connection.lastError != nil ? ", stale" : ""), "\(connection.events)", "\(connection.busyIntervals)",
+                           connection.lastError ?? ""])
+            }
+            Output.line(table.rendered)
+            for connection in reply.connections {
+                for warning in connection.warnings { Output.error("warning: \(connection.consultantId): \(warning)") }
+            }
+        }
+        if failOnError, reply.connections.contains(where: { $0.lastError != nil || $0.stale }) {
+            throw CommandFailure(message: "a calendar is failing or stale; the busy time last read stays in force", code: Exit.refused)
+        }
+    }
+}

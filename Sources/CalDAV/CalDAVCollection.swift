@@ -1,0 +1,164 @@
+import Delivery
+import Foundation
+
+/// One calendar on a CalDAV server (RFC 4791) and the account that reaches it: Radicale,
+/// Nextcloud, Fastmail, Yandex (an app password) or Google's CalDAV endpoint.
+public struct CalDAVAccount: Sendable, Equatable {
+    /// The calendar collection's URL, ending in `/`.
+    public var collectionURL: String
+    public var username: String
+    public var password: String
+
+    public init(collectionURL: String, username: String, password: String) {
+        self.collectionURL = collectionURL.hasSuffix("/") ? collectionURL : collectionURL + "/"
+        self.username = username
+        self.password = password
+    }
+}
+
+/// A calendar resource as the server holds it.
+public struct RemoteResource: Sendable, Equatable {
+    /// The absolute path on the server, as the server names it.
+    public var href: String
+    public var etag: String?
+    public var calendarData: String
+
+    public init(href: String, etag: String?, calendarData: String) {
+        self.href = href
+        self.etag = etag
+        self.calendarData = calendarData
+    }
+}
+
+/// What changed in a collection since a sync token (RFC 6578).
+public struct CollectionChanges: Sendable, Equatable {
+    public var changed: [RemoteResource]
+    /// Members gone since the token.
+    public var removed: [String]
+    public var syncToken: String
+
+    public init(changed: [RemoteResource], removed: [String], syncToken: String) {
+        self.changed = changed
+        self.removed = removed
+        self.syncToken = syncToken
+    }
+}
+
+/// The requests the suite makes of a calendar collection. Each is one HTTP exchange over the
+/// shared transport (libcurl); what the statuses mean is decided here, once.
+public struct CalDAVCollection: Sendable {
+    public let account: CalDAVAccount
+    let transport: HTTPTransport
+    let timeout: Duration
+
+    public init(account: CalDAVAccount, transport: HTTPTransport, timeout: Duration = .seconds(20)) {
+        self.account = account
+        self.transport = transport
+        self.timeout = timeout
+    }
+
+    /// The events overlapping [start, end): the way to read a server without sync-collection.
+    public func events(from start: Date, to end: Date) async throws(CalDAVError) -> [RemoteResource] {
+        let reply = try await multiStatus("REPORT", account.collectionURL, body: CalDAVQuery.events(from: start, to: end), depth: "1")
+        return reply.responses.compactMap { response in
+            response.calendarData.map { RemoteResource(href: response.href, etag: response.etag, calendarData: $0) }
+        }
+    }
+
+    /// The members changed and removed since `token`; every member without one. A server that
+    /// truncates its answer (507 on the collection) is asked again from the token it gave.
+    public func changes(since token: String?) async throws(CalDAVError) -> CollectionChanges {
+        var changed: [String: RemoteResource] = [:]
+        var removed: Set<String> = []
+        var next = token
+        for _ in 0..<100 {
+            let reply = try await multiStatus("REPORT", account.collectionURL, body: CalDAVQuery.changes(since: next), depth: "0")
+            guard let newToken = reply.syncToken else { throw .malformedReply("the sync-collection reply has no sync token") }
+            var truncated = false
+            for response in reply.responses {
+                if isCollection(response.href) {
+                    truncated = truncated || response.status == 507
+                    continue
+                }
+                if response.status == 404 {
+                    removed.insert(response.href)
+                    changed[response.href] = nil
+                } else if let data = response.calendarData {
+                    changed[response.href] = RemoteResource(href: response.href, etag: response.etag, calendarData: data)
+                    removed.remove(response.href)
+                }
+            }
+            guard truncated, newToken != next else {
+                return CollectionChanges(changed: changed.values.sorted { $0.href < $1.href }, removed: removed.sorted(), syncToken: newToken)
+            }
+            next = newToken
+        }
+        throw .malformedReply("the server kept truncating its sync-collection reply")
+    }
+
+    /// Writes a resource named `name` in the collection: only if none exists (`ifMatch` nil),
+    /// or only if it still has `ifMatch`, so a retry or a replay never makes a second event nor
+    /// overwrites someone's change. Answers the new ETag when the server gives one.
+    public func put(_ name: String, calendar: String, ifMatch etag: String?) async throws(CalDAVError) -> String? {
+        let url = account.collectionURL + name
+        var headers = [("Content-Type", "text/calendar; charset=utf-8")]
+        headers.append(etag.map { ("If-Match", $0) } ?? ("If-None-Match", "*"))
+        let response = try await exchange("PUT", url, body: Array(calendar.utf8), headers: headers)
+        switch response.status {
+        case 200..<300: return response.headers["etag"]
+        case 412: throw .preconditionFailed(url)
+        default: throw try failure(response, url)
+        }
+    }
+
+    /// Removes a resource if it still has `etag`; one already gone counts as removed.
+    public func delete(_ name: String, ifMatch etag: String?) async throws(CalDAVError) {
+        let url = account.collectionURL + name
+        let response = try await exchange("DELETE", url, body: [], headers: etag.map { [("If-Match", $0)] } ?? [])
+        switch response.status {
+        case 200..<300, 404: return
+        case 412: throw .preconditionFailed(url)
+        default: throw try failure(response, url)
+        }
+    }
+
+    /// The resource name (last path segment) of an href.
+    public static func name(of href: String) -> String {
+        String(href.split(separator: "/").last ?? Substring(href))
+    }
+
+    private func isCollection(_ href: String) -> Bool {
+        href.hasSuffix("/")
+    }
+
+    private func multiStatus(_ method: String, _ url: String, body: String, depth: String) async throws(CalDAVError) -> MultiStatus {
+        let response = try await exchange(method, url, body: Array(body.utf8),
+                                          headers: [("Content-Type", "application/xml; charset=utf-8"), ("Depth", depth)])
+        guard response.status == 207 else {
+            if (response.status == 403 || response.status == 409), String(decoding: response.body, as: UTF8.self).contains("valid-sync-token") {
+                throw .syncTokenExpired
+            }
+            throw try failure(response, url)
+        }
+        return try MultiStatus(parsing: response.body)
+    }
+
+    private func exchange(_ method: String, _ url: String, body: [UInt8], headers: [(String, String)]) async throws(CalDAVError) -> HTTPResponse {
+        let credentials = Data("\(account.username):\(account.password)".utf8).base64EncodedString()
+        let request = HTTPRequest(method: method, url: url, headers: [("Authorization", "Basic \(credentials)")] + headers, body: body, timeout: timeout)
+        do {
+            return try await transport.exchange(request, headers: ["ETag"])
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    private func failure(_ response: HTTPResponse, _ url: String) throws(CalDAVError) -> CalDAVError {
+        switch response.status {
+        case 401, 403: .unauthorized(status: response.status)
+        case 404 where url == account.collectionURL: .collectionNotFound(url)
+        default: .unexpectedStatus(response.status, String(decoding: response.body.prefix(200), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " "))
+        }
+    }
+}

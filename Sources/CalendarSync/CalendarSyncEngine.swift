@@ -1,0 +1,181 @@
+import BookingProtocol
+import CalDAV
+import CalendarSyncStore
+import CivilTime
+import DaemonKit
+import Delivery
+import Foundation
+import Logging
+import Metrics
+
+/// Reads each connected calendar and hands its busy time to availabilityd. One sync at a time:
+/// a sync asked for while one runs waits for it and then runs, so its answer reflects the
+/// calendars as they were when it was asked.
+public actor CalendarSyncEngine {
+    let store: CalendarSyncStore
+    let availabilityd: DaemonClient
+    let transport: HTTPTransport
+    let settings: Reloadable<CalendarSyncSettings>
+    let configuration: Reloadable<SuiteConfiguration>
+    let clock: SuiteClock
+    let logger: Logger
+    private var running: Task<Void, Never>?
+    /// The last sync in a few words, for the status line.
+    nonisolated let summary = Reloadable("no calendar read yet")
+
+    private static let syncs = Counter(label: "booking_calendar_syncs_total", dimensions: [("result", "ok")])
+    private static let failures = Counter(label: "booking_calendar_syncs_total", dimensions: [("result", "failed")])
+
+    init(store: CalendarSyncStore, availabilityd: DaemonClient, transport: HTTPTransport, settings: Reloadable<CalendarSyncSettings>,
+         configuration: Reloadable<SuiteConfiguration>, clock: SuiteClock, logger: Logger) {
+        self.store = store
+        self.availabilityd = availabilityd
+        self.transport = transport
+        self.settings = settings
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Syncs every connection (or one consultant's), after any sync already running.
+    public func sync(consultantId: String? = nil) async {
+        let previous = running
+        let next = Task {
+            await previous?.value
+            await syncNow(consultantId: consultantId)
+        }
+        running = next
+        await next.value
+    }
+
+    private func syncNow(consultantId: String?) async {
+        let connections: [(connection: CalendarConnection, status: SyncStatus)]
+        let consultants: [ConsultantBody]
+        do {
+            connections = try await store.connections().filter { consultantId == nil || $0.connection.consultantId == consultantId }
+            guard !connections.isEmpty else { return }
+            let reply: ConsultantsReply = try await availabilityd.call(MessageType.consultants, ConsultantsRequest())
+            consultants = reply.consultants
+        } catch {
+            // Without availabilityd there is nobody to hand busy time to: every connection says so.
+            for (connection, _) in (try? await store.connections()) ?? [] where consultantId == nil || connection.consultantId == consultantId {
+                await failed(connection, "availabilityd: \(error)")
+            }
+            return
+        }
+        var failing = 0
+        for (connection, status) in connections {
+            guard let consultant = consultants.first(where: { $0.id == connection.consultantId }) else {
+                await failed(connection, "availabilityd has no consultant '\(connection.consultantId)' (removed?); disconnect the calendar")
+                failing += 1
+                continue
+            }
+            if await !sync(connection, status: status, consultant: consultant) { failing += 1 }
+        }
+        if consultantId == nil {
+            summary.replace(with: "\(connections.count) calendars read at \(ISO8601.instant(clock.now())), \(failing) failing")
+        }
+    }
+
+    /// Whether the calendar was read and its busy time handed over.
+    private func sync(_ connection: CalendarConnection, status: SyncStatus, consultant: ConsultantBody) async -> Bool {
+        let password: String
+        do {
+            password = try CredentialFile.read(connection.passwordCredential, configuration: configuration.value, daemon: "calsyncd")
+        } catch {
+            await failed(connection, "the password: \(error.problem)")
+            return false
+        }
+        let calendar = CalDAVCollection(account: CalDAVAccount(collectionURL: connection.url, username: connection.username, password: password),
+                                        transport: transport, timeout: settings.value.requestTimeout)
+        let now = clock.now()
+        let window = now.addingTimeInterval(-86_400)..<now.addingTimeInterval(Double(settings.value.daysAhead) * 86_400)
+        do {
+            try await read(calendar, for: connection, since: status.syncToken, window: window)
+            let zone = TimeZone(identifier: consultant.timeZone) ?? TimeZone(identifier: "UTC")!
+            let imported = BusyImport(events: try await store.events(of: connection.consultantId), window: window, zone: zone,
+                                      tentativeBlocks: connection.tentativeBlocks, addresses: Set([consultant.email, connection.username].compactMap { $0 }))
+            let reply: BusyReplaceReply = try await availabilityd.call(
+                MessageType.busyReplace,
+                BusyReplaceRequest(consultantId: connection.consultantId, source: Self.source(connection), intervals: imported.intervals))
+            for conflict in reply.conflicts {
+                logger.warning("a meeting in the consultant's own calendar overlaps a booking", metadata: [
+                    "consultant": "\(connection.consultantId)", "start": "\(ISO8601.instant(conflict.start))", "event": "\(conflict.eventId ?? "-")",
+                ])
+            }
+            try await store.recordSuccess(consultantId: connection.consultantId, at: clock.now(), busyIntervals: reply.count, warnings: imported.warnings)
+            Self.syncs.increment()
+            return true
+        } catch let error as CalDAVError {
+            await failed(connection, "\(Self.host(connection.url)): \(error)")
+        } catch {
+            await failed(connection, "\(error)")
+        }
+        return false
+    }
+
+    /// Brings the kept events up to date: the changes since the token where the server keeps
+    /// them (RFC 6578), everything again when it forgot the token, and the events in the window
+    /// from a server without sync-collection.
+    private func read(_ calendar: CalDAVCollection, for connection: CalendarConnection, since token: String?, window: Range<Date>) async throws {
+        let id = connection.consultantId
+        switch try await Self.fetch(calendar, since: token, window: window) {
+        case let .changes(changes, complete):
+            try await store.apply(consultantId: id, changed: changes.changed.map(Self.event), removed: complete ? [] : changes.removed,
+                                  complete: complete, syncToken: changes.syncToken)
+        case let .events(events):
+            try await store.apply(consultantId: id, changed: events.map(Self.event), removed: [], complete: true, syncToken: nil)
+        }
+    }
+
+    enum CalendarRead {
+        case changes(CollectionChanges, complete: Bool)
+        case events([RemoteResource])
+    }
+
+    static func fetch(_ calendar: CalDAVCollection, since token: String?, window: Range<Date>) async throws(CalDAVError) -> CalendarRead {
+        let first: Result<CollectionChanges, CalDAVError>
+        do {
+            first = .success(try await calendar.changes(since: token))
+        } catch {
+            first = .failure(error)
+        }
+        switch first {
+        case let .success(changes):
+            return .changes(changes, complete: token == nil)
+        case .failure(.syncTokenExpired):
+            return .changes(try await calendar.changes(since: nil), complete: true)
+        case let .failure(error) where lacksSyncCollection(error):
+            return .events(try await calendar.events(from: window.lowerBound, to: window.upperBound))
+        case let .failure(error):
+            throw error
+        }
+    }
+
+    private func failed(_ connection: CalendarConnection, _ problem: String) async {
+        Self.failures.increment()
+        logger.warning("calendar sync failed; the last known busy time stays in force", metadata: [
+            "consultant": "\(connection.consultantId)", "error": "\(problem)",
+        ])
+        try? await store.recordFailure(consultantId: connection.consultantId, at: clock.now(), error: problem)
+    }
+
+    /// How servers without RFC 6578 refuse a sync-collection REPORT.
+    static func lacksSyncCollection(_ error: CalDAVError) -> Bool {
+        if case let .unexpectedStatus(status, _) = error { return [400, 403, 405, 501].contains(status) }
+        return false
+    }
+
+    /// availabilityd keeps busy time by source: one per connection.
+    static func source(_ connection: CalendarConnection) -> String {
+        "\(connection.provider.rawValue):\(connection.consultantId)"
+    }
+
+    static func event(_ resource: RemoteResource) -> RemoteEvent {
+        RemoteEvent(href: resource.href, etag: resource.etag, data: resource.calendarData)
+    }
+
+    static func host(_ url: String) -> String {
+        URLComponents(string: url)?.host ?? url
+    }
+}
