@@ -283,7 +283,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "CivilTime", "ZeroMQ"]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "CivilTime", "ZeroMQ",
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "NotificationServiceTests",

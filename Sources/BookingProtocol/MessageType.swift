@@ -21,6 +21,14 @@ public enum MessageType {
     public static let confirm = "confirm"
     /// An appointment's full contact, for the daemons that send it on (events carry it masked).
     public static let contact = "contact"
+    /// A private calendar feed's appointments, by the token in its address (webd asks).
+    public static let feed = "feed"
+    /// A feed's address and state (a consultant's or the team's), for admins.
+    public static let feedShow = "feed_show"
+    /// A feed's new address: the one before stops working; a revoked feed is served again.
+    public static let feedRotate = "feed_rotate"
+    /// Stops a feed: its address answers as one that never existed.
+    public static let feedRevoke = "feed_revoke"
 
     // availabilityd
     public static let slots = "slots"
@@ -69,7 +77,8 @@ public enum MessageType {
     public static func reply(to type: String) -> String { type + ".reply" }
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
-    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, slots, calendar, checkSlot, consultants, busy, calendars, notifications, ping, metrics, masterKey]
+    public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, feed, feedShow, slots, calendar, checkSlot, consultants, busy, calendars,
+                                              notifications, ping, metrics, masterKey]
 }
 
 /// The default endpoints, relative to a runtime directory (`/run/booking` under systemd,

@@ -10,6 +10,7 @@ public struct PageLimit: Sendable, Equatable {
     public static let list = PageLimit(defaultValue: 500, maximum: 5000)
     public static let replay = PageLimit(defaultValue: 1000, maximum: 1000)
     public static let notifications = PageLimit(defaultValue: 500, maximum: 5000)
+    public static let feed = PageLimit(defaultValue: 500, maximum: 5000)
 
     public func resolved(_ limit: Int?) throws(ProtocolError) -> Int {
         guard let limit else { return defaultValue }

@@ -83,6 +83,7 @@ struct BookingCommands: Sendable {
             return PauseReply(paused: false, reason: nil)
         }
         addPrivacyRoutes(to: &routes)
+        addFeedRoutes(to: &routes)
         control.addRoutes(to: &routes)
         return routes
     }

@@ -14,6 +14,8 @@ import NIOConcurrencyHelpers
 /// one thing for one booking only, is worth nothing once it ended, and is never stored. A held
 /// booking's "please confirm" message carries one (with a six-digit form of it for typing in the
 /// SMS code), and so does the link that confirms a client's request to export or erase their data.
+/// The addresses of the calendar feeds are signed under the same key, for another purpose
+/// (`FeedTokens.swift`).
 struct ConfirmationSigner: Sendable {
     let key: SymmetricKey
 
@@ -37,13 +39,17 @@ struct ConfirmationSigner: Sendable {
         Self.equalInConstantTime(Array(token.utf8), Array(dataRequestToken(action, reference: reference, expiresAt: expiresAt).utf8))
     }
 
-    private static func hex(_ bytes: ArraySlice<UInt8>) -> String {
+    static func hex(_ bytes: ArraySlice<UInt8>) -> String {
         bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     private func mac(_ purpose: String, _ reference: BookingReference, _ expiresAt: Date) -> [UInt8] {
-        let message = "\(purpose)|\(reference)|\(expiresAt.millisecondsSince1970)"
-        return Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
+        mac("\(purpose)|\(reference)|\(expiresAt.millisecondsSince1970)")
+    }
+
+    /// `message` begins with its purpose, so a token made for one purpose proves nothing for another.
+    func mac(_ message: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
     }
 
     /// 128 bits as 32 lower-case hex digits: URL-safe as it is.
@@ -56,7 +62,7 @@ struct ConfirmationSigner: Sendable {
         return String(format: "%06u", number)
     }
 
-    private static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }

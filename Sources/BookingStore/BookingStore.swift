@@ -221,6 +221,19 @@ public protocol BookingStore: Sendable {
     /// Pauses (a reason) or resumes (nil), and writes the audit row, in one transaction.
     func setPause(_ reason: String?, user: String?, correlationId: String, at: Date) async throws
 
+    // Private calendar feeds (issue 10).
+
+    /// A feed's state (`FeedState.initial` for one never rotated or revoked).
+    func feedState(scope: String) async throws -> FeedState
+    /// The feed's next address; a revoked feed is served again.
+    func rotateFeed(scope: String, at now: Date) async throws -> FeedState
+    /// Stops the feed at the address it has.
+    func revokeFeed(scope: String, at now: Date) async throws -> FeedState
+    /// What a feed holds: the appointments not cancelled that start at `from` or later, of one
+    /// consultant (nil: all), by start, consultant and id; `after`: only those after the
+    /// appointment with this id in that order (a page's cursor; none if it does not exist).
+    func feedAppointments(consultantId: String?, from: Date, after: String?, limit: Int) async throws -> [Appointment]
+
     // Personal data (issue 13): export, erasure on request, retention.
 
     /// The clients (random ids) whose data `subject` names; empty if none.

@@ -291,6 +291,29 @@ public final class SQLiteBookingStore: BookingStore {
     }
 }
 
+// MARK: Private calendar feeds
+
+extension SQLiteBookingStore {
+    public func feedState(scope: String) async throws -> FeedState {
+        try await pool.read { db in try Feeds.state(db, scope: scope) }
+    }
+
+    public func rotateFeed(scope: String, at now: Date) async throws -> FeedState {
+        try await pool.writeBeforeDeadline { db in try Feeds.rotate(db, scope: scope, at: now) }
+    }
+
+    public func revokeFeed(scope: String, at now: Date) async throws -> FeedState {
+        try await pool.writeBeforeDeadline { db in try Feeds.revoke(db, scope: scope, at: now) }
+    }
+
+    public func feedAppointments(consultantId: String?, from: Date, after: String?, limit: Int) async throws -> [Appointment] {
+        try await read { db, ciphers in
+            try Feeds.appointmentRows(db, consultantId: consultantId, from: from, after: after, limit: limit)
+                .map { try Appointment(row: $0, ciphers: ciphers) }
+        }
+    }
+}
+
 // MARK: Personal data: export, erasure, retention
 
 extension SQLiteBookingStore {

@@ -197,6 +197,9 @@ enum Schema {
         migrator.registerMigration("v10: consents") { db in
             try Consents.createTable(db)
         }
+        migrator.registerMigration("v11: feeds") { db in
+            try Feeds.createTable(db)
+        }
         return migrator
     }
 }

@@ -29,6 +29,12 @@ public enum CommandAccess {
         // and acting takes that link's token.
         case MessageType.sendDataLink, MessageType.clientExport, MessageType.clientErase:
             .anyone
+        // A calendar feed's appointments: the token of its address is the proof (webd asks for
+        // whoever fetches it); minting, showing and ending addresses is the admins'.
+        case MessageType.feed:
+            .anyone
+        case MessageType.feedShow, MessageType.feedRotate, MessageType.feedRevoke:
+            .admins(and: [])
         // The token of that link, and the address it goes to.
         case MessageType.dataLink:
             .daemons(["notifyd"])

@@ -1,17 +1,38 @@
 import Foundation
 
-/// RFC 5545 text for one event: CRLF line ends, content lines folded at 75 octets without
-/// splitting a UTF-8 sequence, TEXT values escaped, times as UTC DATE-TIME.
+/// RFC 5545 text for one event, or a feed of many: CRLF line ends, content lines folded at 75
+/// octets without splitting a UTF-8 sequence, TEXT values escaped, times as UTC DATE-TIME.
 public enum CalendarWriter {
     public static let productIdentifier = "-//Booking Suite//EN"
 
     public static func calendar(_ event: CalendarEvent, method: CalendarMethod) -> String {
+        document(["METHOD:\(method.rawValue)"], events: [event])
+    }
+
+    /// A calendar to subscribe to, which the subscriber's application fetches again every
+    /// `refreshMinutes`: METHOD:PUBLISH, each event written as a file of one event writes it, and
+    /// the name and the refresh interval twice, as RFC 7986 spells them (NAME, REFRESH-INTERVAL)
+    /// and as Outlook, Apple Calendar and Google Calendar read them (X-WR-CALNAME, X-PUBLISHED-TTL).
+    public static func feed(name: String, events: [CalendarEvent], refreshMinutes: Int) -> String {
+        document([
+            "METHOD:\(CalendarMethod.publish.rawValue)",
+            "NAME:\(text(name))",
+            "X-WR-CALNAME:\(text(name))",
+            "REFRESH-INTERVAL;VALUE=DURATION:PT\(refreshMinutes)M",
+            "X-PUBLISHED-TTL:PT\(refreshMinutes)M",
+        ], events: events)
+    }
+
+    /// The VCALENDAR: its properties after the ones every file has, then the events.
+    private static func document(_ properties: [String], events: [CalendarEvent]) -> String {
+        var lines = ["BEGIN:VCALENDAR", "PRODID:\(productIdentifier)", "VERSION:2.0", "CALSCALE:GREGORIAN"] + properties
+        for event in events { lines += eventLines(event) }
+        lines.append("END:VCALENDAR")
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    private static func eventLines(_ event: CalendarEvent) -> [String] {
         var lines = [
-            "BEGIN:VCALENDAR",
-            "PRODID:\(productIdentifier)",
-            "VERSION:2.0",
-            "CALSCALE:GREGORIAN",
-            "METHOD:\(method.rawValue)",
             "BEGIN:VEVENT",
             "UID:\(text(event.uid))",
             "SEQUENCE:\(event.sequence)",
@@ -36,9 +57,8 @@ public enum CalendarWriter {
             "STATUS:\(event.status.rawValue)",
             "TRANSP:OPAQUE",
             "END:VEVENT",
-            "END:VCALENDAR",
         ]
-        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+        return lines
     }
 
     /// Folds a content line: at most 75 octets per physical line, continuation lines start with

@@ -37,6 +37,24 @@ public protocol BookingServices: Sendable {
     /// Whether bookingd holds clients' bookings now (hold-then-confirm on, or switched on
     /// automatically): the proof of work is raised meanwhile.
     func holdsBookings() async throws -> Bool
+    /// A private calendar feed's appointments, every page, by the token of its address, as
+    /// bookingd lets a feed show them at `detail`; a token bookingd does not serve is `not_found`.
+    func feed(token: String, detail: FeedDetail) async throws -> FeedBookings
+}
+
+/// What a calendar feed holds: a consultant's appointments (`scope` their id) or the team's
+/// (`team`), and the consultants by id, for their names and languages (empty when availabilityd
+/// did not answer: the feed is still served, by ids).
+public struct FeedBookings: Sendable, Equatable {
+    public var scope: String
+    public var appointments: [AppointmentBody]
+    public var consultants: [String: ConsultantBody]
+
+    public init(scope: String, appointments: [AppointmentBody], consultants: [String: ConsultantBody]) {
+        self.scope = scope
+        self.appointments = appointments
+        self.consultants = consultants
+    }
 }
 
 /// New bookings are paused; `publicReason` is the text bookingd gives clients for it.
@@ -115,6 +133,20 @@ public struct DaemonBookingServices: BookingServices {
 
     private func shown(_ appointment: AppointmentBody) -> AppointmentBody {
         appointment.shownOnTheWeb
+    }
+
+    public func feed(token: String, detail: FeedDetail) async throws -> FeedBookings {
+        var request = FeedRequest(token: token, detail: detail)
+        var page: FeedReply = try await bookingd.call(MessageType.feed, request)
+        var appointments = page.appointments
+        while let next = page.next, !page.appointments.isEmpty {
+            request.after = next
+            page = try await bookingd.call(MessageType.feed, request)
+            appointments += page.appointments
+        }
+        let reply: ConsultantsReply? = try? await availabilityd.call(MessageType.consultants, ConsultantsRequest(includeRemoved: true))
+        let consultants = Dictionary((reply?.consultants ?? []).map { ($0.id, $0) }) { first, _ in first }
+        return FeedBookings(scope: page.scope, appointments: appointments, consultants: consultants)
     }
 
     public func holdsBookings() async throws -> Bool {

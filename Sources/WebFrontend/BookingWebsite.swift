@@ -138,6 +138,7 @@ public final class BookingWebsite: Sendable {
         router.get("/manage/:reference/data") { request, context in try await self.dataRequestPage(request, context) }
         router.post("/manage/:reference/data/confirm") { request, context in try await self.withPostedBooking(request, context, self.submitDataConfirmation) }
         router.get("/policy") { request, context in self.policyPage(request, context) }
+        router.get("/feeds/:file") { request, context in try await self.calendarFeed(request, context) }
         APIRoutes(site: self).add(to: router)
         return router
     }
@@ -420,10 +421,14 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         return response
     }
 
-    /// `/manage/BK-7Q2M-****-****-****G/cancel`: the path as a log may show it.
+    /// `/manage/BK-7Q2M-****-****-****G/cancel`, `/feeds/****`: the path as a log may show it.
     static func maskedPath(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
-            part.uppercased().hasPrefix("BK") && part.count > 6 ? BookingReference.masked(String(part)) : String(part)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.indices.map { index in
+            let part = parts[index]
+            // A feed's token is the secret of its address: none of it is logged.
+            if index > 0, parts[index - 1] == "feeds" { return "****" }
+            return part.uppercased().hasPrefix("BK") && part.count > 6 ? BookingReference.masked(String(part)) : String(part)
         }.joined(separator: "/")
     }
 }

@@ -13,10 +13,16 @@ public enum CalendarFile {
     }
 
     static func event(_ appointment: AppointmentBody, manageURL: String, language: SupportedLocale, stamp: Date) -> CalendarEvent {
+        event(appointment, stamp: stamp, summary: language.text(.consultation),
+              description: "\(language.text(.yourReference)): \(appointment.reference)\n\(manageURL)", url: manageURL)
+    }
+
+    /// The appointment as an event, whoever's calendar it goes to (the client's file, the staff's
+    /// feeds): its id, revision, time, status and where it happens; the words are the caller's.
+    static func event(_ appointment: AppointmentBody, stamp: Date, summary: String, description: String, url: String?) -> CalendarEvent {
         CalendarEvent(
             appointmentID: appointment.id, revision: appointment.revision, start: appointment.start, end: appointment.end, stamp: stamp,
-            status: appointment.status == "cancelled" ? .cancelled : .confirmed, summary: language.text(.consultation),
-            description: "\(language.text(.yourReference)): \(appointment.reference)\n\(manageURL)", url: manageURL,
+            status: appointment.status == "cancelled" ? .cancelled : .confirmed, summary: summary, description: description, url: url,
             meetingLink: appointment.meeting?.link, meetingAddress: appointment.meeting?.address
         )
     }

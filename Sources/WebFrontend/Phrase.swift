@@ -61,6 +61,9 @@ public enum Phrase: Sendable {
     case personalData, personalDataIntro, askForExport, askForErasure, dataLinkSent(String, Int), dataLinkTooSoon
     case exportTitle, exportExplained, exportButton, erasureTitle, erasureExplained, erasureButton
     case dataLinkExpired, dataLinkWrong, erasedTitle, erasedDone(Int), erasedAlready
+    // The private calendar feeds, read by staff: a consultant's name, or nil for the team's.
+    case feedName(String?), feedSummary(client: String?, consultant: String?), feedConsultant(String), feedClient(String, String)
+    case feedHeld, feedByPhone, feedRoomInInvite
 
     var russian: String {
         switch self {
@@ -156,6 +159,13 @@ public enum Phrase: Sendable {
         case .erasedTitle: "Данные удалены"
         case .erasedDone(let cancelled): cancelled == 0 ? "Ваши персональные данные удалены." : "Ваши персональные данные удалены. Отменено предстоящих консультаций: \(cancelled)."
         case .erasedAlready: "Персональные данные этой записи уже удалены."
+        case .feedName(let consultant): "Консультации: " + (consultant ?? "вся команда")
+        case .feedSummary(let client, let consultant): "Консультация" + (client.map { ": \($0)" } ?? "") + (consultant.map { " — \($0)" } ?? "")
+        case .feedConsultant(let name): "Консультант: \(name)"
+        case .feedClient(let name, let phone): "Клиент: \(name), \(phone)"
+        case .feedHeld: "Клиент ещё не подтвердил запись"
+        case .feedByPhone: "По телефону: консультант звонит клиенту"
+        case .feedRoomInInvite: "Видеозвонок: ссылка на комнату — в письме о записи"
         case .statusCancelled: "отменена"
         case .statusOther(let value): value
         case .cancelConfirm: "Отменить"
@@ -316,6 +326,13 @@ public enum Phrase: Sendable {
         case .erasedTitle: "Your data was erased"
         case .erasedDone(let cancelled): cancelled == 0 ? "Your personal data was erased." : "Your personal data was erased. Upcoming consultations cancelled: \(cancelled)."
         case .erasedAlready: "The personal data of this booking was already erased."
+        case .feedName(let consultant): "Consultations: " + (consultant ?? "the whole team")
+        case .feedSummary(let client, let consultant): "Consultation" + (client.map { ": \($0)" } ?? "") + (consultant.map { " — \($0)" } ?? "")
+        case .feedConsultant(let name): "Consultant: \(name)"
+        case .feedClient(let name, let phone): "Client: \(name), \(phone)"
+        case .feedHeld: "The client has not confirmed the booking yet"
+        case .feedByPhone: "By phone: the consultant calls the client"
+        case .feedRoomInInvite: "Video call: the room's link is in the booking's email"
         case .statusCancelled: "cancelled"
         case .statusOther(let value): value
         case .cancelConfirm: "Cancel it"

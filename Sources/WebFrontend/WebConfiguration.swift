@@ -1,4 +1,5 @@
 import BookingDomain
+import BookingProtocol
 import DaemonKit
 import Foundation
 
@@ -44,6 +45,9 @@ public struct WebConfiguration: Sendable, Equatable {
     public var slotsCache: Duration
     /// The company's name, logo and colours on the page, and who may embed it.
     public var branding: Branding
+    /// What the private calendar feeds show of the client (`feeds.detail`): by default nothing,
+    /// since calendar services fetch them from abroad (docs/privacy.md).
+    public var feedDetail: FeedDetail
 
     public struct BucketPolicy: Sendable, Equatable {
         public var capacity: Int
@@ -83,9 +87,17 @@ public struct WebConfiguration: Sendable, Equatable {
         timeZones = Self.defaultTimeZones
         slotsCache = .milliseconds(1000)
         branding = Branding()
+        feedDetail = .minimal
     }
 
     public var manageBase: String { publicURL + "/manage/" }
+
+    /// Where a calendar application subscribes to the feed whose token bookingd signed.
+    public func feedURL(token: String) -> String { publicURL + Self.feedsPath + token + Self.feedSuffix }
+
+    /// A feed's address is `public_url` + `/feeds/<token>.ics`.
+    static let feedsPath = "/feeds/"
+    static let feedSuffix = ".ics"
 
     /// Reads and checks the `web:` section (absent: every default).
     public static func load(from suite: SuiteConfiguration) throws(ConfigurationError) -> WebConfiguration {
@@ -205,6 +217,12 @@ public struct WebConfiguration: Sendable, Equatable {
             guard !zones.isEmpty else { throw fail("time_zones", "list at least one zone, or leave the key out") }
             web.timeZones = zones
         }
+        if let detail = raw.feeds?.detail {
+            guard let parsed = FeedDetail(rawValue: detail) else {
+                throw fail("feeds.detail", "must be \(FeedDetail.allCases.map(\.rawValue).joined(separator: " or ")), got '\(detail)'")
+            }
+            web.feedDetail = parsed
+        }
         return web
     }
 }
@@ -230,13 +248,18 @@ private struct RawWeb: Decodable {
     var logoFile: String?
     var accentColour: String?
     var embed: RawEmbed?
+    var feeds: RawFeeds?
     enum CodingKeys: String, CodingKey {
         case listen, publicURL = "public_url", trustedProxies = "trusted_proxies", rateLimits = "rate_limits"
         case maxFutureBookingsPerContact = "max_future_bookings_per_contact", proofOfWork = "proof_of_work"
         case minFillSeconds = "min_fill_seconds", secretFile = "secret_file", policyURL = "policy_url", policyFiles = "policy_files", policyVersion = "policy_version"
         case timeZones = "time_zones", slotsCacheMilliseconds = "slots_cache_milliseconds"
-        case companyName = "company_name", description, footer, logoFile = "logo_file", accentColour = "accent_colour", embed
+        case companyName = "company_name", description, footer, logoFile = "logo_file", accentColour = "accent_colour", embed, feeds
     }
+}
+
+private struct RawFeeds: Decodable {
+    var detail: String?
 }
 
 private struct RawRateLimits: Decodable {

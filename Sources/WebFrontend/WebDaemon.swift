@@ -17,7 +17,8 @@ public enum WebDaemon {
         if let problem = SecretKeyFile.problem(web.secretFile) {
             throw ConfigurationError(file: configuration.file, key: "web.secret_file", problem: problem)
         }
-        return "the booking page on http://\(web.listenHost):\(web.listenPort), public at \(web.publicURL)"
+        let feeds = web.feedDetail == .full ? "the client's name and phone (web.feeds.detail: full)" : "nothing of the client"
+        return "the booking page on http://\(web.listenHost):\(web.listenPort), public at \(web.publicURL); calendar feeds show \(feeds)"
     }
 
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {

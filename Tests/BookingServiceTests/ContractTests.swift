@@ -167,6 +167,7 @@ import ZeroMQ
             "| `from`…`through` of `block`, `time_off_add` | at most \(FieldLimits.blockRangeDays) days |",
             "| `label` of `backup` | \(Self.range(FieldLimits.backupLabelCharacters)) characters: letters, digits, `-`, `_`, `.`, not first `.` |",
             "| `list` | \(PageLimit.list.defaultValue) | \(PageLimit.list.maximum) |",
+            "| `feed` | \(PageLimit.feed.defaultValue) | \(PageLimit.feed.maximum) |",
             "| `replay` | \(PageLimit.replay.defaultValue) | \(PageLimit.replay.maximum) |",
             "| `notifications` | \(PageLimit.notifications.defaultValue) | \(PageLimit.notifications.maximum) |",
         ]

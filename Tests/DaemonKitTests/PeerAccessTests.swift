@@ -16,11 +16,12 @@ import Testing
         MessageType.pause, MessageType.resume, MessageType.block, MessageType.unblock, MessageType.consultantAdd,
         MessageType.consultantRemove, MessageType.consultantEdit, MessageType.timeOffAdd, MessageType.timeOffRemove,
         MessageType.notifications, MessageType.notificationRetry, MessageType.testEmail, MessageType.reload,
-        MessageType.backup, MessageType.debugStall,
+        MessageType.backup, MessageType.debugStall, MessageType.feedShow, MessageType.feedRotate, MessageType.feedRevoke,
     ]
     static let clientCommands = [
         MessageType.book, MessageType.get, MessageType.reschedule, MessageType.cancel, MessageType.slots,
         MessageType.calendar, MessageType.checkSlot, MessageType.consultants, MessageType.ping, MessageType.metrics,
+        MessageType.feed,
     ]
     static let followerQueries = [MessageType.list, MessageType.history, MessageType.replay, MessageType.snapshot]
 

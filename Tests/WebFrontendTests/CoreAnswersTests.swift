@@ -160,6 +160,7 @@ import Testing
         func sendDataLink(_ request: DataLinkRequest) async throws -> SentDataLinkReply { throw Unforeseen() }
         func clientExport(_ request: ClientDataRequest) async throws -> [UInt8] { throw Unforeseen() }
         func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody { throw Unforeseen() }
+        func feed(token: String, detail: FeedDetail) async throws -> FeedBookings { throw Unforeseen() }
     }
 
     @Test func anErrorNothingMapsIsAnInternalProblemAndLogged() async throws {
@@ -200,6 +201,7 @@ import Testing
         func sendDataLink(_ request: DataLinkRequest) async throws -> SentDataLinkReply { throw Self.error }
         func clientExport(_ request: ClientDataRequest) async throws -> [UInt8] { throw Self.error }
         func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody { throw Self.error }
+        func feed(token: String, detail: FeedDetail) async throws -> FeedBookings { throw Self.error }
     }
 
     @Test func aServerSideAnswerKeepsTheSuitesInsideInTheLog() async throws {

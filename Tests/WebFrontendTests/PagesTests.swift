@@ -211,6 +211,12 @@ import WebInput
         #expect(SecurityHeadersMiddleware.maskedPath("/book") == "/book")
     }
 
+    @Test func logsNeverShowAFeedsToken() {
+        #expect(SecurityHeadersMiddleware.maskedPath("/feeds/anna.2.0123456789abcdef0123456789abcdef.ics") == "/feeds/****")
+        #expect(SecurityHeadersMiddleware.maskedPath("/feeds/") == "/feeds/****")
+        #expect(SecurityHeadersMiddleware.maskedPath("/feeds") == "/feeds")
+    }
+
     // MARK: Branding, the phone, pauses, confirmations
 
     func calendar(today: LocalDate, slots: [SlotBody]) -> Pages.Calendar {

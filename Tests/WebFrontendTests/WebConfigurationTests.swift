@@ -31,6 +31,8 @@ import Testing
         #expect(web.publicURL == "http://127.0.0.1:8080")
         #expect(web.secretFile == "/var/lib/booking/webd.secret")
         #expect(web.trustedProxies.isEmpty)
+        #expect(web.feedDetail == .minimal, "a feed shows nothing of the client unless the operator says so")
+        #expect(web.feedURL(token: "team.1.ab") == "http://127.0.0.1:8080/feeds/team.1.ab.ics")
     }
 
     @Test func keysAreReadAndPathsResolvedAgainstTheFile() throws {
@@ -48,6 +50,7 @@ import Testing
               secret_file: keys/webd.key
               policy_url: https://example.com/privacy
               slots_cache_milliseconds: 0
+              feeds: {detail: full}
             """)
         #expect(web.listenHost == "0.0.0.0")
         #expect(web.listenPort == 9000)
@@ -65,6 +68,8 @@ import Testing
         #expect(web.secretFile == "/srv/booking/keys/webd.key")
         #expect(web.policyURL == "https://example.com/privacy")
         #expect(web.slotsCache == .zero)
+        #expect(web.feedDetail == .full)
+        #expect(web.feedURL(token: "anna.2.ab") == "https://booking.example.com/feeds/anna.2.ab.ics")
     }
 
     @Test(arguments: [
@@ -82,6 +87,8 @@ import Testing
         ("web:\n  policy_files: {ru: /nonexistent/policy.txt}\n", "web.policy_files.ru"),
         ("web:\n  time_zones: [Mars/Olympus]\n", "web.time_zones.0"),
         ("web:\n  slots_cache_milliseconds: 60001\n", "web.slots_cache_milliseconds"),
+        ("web:\n  feeds: {detail: everything}\n", "web.feeds.detail"),
+        ("web:\n  feeds: {details: full}\n", "web.feeds.details"),
     ])
     func aBadValueIsRefusedNamingItsKey(yaml: String, key: String) {
         do {
