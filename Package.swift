@@ -294,7 +294,7 @@ let package = Package(
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
         .testTarget(name: "CalDAVTests", dependencies: ["CalDAV", "Delivery", "LoopbackServers"]),
-        .testTarget(name: "CalendarSyncTests", dependencies: ["BookingProtocol", "CivilTime", "DaemonKit", "Delivery",
+        .testTarget(name: "CalendarSyncTests", dependencies: ["BookingProtocol", "CalendarSync", "CalendarSyncStore", "CivilTime", "DaemonKit", "Delivery",
                                                               "LoopbackServers", "SuiteTesting"]),
         .testTarget(
             name: "NotificationStoreTests",
