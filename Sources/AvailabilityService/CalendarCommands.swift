@@ -311,10 +311,9 @@ struct CalendarCommands: Sendable {
         if let zone = request.timeZone { consultant.timeZone = try validatedZone(zone) }
         if let locale = try validatedLocale(request.locale) { consultant.locale = locale }
         if let meeting = request.meeting { consultant.meeting = try validatedMeeting(meeting) }
-        // `""` and `0` in an edit clear the hours and the limit; absent fields stay.
         consultant.schedule = try validatedSchedule(
             consultant.schedule, hours: request.hours, bufferBeforeMinutes: request.bufferBeforeMinutes, bufferAfterMinutes: request.bufferAfterMinutes,
-            dailyLimit: request.dailyLimit.map { $0 == 0 ? -1 : $0 }
+            dailyLimit: request.dailyLimit
         )
         try await store.updateConsultant(consultant)
         try await refresh()
@@ -354,14 +353,14 @@ struct CalendarCommands: Sendable {
         return locale
     }
 
-    /// `schedule` with the given fields changed: an empty `hours` means the business hours, a
-    /// `dailyLimit` of -1 none.
+    /// `schedule` with the given fields changed (absent ones stay): an empty `hours` means the
+    /// business hours again, a `dailyLimit` of 0 no cap.
     private func validatedSchedule(_ schedule: ConsultantSchedule, hours: String?, bufferBeforeMinutes: Int?, bufferAfterMinutes: Int?,
                                    dailyLimit: Int?) throws(ProtocolError) -> ConsultantSchedule {
         let text = hours?.trimmingCharacters(in: .whitespaces)
         let before = bufferBeforeMinutes.map { TimeInterval($0) * 60 } ?? schedule.bufferBefore
         let after = bufferAfterMinutes.map { TimeInterval($0) * 60 } ?? schedule.bufferAfter
-        let limit = dailyLimit.map { $0 == -1 ? nil : $0 } ?? schedule.dailyLimit
+        let limit = dailyLimit.map { $0 == 0 ? nil : $0 } ?? schedule.dailyLimit
         do throws(ScheduleError) {
             let weekly = try text.map { text throws(ScheduleError) in text.isEmpty ? nil : try WeeklyHours(parsing: text) } ?? schedule.hours
             return try ConsultantSchedule.validated(hours: weekly, bufferBefore: before, bufferAfter: after, dailyLimit: limit)

@@ -39,26 +39,14 @@ public struct WeeklyHours: Sendable, Hashable, Codable, CustomStringConvertible 
                 for day in days { periods.append(Period(weekday: day, opens: opens, closes: closes)) }
             }
         }
-        try self.init(periods: periods, text: text)
-    }
-
-    public init(periods: [Period]) throws(ScheduleError) {
-        try self.init(periods: periods, text: nil)
-    }
-
-    private init(periods unsorted: [Period], text: String?) throws(ScheduleError) {
-        let periods = unsorted.sorted { ($0.weekday, $0.opens.minutesSinceMidnight) < ($1.weekday, $1.opens.minutesSinceMidnight) }
+        periods.sort { ($0.weekday, $0.opens.minutesSinceMidnight) < ($1.weekday, $1.opens.minutesSinceMidnight) }
         var minutes = [[ClosedRange<Int>]](repeating: [], count: 8)
         for (index, period) in periods.enumerated() {
-            guard (1...7).contains(period.weekday), period.opens < period.closes else {
-                throw .invalidHours(text ?? "\(period)", "a period needs a weekday 1-7 and must close after it opens")
-            }
             if index > 0, periods[index - 1].weekday == period.weekday, periods[index - 1].closes > period.opens {
-                throw .invalidHours(text ?? "\(period)", "two periods on \(Self.weekdayNames[period.weekday - 1]) overlap")
+                throw .invalidHours(text, "two periods on \(Self.weekdayNames[period.weekday - 1]) overlap")
             }
             minutes[period.weekday].append(period.opens.minutesSinceMidnight...period.closes.minutesSinceMidnight)
         }
-        guard !periods.isEmpty else { throw .invalidHours(text ?? "", "give at least one period") }
         self.periods = periods
         self.minutes = minutes
     }

@@ -1,4 +1,5 @@
 import BookingProtocol
+import CalDAV
 import CalendarSyncStore
 import CivilTime
 import Foundation
@@ -20,7 +21,7 @@ public struct BusyImport: Sendable, Equatable {
             do {
                 documents.append(try CalendarReader.read(utf8: Array(event.data.utf8), defaultZone: zone))
             } catch {
-                warnings.append("\(Self.name(of: event.href)): skipped, \(error)")
+                warnings.append("\(CalDAVCollection.name(of: event.href)): skipped, \(error)")
             }
         }
         let busy = BusyTime(documents: documents, window: window,
@@ -38,9 +39,5 @@ public struct BusyImport: Sendable, Equatable {
         let uid = String(occurrence.uid.prefix(450))
         guard let recurrenceID = occurrence.recurrenceID else { return uid.isEmpty ? "(no UID)" : uid }
         return "\(uid) \(ISO8601.instant(recurrenceID))"
-    }
-
-    static func name(of href: String) -> String {
-        String(href.split(separator: "/").last ?? Substring(href))
     }
 }

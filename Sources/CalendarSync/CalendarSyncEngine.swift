@@ -50,17 +50,20 @@ public actor CalendarSyncEngine {
 
     private func syncNow(consultantId: String?) async {
         let connections: [(connection: CalendarConnection, status: SyncStatus)]
-        let consultants: [ConsultantBody]
         do {
             connections = try await store.connections().filter { consultantId == nil || $0.connection.consultantId == consultantId }
-            guard !connections.isEmpty else { return }
+        } catch {
+            logger.error("cannot read the calendar connections", metadata: ["error": "\(error)"])
+            return
+        }
+        guard !connections.isEmpty else { return }
+        let consultants: [ConsultantBody]
+        do {
             let reply: ConsultantsReply = try await availabilityd.call(MessageType.consultants, ConsultantsRequest())
             consultants = reply.consultants
         } catch {
             // Without availabilityd there is nobody to hand busy time to: every connection says so.
-            for (connection, _) in (try? await store.connections()) ?? [] where consultantId == nil || connection.consultantId == consultantId {
-                await failed(connection, "availabilityd: \(error)")
-            }
+            for (connection, _) in connections { await failed(connection, "availabilityd: \(error)") }
             return
         }
         var failing = 0
