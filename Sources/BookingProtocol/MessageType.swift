@@ -55,6 +55,9 @@ public enum MessageType {
     public static let calendars = "calendars"
     /// Sync now, and answer when done.
     public static let calendarSync = "calendar_sync"
+    /// Where a consultant's own calendar and their bookings disagree: a meeting over a booking,
+    /// a booking's event moved or deleted in the calendar.
+    public static let calendarConflicts = "calendar_conflicts"
 
     // notifyd
     /// What was sent for one appointment (by reference), or every dead letter (`failed`).
@@ -63,6 +66,8 @@ public enum MessageType {
     public static let notificationRetry = "notification_retry"
     /// Send one test message to an address through the configured mail transport, now.
     public static let testEmail = "test_email"
+    /// calsyncd tells the consultant and the team about a calendar conflict (once per conflict id).
+    public static let calendarConflict = "calendar_conflict"
 
     // every daemon
     public static let ping = "ping"
@@ -78,6 +83,7 @@ public enum MessageType {
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
     public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, feed, feedShow, slots, calendar, checkSlot, consultants, busy, calendars,
+                                              calendarConflicts,
                                               notifications, ping, metrics, masterKey]
 }
 

@@ -82,8 +82,20 @@ struct CalendarCommands: Sendable {
         guard consultants.consultants.contains(where: { $0.id == request.consultantId }) else {
             throw ProtocolError(.notFound, "no consultant has the id '\(request.consultantId)'", field: "consultant_id")
         }
+        let privacy = try request.privacy.map { text throws(ProtocolError) in
+            guard let privacy = CopyPrivacy(rawValue: text) else { throw ProtocolError(.validationFailed, "privacy must be minimal or full", field: "privacy") }
+            return privacy
+        }
+        let onRemoteDelete = try request.onRemoteDelete.map { text throws(ProtocolError) in
+            guard let policy = RemoteDeletePolicy(rawValue: text) else {
+                throw ProtocolError(.validationFailed, "on_remote_delete must be recreate or report", field: "on_remote_delete")
+            }
+            return policy
+        } ?? .recreate
         try await store.connect(CalendarConnection(consultantId: request.consultantId, provider: provider, url: request.url, username: username,
-                                                   passwordCredential: credential, tentativeBlocks: request.tentativeBlocks ?? true), at: clock.now())
+                                                   passwordCredential: credential, tentativeBlocks: request.tentativeBlocks ?? true,
+                                                   writeBookings: request.writeBookings ?? true, privacy: privacy, onRemoteDelete: onRemoteDelete),
+                                at: clock.now())
         logger.notice("calendar connected", metadata: ["consultant": "\(request.consultantId)", "provider": "\(provider.rawValue)", "host": "\(host)"])
         try await RequestDeadline.lifted { await engine.sync(consultantId: request.consultantId) }
         return try await connections(request.consultantId)
@@ -106,7 +118,9 @@ struct CalendarCommands: Sendable {
                     passwordCredential: connection.passwordCredential, tentativeBlocks: connection.tentativeBlocks, lastSyncAt: status.lastSyncAt,
                     lastAttemptAt: status.lastAttemptAt, lastError: status.lastError,
                     stale: status.lastSyncAt.map { now.timeIntervalSince($0) > staleAfter } ?? true,
-                    busyIntervals: status.busyIntervals, events: status.events, warnings: status.warnings)
+                    busyIntervals: status.busyIntervals, events: status.events, warnings: status.warnings,
+                    writeBookings: connection.writeBookings, privacy: connection.privacy.rawValue, onRemoteDelete: connection.onRemoteDelete.rawValue,
+                    bookingsWritten: status.bookingsWritten, bookingsPending: status.bookingsPending, lastWriteError: status.lastWriteError)
             })
     }
 }

@@ -22,8 +22,9 @@ public enum CalendarSyncDaemon {
         let store = try CalendarSyncStore(path: parts.configuration.databasePath("calsyncd.sqlite"))
         let availabilityd = try await parts.client(for: "availabilityd", at: parts.configuration.endpoints.availabilityd)
         let transport = HTTPTransport(connections: 4)
-        let engine = CalendarSyncEngine(store: store, availabilityd: availabilityd, transport: transport, settings: settings,
-                                        configuration: configuration, clock: parts.clock, logger: parts.logger)
+        let access = CalendarAccess(transport: transport, configuration: configuration, settings: settings)
+        let engine = CalendarSyncEngine(store: store, availabilityd: availabilityd, access: access, settings: settings,
+                                        clock: parts.clock, logger: parts.logger)
         let commands = CalendarCommands(store: store, engine: engine, availabilityd: availabilityd, settings: settings, configuration: configuration,
                                         clock: parts.clock, control: parts.control, logger: parts.logger)
         var routes = commands.routes

@@ -14,9 +14,8 @@ import Metrics
 public actor CalendarSyncEngine {
     let store: CalendarSyncStore
     let availabilityd: DaemonClient
-    let transport: HTTPTransport
+    let access: CalendarAccess
     let settings: Reloadable<CalendarSyncSettings>
-    let configuration: Reloadable<SuiteConfiguration>
     let clock: SuiteClock
     let logger: Logger
     private var running: Task<Void, Never>?
@@ -26,13 +25,12 @@ public actor CalendarSyncEngine {
     private static let syncs = Counter(label: "booking_calendar_syncs_total", dimensions: [("result", "ok")])
     private static let failures = Counter(label: "booking_calendar_syncs_total", dimensions: [("result", "failed")])
 
-    init(store: CalendarSyncStore, availabilityd: DaemonClient, transport: HTTPTransport, settings: Reloadable<CalendarSyncSettings>,
-         configuration: Reloadable<SuiteConfiguration>, clock: SuiteClock, logger: Logger) {
+    init(store: CalendarSyncStore, availabilityd: DaemonClient, access: CalendarAccess, settings: Reloadable<CalendarSyncSettings>,
+         clock: SuiteClock, logger: Logger) {
         self.store = store
         self.availabilityd = availabilityd
-        self.transport = transport
+        self.access = access
         self.settings = settings
-        self.configuration = configuration
         self.clock = clock
         self.logger = logger
     }
@@ -82,15 +80,13 @@ public actor CalendarSyncEngine {
 
     /// Whether the calendar was read and its busy time handed over.
     private func sync(_ connection: CalendarConnection, status: SyncStatus, consultant: ConsultantBody) async -> Bool {
-        let password: String
+        let calendar: CalDAVCollection
         do {
-            password = try CredentialFile.read(connection.passwordCredential, configuration: configuration.value, daemon: "calsyncd")
+            calendar = try await access.collection(for: connection)
         } catch {
-            await failed(connection, "the password: \(error.problem)")
+            await failed(connection, error.problem)
             return false
         }
-        let calendar = CalDAVCollection(account: CalDAVAccount(collectionURL: connection.url, username: connection.username, password: password),
-                                        transport: transport, timeout: settings.value.requestTimeout)
         let now = clock.now()
         let window = now.addingTimeInterval(-86_400)..<now.addingTimeInterval(Double(settings.value.daysAhead) * 86_400)
         do {

@@ -53,12 +53,15 @@ public enum CommandAccess {
             .daemons(["calsyncd"])
         case MessageType.busy:
             .admins(and: ["calsyncd"])
+        // A conflict names a consultant and a booking's time: calsyncd tells notifyd, which tells them.
+        case MessageType.calendarConflict:
+            .daemons(["calsyncd"])
         case MessageType.pause, MessageType.resume, MessageType.block, MessageType.unblock,
              MessageType.consultantAdd, MessageType.consultantRemove, MessageType.consultantEdit,
              MessageType.timeOffAdd, MessageType.timeOffRemove, MessageType.notifications,
              MessageType.notificationRetry, MessageType.testEmail, MessageType.reload,
              MessageType.backup, MessageType.debugStall, MessageType.calendarConnect, MessageType.calendarDisconnect,
-             MessageType.calendars, MessageType.calendarSync:
+             MessageType.calendars, MessageType.calendarSync, MessageType.calendarConflicts:
             .admins(and: [])
         // One person's personal data, all of it, or its erasure (issue 13).
         case MessageType.export, MessageType.erase, MessageType.masterKey, MessageType.rotateMaster, MessageType.rotateMasterFinish:
