@@ -137,7 +137,7 @@ let package = Package(
         // calsyncd's logic: consultants' own calendars read and their busy time handed to availabilityd.
         .target(
             name: "CalendarSync",
-            dependencies: ["BookingProtocol", "CalDAV", "CalendarSyncStore", "CivilTime", "DaemonKit", "Deadlines", "Delivery", "ICalendar",
+            dependencies: ["BookingDomain", "BookingProtocol", "CalDAV", "CalendarSyncStore", "CivilTime", "DaemonKit", "Deadlines", "Delivery", "ICalendar",
                            "SuiteCalendar", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
@@ -314,7 +314,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "Delivery", "RequestHistory", "SeededRandom", "FieldEncryption",
+            dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "Delivery", "CalDAV", "RequestHistory", "SeededRandom", "FieldEncryption",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

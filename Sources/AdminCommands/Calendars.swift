@@ -6,9 +6,9 @@ import Foundation
 /// time availabilityd holds from them.
 struct CalendarsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "calendars", abstract: "Consultants' own calendars: connect, status, sync, busy time, disconnect.",
+        commandName: "calendars", abstract: "Consultants' own calendars: connect, status, sync, busy time, conflicts, disconnect.",
         discussion: "calsyncd reads each connected calendar every calendars.sync_interval_seconds (docs/calendars.md).",
-        subcommands: [Connect.self, List.self, Status.self, Sync.self, Busy.self, Disconnect.self], defaultSubcommand: Status.self)
+        subcommands: [Connect.self, List.self, Status.self, Sync.self, Busy.self, Conflicts.self, Disconnect.self], defaultSubcommand: Status.self)
 
     struct Connect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -20,12 +20,16 @@ struct CalendarsCommand: AsyncParsableCommand {
         @Option(help: "The account's user name.") var username: String
         @Option(help: "The systemd credential (or, in development, the file) holding the password or app password.") var passwordCredential: String
         @Flag(inversion: .prefixedNo, help: "Whether tentative events take the consultant out of the offer.") var tentativeBlocks = true
+        @Flag(inversion: .prefixedNo, help: "Whether the consultant's bookings are written into the calendar.") var writeBookings = true
+        @Option(help: "What a booking's event says of the client: minimal (the reference and the manage link) or full (name, phone, email). Default: minimal for google, full otherwise.")
+        var privacy: String?
+        @Option(help: "When a booking's event is deleted in the calendar: recreate it, or report a conflict.") var onRemoteDelete: String?
 
         func run() async throws {
             let suite = try Suite.open(global)
             let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendarConnect, CalendarConnectRequest(
                 consultantId: id, provider: provider, url: url, username: username, passwordCredential: passwordCredential,
-                tentativeBlocks: tentativeBlocks), idempotent: true)
+                tentativeBlocks: tentativeBlocks, writeBookings: writeBookings, privacy: privacy, onRemoteDelete: onRemoteDelete), idempotent: true)
             try CalendarsCommand.show(reply, global, suite.calendarZone, failOnError: true)
         }
     }
@@ -79,6 +83,40 @@ struct CalendarsCommand: AsyncParsableCommand {
         }
     }
 
+    struct Conflicts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Where a consultant's calendar and their bookings disagree: a meeting over a booking, a booking's event moved or deleted there.",
+            discussion: "Nothing is cancelled by itself; the consultant and the team are told through notifyd. Exit 1 when a conflict is current.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Only this consultant's.") var id: String?
+        @Flag(help: "Also the conflicts no longer current.") var all = false
+        @Option(help: "Show times in this IANA zone (default: the calendar's).") var tz: String?
+
+        func run() async throws {
+            let suite = try Suite.open(global)
+            let zone = try suite.zone(tz)
+            let reply: CalendarConflictsReply = try await suite.call("calsyncd", MessageType.calendarConflicts,
+                                                                     CalendarConflictsRequest(consultantId: id, all: all))
+            if global.json {
+                Output.json(reply.conflicts)
+            } else if reply.conflicts.isEmpty {
+                Output.line(all ? "No calendar conflict was ever found." : "No calendar conflict.")
+            } else {
+                var table = TextTable(header: ["CONSULTANT", "KIND", "BOOKING (\(zone.identifier))", "REFERENCE", "EVENT", "TOLD"])
+                for conflict in reply.conflicts {
+                    let event = [conflict.eventStart.map { "now at " + Output.local($0, zone) }, conflict.eventId].compactMap { $0 }.joined(separator: ", ")
+                    table.add([conflict.consultantId, conflict.kind, Output.local(conflict.start, zone), conflict.reference ?? "", event,
+                               conflict.notified ? "yes" : "not yet"])
+                }
+                Output.line(table.rendered)
+            }
+            // With --all the list is history; without, each one listed is current.
+            if !all, !reply.conflicts.isEmpty {
+                throw CommandFailure(message: "\(reply.conflicts.count) calendar conflict(s); nothing was cancelled, an admin decides", code: Exit.refused)
+            }
+        }
+    }
+
     struct Busy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The busy time availabilityd holds for a consultant, and where each interval came from.")
         @OptionGroup var global: GlobalOptions
@@ -104,6 +142,12 @@ struct CalendarsCommand: AsyncParsableCommand {
         }
     }
 
+    /// Written, and pending, in the connection's privacy; "off" when bookings are not written there.
+    static func bookings(_ connection: CalendarConnectionBody) -> String {
+        guard connection.writeBookings else { return "off" }
+        return "\(connection.bookingsWritten) \(connection.privacy)" + (connection.bookingsPending > 0 ? ", \(connection.bookingsPending) pending" : "")
+    }
+
     /// One line per connection (JSON with --json); with `failOnError`, exit 1 when one is failing or stale.
     static func show(_ reply: CalendarsReply, _ global: GlobalOptions, _ zone: TimeZone, failOnError: Bool) throws {
         if global.json {
@@ -111,19 +155,19 @@ struct CalendarsCommand: AsyncParsableCommand {
         } else if reply.connections.isEmpty {
             Output.line("No calendar is connected.")
         } else {
-            var table = TextTable(header: ["CONSULTANT", "PROVIDER", "LAST SYNC (\(zone.identifier))", "STATE", "EVENTS", "BUSY", "ERROR"])
+            var table = TextTable(header: ["CONSULTANT", "PROVIDER", "LAST SYNC (\(zone.identifier))", "STATE", "EVENTS", "BUSY", "BOOKINGS", "ERROR"])
             for connection in reply.connections {
                 let state = connection.lastError != nil ? "failing" : connection.stale ? "stale" : "ok"
                 table.add([connection.consultantId, connection.provider, connection.lastSyncAt.map { Output.local($0, zone, format: "yyyy-MM-dd HH:mm:ss") } ?? "never",
                            state + (connection.stale && connection.lastError != nil ? ", stale" : ""), "\(connection.events)", "\(connection.busyIntervals)",
-                           connection.lastError ?? ""])
+                           bookings(connection), [connection.lastError, connection.lastWriteError].compactMap { $0 }.joined(separator: "; ")])
             }
             Output.line(table.rendered)
             for connection in reply.connections {
                 for warning in connection.warnings { Output.error("warning: \(connection.consultantId): \(warning)") }
             }
         }
-        if failOnError, reply.connections.contains(where: { $0.lastError != nil || $0.stale }) {
+        if failOnError, reply.connections.contains(where: { $0.lastError != nil || $0.stale || $0.lastWriteError != nil }) {
             throw CommandFailure(message: "a calendar is failing or stale; the busy time last read stays in force", code: Exit.refused)
         }
     }

@@ -122,6 +122,20 @@ public struct CalDAVCollection: Sendable {
         }
     }
 
+    /// A resource as the server holds it now; nil if there is none. A write refused with 412
+    /// reads it to learn the ETag it now has.
+    public func get(_ name: String) async throws(CalDAVError) -> RemoteResource? {
+        let url = account.collectionURL + name
+        let response = try await exchange("GET", url, body: [], headers: [("Accept", "text/calendar")])
+        switch response.status {
+        case 200..<300:
+            let path = URLComponents(string: url)?.path ?? url
+            return RemoteResource(href: path, etag: response.headers["etag"], calendarData: String(decoding: response.body, as: UTF8.self))
+        case 404, 410: return nil
+        default: throw try failure(response, url)
+        }
+    }
+
     /// The resource name (last path segment) of an href.
     public static func name(of href: String) -> String {
         String(href.split(separator: "/").last ?? Substring(href))

@@ -14,12 +14,16 @@ public struct BusyImport: Sendable, Equatable {
 
     /// `zone`: the consultant's, for all-day events and times without a zone. `addresses`: the
     /// consultant's own, to tell the invitations they declined.
-    public init(events: [RemoteEvent], window: Range<Date>, zone: TimeZone, tentativeBlocks: Bool, addresses: Set<String>) {
+    /// `excludingUIDs`: events that are the suite's own bookings, not meetings.
+    public init(events: [RemoteEvent], window: Range<Date>, zone: TimeZone, tentativeBlocks: Bool, addresses: Set<String>,
+                excludingUIDs: Set<String> = []) {
         var documents: [CalendarDocument] = []
         var warnings: [String] = []
         for event in events {
             do {
-                documents.append(try CalendarReader.read(utf8: Array(event.data.utf8), defaultZone: zone))
+                var document = try CalendarReader.read(utf8: Array(event.data.utf8), defaultZone: zone)
+                document.events.removeAll { excludingUIDs.contains($0.uid) }
+                documents.append(document)
             } catch {
                 warnings.append("\(CalDAVCollection.name(of: event.href)): skipped, \(error)")
             }

@@ -36,8 +36,17 @@ struct CalendarCommands: Sendable {
         routes.on(MessageType.calendars, CalendarConsultantRequest.self) { request, _ in try await connections(request.consultantId) }
         routes.on(MessageType.calendarSync, CalendarConsultantRequest.self) { request, _ in
             try await known(request.consultantId)
-            try await RequestDeadline.lifted { await engine.sync(consultantId: request.consultantId) }
+            // Writes the calendars now answer are done too, so the answer shows them.
+            try await RequestDeadline.lifted {
+                await engine.sync(consultantId: request.consultantId)
+                await engine.writeBookings()
+            }
             return try await connections(request.consultantId)
+        }
+        routes.on(MessageType.calendarConflicts, CalendarConflictsRequest.self) { request, _ in
+            try await known(request.consultantId)
+            return CalendarConflictsReply(conflicts: try await store.conflicts(consultantId: request.consultantId, includingPast: request.all ?? false)
+                .map(CalendarSyncEngine.body))
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let stale = try await connections(nil).connections.filter(\.stale).map {
@@ -97,7 +106,10 @@ struct CalendarCommands: Sendable {
                                                    writeBookings: request.writeBookings ?? true, privacy: privacy, onRemoteDelete: onRemoteDelete),
                                 at: clock.now())
         logger.notice("calendar connected", metadata: ["consultant": "\(request.consultantId)", "provider": "\(provider.rawValue)", "host": "\(host)"])
-        try await RequestDeadline.lifted { await engine.sync(consultantId: request.consultantId) }
+        try await RequestDeadline.lifted {
+            await engine.sync(consultantId: request.consultantId)
+            await engine.writeBookings()
+        }
         return try await connections(request.consultantId)
     }
 

@@ -7,7 +7,8 @@ import ServiceLifecycle
 
 /// calsyncd: owns the connections to consultants' own calendars. It reads each one every
 /// `calendars.sync_interval_seconds` and hands its busy time to availabilityd, which keeps it by
-/// source; when a calendar cannot be read, the busy time last handed over stays in force.
+/// source; when a calendar cannot be read, the busy time last handed over stays in force. It
+/// follows bookingd's events and writes each booking into its consultant's calendar.
 public enum CalendarSyncDaemon {
     public static let name = "calsyncd"
 
@@ -22,9 +23,17 @@ public enum CalendarSyncDaemon {
         let store = try CalendarSyncStore(path: parts.configuration.databasePath("calsyncd.sqlite"))
         let availabilityd = try await parts.client(for: "availabilityd", at: parts.configuration.endpoints.availabilityd)
         let transport = HTTPTransport(connections: 4)
+        let bookingd = try await parts.client(for: "bookingd", at: parts.configuration.endpoints.bookingd)
+        let notifyd = try await parts.client(for: "notifyd", at: parts.configuration.endpoints.notifyd)
         let access = CalendarAccess(transport: transport, configuration: configuration, settings: settings)
-        let engine = CalendarSyncEngine(store: store, availabilityd: availabilityd, access: access, settings: settings,
-                                        clock: parts.clock, logger: parts.logger)
+        let writerWake = WakeSignal()
+        let noticeWake = WakeSignal()
+        let engine = CalendarSyncEngine(store: store, availabilityd: availabilityd, access: access, bookingd: bookingd, writerWake: writerWake,
+                                        noticeWake: noticeWake, settings: settings, clock: parts.clock, logger: parts.logger)
+        let following = try await BookingFollowing(store: store, wake: writerWake, logger: parts.logger)
+        let follower = try EventFollower(
+            name: name, consumer: following, bookingd: bookingd, eventsEndpoint: parts.configuration.endpoints.bookingdEvents, context: parts.context,
+            replayTimeout: parts.configuration.requestTimeout, logger: parts.logger)
         let commands = CalendarCommands(store: store, engine: engine, availabilityd: availabilityd, settings: settings, configuration: configuration,
                                         clock: parts.clock, control: parts.control, logger: parts.logger)
         var routes = commands.routes
@@ -51,6 +60,9 @@ public enum CalendarSyncDaemon {
         }
         try await server.bind()
         let interval = settings.value.interval
-        return [server, PeriodicService(every: interval, runFirst: true) { await engine.sync() }]
+        return [server, follower, BookingWriter(engine: engine, store: store, wake: writerWake, clock: parts.clock),
+                ConflictNotices(store: store, notifyd: notifyd, wake: noticeWake, logger: parts.logger),
+                PeriodicService(every: interval, runFirst: true) { await engine.sync() },
+                PeriodicService(every: .seconds(3_600)) { _ = try? await store.pruneCopies(endedBefore: parts.clock.now().addingTimeInterval(-7 * 86_400)) }]
     }
 }

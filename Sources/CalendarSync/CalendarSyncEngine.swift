@@ -1,3 +1,4 @@
+import BookingDomain
 import BookingProtocol
 import CalDAV
 import CalendarSyncStore
@@ -15,6 +16,12 @@ public actor CalendarSyncEngine {
     let store: CalendarSyncStore
     let availabilityd: DaemonClient
     let access: CalendarAccess
+    /// Asked for a client's contact when a connection's privacy is `full`.
+    let bookingd: DaemonClient?
+    /// Wakes the writer when a sync finds an event to write again.
+    let writerWake: WakeSignal
+    /// Wakes the notices when a sync finds a conflict not yet told.
+    let noticeWake: WakeSignal
     let settings: Reloadable<CalendarSyncSettings>
     let clock: SuiteClock
     let logger: Logger
@@ -25,11 +32,14 @@ public actor CalendarSyncEngine {
     private static let syncs = Counter(label: "booking_calendar_syncs_total", dimensions: [("result", "ok")])
     private static let failures = Counter(label: "booking_calendar_syncs_total", dimensions: [("result", "failed")])
 
-    init(store: CalendarSyncStore, availabilityd: DaemonClient, access: CalendarAccess, settings: Reloadable<CalendarSyncSettings>,
-         clock: SuiteClock, logger: Logger) {
+    init(store: CalendarSyncStore, availabilityd: DaemonClient, access: CalendarAccess, bookingd: DaemonClient? = nil,
+         writerWake: WakeSignal = WakeSignal(), noticeWake: WakeSignal = WakeSignal(), settings: Reloadable<CalendarSyncSettings>, clock: SuiteClock, logger: Logger) {
         self.store = store
         self.availabilityd = availabilityd
         self.access = access
+        self.bookingd = bookingd
+        self.writerWake = writerWake
+        self.noticeWake = noticeWake
         self.settings = settings
         self.clock = clock
         self.logger = logger
@@ -37,10 +47,15 @@ public actor CalendarSyncEngine {
 
     /// Syncs every connection (or one consultant's), after any sync already running.
     public func sync(consultantId: String? = nil) async {
+        await serialized { await self.syncNow(consultantId: consultantId) }
+    }
+
+    /// Runs `work` after whatever sync or write runs or waits already.
+    func serialized(_ work: @escaping @Sendable () async -> Void) async {
         let previous = running
         let next = Task {
             await previous?.value
-            await syncNow(consultantId: consultantId)
+            await work()
         }
         running = next
         await next.value
@@ -92,17 +107,21 @@ public actor CalendarSyncEngine {
         do {
             try await read(calendar, for: connection, since: status.syncToken, window: window)
             let zone = TimeZone(identifier: consultant.timeZone) ?? TimeZone(identifier: "UTC")!
-            let imported = BusyImport(events: try await store.events(of: connection.consultantId), window: window, zone: zone,
-                                      tentativeBlocks: connection.tentativeBlocks, addresses: Set([consultant.email, connection.username].compactMap { $0 }))
+            let events = try await store.events(of: connection.consultantId)
+            let copies = try await store.copies(of: connection.consultantId)
+            // The bookings' own events (written here, or an invite the consultant accepted) are
+            // the bookings themselves, not meetings over them.
+            let imported = BusyImport(events: events, window: window, zone: zone, tentativeBlocks: connection.tentativeBlocks,
+                                      addresses: Set([consultant.email, connection.username].compactMap { $0 }),
+                                      excludingUIDs: Set(copies.map(\.appointmentId)))
             let reply: BusyReplaceReply = try await availabilityd.call(
                 MessageType.busyReplace,
                 BusyReplaceRequest(consultantId: connection.consultantId, source: Self.source(connection), intervals: imported.intervals))
-            for conflict in reply.conflicts {
-                logger.warning("a meeting in the consultant's own calendar overlaps a booking", metadata: [
-                    "consultant": "\(connection.consultantId)", "start": "\(ISO8601.instant(conflict.start))", "event": "\(conflict.eventId ?? "-")",
-                ])
-            }
+            await settle(CalendarDisagreements(consultantId: connection.consultantId, copies: copies, events: events, overlaps: reply.conflicts,
+                                               zone: zone, now: clock.now()), for: connection)
             try await store.recordSuccess(consultantId: connection.consultantId, at: clock.now(), busyIntervals: reply.count, warnings: imported.warnings)
+            try await store.retryWritesNow(consultantId: connection.consultantId)
+            writerWake.notify()
             Self.syncs.increment()
             return true
         } catch let error as CalDAVError {
@@ -111,6 +130,44 @@ public actor CalendarSyncEngine {
             await failed(connection, "\(error)")
         }
         return false
+    }
+
+    /// Recreates the bookings' events deleted in the calendar (or reports them, as the
+    /// connection says), keeps the conflicts found, and tells notifyd of those not yet told.
+    private func settle(_ found: CalendarDisagreements, for connection: CalendarConnection) async {
+        let id = connection.consultantId
+        var conflicts = found.conflicts
+        for copy in found.deleted {
+            switch connection.onRemoteDelete {
+            case .recreate:
+                logger.notice("a booking's event was deleted in the consultant's calendar; writing it again",
+                              metadata: ["consultant": "\(id)", "appointment": "\(copy.appointmentId)"])
+                try? await store.rewrite(copy.appointmentId, forgettingRemote: true)
+                writerWake.notify()
+            case .report:
+                if let conflict = CalendarDisagreements.deletion(copy, consultantId: id, now: clock.now()) { conflicts.append(conflict) }
+            }
+        }
+        let new: [CalendarConflict]
+        do {
+            new = try await store.recordConflicts(consultantId: id, found: conflicts)
+        } catch {
+            logger.error("cannot keep the calendar conflicts", metadata: ["consultant": "\(id)", "error": "\(error)"])
+            return
+        }
+        for conflict in new {
+            logger.warning("the consultant's own calendar and a booking disagree", metadata: [
+                "consultant": "\(id)", "kind": "\(conflict.kind.rawValue)", "reference": "\(conflict.reference.map(BookingReference.masked) ?? "-")",
+                "start": "\(ISO8601.instant(conflict.start))",
+            ])
+        }
+        if !new.isEmpty { noticeWake.notify() }
+    }
+
+    static func body(_ conflict: CalendarConflict) -> CalendarConflictBody {
+        CalendarConflictBody(id: conflict.id, consultantId: conflict.consultantId, kind: conflict.kind.rawValue, reference: conflict.reference,
+                             start: conflict.start, eventId: conflict.eventId, eventStart: conflict.eventStart, foundAt: conflict.foundAt,
+                             notified: conflict.notified)
     }
 
     /// Brings the kept events up to date: the changes since the token where the server keeps

@@ -13,6 +13,8 @@ public struct CalendarSyncSettings: Sendable, Equatable {
     /// How far ahead busy time is read: the booking horizon and two days more (a consultant in a
     /// zone ahead of the business's, an all-day event across the horizon's end).
     public var daysAhead: Int
+    /// notifyd's `notifications.manage_url`: the manage link a booking's event carries.
+    public var manageURL: String?
 
     public static func load(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> CalendarSyncSettings {
         let raw = try configuration.section("calendars", as: RawCalendars.self)
@@ -28,7 +30,8 @@ public struct CalendarSyncSettings: Sendable, Equatable {
             interval: try seconds(raw?.syncIntervalSeconds, "sync_interval_seconds", default: 60, within: 1...86_400),
             staleAfter: try seconds(raw?.staleAfterSeconds, "stale_after_seconds", default: 600, within: 1...604_800),
             requestTimeout: try seconds(raw?.requestTimeoutSeconds, "request_timeout_seconds", default: 20, within: 1...300),
-            daysAhead: horizon + 2
+            daysAhead: horizon + 2,
+            manageURL: configuration.scalar("notifications", "manage_url")
         )
     }
 }

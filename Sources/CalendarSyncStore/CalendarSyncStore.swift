@@ -98,7 +98,7 @@ public struct RemoteEvent: Sendable, Equatable {
 /// outcome, and the audit trail.
 public final class CalendarSyncStore: Sendable {
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     public init(path: String) throws(StoreError) {
         self.path = path
@@ -273,6 +273,12 @@ public final class CalendarSyncStore: Sendable {
     public func disconnect(consultantId: String) async throws -> Bool {
         try await pool.writeBeforeDeadline { db in
             try db.execute(sql: "DELETE FROM remote_events WHERE consultant_id = ?", arguments: [consultantId])
+            // The events written there stay in that calendar, which calsyncd no longer reaches.
+            try db.execute(sql: """
+                UPDATE booking_copies SET remote_consultant_id = NULL, href = NULL, etag = NULL, written_start_ms = NULL
+                WHERE remote_consultant_id = ?
+                """, arguments: [consultantId])
+            try db.execute(sql: "DELETE FROM conflicts WHERE consultant_id = ?", arguments: [consultantId])
             try db.execute(sql: "DELETE FROM connections WHERE consultant_id = ?", arguments: [consultantId])
             return db.changesCount > 0
         }

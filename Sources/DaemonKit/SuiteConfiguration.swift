@@ -237,6 +237,13 @@ extension SuiteConfiguration {
         ).value
     }
 
+    /// One scalar of a section another daemon reads, without checking that section's keys: its
+    /// own daemon and `bookctl config check` do, and refuse the file if it is wrong.
+    public func scalar(_ section: String, _ key: String) -> String? {
+        guard let root = (try? Yams.load(yaml: text)) as? [String: Any], let part = root[section] as? [String: Any] else { return nil }
+        return part[key].map { "\($0)" }
+    }
+
     /// Resolves a path from the file the way every path in it is read: relative to its directory.
     public func path(_ path: String) -> String { Self.resolve(path, against: file) }
 

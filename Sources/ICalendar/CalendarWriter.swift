@@ -9,6 +9,11 @@ public enum CalendarWriter {
         document(["METHOD:\(method.rawValue)"], events: [event])
     }
 
+    /// A calendar object resource on a CalDAV server (RFC 4791 §4.1): one event, no METHOD.
+    public static func resource(_ event: CalendarEvent) -> String {
+        document([], events: [event])
+    }
+
     /// A calendar to subscribe to, which the subscriber's application fetches again every
     /// `refreshMinutes`: METHOD:PUBLISH, each event written as a file of one event writes it, and
     /// the name and the refresh interval twice, as RFC 7986 spells them (NAME, REFRESH-INTERVAL)

@@ -79,7 +79,7 @@ import Testing
 
         // Wrong credentials: a clear line, nothing else breaks.
         let wrong = try suite.bookctl(connect + ["--password-credential", "wrong.password"])
-        #expect(wrong.status == 1 && wrong.stdout.contains("refused the credentials"), "\(wrong.stdout)\(wrong.stderr)")
+        #expect(wrong.status == 1 && wrong.stdout.contains("refused the credentials"), "\(wrong.stdout)\(wrong.stderr)\(suite.log("calsyncd").suffix(4000))")
         #expect(try annaOffers("12:00"))
         let missing = try suite.bookctl(connect + ["--password-credential", "nothing.password"])
         #expect(missing.status == 1 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
