@@ -156,6 +156,7 @@ let package = Package(
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "Notifications", "Delivery", "NotificationStore", "BookingDomain", "BookingProtocol",
                 "CivilTime", "ZeroMQ",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

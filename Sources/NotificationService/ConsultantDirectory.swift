@@ -27,6 +27,13 @@ final class ConsultantDirectory: Sendable {
     /// Throws when availabilityd cannot be asked: the caller waits and tries again rather than
     /// send a notice without the consultant's name.
     func facts(_ id: String) async throws -> Consultant {
+        // Removed consultants are listed too; one unknown even so (a hand-edited database) goes
+        // by their id, and their appointments are still told.
+        try await known(id) ?? Consultant(id: id, name: id, email: nil, timeZone: calendarZone)
+    }
+
+    /// The consultant, or nil when availabilityd has no one by that id (removed ones included).
+    func known(_ id: String) async throws -> Consultant? {
         let (known, fetchedAt) = state.withLockedValue { ($0.consultants[id], $0.fetchedAt) }
         if let known, let fetchedAt, ContinuousClock.now - fetchedAt < .seconds(60) { return known }
         do {
@@ -35,9 +42,7 @@ final class ConsultantDirectory: Sendable {
                 ($0.id, Consultant(id: $0.id, name: $0.name, email: $0.email, timeZone: $0.timeZone, locale: SupportedLocale(identifier: $0.locale ?? "")))
             }) { $1 }
             state.withLockedValue { $0 = (consultants, ContinuousClock.now) }
-            // Removed consultants are listed too; one unknown even so (a hand-edited database)
-            // goes by their id, and their appointments are still told.
-            return consultants[id] ?? Consultant(id: id, name: id, email: nil, timeZone: calendarZone)
+            return consultants[id]
         } catch {
             if let known { return known }
             throw error

@@ -1,5 +1,6 @@
 import BookingDomain
 import BookingProtocol
+import Crypto
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -123,6 +124,45 @@ final class MessageComposer: Sendable {
     /// How the id of a data request's email begins: it says which action the link is for.
     static func dataRequestPrefix(_ action: DataRequestAction) -> String {
         "data-\(action.rawValue)-"
+    }
+
+    /// A calendar conflict's notices: to the consultant by email when they have an address, and
+    /// to the team over @chat when it is on (the suite has no team address besides). Their ids
+    /// come from the conflict's, so a repeated notice plans the same ones and the store keeps
+    /// one of each. No client's data is in them: they are sealed under the consultant's own key.
+    func calendarConflictDeliveries(_ facts: CalendarConflictFacts) throws -> [NewDelivery] {
+        let key = Self.calendarConflictKey(facts.conflict.id)
+        let owner = "consultant:\(facts.consultant.id)"
+        // notifyd asks bookingd nothing here: the booking is the reference calsyncd gave, if any.
+        let reference = facts.conflict.reference ?? ""
+        var deliveries: [NewDelivery] = []
+        if let address = facts.consultant.email {
+            let purpose = MessagePurpose.consultantCalendarConflict
+            let id = "\(key).\(purpose.rawValue).email"
+            let email = try templates.calendarConflictEmail(facts)
+            let messageId = "\(id)@\(settings.messageIdDomain)"
+            let message = EmailMessage(
+                from: settings.sender, to: [Mailbox(name: facts.consultant.name, address: address)], replyTo: settings.replyTo, subject: email.subject,
+                text: email.text, html: email.html, messageID: messageId, date: facts.conflict.foundAt,
+                extraHeaders: [("Auto-Submitted", "auto-generated")] + (reference.isEmpty ? [] : [("X-Booking-Reference", reference)])
+                    + [("X-Booking-Purpose", purpose.rawValue)]
+            )
+            deliveries.append(NewDelivery(id: id, appointmentId: "", clientId: owner, reference: reference, purpose: purpose, channel: .email,
+                                          audience: .consultant, recipient: address, messageId: messageId, payload: message.encoded()))
+        }
+        if settings.chat != nil {
+            let purpose = MessagePurpose.teamCalendarConflict
+            let text = try templates.calendarConflictChat(facts, markup: settings.chatMarkup)
+            deliveries.append(NewDelivery(id: "\(key).\(purpose.rawValue).chat", appointmentId: "", clientId: owner, reference: reference, purpose: purpose,
+                                          channel: .chat, audience: .team, recipient: "team", payload: Array(text.utf8)))
+        }
+        return deliveries
+    }
+
+    /// A conflict id is calsyncd's and may hold anything up to 200 characters; a delivery's id
+    /// goes into Message-IDs and webhook headers, so it carries a digest of it instead.
+    static func calendarConflictKey(_ conflictId: String) -> String {
+        "calendar-conflict-" + SHA256.hash(data: Array(conflictId.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
     private func manageURL(_ reference: String) -> String? {

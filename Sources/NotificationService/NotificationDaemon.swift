@@ -54,8 +54,10 @@ public enum NotificationDaemon {
 
         let dataRequests = DataRequestMail(store: store, composer: composer, directory: directory, bookingd: bookingd, clock: parts.clock,
                                            dispatcher: wake, logger: parts.logger)
+        let conflicts = CalendarConflictNotices(store: store, composer: composer, directory: directory, clock: parts.clock, dispatcher: wake,
+                                                logger: parts.logger)
         let commands = NotifyCommands(store: store, transports: transports, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control,
-                                      dataRequests: dataRequests, logger: parts.logger)
+                                      dataRequests: dataRequests, conflicts: conflicts, logger: parts.logger)
         var routes = commands.routes
         let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
             let copy = try store.backup(to: path)

@@ -16,6 +16,7 @@ struct NotifyCommands: Sendable {
     let dispatcher: WakeSignal
     let control: DaemonControl
     let dataRequests: DataRequestMail
+    let conflicts: CalendarConflictNotices
     let logger: Logger
 
     var routes: RequestRoutes {
@@ -78,6 +79,8 @@ struct NotifyCommands: Sendable {
         }
         // From the manage page (webd): the link goes to the client's own address.
         routes.on(MessageType.sendDataLink, DataLinkRequest.self) { request, _ in try await dataRequests.send(request) }
+        // From calsyncd only (PeerAccess).
+        routes.on(MessageType.calendarConflict, CalendarConflictNotice.self) { notice, _ in try await conflicts.tell(notice) }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let counts = try await store.counts()
             let failed = counts[.failed] ?? 0

@@ -330,10 +330,18 @@ public final class SQLiteNotificationStore: Sendable {
         }
     }
 
-    /// Messages that no event causes (the link that confirms a client's request about their data).
-    public func queue(_ deliveries: [NewDelivery], now: Date) async throws {
+    /// Messages that no event causes (the link that confirms a client's request about their
+    /// data, a calendar conflict's notices); returns how many were new. A delivery's id is its
+    /// key: one whose id is already kept is not queued again, whatever became of it.
+    @discardableResult
+    public func queue(_ deliveries: [NewDelivery], now: Date) async throws -> Int {
         try await pool.write { db in
-            for delivery in deliveries { try insert(delivery, db: db, now: now) }
+            var queued = 0
+            for delivery in deliveries {
+                try insert(delivery, db: db, now: now)
+                queued += db.changesCount
+            }
+            return queued
         }
     }
 

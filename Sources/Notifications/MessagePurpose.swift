@@ -30,6 +30,9 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     case teamRescheduled = "team-rescheduled"
     case teamCancelled = "team-cancelled"
     case teamConsultantChanged = "team-consultant-changed"
+    /// calsyncd found the consultant's own calendar at odds with a booking; nothing was cancelled.
+    case consultantCalendarConflict = "consultant-calendar-conflict"
+    case teamCalendarConflict = "team-calendar-conflict"
 
     /// Who reads it; decides the zone times are shown in and what of the contact is shown.
     enum Addressee: Sendable { case client, consultant, team }
@@ -38,9 +41,14 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
         switch self {
         case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder, .clientConsultantChanged,
              .clientConfirmRequest, .clientHoldReleased, .clientDataRequest: .client
-        case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased: .consultant
-        case .teamCreated, .teamRescheduled, .teamCancelled, .teamConsultantChanged: .team
+        case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased, .consultantCalendarConflict: .consultant
+        case .teamCreated, .teamRescheduled, .teamCancelled, .teamConsultantChanged, .teamCalendarConflict: .team
         }
+    }
+
+    /// Told of a calendar conflict (`CalendarConflictFacts`), not of a booking's change (`MessageFacts`).
+    public var isCalendarConflict: Bool {
+        self == .consultantCalendarConflict || self == .teamCalendarConflict
     }
 
     /// The template parts this purpose is rendered from.

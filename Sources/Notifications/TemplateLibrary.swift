@@ -90,9 +90,17 @@ public struct TemplateLibrary: Sendable {
         guard purpose.addressee != .team else {
             throw MessageRenderError(problem: "\(purpose.rawValue) is a chat message, not an email")
         }
-        let values = try MessageVariables.values(for: purpose, facts)
-        let language = facts.language(of: purpose)
-        return RenderedEmail(
+        return email(purpose, facts.language(of: purpose), try MessageVariables.values(for: purpose, facts))
+    }
+
+    /// The consultant's email about a conflict between their own calendar and a booking.
+    public func calendarConflictEmail(_ facts: CalendarConflictFacts) throws -> RenderedEmail {
+        let purpose = MessagePurpose.consultantCalendarConflict
+        return email(purpose, facts.language(of: purpose), try MessageVariables.values(for: purpose, facts))
+    }
+
+    private func email(_ purpose: MessagePurpose, _ language: SupportedLocale, _ values: [String: Any]) -> RenderedEmail {
+        RenderedEmail(
             subject: Self.singleLine(render(language, purpose.rawValue, .subject, values)),
             text: Self.tidy(render(language, purpose.rawValue, .text, values)) + "\n",
             html: render(language, purpose.rawValue, .html, values).trimmingWhitespace() + "\n")
@@ -119,10 +127,18 @@ public struct TemplateLibrary: Sendable {
         guard purpose.addressee == .team else {
             throw MessageRenderError(problem: "\(purpose.rawValue) is not a team chat message")
         }
-        let values = try MessageVariables.values(for: purpose, facts).mapValues { value -> Any in
-            (value as? String).map(markup.escaped) ?? value
-        }
-        return Self.tidy(render(facts.language(of: purpose), purpose.rawValue, .chat, values))
+        return chat(purpose, facts.language(of: purpose), try MessageVariables.values(for: purpose, facts), markup: markup)
+    }
+
+    /// The team chat's text about a conflict between a consultant's own calendar and a booking.
+    public func calendarConflictChat(_ facts: CalendarConflictFacts, markup: ChatMarkup) throws -> String {
+        let purpose = MessagePurpose.teamCalendarConflict
+        return chat(purpose, facts.language(of: purpose), try MessageVariables.values(for: purpose, facts), markup: markup)
+    }
+
+    private func chat(_ purpose: MessagePurpose, _ language: SupportedLocale, _ values: [String: Any], markup: ChatMarkup) -> String {
+        let escaped = values.mapValues { value -> Any in (value as? String).map(markup.escaped) ?? value }
+        return Self.tidy(render(language, purpose.rawValue, .chat, escaped))
     }
 
     /// The calendar event's title and notes (`calendar-event.summary` and `.description`), for a
@@ -165,6 +181,7 @@ public struct TemplateLibrary: Sendable {
 /// config/templates/README.md.
 enum MessageVariables {
     static func names(for purpose: MessagePurpose) -> Set<String> {
+        if purpose.isCalendarConflict { return calendarConflictNames }
         var names: Set<String> = ["reference", "consultant_name", "time", "short_time", "end_time", "date", "start_clock", "duration_minutes",
                                   "meeting_link", "meeting_address", "meeting_by_phone"]
         switch purpose.addressee {
@@ -194,8 +211,38 @@ enum MessageVariables {
     /// client's calendar) that do not depend on what changed.
     static let calendarEventNames: Set<String> = names(for: .clientConfirmation)
 
+    /// A conflict's notice: the booking's time in the consultant's zone, its reference when
+    /// known (masked for the team), which kind of conflict (a section each) and, for `moved`,
+    /// where the event is now.
+    static let calendarConflictNames: Set<String> = ["reference", "consultant_name", "time", "short_time", "date", "start_clock",
+                                                     "overlap", "moved", "deleted", "event_time", "event_short_time"]
+
+    static func values(for purpose: MessagePurpose, _ facts: CalendarConflictFacts) throws -> [String: Any] {
+        guard purpose.isCalendarConflict else {
+            throw MessageRenderError(problem: "\(purpose.rawValue) tells of a booking's change, not of a calendar conflict")
+        }
+        let time = try messageTime(facts.language(of: purpose), facts.consultant.timeZone, whose: "the consultant's")
+        let start = facts.conflict.start
+        var values: [String: Any] = [
+            "consultant_name": facts.consultant.name, "time": time.long(start), "short_time": time.short(start),
+            "date": time.format(start, "EEEE, d MMMM yyyy"), "start_clock": time.clock(start), facts.kind.rawValue: true,
+        ]
+        if let reference = nonEmpty(facts.conflict.reference) {
+            // As in every team message: the chat is read by more people than the booking concerns.
+            values["reference"] = purpose.addressee == .team ? BookingReference.masked(reference) : reference
+        }
+        if facts.kind == .moved, let now = facts.conflict.eventStart {
+            values["event_time"] = time.long(now)
+            values["event_short_time"] = time.short(now)
+        }
+        return values
+    }
+
     /// `language`: the reader's (`facts.language(of: purpose)`) unless given.
     static func values(for purpose: MessagePurpose, _ facts: MessageFacts, language: SupportedLocale? = nil) throws -> [String: Any] {
+        guard !purpose.isCalendarConflict else {
+            throw MessageRenderError(problem: "\(purpose.rawValue) tells of a calendar conflict, not of a booking's change")
+        }
         let appointment = facts.appointment
         let language = language ?? facts.language(of: purpose)
         let zoneIdentifier = purpose.addressee == .client ? appointment.timeZone : facts.reader(of: purpose).timeZone

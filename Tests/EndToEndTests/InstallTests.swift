@@ -19,7 +19,7 @@ import Testing
         let installed = try #require(destination.size("/usr/local/bin/booking"))
         let built = try #require(Self.size(SuiteProcess.binDirectory + "/booking"))
         #expect(installed < built, "stripped: \(installed) bytes installed, \(built) built")
-        for program in ["bookingd", "availabilityd", "notifyd", "webd", "bookctl"] {
+        for program in ["bookingd", "availabilityd", "notifyd", "webd", "calsyncd", "bookctl"] {
             #expect(destination.link("/usr/local/bin/\(program)") == "booking", "\(program) links to booking")
             let version = try SuiteProcess.run(destination.path("/usr/local/bin/\(program)"), ["--version"])
             #expect(version.status == 0, "\(version.stdout)\(version.stderr)")
@@ -27,8 +27,9 @@ import Testing
             #expect(program == "bookctl" || version.stdout.hasPrefix("\(program) "), "runs as \(program): \(version.stdout)")
         }
 
-        // Each daemon's own user (docs/operations.md): webd faces the internet, notifyd holds the secrets.
-        let users = ["bookingd": "booking", "availabilityd": "booking", "notifyd": "booking-notify", "webd": "booking-web"]
+        // Each daemon's own user (docs/operations.md): webd faces the internet, notifyd and calsyncd hold secrets.
+        let users = ["bookingd": "booking", "availabilityd": "booking", "notifyd": "booking-notify", "webd": "booking-web",
+                     "calsyncd": "booking-calendar"]
         for (daemon, user) in users.sorted(by: { $0.key < $1.key }) {
             #expect(destination.exists("/usr/local/bin/\(daemon)"))
             let unit = try destination.text("/usr/lib/systemd/system/\(daemon).service")
@@ -57,6 +58,9 @@ import Testing
         #expect(destination.permissions("/etc/booking/booking.yaml") == 0o640)
         #expect(destination.permissions("/etc/booking") == 0o750)
         #expect(destination.permissions("/etc/credstore") == 0o700)
+        // calsyncd's unit loads this directory, one credential a calendar, and would not start without it.
+        #expect(destination.permissions("/etc/credstore/booking.calendars") == 0o700)
+        #expect(try destination.text("/usr/lib/systemd/system/calsyncd.service").contains("LoadCredential=calendar:/etc/credstore/booking.calendars\n"))
         #expect(!destination.exists("/etc/booking/credentials"))
         // It ends with what the operator must edit, each with its file and key, then how to start.
         for placeholder in ["booking.yaml:", "notifications.sender.address: booking@example.com", "web.public_url: https://booking.example.com",

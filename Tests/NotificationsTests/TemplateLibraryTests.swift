@@ -9,7 +9,8 @@ import Testing
         _ = try Fixtures.library()
     }
 
-    @Test(arguments: SupportedLocale.allCases, MessagePurpose.allCases)
+    // A calendar conflict's purposes are rendered from other facts (NotificationServiceTests).
+    @Test(arguments: SupportedLocale.allCases, MessagePurpose.allCases.filter { !$0.isCalendarConflict })
     func everyPurposeRendersInEveryLanguage(language: SupportedLocale, purpose: MessagePurpose) throws {
         let library = try Fixtures.library()
         var facts = Fixtures.facts(locale: language.rawValue, previousStart: Fixtures.previousStart, previousConsultant: Fixtures.previousConsultant,
