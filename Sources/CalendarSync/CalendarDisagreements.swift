@@ -36,9 +36,20 @@ struct CalendarDisagreements: Equatable {
         for overlap in overlaps {
             guard let booked = byStart[overlap.start] else { continue }
             conflicts.append(CalendarConflict(
-                id: "overlap:\(booked.copy.appointmentId):\(overlap.eventId ?? "")", consultantId: consultantId, kind: .overlap,
+                id: "overlap:\(booked.copy.appointmentId):\(Self.digest(overlap.eventId ?? ""))", consultantId: consultantId, kind: .overlap,
                 reference: booked.reference, start: overlap.start, eventId: overlap.eventId, eventStart: nil, foundAt: now))
         }
+    }
+
+    /// A conflict's id stays within the protocol's 200 characters whatever the meeting's UID:
+    /// FNV-1a, enough to tell one meeting over a booking from another (not a secret).
+    static func digest(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     /// A deleted event the connection does not recreate is a conflict until it is back.

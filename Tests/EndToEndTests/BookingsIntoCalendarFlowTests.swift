@@ -16,13 +16,14 @@ import Testing
         let http: HTTPTransport
         let url: String
 
-        init() async throws {
+        init(notifyd: Bool = false) async throws {
             radicale = try LoopbackCalDAVServer(users: ["anna": "secret"])
             var options = SuiteProcess.Options()
             options.extra = "calendars:\n  sync_interval_seconds: 2\n  stale_after_seconds: 60\n"
             suite = try SuiteProcess(options)
             try await suite.start("bookingd")
             try await suite.start("availabilityd")
+            if notifyd { try await suite.start("notifyd") }
             try await suite.start("calsyncd")
             try "secret\n".write(toFile: suite.directory + "/anna.password", atomically: true, encoding: .utf8)
             http = HTTPTransport(connections: 2)
@@ -70,7 +71,7 @@ import Testing
     }
 
     @Test func eachBookingIsInItsConsultantsCalendarMovedWithItAndRemovedWhenCancelled() async throws {
-        let setup = try await Setup()
+        let setup = try await Setup(notifyd: true)
         let suite = setup.suite
         try setup.connect(["--privacy", "full"])
 
@@ -121,6 +122,16 @@ import Testing
         let conflicts = try suite.bookctl(["calendars", "conflicts"])
         #expect(conflicts.status == 1 && conflicts.stdout.contains("moved") && conflicts.stdout.contains("overlap")
                 && conflicts.stdout.contains(reference) && conflicts.stdout.contains("review@example.com"), "\(conflicts.stdout)\(conflicts.stderr)")
+        // The consultant is told of each, by email (the team would be on @chat, not configured here).
+        let start = ContinuousClock.now
+        var told: [[String: Any]] = []
+        while told.count < 2, ContinuousClock.now - start < .seconds(30) {
+            try await Task.sleep(for: .milliseconds(200))
+            told = (try suite.bookctlJSON(["notifications", reference]) as? [[String: Any]] ?? [])
+                .filter { $0["purpose"] as? String == "consultant-calendar-conflict" }
+        }
+        #expect(told.count == 2, "\(suite.log("notifyd").suffix(2_000))\(suite.log("calsyncd").suffix(2_000))")
+        #expect(try suite.bookctl(["calendars", "conflicts", "--all", "--json"]).stdout.contains("\"notified\" : true"))
         let shown = try #require(try suite.bookctlJSON(["show", reference]) as? [String: Any])
         #expect(shown["status"] as? String == "confirmed" && shown["start"] as? String == "2026-12-02T16:30:00+03:00", "nothing cancelled by itself")
 
