@@ -139,7 +139,9 @@ let package = Package(
             name: "CalendarSync",
             dependencies: ["BookingDomain", "BookingProtocol", "CalDAV", "CalendarSyncStore", "CivilTime", "DaemonKit", "Deadlines", "Delivery", "ICalendar",
                            "SuiteCalendar", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           // RS256, for the JWT a Google service account signs.
+                           .product(name: "CryptoExtras", package: "swift-crypto")]
         ),
         .executableTarget(name: "calsyncd", dependencies: ["CalendarSync", "DaemonKit"]),
         .target(
@@ -296,7 +298,7 @@ let package = Package(
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
         .testTarget(name: "CalDAVTests", dependencies: ["CalDAV", "Delivery", "LoopbackServers"]),
         .testTarget(name: "CalendarSyncTests", dependencies: ["BookingProtocol", "CalendarSync", "CalendarSyncStore", "CivilTime", "DaemonKit", "Delivery",
-                                                              "LoopbackServers", "SuiteTesting"]),
+                                                              "LoopbackServers", "SuiteTesting", .product(name: "CryptoExtras", package: "swift-crypto")]),
         .testTarget(
             name: "NotificationStoreTests",
             dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", "FieldEncryption",

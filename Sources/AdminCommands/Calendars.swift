@@ -15,10 +15,11 @@ struct CalendarsCommand: AsyncParsableCommand {
             abstract: "Connect a consultant's calendar (or change the connection); it is read at once and the outcome shown.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The consultant's id.") var id: String
-        @Option(help: "caldav (Nextcloud, Radicale, Fastmail, ...) or yandex.") var provider: String
-        @Option(help: "The calendar collection's URL.") var url: String
-        @Option(help: "The account's user name.") var username: String
-        @Option(help: "The systemd credential (or, in development, the file) holding the password or app password.") var passwordCredential: String
+        @Option(help: "caldav (Nextcloud, Radicale, Fastmail, ...), yandex or google.") var provider: String
+        @Option(help: "The calendar collection's URL (Google: https://apidata.googleusercontent.com/caldav/v2/CALENDAR_ID/events/).") var url: String
+        @Option(help: "The account's user name (Google: the calendar owner's address).") var username: String
+        @Option(help: "The systemd credential (or, in development, the file) holding the password or app password; for Google, the service account's JSON key or an authorized_user JSON with a refresh token.")
+        var passwordCredential: String
         @Flag(inversion: .prefixedNo, help: "Whether tentative events take the consultant out of the offer.") var tentativeBlocks = true
         @Flag(inversion: .prefixedNo, help: "Whether the consultant's bookings are written into the calendar.") var writeBookings = true
         @Option(help: "What a booking's event says of the client: minimal (the reference and the manage link) or full (name, phone, email). Default: minimal for google, full otherwise.")

@@ -1,18 +1,35 @@
 import Delivery
 import Foundation
 
+/// How a request proves who it is for: a user name and password (RFC 7617) or an OAuth 2 access
+/// token (RFC 6750), which Google's CalDAV endpoint requires.
+public enum CalDAVAuthorization: Sendable, Equatable {
+    case basic(username: String, password: String)
+    case bearer(String)
+
+    /// The `Authorization` header's value.
+    var headerValue: String {
+        switch self {
+        case let .basic(username, password): "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+        case let .bearer(token): "Bearer " + token
+        }
+    }
+}
+
 /// One calendar on a CalDAV server (RFC 4791) and the account that reaches it: Radicale,
-/// Nextcloud, Fastmail, Yandex (an app password) or Google's CalDAV endpoint.
+/// Nextcloud, Fastmail, Yandex (an app password) or Google's CalDAV endpoint (an access token).
 public struct CalDAVAccount: Sendable, Equatable {
     /// The calendar collection's URL, ending in `/`.
     public var collectionURL: String
-    public var username: String
-    public var password: String
+    public var authorization: CalDAVAuthorization
+
+    public init(collectionURL: String, authorization: CalDAVAuthorization) {
+        self.collectionURL = collectionURL.hasSuffix("/") ? collectionURL : collectionURL + "/"
+        self.authorization = authorization
+    }
 
     public init(collectionURL: String, username: String, password: String) {
-        self.collectionURL = collectionURL.hasSuffix("/") ? collectionURL : collectionURL + "/"
-        self.username = username
-        self.password = password
+        self.init(collectionURL: collectionURL, authorization: .basic(username: username, password: password))
     }
 }
 
@@ -50,11 +67,17 @@ public struct CalDAVCollection: Sendable {
     public let account: CalDAVAccount
     let transport: HTTPTransport
     let timeout: Duration
+    let renewToken: (@Sendable (_ refused: String) async -> Result<String, CalDAVError>)?
 
-    public init(account: CalDAVAccount, transport: HTTPTransport, timeout: Duration = .seconds(20)) {
+    /// `renewToken`, for an account with an access token: given the token the server refused
+    /// (401), answers another, or why none can be had (`accessTokenUnavailable`). The refused
+    /// request is sent once more with it, so a token revoked or expired early costs one retry.
+    public init(account: CalDAVAccount, transport: HTTPTransport, timeout: Duration = .seconds(20),
+                renewToken: (@Sendable (_ refused: String) async -> Result<String, CalDAVError>)? = nil) {
         self.account = account
         self.transport = transport
         self.timeout = timeout
+        self.renewToken = renewToken
     }
 
     /// The events overlapping [start, end): the way to read a server without sync-collection.
@@ -158,8 +181,15 @@ public struct CalDAVCollection: Sendable {
     }
 
     private func exchange(_ method: String, _ url: String, body: [UInt8], headers: [(String, String)]) async throws(CalDAVError) -> HTTPResponse {
-        let credentials = Data("\(account.username):\(account.password)".utf8).base64EncodedString()
-        let request = HTTPRequest(method: method, url: url, headers: [("Authorization", "Basic \(credentials)")] + headers, body: body, timeout: timeout)
+        let response = try await exchange(method, url, body: body, headers: headers, authorization: account.authorization)
+        guard response.status == 401, case let .bearer(refused) = account.authorization, let renewToken else { return response }
+        let renewed = try await renewToken(refused).get()
+        return try await exchange(method, url, body: body, headers: headers, authorization: .bearer(renewed))
+    }
+
+    private func exchange(_ method: String, _ url: String, body: [UInt8], headers: [(String, String)],
+                          authorization: CalDAVAuthorization) async throws(CalDAVError) -> HTTPResponse {
+        let request = HTTPRequest(method: method, url: url, headers: [("Authorization", authorization.headerValue)] + headers, body: body, timeout: timeout)
         do {
             return try await transport.exchange(request, headers: ["ETag"])
         } catch {
@@ -169,7 +199,8 @@ public struct CalDAVCollection: Sendable {
 
     private func failure(_ response: HTTPResponse, _ url: String) throws(CalDAVError) -> CalDAVError {
         switch response.status {
-        case 401, 403: .unauthorized(status: response.status)
+        case 401, 403:
+            if case .bearer = account.authorization { .accessTokenRefused(status: response.status) } else { .unauthorized(status: response.status) }
         case 404 where url == account.collectionURL: .collectionNotFound(url)
         default: .unexpectedStatus(response.status, String(decoding: response.body.prefix(200), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " "))

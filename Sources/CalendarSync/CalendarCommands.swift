@@ -71,21 +71,39 @@ struct CalendarCommands: Sendable {
             throw ProtocolError(.validationFailed, "a Yandex calendar's url is on caldav.yandex.ru, e.g. https://caldav.yandex.ru/calendars/LOGIN@yandex.ru/events-123/",
                                 field: "url")
         }
-        if url.scheme?.lowercased() == "http", !["127.0.0.1", "localhost", "::1"].contains(host) {
+        let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
+        // Loopback too for Google: the tests' stand-in for its endpoint.
+        if provider == .google, !loopback, host.lowercased() != "apidata.googleusercontent.com" || url.scheme?.lowercased() != "https" {
+            throw ProtocolError(.validationFailed, "a Google calendar's url is https://apidata.googleusercontent.com/caldav/v2/CALENDAR_ID/events/ "
+                                + "(CALENDAR_ID: the owner's address for their main calendar)", field: "url")
+        }
+        if url.scheme?.lowercased() == "http", !loopback {
             throw ProtocolError(.validationFailed, "the password would cross the network in clear: use https", field: "url")
         }
         let username = request.username.trimmingCharacters(in: .whitespaces)
         guard (1...256).contains(username.count), !username.contains(where: \.isNewline) else {
             throw ProtocolError(.validationFailed, "a user name of 1 to 256 characters is required", field: "username")
         }
+        if provider == .google, !username.contains("@") {
+            throw ProtocolError(.validationFailed, "a Google calendar's username is its owner's address, whom a service account acts for",
+                                field: "username")
+        }
         let credential = request.passwordCredential
         guard (1...255).contains(credential.count), !credential.contains(where: { $0.isNewline || $0 == "\0" }) else {
             throw ProtocolError(.validationFailed, "password_credential names the credential (or file) holding the password", field: "password_credential")
         }
+        let secret: String
         do {
-            _ = try CredentialFile.read(credential, configuration: configuration.value, daemon: "calsyncd")
+            secret = try CredentialFile.read(credential, configuration: configuration.value, daemon: "calsyncd")
         } catch {
-            throw ProtocolError(.validationFailed, "the password: \(error.problem)", field: "password_credential")
+            throw ProtocolError(.validationFailed, "\(CalendarAccess.secretName(provider)): \(error.problem)", field: "password_credential")
+        }
+        if provider == .google {
+            do {
+                _ = try GoogleCredential(json: secret)
+            } catch {
+                throw ProtocolError(.validationFailed, error.description, field: "password_credential")
+            }
         }
         let consultants: ConsultantsReply = try await availabilityd.call(MessageType.consultants, ConsultantsRequest())
         guard consultants.consultants.contains(where: { $0.id == request.consultantId }) else {

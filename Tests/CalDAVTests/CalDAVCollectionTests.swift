@@ -2,6 +2,7 @@ import CalDAV
 import Delivery
 import Foundation
 import LoopbackServers
+import Synchronization
 import Testing
 
 /// The client against a real CalDAV server (Radicale) on loopback.
@@ -95,6 +96,58 @@ import Testing
         try server.start()
         #expect(try await calendar.changes(since: nil).changed.isEmpty, "back on the same port with its calendars")
         server.stop()
+        await transport.shutdown()
+    }
+}
+
+/// An account with an OAuth 2 access token, against the loopback Google's CalDAV endpoint.
+@Suite(.serialized) struct CalDAVBearerTests {
+    /// A token from the loopback Google's token endpoint, by the refresh token it wrote.
+    static func accessToken(_ google: LoopbackGoogleServer, _ transport: HTTPTransport) async throws -> String {
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(google.authorizedUserJSON.utf8)) as? [String: String])
+        var form = URLComponents()
+        form.queryItems = ["client_id", "client_secret", "refresh_token"].map { URLQueryItem(name: $0, value: file[$0]) }
+            + [URLQueryItem(name: "grant_type", value: "refresh_token")]
+        let reply = try await transport.exchange(HTTPRequest(
+            url: google.tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array((form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B").utf8)))
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
+        return try #require(answer["access_token"] as? String)
+    }
+
+    @Test func aRefusedTokenIsRenewedOnceAndOtherwiseTold() async throws {
+        let google = try LoopbackGoogleServer(users: ["anna@example.com": "direct"], refreshUser: "anna@example.com")
+        let transport = HTTPTransport(connections: 2)
+        let made = try await transport.exchange(HTTPRequest(
+            method: "MKCALENDAR", url: google.directURL(calendar: "anna@example.com"),
+            headers: [("Authorization", "Basic " + Data("anna@example.com:direct".utf8).base64EncodedString())]))
+        #expect(made.status == 201)
+        let token = try await Self.accessToken(google, transport)
+        let url = google.collectionURL(calendar: "anna@example.com")
+
+        let fresh = CalDAVCollection(account: CalDAVAccount(collectionURL: url, authorization: .bearer(token)), transport: transport)
+        #expect(try await fresh.changes(since: nil).changed.isEmpty)
+
+        let renewals = Mutex(0)
+        let stale = CalDAVCollection(account: CalDAVAccount(collectionURL: url, authorization: .bearer("expired")), transport: transport) { refused in
+            #expect(refused == "expired")
+            renewals.withLock { $0 += 1 }
+            return .success(token)
+        }
+        _ = try await stale.put("m1.ics", calendar: CalDAVCollectionTests.event("m1@example.com", start: "20261202T090000Z", end: "20261202T100000Z"),
+                                ifMatch: nil)
+        #expect(renewals.withLock { $0 } == 1)
+        #expect(try await fresh.changes(since: nil).changed.count == 1, "the retried write went through")
+
+        let unrenewed = CalDAVCollection(account: CalDAVAccount(collectionURL: url, authorization: .bearer("expired")), transport: transport)
+        await #expect(throws: CalDAVError.accessTokenRefused(status: 401)) { _ = try await unrenewed.changes(since: nil) }
+        let refusedRenewal = CalDAVCollection(account: CalDAVAccount(collectionURL: url, authorization: .bearer("expired")), transport: transport) { _ in
+            .failure(.accessTokenUnavailable("Google refused the refresh token: invalid_grant", transient: false))
+        }
+        await #expect(throws: CalDAVError.accessTokenUnavailable("Google refused the refresh token: invalid_grant", transient: false)) {
+            _ = try await refusedRenewal.changes(since: nil)
+        }
+        google.stop()
         await transport.shutdown()
     }
 }

@@ -39,17 +39,14 @@ import Testing
             return fixture
         }
 
+        var writer: CalendarWriter { CalendarWriter(transport: transport, collectionURL: calendarURL, username: "anna", password: "secret") }
+
         func send(_ method: String, _ name: String, _ body: String = "", headers: [(String, String)] = []) async throws -> HTTPResponse {
-            try await transport.exchange(HTTPRequest(
-                method: method, url: calendarURL + name,
-                headers: [("Authorization", "Basic " + Data("anna:secret".utf8).base64EncodedString()), ("Content-Type", "text/calendar")] + headers,
-                body: Array(body.utf8)))
+            try await writer.send(method, name, body, headers: headers)
         }
 
         func put(_ name: String, _ lines: [String]) async throws {
-            let text = (["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//tests//EN"] + lines + ["END:VCALENDAR"]).joined(separator: "\r\n") + "\r\n"
-            let response = try await send("PUT", name, text)
-            #expect((200..<300).contains(response.status), "PUT \(name): \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+            try await writer.put(name, lines)
         }
 
         func connect(password: String = "anna-calendar.password") async throws -> CalendarConnectionBody {
@@ -59,14 +56,12 @@ import Testing
         }
 
         func sync() async throws -> CalendarConnectionBody {
-            let reply: CalendarsReply = try await calsyncd.call(MessageType.calendarSync, CalendarConsultantRequest(consultantId: "anna"))
-            return try #require(reply.connections.first)
+            try await calsyncd.syncCalendar(of: "anna")
         }
 
         /// anna's free slot starts on `day`, as Moscow wall times.
         func annaFree(_ day: String) async throws -> [String] {
-            let reply: SlotsReply = try await availabilityd.call(MessageType.slots, SlotsRequest(from: day, days: 1, consultantId: "anna"))
-            return reply.slots.map { String($0.localStart.dropFirst(11).prefix(5)) }
+            try await availabilityd.freeStarts(of: "anna", on: day)
         }
 
         func stop() async throws {

@@ -27,31 +27,42 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+def radicale_application(storage, users):
+    """Radicale serving --storage, with plain-text htpasswd users ("user:password,...")."""
+    os.makedirs(storage, exist_ok=True)
+    path = os.path.join(storage, "users")
+    with open(path, "w") as f:
+        for pair in users.split(","):
+            f.write(pair + "\n")
+    settings = os.path.join(storage, "radicale.conf")
+    with open(settings, "w") as f:
+        f.write(
+            "[auth]\ntype = htpasswd\nhtpasswd_filename = %s\nhtpasswd_encryption = plain\n"
+            "[rights]\ntype = owner_only\n"
+            "[storage]\nfilesystem_folder = %s\n"
+            "[logging]\nlevel = warning\n" % (path, os.path.join(storage, "collections")))
+    return radicale.Application(config.load([(settings, False)]))
+
+
+def serve(application, port, before_ready=None):
+    """Serves `application` on 127.0.0.1:port, prints READY and returns when stdin closes.
+    `before_ready(port)` runs once the port is known."""
+    server = make_server("127.0.0.1", port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    if before_ready:
+        before_ready(server.server_address[1])
+    print("READY %d" % server.server_address[1], flush=True)
+    sys.stdin.read()
+    server.shutdown()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--storage", required=True)
     p.add_argument("--users", required=True)
     args = p.parse_args()
-    os.makedirs(args.storage, exist_ok=True)
-    users = os.path.join(args.storage, "users")
-    with open(users, "w") as f:
-        for pair in args.users.split(","):
-            f.write(pair + "\n")
-    settings = os.path.join(args.storage, "radicale.conf")
-    with open(settings, "w") as f:
-        f.write(
-            "[auth]\ntype = htpasswd\nhtpasswd_filename = %s\nhtpasswd_encryption = plain\n"
-            "[rights]\ntype = owner_only\n"
-            "[storage]\nfilesystem_folder = %s\n"
-            "[logging]\nlevel = warning\n" % (users, os.path.join(args.storage, "collections")))
-    configuration = config.load([(settings, False)])
-    application = radicale.Application(configuration)
-    server = make_server("127.0.0.1", args.port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print("READY %d" % server.server_address[1], flush=True)
-    sys.stdin.read()
-    server.shutdown()
+    serve(radicale_application(args.storage, args.users), args.port)
 
 
 if __name__ == "__main__":
