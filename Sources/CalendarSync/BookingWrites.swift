@@ -156,11 +156,15 @@ struct BookingWriter: Service {
     let clock: SuiteClock
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await engine.writeBookings()
-            let due = (try? await store.nextPendingAt()).flatMap { $0 }
-            let wait = due.map { min(60, max(0.05, $0.timeIntervalSince(clock.now()) / clock.rate)) } ?? 60
-            await cancelWhenGracefulShutdown { await wake.wait(upTo: .milliseconds(Int(wait * 1_000))) }
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                await engine.writeBookings()
+                let due = (try? await store.nextPendingAt()).flatMap { $0 }
+                let wait = due.map { min(60, max(0.05, $0.timeIntervalSince(clock.now()) / clock.rate)) } ?? 60
+                await wake.wait(upTo: .milliseconds(Int(wait * 1_000)))
+            }
+        } onGracefulShutdown: {
+            wake.notify()
         }
     }
 }

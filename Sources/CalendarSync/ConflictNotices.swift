@@ -16,9 +16,13 @@ struct ConflictNotices: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await tellUntold()
-            await cancelWhenGracefulShutdown { await wake.wait(upTo: .seconds(60)) }
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                await tellUntold()
+                await wake.wait(upTo: .seconds(60))
+            }
+        } onGracefulShutdown: {
+            wake.notify()
         }
     }
 

@@ -219,6 +219,33 @@ import Testing
         try await fixture.stop()
     }
 
+    /// Bookings go into the Google calendar through the same token, and by default (152-FZ: the
+    /// data would leave Russia) say nothing of the client but the reference and the manage link.
+    @Test func aBookingIsWrittenIntoGoogleCalendarWithNothingOfTheClientButItsReference() async throws {
+        let fixture = try await Fixture.start()
+        _ = try await fixture.connect()
+        let bookingd = try await fixture.suite.client(.bookingd)
+        let booked: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(
+            start: ISO8601.parseInstant("2026-12-02T15:00:00+03:00")!,
+            contact: ContactBody(name: "Мария Соколова", email: "maria@example.com", phone: "+79160000007"), consultantId: "anna"))
+        var written: HTTPResponse?
+        for _ in 0..<50 where written?.status != 200 {
+            _ = try await fixture.calsyncd.syncCalendar(of: "anna")
+            written = try await fixture.writer.send("GET", "\(booked.id).ics")
+            if written?.status != 200 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        let text = String(decoding: try #require(written).body, as: UTF8.self)
+        #expect(written?.status == 200, "\(text)")
+        #expect(text.contains("UID:\(booked.id)") && text.contains("DTSTART:20261202T120000Z") && text.contains(booked.reference))
+        #expect(!text.contains("Мария") && !text.contains("maria@example.com") && !text.contains("7916"), "\(text)")
+        // Its own event is not busy time: the slot stays the booking's, no conflict.
+        let synced = try await fixture.calsyncd.syncCalendar(of: "anna")
+        #expect(synced.busyIntervals == 0 && synced.bookingsWritten == 1 && synced.lastWriteError == nil, "\(synced)")
+        let requests = fixture.google.calDAVRequests
+        #expect(requests.allSatisfy { $0.accepted })
+        try await fixture.stop()
+    }
+
     /// Tokens living 6 s are renewed after 3 s (half their life), while the old one still works.
     @Test func aRefreshTokensAccessTokenIsRenewedBeforeItExpires() async throws {
         let fixture = try await Fixture.start(tokenLifetime: 6)
