@@ -101,7 +101,14 @@ extension CalendarSyncEngine {
         let text = BookingEvent(appointment, privacy: connection.privacy, contact: contact, manageURL: settings.value.manageURL,
                                 consultantLocale: locale).resource
         let name = existing?.name ?? BookingEvent.resourceName(appointmentId: copy.appointmentId)
-        var etag = try await Self.put(text, name: name, ifMatch: existing?.etag, on: calendar)
+        var ifMatch = existing?.etag
+        if existing == nil, connection.provider == .google {
+            // Google's CalDAV honours If-Match only, not If-None-Match: an event written before a
+            // crash is found by its name first. The name is the appointment's id either way, so
+            // no second event can come of it.
+            ifMatch = try await calendar.get(name)?.etag
+        }
+        var etag = try await Self.put(text, name: name, ifMatch: ifMatch, on: calendar)
         if etag == nil {
             // Some servers answer a write without the ETag: it is read, for the next write's If-Match.
             etag = try await calendar.get(name)?.etag
