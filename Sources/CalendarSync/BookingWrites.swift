@@ -4,7 +4,6 @@ import CalendarSyncStore
 import DaemonKit
 import Foundation
 import Metrics
-import ServiceLifecycle
 
 /// Writing each booking into its consultant's calendar: a create is `If-None-Match: *` and a
 /// change `If-Match` its ETag, under a name made of the appointment's id, so a retry or a
@@ -152,26 +151,13 @@ extension CalendarSyncEngine {
         case let .failure(error): throw error
         }
     }
-}
 
-/// The writer's loop: writes when the follower keeps a change or a sync finds an event to
-/// write again, and when a failed write is due again.
-struct BookingWriter: Service {
-    let engine: CalendarSyncEngine
-    let store: CalendarSyncStore
-    let wake: WakeSignal
-    let clock: SuiteClock
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                await engine.writeBookings()
-                let due = (try? await store.nextPendingAt()).flatMap { $0 }
-                let wait = due.map { min(60, max(0.05, $0.timeIntervalSince(clock.now()) / clock.rate)) } ?? 60
-                await wake.wait(upTo: .milliseconds(Int(wait * 1_000)))
-            }
-        } onGracefulShutdown: {
-            wake.notify()
-        }
+    /// One round of the writer's loop (woken when the follower keeps a change or a sync finds an
+    /// event to write again): what is due, then how long until the next is due.
+    func writeRound(store: CalendarSyncStore) async -> Duration {
+        await writeBookings()
+        let due = (try? await store.nextPendingAt()).flatMap { $0 }
+        let wait = due.map { min(60, max(0.05, $0.timeIntervalSince(clock.now()) / clock.rate)) } ?? 60
+        return .milliseconds(Int(wait * 1_000))
     }
 }

@@ -60,8 +60,12 @@ public enum CalendarSyncDaemon {
         }
         try await server.bind()
         let interval = settings.value.interval
-        return [server, follower, BookingWriter(engine: engine, store: store, wake: writerWake, clock: parts.clock),
-                ConflictNotices(store: store, notifyd: notifyd, wake: noticeWake, logger: parts.logger),
+        let notices = ConflictNotices(store: store, notifyd: notifyd, logger: parts.logger)
+        return [server, follower, WakingLoop(wake: writerWake) { await engine.writeRound(store: store) },
+                WakingLoop(wake: noticeWake) {
+                    await notices.tellUntold()
+                    return .seconds(60)
+                },
                 PeriodicService(every: interval, runFirst: true) { await engine.sync() },
                 PeriodicService(every: .seconds(3_600)) { _ = try? await store.pruneCopies(endedBefore: parts.clock.now().addingTimeInterval(-7 * 86_400)) }]
     }

@@ -3,28 +3,15 @@ import CalendarSyncStore
 import DaemonKit
 import Foundation
 import Logging
-import ServiceLifecycle
 
 /// Tells notifyd of each conflict a sync found, so the consultant and the team hear of it;
 /// apart from the syncs, so a notifyd that is down or slow holds up no calendar. A conflict
 /// stays untold until notifyd takes it; notifyd queues one message per recipient and conflict
 /// id, so telling it twice (a crash between its answer and our record) sends nothing twice.
-struct ConflictNotices: Service {
+struct ConflictNotices {
     let store: CalendarSyncStore
     let notifyd: DaemonClient
-    let wake: WakeSignal
     let logger: Logger
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                await tellUntold()
-                await wake.wait(upTo: .seconds(60))
-            }
-        } onGracefulShutdown: {
-            wake.notify()
-        }
-    }
 
     func tellUntold() async {
         guard let untold = try? await store.untoldConflicts() else { return }

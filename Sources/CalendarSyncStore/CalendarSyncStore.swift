@@ -246,10 +246,7 @@ public final class CalendarSyncStore: Sendable {
             let previous = try Row.fetchOne(db, sql: "SELECT url, username FROM connections WHERE consultant_id = ?", arguments: [connection.consultantId])
             if let previous, previous["url"] as String != connection.url || previous["username"] as String != connection.username {
                 try db.execute(sql: "DELETE FROM connections WHERE consultant_id = ?", arguments: [connection.consultantId])
-                try db.execute(sql: """
-                    UPDATE booking_copies SET remote_consultant_id = NULL, href = NULL, etag = NULL, written_start_ms = NULL
-                    WHERE remote_consultant_id = ?
-                    """, arguments: [connection.consultantId])
+                try Self.forgetWrittenEvents(in: connection.consultantId, db)
             }
             try db.execute(sql: """
                 INSERT INTO connections (consultant_id, provider, url, username, password_credential, tentative_blocks, created_ms,
@@ -273,15 +270,20 @@ public final class CalendarSyncStore: Sendable {
     public func disconnect(consultantId: String) async throws -> Bool {
         try await pool.writeBeforeDeadline { db in
             try db.execute(sql: "DELETE FROM remote_events WHERE consultant_id = ?", arguments: [consultantId])
-            // The events written there stay in that calendar, which calsyncd no longer reaches.
-            try db.execute(sql: """
-                UPDATE booking_copies SET remote_consultant_id = NULL, href = NULL, etag = NULL, written_start_ms = NULL
-                WHERE remote_consultant_id = ?
-                """, arguments: [consultantId])
+            try Self.forgetWrittenEvents(in: consultantId, db)
             try db.execute(sql: "DELETE FROM conflicts WHERE consultant_id = ?", arguments: [consultantId])
             try db.execute(sql: "DELETE FROM connections WHERE consultant_id = ?", arguments: [consultantId])
             return db.changesCount > 0
         }
+    }
+
+    /// The events written into a calendar calsyncd no longer reaches (disconnected, or another
+    /// URL) stay there; the bookings are written afresh wherever they belong now.
+    static func forgetWrittenEvents(in consultantId: String, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE booking_copies SET remote_consultant_id = NULL, href = NULL, etag = NULL, written_start_ms = NULL
+            WHERE remote_consultant_id = ?
+            """, arguments: [consultantId])
     }
 
     /// Every connection with its status, by consultant id.

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import NIOConcurrencyHelpers
 
 /// Wakes one waiting loop (a dispatcher, a follower) when there may be work, or after a timeout; a
@@ -36,5 +37,28 @@ public final class WakeSignal: Sendable {
             if now { continuation.resume() }
         }
         timer.cancel()
+    }
+}
+
+/// A loop that works, then waits for its signal or the wait its work asked for, until graceful
+/// shutdown, which wakes it: a writer of pending work, a teller of untold news.
+public struct WakingLoop: Service {
+    let wake: WakeSignal
+    /// One round of work; answers how long to wait at most before the next.
+    let work: @Sendable () async -> Duration
+
+    public init(wake: WakeSignal, _ work: @escaping @Sendable () async -> Duration) {
+        self.wake = wake
+        self.work = work
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                await wake.wait(upTo: await work())
+            }
+        } onGracefulShutdown: {
+            wake.notify()
+        }
     }
 }

@@ -120,6 +120,8 @@ import Testing
         let synced = try suite.bookctl(["calendars", "sync", "anna"])
         #expect(synced.status == 0, "\(synced.stdout)\(synced.stderr)")
         let conflicts = try suite.bookctl(["calendars", "conflicts"])
+        print("bookctl calendars conflicts:\n\(conflicts.stdout)\(conflicts.stderr)")
+        print("bookctl calendars status:\n\(try suite.bookctl(["calendars", "status"]).stdout)")
         #expect(conflicts.status == 1 && conflicts.stdout.contains("moved") && conflicts.stdout.contains("overlap")
                 && conflicts.stdout.contains(reference) && conflicts.stdout.contains("review@example.com"), "\(conflicts.stdout)\(conflicts.stderr)")
         // The consultant is told of each, by email (the team would be on @chat, not configured here).
