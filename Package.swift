@@ -297,7 +297,7 @@ let package = Package(
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),
         .testTarget(name: "CalDAVTests", dependencies: ["CalDAV", "Delivery", "LoopbackServers"]),
-        .testTarget(name: "CalendarSyncTests", dependencies: ["BookingProtocol", "CalendarSync", "CalendarSyncStore", "CivilTime", "DaemonKit", "Delivery",
+        .testTarget(name: "CalendarSyncTests", dependencies: ["BookingProtocol", "CalDAV", "CalendarSync", "CalendarSyncStore", "CivilTime", "DaemonKit", "Delivery",
                                                               "LoopbackServers", "SuiteTesting", .product(name: "CryptoExtras", package: "swift-crypto")]),
         .testTarget(
             name: "NotificationStoreTests",

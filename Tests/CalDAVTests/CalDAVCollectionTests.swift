@@ -42,6 +42,12 @@ import Testing
         #expect(after.changed.isEmpty)
         #expect(after.removed.map(CalDAVCollection.name(of:)) == ["m1.ics"])
 
+        // A token the server no longer knows (RFC 6578 §3.2, DAV:valid-sync-token): told apart, so
+        // the caller reads everything again.
+        await #expect(throws: CalDAVError.syncTokenExpired) {
+            _ = try await calendar.changes(since: both.syncToken + "-forgotten")
+        }
+
         let inWindow = try await calendar.events(from: ISO8601DateFormatter().date(from: "2026-12-09T00:00:00Z")!,
                                                  to: ISO8601DateFormatter().date(from: "2026-12-11T00:00:00Z")!)
         #expect(inWindow.map { CalDAVCollection.name(of: $0.href) } == ["m2.ics"])

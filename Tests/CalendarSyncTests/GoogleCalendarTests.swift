@@ -1,4 +1,6 @@
 import BookingProtocol
+import CalDAV
+import CalendarSyncStore
 import CivilTime
 import CryptoExtras
 import DaemonKit
@@ -216,6 +218,32 @@ import Testing
         let claims = try #require(try JSONSerialization.jsonObject(with: claimsJSON) as? [String: Any])
         #expect(claims["aud"] as? String == fixture.google.tokenURL && claims["iss"] as? String == fixture.google.serviceAccount)
         #expect(fixture.google.calDAVRequests.allSatisfy { $0.accepted && $0.tokenSerial == 1 })
+        try await fixture.stop()
+    }
+
+    /// Google's counterpart over CalDAV of the REST API's `syncToken` and its 410 Gone: changes
+    /// since the token, and everything again when the server refuses the token.
+    @Test func aRefusedSyncTokenReadsTheWholeGoogleCalendarAgain() async throws {
+        let fixture = try await Fixture.start()
+        _ = try await fixture.connect()
+        try await fixture.writer.put("planning.ics", CalendarImportTests.event("planning@example.com", "20261202T090000Z", "20261202T100000Z"))
+        let configuration = fixture.suite.configuration
+        let access = CalendarAccess(transport: fixture.transport, configuration: Reloadable(configuration),
+                                    settings: Reloadable(try CalendarSyncSettings.load(configuration)))
+        let connection = CalendarConnection(consultantId: "anna", provider: .google, url: fixture.google.collectionURL(calendar: Self.owner),
+                                            username: Self.owner, passwordCredential: fixture.suite.directory + "/google-service-account.json")
+        let calendar = try await access.collection(for: connection)
+        let window = Date(timeIntervalSince1970: 1_796_000_000)..<Date(timeIntervalSince1970: 1_800_000_000)
+        guard case let .changes(first, complete) = try await CalendarSyncEngine.fetch(calendar, since: nil, window: window) else {
+            Issue.record("Google's CalDAV answers sync-collection")
+            return
+        }
+        #expect(complete && first.changed.count == 1)
+        guard case let .changes(again, resynced) = try await CalendarSyncEngine.fetch(calendar, since: first.syncToken + "-forgotten", window: window) else {
+            Issue.record("a refused token is read again with sync-collection")
+            return
+        }
+        #expect(resynced && again.changed.map { CalDAVCollection.name(of: $0.href) } == ["planning.ics"])
         try await fixture.stop()
     }
 

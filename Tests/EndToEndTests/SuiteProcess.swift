@@ -144,7 +144,7 @@ final class SuiteProcess: @unchecked Sendable {
     func kill9(_ daemon: String) {
         guard let process = daemons[daemon] else { return }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = Self.waitForExit(of: process, seconds: 30)
     }
 
     /// SIGTERM, and the exit status.
@@ -153,11 +153,32 @@ final class SuiteProcess: @unchecked Sendable {
     func terminate(_ daemon: String) -> Int32 {
         guard let process = daemons[daemon], process.isRunning else { return daemons[daemon]?.terminationStatus ?? 0 }
         process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        if let status = Self.waitForExit(of: process, seconds: 10) { return status }
+        kill(process.processIdentifier, SIGKILL)
+        return Self.waitForExit(of: process, seconds: 10) ?? SIGKILL
+    }
+
+    /// The exit status once the daemon has exited, or nil after `seconds`. Foundation's Process
+    /// was seen, with dozens of daemons exiting at once on 2 cores, to leave an exited child a
+    /// zombie with `isRunning` true for good, and `waitUntilExit` then never returned and held a
+    /// test thread: a child that is a zombie for a second is reaped here instead.
+    static func waitForExit(of process: Process, seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var zombieSince: Date?
+        while process.isRunning && Date() < deadline {
+            usleep(10_000)
+            let state = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            guard state == "Z" else { continue }
+            zombieSince = zombieSince ?? Date()
+            guard Date().timeIntervalSince(zombieSince!) > 1 else { continue }
+            var status: Int32 = 0
+            if waitpid(process.processIdentifier, &status, WNOHANG) == process.processIdentifier {
+                // WIFEXITED: the exit code; otherwise the signal, as Process says it.
+                return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+            }
+        }
+        return process.isRunning ? nil : process.terminationStatus
     }
 
     /// Stops every daemon (SIGTERM): subscribers first, bookingd last, so none of them logs
@@ -218,12 +239,13 @@ final class SuiteProcess: @unchecked Sendable {
         // Read before waiting, so a full pipe never blocks the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let status = waitForExit(of: process, seconds: 300) ?? SIGKILL
+        let overran = overdue.wait(timeout: .now()) == .success
         overdue.cancel()
-        if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
+        if overran {
             throw SuiteFailure("\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(limit)")
         }
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 
