@@ -30,7 +30,8 @@ struct CalendarsCommand: AsyncParsableCommand {
             let suite = try Suite.open(global)
             let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendarConnect, CalendarConnectRequest(
                 consultantId: id, provider: provider, url: url, username: username, passwordCredential: passwordCredential,
-                tentativeBlocks: tentativeBlocks, writeBookings: writeBookings, privacy: privacy, onRemoteDelete: onRemoteDelete), idempotent: true)
+                tentativeBlocks: tentativeBlocks, writeBookings: writeBookings, privacy: privacy, onRemoteDelete: onRemoteDelete), idempotent: true,
+                patience: CalendarsCommand.patience)
             try CalendarsCommand.show(reply, global, suite.calendarZone, failOnError: true)
         }
     }
@@ -66,7 +67,8 @@ struct CalendarsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let suite = try Suite.open(global)
-            let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendarSync, CalendarConsultantRequest(consultantId: id), idempotent: true)
+            let reply: CalendarsReply = try await suite.call("calsyncd", MessageType.calendarSync, CalendarConsultantRequest(consultantId: id), idempotent: true,
+                                                             patience: CalendarsCommand.patience)
             try CalendarsCommand.show(reply, global, suite.calendarZone, failOnError: true)
         }
     }
@@ -142,6 +144,10 @@ struct CalendarsCommand: AsyncParsableCommand {
             Output.line(reply.intervals.isEmpty ? "No busy time for \(id)." : table.rendered)
         }
     }
+
+    /// A connect or a sync waits on calendar servers (each request up to
+    /// calendars.request_timeout_seconds, after any sync already running), not only on calsyncd.
+    static let patience = Duration.seconds(120)
 
     /// Written, and pending, in the connection's privacy; "off" when bookings are not written there.
     static func bookings(_ connection: CalendarConnectionBody) -> String {

@@ -78,11 +78,15 @@ struct Suite {
     }
 
     /// Sends one request and shuts the connection down, whatever happens.
-    func call<Request: Encodable, Answer: Decodable>(_ daemon: String, _ type: String, _ body: Request, as: Answer.Type = Answer.self, idempotent: Bool = false) async throws -> Answer {
+    /// `patience`: for a request that waits on something slower than a daemon (a calendar
+    /// server), how long to wait for its one attempt instead of the usual timeout and retries.
+    func call<Request: Encodable, Answer: Decodable>(_ daemon: String, _ type: String, _ body: Request, as: Answer.Type = Answer.self, idempotent: Bool = false,
+                                                     patience: Duration? = nil) async throws -> Answer {
         let client = try await client(daemon)
         do {
             // Changes carry a key, so a retry after a lost reply is answered, not done twice.
-            let answer: Answer = try await client.call(type, body, idempotencyKey: idempotent ? UUID().uuidString.lowercased() : nil)
+            let key = idempotent ? UUID().uuidString.lowercased() : nil
+            let answer: Answer = try await client.call(type, body, idempotencyKey: key, timeout: patience, attempts: patience == nil ? nil : 1)
             await context.shutdown()
             return answer
         } catch {
