@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func theServiceAccountsAssertionIsTheJWTGoogleDocuments() throws {
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let key = try TestKeys.serviceAccount()
         let issued = ISO8601.parseInstant("2026-12-01T08:00:00.700Z")!
         let grant = try GoogleTokenGrant(credential: .serviceAccount(Self.serviceAccount(key)), subject: Self.owner, issuedAt: issued)
         #expect(grant.tokenURI == "https://oauth2.googleapis.com/token")
@@ -52,7 +52,7 @@ import Testing
         let signed = Data("\(parts[0]).\(parts[1])".utf8)
         #expect(key.publicKey.isValidSignature(signature, for: signed, padding: .insecurePKCS1v1_5))
         #expect(!key.publicKey.isValidSignature(signature, for: Data("\(parts[0]).e30".utf8), padding: .insecurePKCS1v1_5))
-        let other = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let other = try TestKeys.other()
         #expect(!other.publicKey.isValidSignature(signature, for: signed, padding: .insecurePKCS1v1_5))
     }
 
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func credentialFilesAreReadAndTheirProblemsNamedWithoutTheirSecrets() throws {
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let key = try TestKeys.serviceAccount()
         func json(_ object: [String: String]) -> String {
             String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
         }
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func theTokenEndpointsAnswersAreRead() throws {
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let key = try TestKeys.serviceAccount()
         let grant = try GoogleTokenGrant(credential: .serviceAccount(Self.serviceAccount(key)), subject: Self.owner, issuedAt: Date())
         let token = try grant.token(status: 200, body: Array(#"{"access_token":"ya29.a0Af","expires_in":3599,"token_type":"Bearer"}"#.utf8))
         #expect(token.value == "ya29.a0Af" && token.lifetime == .seconds(3599))
