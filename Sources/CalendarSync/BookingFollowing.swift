@@ -36,7 +36,11 @@ actor BookingFollowing: EventConsumer {
                 break
             }
             let appointment = event.appointment
-            guard let json = try? WireJSON.encode(appointment) else { break }
+            guard let json = try? WireJSON.encode(appointment) else {
+                // Kept up to the event before; the catch-up brings this one again.
+                outcome = .interrupted
+                break
+            }
             // Only the last state of each booking in a batch is written.
             changes[appointment.id] = BookingChange(appointmentId: appointment.id, consultantId: appointment.consultantId,
                                                     appointment: String(decoding: json, as: UTF8.self), end: appointment.end)
