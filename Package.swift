@@ -62,6 +62,9 @@ let package = Package(
         .target(name: "CivilTime"),
         .target(name: "BookingDomain", dependencies: ["CivilTime", "PhoneNumbers", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
+        // The booking figures (funnel, rates, attendance, sources) of a period, pure: computed
+        // from what bookingd's store holds, and written as JSON, CSV and a self-contained HTML page.
+        .target(name: "BookingAnalytics", dependencies: ["BookingDomain", "BookingProtocol", "CivilTime"]),
         // The deadline of the request being handled: what a commit and a call to another daemon must meet.
         .target(name: "Deadlines", dependencies: ["CivilTime"]),
         // iCalendar, pure: the one writer (the page's .ics file, notifyd's invites) and the reader of
@@ -81,6 +84,7 @@ let package = Package(
             dependencies: [
                 "BookingDomain",
                 "BookingProtocol",
+                "BookingAnalytics",
                 "SQLiteStorage",
                 "Deadlines",
                 "FieldEncryption",
@@ -191,7 +195,7 @@ let package = Package(
         .target(
             name: "BookingService",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ",
+                "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "BookingAnalytics", "CivilTime", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -230,7 +234,7 @@ let package = Package(
             name: "AdminCommands",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "CalendarSync", "NotificationService", "WebFrontend",
-                "BookingDomain", "BookingProtocol", "CivilTime", "ZeroMQ", "SQLiteStorage", "FieldEncryption",
+                "BookingDomain", "BookingProtocol", "BookingAnalytics", "CivilTime", "ZeroMQ", "SQLiteStorage", "FieldEncryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -249,6 +253,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
+        .testTarget(name: "BookingAnalyticsTests", dependencies: ["BookingAnalytics", "BookingDomain", "BookingProtocol", "CivilTime"]),
         .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol"]),
         .testTarget(name: "RequestHistoryTests", dependencies: ["RequestHistory"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),

@@ -80,7 +80,7 @@ final class AvailabilityView: Sendable {
                     view.booked.remove(BookedSlot(consultantId: previous.consultantId, start: previous.start))
                 }
                 view.booked.insert(slot)
-            case .cancelled, .released, .completed, .noShow:
+            case .cancelled, .released, .attended, .noShow:
                 view.booked.remove(slot)
             case .reminderSent, .confirmed, .erased:
                 break

@@ -17,14 +17,19 @@ public enum AppointmentStatus: String, Sendable, Hashable, Codable, CaseIterable
     /// Every status change the domain allows; `confirmed -> confirmed` and `scheduled ->
     /// scheduled` are reschedules. A hold cannot be completed or missed: it is confirmed,
     /// cancelled or released (`scheduled -> cancelled` by the system) first.
-    /// The ends are final because history, reminders and statistics rely on them not moving.
+    /// A cancellation is final because history, reminders and statistics rely on it not moving;
+    /// an outcome can be corrected (`completed <-> no_show`), since a consultant may mark the
+    /// wrong one, and the history keeps both marks.
     public static let allowedTransitions: [AppointmentStatus: Set<AppointmentStatus>] = [
         .scheduled: [.scheduled, .confirmed, .cancelled],
         .confirmed: [.confirmed, .cancelled, .completed, .noShow],
         .cancelled: [],
-        .completed: [],
-        .noShow: [],
+        .completed: [.noShow],
+        .noShow: [.completed],
     ]
+
+    /// Marked attended or no-show.
+    public var isOutcome: Bool { self == .completed || self == .noShow }
 
     public func canTransition(to next: AppointmentStatus) -> Bool {
         AppointmentStatus.allowedTransitions[self, default: []].contains(next)
@@ -120,7 +125,8 @@ public enum TransitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case created
     case rescheduled
     case cancelled
-    case completed
+    /// Marked attended (the status becomes `completed`).
+    case attended
     case noShow = "no_show"
     case reminderSent = "reminder_sent"
     /// A hold confirmed by its client.
@@ -189,7 +195,7 @@ public enum TransitionError: Error, Sendable, Hashable, CustomStringConvertible 
         case let .sameSlot(slot):
             "the appointment is already at \(ISO8601.local(slot.range.start, in: zone)) (\(zone.identifier)) with \(slot.consultantId); choose another time or consultant"
         case let .notStarted(kind, start):
-            "the appointment starts at \(ISO8601.local(start, in: zone)) (\(zone.identifier)); it cannot be marked \(kind == .noShow ? "as a no-show" : "completed") before then"
+            "the appointment starts at \(ISO8601.local(start, in: zone)) (\(zone.identifier)); it cannot be marked \(kind == .noShow ? "as a no-show" : "attended") before then"
         case .reminderAlreadySent:
             "the reminder for this appointment has already been sent"
         case let .reminderNotApplicable(status):
@@ -237,12 +243,15 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     /// When its personal data was erased (on request or after the retention period): from then
     /// on its contact is `ContactInfo.erased` and it has no topic; the rest stays for the counts.
     public let erasedAt: Date?
+    /// Where the visit that booked came from (not personal data: it outlives an erasure).
+    public let source: LeadSource?
 
     /// Restores a stored appointment as it was; a new one comes from `book`.
     public init(id: UUID, clientId: UUID, consultantId: String, timeSlot: DateTimeRange, contactInfo: ContactInfo,
                 status: AppointmentStatus, bookingReference: BookingReference, createdAt: Date, updatedAt: Date,
                 reminderSent: Bool, revision: Int = 0, clientTimeZone: String, locale: String, meeting: Meeting? = nil, topic: String? = nil,
-                holdExpiresAt: Date? = nil, erasedAt: Date? = nil) {
+                holdExpiresAt: Date? = nil, erasedAt: Date? = nil, source: LeadSource? = nil) {
+        self.source = source
         self.id = id
         self.clientId = clientId
         self.consultantId = consultantId
@@ -267,7 +276,7 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         Appointment(id: id, clientId: clientId, consultantId: consultantId, timeSlot: timeSlot, contactInfo: .erased, status: status,
                     bookingReference: bookingReference, createdAt: createdAt, updatedAt: updatedAt, reminderSent: reminderSent,
                     revision: revision, clientTimeZone: clientTimeZone, locale: locale, meeting: meeting, topic: nil,
-                    holdExpiresAt: holdExpiresAt, erasedAt: at)
+                    holdExpiresAt: holdExpiresAt, erasedAt: at, source: source)
     }
 
     public var slot: TimeSlot { TimeSlot(range: timeSlot, consultantId: consultantId) }
@@ -278,14 +287,14 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
     /// resolved with its own reference.
     public static func book(id: UUID, clientId: UUID, slot: TimeSlot, contactInfo: ContactInfo,
                             reference: BookingReference, clientTimeZone: String, locale: String,
-                            meetingFormat: MeetingFormat? = nil, topic: String? = nil, holdUntil: Date? = nil,
+                            meetingFormat: MeetingFormat? = nil, topic: String? = nil, holdUntil: Date? = nil, source: LeadSource? = nil,
                             actor: Actor, reason: String? = nil, at: Date) -> (Appointment, Transition) {
         let status: AppointmentStatus = holdUntil == nil ? .confirmed : .scheduled
         let appointment = Appointment(
             id: id, clientId: clientId, consultantId: slot.consultantId, timeSlot: slot.range,
             contactInfo: contactInfo, status: status, bookingReference: reference,
             createdAt: at, updatedAt: at, reminderSent: false, clientTimeZone: clientTimeZone, locale: locale,
-            meeting: meetingFormat?.resolved(reference: reference), topic: topic, holdExpiresAt: holdUntil)
+            meeting: meetingFormat?.resolved(reference: reference), topic: topic, holdExpiresAt: holdUntil, source: source)
         let transition = Transition(
             appointmentId: id, kind: .created, fromStatus: nil, toStatus: status,
             newSlot: slot.range, newConsultantId: slot.consultantId, actor: actor, reason: reason, at: at)
@@ -357,12 +366,12 @@ public struct Appointment: Sendable, Hashable, Codable, Identifiable {
         return transition
     }
 
-    /// Allowed from the slot's start on.
+    /// Allowed from the slot's start on; on a no-show, it corrects the mark.
     public mutating func complete(actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
-        try finish(as: .completed, kind: .completed, actor: actor, reason: reason, at: at)
+        try finish(as: .completed, kind: .attended, actor: actor, reason: reason, at: at)
     }
 
-    /// Allowed from the slot's start on.
+    /// Allowed from the slot's start on; on an attended appointment, it corrects the mark.
     public mutating func markNoShow(actor: Actor, reason: String? = nil, at: Date) throws(TransitionError) -> Transition {
         try finish(as: .noShow, kind: .noShow, actor: actor, reason: reason, at: at)
     }

@@ -37,9 +37,12 @@ public struct BookRequest: Codable, Sendable, Equatable {
     public var topic: String?
     /// The consent the booking form recorded (webd sends it; an admin's booking has none).
     public var consent: ConsentBody?
+    /// Where the visit that booked came from (webd sends it; absent when it knows nothing).
+    public var source: LeadSourceBody?
 
     public init(start: Date, contact: ContactBody, timeZone: String? = nil, locale: String? = nil, consultantId: String? = nil, actor: String? = nil,
-                topic: String? = nil, consent: ConsentBody? = nil) {
+                topic: String? = nil, consent: ConsentBody? = nil, source: LeadSourceBody? = nil) {
+        self.source = source
         self.start = start
         self.contact = contact
         self.timeZone = timeZone
@@ -108,6 +111,8 @@ public struct AppointmentBody: Codable, Sendable, Equatable {
     /// When the client's personal data was erased: `contact` then has empty strings and there is
     /// no topic (docs/protocol.md, "Erased appointments"); absent otherwise.
     public var erasedAt: Date? = nil
+    /// Where the visit that booked came from; absent when nothing is known (an admin's booking).
+    public var source: LeadSourceBody? = nil
 
     public init(reference: String, id: String, clientId: String, consultantId: String, start: Date, end: Date, status: String,
                 contact: ContactBody, timeZone: String, locale: String, createdAt: Date, updatedAt: Date, reminderSent: Bool,
@@ -136,7 +141,7 @@ extension AppointmentBody {
     private enum CodingKeys: String, CodingKey {
         case reference, id, clientId, consultantId, start, end, status, contact, timeZone, locale, createdAt, updatedAt
         case reminderSent, revision, meeting, topic, holdExpiresAt
-        case erasedAt
+        case erasedAt, source
     }
 
     /// `revision` came with the house step; events stored before it have none and read as 0.
@@ -156,6 +161,7 @@ extension AppointmentBody {
             holdExpiresAt: try c.decodeIfPresent(Date.self, forKey: .holdExpiresAt)
         )
         erasedAt = try c.decodeIfPresent(Date.self, forKey: .erasedAt)
+        source = try c.decodeIfPresent(LeadSourceBody.self, forKey: .source)
     }
 }
 
@@ -248,8 +254,12 @@ public struct ContactReply: Codable, Sendable, Equatable {
     /// The client's reason for the change that caused the event asked about; absent when the
     /// change was not the client's, they gave none, or no event was named.
     public var clientMessage: String?
+    /// The consultant's links for marking the outcome (`mark_outcome`); absent once the
+    /// appointment can no longer be marked (cancelled) or its links have expired.
+    public var outcomeLinks: OutcomeLinksBody?
 
-    public init(reference: String, contact: ContactBody, topic: String? = nil, clientMessage: String? = nil) {
+    public init(reference: String, contact: ContactBody, topic: String? = nil, clientMessage: String? = nil, outcomeLinks: OutcomeLinksBody? = nil) {
+        self.outcomeLinks = outcomeLinks
         self.reference = reference
         self.contact = contact
         self.topic = topic

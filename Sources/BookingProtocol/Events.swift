@@ -5,7 +5,9 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case created
     case rescheduled
     case cancelled
-    case completed
+    /// Marked attended: the appointment is `completed`. Marked again, it may become `no_show`.
+    case attended
+    /// Marked no-show: the appointment is `no_show`. Marked again, it may become `completed`.
     case noShow = "no_show"
     case reminderSent = "reminder_sent"
     /// A held booking confirmed by its client.

@@ -29,6 +29,12 @@ public enum MessageType {
     public static let feedRotate = "feed_rotate"
     /// Stops a feed: its address answers as one that never existed.
     public static let feedRevoke = "feed_revoke"
+    /// A consultant or an admin marks an appointment attended or no-show (after its start).
+    public static let markOutcome = "mark_outcome"
+    /// webd: a visit to the booking page reached a step of the funnel.
+    public static let visitStep = "visit_step"
+    /// The booking figures of a period, beside the team's targets.
+    public static let report = "report"
 
     // availabilityd
     public static let slots = "slots"
@@ -83,7 +89,7 @@ public enum MessageType {
 
     /// Messages that only read: everything else an admin sends is kept in the audit trail.
     public static let queries: Set<String> = [get, list, history, replay, snapshot, contact, feed, feedShow, slots, calendar, checkSlot, consultants, busy, calendars,
-                                              calendarConflicts,
+                                              calendarConflicts, report,
                                               notifications, ping, metrics, masterKey]
 }
 

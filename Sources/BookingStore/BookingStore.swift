@@ -1,5 +1,7 @@
+import BookingAnalytics
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import FieldEncryption
 import Foundation
 import SQLiteStorage
@@ -49,11 +51,14 @@ public struct NewBooking: Sendable {
     public var consents: [ConsentRecord]
     /// Candidates' buffers and daily limits, checked against their other bookings.
     public var limits: [String: BookingLimits]
+    /// Where the visit that booked came from.
+    public var source: LeadSource?
 
     public init(reference: BookingReference, slot: DateTimeRange, candidates: [String], requestedConsultant: String?, horizonEnd: Date,
                 contact: ContactInfo, timeZone: String, locale: String, contactLimit: Int? = nil,
                 meetingFormats: [String: MeetingFormat] = [:], topic: String? = nil, hold: Hold? = nil, consents: [ConsentRecord] = [],
-                limits: [String: BookingLimits] = [:]) {
+                limits: [String: BookingLimits] = [:], source: LeadSource? = nil) {
+        self.source = source
         self.consents = consents
         self.limits = limits
         self.reference = reference
@@ -121,6 +126,9 @@ public enum Change: Sendable {
     case confirm(reference: BookingReference)
     /// The system releases a hold that ended unconfirmed.
     case release(reference: BookingReference)
+    /// A consultant or an admin marks the outcome (`completed` or `no_show`); `note` goes to the
+    /// history. The same outcome again is answered as it is, without a change.
+    case markOutcome(reference: BookingReference, outcome: AppointmentStatus, note: String?)
 }
 
 /// What a change answered, and whether it is the stored answer to an earlier request with the
@@ -248,6 +256,14 @@ public protocol BookingStore: Sendable {
     func eraseExpired(_ rule: RetentionRule, limit: Int, correlationId: String, at now: Date) async throws -> ErasureRecord?
     /// Everything bookingd holds about those clients.
     func export(clients clientIds: [UUID]) async throws -> PersonalDataExport
+
+    // Attendance and analytics (issue 11).
+
+    /// Keeps the first time a visit of the booking page reached `step`.
+    func recordVisitStep(visit: String, step: VisitStep, reference: String?, at now: Date) async throws
+    /// What the report of `from`...`to` (days in `zone`, inclusive) is computed from.
+    func reportFacts(from: LocalDate, to: LocalDate, zone: TimeZone, consultantId: String?, now: Date,
+                     unmarkedAfter: TimeInterval) async throws -> ReportFacts
 
     /// The master keys as they stand (`bookctl keys status`).
     func masterKeyState() async throws -> MasterKeyState

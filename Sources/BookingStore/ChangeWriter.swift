@@ -49,6 +49,14 @@ struct ChangeWriter {
             result = try transition(reference) { appointment in
                 try appointment.release(at: context.now)
             }
+        case .markOutcome(let reference, let outcome, let note):
+            let current = try load(reference)
+            if current.status == outcome { return try unchanged(current) }
+            result = try transition(reference) { appointment in
+                outcome == .noShow
+                    ? try appointment.markNoShow(actor: context.actor, reason: note, at: context.now)
+                    : try appointment.complete(actor: context.actor, reason: note, at: context.now)
+            }
         }
         let (appointment, transition) = result
         try recordHistory(transition, of: appointment)
@@ -57,14 +65,29 @@ struct ChangeWriter {
         try recordEvent(transition, body: body, clientMessage: clientMessage, confirmation: confirmation)
         let reply = try WireJSON.encode(body)
         if let key = context.idempotencyKey {
-            // The reply holds the full contact, for the retry of the client who sent it.
-            let sealed = try ciphers.sealing(for: body.clientId).seal(reply, binding: .idempotencyReply(key))
-            try db.executeCached(
-                sql: "INSERT INTO idempotency (key, command, digest, client_id, reply, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [key, context.command, context.digest, body.clientId, Data(sealed), Millis.of(context.now)]
-            )
+            try storeAnswer(reply, key: key, clientId: body.clientId)
         }
         return ChangeResult(replayed: false, appointment: body, reply: reply)
+    }
+
+    /// An answer that changes nothing (the same mark twice): no history, no event. Kept under
+    /// the idempotency key like any answer, so a retry gets it too.
+    private func unchanged(_ appointment: Appointment) throws -> ChangeResult {
+        let body = AppointmentBody(appointment)
+        let reply = try WireJSON.encode(body)
+        if let key = context.idempotencyKey {
+            try storeAnswer(reply, key: key, clientId: body.clientId)
+        }
+        return ChangeResult(replayed: false, appointment: body, reply: reply)
+    }
+
+    private func storeAnswer(_ reply: [UInt8], key: String, clientId: String) throws {
+        // The reply holds the full contact, for the retry of the client who sent it.
+        let sealed = try ciphers.sealing(for: clientId).seal(reply, binding: .idempotencyReply(key))
+        try db.executeCached(
+            sql: "INSERT INTO idempotency (key, command, digest, client_id, reply, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [key, context.command, context.digest, clientId, Data(sealed), Millis.of(context.now)]
+        )
     }
 
 
@@ -85,7 +108,7 @@ struct ChangeWriter {
             id: UUID(), clientId: clientId, slot: TimeSlot(range: booking.slot, consultantId: consultant), contactInfo: booking.contact,
             reference: booking.reference, clientTimeZone: booking.timeZone, locale: booking.locale,
             meetingFormat: booking.meetingFormats[consultant], topic: booking.topic, holdUntil: booking.hold?.expiresAt,
-            actor: context.actor, at: context.now
+            source: booking.source, actor: context.actor, at: context.now
         )
         let id = appointment.id.uuidString.lowercased(), client = clientId.uuidString.lowercased()
         let contact = appointment.contactInfo
@@ -96,8 +119,9 @@ struct ChangeWriter {
                 sql: """
                     INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, contact, email_index, phone_index,
                                               time_zone, locale, created_at, updated_at, reminder_sent, revision,
-                                              meeting_format, meeting_link, meeting_address, hold_expires_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
+                                              meeting_format, meeting_link, meeting_address, hold_expires_ms,
+                                              utm_source, utm_medium, utm_campaign, referrer)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, appointment.bookingReference.description, client, consultant,
@@ -106,6 +130,7 @@ struct ChangeWriter {
                     appointment.clientTimeZone, appointment.locale, Millis.of(context.now), Millis.of(context.now),
                     appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address,
                     appointment.holdExpiresAt.map(Millis.of),
+                    appointment.source?.utmSource, appointment.source?.utmMedium, appointment.source?.utmCampaign, appointment.source?.referrer,
                 ]
             )
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -353,8 +378,18 @@ extension Appointment {
             meeting: meeting,
             topic: topic,
             holdExpiresAt: try stored.optionalInstant("hold_expires_ms"),
-            erasedAt: erasedAt
+            erasedAt: erasedAt,
+            source: LeadSource(row: row)
         )
+    }
+}
+
+extension LeadSource {
+    /// Stored as validated: nil when the row has none.
+    init?(row: Row) {
+        let source = LeadSource(utmSource: row["utm_source"], utmMedium: row["utm_medium"], utmCampaign: row["utm_campaign"], referrer: row["referrer"])
+        if source.isEmpty { return nil }
+        self = source
     }
 }
 

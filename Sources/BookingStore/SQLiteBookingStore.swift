@@ -1,3 +1,5 @@
+import CivilTime
+import BookingAnalytics
 import BookingDomain
 import BookingProtocol
 import FieldEncryption
@@ -287,6 +289,26 @@ public final class SQLiteBookingStore: BookingStore {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [Millis.of(cutoff)])
             return db.changesCount
+        }
+    }
+}
+
+// MARK: Attendance and analytics
+
+extension SQLiteBookingStore {
+    public func recordVisitStep(visit: String, step: VisitStep, reference: String?, at now: Date) async throws {
+        try await pool.writeBeforeDeadline { db in try Visits.record(db, visit: visit, step: step, reference: reference, at: now) }
+    }
+
+    public func reportFacts(from: LocalDate, to: LocalDate, zone: TimeZone, consultantId: String?, now: Date,
+                            unmarkedAfter: TimeInterval) async throws -> ReportFacts {
+        let range = from.start(in: zone)..<to.adding(days: 1).start(in: zone)
+        return try await pool.read { db in
+            ReportFacts(from: from, to: to, zone: zone, consultantId: consultantId,
+                        bookings: try Visits.bookings(db, in: range, consultantId: consultantId),
+                        // The funnel is the page's, whoever was booked: a consultant's report has none.
+                        visits: consultantId == nil ? try Visits.started(db, in: range) : [],
+                        now: now, unmarkedAfter: unmarkedAfter)
         }
     }
 }

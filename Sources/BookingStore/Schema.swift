@@ -200,6 +200,18 @@ enum Schema {
         migrator.registerMigration("v11: feeds") { db in
             try Feeds.createTable(db)
         }
+        migrator.registerMigration("v12: attendance, sources and visits") { db in
+            try db.execute(sql: """
+                -- Where the visit that booked came from (not personal data).
+                ALTER TABLE appointments ADD COLUMN utm_source TEXT;
+                ALTER TABLE appointments ADD COLUMN utm_medium TEXT;
+                ALTER TABLE appointments ADD COLUMN utm_campaign TEXT;
+                ALTER TABLE appointments ADD COLUMN referrer TEXT;
+                -- The mark of attendance is `attended` in the history, as its event is named.
+                UPDATE history SET kind = 'attended' WHERE kind = 'completed';
+                """)
+            try Visits.createTable(db)
+        }
         return migrator
     }
 }

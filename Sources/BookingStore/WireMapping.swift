@@ -24,6 +24,13 @@ extension AppointmentBody {
             holdExpiresAt: appointment.holdExpiresAt
         )
         erasedAt = appointment.erasedAt
+        source = appointment.source.map(LeadSourceBody.init)
+    }
+}
+
+extension LeadSourceBody {
+    public init(_ source: LeadSource) {
+        self.init(utmSource: source.utmSource, utmMedium: source.utmMedium, utmCampaign: source.utmCampaign, referrer: source.referrer)
     }
 }
 
@@ -45,7 +52,7 @@ extension EventKind {
         case .created: self = .created
         case .rescheduled: self = .rescheduled
         case .cancelled: self = .cancelled
-        case .completed: self = .completed
+        case .attended: self = .attended
         case .noShow: self = .noShow
         case .reminderSent: self = .reminderSent
         case .confirmed: self = .confirmed

@@ -35,6 +35,15 @@ public enum CommandAccess {
             .anyone
         case MessageType.feedShow, MessageType.feedRotate, MessageType.feedRevoke:
             .admins(and: [])
+        // An outcome: an admin marks it as themselves; anyone else only with the signed link a
+        // consultant got by email (webd asks for whoever opened it), which bookingd checks.
+        case MessageType.markOutcome:
+            .anyone
+        // The booking page's funnel: webd counts its visits.
+        case MessageType.visitStep:
+            .daemons(["webd"])
+        case MessageType.report:
+            .admins(and: [])
         // The token of that link, and the address it goes to.
         case MessageType.dataLink:
             .daemons(["notifyd"])

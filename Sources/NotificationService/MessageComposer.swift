@@ -90,7 +90,7 @@ final class MessageComposer: Sendable {
                 return .drop(appointmentId: appointment.id)
             }
             return .schedule(ReminderEntry(appointment: appointment, dueAt: due))
-        case .cancelled, .released, .completed, .noShow, .erased:
+        case .cancelled, .released, .attended, .noShow, .erased:
             return .drop(appointmentId: appointment.id)
         case .reminderSent:
             return .keep

@@ -74,7 +74,7 @@ public struct DeliveryPlan: Sendable, Equatable {
             }
         case .cancelled: purposes = (.clientCancelled, .consultantCancelled, .teamCancelled)
         // Outcomes after the meeting and the reminder mark tell nobody anything new.
-        case .completed, .noShow, .reminderSent: return []
+        case .attended, .noShow, .reminderSent: return []
         // Erasure tells nobody anything (its contact is empty): notifyd's own data goes by other means.
         case .erased: return []
         }

@@ -34,7 +34,7 @@ struct AppointmentTests {
         #expect(AppointmentStatus.allCases.map(\.rawValue) == ["scheduled", "confirmed", "cancelled", "completed", "no_show"])
         #expect(AppointmentStatus.allCases.filter(\.isActive) == [.scheduled, .confirmed])
         #expect(TransitionKind.allCases.map(\.rawValue)
-                == ["created", "rescheduled", "cancelled", "completed", "no_show", "reminder_sent", "confirmed", "released"])
+                == ["created", "rescheduled", "cancelled", "attended", "no_show", "reminder_sent", "confirmed", "released"])
         #expect(Actor.allCases.map(\.rawValue) == ["client", "admin", "system"])
     }
 
@@ -42,7 +42,7 @@ struct AppointmentTests {
         #expect(AppointmentStatus.allowedTransitions == [
             .scheduled: [.scheduled, .confirmed, .cancelled],
             .confirmed: [.confirmed, .cancelled, .completed, .noShow],
-            .cancelled: [], .completed: [], .noShow: [],
+            .cancelled: [], .completed: [.noShow], .noShow: [.completed],
         ])
         for from in AppointmentStatus.allCases {
             for to in AppointmentStatus.allCases {
@@ -68,7 +68,7 @@ struct AppointmentTests {
             try a.reschedule(to: range(msk("2026-03-04 11:00")), consultantId: "boris", actor: .client, reason: "clash", at: msk("2026-03-03 10:05")) }),
         (.cancelled, .cancelled, { (a: inout Appointment) throws(TransitionError) in
             try a.cancel(actor: .client, reason: "no longer needed", at: msk("2026-03-03 10:05")) }),
-        (.completed, .completed, { (a: inout Appointment) throws(TransitionError) in
+        (.attended, .completed, { (a: inout Appointment) throws(TransitionError) in
             try a.complete(actor: .admin, at: msk("2026-03-03 10:05")) }),
         (.noShow, .noShow, { (a: inout Appointment) throws(TransitionError) in
             try a.markNoShow(actor: .system, at: msk("2026-03-03 10:05")) }),
@@ -125,7 +125,7 @@ struct AppointmentTests {
 
     @Test func completionAndNoShowWaitForTheStart() throws {
         var appointment = Self.booked()
-        #expect(throws: TransitionError.notStarted(kind: .completed, startsAt: Self.slot.start)) {
+        #expect(throws: TransitionError.notStarted(kind: .attended, startsAt: Self.slot.start)) {
             try appointment.complete(actor: .admin, at: msk("2026-03-03 09:59"))
         }
         #expect(throws: TransitionError.notStarted(kind: .noShow, startsAt: Self.slot.start)) {
@@ -234,8 +234,8 @@ struct AppointmentTests {
             (.invalidTransition(from: .confirmed, to: .confirmed), "a confirmed appointment cannot become confirmed"),
             (.sameSlot(TimeSlot(range: Self.slot, consultantId: "anna")),
              "the appointment is already at 2026-03-03T10:00:00+03:00 (Europe/Moscow) with anna; choose another time or consultant"),
-            (.notStarted(kind: .completed, startsAt: Self.slot.start),
-             "the appointment starts at 2026-03-03T10:00:00+03:00 (Europe/Moscow); it cannot be marked completed before then"),
+            (.notStarted(kind: .attended, startsAt: Self.slot.start),
+             "the appointment starts at 2026-03-03T10:00:00+03:00 (Europe/Moscow); it cannot be marked attended before then"),
             (.notStarted(kind: .noShow, startsAt: Self.slot.start),
              "the appointment starts at 2026-03-03T10:00:00+03:00 (Europe/Moscow); it cannot be marked as a no-show before then"),
             (.reminderAlreadySent, "the reminder for this appointment has already been sent"),
@@ -251,8 +251,8 @@ struct AppointmentTests {
             #expect(error.message(in: moscow) == message)
         }
         // Logs read UTC.
-        #expect(TransitionError.notStarted(kind: .completed, startsAt: Self.slot.start).description
-                == "the appointment starts at 2026-03-03T07:00:00+00:00 (GMT); it cannot be marked completed before then")
+        #expect(TransitionError.notStarted(kind: .attended, startsAt: Self.slot.start).description
+                == "the appointment starts at 2026-03-03T07:00:00+00:00 (GMT); it cannot be marked attended before then")
     }
 
     @Test func codableRoundTrips() throws {

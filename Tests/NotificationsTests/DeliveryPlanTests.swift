@@ -25,7 +25,7 @@ import Testing
         let plan = DeliveryPlan(sms: false, chat: true)
         #expect(plan.deliveries(for: event(.rescheduled), consultantsWithEmail: ["anna"]).map(\.purpose) == [.clientRescheduled, .consultantRescheduled, .teamRescheduled])
         #expect(plan.deliveries(for: event(.cancelled), consultantsWithEmail: []).map(\.purpose) == [.clientCancelled, .teamCancelled])
-        for kind in [EventKind.completed, .noShow, .reminderSent] {
+        for kind in [EventKind.attended, .noShow, .reminderSent] {
             #expect(plan.deliveries(for: event(kind), consultantsWithEmail: ["anna"]).isEmpty)
         }
     }

@@ -1,0 +1,105 @@
+import BookingAnalytics
+import BookingDomain
+import BookingProtocol
+import CivilTime
+import Foundation
+import GRDB
+import SQLiteStorage
+
+/// The booking page's visits, for the funnel: an opaque id from webd's signed visit token and
+/// the first time each step was reached. Nothing personal, no cookie behind it.
+enum Visits {
+    /// v12.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE visits (
+                id TEXT PRIMARY KEY,
+                viewed_ms INTEGER NOT NULL,
+                slots_ms INTEGER,
+                chose_ms INTEGER,
+                sent_ms INTEGER,
+                booked_ms INTEGER,
+                reference TEXT
+            );
+            CREATE INDEX visits_by_start ON visits(viewed_ms);
+            """)
+    }
+
+    /// Keeps the first time of each step. A step reported before `viewed` (webd restarted, a
+    /// visit token older than this store) starts the visit at that step.
+    static func record(_ db: Database, visit: String, step: VisitStep, reference: String?, at now: Date) throws {
+        let column = switch step {
+        case .viewed: "viewed_ms"
+        case .slots: "slots_ms"
+        case .chose: "chose_ms"
+        case .sent: "sent_ms"
+        case .booked: "booked_ms"
+        }
+        let ms = Millis.of(now)
+        try db.execute(sql: "INSERT INTO visits (id, viewed_ms) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", arguments: [visit, ms])
+        try db.execute(sql: "UPDATE visits SET \(column) = COALESCE(\(column), ?) WHERE id = ?", arguments: [ms, visit])
+        if let reference {
+            try db.execute(sql: "UPDATE visits SET reference = COALESCE(reference, ?) WHERE id = ?", arguments: [reference, visit])
+        }
+    }
+
+    static func started(_ db: Database, in range: Range<Date>) throws -> [FunnelVisit] {
+        try Row.fetchAll(db, sql: "SELECT * FROM visits WHERE viewed_ms >= ? AND viewed_ms < ? ORDER BY viewed_ms",
+                         arguments: [Millis.of(range.lowerBound), Millis.of(range.upperBound)]).map { row in
+            let stored = StoredRow(row, table: "visits", keyColumn: "id")
+            return FunnelVisit(viewedAt: try stored.instant("viewed_ms"), slotsAt: try stored.optionalInstant("slots_ms"),
+                               choseAt: try stored.optionalInstant("chose_ms"), sentAt: try stored.optionalInstant("sent_ms"),
+                               bookedAt: try stored.optionalInstant("booked_ms"))
+        }
+    }
+
+    /// The appointments booked in `range` or with their slot in it, each with its history
+    /// (without reasons: they are the client's or the team's words, not figures).
+    static func bookings(_ db: Database, in range: Range<Date>, consultantId: String?) throws -> [BookedConsultation] {
+        let (from, to) = (Millis.of(range.lowerBound), Millis.of(range.upperBound))
+        var sql = """
+            SELECT id, reference, consultant_id, start_ms, end_ms, created_at, status, utm_source, utm_medium, utm_campaign, referrer
+            FROM appointments WHERE ((created_at >= ? AND created_at < ?) OR (start_ms >= ? AND start_ms < ?))
+            """
+        var arguments: StatementArguments = [from, to, from, to]
+        if let consultantId {
+            // A booking that changed hands counts where it is now.
+            sql += " AND consultant_id = ?"
+            arguments += [consultantId]
+        }
+        let rows = try Row.fetchAll(db, sql: sql + " ORDER BY created_at, id", arguments: arguments)
+        return try rows.map { row in
+            let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
+            let id: String = try stored.value("id")
+            guard let slot = try? DateTimeRange(start: try stored.instant("start_ms"), end: try stored.instant("end_ms")),
+                  let appointmentId = UUID(uuidString: id) else {
+                throw stored.unreadable("id or slot")
+            }
+            let changes = try Row.fetchAll(db, sql: "SELECT * FROM history WHERE appointment_id = ? ORDER BY id", arguments: [id]).map { row in
+                let entry = StoredRow(row, table: "history", keyColumn: "id")
+                let oldSlot = try entry.optionalInstant("old_start_ms").flatMap { start in
+                    try entry.optionalInstant("old_end_ms").flatMap { try? DateTimeRange(start: start, end: $0) }
+                }
+                let newSlot = try entry.optionalInstant("new_start_ms").flatMap { start in
+                    try entry.optionalInstant("new_end_ms").flatMap { try? DateTimeRange(start: start, end: $0) }
+                }
+                return Transition(
+                    appointmentId: appointmentId, kind: try entry.parsed("kind", TransitionKind.init(rawValue:)),
+                    fromStatus: try entry.value("from_status", as: String?.self).map { text in
+                        guard let status = AppointmentStatus(rawValue: text) else { throw entry.unreadable("from_status: \(text)") }
+                        return status
+                    },
+                    toStatus: try entry.parsed("to_status", AppointmentStatus.init(rawValue:)),
+                    oldSlot: oldSlot, newSlot: newSlot,
+                    oldConsultantId: try entry.value("old_consultant_id"), newConsultantId: try entry.value("new_consultant_id"),
+                    actor: try entry.parsed("actor", Actor.init(rawValue:)), at: try entry.instant("at")
+                )
+            }
+            return BookedConsultation(
+                reference: try stored.value("reference"), consultantId: try stored.value("consultant_id"), slot: slot,
+                bookedAt: try stored.instant("created_at"), status: try stored.parsed("status", AppointmentStatus.init(rawValue:)),
+                source: LeadSource(row: row), changes: changes
+            )
+        }
+    }
+}
