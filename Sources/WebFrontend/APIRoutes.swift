@@ -99,6 +99,18 @@ struct APIRoutes {
         }
     }
 
+    /// A client's `source`, checked as bookingd will check it, so a refusal names the value
+    /// (`source.utm_campaign`) before a proof of work is spent on it.
+    static func leadSource(_ body: SourceBody?) throws(Problem) -> LeadSourceBody? {
+        guard let body else { return nil }
+        do {
+            return try LeadSource.validated(utmSource: body.utmSource, utmMedium: body.utmMedium, utmCampaign: body.utmCampaign, referrer: body.referrer)
+                .map { LeadSourceBody(utmSource: $0.utmSource, utmMedium: $0.utmMedium, utmCampaign: $0.utmCampaign, referrer: $0.referrer) }
+        } catch {
+            throw Problem(status: 422, code: ErrorCode.validationFailed.rawValue, detail: error.message, field: "source.\(error.field)")
+        }
+    }
+
     /// A `charset` parameter other than UTF-8 (`application/json; charset=utf-16`), upper-cased.
     static func declaredForeignCharset(_ contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
@@ -187,6 +199,7 @@ struct APIRoutes {
             let names = SupportedLocale.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or ")
             throw Problem(status: 422, code: "validation_failed", detail: "locale must be \(names)", field: "locale")
         }
+        let source = try Self.leadSource(body.source)
         // Last of the checks of the request itself, so a mistyped field does not cost a solution.
         do {
             try site.proofOfWork.verify(body.proofOfWork, now: site.clock.now())
@@ -195,7 +208,7 @@ struct APIRoutes {
         }
         let key = givenKey ?? "pow-" + String(body.proofOfWork!.challenge.prefix(40))
         let appointment = try await site.book(start: body.start, contact: contact, topic: topic, timeZone: zone, locale: locale,
-                                              marketing: body.marketingConsent ?? false, address: address, idempotencyKey: key)
+                                              marketing: body.marketingConsent ?? false, address: address, idempotencyKey: key, source: source)
         return site.json(.created, try WireJSON.encode(appointment), headers: [.location: "/api/v1/bookings/\(appointment.reference)"])
     }
 }

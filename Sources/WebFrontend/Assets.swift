@@ -139,6 +139,9 @@ public struct Asset: Sendable {
             document.cookie = 'tz=' + encodeURIComponent(zone) + '; path=/; max-age=31536000; samesite=lax';
             if (document.getElementById('zone-name') || document.getElementById('booking-time') || document.getElementById('chosen-time')) {
               params.set('tz', zone);
+              // The same visit of the funnel, not a new one (the token is in no cookie).
+              var visit = document.querySelector('meta[name="visit"]');
+              if (visit && !params.has('visit')) params.set('visit', visit.content);
               location.replace(location.pathname + '?' + params.toString() + location.hash);
               return;
             }

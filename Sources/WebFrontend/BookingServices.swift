@@ -40,6 +40,15 @@ public protocol BookingServices: Sendable {
     /// A private calendar feed's appointments, every page, by the token of its address, as
     /// bookingd lets a feed show them at `detail`; a token bookingd does not serve is `not_found`.
     func feed(token: String, detail: FeedDetail) async throws -> FeedBookings
+    /// A visit to the booking page reached a step of the funnel. Asked off the request path
+    /// (`FunnelReports`), with a short deadline of its own.
+    func recordVisitStep(_ request: VisitStepRequest) async throws
+    /// A consultant's one-click link marks an appointment attended or no-show; bookingd checks
+    /// the link's token and answers the appointment as it is then.
+    func markOutcome(_ request: MarkOutcomeRequest) async throws -> AppointmentBody
+    /// A consultant by id (removed ones too), for the outcome page to name; nil when
+    /// availabilityd does not know them.
+    func consultant(_ id: String) async throws -> ConsultantBody?
 }
 
 /// What a calendar feed holds: a consultant's appointments (`scope` their id) or the team's
@@ -147,6 +156,22 @@ public struct DaemonBookingServices: BookingServices {
         let reply: ConsultantsReply? = try? await availabilityd.call(MessageType.consultants, ConsultantsRequest(includeRemoved: true))
         let consultants = Dictionary((reply?.consultants ?? []).map { ($0.id, $0) }) { first, _ in first }
         return FeedBookings(scope: page.scope, appointments: appointments, consultants: consultants)
+    }
+
+    /// Counting must never hold a page up: one attempt, a second at most.
+    static let visitStepDeadline: Duration = .seconds(1)
+
+    public func recordVisitStep(_ request: VisitStepRequest) async throws {
+        _ = try await bookingd.exchange(MessageType.visitStep, body: try WireJSON.encode(request), timeout: Self.visitStepDeadline, attempts: 1)
+    }
+
+    public func markOutcome(_ request: MarkOutcomeRequest) async throws -> AppointmentBody {
+        try await shown(bookingd.call(MessageType.markOutcome, request))
+    }
+
+    public func consultant(_ id: String) async throws -> ConsultantBody? {
+        let reply: ConsultantsReply = try await availabilityd.call(MessageType.consultants, ConsultantsRequest(includeRemoved: true))
+        return reply.consultants.first { $0.id == id }
     }
 
     public func holdsBookings() async throws -> Bool {

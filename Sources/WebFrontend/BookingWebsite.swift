@@ -22,6 +22,8 @@ public final class BookingWebsite: Sendable {
     let proofOfWork: ProofOfWork
     let formTokens: FormToken
     let slotCache: RecentSlotAnswers
+    let visitTokens: VisitToken
+    let funnel: FunnelReports
     private let state: NIOLockedValueBox<State>
     /// Whether bookingd held bookings when last asked, and when that was.
     private let holding = NIOLockedValueBox<(holds: Bool, askedAt: Date)>((false, .distantPast))
@@ -48,6 +50,8 @@ public final class BookingWebsite: Sendable {
                                   expiry: configuration.proofOfWorkExpiry)
         formTokens = FormToken(key: key)
         slotCache = RecentSlotAnswers(lifetime: configuration.slotsCache)
+        visitTokens = VisitToken(siteKey: key)
+        funnel = FunnelReports(services: services, logger: logger)
         state = NIOLockedValueBox(try Self.state(configuration))
     }
 
@@ -137,6 +141,8 @@ public final class BookingWebsite: Sendable {
         router.post("/manage/:reference/data") { request, context in try await self.withPostedBooking(request, context, self.submitDataRequest) }
         router.get("/manage/:reference/data") { request, context in try await self.dataRequestPage(request, context) }
         router.post("/manage/:reference/data/confirm") { request, context in try await self.withPostedBooking(request, context, self.submitDataConfirmation) }
+        router.get("/manage/:reference/outcome") { request, context in try await self.outcomeLinkPage(request, context) }
+        router.post("/manage/:reference/outcome") { request, context in try await self.withPostedBooking(request, context, self.submitOutcome) }
         router.get("/policy") { request, context in self.policyPage(request, context) }
         router.get("/feeds/:file") { request, context in try await self.calendarFeed(request, context) }
         APIRoutes(site: self).add(to: router)
@@ -345,18 +351,23 @@ public final class BookingWebsite: Sendable {
     /// `topic` as `ConsultationTopic` validated it; it is personal data, so never logged.
     /// `address` is the client's, as `clientAddress` resolved it; only its masked form leaves webd,
     /// in the consent record, with the notice the client was shown in `locale`.
+    /// `visit`: the page's visit, counted `sent` here, past the last of webd's defences, and
+    /// `booked` once bookingd gave a reference; `source`: where that visit (or the API's
+    /// client) says the lead came from.
     func book(start: Date, contact: ContactInfo, topic: String?, timeZone: String, locale: String, marketing: Bool, address: String,
-              idempotencyKey: String) async throws -> AppointmentBody {
+              idempotencyKey: String, visit: Visit? = nil, source: LeadSourceBody? = nil) async throws -> AppointmentBody {
         if case .limited(let seconds) = limitContact(email: contact.email, phone: contact.phone) {
             throw Problem(status: 429, code: "rate_limited", detail: "too many booking attempts for this email or phone; retry in \(seconds) s", retryAfter: seconds)
         }
+        if let visit { funnel.reached([.sent], visit: visit) }
         let consent = ConsentBody(notice: noticeVersion(SupportedLocale(rawValue: locale) ?? .fallback), at: clock.now(),
                                   address: IPAddress(address)?.masked, marketing: marketing)
         let request = BookRequest(
             start: start, contact: ContactBody(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company),
-            timeZone: timeZone, locale: locale, topic: topic, consent: consent
+            timeZone: timeZone, locale: locale, topic: topic, consent: consent, source: source
         )
         let appointment = try await services.book(request, idempotencyKey: idempotencyKey)
+        if let visit { funnel.reached([.booked], visit: visit, reference: appointment.reference) }
         Counter(label: "webd_bookings_total").increment()
         logger.info("booked through the web", metadata: [
             "reference": "\(BookingReference.masked(appointment.reference))", "start": "\(ISO8601.instant(appointment.start))", "contact": "\(contact.masked)",

@@ -101,6 +101,12 @@ public enum OpenAPIDocument {
         ]
     }
 
+    static var sourceValue: [String: Any] { ["type": "string", "maxLength": FieldLimits.sourceCharacters] }
+
+    /// A host name as `LeadSource` takes it: dot-separated labels of letters, digits and inner
+    /// hyphens, each 1 to 63 long (either case; stored in lower case).
+    static let hostPattern = "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+
     static func schemaRef(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
 
     static var instant: [String: Any] { ["type": "string", "format": "date-time", "examples": ["2026-12-02T11:00:00+03:00"]] }
@@ -154,7 +160,15 @@ public enum OpenAPIDocument {
                            "consent": ["const": true, "description": "Consent to the processing of personal data; recorded with the notice's version, the time and the masked address"],
                            "marketing_consent": ["type": "boolean", "description": "Consent to marketing, apart and optional; default false"],
                            "proof_of_work": schemaRef("Solution"),
-                           "topic": ["type": "string", "maxLength": ConsultationTopic.maximumLength, "description": "What the client would like to discuss; line breaks allowed"]],
+                           "topic": ["type": "string", "maxLength": ConsultationTopic.maximumLength, "description": "What the client would like to discuss; line breaks allowed"],
+                           "source": schemaRef("Source")],
+        ],
+        "Source": [
+            "type": "object", "additionalProperties": false,
+            "description": "Where the lead came from: the campaign parameters of the address the visit began with, and the referring site's host. Each value is trimmed, at most \(FieldLimits.sourceCharacters) characters, without control or invisible characters; blank ones are dropped; a key not listed is refused (422, field source.<key>)",
+            "properties": ["utm_source": sourceValue, "utm_medium": sourceValue, "utm_campaign": sourceValue,
+                           "referrer": ["type": "string", "maxLength": FieldLimits.sourceCharacters, "pattern": hostPattern,
+                                        "description": "A host name only, e.g. www.example.com: no scheme, port, path or query", "examples": ["www.example.com"]]],
         ],
         "Meeting": [
             "type": "object", "required": ["format"], "description": "How the consultation happens, fixed on the booking",

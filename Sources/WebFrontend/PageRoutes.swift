@@ -32,11 +32,15 @@ extension BookingWebsite {
     // MARK: Step 1
 
     func pickPage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
-        let visitor = visitor(request, context)
+        var visitor = visitor(request, context)
         do {
             async let pause = bookingPause()
             let calendar = try await calendar(for: visitor, asked: request.uri.queryParameters.get("date"))
-            return html(.ok, visitor.pages.pickPage(calendar, pause: await pause), visitor: visitor)
+            let arrival = visitOnPage(request)
+            visitor.pages.visitToken = arrival.token
+            let response = html(.ok, visitor.pages.pickPage(calendar, pause: await pause), visitor: visitor)
+            count(calendar.slotsByDay.isEmpty ? [] : [.slots], of: arrival)
+            return response
         } catch {
             return failurePage(visitor, error)
         }
@@ -57,7 +61,7 @@ extension BookingWebsite {
         var form = Pages.BookingForm()
         form.start = ISO8601.instant(start)
         form.country = visitor.defaultPhoneRegion
-        return await renderForm(visitor, form: form, errors: [:], message: nil, status: .ok)
+        return await renderForm(visitor, form: form, errors: [:], message: nil, status: .ok, counting: visitOnPage(request))
     }
 
     /// Whether bookings are paused, for the page to say so before anyone types. The page is
@@ -74,8 +78,13 @@ extension BookingWebsite {
 
     /// The form, with the chosen slot when it is still free, or with the day's fresh slots.
     /// `refusedByPause`: the message is the pause's, from the one look at it the page takes.
+    /// `counting`: the visit of a form shown for a chosen slot (GET), which counts `chose`, or
+    /// `slots` when the slot went and the day's others are offered; a form shown again after a
+    /// post carries the posted visit (`visitor.pages`) and counts nothing.
     func renderForm(_ visitor: Visitor, form: Pages.BookingForm, errors: [String: String], message: String?, status: HTTPResponse.Status,
-                    slotGone: Bool = false, refusedByPause: Bool = false, extraHeaders: HTTPFields = [:]) async -> Response {
+                    slotGone: Bool = false, refusedByPause: Bool = false, extraHeaders: HTTPFields = [:], counting: VisitOnPage? = nil) async -> Response {
+        var visitor = visitor
+        if let counting { visitor.pages.visitToken = counting.token }
         let now = clock.now()
         let start = ISO8601.parseInstant(form.start)
         let day = start.map { LocalDate.containing($0, in: visitor.zone) } ?? LocalDate.containing(now, in: visitor.zone)
@@ -107,12 +116,17 @@ extension BookingWebsite {
             formToken: formTokens.issue(session: visitor.session, now: now), powChallenge: await challenge(now: now),
             policyLink: policyLink(visitor.language), backDate: day.description, pause: pause
         )
-        return html(status, page, visitor: visitor, extraHeaders: extraHeaders)
+        let response = html(status, page, visitor: visitor, extraHeaders: extraHeaders)
+        if let counting { count(slot != nil ? [.chose] : fresh?.isEmpty == false ? [.slots] : [], of: counting) }
+        return response
     }
 
     func submitBooking(_ request: Request, _ context: WebRequestContext) async throws -> Response {
         let fields = try await readForm(request)
-        let visitor = visitor(request, context, form: fields)
+        var visitor = visitor(request, context, form: fields)
+        // A form refused and shown again stays in its visit; only a visit it carried counts on.
+        let posted = postedVisit(fields)
+        visitor.pages.visitToken = posted?.token
         let language = visitor.language
         var form = Pages.BookingForm()
         form.start = fields["start"] ?? ""
@@ -184,7 +198,8 @@ extension BookingWebsite {
         let key = "web-" + String(ProofOfWork.hex(Array(SHA256.hash(data: Array("\(visitor.session)|\(fields["form_token"] ?? "")|\(form.start)".utf8)))).prefix(40))
         do {
             let appointment = try await book(start: start, contact: contact, topic: topic, timeZone: visitor.zone.identifier, locale: language.rawValue,
-                                             marketing: form.marketing, address: visitor.address, idempotencyKey: key)
+                                             marketing: form.marketing, address: visitor.address, idempotencyKey: key,
+                                             visit: posted?.visit, source: posted?.visit.source)
             return redirect("/manage/\(appointment.reference)?done=booked", visitor: visitor)
         } catch let problem as Problem where problem.code == "rate_limited" {
             let seconds = problem.retryAfter ?? 60

@@ -11,6 +11,9 @@ public struct Pages: Sendable {
     /// The path and query of this page, for the language switch.
     public let here: String
     public let branding: Branding
+    /// The funnel's visit token on the booking steps' pages, carried by their links and forms
+    /// (`VisitToken`); nil elsewhere.
+    public var visitToken: String?
 
     public init(language: SupportedLocale, time: VisitorTime, here: String, branding: Branding = Branding()) {
         self.language = language
@@ -22,8 +25,9 @@ public struct Pages: Sendable {
     func t(_ phrase: Phrase) -> String { escapeHTML(language.text(phrase)) }
 
     /// The frame of every page.
-    public func layout(title: String, step: Int? = nil, body: String) -> String {
-        let switchLink = here.contains("?") ? here + "&lang=\(language.other.rawValue)" : here + "?lang=\(language.other.rawValue)"
+    public func layout(title: String, step: Int? = nil, body: String, noindex: Bool = false) -> String {
+        var switchLink = here.contains("?") ? here + "&lang=\(language.other.rawValue)" : here + "?lang=\(language.other.rawValue)"
+        if let visitToken, !here.contains("visit=") { switchLink += query([("visit", visitToken)]).replacingOccurrences(of: "?", with: "&") }
         var steps = ""
         if let step {
             let names: [Phrase] = [.stepPick, .stepDetails, .stepDone]
@@ -34,7 +38,10 @@ public struct Pages: Sendable {
         let company = escapeHTML(branding.companyName(language))
         let logo = branding.logo == nil ? "" : "<img class=\"logo\" id=\"logo\" src=\"/logo\" alt=\"\">"
         // The page tells its height only to the sites allowed to frame it (`site.js`).
-        let embedders = branding.embedOrigins.isEmpty ? "" : "<meta name=\"embed-origins\" content=\"\(escapeHTML(branding.embedOrigins.joined(separator: " ")))\">\n"
+        var embedders = branding.embedOrigins.isEmpty ? "" : "<meta name=\"embed-origins\" content=\"\(escapeHTML(branding.embedOrigins.joined(separator: " ")))\">\n"
+        // For the script's reload into the visitor's zone, which must stay in the same visit.
+        if let visitToken { embedders += "<meta name=\"visit\" content=\"\(escapeHTML(visitToken))\">\n" }
+        if noindex { embedders += "<meta name=\"robots\" content=\"noindex, nofollow\">\n" }
         let footer = branding.footer(language).split(separator: "\n", omittingEmptySubsequences: false).map { escapeHTML(String($0)) }.joined(separator: "<br>")
         return """
             <!doctype html>
@@ -210,6 +217,9 @@ public struct Pages: Sendable {
             """
     }
 
+    /// The visit token as a form's hidden field, when the page has one.
+    var visitField: [(String, String)] { visitToken.map { [("visit", $0)] } ?? [] }
+
     /// Why bookings are paused, shown before anyone types anything; nil while they are taken.
     func pauseNotice(_ pause: BookingPause?) -> String {
         guard let pause else { return "" }
@@ -218,9 +228,9 @@ public struct Pages: Sendable {
 
     public func pickPage(_ calendar: Calendar, message: String? = nil, pause: BookingPause? = nil) -> String {
         let body = "<p class=\"lead\" id=\"description\">\(escapeHTML(branding.description(language)))</p>" + pauseNotice(pause)
-            + alert(message) + zoneSelector(calendar, action: "/", hidden: [("date", calendar.selected.description)])
-            + self.calendar(calendar, basePath: "/", extraQuery: []) { slot in
-                let href = "/book" + query([("start", ISO8601.instant(slot.start)), ("tz", time.zone.identifier)])
+            + alert(message) + zoneSelector(calendar, action: "/", hidden: [("date", calendar.selected.description)] + visitField)
+            + self.calendar(calendar, basePath: "/", extraQuery: [("visit", visitToken)]) { slot in
+                let href = "/book" + query([("start", ISO8601.instant(slot.start)), ("tz", time.zone.identifier), ("visit", visitToken)])
                 return "<a class=\"slot\" href=\"\(escapeHTML(href))\" data-start=\"\(ISO8601.instant(slot.start))\">\(slotLabel(slot))</a>"
             }
         return layout(title: language.text(.chooseTime), step: 1, body: body)
@@ -266,7 +276,7 @@ public struct Pages: Sendable {
         var body = errorSummary(errors) + alert(message) + (message == nil ? pauseNotice(pause) : "")
         if let slot {
             body += "<p class=\"chosen\" id=\"chosen-time\"><strong>\(t(.when)):</strong> \(escapeHTML(time.span(slot.start, slot.end)))</p>"
-            body += "<p><a href=\"\(escapeHTML("/" + query([("date", backDate), ("tz", time.zone.identifier)])))\">\(t(.back))</a></p>"
+            body += "<p><a href=\"\(escapeHTML("/" + query([("date", backDate), ("tz", time.zone.identifier), ("visit", visitToken)])))\">\(t(.back))</a></p>"
         }
         let challengeAttributes = "data-challenge=\"\(escapeHTML(powChallenge.challenge))\" data-salt=\"\(escapeHTML(powChallenge.salt))\" data-signature=\"\(escapeHTML(powChallenge.signature))\" data-max-number=\"\(powChallenge.maxNumber)\""
         body += "<form id=\"booking-form\" class=\"booking\" method=\"post\" action=\"/book\" novalidate \(challengeAttributes)>"
@@ -274,11 +284,12 @@ public struct Pages: Sendable {
         body += "<input type=\"hidden\" name=\"tz\" value=\"\(escapeHTML(time.zone.identifier))\">"
         body += "<input type=\"hidden\" name=\"lang\" value=\"\(language.rawValue)\">"
         body += "<input type=\"hidden\" name=\"pow\" id=\"pow\" value=\"\">"
+        for (name, value) in visitField { body += "<input type=\"hidden\" name=\"\(name)\" value=\"\(escapeHTML(value))\">" }
         if let freshSlots {
             body += "<fieldset class=\"fresh\" id=\"fresh-slots\"><legend>\(t(.freshSlots)): \(escapeHTML(freshSlots.first.map { time.monthDay(LocalDate.containing($0.start, in: time.zone)) } ?? ""))</legend>"
             if let error = errors["start"] { body += "<p class=\"error\" id=\"start-error\">\(escapeHTML(error))</p>" }
             if freshSlots.isEmpty {
-                body += "<p>\(t(.noSlotsThatDay)) <a href=\"/\(escapeHTML(query([("tz", time.zone.identifier)])))\">\(t(.chooseDay))</a></p>"
+                body += "<p>\(t(.noSlotsThatDay)) <a href=\"/\(escapeHTML(query([("tz", time.zone.identifier), ("visit", visitToken)])))\">\(t(.chooseDay))</a></p>"
             }
             body += "<ul class=\"slot-list radios\">"
             for (index, slot) in freshSlots.enumerated() {

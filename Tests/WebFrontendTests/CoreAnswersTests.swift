@@ -32,8 +32,12 @@ import Testing
     }
 
     /// `withSite`, with the suite's bookingd for what only the core knows; `bookings`: the suite's `bookings:` section.
+    /// `wrapping`: services put in front of the core's (to watch what the site asks);
+    /// `configure`: changes to the site's configuration.
     static func withSuiteAndSite(services replacement: (any BookingServices)? = nil, pausedFor pauseReason: String? = nil, extra: String = "",
                                  bookings: String = "{max_future_bookings_per_contact: 2}",
+                                 wrapping: @Sendable (any BookingServices) -> any BookingServices = { $0 },
+                                 configure: @Sendable (inout WebConfiguration) -> Void = { _ in },
                                  _ body: @Sendable (BookingWebsite, any TestClientProtocol, LogRecorder, DaemonClient) async throws -> Void) async throws {
         var options = InProcessSuite.Options()
         options.extra = "bookings: \(bookings)\n" + extra
@@ -54,9 +58,11 @@ import Testing
         var configuration = WebConfiguration(stateDirectory: suite.directory)
         configuration.minFillSeconds = 0
         configuration.proofOfWorkDifficulty = 1
+        configure(&configuration)
         let site = try BookingWebsite(
             configuration: configuration, key: SymmetricKey(size: .bits256),
-            services: replacement ?? DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd, notifyd: notifyd), calendarZone: VisitorTime.moscow,
+            services: replacement ?? wrapping(DaemonBookingServices(bookingd: bookingd, availabilityd: availabilityd, notifyd: notifyd)),
+            calendarZone: VisitorTime.moscow,
             clock: SuiteClock(configuration: suite.configuration),
             logger: Logger(label: "webd-test") { _ in RecordingLogHandler(recorder: recorder) }
         )
@@ -161,6 +167,9 @@ import Testing
         func clientExport(_ request: ClientDataRequest) async throws -> [UInt8] { throw Unforeseen() }
         func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody { throw Unforeseen() }
         func feed(token: String, detail: FeedDetail) async throws -> FeedBookings { throw Unforeseen() }
+        func recordVisitStep(_ request: VisitStepRequest) async throws { throw Unforeseen() }
+        func markOutcome(_ request: MarkOutcomeRequest) async throws -> AppointmentBody { throw Unforeseen() }
+        func consultant(_ id: String) async throws -> ConsultantBody? { throw Unforeseen() }
     }
 
     @Test func anErrorNothingMapsIsAnInternalProblemAndLogged() async throws {
@@ -202,6 +211,9 @@ import Testing
         func clientExport(_ request: ClientDataRequest) async throws -> [UInt8] { throw Self.error }
         func clientErase(_ request: ClientDataRequest) async throws -> ErasureBody { throw Self.error }
         func feed(token: String, detail: FeedDetail) async throws -> FeedBookings { throw Self.error }
+        func recordVisitStep(_ request: VisitStepRequest) async throws { throw Self.error }
+        func markOutcome(_ request: MarkOutcomeRequest) async throws -> AppointmentBody { throw Self.error }
+        func consultant(_ id: String) async throws -> ConsultantBody? { throw Self.error }
     }
 
     @Test func aServerSideAnswerKeepsTheSuitesInsideInTheLog() async throws {
