@@ -46,7 +46,14 @@ struct AppointmentTests {
         ])
         for from in AppointmentStatus.allCases {
             for to in AppointmentStatus.allCases {
-                let allowed = from == .confirmed ? to != .scheduled : from == .scheduled && [.scheduled, .confirmed, .cancelled].contains(to)
+                let allowed = switch from {
+                case .confirmed: to != .scheduled
+                case .scheduled: [.scheduled, .confirmed, .cancelled].contains(to)
+                // A mark can be corrected to the other outcome, never undone.
+                case .completed: to == .noShow
+                case .noShow: to == .completed
+                case .cancelled: false
+                }
                 #expect(from.canTransition(to: to) == allowed, "\(from) -> \(to)")
             }
         }
