@@ -85,6 +85,7 @@ let package = Package(
                 "BookingDomain",
                 "BookingProtocol",
                 "BookingAnalytics",
+                "CivilTime",
                 "SQLiteStorage",
                 "Deadlines",
                 "FieldEncryption",
