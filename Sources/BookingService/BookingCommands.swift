@@ -84,6 +84,7 @@ struct BookingCommands: Sendable {
         }
         addPrivacyRoutes(to: &routes)
         addAttendanceRoutes(to: &routes)
+        addReportRoutes(to: &routes)
         addFeedRoutes(to: &routes)
         control.addRoutes(to: &routes)
         return routes

@@ -1,3 +1,4 @@
+import BookingAnalytics
 import BookingDomain
 import BookingProtocol
 @testable import BookingService
@@ -154,5 +155,45 @@ import Testing
             }
         }
         try await suite.stop()
+    }
+
+    /// The report through bookingd: its period, its filter and its refusals; the figures
+    /// themselves are BookingAnalytics' (its tests) and the end-to-end report test's.
+    @Test func theReportCountsThePeriodsBookingsVisitsAndMarks() async throws {
+        let suite = try await InProcessSuite.start(InProcessSuite.Options())
+        let bookingd = try await suite.client(.bookingd, timeout: .seconds(10))
+        for step in [VisitStep.viewed, .slots, .chose, .sent, .booked] {
+            let _: Empty = try await bookingd.call(MessageType.visitStep, VisitStepRequest(visit: "visit-0001", step: step))
+        }
+        let _: Empty = try await bookingd.call(MessageType.visitStep, VisitStepRequest(visit: "visit-0002", step: .viewed))
+        let first: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: Self.slot, contact: Self.contact(),
+                                                                                           source: LeadSourceBody(utmSource: "yandex")))
+        let second: AppointmentBody = try await bookingd.call(MessageType.book, BookRequest(start: Self.slot, contact: Self.contact(1)))
+        let (later, again) = try await Self.restarted(suite, at: "2026-12-01T10:20:00+03:00")
+        _ = try await again.call(MessageType.markOutcome, MarkOutcomeRequest(reference: first.reference, outcome: "attended")) as AppointmentBody
+        _ = try await again.call(MessageType.markOutcome, MarkOutcomeRequest(reference: second.reference, outcome: "no_show")) as AppointmentBody
+
+        let report: BookingReport = try await again.call(MessageType.report, ReportRequest(from: "2026-12-01", to: "2026-12-01"))
+        #expect(report.counts.made == 2 && report.counts.attended == 1 && report.counts.noShow == 1)
+        #expect(report.funnel == FunnelCounts(viewed: 2, slots: 1, chose: 1, sent: 1, booked: 1))
+        #expect(report.figure(.attendanceRate)?.value == 0.5)
+        #expect(report.sources.contains { $0.utmSource == "yandex" })
+        let anna: BookingReport = try await again.call(MessageType.report, ReportRequest(from: "2026-12-01", to: "2026-12-01",
+                                                                                        consultantId: first.consultantId))
+        #expect(anna.counts.made == 1 && anna.funnel == FunnelCounts())
+        // Without days: the 30 days up to today.
+        let recent: BookingReport = try await again.call(MessageType.report, ReportRequest())
+        #expect(recent.to == LocalDate(year: 2026, month: 12, day: 1) && recent.from == LocalDate(year: 2026, month: 11, day: 2))
+
+        for (request, field) in [(ReportRequest(from: "2026-12-02", to: "2026-12-01"), "to"), (ReportRequest(from: "1.12.2026"), "from"),
+                                 (ReportRequest(from: "2025-01-01", to: "2026-12-01"), "from"), (ReportRequest(consultantId: "a b"), "consultant_id")] {
+            do {
+                let _: BookingReport = try await again.call(MessageType.report, request)
+                Issue.record("\(request) was answered")
+            } catch let error as ProtocolError {
+                #expect(error.code == .validationFailed && error.field == field)
+            }
+        }
+        try await later.stop()
     }
 }
