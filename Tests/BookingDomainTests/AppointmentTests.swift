@@ -144,6 +144,26 @@ struct AppointmentTests {
                                          actor: .system, reason: "did not join", at: Self.slot.start))
     }
 
+    /// A consultant who marked the wrong outcome corrects it; each mark is a history entry and a
+    /// change of the SEQUENCE, and a cancelled or held appointment has no outcome to mark.
+    @Test func anOutcomeIsMarkedAfterTheStartAndCanBeCorrected() throws {
+        var appointment = Self.booked()
+        #expect(throws: TransitionError.notStarted(kind: .noShow, startsAt: Self.slot.start)) {
+            try appointment.markNoShow(actor: .admin, at: msk("2026-03-03 09:59"))
+        }
+        let attended = try appointment.complete(actor: .admin, reason: "came", at: msk("2026-03-03 10:40"))
+        #expect(attended.kind == .attended && attended.fromStatus == .confirmed && attended.toStatus == .completed && attended.reason == "came")
+        let corrected = try appointment.markNoShow(actor: .admin, at: msk("2026-03-03 10:45"))
+        #expect(corrected.kind == .noShow && corrected.fromStatus == .completed && corrected.toStatus == .noShow)
+        #expect(appointment.status == .noShow && appointment.revision == 2 && appointment.updatedAt == msk("2026-03-03 10:45"))
+        #expect(throws: TransitionError.invalidTransition(from: .noShow, to: .noShow)) { try appointment.markNoShow(actor: .admin, at: msk("2026-03-03 11:00")) }
+        #expect(throws: TransitionError.invalidTransition(from: .noShow, to: .cancelled)) { try appointment.cancel(actor: .admin, at: msk("2026-03-03 11:00")) }
+        for status in [AppointmentStatus.cancelled, .scheduled] {
+            var other = Self.appointment(in: status)
+            #expect(throws: TransitionError.invalidTransition(from: status, to: .completed)) { try other.complete(actor: .admin, at: msk("2026-03-03 10:40")) }
+        }
+    }
+
     @Test func reminders() throws {
         var appointment = Self.booked()
         let transition = try appointment.markReminderSent(at: msk("2026-03-02 13:00"))
