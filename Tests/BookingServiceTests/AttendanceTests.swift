@@ -68,6 +68,7 @@ import Testing
         #expect(history.entries[1].reason == "came on time" && history.entries[2].fromStatus == "completed")
         let replay: ReplayReply = try await again.call(MessageType.replay, ReplayRequest(after: 0))
         #expect(replay.events.map(\.kind) == [.created, .attended, .noShow])
+        #expect(replay.events[1].reason == nil, "the note stays in the history")
         #expect(replay.events.map(\.sequence) == [1, 2, 3])
 
         // A cancelled booking has no outcome.
