@@ -83,8 +83,6 @@ extension BookingWebsite {
         switch error.code {
         case .validationFailed where error.field == "note":
             return nil
-        case .validationFailed where error.field == "expires_at":
-            return outcomeResult(.gone, language.text(outcome: .expired), nil, nil, visitor)
         case .validationFailed:
             logger.notice("an outcome link was refused", metadata: ["reference": "\(BookingReference.masked(appointment.reference))", "error": "\(error)"])
             return outcomeResult(.forbidden, language.text(outcome: .wrong), nil, nil, visitor)

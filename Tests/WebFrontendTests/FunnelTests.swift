@@ -12,13 +12,13 @@ import Testing
 /// The booking funnel over the real core in-process: each visit's steps as the site reports
 /// them, carried by a signed token in links and forms, never by a cookie.
 @Suite(.serialized) struct FunnelTests {
-    typealias Site = (site: BookingWebsite, client: any TestClientProtocol, watched: WatchedServices)
+    typealias Site = (site: BookingWebsite, client: any TestClientProtocol, watched: WatchedServices, bookingd: DaemonClient)
 
     static func withWatchedSite(configure: @Sendable @escaping (inout WebConfiguration) -> Void = { _ in },
                                 _ body: @Sendable (Site) async throws -> Void) async throws {
         let watched = WatchedServicesSlot()
-        try await CoreAnswersTests.withSuiteAndSite(wrapping: { core in watched.set(WatchedServices(core)) }, configure: configure) { site, client, _, _ in
-            try await body((site, client, try #require(watched.get())))
+        try await CoreAnswersTests.withSuiteAndSite(wrapping: { core in watched.set(WatchedServices(core)) }, configure: configure) { site, client, _, bookingd in
+            try await body((site, client, try #require(watched.get()), bookingd))
         }
     }
 
@@ -88,6 +88,13 @@ import Testing
             #expect(site.watched.visitSteps.last?.reference == reference && site.watched.visitSteps.filter { $0.reference != nil }.count == 1)
             #expect(Set(site.watched.visitSteps.map(\.visit)) == [visit.id], "one visit, however many pages")
             #expect(site.watched.bookRequests.last?.source == visit.source, "the booking carries where the visit came from")
+
+            // bookingd kept the visit: one of each step in its report's funnel, and the booking's source.
+            let report = try await site.bookingd.exchange(MessageType.report, body: try WireJSON.encode(ReportRequest()))
+            let funnel = try #require(CoreAnswersTests.json(String(decoding: report.body, as: UTF8.self))["funnel"] as? [String: Any])
+            for step in VisitStep.allCases { #expect(funnel[step.rawValue] as? Int == 1, "\(step): \(funnel)") }
+            let stored: AppointmentBody = try await site.bookingd.call(MessageType.get, ReferenceRequest(reference: reference))
+            #expect(stored.source == visit.source)
         }
     }
 

@@ -1,4 +1,5 @@
 import BookingDomain
+import BookingProtocol
 import Foundation
 import HTTPTypes
 import Testing
@@ -67,5 +68,24 @@ import Testing
         #expect(operations == ["getBooking", "reschedule", "cancel", "getBookingCalendar"])
         let ids = Set(OpenAPIDocument.operations.map(\.id))
         #expect(operations.isSubset(of: ids))
+    }
+
+    /// A booking's `source` is the one object whose unknown keys the server refuses, and its
+    /// referrer pattern takes what `LeadSource` takes.
+    @Test func theSourceIsAsStrictAsTheServer() throws {
+        let schemas = try #require((Self.document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+        let source = try #require(schemas["Source"])
+        #expect(source["additionalProperties"] as? Bool == false)
+        let properties = try #require(source["properties"] as? [String: [String: Any]])
+        #expect(Set(properties.keys) == ["utm_source", "utm_medium", "utm_campaign", "referrer"])
+        #expect(properties.values.allSatisfy { $0["maxLength"] as? Int == FieldLimits.sourceCharacters })
+        let pattern = try NSRegularExpression(pattern: OpenAPIDocument.hostPattern)
+        for host in ["example.com", "www.Example.org", "a-b.c9", "localhost", "-a.com", "a-.com", "a..com", "example.com/path", "https://x.com", "ex ample.com", ".com"] {
+            let matches = pattern.firstMatch(in: host, range: NSRange(host.startIndex..., in: host)) != nil
+            let taken = (try? LeadSource.validated(utmSource: nil, utmMedium: nil, utmCampaign: nil, referrer: host)) != nil
+            #expect(matches == taken, "\(host)")
+        }
+        let book = try #require((schemas["BookRequest"]?["properties"] as? [String: Any])?["source"] as? [String: Any])
+        #expect(book["$ref"] as? String == "#/components/schemas/Source")
     }
 }

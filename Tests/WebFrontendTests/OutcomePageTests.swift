@@ -1,11 +1,15 @@
 import BookingDomain
 import BookingProtocol
 import CivilTime
+import Crypto
 import DaemonKit
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
+import SuiteTesting
 import Testing
 @testable import WebFrontend
 
@@ -84,5 +88,105 @@ import Testing
             #expect(posted.2.contains("id=\"outcome-button\""), "the page is offered again")
             #expect(try await Self.status(bookingd, appointment.reference) == "confirmed")
         }
+    }
+}
+
+/// The button against bookingd's own checks: a suite whose clock is moved (restarted on its
+/// files) past the consultation's start, and later past its links' end.
+@Suite(.serialized) struct OutcomeMarkTests {
+    static let slot = ISO8601.parseInstant("2026-12-01T10:00:00+03:00")!
+
+    /// The site over `suite`, on the suite's clock.
+    static func withSite(_ suite: InProcessSuite, _ body: @Sendable (BookingWebsite, any TestClientProtocol) async throws -> Void) async throws {
+        let services = DaemonBookingServices(bookingd: try await suite.client(.bookingd, timeout: .seconds(10)),
+                                             availabilityd: try await suite.client(.availabilityd, timeout: .seconds(5)),
+                                             notifyd: try await suite.client(.notifyd, timeout: .seconds(5)))
+        var configuration = WebConfiguration(stateDirectory: suite.directory)
+        configuration.minFillSeconds = 0
+        let site = try BookingWebsite(configuration: configuration, key: SymmetricKey(size: .bits256), services: services, calendarZone: VisitorTime.moscow,
+                                      clock: SuiteClock(configuration: suite.configuration), logger: Logger(label: "webd-test"))
+        let app = Application(router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in try await body(site, client) }
+    }
+
+    /// The suite again on the same files, its clock moved from `previous` to `start`.
+    static func restarted(_ suite: InProcessSuite, from previous: String, at start: String) async throws -> InProcessSuite {
+        try await suite.stop(keepingDirectory: true)
+        let file = suite.directory + "/booking.yaml"
+        let yaml = try String(contentsOfFile: file, encoding: .utf8)
+        try yaml.replacingOccurrences(of: previous, with: start).write(toFile: file, atomically: true, encoding: .utf8)
+        var options = InProcessSuite.Options()
+        options.directory = suite.directory
+        return try await InProcessSuite.start(options)
+    }
+
+    /// The button's post: the status and the page.
+    static func press(_ site: BookingWebsite, _ client: any TestClientProtocol, _ reference: String, outcome: String, expiresAt: Date, token: String,
+                      note: String = "") async throws -> (HTTPResponse.Status, String) {
+        let formToken = site.formTokens.issue(session: CoreAnswersTests.session, now: site.clock.now())
+        let posted = try await CoreAnswersTests.post(client, "/manage/\(reference)/outcome", [
+            "form_token": formToken, "outcome": outcome, "expires": OutcomePageTests.milliseconds(expiresAt), "token": token, "note": note, "lang": "en",
+        ])
+        return (posted.0, posted.2)
+    }
+
+    static func status(_ suite: InProcessSuite, _ reference: String) async throws -> String {
+        try await OutcomePageTests.status(try await suite.client(.bookingd, timeout: .seconds(10)), reference)
+    }
+
+    @Test func theButtonMarksOnlyWithTheLinksTokenAfterTheStart() async throws {
+        let first = InProcessSuite.Options().clockStart
+        let suite = try await InProcessSuite.start(InProcessSuite.Options())
+        let bookingd = try await suite.client(.bookingd, timeout: .seconds(10))
+        let booked = try await OutcomePageTests.book(bookingd, start: Self.slot)
+        let reference = booked.reference
+        // As notifyd asks for them, for the consultant's email.
+        let contact: ContactReply = try await bookingd.call(MessageType.contact, ContactRequest(reference: reference))
+        let links = try #require(contact.outcomeLinks)
+        let en = SupportedLocale.en
+
+        try await Self.withSite(suite) { site, client in
+            let early = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt, token: links.attendedToken)
+            #expect(early.0 == .conflict && early.1.contains(escapeHTML(en.text(outcome: .notStartedYet("10:00")))), "\(early.1)")
+        }
+        #expect(try await Self.status(suite, reference) == "confirmed")
+
+        let later = try await Self.restarted(suite, from: first, at: "2026-12-01T10:20:00+03:00")
+        try await Self.withSite(later) { site, client in
+            let link = "/manage/\(reference)/outcome?outcome=attended&expires=\(OutcomePageTests.milliseconds(links.expiresAt))&token=\(links.attendedToken)&lang=en"
+            let opened = try await client.execute(uri: link, method: .get) { ($0.status, String(buffer: $0.body)) }
+            #expect(opened.0 == .ok && opened.1.contains("id=\"outcome-button\""))
+            #expect(try await Self.status(later, reference) == "confirmed", "opening the link marks nothing")
+
+            let tampered = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt,
+                                                token: String(links.attendedToken.reversed()))
+            #expect(tampered.0 == .forbidden && tampered.1.contains(escapeHTML(en.text(outcome: .wrong))))
+            let otherOutcome = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt, token: links.noShowToken)
+            #expect(otherOutcome.0 == .forbidden)
+            let longer = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt.addingTimeInterval(86_400),
+                                              token: links.attendedToken)
+            #expect(longer.0 == .forbidden, "the end is signed with the token")
+            #expect(try await Self.status(later, reference) == "confirmed")
+
+            let marked = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt, token: links.attendedToken,
+                                              note: "on time")
+            #expect(marked.0 == .ok && marked.1.contains(escapeHTML(en.text(outcome: .marked(en.text(outcome: .attended))))), "\(marked.1)")
+            #expect(marked.1.contains("data-status=\"completed\""))
+            #expect(try await Self.status(later, reference) == "completed")
+            let again = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt, token: links.attendedToken)
+            #expect(again.0 == .ok && again.1.contains(escapeHTML(en.text(outcome: .markedAlready(en.text(outcome: .attended))))))
+            let corrected = try await Self.press(site, client, reference, outcome: OutcomeName.noShow, expiresAt: links.expiresAt, token: links.noShowToken)
+            #expect(corrected.0 == .ok && corrected.1.contains(escapeHTML(en.text(outcome: .marked(en.text(outcome: .noShow))))))
+            #expect(try await Self.status(later, reference) == "no_show")
+        }
+
+        let expired = try await Self.restarted(later, from: "2026-12-01T10:20:00+03:00", at: "2026-12-30T10:00:00+03:00")
+        try await Self.withSite(expired) { site, client in
+            #expect(links.expiresAt < site.clock.now())
+            let late = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt, token: links.attendedToken)
+            #expect(late.0 == .gone && late.1.contains(escapeHTML(en.text(outcome: .expired))))
+            #expect(try await Self.status(expired, reference) == "no_show")
+        }
+        try await expired.stop()
     }
 }
