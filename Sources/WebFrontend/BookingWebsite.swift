@@ -200,7 +200,8 @@ public final class BookingWebsite: Sendable {
         let existing = request.cookies["bk_session"]?.value
         let session = existing.flatMap { $0.count == 32 && $0.allSatisfy(\.isHexDigit) ? $0 : nil } ?? Self.randomHex(16)
         var here = request.uri.path
-        let kept = request.uri.queryParameters.filter { $0.key != "lang" }
+        // The funnel's visit is the page's to add (`Pages.visitToken`), once and checked.
+        let kept = request.uri.queryParameters.filter { $0.key != "lang" && $0.key != "visit" }
         if !kept.isEmpty { here += "?" + kept.map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&") }
         return Visitor(
             language: language, zone: zone, session: session, newSession: existing != session, zoneFromQuery: zoneFromQuery,

@@ -27,7 +27,8 @@ public struct Pages: Sendable {
     /// The frame of every page.
     public func layout(title: String, step: Int? = nil, body: String, noindex: Bool = false) -> String {
         var switchLink = here.contains("?") ? here + "&lang=\(language.other.rawValue)" : here + "?lang=\(language.other.rawValue)"
-        if let visitToken, !here.contains("visit=") { switchLink += query([("visit", visitToken)]).replacingOccurrences(of: "?", with: "&") }
+        // `here` leaves the visit out: the link carries the one this page holds, not one refused.
+        if let visitToken { switchLink += "&" + query([("visit", visitToken)]).dropFirst() }
         var steps = ""
         if let step {
             let names: [Phrase] = [.stepPick, .stepDetails, .stepDone]
@@ -38,10 +39,10 @@ public struct Pages: Sendable {
         let company = escapeHTML(branding.companyName(language))
         let logo = branding.logo == nil ? "" : "<img class=\"logo\" id=\"logo\" src=\"/logo\" alt=\"\">"
         // The page tells its height only to the sites allowed to frame it (`site.js`).
-        var embedders = branding.embedOrigins.isEmpty ? "" : "<meta name=\"embed-origins\" content=\"\(escapeHTML(branding.embedOrigins.joined(separator: " ")))\">\n"
+        var metas = branding.embedOrigins.isEmpty ? "" : "<meta name=\"embed-origins\" content=\"\(escapeHTML(branding.embedOrigins.joined(separator: " ")))\">\n"
         // For the script's reload into the visitor's zone, which must stay in the same visit.
-        if let visitToken { embedders += "<meta name=\"visit\" content=\"\(escapeHTML(visitToken))\">\n" }
-        if noindex { embedders += "<meta name=\"robots\" content=\"noindex, nofollow\">\n" }
+        if let visitToken { metas += "<meta name=\"visit\" content=\"\(escapeHTML(visitToken))\">\n" }
+        if noindex { metas += "<meta name=\"robots\" content=\"noindex, nofollow\">\n" }
         let footer = branding.footer(language).split(separator: "\n", omittingEmptySubsequences: false).map { escapeHTML(String($0)) }.joined(separator: "<br>")
         return """
             <!doctype html>
@@ -53,7 +54,7 @@ public struct Pages: Sendable {
             <link rel="stylesheet" href="/assets/site.css">
             <link rel="stylesheet" href="/brand.css">
             <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
-            \(embedders)<script src="/assets/site.js" defer></script>
+            \(metas)<script src="/assets/site.js" defer></script>
             </head>
             <body>
             <a class="skip" href="#main">\(t(.skipToContent))</a>

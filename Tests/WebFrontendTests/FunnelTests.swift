@@ -66,6 +66,7 @@ import Testing
             #expect(!cookies.isEmpty, "the form's session cookie is set as before")
             #expect(cookies.allSatisfy { !$0.contains(visit.id) && !$0.contains(token) && !$0.lowercased().hasPrefix("visit") }, "\(cookies)")
             #expect(page.contains("visit=\(token)"), "the page’s links carry the visit (its characters need no escaping)")
+            #expect(page.contains("lang=ru&amp;visit=\(token)"), "so does the language switch")
 
             // A second view with the link's token is the same visit: nothing new begins.
             let again = try await site.client.execute(uri: "/?lang=en&visit=\(Self.encoded(token))", method: .get) { String(buffer: $0.body) }
@@ -111,6 +112,7 @@ import Testing
                 let page = try await site.client.execute(uri: "/?lang=en&visit=\(Self.encoded(given))", method: .get) { String(buffer: $0.body) }
                 let issued = try #require(Self.visitToken(in: page))
                 #expect(issued != given)
+                #expect(!page.contains(Self.encoded(given)) || given == "nonsense", "no link carries the refused token on")
                 #expect(site.site.visitTokens.verify(issued, now: now)?.source == nil, "a forged source is not taken over")
             }
             try await Self.settled(site.site)
