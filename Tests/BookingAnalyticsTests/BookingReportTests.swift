@@ -262,3 +262,29 @@ import Testing
         #expect(DurationStats([7]).medianSeconds == 7)
     }
 }
+
+@Suite struct ReportPeriodTests {
+    typealias F = ReportFixtures
+
+    @Test func aWeeksRatesCountTheWholeWeek() {
+        // Two months, by week: the first week (Tuesday 1 to Sunday 6 December, cut at the period's start) holds
+        // all eight bookings made and all the visits; Monday the 7th starts the next week.
+        let report = BookingReport(facts: F.facts(from: "2026-12-01", to: "2027-01-31", bookings: F.week, visits: F.visits, now: "2027-02-01T12:00:00"))
+        let first = report.rates[0]
+        #expect(first.cancellation == 3.0 / 8)
+        #expect(first.rescheduling == 2.0 / 8)
+        // Held in the first week: H A B C F (G is on the 7th); F is unmarked by February.
+        #expect(first.attendance == 3.0 / 4)
+        #expect(first.completion == 3.0 / 5)
+        #expect(report.rates[1].cancellation == nil)
+        #expect(report.counts.unmarked == 2)  // F, and G by now
+    }
+
+    @Test func aPeriodEndingBeforeItStartsIsEmpty() {
+        let report = BookingReport(facts: F.facts(from: "2026-12-07", to: "2026-12-01", bookings: F.week, visits: F.visits))
+        #expect(report.counts == BookingCounts())
+        #expect(report.days.isEmpty)
+        #expect(report.rates.isEmpty)
+        #expect(report.figures.allSatisfy { $0.verdict == .noData })
+    }
+}
