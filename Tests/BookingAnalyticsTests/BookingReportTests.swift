@@ -288,3 +288,29 @@ import Testing
         #expect(report.figures.allSatisfy { $0.verdict == .noData })
     }
 }
+
+@Suite struct ReportZoneTests {
+    @Test func theDayClocksGoBackHasTwentyFiveHours() throws {
+        // Berlin leaves summer time on 25 October 2026: that day runs from 00:00+02:00 to 24:00+01:00.
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        func booking(_ reference: String, _ at: String) throws -> BookedConsultation {
+            let booked = try #require(ISO8601.parseInstant(at))
+            let slot = try DateTimeRange(start: booked.addingTimeInterval(2 * 86_400), end: booked.addingTimeInterval(2 * 86_400 + 3600))
+            return BookedConsultation(reference: reference, consultantId: "anna", slot: slot, bookedAt: booked, status: .confirmed, source: nil,
+                                      changes: [])
+        }
+        let bookings = [
+            try booking("before", "2026-10-24T23:59:00+02:00"),
+            try booking("first", "2026-10-25T00:00:00+02:00"),
+            try booking("late", "2026-10-25T23:30:00+01:00"),
+            try booking("after", "2026-10-26T00:00:00+01:00"),
+        ]
+        let facts = ReportFacts(from: LocalDate("2026-10-25")!, to: LocalDate("2026-10-25")!, zone: berlin, consultantId: nil, bookings: bookings,
+                                visits: [], now: ISO8601.parseInstant("2026-11-01T12:00:00Z")!, unmarkedAfter: 86_400)
+        let report = BookingReport(facts: facts)
+        #expect(report.counts.made == 2)
+        #expect(report.hours[0].bookings == 1)
+        #expect(report.hours[23].bookings == 1)
+        #expect(report.weekdays[6].bookings == 2)  // a Sunday
+    }
+}
