@@ -262,3 +262,55 @@ import Testing
         #expect(DurationStats([7]).medianSeconds == 7)
     }
 }
+
+@Suite struct ReportPeriodTests {
+    typealias F = ReportFixtures
+
+    @Test func aWeeksRatesCountTheWholeWeek() {
+        // Two months, by week: the first week (Tuesday 1 to Sunday 6 December, cut at the period's start) holds
+        // all eight bookings made and all the visits; Monday the 7th starts the next week.
+        let report = BookingReport(facts: F.facts(from: "2026-12-01", to: "2027-01-31", bookings: F.week, visits: F.visits, now: "2027-02-01T12:00:00"))
+        let first = report.rates[0]
+        #expect(first.cancellation == 3.0 / 8)
+        #expect(first.rescheduling == 2.0 / 8)
+        // Held in the first week: H A B C F (G is on the 7th); F is unmarked by February.
+        #expect(first.attendance == 3.0 / 4)
+        #expect(first.completion == 3.0 / 5)
+        #expect(report.rates[1].cancellation == nil)
+        #expect(report.counts.unmarked == 2)  // F, and G by now
+    }
+
+    @Test func aPeriodEndingBeforeItStartsIsEmpty() {
+        let report = BookingReport(facts: F.facts(from: "2026-12-07", to: "2026-12-01", bookings: F.week, visits: F.visits))
+        #expect(report.counts == BookingCounts())
+        #expect(report.days.isEmpty)
+        #expect(report.rates.isEmpty)
+        #expect(report.figures.allSatisfy { $0.verdict == .noData })
+    }
+}
+
+@Suite struct ReportZoneTests {
+    @Test func theDayClocksGoBackHasTwentyFiveHours() throws {
+        // Berlin leaves summer time on 25 October 2026: that day runs from 00:00+02:00 to 24:00+01:00.
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        func booking(_ reference: String, _ at: String) throws -> BookedConsultation {
+            let booked = try #require(ISO8601.parseInstant(at))
+            let slot = try DateTimeRange(start: booked.addingTimeInterval(2 * 86_400), end: booked.addingTimeInterval(2 * 86_400 + 3600))
+            return BookedConsultation(reference: reference, consultantId: "anna", slot: slot, bookedAt: booked, status: .confirmed, source: nil,
+                                      changes: [])
+        }
+        let bookings = [
+            try booking("before", "2026-10-24T23:59:00+02:00"),
+            try booking("first", "2026-10-25T00:00:00+02:00"),
+            try booking("late", "2026-10-25T23:30:00+01:00"),
+            try booking("after", "2026-10-26T00:00:00+01:00"),
+        ]
+        let facts = ReportFacts(from: LocalDate("2026-10-25")!, to: LocalDate("2026-10-25")!, zone: berlin, consultantId: nil, bookings: bookings,
+                                visits: [], now: ISO8601.parseInstant("2026-11-01T12:00:00Z")!, unmarkedAfter: 86_400)
+        let report = BookingReport(facts: facts)
+        #expect(report.counts.made == 2)
+        #expect(report.hours[0].bookings == 1)
+        #expect(report.hours[23].bookings == 1)
+        #expect(report.weekdays[6].bookings == 2)  // a Sunday
+    }
+}

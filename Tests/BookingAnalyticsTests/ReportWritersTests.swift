@@ -125,6 +125,8 @@ func csvRecords(_ text: String) -> [[String]] {
         #expect(!text.contains("NaN"))
         #expect(!text.contains("\"value\""))
         #expect(!text.contains("cancelledByClient"))
+        #expect(text.hasPrefix("{\"booking_time\":{\"count\":0},\"consultants\":[],\"counts\":{"))
+        #expect(text.contains("{\"attended\":0,\"cancelled\":0,\"date\":\"2026-12-01\",\"made\":0,"))
     }
 }
 

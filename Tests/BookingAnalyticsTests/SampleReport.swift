@@ -77,6 +77,7 @@ enum SampleReport {
         let report = BookingReport(facts: SampleReport.facts)
         #expect(report.days.count == 28)
         #expect(report.days.reduce(0) { $0 + $1.made } == report.counts.made)
+        #expect(report.days.allSatisfy { $0.made == $0.attended + $0.noShow + $0.unmarked + $0.pending + $0.cancelled })
         #expect(report.consultants.reduce(0) { $0 + $1.made } == report.counts.made)
         #expect(report.sources.reduce(0) { $0 + $1.made } == report.counts.made)
         #expect(report.weekdays.reduce(0) { $0 + $1.bookings } == report.counts.made)
