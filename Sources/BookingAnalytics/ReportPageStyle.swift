@@ -53,7 +53,13 @@ enum ReportPageStyle {
     tr { break-inside: avoid; page-break-inside: avoid; }
     .wrap { overflow-wrap: anywhere; }
     footer { margin-top: 24px; font-size: 12px; color: var(--muted); }
-    @media (max-width: 760px) { .cards, .smalls, .tables { grid-template-columns: 1fr; } }
+    @media (max-width: 760px) {
+      .cards, .smalls, .tables { grid-template-columns: 1fr; }
+      main { padding: 16px 12px 32px; }
+      /* A wide table scrolls in its own box on a phone; the page itself never scrolls sideways. */
+      table { display: block; overflow-x: auto; }
+      svg { max-width: 100%; height: auto; }
+    }
     @page { size: A4; margin: 12mm; }
     @media print {
       body { background: #fff; font-size: 10pt; }
