@@ -25,7 +25,7 @@ struct Report: AsyncParsableCommand {
         let report: BookingReport = try await suite.call("bookingd", MessageType.report,
                                                          ReportRequest(from: from, to: to, consultantId: consultant), patience: .seconds(60))
         if let csv { try Self.write(ReportCSV.write(report), to: csv) }
-        if let html { try Self.write(String(describing: report), to: html) }
+        if let html { try Self.write(ReportPage.html(report), to: html) }
         if global.json {
             Output.line(Output.json(wire: try ReportJSON.write(report)))
         } else if csv != "-" && html != "-" {

@@ -29,12 +29,12 @@ enum FigureText {
         trimmed(String(format: "%.1f", ratio * 100)) + "%"
     }
 
-    /// `42 s`, `1 min 05 s`, `3 d 4 h` for lead times.
+    /// `42 s`, `1 min`, `1 min 05 s`, `3 d 4 h` for lead times.
     static func seconds(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
         switch whole {
         case ..<60: return "\(whole) s"
-        case ..<3600: return "\(whole / 60) min " + String(format: "%02d s", whole % 60)
+        case ..<3600: return "\(whole / 60) min" + (whole % 60 == 0 ? "" : String(format: " %02d s", whole % 60))
         case ..<86_400: return "\(whole / 3600) h " + String(format: "%02d min", whole % 3600 / 60)
         default: return "\(whole / 86_400) d \(whole % 86_400 / 3600) h"
         }

@@ -69,6 +69,7 @@ extension BookingReport {
         var byDay = Dictionary(uniqueKeysWithValues: period.days.map { ($0, DayOutcomes(date: $0)) })
         for booking in cohorts.made {
             let day = period.day(of: booking.bookedAt)
+            byDay[day]?.made += 1
             switch cohorts.fate(booking) {
             case .attended: byDay[day]?.attended += 1
             case .noShow: byDay[day]?.noShow += 1

@@ -1,10 +1,10 @@
 import BookingProtocol
 
 /// The report as the suite's JSON: snake_case keys, instants in UTC; a figure with no data has
-/// no `value` and the verdict `no_data`.
+/// no `value` and the verdict `no_data`. Keys sorted, so that two reports compare line by line.
 public enum ReportJSON {
     public static func write(_ report: BookingReport) throws -> [UInt8] {
-        try WireJSON.encode(report)
+        try WireJSON.canonical(report)
     }
 
     public static func read(_ bytes: [UInt8]) throws -> BookingReport {

@@ -108,13 +108,13 @@ public struct SourceCount: Codable, Sendable, Hashable {
 /// The bookings made on one day (in the report's zone), by what became of them.
 public struct DayOutcomes: Codable, Sendable, Hashable {
     public var date: LocalDate
+    /// The sum of the outcomes below.
+    public var made = 0
     public var attended = 0
     public var noShow = 0
     public var unmarked = 0
     public var pending = 0
     public var cancelled = 0
-
-    public var made: Int { attended + noShow + unmarked + pending + cancelled }
 }
 
 public enum RateInterval: String, Codable, Sendable, Hashable {

@@ -9,19 +9,33 @@ import Testing
 extension WebBrowserTests {
     static let reportScript = SuiteProcess.repositoryRoot + "/Tests/EndToEndTests/browser/report_view.py"
 
-    /// Nine working days from Tuesday 2026-12-01: five bookings a day, each from a visit of the
-    /// page, and visits that stop earlier; every fifth booking moves, every seventh is cancelled by
-    /// its client, every eleventh by an admin.
-    static func twoWeeksOfBookings(_ suite: SuiteProcess) async throws -> [String] {
-        let bookingd = try await suite.client("bookingd")
-        defer { Task { await bookingd.close() } }
-        let days = ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11"]
+    /// Nine working days from Tuesday 2026-12-01, each on its own clock: at 07:55 five bookings
+    /// for the day are made, each from a visit of the page, beside visits that stop earlier;
+    /// every fifth booking moves, every seventh is cancelled by its client, every eleventh by an
+    /// admin; the day before's consultations are marked (a no-show every sixth, every ninth left
+    /// unmarked). The clock ends on Saturday 2026-12-12 at 07:55.
+    static func twoWeeksOfBookings(_ suite: SuiteProcess) async throws {
+        let days = ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11",
+                    "2026-12-12"]
         let times = ["10:00", "11:00", "12:30", "14:00", "15:30"]
         let sources = [LeadSourceBody(utmSource: "yandex", utmMedium: "cpc", utmCampaign: "winter"), LeadSourceBody(referrer: "vc.ru"),
                        LeadSourceBody(utmSource: "telegram", utmMedium: "social"), nil]
-        var references: [String] = []
+        var clock = "2026-12-01T07:58:00+03:00"
         var n = 0
+        var toMark: [(reference: String, n: Int)] = []
         for day in days {
+            let now = "\(day)T07:55:00+03:00"
+            suite.stop()
+            try suite.editConfiguration { $0.replacingOccurrences(of: clock, with: now) }
+            clock = now
+            try await suite.start("bookingd")
+            try await suite.start("availabilityd")
+            for (reference, number) in toMark where number % 7 != 0 && number % 11 != 0 && number % 9 != 0 {
+                _ = try suite.bookctl([number % 6 == 0 ? "no-show" : "attended", reference])
+            }
+            toMark = []
+            guard day != days.last else { break }
+            let bookingd = try await suite.client("bookingd")
             for time in times {
                 n += 1
                 let visit = "visit-\(String(format: "%04d", n))"
@@ -31,7 +45,7 @@ extension WebBrowserTests {
                 let booked: AppointmentBody = try await bookingd.call(
                     MessageType.book, BookRequest(start: ISO8601.parseInstant("\(day)T\(time):00+03:00")!, contact: contact(n), source: sources[n % 4]))
                 let _: Empty = try await bookingd.call(MessageType.visitStep, VisitStepRequest(visit: visit, step: .booked, reference: booked.reference))
-                references.append(booked.reference)
+                toMark.append((booked.reference, n))
                 let stops: [VisitStep] = n % 3 == 0 ? [.viewed, .slots, .chose] : n % 2 == 0 ? [.viewed, .slots] : [.viewed]
                 for step in stops {
                     let _: Empty = try await bookingd.call(MessageType.visitStep, VisitStepRequest(visit: "left-\(visit)", step: step))
@@ -46,25 +60,14 @@ extension WebBrowserTests {
                     let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: booked.reference, actor: "admin"))
                 }
             }
+            await bookingd.close()
         }
-        return references
     }
 
     @Test func theReportReadsWellInABrowserAndPrintsOnA4() async throws {
         let suite = try SuiteProcess()
         defer { suite.tearDown() }
-        try await suite.start("bookingd")
-        try await suite.start("availabilityd")
-        let references = try await Self.twoWeeksOfBookings(suite)
-
-        // Friday 2026-12-11 in the evening: mark them, a no-show every sixth, every ninth left unmarked.
-        suite.stop()
-        try suite.editConfiguration { $0.replacingOccurrences(of: "2026-12-01T07:58:00+03:00", with: "2026-12-11T19:00:00+03:00") }
-        try await suite.start("bookingd")
-        try await suite.start("availabilityd")
-        for (index, reference) in references.enumerated() where (index + 1) % 7 != 0 && (index + 1) % 11 != 0 && (index + 1) % 9 != 0 {
-            _ = try suite.bookctl([(index + 1) % 6 == 0 ? "no-show" : "attended", reference])
-        }
+        try await Self.twoWeeksOfBookings(suite)
         let html = suite.directory + "/report.html"
         let written = try suite.bookctl(["report", "--from", "2026-12-01", "--to", "2026-12-11", "--html", html])
         #expect(written.status == 0, "\(written.stderr)")
