@@ -381,6 +381,9 @@ public struct Pages: Sendable {
         case "confirmed": language.text(.statusConfirmed)
         case "scheduled": language.text(.statusScheduled)
         case "cancelled": language.text(.statusCancelled)
+        // Marked after it (the consultant's outcome link, bookctl attended / no-show).
+        case "completed": language.text(.statusCompleted)
+        case "no_show": language.text(.statusNoShow)
         default: language.text(.statusOther(status))
         }
     }

@@ -49,7 +49,7 @@ public enum Phrase: Sendable {
     case proofOfWorkFailed, noScriptLimited, consentRequired, serviceUnavailable, somethingWrong
     case confirmedTitle, yourReference, keepReference, addToCalendar, manageLink, when, status
     case manageTitle, enterReference, reference, open, referenceNotFound, reschedule, cancel, cancelReason
-    case rescheduleTitle, moveTo, cancelledTitle, rescheduledTitle, statusConfirmed, statusCancelled, statusOther(String)
+    case rescheduleTitle, moveTo, cancelledTitle, rescheduledTitle, statusConfirmed, statusCancelled, statusCompleted, statusNoShow, statusOther(String)
     case cancelConfirm, alreadyCancelled, language, notFoundPage, policyTitle, bookAnother, checking, phoneHint, forExample, emailHint
     case noScriptNote, consultation, invalidContact(ContactField, ValidationError.Kind), invalidReason
     case topic, topicHint, invalidTopic(TopicError), meeting, joinVideo, meetingPhone(String?)
@@ -167,6 +167,8 @@ public enum Phrase: Sendable {
         case .feedByPhone: "По телефону: консультант звонит клиенту"
         case .feedRoomInInvite: "Видеозвонок: ссылка на комнату — в письме о записи"
         case .statusCancelled: "отменена"
+        case .statusCompleted: "состоялась"
+        case .statusNoShow: "пропущена"
         case .statusOther(let value): value
         case .cancelConfirm: "Отменить"
         case .alreadyCancelled: "Эта запись отменена; перенести её нельзя."
@@ -334,6 +336,8 @@ public enum Phrase: Sendable {
         case .feedByPhone: "By phone: the consultant calls the client"
         case .feedRoomInInvite: "Video call: the room's link is in the booking's email"
         case .statusCancelled: "cancelled"
+        case .statusCompleted: "took place"
+        case .statusNoShow: "missed"
         case .statusOther(let value): value
         case .cancelConfirm: "Cancel it"
         case .alreadyCancelled: "This booking is cancelled; it cannot be rescheduled."

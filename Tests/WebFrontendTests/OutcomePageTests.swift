@@ -178,6 +178,8 @@ import Testing
             let corrected = try await Self.press(site, client, reference, outcome: OutcomeName.noShow, expiresAt: links.expiresAt, token: links.noShowToken)
             #expect(corrected.0 == .ok && corrected.1.contains(escapeHTML(en.text(outcome: .marked(en.text(outcome: .noShow))))))
             #expect(try await Self.status(later, reference) == "no_show")
+            let manage = try await client.execute(uri: "/manage/\(reference)?lang=en", method: .get) { String(buffer: $0.body) }
+            #expect(manage.contains("data-status=\"no_show\">\(en.text(.statusNoShow))<"), "the client's page says it in words")
         }
 
         let expired = try await Self.restarted(later, from: "2026-12-01T10:20:00+03:00", at: "2026-12-30T10:00:00+03:00")
