@@ -48,7 +48,7 @@ public struct OutcomeLinksBody: Codable, Sendable, Equatable {
 
 /// Where a booking's visit came from, as the booking page saw it: the `utm_*` parameters of the
 /// address the visit began with, and the referring page's host (no path, no query). Not
-/// personal data; each value at most `FieldLimits.sourceCharacters`.
+/// personal data; bookingd validates each value (`LeadSource.validated`).
 public struct LeadSourceBody: Codable, Sendable, Equatable, Hashable {
     public var utmSource: String?
     public var utmMedium: String?

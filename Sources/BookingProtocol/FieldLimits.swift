@@ -7,8 +7,6 @@ public enum FieldLimits {
     public static let idempotencyKeyBytes = 1...128
     /// bookingd's `reason` (reschedule, cancel, pause), in characters; blank is absent.
     public static let reasonCharacters = 500
-    /// Each value of a booking's `source` (UTM parameters, referrer host).
-    public static let sourceCharacters = 200
     /// `client_message`, in characters, wherever it is taken.
     public static let clientMessageCharacters = 500
     /// availabilityd's required `reason` of a block, time off or removal.

@@ -138,6 +138,19 @@ public final class InProcessSuite: Sendable {
         try stopped.get()
     }
 
+    /// The suite stopped and started again on the same files, its clock's start moved from
+    /// `previous` to `start` (`clock.start` in its booking.yaml): the daemons come back as they
+    /// would after a restart at that later time.
+    public func restarted(clockFrom previous: String, to start: String) async throws -> InProcessSuite {
+        try await stop(keepingDirectory: true)
+        let file = directory + "/booking.yaml"
+        let yaml = try String(contentsOfFile: file, encoding: .utf8)
+        try yaml.replacingOccurrences(of: previous, with: start).write(toFile: file, atomically: true, encoding: .utf8)
+        var options = Options()
+        options.directory = directory
+        return try await Self.start(options)
+    }
+
     /// True the first time only: the suite's place is given back once, by `stop` or by `deinit`.
     private func givesUpAdmission() -> Bool {
         admitted.withLockedValue { held in

@@ -101,7 +101,7 @@ public enum OpenAPIDocument {
         ]
     }
 
-    static var sourceValue: [String: Any] { ["type": "string", "maxLength": FieldLimits.sourceCharacters] }
+    static var sourceValue: [String: Any] { ["type": "string", "maxLength": LeadSource.maximumCharacters] }
 
     /// A host name as `LeadSource` takes it: dot-separated labels of letters, digits and inner
     /// hyphens, each 1 to 63 long (either case; stored in lower case).
@@ -165,9 +165,9 @@ public enum OpenAPIDocument {
         ],
         "Source": [
             "type": "object", "additionalProperties": false,
-            "description": "Where the lead came from: the campaign parameters of the address the visit began with, and the referring site's host. Each value is trimmed, at most \(FieldLimits.sourceCharacters) characters, without control or invisible characters; blank ones are dropped; a key not listed is refused (422, field source.<key>)",
+            "description": "Where the lead came from: the campaign parameters of the address the visit began with, and the referring site's host. Each value is trimmed, at most \(LeadSource.maximumCharacters) characters, without control or invisible characters; blank ones are dropped; a key not listed is refused (422, field source.<key>)",
             "properties": ["utm_source": sourceValue, "utm_medium": sourceValue, "utm_campaign": sourceValue,
-                           "referrer": ["type": "string", "maxLength": FieldLimits.sourceCharacters, "pattern": hostPattern,
+                           "referrer": ["type": "string", "maxLength": LeadSource.maximumCharacters, "pattern": hostPattern,
                                         "description": "A host name only, e.g. www.example.com: no scheme, port, path or query", "examples": ["www.example.com"]]],
         ],
         "Meeting": [

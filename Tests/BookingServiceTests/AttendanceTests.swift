@@ -28,16 +28,10 @@ import Testing
         }
     }
 
-    /// The suite again on the same files, its clock moved to `start`.
+    /// The suite again on the same files, its clock moved to `start`, and a client of its bookingd.
     static func restarted(_ suite: InProcessSuite, from previous: String = InProcessSuite.Options().clockStart,
                           at start: String) async throws -> (InProcessSuite, DaemonClient) {
-        try await suite.stop(keepingDirectory: true)
-        let file = suite.directory + "/booking.yaml"
-        let yaml = try String(contentsOfFile: file, encoding: .utf8)
-        try yaml.replacingOccurrences(of: previous, with: start).write(toFile: file, atomically: true, encoding: .utf8)
-        var options = InProcessSuite.Options()
-        options.directory = suite.directory
-        let again = try await InProcessSuite.start(options)
+        let again = try await suite.restarted(clockFrom: previous, to: start)
         return (again, try await again.client(.bookingd, timeout: .seconds(10)))
     }
 

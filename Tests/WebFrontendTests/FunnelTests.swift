@@ -185,7 +185,7 @@ import Testing
             #expect(unknown.0 == .unprocessableContent && unknown.1["field"] as? String == "source.utm_term", "\(unknown.1)")
             let path = try await book(["referrer": "https://partner.example/page"], email: "a@example.com")
             #expect(path.0 == .unprocessableContent && path.1["field"] as? String == "source.referrer", "\(path.1)")
-            let long = try await book(["utm_campaign": String(repeating: "c", count: FieldLimits.sourceCharacters + 1)], email: "a@example.com")
+            let long = try await book(["utm_campaign": String(repeating: "c", count: LeadSource.maximumCharacters + 1)], email: "a@example.com")
             #expect(long.0 == .unprocessableContent && long.1["field"] as? String == "source.utm_campaign")
             #expect(site.watched.bookRequests.isEmpty, "nothing refused reaches bookingd")
 
@@ -207,7 +207,7 @@ import Testing
             }
             #expect(try await source("/", referer: "http://127.0.0.1:8080/manage") == nil, "webd's own address (web.public_url)")
             #expect(try await source("/", referer: "android-app://com.example.mail/") == nil)
-            let long = String(repeating: "m", count: FieldLimits.sourceCharacters + 1)
+            let long = String(repeating: "m", count: LeadSource.maximumCharacters + 1)
             let kept = try await source("/?utm_source=ok&utm_medium=\(long)&utm_campaign=%07bell", referer: "https://user:pw@Search.Example:8443/?q=lawyer")
             #expect(kept == LeadSourceBody(utmSource: "ok", referrer: "search.example"), "a bad value is dropped alone")
         }

@@ -78,7 +78,7 @@ import Testing
         #expect(source["additionalProperties"] as? Bool == false)
         let properties = try #require(source["properties"] as? [String: [String: Any]])
         #expect(Set(properties.keys) == ["utm_source", "utm_medium", "utm_campaign", "referrer"])
-        #expect(properties.values.allSatisfy { $0["maxLength"] as? Int == FieldLimits.sourceCharacters })
+        #expect(properties.values.allSatisfy { $0["maxLength"] as? Int == LeadSource.maximumCharacters })
         let pattern = try NSRegularExpression(pattern: OpenAPIDocument.hostPattern)
         for host in ["example.com", "www.Example.org", "a-b.c9", "localhost", "-a.com", "a-.com", "a..com", "example.com/path", "https://x.com", "ex ample.com", ".com"] {
             let matches = pattern.firstMatch(in: host, range: NSRange(host.startIndex..., in: host)) != nil

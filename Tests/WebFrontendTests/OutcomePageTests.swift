@@ -108,18 +108,6 @@ import Testing
         let app = Application(router: site.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in try await body(site, client) }
     }
-
-    /// The suite again on the same files, its clock moved from `previous` to `start`.
-    static func restarted(_ suite: InProcessSuite, from previous: String, at start: String) async throws -> InProcessSuite {
-        try await suite.stop(keepingDirectory: true)
-        let file = suite.directory + "/booking.yaml"
-        let yaml = try String(contentsOfFile: file, encoding: .utf8)
-        try yaml.replacingOccurrences(of: previous, with: start).write(toFile: file, atomically: true, encoding: .utf8)
-        var options = InProcessSuite.Options()
-        options.directory = suite.directory
-        return try await InProcessSuite.start(options)
-    }
-
     /// The button's post: the status and the page.
     static func press(_ site: BookingWebsite, _ client: any TestClientProtocol, _ reference: String, outcome: String, expiresAt: Date, token: String,
                       note: String = "") async throws -> (HTTPResponse.Status, String) {
@@ -151,7 +139,7 @@ import Testing
         }
         #expect(try await Self.status(suite, reference) == "confirmed")
 
-        let later = try await Self.restarted(suite, from: first, at: "2026-12-01T10:20:00+03:00")
+        let later = try await suite.restarted(clockFrom: first, to: "2026-12-01T10:20:00+03:00")
         try await Self.withSite(later) { site, client in
             let link = "/manage/\(reference)/outcome?outcome=attended&expires=\(OutcomePageTests.milliseconds(links.expiresAt))&token=\(links.attendedToken)&lang=en"
             let opened = try await client.execute(uri: link, method: .get) { ($0.status, String(buffer: $0.body)) }
@@ -182,7 +170,7 @@ import Testing
             #expect(manage.contains("data-status=\"no_show\">\(en.text(.statusNoShow))<"), "the client's page says it in words")
         }
 
-        let expired = try await Self.restarted(later, from: "2026-12-01T10:20:00+03:00", at: "2026-12-30T10:00:00+03:00")
+        let expired = try await later.restarted(clockFrom: "2026-12-01T10:20:00+03:00", to: "2026-12-30T10:00:00+03:00")
         try await Self.withSite(expired) { site, client in
             #expect(links.expiresAt < site.clock.now())
             let late = try await Self.press(site, client, reference, outcome: OutcomeName.attended, expiresAt: links.expiresAt, token: links.attendedToken)
