@@ -310,9 +310,14 @@ import Testing
             let shown = try suite.bookctlJSON(["show", kept]) as? [String: Any]
             return shown?["reminderSent"] as? Bool == true
         }
-        let reminders = smtp.messages.filter { $0.messageID?.contains("<reminder.") == true }
+        let reminders = smtp.messages.filter { $0.messageID?.contains("<reminder.") == true && $0.header("X-Booking-Purpose") == "client-reminder" }
         #expect(reminders.count == 1, "one reminder, for \(kept)")
         #expect(reminders.first?.header("X-Booking-Reference") == kept)
+        // Its consultant gets one too, with the links that mark the consultation.
+        let consultant = smtp.messages.filter { $0.header("X-Booking-Purpose") == "consultant-reminder" }
+        #expect(consultant.count == 1 && consultant.first?.header("X-Booking-Reference") == kept)
+        let text = String(decoding: consultant.first?.bytes ?? [], as: UTF8.self)
+        #expect(text.contains("/outcome?outcome=3Dattended") || text.contains("/outcome?outcome=attended"), "\(text.prefix(3000))")
         let sms = http.requests.filter { $0.path == "/sms" && String(decoding: $0.body, as: UTF8.self).contains(kept) }
         #expect(sms.count == 2, "confirmation and reminder by SMS")
 
@@ -328,7 +333,7 @@ import Testing
         suite.terminate("notifyd")
         try await suite.start("notifyd", config: later)
         try await Task.sleep(for: .seconds(2))
-        #expect(smtp.messages.filter { $0.messageID?.contains("<reminder.") == true }.count == 1)
+        #expect(smtp.messages.filter { $0.messageID?.contains("<reminder.") == true }.count == 2, "the client's and the consultant's, once each")
     }
 }
 
