@@ -46,7 +46,8 @@ public enum NotificationDaemon {
             name: name, consumer: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
             replayTimeout: configuration.requestTimeout, logger: parts.logger
         )
-        let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock)
+        let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock, store: store,
+                                              calendarZone: businessZone.identifier)
         let dispatcher = Dispatcher(store: store, transports: transports, settings: settings, clock: parts.clock, wake: wake, logger: parts.logger)
         let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, contacts: contacts, bookingd: bookingd, clock: parts.clock,
                                           dispatcher: wake, logger: parts.logger,
