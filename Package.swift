@@ -85,6 +85,7 @@ let package = Package(
                 "BookingDomain",
                 "BookingProtocol",
                 "BookingAnalytics",
+                "CivilTime",
                 "SQLiteStorage",
                 "Deadlines",
                 "FieldEncryption",
@@ -291,7 +292,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "CivilTime", "ZeroMQ",
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "BookingAnalytics", "CivilTime", "ZeroMQ",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(

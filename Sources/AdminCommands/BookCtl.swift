@@ -14,7 +14,7 @@ struct BookCtl: AsyncParsableCommand {
         version: SuiteVersion.current,
         subcommands: [Slots.self, Book.self, Show.self, History.self, Reschedule.self, Cancel.self, List.self,
                       CalendarCommand.self, Block.self, Unblock.self, Consultants.self, CalendarsCommand.self, Events.self,
-                      Status.self, Health.self, Reload.self, Pause.self, Resume.self, ConfigCommand.self, Backup.self, Restore.self, MetricsCommand.self,
+                      Attended.self, NoShow.self, Report.self, Status.self, Health.self, Reload.self, Pause.self, Resume.self, ConfigCommand.self, Backup.self, Restore.self, MetricsCommand.self,
                       NotificationsCommand.self, PrivacyCommand.self, KeysCommand.self, FeedsCommand.self]
     )
 }

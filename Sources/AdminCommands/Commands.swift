@@ -166,7 +166,7 @@ struct List: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "From this day (YYYY-MM-DD) or instant.") var from: String?
     @Option(help: "Up to this day (exclusive) or instant.") var to: String?
-    @Option(help: "confirmed, cancelled, completed or no_show.") var status: String?
+    @Option(help: "scheduled, confirmed, cancelled, completed or no_show.") var status: String?
     @Option(help: "Show times in this IANA zone (default: the calendar's).") var tz: String?
 
     func run() async throws {

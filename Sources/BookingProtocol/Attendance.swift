@@ -97,3 +97,17 @@ public struct VisitStepRequest: Codable, Sendable, Equatable {
         self.reference = reference
     }
 }
+
+/// The booking figures of a period (`report`): days in the calendar's zone, both included;
+/// defaults: the 30 days up to today.
+public struct ReportRequest: Codable, Sendable, Equatable {
+    public var from: String?
+    public var to: String?
+    public var consultantId: String?
+
+    public init(from: String? = nil, to: String? = nil, consultantId: String? = nil) {
+        self.from = from
+        self.to = to
+        self.consultantId = consultantId
+    }
+}

@@ -162,7 +162,29 @@ extension AppointmentBody: JSONWritable {
             writer.raw(",\"erased_at\":")
             writer.instant(erasedAt)
         }
+        if let source {
+            writer.raw(",\"source\":")
+            source.writeJSON(to: &writer)
+        }
         writer.raw("}")
+    }
+}
+
+extension LeadSourceBody: JSONWritable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        var first = true
+        func field(_ key: StaticString, _ value: String?, _ writer: inout JSONWriter) {
+            guard let value else { return }
+            writer.raw(first ? "{" : ",")
+            writer.raw(key)
+            writer.string(value)
+            first = false
+        }
+        field("\"utm_source\":", utmSource, &writer)
+        field("\"utm_medium\":", utmMedium, &writer)
+        field("\"utm_campaign\":", utmCampaign, &writer)
+        field("\"referrer\":", referrer, &writer)
+        writer.raw(first ? "{}" : "}")
     }
 }
 

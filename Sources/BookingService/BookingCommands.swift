@@ -83,6 +83,8 @@ struct BookingCommands: Sendable {
             return PauseReply(paused: false, reason: nil)
         }
         addPrivacyRoutes(to: &routes)
+        addAttendanceRoutes(to: &routes)
+        addReportRoutes(to: &routes)
         addFeedRoutes(to: &routes)
         control.addRoutes(to: &routes)
         return routes
@@ -109,6 +111,7 @@ struct BookingCommands: Sendable {
         let locale = try validatedLocale(request.locale)
         let topic = try validatedTopic(request.topic)
         let consents = try validatedConsents(request.consent)
+        let source = try validatedSource(request.source)
         let check: CheckSlotReply = try await availability.call(
             MessageType.checkSlot, CheckSlotRequest(start: request.start, consultantId: request.consultantId)
         )
@@ -121,7 +124,8 @@ struct BookingCommands: Sendable {
             // contact cannot both pass; an admin booking for a client is not limited.
             contactLimit: context.actor == .client ? settings.value.maxFutureBookingsPerContact : nil,
             meetingFormats: try meetingFormats(check), topic: topic,
-            hold: try await hold(reference, slot: slot, contact: contact, context: context), consents: consents, limits: bookingLimits(check)
+            hold: try await hold(reference, slot: slot, contact: contact, context: context), consents: consents, limits: bookingLimits(check),
+            source: source
         )
         let result = try await withAlternatives(request.start, consultantId: request.consultantId) {
             try await store.apply(.book(booking), context: context)
@@ -268,8 +272,10 @@ struct BookingCommands: Sendable {
     /// access table keeps it to them.
     private func contact(_ request: ContactRequest) async throws -> ContactReply {
         let reference = try reference(request.reference)
-        guard let data = try await store.personalData(reference: reference, eventId: request.eventId) else { throw notFound(reference) }
-        return ContactReply(reference: reference.description, contact: ContactBody(data.contact), topic: data.topic, clientMessage: data.clientMessage)
+        guard let data = try await store.personalData(reference: reference, eventId: request.eventId),
+              let appointment = try await store.appointment(reference: reference) else { throw notFound(reference) }
+        return ContactReply(reference: reference.description, contact: ContactBody(data.contact), topic: data.topic, clientMessage: data.clientMessage,
+                            outcomeLinks: outcomeLinks(appointment))
     }
 
     private func list(_ request: ListRequest) async throws -> ListReply {
@@ -308,7 +314,7 @@ struct BookingCommands: Sendable {
 
     // MARK: Validation
 
-    private func commandContext<Request: Encodable>(_ command: String, _ envelope: Envelope, _ request: Request, actor: String?,
+    func commandContext<Request: Encodable>(_ command: String, _ envelope: Envelope, _ request: Request, actor: String?,
                                                     default fallback: Actor) throws -> CommandContext {
         let header = envelope.header
         var who = fallback
@@ -332,7 +338,7 @@ struct BookingCommands: Sendable {
         )
     }
 
-    private func earlierAnswer(_ context: CommandContext) async throws -> [UInt8]? {
+    func earlierAnswer(_ context: CommandContext) async throws -> [UInt8]? {
         guard let key = context.idempotencyKey else { return nil }
         return try await store.storedAnswer(idempotencyKey: key, command: context.command, digest: context.digest)?.reply
     }
@@ -388,6 +394,16 @@ struct BookingCommands: Sendable {
             return try ConsentRecord.validated(notice: consent.notice, givenAt: consent.at, address: consent.address, marketing: consent.marketing ?? false)
         } catch {
             throw ProtocolError(.validationFailed, error.message, field: error.field)
+        }
+    }
+
+    private func validatedSource(_ source: LeadSourceBody?) throws -> LeadSource? {
+        guard let source else { return nil }
+        do {
+            return try LeadSource.validated(utmSource: source.utmSource, utmMedium: source.utmMedium, utmCampaign: source.utmCampaign,
+                                            referrer: source.referrer)
+        } catch {
+            throw ProtocolError(.validationFailed, error.message, field: "source.\(error.field)")
         }
     }
 

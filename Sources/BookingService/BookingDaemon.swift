@@ -99,8 +99,12 @@ public enum BookingDaemon {
         let sweeper = RetentionSweeper(store: store, publisher: publisher, clock: parts.clock, settings: privacy, logger: parts.logger)
         // Hourly, and at start: what fell due while bookingd was down (or in a restored copy) goes at once.
         let retention = PeriodicService(every: .seconds(3600), runFirst: true) { await sweeper.tick() }
+        let gauges = ReportGaugePublisher(store: store, clock: parts.clock, settings: settings, logger: parts.logger)
+        // The last 30 days' rates for Prometheus: they move slowly, and a report reads every
+        // booking of the period, so every 5 minutes is enough.
+        let reportGauges = PeriodicService(every: .seconds(300), runFirst: true) { await gauges.tick() }
         let scheduled = configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
         for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
-        return [publisher, housekeeping, releases, retention] + scheduled + [server]
+        return [publisher, housekeeping, releases, retention, reportGauges] + scheduled + [server]
     }
 }

@@ -15,8 +15,15 @@ public struct BookingSettings: Sendable, Equatable {
     public var holdDuration: TimeInterval
     /// When `automatic` mode switches holds on and off (`bookings.automatic_confirmation`).
     public var automatic: AutomaticConfirmation
+    /// How long after its end an appointment may stay without a mark before the report calls it
+    /// `unmarked` (`bookings.unmarked_after_hours`).
+    public var unmarkedAfter: TimeInterval = TimeInterval(defaultUnmarkedAfterHours * 3600)
+    /// How long after its end a consultant's marking link works (`bookings.outcome_link_days`).
+    public var outcomeLinkLifetime: TimeInterval = TimeInterval(defaultOutcomeLinkDays * 86_400)
 
     public static let defaultMaxFutureBookingsPerContact = 2
+    public static let defaultUnmarkedAfterHours = 24
+    public static let defaultOutcomeLinkDays = 7
     public static let defaultHoldMinutes = 30
 
     public var businessZone: TimeZone { TimeZone(identifier: defaultTimeZone) ?? TimeZone(secondsFromGMT: 0)! }
@@ -61,9 +68,20 @@ public struct BookingSettings: Sendable, Equatable {
             throw fail("automatic_confirmation.off_below",
                        "must not be above on_above (\(automatic.onAbove)), got \(automatic.offBelow): the mode would switch back and forth")
         }
-        return BookingSettings(defaultTimeZone: try CalendarSettings.businessZone(configuration).identifier,
-                               maxFutureBookingsPerContact: limit, confirmation: mode, holdDuration: holdMinutes * 60,
-                               automatic: automatic)
+        let unmarkedHours = raw.unmarkedAfterHours ?? Double(defaultUnmarkedAfterHours)
+        guard (0...2160).contains(unmarkedHours) else {
+            throw fail("unmarked_after_hours", "must be between 0 and 2160 (90 days), got \(unmarkedHours)")
+        }
+        let linkDays = raw.outcomeLinkDays ?? defaultOutcomeLinkDays
+        guard (1...90).contains(linkDays) else {
+            throw fail("outcome_link_days", "must be between 1 and 90, got \(linkDays)")
+        }
+        var settings = BookingSettings(defaultTimeZone: try CalendarSettings.businessZone(configuration).identifier,
+                                       maxFutureBookingsPerContact: limit, confirmation: mode, holdDuration: holdMinutes * 60,
+                                       automatic: automatic)
+        settings.unmarkedAfter = unmarkedHours * 3600
+        settings.outcomeLinkLifetime = TimeInterval(linkDays) * 86_400
+        return settings
     }
 }
 
@@ -89,9 +107,12 @@ private struct RawBookings: Decodable {
     var confirmation: String?
     var holdMinutes: Double?
     var automaticConfirmation: RawAutomaticConfirmation?
+    var unmarkedAfterHours: Double?
+    var outcomeLinkDays: Int?
     enum CodingKeys: String, CodingKey {
         case maxFutureBookingsPerContact = "max_future_bookings_per_contact", confirmation, holdMinutes = "hold_minutes"
         case automaticConfirmation = "automatic_confirmation"
+        case unmarkedAfterHours = "unmarked_after_hours", outcomeLinkDays = "outcome_link_days"
     }
 }
 

@@ -39,6 +39,21 @@ struct ConfirmationSigner: Sendable {
         Self.equalInConstantTime(Array(token.utf8), Array(dataRequestToken(action, reference: reference, expiresAt: expiresAt).utf8))
     }
 
+    /// A consultant's links for marking the outcome of `reference`, good until `expiresAt`: one
+    /// token per outcome, so the link for "attended" cannot mark a no-show.
+    func outcomeLinks(reference: BookingReference, expiresAt: Date) -> OutcomeLinksBody {
+        OutcomeLinksBody(expiresAt: expiresAt, attendedToken: outcomeToken(OutcomeName.attended, reference, expiresAt),
+                         noShowToken: outcomeToken(OutcomeName.noShow, reference, expiresAt))
+    }
+
+    func acceptsOutcome(token: String, outcome: String, reference: BookingReference, expiresAt: Date) -> Bool {
+        Self.equalInConstantTime(Array(token.utf8), Array(outcomeToken(outcome, reference, expiresAt).utf8))
+    }
+
+    private func outcomeToken(_ outcome: String, _ reference: BookingReference, _ expiresAt: Date) -> String {
+        Self.hex(mac("outcome-\(outcome)", reference, expiresAt).prefix(16))
+    }
+
     static func hex(_ bytes: ArraySlice<UInt8>) -> String {
         bytes.map { String(format: "%02x", $0) }.joined()
     }

@@ -77,6 +77,9 @@ extension EventBody {
             event.reason = nil
             event.clientMessage = nil
         }
+        // A mark's note is about how the client's consultation went: the history keeps it (sealed
+        // under the client's key), the stream does not.
+        if kind == .attended || kind == .noShow { event.reason = nil }
         return event
     }
 }

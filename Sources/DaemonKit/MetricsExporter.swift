@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import Prometheus
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -105,6 +106,46 @@ public final class MetricsExporter: Service, Sendable {
             let written = response[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written <= 0 { return }
             sent += written
+        }
+    }
+}
+
+/// Gauges whose set changes from one computation to the next (a daemon's report figures): what
+/// was published before and is absent now is removed, so a figure with no data shows as absent
+/// in Prometheus rather than as its last value.
+public final class GaugeBoard: Sendable {
+    public struct Value: Sendable {
+        public var name: String
+        public var labels: [(String, String)]
+        public var help: String
+        public var value: Double
+
+        public init(name: String, labels: [(String, String)], help: String, value: Double) {
+            self.name = name
+            self.labels = labels
+            self.help = help
+            self.value = value
+        }
+
+        var key: String { name + "{" + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + "}" }
+    }
+
+    private let published = NIOLockedValueBox<[String: Prometheus.Gauge]>([:])
+
+    public init() {}
+
+    public func publish(_ values: [Value]) {
+        published.withLockedValue { published in
+            var kept: [String: Prometheus.Gauge] = [:]
+            for value in values {
+                let gauge = published[value.key] ?? SuiteMetrics.registry.makeGauge(name: value.name, labels: value.labels, help: value.help)
+                gauge.set(value.value)
+                kept[value.key] = gauge
+            }
+            for (key, gauge) in published where kept[key] == nil {
+                SuiteMetrics.registry.unregisterGauge(gauge)
+            }
+            published = kept
         }
     }
 }

@@ -53,7 +53,8 @@ final class MessageComposer: Sendable {
         let facts = MessageFacts(
             appointment: appointment, consultant: consultant, previousStart: event.previous?.start, previousConsultant: previousConsultant,
             clientMessage: complete.clientMessage, changedByClient: event.actor == Actor.client.rawValue,
-            manageURL: manageURL(appointment.reference), calendarZone: calendarZone, confirmation: event.confirmation
+            manageURL: manageURL(appointment.reference), calendarZone: calendarZone, confirmation: event.confirmation,
+            outcomeLinks: personal?.outcomeLinks
         )
         let withEmail = Set([consultant, previousConsultant].compactMap { $0?.email == nil ? nil : $0?.id })
         let planned = personal == nil ? [] : settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail)
@@ -122,8 +123,10 @@ final class MessageComposer: Sendable {
         var appointment = reminder.appointment
         appointment.contact = personal.contact
         appointment.topic = personal.topic
-        let facts = MessageFacts(appointment: appointment, consultant: consultant, manageURL: manageURL(appointment.reference), calendarZone: calendarZone)
-        return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone)
+        let facts = MessageFacts(appointment: appointment, consultant: consultant, manageURL: manageURL(appointment.reference), calendarZone: calendarZone,
+                                 outcomeLinks: personal.outcomeLinks)
+        return settings.plan.reminders(appointmentId: appointment.id, start: appointment.start, phone: appointment.contact.phone,
+                                       consultantHasEmail: consultant.email != nil)
             .compactMap { render($0, facts: facts, invite: nil) }
     }
 

@@ -90,11 +90,15 @@ public struct DeliveryPlan: Sendable, Equatable {
 
     /// The reminder for an appointment at `start`: the start is part of the id, so the reminder
     /// for a new time after a reschedule is a new message, and the old one can never be sent twice.
-    public func reminders(appointmentId: String, start: Date, phone: String) -> [PlannedDelivery] {
+    /// `consultantHasEmail`: the consultant gets theirs too, with the links that mark the outcome.
+    public func reminders(appointmentId: String, start: Date, phone: String, consultantHasEmail: Bool = false) -> [PlannedDelivery] {
         let key = ReminderKey(appointmentId: appointmentId, start: start)
         var planned = [PlannedDelivery(id: key.deliveryId(.email), purpose: .clientReminder, channel: .email, audience: .client)]
         if sms && !phone.isEmpty {
             planned.append(PlannedDelivery(id: key.deliveryId(.sms), purpose: .clientReminder, channel: .sms, audience: .client))
+        }
+        if consultantHasEmail {
+            planned.append(PlannedDelivery(id: key.consultantDeliveryId, purpose: .consultantReminder, channel: .email, audience: .consultant))
         }
         return planned
     }

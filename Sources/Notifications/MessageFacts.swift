@@ -28,10 +28,13 @@ public struct MessageFacts: Sendable {
     public var confirmation: ConfirmationBody?
     /// The client's request to export or erase their data: the link that confirms it.
     public var dataRequest: DataRequestLink?
+    /// The consultant's links for marking the outcome (bookingd's `contact` answer has them).
+    public var outcomeLinks: OutcomeLinksBody?
 
     public init(appointment: AppointmentBody, consultant: Consultant, previousStart: Date? = nil, previousConsultant: Consultant? = nil,
                 clientMessage: String? = nil, changedByClient: Bool = false, manageURL: String? = nil, calendarZone: String,
-                confirmation: ConfirmationBody? = nil, dataRequest: DataRequestLink? = nil) {
+                confirmation: ConfirmationBody? = nil, dataRequest: DataRequestLink? = nil, outcomeLinks: OutcomeLinksBody? = nil) {
+        self.outcomeLinks = outcomeLinks
         self.appointment = appointment
         self.consultant = consultant
         self.previousStart = previousStart
@@ -57,6 +60,16 @@ public struct MessageFacts: Sendable {
     public var confirmURL: String? {
         guard let manageURL, let confirmation else { return nil }
         return "\(manageURL)/confirm?token=\(confirmation.token)"
+    }
+
+    /// The page that marks the consultation attended (on a POST): the manage page's `outcome`
+    /// below it, with the outcome, the link's end and the token that signs the three.
+    public var attendedURL: String? { outcomeURL(OutcomeName.attended, \.attendedToken) }
+    public var noShowURL: String? { outcomeURL(OutcomeName.noShow, \.noShowToken) }
+
+    private func outcomeURL(_ outcome: String, _ token: KeyPath<OutcomeLinksBody, String>) -> String? {
+        guard let manageURL, let outcomeLinks else { return nil }
+        return "\(manageURL)/outcome?outcome=\(outcome)&expires=\(outcomeLinks.expiresAt.millisecondsSince1970)&token=\(outcomeLinks[keyPath: token])"
     }
 
     /// The consultant a consultant-* message goes to: the one who had the appointment for a release.

@@ -24,6 +24,8 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     case consultantCreated = "consultant-created"
     case consultantRescheduled = "consultant-rescheduled"
     case consultantCancelled = "consultant-cancelled"
+    /// A day before: the consultation, and the links that mark it attended or a no-show.
+    case consultantReminder = "consultant-reminder"
     /// To the consultant who had the appointment: a colleague has it now.
     case consultantReleased = "consultant-released"
     case teamCreated = "team-created"
@@ -47,7 +49,8 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
         switch self {
         case .clientConfirmation, .clientRescheduled, .clientCancelled, .clientReminder, .clientConsultantChanged,
              .clientConfirmRequest, .clientHoldReleased, .clientDataRequest: .client
-        case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased, .consultantCalendarConflict: .consultant
+        case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased, .consultantCalendarConflict,
+             .consultantReminder: .consultant
         case .teamCreated, .teamRescheduled, .teamCancelled, .teamConsultantChanged, .teamCalendarConflict: .team
         // The sales team reads the CRM; it has no templates (`parts` is empty).
         case .leadCreated, .leadRescheduled, .leadCancelled, .leadAttended, .leadNoShow: .team

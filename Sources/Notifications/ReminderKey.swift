@@ -15,4 +15,7 @@ public struct ReminderKey: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "reminder.\(appointmentId).\(start.millisecondsSince1970)" }
 
     public func deliveryId(_ channel: Channel) -> String { "\(description).\(channel.rawValue)" }
+
+    /// The consultant's reminder email (with the links that mark the outcome).
+    public var consultantDeliveryId: String { "\(description).consultant" }
 }

@@ -204,6 +204,8 @@ enum MessageVariables {
             break
         }
         if purpose == .consultantReleased { names.formUnion(["previous_time", "previous_short_time"]) }
+        // The consultant marks the outcome from the emails that tell them of the consultation.
+        if [.consultantCreated, .consultantRescheduled, .consultantReminder].contains(purpose) { names.formUnion(["attended_url", "no_show_url"]) }
         return names
     }
 
@@ -301,6 +303,10 @@ enum MessageVariables {
             values["confirm_code"] = confirmation.code
             values["confirm_url"] = facts.confirmURL
             if let until = appointment.holdExpiresAt { values["hold_until"] = time.clock(until) }
+        }
+        if names.contains("attended_url") {
+            values["attended_url"] = facts.attendedURL
+            values["no_show_url"] = facts.noShowURL
         }
         if names.contains("data_url"), let request = facts.dataRequest {
             values["data_url"] = facts.dataRequestURL

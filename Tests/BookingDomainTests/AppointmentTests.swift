@@ -46,7 +46,14 @@ struct AppointmentTests {
         ])
         for from in AppointmentStatus.allCases {
             for to in AppointmentStatus.allCases {
-                let allowed = from == .confirmed ? to != .scheduled : from == .scheduled && [.scheduled, .confirmed, .cancelled].contains(to)
+                let allowed = switch from {
+                case .confirmed: to != .scheduled
+                case .scheduled: [.scheduled, .confirmed, .cancelled].contains(to)
+                // A mark can be corrected to the other outcome, never undone.
+                case .completed: to == .noShow
+                case .noShow: to == .completed
+                case .cancelled: false
+                }
                 #expect(from.canTransition(to: to) == allowed, "\(from) -> \(to)")
             }
         }
@@ -135,6 +142,26 @@ struct AppointmentTests {
         let transition = try appointment.markNoShow(actor: .system, reason: "did not join", at: Self.slot.start)
         #expect(transition == Transition(appointmentId: Self.id, kind: .noShow, fromStatus: .confirmed, toStatus: .noShow,
                                          actor: .system, reason: "did not join", at: Self.slot.start))
+    }
+
+    /// A consultant who marked the wrong outcome corrects it; each mark is a history entry and a
+    /// change of the SEQUENCE, and a cancelled or held appointment has no outcome to mark.
+    @Test func anOutcomeIsMarkedAfterTheStartAndCanBeCorrected() throws {
+        var appointment = Self.booked()
+        #expect(throws: TransitionError.notStarted(kind: .noShow, startsAt: Self.slot.start)) {
+            try appointment.markNoShow(actor: .admin, at: msk("2026-03-03 09:59"))
+        }
+        let attended = try appointment.complete(actor: .admin, reason: "came", at: msk("2026-03-03 10:40"))
+        #expect(attended.kind == .attended && attended.fromStatus == .confirmed && attended.toStatus == .completed && attended.reason == "came")
+        let corrected = try appointment.markNoShow(actor: .admin, at: msk("2026-03-03 10:45"))
+        #expect(corrected.kind == .noShow && corrected.fromStatus == .completed && corrected.toStatus == .noShow)
+        #expect(appointment.status == .noShow && appointment.revision == 2 && appointment.updatedAt == msk("2026-03-03 10:45"))
+        #expect(throws: TransitionError.invalidTransition(from: .noShow, to: .noShow)) { try appointment.markNoShow(actor: .admin, at: msk("2026-03-03 11:00")) }
+        #expect(throws: TransitionError.invalidTransition(from: .noShow, to: .cancelled)) { try appointment.cancel(actor: .admin, at: msk("2026-03-03 11:00")) }
+        for status in [AppointmentStatus.cancelled, .scheduled] {
+            var other = Self.appointment(in: status)
+            #expect(throws: TransitionError.invalidTransition(from: status, to: .completed)) { try other.complete(actor: .admin, at: msk("2026-03-03 10:40")) }
+        }
     }
 
     @Test func reminders() throws {

@@ -272,6 +272,20 @@ import Testing
         #expect(decoded.meeting == nil && decoded.topic == nil)
     }
 
+    @Test(arguments: [
+        LeadSourceBody(utmSource: "yandex", utmMedium: "cpc", utmCampaign: "зима \"24\"", referrer: "ya.ru"),
+        LeadSourceBody(referrer: "vc.ru"), LeadSourceBody(utmCampaign: "spring"),
+    ])
+    func aSourceWritesWhatCodableWrites(source: LeadSourceBody) throws {
+        var appointment = Self.appointment(company: nil)
+        appointment.source = source
+        let fast = try WireJSON.encode(appointment)
+        #expect(try WireJSON.decode(AppointmentBody.self, from: fast) == appointment)
+        let ours = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: try JSONEncoder.snakeCase.encode(appointment)) as? NSDictionary
+        #expect(ours == theirs)
+    }
+
     /// The `contact` request and its reply in snake_case; what is absent is left out.
     @Test func theContactRequestAndReplyOnTheWire() throws {
         let request = try WireJSON.decode(ContactRequest.self, from: Array(#"{"reference": "BK-7Q2M-X9TD-4KHN-ZP3CG", "event_id": "e-9"}"#.utf8))

@@ -42,6 +42,9 @@ import Testing
         #expect(first.map(\.id) == ["reminder.a1.1790000000000.email", "reminder.a1.1790000000000.sms"])
         let moved = plan.reminders(appointmentId: "a1", start: start.addingTimeInterval(1800), phone: "+79161234567")
         #expect(Set(first.map(\.id)).isDisjoint(with: moved.map(\.id)))
+        let withConsultant = plan.reminders(appointmentId: "a1", start: start, phone: "", consultantHasEmail: true)
+        #expect(withConsultant.map(\.id) == ["reminder.a1.1790000000000.email", "reminder.a1.1790000000000.consultant"])
+        #expect(withConsultant.map(\.purpose) == [.clientReminder, .consultantReminder] && withConsultant.last?.audience == .consultant)
     }
 }
 

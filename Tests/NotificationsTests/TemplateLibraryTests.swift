@@ -128,6 +128,27 @@ import Testing
         #expect(!moved.contains("развод"), "\(moved)")
     }
 
+    /// The consultant's emails about a consultation to come carry the links that mark it, one
+    /// per outcome, in both languages; without a manage page (or once bookingd gives no links)
+    /// the paragraph is left out.
+    @Test(arguments: [MessagePurpose.consultantCreated, .consultantRescheduled, .consultantReminder], SupportedLocale.allCases)
+    func theConsultantsEmailsCarryTheOutcomeLinks(purpose: MessagePurpose, language: SupportedLocale) throws {
+        let library = try Fixtures.library()
+        var facts = Fixtures.facts(previousStart: purpose == .consultantRescheduled ? Fixtures.previousStart : nil)
+        facts.consultant.locale = language
+        facts.outcomeLinks = OutcomeLinksBody(expiresAt: Date(timeIntervalSince1970: 1_796_713_200), attendedToken: "a1b2", noShowToken: "c3d4")
+        let manage = "https://book.example.com/manage/BK-7Q2M-X9TD-4KHN-ZP3CG"
+        let attended = "\(manage)/outcome?outcome=attended&expires=1796713200000&token=a1b2"
+        let noShow = "\(manage)/outcome?outcome=no_show&expires=1796713200000&token=c3d4"
+        let email = try library.email(purpose, facts)
+        #expect(email.text.contains(attended) && email.text.contains(noShow))
+        #expect(email.html.contains("href=\"\(attended.replacingOccurrences(of: "&", with: "&amp;"))\""))
+        #expect(email.html.contains("href=\"\(noShow.replacingOccurrences(of: "&", with: "&amp;"))\""))
+        facts.outcomeLinks = nil
+        let without = try library.email(purpose, facts)
+        #expect(!without.text.contains("/outcome") && !without.html.contains("/outcome") && !without.text.contains("\n\n\n"))
+    }
+
     @Test func htmlEscapesValuesAndTextDoesNot() throws {
         let library = try Fixtures.library()
         var facts = Fixtures.facts(locale: "en")

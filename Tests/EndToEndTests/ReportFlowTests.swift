@@ -1,0 +1,126 @@
+import BookingProtocol
+import CivilTime
+import Foundation
+import Testing
+
+/// A scripted history through the real daemons, on a clock moved between its acts: visits of
+/// the booking page, abandoned forms, bookings, reschedules, cancellations and marks. Then
+/// `bookctl report` is checked figure by figure against numbers worked out by hand below.
+@Suite(.serialized) struct ReportFlowTests {
+    static func at(_ text: String) -> Date { ISO8601.parseInstant(text)! }
+
+    @Test func theReportAgreesWithAHistoryCountedByHand() async throws {
+        let suite = try SuiteProcess()
+        defer { suite.tearDown() }
+        try await suite.start()
+        let bookingd = try await suite.client("bookingd")
+
+        // Tuesday 2026-12-01, 07:58 in Moscow. Five visits: two book, one leaves its form, one
+        // leaves at the slot list, one at the first page.
+        func step(_ visit: String, _ steps: [VisitStep], reference: String? = nil) async throws {
+            for step in steps {
+                let _: Empty = try await bookingd.call(MessageType.visitStep, VisitStepRequest(visit: visit, step: step,
+                                                                                               reference: step == .booked ? reference : nil))
+            }
+        }
+        func book(_ start: String, _ n: Int, source: LeadSourceBody? = nil, actor: String? = nil) async throws -> AppointmentBody {
+            try await bookingd.call(MessageType.book, BookRequest(start: Self.at(start), contact: contact(n), actor: actor, source: source))
+        }
+        try await step("visit-one", [.viewed, .slots, .chose, .sent])
+        let b1 = try await book("2026-12-01T10:00:00+03:00", 1, source: LeadSourceBody(utmSource: "yandex", utmMedium: "cpc", utmCampaign: "winter"))
+        try await step("visit-one", [.booked], reference: b1.reference)
+        try await step("visit-two", [.viewed, .slots, .chose, .sent])
+        let b2 = try await book("2026-12-01T10:00:00+03:00", 2, source: LeadSourceBody(referrer: "vc.ru"))
+        try await step("visit-two", [.booked], reference: b2.reference)
+        try await step("visit-three", [.viewed, .slots, .chose])
+        try await step("visit-four", [.viewed, .slots])
+        try await step("visit-five", [.viewed])
+
+        let b3 = try await book("2026-12-01T11:00:00+03:00", 3)
+        let b4 = try await book("2026-12-02T10:00:00+03:00", 4)
+        let b5 = try await book("2026-12-02T11:00:00+03:00", 5)
+        let b6 = try await book("2026-12-03T10:00:00+03:00", 6)
+        let b7 = try await book("2026-12-03T11:00:00+03:00", 7, actor: "admin")
+        let b8 = try await book("2026-12-02T12:00:00+03:00", 8)
+        // Two bookings move (one of them twice), two are cancelled: by the client and by an admin.
+        let _: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(reference: b4.reference, start: Self.at("2026-12-02T14:00:00+03:00")))
+        let _: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(reference: b5.reference, start: Self.at("2026-12-03T12:00:00+03:00")))
+        let _: AppointmentBody = try await bookingd.call(MessageType.reschedule,
+                                                         RescheduleRequest(reference: b5.reference, start: Self.at("2026-12-03T13:00:00+03:00"), actor: "admin"))
+        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: b6.reference))
+        let _: AppointmentBody = try await bookingd.call(MessageType.cancel, CancelRequest(reference: b7.reference, actor: "admin"))
+
+        // Nobody can mark a consultation before it starts.
+        let early = try suite.bookctl(["attended", b1.reference])
+        #expect(early.status == 1 && early.stderr.contains("cannot be marked attended before then"), "\(early.stderr)")
+        await bookingd.close()
+
+        // Friday 2026-12-04, 12:00: the consultations of Tuesday to Thursday have taken place.
+        suite.stop()
+        try suite.editConfiguration { $0.replacingOccurrences(of: "2026-12-01T07:58:00+03:00", with: "2026-12-04T12:00:00+03:00") }
+        try await suite.start()
+        for (reference, command) in [(b1.reference, "attended"), (b2.reference, "no-show"), (b3.reference, "attended"), (b4.reference, "attended")] {
+            let marked = try suite.bookctl([command, reference, "--note", "marked in the test"])
+            #expect(marked.status == 0, "\(command) \(reference): \(marked.stderr)")
+        }
+        // b4 was wrongly marked attended: the correction counts, both stay in its history.
+        #expect(try suite.bookctl(["no-show", b4.reference]).status == 0)
+        let history = try suite.bookctl(["history", b4.reference])
+        #expect(history.stdout.contains("attended") && history.stdout.contains("no_show"), "\(history.stdout)")
+        // b5 ended 22.5 hours ago (pending: a mark may still come), b8 47.5 hours ago (unmarked).
+
+        let directory = suite.directory
+        let report = try #require(try suite.bookctlJSON(["report", "--from", "2026-12-01", "--to", "2026-12-04",
+                                                         "--csv", directory + "/report.csv", "--html", directory + "/report.html"]) as? [String: Any])
+        let counts = try #require(report["counts"] as? [String: Int])
+        let expected: [String: Int] = [
+            "made": 8, "rescheduled": 2, "moves": 3, "cancelled": 2, "cancelled_by_client": 1, "cancelled_by_admin": 1, "cancelled_by_system": 0,
+            "held": 6, "attended": 2, "no_show": 2, "unmarked": 1, "pending": 1,
+        ]
+        #expect(counts == expected)
+        let funnel = try #require(report["funnel"] as? [String: Int])
+        #expect(funnel == ["viewed": 5, "slots": 4, "chose": 3, "sent": 2, "booked": 2])
+        let figures = Dictionary(uniqueKeysWithValues: try #require(report["figures"] as? [[String: Any]]).map { ($0["key"] as? String ?? "", $0) })
+        func figure(_ key: String) -> (value: Double?, verdict: String?) {
+            (figures[key]?["value"] as? Double, figures[key]?["verdict"] as? String)
+        }
+        // Rates, by hand: completion 2 booked of 3 who chose; conversion 2 of 5 visits;
+        // cancellation 2 of 8 made; rescheduling 2 of 8; attendance 2 of 4 marked; no-show 2 of 4.
+        #expect(figure("completion_rate").value.map { abs($0 - 2.0 / 3) < 1e-9 } == true && figure("completion_rate").verdict == "not_met")
+        #expect(figure("conversion_rate").value == 0.4 && figure("conversion_rate").verdict == "met")
+        #expect(figure("cancellation_rate").value == 0.25 && figure("cancellation_rate").verdict == "not_met")
+        #expect(figure("rescheduling_rate").value == 0.25 && figure("rescheduling_rate").verdict == "not_met")
+        #expect(figure("attendance_rate").value == 0.5 && figure("attendance_rate").verdict == "not_met")
+        #expect(figure("no_show_rate").value == 0.5)
+        // Booking time: the two booking visits went from first view to reference within this test.
+        let average = try #require(figure("average_booking_time").value)
+        #expect(average >= 0 && average < 60 && figure("average_booking_time").verdict == "met")
+        let bookingTime = try #require(report["booking_time"] as? [String: Any])
+        #expect(bookingTime["count"] as? Int == 2)
+        // Lead time: each booking was made at about 07:58 on Tuesday for the slot first chosen.
+        let leadTime = try #require(report["lead_time"] as? [String: Any])
+        let hours = [2.0, 2.0, 3.0, 26.0, 27.0, 50.0, 51.0, 28.0].map { $0 * 3600 + 120 }
+        let averageLead = try #require(leadTime["average_seconds"] as? Double)
+        #expect(abs(averageLead - hours.reduce(0, +) / 8) < 60, "\(averageLead)")
+
+        let consultants = try #require(report["consultants"] as? [[String: Any]])
+        #expect(consultants.reduce(0) { $0 + ($1["made"] as? Int ?? 0) } == 8)
+        let sources = try #require(report["sources"] as? [[String: Any]])
+        #expect(sources.contains { $0["utm_source"] as? String == "yandex" && $0["utm_campaign"] as? String == "winter" && $0["made"] as? Int == 1 })
+        #expect(sources.contains { $0["referrer"] as? String == "vc.ru" && $0["made"] as? Int == 1 })
+
+        let csv = try String(contentsOfFile: directory + "/report.csv", encoding: .utf8)
+        #expect(csv.contains("cancellation_rate") || csv.contains("Cancellation rate"))
+        let html = try String(contentsOfFile: directory + "/report.html", encoding: .utf8)
+        #expect(html.contains("<svg") && !html.contains("src=\"http") && !html.contains("href=\"http"))
+
+        let text = try suite.bookctl(["report", "--from", "2026-12-01", "--to", "2026-12-04"])
+        #expect(text.status == 0 && text.stdout.contains("Cancellation rate"), "\(text.stdout)\(text.stderr)")
+
+        // The same rates reach Prometheus: bookingd computes the last 30 days' at its start
+        // (no mark had been made then) and every 5 minutes after.
+        let metrics = try suite.bookctl(["metrics", "--raw"])
+        #expect(metrics.stdout.contains("booking_rate{rate=\"cancellation\"} 0.25"), "\(metrics.stdout.prefix(3000))")
+        #expect(metrics.stdout.contains("booking_rate_target{rate=\"cancellation\"} 0.1"))
+    }
+}
