@@ -16,7 +16,8 @@ public enum NotificationDaemon {
     public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
         let settings = try NotifySettings.load(configuration)
         _ = try loadTemplates(settings.templatesDirectory)
-        return "notifications from \(settings.sender.address); templates in \(settings.templatesDirectory)"
+        let crm = settings.crm.map { "; leads to \($0.provider)" } ?? ""
+        return "notifications from \(settings.sender.address); templates in \(settings.templatesDirectory)\(crm)"
     }
 
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {

@@ -10,12 +10,16 @@ import Testing
     let directory = NSTemporaryDirectory() + "crm-settings-\(UUID().uuidString)"
 
     func load(_ crm: String, files: [String: String] = [:]) throws -> NotifySettings {
+        try NotifySettings.load(try configuration(crm, files: files))
+    }
+
+    func configuration(_ crm: String, files: [String: String] = [:]) throws -> SuiteConfiguration {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (name, text) in files { try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8) }
         let notifications = SuiteFiles.developmentNotifications + "\n" + crm.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         let yaml = SuiteFiles.configuration(consultants: ["anna"], clockStart: "2026-12-01T07:58:00+03:00", minimumNoticeMinutes: 120, logLevel: "warning",
                                             notifications: notifications, extra: "web: {}\n")
-        return try NotifySettings.load(try SuiteConfiguration.parse(yaml, file: directory + "/booking.yaml"))
+        return try SuiteConfiguration.parse(yaml, file: directory + "/booking.yaml")
     }
 
     func problem(_ crm: String, files: [String: String] = [:]) -> String {
@@ -60,6 +64,12 @@ import Testing
             """, files: ["crm-secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
         #expect(webhook.crm == .webhook(LeadWebhookSettings(url: "https://crm.example.com/hooks/booking", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
                                                             timeout: .seconds(10))))
+    }
+
+    @Test func theConfigurationCheckSaysWhereLeadsGo() throws {
+        let configuration = try configuration("crm: {provider: webhook, webhook: {url: 'https://crm.example.com/in', secret_file: s}}",
+                                              files: ["s": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+        #expect(try NotificationDaemon.checkConfiguration(configuration).hasSuffix("; leads to webhook"))
     }
 
     @Test func mistakesAreNamedByTheirKeys() {

@@ -15,7 +15,8 @@ every request is appended to --out (one JSON line); the CRM's state (leads, thei
 problems) is rewritten to --state after each request. --fail-first N answers the first N
 requests with --fail-status (with --retry-after on 429/503); --fail-always answers every request
 so; --lose-first-create N makes the first N leads and closes the connection without an answer
-(a crash between the CRM's work and the client's commit, as the client sees it).
+(a crash between the CRM's work and the client's commit, as the client sees it); --delay
+answers that many seconds after the work is done.
 Exits when its standard input closes.
 """
 import argparse
@@ -275,6 +276,7 @@ def main():
     p.add_argument("--fail-status", type=int, default=503)
     p.add_argument("--retry-after")
     p.add_argument("--lose-first-create", type=int, default=0)
+    p.add_argument("--delay", type=float, default=0.0, help="seconds between doing the work and answering")
     args = p.parse_args()
     crm = CRM(args)
     handle_provider = getattr(crm, args.provider)
@@ -315,6 +317,8 @@ def main():
                 with open(args.state + ".tmp", "w") as f:
                     json.dump(crm.state(), f, ensure_ascii=False)
                 os.replace(args.state + ".tmp", args.state)
+            if args.delay:
+                time.sleep(args.delay)
             if lose:
                 # The lead is made; the answer never arrives.
                 self.close_connection = True
