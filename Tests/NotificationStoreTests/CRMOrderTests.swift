@@ -1,6 +1,7 @@
 import BookingProtocol
 import FieldEncryption
 import Foundation
+import GRDB
 import Notifications
 @testable import NotificationStore
 import Testing
@@ -9,12 +10,36 @@ import Testing
 /// creation whose lead id it needs; other bookings and channels are not held up.
 @Suite struct CRMOrderTests {
     let store: SQLiteNotificationStore
+    let directory = NSTemporaryDirectory() + "crm-order-\(UUID().uuidString)"
+    let master = MasterKey(.random())
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
     init() throws {
-        let directory = NSTemporaryDirectory() + "crm-order-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite", masterKey: MasterKey(.random()))
+        store = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite", masterKey: master)
+    }
+
+    @Test func theMigrationKeepsEveryDeliveryInItsOrder() async throws {
+        let path = directory + "/v5.sqlite"
+        let old = try DatabasePool(path: path)
+        try SQLiteNotificationStore.migrator(masterKey: master).migrate(old, upTo: "v5: master key rotation")
+        try await old.write { db in
+            for id in ["d2", "d1", "d3"] {
+                try db.execute(sql: """
+                    INSERT INTO deliveries (id, appointment_id, client_id, reference, purpose, channel, audience, recipient, payload, state, created_at,
+                                            next_attempt_at, erased_at)
+                    VALUES (?, 'a1', 'c1', 'BK-REF', 'client-confirmation', 'email', 'client', x'00', x'00', 'sent', 1, 1, 5)
+                    """, arguments: [id])
+            }
+        }
+        try old.close()
+        let migrated = try SQLiteNotificationStore(path: path, masterKey: master)
+        try await migrated.queue([delivery("e9.lead-created.crm", appointment: "a1")], now: now)
+        try migrated.close()
+        let rows = try await DatabasePool(path: path).read { db in
+            try Row.fetchAll(db, sql: "SELECT id, channel, erased_at FROM deliveries ORDER BY rowid").map { "\($0["id"] as String):\($0["channel"] as String)" }
+        }
+        #expect(rows == ["d2:email", "d1:email", "d3:email", "e9.lead-created.crm:crm"])
     }
 
     func delivery(_ id: String, appointment: String, channel: Channel = .crm) -> NewDelivery {
