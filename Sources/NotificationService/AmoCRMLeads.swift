@@ -6,8 +6,9 @@ import Notifications
 /// Leads in amoCRM (API v4, a long-lived token): a booking arrives in the unsorted inbox as a
 /// form's request (`POST /api/v4/leads/unsorted/forms`, `source_uid` the appointment's id); what
 /// the booking is and every later change become common notes on its lead
-/// (`POST /api/v4/leads/{id}/notes`). A retry looks for the unsorted request by its `source_uid`
-/// first, so a request made by an attempt whose answer was lost is not made again.
+/// (`POST /api/v4/leads/{id}/notes`). A retry looks for the unsorted request by its `source_uid`,
+/// and for the note by the change's id it ends with, first: what an attempt whose answer was
+/// lost made is not made again.
 struct AmoCRMLeads: LeadDestination {
     let settings: AmoCRMSettings
     let text: LeadText
@@ -23,8 +24,10 @@ struct AmoCRMLeads: LeadDestination {
         return (try Self.createdId(try await http.call(try createRequest(change))), false)
     }
 
-    func update(leadId: String, with change: LeadChange, deliveryId: String) async throws(DeliveryFailure) {
-        let response = try await http.call(try noteRequest(leadId: leadId, change))
+    func update(leadId: String, with change: LeadChange, deliveryId: String, retrying: Bool) async throws(DeliveryFailure) {
+        let note = noteText(change, deliveryId: deliveryId)
+        if retrying, Self.hasNote(try await http.call(notesRequest(leadId: leadId)), text: note) { return }
+        let response = try await http.call(try noteRequest(leadId: leadId, text: note))
         let notes = (try CRMJSON.object(response, "notes")["_embedded"] as? [String: Any])?["notes"] as? [[String: Any]]
         guard notes?.first.flatMap({ CRMJSON.id($0["id"]) }) != nil else { throw .transient("notes: the answer has no note id") }
     }
@@ -58,9 +61,20 @@ struct AmoCRMLeads: LeadDestination {
         return try jsonRequest("POST", "/api/v4/leads/unsorted/forms", [request])
     }
 
-    func noteRequest(leadId: String, _ change: LeadChange) throws(DeliveryFailure) -> HTTPRequest {
-        let note = change.kind == .created ? text.summary(change) + "\n" + text.details(change) : text.summary(change)
-        return try jsonRequest("POST", "/api/v4/leads/\(leadId)/notes", [["note_type": "common", "params": ["text": note]]])
+    /// What the note says, ending with the change's id: a retry finds the note an earlier
+    /// attempt added by it.
+    func noteText(_ change: LeadChange, deliveryId: String) -> String {
+        (change.kind == .created ? text.summary(change) + "\n" + text.details(change) : text.summary(change)) + "\n[\(deliveryId)]"
+    }
+
+    func noteRequest(leadId: String, text: String) throws(DeliveryFailure) -> HTTPRequest {
+        try jsonRequest("POST", "/api/v4/leads/\(leadId)/notes", [["note_type": "common", "params": ["text": text]]])
+    }
+
+    /// The lead's newest common notes.
+    func notesRequest(leadId: String) -> HTTPRequest {
+        let query = "filter%5Bnote_type%5D=common&order%5Bid%5D=desc&limit=\(Self.lookupLimit)"
+        return HTTPRequest(method: "GET", url: settings.baseURL + "/api/v4/leads/\(leadId)/notes?" + query, headers: headers, timeout: settings.timeout)
     }
 
     func lookupRequest() -> HTTPRequest {
@@ -99,6 +113,13 @@ struct AmoCRMLeads: LeadDestination {
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         let unsorted = (object?["_embedded"] as? [String: Any])?["unsorted"] as? [[String: Any]] ?? []
         return unsorted.first { $0["source_uid"] as? String == sourceUID }.flatMap(leadId)
+    }
+
+    /// Whether the notes listed (`_embedded.notes[].params.text`; 204 when there are none) hold `text`.
+    static func hasNote(_ response: HTTPResponse, text: String) -> Bool {
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        let notes = (object?["_embedded"] as? [String: Any])?["notes"] as? [[String: Any]] ?? []
+        return notes.contains { ($0["params"] as? [String: Any])?["text"] as? String == text }
     }
 
     private static func leadId(_ unsorted: [String: Any]) -> String? {

@@ -19,7 +19,8 @@ struct Bitrix24Leads: LeadDestination {
         return (try Self.createdId(try await http.call(try addRequest(change))), true)
     }
 
-    func update(leadId: String, with change: LeadChange, deliveryId: String) async throws(DeliveryFailure) {
+    /// Sets fields: the same update twice leaves the lead as once.
+    func update(leadId: String, with change: LeadChange, deliveryId: String, retrying: Bool) async throws(DeliveryFailure) {
         let response = try await http.call(try updateRequest(leadId: leadId, change))
         guard try CRMJSON.object(response, "crm.lead.update")["result"] != nil else {
             throw .transient("crm.lead.update: the answer has no result")

@@ -10,8 +10,8 @@ protocol LeadDestination: Sendable {
     /// attempt may have made it before notifyd kept its id, so it is looked up first.
     func create(_ change: LeadChange, deliveryId: String, retrying: Bool) async throws(DeliveryFailure) -> (leadId: String, applied: Bool)
 
-    /// Tells the lead `leadId` of `change`.
-    func update(leadId: String, with change: LeadChange, deliveryId: String) async throws(DeliveryFailure)
+    /// Tells the lead `leadId` of `change`. `retrying`: an earlier attempt may have told it.
+    func update(leadId: String, with change: LeadChange, deliveryId: String, retrying: Bool) async throws(DeliveryFailure)
 }
 
 /// JSON bodies of the CRMs' APIs, whose field names are theirs (Bitrix24's upper case), and

@@ -36,13 +36,13 @@ struct LeadSender: Sendable {
     private func apply(_ change: LeadChange, deliveryId: String, attempt: Int) async throws {
         let appointmentId = change.appointment.id
         if let leadId = try await store.lead(appointmentId: appointmentId, provider: provider) {
-            try await destination.update(leadId: leadId, with: change, deliveryId: deliveryId)
+            try await destination.update(leadId: leadId, with: change, deliveryId: deliveryId, retrying: attempt > 1)
             return
         }
         let made = try await destination.create(change, deliveryId: deliveryId, retrying: attempt > 1)
         try await store.keepLead(appointmentId: appointmentId, provider: provider, leadId: made.leadId, at: clock())
         if !made.applied {
-            try await destination.update(leadId: made.leadId, with: change, deliveryId: deliveryId)
+            try await destination.update(leadId: made.leadId, with: change, deliveryId: deliveryId, retrying: attempt > 1)
         }
     }
 

@@ -16,7 +16,7 @@ struct WebhookLeads: LeadDestination {
         return (change.appointment.id, true)
     }
 
-    func update(leadId: String, with change: LeadChange, deliveryId: String) async throws(DeliveryFailure) {
+    func update(leadId: String, with change: LeadChange, deliveryId: String, retrying: Bool) async throws(DeliveryFailure) {
         try await post(change, deliveryId: deliveryId)
     }
 

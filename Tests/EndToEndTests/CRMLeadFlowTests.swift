@@ -125,6 +125,7 @@ import Testing
         try await eventually(.seconds(120)) { server.leads.allSatisfy { ($0["notes"] as? [Any])?.isEmpty == false } }
         try await Task.sleep(for: .seconds(2))
         #expect(server.leads.count == 100)
+        #expect(server.leads.allSatisfy { ($0["notes"] as? [Any])?.count == 1 }, "one note (what the booking is) per lead")
         let uids = leads.compactMap { ($0["external"] as? [String])?.first }
         #expect(Set(uids) == Set(booked))
         #expect(server.problems.isEmpty, "a second unsorted request for a booking is refused: \(server.problems)")

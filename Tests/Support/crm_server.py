@@ -6,7 +6,7 @@ answering as the documentation shows.
   --provider bitrix24  inbound webhook /rest/<user>/<key>/<method>: crm.lead.add, crm.lead.update,
                        crm.lead.list (JSON bodies; multi-fields PHONE/EMAIL as [{VALUE, VALUE_TYPE}])
   --provider amocrm    API v4 with "Authorization: Bearer <token>": POST /api/v4/leads/unsorted/forms,
-                       GET /api/v4/leads/unsorted, POST /api/v4/leads/<id>/notes
+                       GET /api/v4/leads/unsorted, POST and GET /api/v4/leads/<id>/notes
   --provider webhook   POST with webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256
                        keyed with the whsec_ secret); messages are deduplicated by webhook-id
 
@@ -15,7 +15,8 @@ every request is appended to --out (one JSON line); the CRM's state (leads, thei
 problems) is rewritten to --state after each request. --fail-first N answers the first N
 requests with --fail-status (with --retry-after on 429/503); --fail-always answers every request
 so; --lose-first-create N makes the first N leads and closes the connection without an answer
-(a crash between the CRM's work and the client's commit, as the client sees it); --delay
+(a crash between the CRM's work and the client's commit, as the client sees it), and
+--lose-first-note N the first N amoCRM notes likewise; --delay
 answers that many seconds after the work is done.
 Exits when its standard input closes.
 """
@@ -72,7 +73,7 @@ class CRM:
         self.duplicates = 0
         self.seen_webhook_ids = set()
         self.served = 0
-        self.creates = 0
+        self.made = {}         # "create" or "note" -> how many
 
     def state(self):
         return {"leads": list(self.leads.values()), "problems": self.problems, "duplicates": self.duplicates}
@@ -98,7 +99,7 @@ class CRM:
                 expect(isinstance(fields.get(required), str) and fields[required], f"fields.{required} is missing", bitrix_error)
             expect(request.get("params", {}) == {"REGISTER_SONET_EVENT": "Y"}, "params is not {REGISTER_SONET_EVENT: Y}", bitrix_error)
             lead_id = self.make_lead({"external": [fields["ORIGINATOR_ID"], fields["ORIGIN_ID"]], "fields": fields, "updates": []})
-            return int(lead_id), {"result": int(lead_id), "time": self.bitrix_time()}
+            return "create", {"result": int(lead_id), "time": self.bitrix_time()}
         if name == "crm.lead.update":
             expect(set(request) <= {"id", "fields", "params"}, "unknown parameters", bitrix_error)
             expect(isinstance(request.get("id"), int), "id is not an integer", bitrix_error)
@@ -148,7 +149,7 @@ class CRM:
             answer = []
             for index, item in enumerate(request):
                 answer.append(self.amo_unsorted(item, str(index)))
-            return answer[0]["_embedded"]["leads"][0]["id"], {"_total_items": len(answer), "_embedded": {"unsorted": answer}}
+            return "create", {"_total_items": len(answer), "_embedded": {"unsorted": answer}}
         if url.path == "/api/v4/leads/unsorted":
             expect(method == "GET", f"{method} instead of GET", amo_error)
             query = parse_qs(url.query)
@@ -162,9 +163,19 @@ class CRM:
             return None, {"_page": 1, "_links": {"self": {"href": path}}, "_embedded": {"unsorted": items}}
         match = re.fullmatch(r"/api/v4/leads/(\d+)/notes", url.path)
         expect(match, f"unknown path {url.path}", lambda p: amo_error(p, 404))
-        expect(method == "POST", f"{method} instead of POST", amo_error)
         lead = self.leads.get(match.group(1))
         expect(lead is not None, "no such lead", lambda p: amo_error(p, 404))
+        if method == "GET":
+            query = parse_qs(url.query)
+            expect(query.get("filter[note_type]") in (["common"], None), f"filter[note_type] {query.get('filter[note_type]')}", amo_error)
+            limit = int(query.get("limit", ["50"])[0])
+            expect(1 <= limit <= 250, "limit is not between 1 and 250", amo_error)
+            listed = [{"id": n["id"], "entity_id": int(lead["id"]), "note_type": "common", "params": {"text": n["text"]}} for n in lead["note_records"]]
+            if query.get("order[id]") == ["desc"]:
+                listed.reverse()
+            listed = listed[:limit]
+            return None, ({"_page": 1, "_links": {"self": {"href": url.path}}, "_embedded": {"notes": listed}} if listed else None)
+        expect(method == "POST", f"{method} instead of POST", amo_error)
         notes = []
         for item in self.amo_json(headers, body, list):
             expect(isinstance(item, dict) and item.get("note_type") == "common", "note_type is not common", amo_error)
@@ -172,9 +183,10 @@ class CRM:
             expect(isinstance(text, str) and text, "params.text is missing", amo_error)
             lead["notes"].append(text)
             self.next_id += 1
+            lead["note_records"].append({"id": self.next_id, "text": text})
             notes.append({"id": self.next_id, "entity_id": int(lead["id"]), "request_id": str(len(notes)),
                           "_links": {"self": {"href": f"/api/v4/leads/{lead['id']}/notes/{self.next_id}"}}})
-        return None, {"_links": {"self": {"href": url.path}}, "_embedded": {"notes": notes}}
+        return "note", {"_links": {"self": {"href": url.path}}, "_embedded": {"notes": notes}}
 
     def amo_json(self, headers, body, kind):
         expect(headers.get("Content-Type", "").startswith("application/json"), "Content-Type is not application/json", amo_error)
@@ -215,7 +227,7 @@ class CRM:
             "pipeline_id": item.get("pipeline_id", 1), "created_at": item.get("created_at", int(time.time())), "metadata": metadata,
             "account_id": 1, "request_id": request_id,
         }
-        lead_id = self.make_lead({"external": [item["source_uid"]], "unsorted": unsorted, "contacts": contacts, "lead": leads[0], "notes": []})
+        lead_id = self.make_lead({"external": [item["source_uid"]], "unsorted": unsorted, "contacts": contacts, "lead": leads[0], "notes": [], "note_records": []})
         unsorted["_embedded"] = {"leads": [{"id": int(lead_id)}], "contacts": [{"id": contact_id}], "companies": []}
         return unsorted
 
@@ -276,6 +288,7 @@ def main():
     p.add_argument("--fail-status", type=int, default=503)
     p.add_argument("--retry-after")
     p.add_argument("--lose-first-create", type=int, default=0)
+    p.add_argument("--lose-first-note", type=int, default=0)
     p.add_argument("--delay", type=float, default=0.0, help="seconds between doing the work and answering")
     args = p.parse_args()
     crm = CRM(args)
@@ -302,12 +315,12 @@ def main():
                     record["verdict"] = f"failed on purpose: {status}"
                 else:
                     try:
-                        created, answer = handle_provider(self.command, self.path, headers, body)
+                        made, answer = handle_provider(self.command, self.path, headers, body)
                         status = 200 if answer is not None else 204
                         record["verdict"] = "ok"
-                        if created is not None:
-                            crm.creates += 1
-                            lose = crm.creates <= args.lose_first_create
+                        if made is not None:
+                            crm.made[made] = crm.made.get(made, 0) + 1
+                            lose = crm.made[made] <= {"create": args.lose_first_create, "note": args.lose_first_note}[made]
                     except Refused as refused:
                         status, answer = refused.status, refused.body
                         record["verdict"] = refused.problem
@@ -320,9 +333,18 @@ def main():
             if args.delay:
                 time.sleep(args.delay)
             if lose:
-                # The lead is made; the answer never arrives.
+                # The work is done; the answer breaks off after its headers (a client would resend
+                # a request whose kept-alive connection died before any answer came).
                 self.close_connection = True
-                self.connection.close()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    self.wfile.write(b'{"_embedded"')
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
                 return
             payload = b"" if status == 204 else json.dumps(answer, ensure_ascii=False).encode()
             try:
