@@ -38,6 +38,7 @@ struct Bitrix24Leads: LeadDestination {
         // an update with them would add the same phone and address again.
         if !appointment.contact.phone.isEmpty { fields["PHONE"] = [["VALUE": appointment.contact.phone, "VALUE_TYPE": "WORK"]] }
         if !appointment.contact.email.isEmpty { fields["EMAIL"] = [["VALUE": appointment.contact.email, "VALUE_TYPE": "WORK"]] }
+        if let company = appointment.contact.company, !company.isEmpty { fields["COMPANY_TITLE"] = company }
         fields["SOURCE_ID"] = settings.sourceId
         fields["SOURCE_DESCRIPTION"] = text.sourceDescription(appointment.source) ?? "Страница записи на консультацию"
         if let source = appointment.source {

@@ -31,6 +31,8 @@ public struct LeadWebhookPayload: Codable, Sendable, Equatable {
         public var name: String
         public var email: String
         public var phone: String
+        /// The company the client named, if any.
+        public var company: String?
     }
 
     public init(_ change: LeadChange) {
@@ -40,7 +42,8 @@ public struct LeadWebhookPayload: Codable, Sendable, Equatable {
         data = Lead(
             leadId: appointment.id, reference: appointment.reference, status: appointment.status, start: appointment.start, end: appointment.end,
             previousStart: change.previousStart, timeZone: appointment.timeZone, locale: appointment.locale,
-            contact: Contact(name: appointment.contact.name, email: appointment.contact.email, phone: appointment.contact.phone),
+            contact: Contact(name: appointment.contact.name, email: appointment.contact.email, phone: appointment.contact.phone,
+                             company: appointment.contact.company.flatMap { $0.isEmpty ? nil : $0 }),
             topic: appointment.topic, source: appointment.source.flatMap { $0.isEmpty ? nil : $0 }, cause: change.cause
         )
     }

@@ -33,7 +33,7 @@ import Testing
         let change = try #require(LeadChange(event(.rescheduled, previous: Fixtures.previousStart)))
         let json = String(decoding: try LeadWebhookPayload(change).encoded(), as: UTF8.self)
         #expect(json == """
-            {"data":{"contact":{"email":"anna.petrova@example.com","name":"Анна Петрова","phone":"+79161234567"},"end":"2026-12-01T08:00:00.000Z",\
+            {"data":{"contact":{"company":"ООО «Ромашка»","email":"anna.petrova@example.com","name":"Анна Петрова","phone":"+79161234567"},"end":"2026-12-01T08:00:00.000Z",\
             "lead_id":"appt-42","locale":"ru","previous_start":"2026-11-30T07:00:00.000Z","reference":"BK-7Q2M-X9TD-4KHN-ZP3CG",\
             "source":{"referrer":"ya.ru","utm_campaign":"spring","utm_medium":"cpc","utm_source":"yandex"},"start":"2026-12-01T07:00:00.000Z",\
             "status":"confirmed","time_zone":"Europe/Moscow","topic":"Налоги"},"timestamp":"2026-12-01T06:00:00.000Z","type":"lead.rescheduled"}
