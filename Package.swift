@@ -298,7 +298,7 @@ let package = Package(
         .testTarget(
             name: "NotificationServiceTests",
             dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "CivilTime", "NotificationService", "Notifications",
-                           "NotificationStore", "FieldEncryption", .product(name: "Logging", package: "swift-log")]
+                           "NotificationStore", "FieldEncryption", "Delivery", "LoopbackServers", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "BookingProtocol", "BookingDomain"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "CivilTime", "ZeroMQ", "LoopbackServers"]),

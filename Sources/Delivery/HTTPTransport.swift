@@ -101,6 +101,19 @@ public final class HTTPTransport: Sendable {
         return try result.get()
     }
 
+    /// As `send`, with the start of the answer's body in a failure's reason: an API says there why
+    /// it refused (Bitrix24's `error_description`, amoCRM's validation errors).
+    public func call(_ request: HTTPRequest) async throws(DeliveryFailure) -> HTTPResponse {
+        let response = try await exchange(request, headers: ["Retry-After"])
+        let retryAfter = response.headers["retry-after"].flatMap { RetryAfter.parse($0, now: Date()) }
+        guard var failure = FailureClassification.http(error: nil, status: response.status, retryAfter: retryAfter, timeout: request.timeout) else {
+            return response
+        }
+        let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !excerpt.isEmpty { failure.reason += ": " + excerpt }
+        throw failure
+    }
+
     public func shutdown() async {
         await pool.shutdown()
     }

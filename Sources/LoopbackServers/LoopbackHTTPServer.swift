@@ -7,6 +7,23 @@ public struct ReceivedRequest: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
 
+    /// The requests a support script wrote to `path`, one JSON line each (method, path, headers,
+    /// body in base64), in order. (A line the server is still writing is left for the next read.)
+    static func read(_ path: String) -> [ReceivedRequest] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                  let method = object["method"] as? String, let path = object["path"] as? String,
+                  let pairs = object["headers"] as? [[String]], let body = object["body"] as? String,
+                  let bytes = Data(base64Encoded: body)
+            else { return nil }
+            return ReceivedRequest(
+                method: method, path: path,
+                headers: pairs.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil },
+                body: [UInt8](bytes))
+        }
+    }
+
     /// The first value of header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -38,20 +55,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     /// Requests received so far, in order. (A line the server is still writing is left for the
     /// next read.)
-    public var requests: [ReceivedRequest] {
-        guard let text = try? String(contentsOfFile: directory + "/requests.jsonl", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                  let method = object["method"] as? String, let path = object["path"] as? String,
-                  let pairs = object["headers"] as? [[String]], let body = object["body"] as? String,
-                  let bytes = Data(base64Encoded: body)
-            else { return nil }
-            return ReceivedRequest(
-                method: method, path: path,
-                headers: pairs.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil },
-                body: [UInt8](bytes))
-        }
-    }
+    public var requests: [ReceivedRequest] { ReceivedRequest.read(directory + "/requests.jsonl") }
 
     public func waitForRequests(count: Int, timeout: Duration = .seconds(10)) async throws -> [ReceivedRequest] {
         try await waitFor(count: count, timeout: timeout, what: "requests") { requests }

@@ -84,7 +84,7 @@ final class Dispatcher: Service, Sendable {
         let outcome: AttemptOutcome
         let now: Date
         do {
-            try await transports.send(delivery)
+            try await transports.send(delivery, attempt: stored.attempts)
             now = clock.now()
             outcome = .sent
             Counter(label: "notify_deliveries_total", dimensions: [("channel", delivery.channel.rawValue), ("outcome", "sent")]).increment()

@@ -32,7 +32,7 @@ final class MessageComposer: Sendable {
     /// Whether the event causes any message: then its composition needs the client's contact,
     /// which the event carries masked (the plan's choices do not depend on the contact's values).
     func causesMessages(_ event: EventBody) -> Bool {
-        !settings.plan.deliveries(for: event, consultantsWithEmail: []).isEmpty
+        !settings.plan.deliveries(for: event, consultantsWithEmail: []).isEmpty || (settings.crm != nil && LeadChange.kind(of: event) != nil)
     }
 
     /// The event's deliveries and what it does to the appointment's reminder. `personal`: what
@@ -59,9 +59,26 @@ final class MessageComposer: Sendable {
         let withEmail = Set([consultant, previousConsultant].compactMap { $0?.email == nil ? nil : $0?.id })
         let planned = personal == nil ? [] : settings.plan.deliveries(for: complete, consultantsWithEmail: withEmail)
             .filter { $0.audience != .client || !Self.isErased(appointment.contact) }
-        let deliveries = planned.compactMap { render($0, facts: facts, invite: Self.invite(event)) }
+        var deliveries = planned.compactMap { render($0, facts: facts, invite: Self.invite(event)) }
+        if personal != nil, let lead = leadDelivery(complete) { deliveries.append(lead) }
         let erasure = event.kind == .erased ? ErasedAppointment(appointmentId: appointment.id, clientId: appointment.clientId) : nil
         return AppliedEvent(eventId: event.id, sequence: event.sequence, deliveries: deliveries, reminder: reminderChange(event), erasure: erasure)
+    }
+
+    /// The change of the booking's lead in the CRM, when one is configured and the event changes
+    /// the lead. `complete`: the event with the client's contact and topic. An erased client's
+    /// booking is not sent: there is nothing of theirs left to send.
+    private func leadDelivery(_ complete: EventBody) -> NewDelivery? {
+        guard settings.crm != nil, !Self.isErased(complete.appointment.contact), let change = LeadChange(complete) else { return nil }
+        let appointment = complete.appointment
+        let id = LeadChange.deliveryId(eventId: complete.id, kind: change.kind)
+        do {
+            return NewDelivery(id: id, appointmentId: appointment.id, clientId: appointment.clientId, reference: appointment.reference,
+                               purpose: change.kind.purpose, channel: .crm, audience: .team, recipient: Channel.crm.rawValue, payload: try WireJSON.encode(change))
+        } catch {
+            logger.error("a lead change could not be encoded", metadata: ["delivery": "\(id)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// bookingd answers an erased client's contact with empty fields (their data was erased on
@@ -232,6 +249,9 @@ final class MessageComposer: Sendable {
                 let text = try templates.chat(planned.purpose, facts, markup: settings.chatMarkup)
                 return NewDelivery(id: planned.id, appointmentId: appointment.id, clientId: appointment.clientId, reference: appointment.reference,
                                    purpose: planned.purpose, channel: .chat, audience: .team, recipient: "team", payload: Array(text.utf8))
+            case .crm:
+                // The plan has no CRM messages: a lead change is made from the event (`leadDelivery`).
+                return nil
             }
         } catch {
             logger.error("a message could not be rendered", metadata: ["delivery": "\(planned.id)", "error": "\(error)"])

@@ -16,7 +16,8 @@ public enum NotificationDaemon {
     public static func checkConfiguration(_ configuration: SuiteConfiguration) throws(ConfigurationError) -> String {
         let settings = try NotifySettings.load(configuration)
         _ = try loadTemplates(settings.templatesDirectory)
-        return "notifications from \(settings.sender.address); templates in \(settings.templatesDirectory)"
+        let crm = settings.crm.map { "; leads to \($0.provider)" } ?? ""
+        return "notifications from \(settings.sender.address); templates in \(settings.templatesDirectory)\(crm)"
     }
 
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
@@ -46,7 +47,8 @@ public enum NotificationDaemon {
             name: name, consumer: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
             replayTimeout: configuration.requestTimeout, logger: parts.logger
         )
-        let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock)
+        let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock, store: store,
+                                              calendarZone: businessZone.identifier)
         let dispatcher = Dispatcher(store: store, transports: transports, settings: settings, clock: parts.clock, wake: wake, logger: parts.logger)
         let reminders = ReminderScheduler(store: store, composer: composer, directory: directory, contacts: contacts, bookingd: bookingd, clock: parts.clock,
                                           dispatcher: wake, logger: parts.logger,

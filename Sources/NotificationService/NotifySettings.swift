@@ -17,6 +17,8 @@ struct NotifySettings: Sendable {
     var chat: ChatRoute?
     /// How the team chat reads text: chat templates' values are escaped for it.
     var chatMarkup: ChatMarkup
+    /// Where each booking's lead goes; nil: no CRM.
+    var crm: CRMRoute?
     var reminders: ReminderRule
     var retry: RetryPolicy
     /// Deliveries in flight at once, over every channel.
@@ -170,6 +172,8 @@ extension NotifySettings {
             throw fail("chat.markup", "'\(raw.chat?.markup ?? "")' is not \(ChatMarkup.allCases.map(\.rawValue).joined(separator: ", "))")
         }
 
+        let crm = try CRMRoute.load(raw.crm, fail: fail, secret: secret)
+
         let leadHours = raw.reminders?.leadHours ?? 24
         guard (1...336).contains(leadHours) else { throw fail("reminders.lead_hours", "must be between 1 and 336, got \(leadHours)") }
         let initial = raw.retry?.initialSeconds ?? 10
@@ -183,7 +187,7 @@ extension NotifySettings {
 
         return NotifySettings(
             templatesDirectory: configuration.path(raw.templates ?? "templates"), sender: sender, replyTo: replyTo, messageIdDomain: domain,
-            manageURL: raw.manageURL, email: email, sms: sms, smsMaxSegments: segments, chat: chat, chatMarkup: chatMarkup,
+            manageURL: raw.manageURL, email: email, sms: sms, smsMaxSegments: segments, chat: chat, chatMarkup: chatMarkup, crm: crm,
             reminders: ReminderRule(lead: TimeInterval(leadHours * 3600), insideLead: raw.reminders?.insideLead ?? false),
             retry: RetryPolicy(initialDelay: TimeInterval(initial), maximumDelay: TimeInterval(maximum), giveUpAfter: TimeInterval(giveUp * 3600)),
             concurrency: concurrency
@@ -205,12 +209,13 @@ private struct RawNotifications: Decodable {
     var email: RawEmail?
     var sms: RawSMS?
     var chat: RawChat?
+    var crm: RawCRM?
     var reminders: RawReminders?
     var retry: RawRetry?
     var concurrency: Int?
     enum CodingKeys: String, CodingKey {
         case templates, sender, replyTo = "reply_to", messageIdDomain = "message_id_domain", manageURL = "manage_url"
-        case email, sms, chat, reminders, retry, concurrency
+        case email, sms, chat, crm, reminders, retry, concurrency
     }
 }
 
@@ -276,7 +281,8 @@ private struct RawChat: Decodable {
     var zeromq: RawChatZMQ?
 }
 
-private struct RawWebhook: Decodable {
+/// A signed webhook's address and secret file: @chat's and the CRM's.
+struct RawWebhook: Decodable {
     var url: String?
     var secretFile: String?
     enum CodingKeys: String, CodingKey { case url, secretFile = "secret_file" }

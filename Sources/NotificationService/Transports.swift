@@ -15,9 +15,11 @@ final class Transports: Sendable {
     /// Only when a channel goes over HTTP: each connection is a thread.
     private let http: HTTPTransport?
     private let chatSink: ZMQChatSink?
+    private let leads: LeadSender?
     private let clock: SuiteClock
 
-    init(settings: NotifySettings, context: ZMQContext, clock: SuiteClock) async throws {
+    /// `store`: where the CRM's lead ids are kept. `calendarZone`: the business's, for the leads' times.
+    init(settings: NotifySettings, context: ZMQContext, clock: SuiteClock, store: SQLiteNotificationStore, calendarZone: String) async throws {
         self.settings = settings
         self.clock = clock
         switch settings.email {
@@ -28,7 +30,15 @@ final class Transports: Sendable {
         var needsHTTP = false
         if case .http = settings.sms { needsHTTP = true }
         if case .webhook = settings.chat { needsHTTP = true }
-        http = needsHTTP ? HTTPTransport(connections: 4) : nil
+        if settings.crm != nil { needsHTTP = true }
+        let http = needsHTTP ? HTTPTransport(connections: 4) : nil
+        self.http = http
+        leads = settings.crm.flatMap { route in
+            http.map { http in
+                LeadSender(provider: route.provider, destination: Self.destination(route, http: http, clock: clock, calendarZone: calendarZone), store: store,
+                           clock: { clock.now() })
+            }
+        }
         if case .zeromq(let endpoint, let pattern) = settings.chat {
             chatSink = try await ZMQChatSink(context: context, endpoint: endpoint, pattern: pattern)
         } else {
@@ -78,7 +88,17 @@ final class Transports: Sendable {
         return FileDrop.fileName(describing: [reference, delivery.purpose.rawValue, delivery.recipient], identity: Array(delivery.id.utf8), suffix: suffix)
     }
 
-    func send(_ delivery: NewDelivery) async throws {
+    private static func destination(_ route: CRMRoute, http: HTTPTransport, clock: SuiteClock, calendarZone: String) -> any LeadDestination {
+        switch route {
+        case .bitrix24(let settings): Bitrix24Leads(settings: settings, text: LeadText(zoneIdentifier: calendarZone), http: http)
+        case .amocrm(let settings): AmoCRMLeads(settings: settings, text: LeadText(zoneIdentifier: calendarZone), http: http)
+        case .webhook(let settings): WebhookLeads(settings: settings, http: http, clock: { clock.now() })
+        }
+    }
+
+    /// `attempt`: which attempt this is (1 for the first), for the CRM, whose retry looks for a
+    /// lead an earlier attempt may have made.
+    func send(_ delivery: NewDelivery, attempt: Int = 1) async throws {
         switch delivery.channel {
         case .email:
             try await mail.send(delivery.payload, from: settings.sender.address, to: [delivery.recipient])
@@ -112,6 +132,11 @@ final class Transports: Sendable {
             case .zeromq:
                 try await chatSink?.send([Array("chat.\(delivery.purpose.rawValue)".utf8), body])
             }
+        case .crm:
+            guard let leads else {
+                throw DeliveryFailure(permanent: true, reason: "the CRM is not configured (notifications.crm)")
+            }
+            try await leads.send(delivery, attempt: attempt)
         }
     }
 

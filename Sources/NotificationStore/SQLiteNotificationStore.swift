@@ -130,6 +130,9 @@ public final class SQLiteNotificationStore: Sendable {
         migrator.registerMigration("v5: master key rotation") { db in
             try MasterKeyRotation.createTable(db)
         }
+        migrator.registerMigration("v6: leads in the CRM") { db in
+            try CRMLeads.migrate(db)
+        }
         return migrator
     }
 
@@ -239,7 +242,7 @@ public final class SQLiteNotificationStore: Sendable {
     public func claimDue(now: Date, limit: Int) async throws -> [StoredDelivery] {
         try await pool.write { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+                db, sql: "SELECT d.* FROM deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND \(CRMLeads.mayGo) ORDER BY d.next_attempt_at, d.created_at LIMIT ?",
                 arguments: [Millis.of(now), limit]
             )
             var claimed: [StoredDelivery] = []
@@ -258,10 +261,28 @@ public final class SQLiteNotificationStore: Sendable {
         }
     }
 
-    /// The earliest time a pending delivery is due, if any.
+    /// The earliest time a pending delivery that may go is due, if any (a CRM change waiting for
+    /// the one before it is not: the dispatcher is woken when that one is done).
     public func nextDue() async throws -> Date? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'").map(Millis.date)
+            try Int64.fetchOne(db, sql: "SELECT min(d.next_attempt_at) FROM deliveries d WHERE d.state = 'pending' AND \(CRMLeads.mayGo)").map(Millis.date)
+        }
+    }
+
+    // MARK: The CRM's leads
+
+    /// The id of the booking's lead in `provider`'s CRM, once it was made.
+    public func lead(appointmentId: String, provider: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT lead_id FROM crm_leads WHERE provider = ? AND appointment_id = ?", arguments: [provider, appointmentId])
+        }
+    }
+
+    /// Keeps the booking's lead id; the first one kept stays (a lookup finds the same lead).
+    public func keepLead(appointmentId: String, provider: String, leadId: String, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO crm_leads (provider, appointment_id, lead_id, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [provider, appointmentId, leadId, Millis.of(now)])
         }
     }
 

@@ -6,6 +6,8 @@ public enum Channel: String, Sendable, Codable, CaseIterable {
     case email
     case sms
     case chat
+    /// A lead in the CRM (`LeadChange`): one per appointment, created and then updated.
+    case crm
 }
 
 /// Who a message is for.

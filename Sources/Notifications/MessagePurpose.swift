@@ -35,6 +35,12 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     /// calsyncd found the consultant's own calendar at odds with a booking; nothing was cancelled.
     case consultantCalendarConflict = "consultant-calendar-conflict"
     case teamCalendarConflict = "team-calendar-conflict"
+    /// The CRM's lead for a booking (`LeadChange`): made from the appointment, no template.
+    case leadCreated = "lead-created"
+    case leadRescheduled = "lead-rescheduled"
+    case leadCancelled = "lead-cancelled"
+    case leadAttended = "lead-attended"
+    case leadNoShow = "lead-no-show"
 
     /// Who reads it; decides the zone times are shown in and what of the contact is shown.
     enum Addressee: Sendable { case client, consultant, team }
@@ -46,6 +52,16 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
         case .consultantCreated, .consultantRescheduled, .consultantCancelled, .consultantReleased, .consultantCalendarConflict,
              .consultantReminder: .consultant
         case .teamCreated, .teamRescheduled, .teamCancelled, .teamConsultantChanged, .teamCalendarConflict: .team
+        // The sales team reads the CRM; it has no templates (`parts` is empty).
+        case .leadCreated, .leadRescheduled, .leadCancelled, .leadAttended, .leadNoShow: .team
+        }
+    }
+
+    /// A change of the booking's lead in the CRM, not a message to a person.
+    public var isLead: Bool {
+        switch self {
+        case .leadCreated, .leadRescheduled, .leadCancelled, .leadAttended, .leadNoShow: true
+        default: false
         }
     }
 
@@ -57,6 +73,7 @@ public enum MessagePurpose: String, Sendable, CaseIterable {
     /// The template parts this purpose is rendered from.
     public var parts: [TemplatePart] {
         switch addressee {
+        case _ where isLead: []
         case .client where self == .clientDataRequest: [.subject, .text, .html]
         case .client: [.subject, .text, .html, .sms]
         case .consultant: [.subject, .text, .html]
