@@ -64,7 +64,9 @@ let package = Package(
         .target(name: "BookingProtocol", dependencies: ["CivilTime"]),
         // The booking figures (funnel, rates, attendance, sources) of a period, pure: computed
         // from what bookingd's store holds, and written as JSON, CSV and a self-contained HTML page.
-        .target(name: "BookingAnalytics", dependencies: ["BookingDomain", "BookingProtocol", "CivilTime"]),
+        .target(name: "BookingAnalytics", dependencies: ["BookingDomain", "BookingProtocol", "CivilTime", "HTMLEscaping"]),
+        // The one HTML escaping of the pages the suite writes.
+        .target(name: "HTMLEscaping"),
         // The deadline of the request being handled: what a commit and a call to another daemon must meet.
         .target(name: "Deadlines", dependencies: ["CivilTime"]),
         // iCalendar, pure: the one writer (the page's .ics file, notifyd's invites) and the reader of
@@ -177,7 +179,7 @@ let package = Package(
         .target(
             name: "WebFrontend",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar", "PhoneNumbers", "WebInput",
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "ICalendar", "PhoneNumbers", "WebInput", "HTMLEscaping",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -254,7 +256,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
-        .testTarget(name: "BookingAnalyticsTests", dependencies: ["BookingAnalytics", "BookingDomain", "BookingProtocol", "CivilTime"]),
+        .testTarget(name: "BookingAnalyticsTests", dependencies: ["BookingAnalytics", "BookingDomain", "BookingProtocol", "CivilTime", "HTMLEscaping"]),
         .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol"]),
         .testTarget(name: "RequestHistoryTests", dependencies: ["RequestHistory"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
@@ -312,7 +314,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebFrontendTests",
-            dependencies: ["WebFrontend", "WebInput", "SuiteTesting", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ", "PhoneNumbers",
+            dependencies: ["WebFrontend", "WebInput", "SuiteTesting", "BookingProtocol", "BookingDomain", "CivilTime", "DaemonKit", "ZeroMQ", "PhoneNumbers", "HTMLEscaping",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

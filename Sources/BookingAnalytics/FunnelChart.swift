@@ -1,3 +1,5 @@
+import HTMLEscaping
+
 /// The booking page's funnel as horizontal bars, each labelled with its count, its share of
 /// the visits and of the step before: readable without colour.
 enum FunnelChart {
@@ -13,15 +15,15 @@ enum FunnelChart {
             let y = 5 + Double(index) * rowHeight
             let share = Ratio.of(step.count, funnel.viewed) ?? 0
             let barWidth = max(step.count > 0 ? 2 : 0, share * barSpace)
-            svg += "<text x=\"\(HTMLText.coordinate(labelWidth - 10))\" y=\"\(HTMLText.coordinate(y + 25))\" text-anchor=\"end\" class=\"label\">\(HTMLText.escape(step.name))</text>"
+            svg += "<text x=\"\(HTMLText.coordinate(labelWidth - 10))\" y=\"\(HTMLText.coordinate(y + 25))\" text-anchor=\"end\" class=\"label\">\(escapeHTML(step.name))</text>"
             svg += "<rect x=\"\(Int(labelWidth))\" y=\"\(HTMLText.coordinate(y + 6))\" width=\"\(Int(barSpace))\" height=\"30\" class=\"track\"/>"
-            svg += "<rect x=\"\(Int(labelWidth))\" y=\"\(HTMLText.coordinate(y + 6))\" width=\"\(HTMLText.coordinate(barWidth))\" height=\"30\" class=\"funnel-bar\"><title>\(HTMLText.escape(step.name)): \(step.count)</title></rect>"
+            svg += "<rect x=\"\(Int(labelWidth))\" y=\"\(HTMLText.coordinate(y + 6))\" width=\"\(HTMLText.coordinate(barWidth))\" height=\"30\" class=\"funnel-bar\"><title>\(escapeHTML(step.name)): \(step.count)</title></rect>"
             var note = "\(step.count)"
             if funnel.viewed > 0 { note += " · " + FigureText.percent(share) + " of visits" }
             if index > 0, let ofPrevious = Ratio.of(step.count, steps[index - 1].count) {
                 note += " · " + FigureText.percent(ofPrevious) + " of previous step"
             }
-            svg += "<text x=\"\(HTMLText.coordinate(labelWidth + barSpace + 12))\" y=\"\(HTMLText.coordinate(y + 25))\" class=\"value\">\(HTMLText.escape(note))</text>"
+            svg += "<text x=\"\(HTMLText.coordinate(labelWidth + barSpace + 12))\" y=\"\(HTMLText.coordinate(y + 25))\" class=\"value\">\(escapeHTML(note))</text>"
         }
         return svg + "</svg>"
     }

@@ -1,3 +1,5 @@
+import HTMLEscaping
+
 /// One small chart per rate: its line over the days or weeks (a gap where a day has no
 /// data), a dashed line at its target and the target's side shaded. Small charts rather than one
 /// crowded one: each line is then told apart by its title, not by its colour.
@@ -16,10 +18,10 @@ enum RateLinesChart {
 
         let known = points.compactMap { $0[rate] }
         var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" class=\"chart small\">"
-        svg += "<title id=\"\(id)-title\">\(HTMLText.escape(title)) by \(interval.rawValue)</title>"
+        svg += "<title id=\"\(id)-title\">\(escapeHTML(title)) by \(interval.rawValue)</title>"
         let targetText = target.map { "target " + FigureText.target($0, .ratio) } ?? "no target"
         svg += "<desc id=\"\(id)-desc\">\(known.count) of \(points.count) \(interval.rawValue)s have data; \(targetText).</desc>"
-        svg += "<text x=\"\(Int(left))\" y=\"16\" class=\"chart-title\">\(HTMLText.escape(title))</text>"
+        svg += "<text x=\"\(Int(left))\" y=\"16\" class=\"chart-title\">\(escapeHTML(title))</text>"
         if let target {
             let bandTop = target.rule == .above ? top : y(target.bound)
             let bandHeight = target.rule == .above ? y(target.bound) - top : top + plotHeight - y(target.bound)
@@ -32,7 +34,7 @@ enum RateLinesChart {
         if let target {
             svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(left + plotWidth))\" y1=\"\(HTMLText.coordinate(y(target.bound)))\" y2=\"\(HTMLText.coordinate(y(target.bound)))\" class=\"target-line\"/>"
             let labelY = target.rule == .above ? y(target.bound) + 12 : y(target.bound) - 4
-            svg += "<text x=\"\(Int(left + plotWidth - 2))\" y=\"\(HTMLText.coordinate(labelY))\" text-anchor=\"end\" class=\"target-label\">\(HTMLText.escape(targetText))</text>"
+            svg += "<text x=\"\(Int(left + plotWidth - 2))\" y=\"\(HTMLText.coordinate(labelY))\" text-anchor=\"end\" class=\"target-label\">\(escapeHTML(targetText))</text>"
         }
         for segment in segments(points.map { $0[rate] }) {
             let path = segment.map { "\(HTMLText.coordinate(x($0.index))),\(HTMLText.coordinate(y($0.value)))" }.joined(separator: " ")

@@ -1,12 +1,13 @@
 import CivilTime
 import Foundation
+import HTMLEscaping
 
 /// The report as one self-contained HTML page (English): inline CSS, charts as inline SVG, no
 /// script and nothing fetched, so it can be mailed, archived and printed as it is. Every value
 /// from the facts is escaped.
 public enum ReportPage {
     public static func html(_ report: BookingReport) -> String {
-        let scope = report.consultantId.map { "Consultant " + HTMLText.escape($0) } ?? "All consultants"
+        let scope = report.consultantId.map { "Consultant " + escapeHTML($0) } ?? "All consultants"
         let period = "\(report.from) to \(report.to)"
         var page = """
         <!DOCTYPE html>
@@ -21,7 +22,7 @@ public enum ReportPage {
         <main>
         <header>
         <h1>Booking report</h1>
-        <p class="meta">\(period) · \(HTMLText.escape(report.timeZone)) · \(scope) · made \(HTMLText.escape(madeAt(report)))</p>
+        <p class="meta">\(period) · \(escapeHTML(report.timeZone)) · \(scope) · made \(escapeHTML(madeAt(report)))</p>
         </header>
 
         """
@@ -42,7 +43,7 @@ public enum ReportPage {
         page += section("When", "<div class=\"tables\">" + ReportPageTables.weekdays(report) + ReportPageTables.hours(report) + "</div>")
         page += section("By day", ReportPageTables.days(report) + ReportPageTables.rates(report))
         page += """
-        <footer>Bookings made: booked in the period. Consultations held: slot starting in the period, not cancelled. Unmarked: ended more than \(FigureText.seconds(report.unmarkedAfterSeconds)) before the report and never marked attended or no-show. Days, weekdays and hours in \(HTMLText.escape(report.timeZone)).</footer>
+        <footer>Bookings made: booked in the period. Consultations held: slot starting in the period, not cancelled. Unmarked: ended more than \(FigureText.seconds(report.unmarkedAfterSeconds)) before the report and never marked attended or no-show. Days, weekdays and hours in \(escapeHTML(report.timeZone)).</footer>
         </main>
         </body>
         </html>
@@ -57,11 +58,11 @@ public enum ReportPage {
     }
 
     static func section(_ title: String, _ body: String) -> String {
-        "<section>\n<h2>\(HTMLText.escape(title))</h2>\n\(body)\n</section>\n"
+        "<section>\n<h2>\(escapeHTML(title))</h2>\n\(body)\n</section>\n"
     }
 
     static func figure(_ svg: String, _ caption: String?) -> String {
-        "<figure>\(svg)" + (caption.map { "<figcaption>\(HTMLText.escape($0))</figcaption>" } ?? "") + "</figure>"
+        "<figure>\(svg)" + (caption.map { "<figcaption>\(escapeHTML($0))</figcaption>" } ?? "") + "</figure>"
     }
 
     static func badge(_ verdict: Verdict) -> String {
@@ -77,9 +78,9 @@ public enum ReportPage {
     static func cards(_ report: BookingReport) -> String {
         let cards = report.figures.filter { $0.target != nil }.map { figure in
             """
-            <div class="card \(figure.verdict.rawValue)"><div class="name">\(HTMLText.escape(figure.key.label))</div>\
-            <div class="value">\(HTMLText.escape(FigureText.value(figure.value, figure.unit)))</div>\
-            <div class="target">target \(HTMLText.escape(FigureText.target(figure.target, figure.unit))) \(badge(figure.verdict))</div></div>
+            <div class="card \(figure.verdict.rawValue)"><div class="name">\(escapeHTML(figure.key.label))</div>\
+            <div class="value">\(escapeHTML(FigureText.value(figure.value, figure.unit)))</div>\
+            <div class="target">target \(escapeHTML(FigureText.target(figure.target, figure.unit))) \(badge(figure.verdict))</div></div>
             """
         }
         return "<div class=\"cards\">\(cards.joined())</div>"

@@ -1,3 +1,5 @@
+import HTMLEscaping
+
 /// The page's tables: every figure the charts draw, as numbers, with real table headers.
 enum ReportPageTables {
     struct Column {
@@ -10,8 +12,8 @@ enum ReportPageTables {
 
     /// Cells are already escaped HTML: a cell may hold a badge.
     static func table(_ caption: String, _ columns: [Column], _ rows: [[String]]) -> String {
-        var html = "<table><caption>\(HTMLText.escape(caption))</caption><thead><tr>"
-        html += columns.map { "<th scope=\"col\"\($0.numeric ? " class=\"num\"" : "")>\(HTMLText.escape($0.title))</th>" }.joined()
+        var html = "<table><caption>\(escapeHTML(caption))</caption><thead><tr>"
+        html += columns.map { "<th scope=\"col\"\($0.numeric ? " class=\"num\"" : "")>\(escapeHTML($0.title))</th>" }.joined()
         html += "</tr></thead><tbody>"
         for row in rows {
             html += "<tr>" + zip(columns, row).enumerated().map { index, pair in
@@ -26,7 +28,7 @@ enum ReportPageTables {
         return html + "</tbody></table>"
     }
 
-    static func text(_ value: String) -> String { HTMLText.escape(value) }
+    static func text(_ value: String) -> String { escapeHTML(value) }
 
     static func figures(_ report: BookingReport) -> String {
         table("Headline figures", [.text("Figure"), .number("Value"), .text("Target"), .number("Based on"), .text("Status")],

@@ -1,6 +1,7 @@
 import BookingDomain
 import BookingProtocol
 import Foundation
+import HTMLEscaping
 
 /// The page a consultant's one-click link opens: which booking, which outcome, and one button.
 /// Nothing of the client is on it: the link travels in email, where it may be forwarded.

@@ -2,6 +2,7 @@ import BookingDomain
 import BookingProtocol
 import CivilTime
 import Foundation
+import HTMLEscaping
 
 /// The server-rendered pages: pure functions of what they show, so they work with JavaScript
 /// off and can be checked without a server.

@@ -1,6 +1,7 @@
 @testable import BookingAnalytics
 import BookingProtocol
 import Foundation
+import HTMLEscaping
 import Testing
 
 /// Campaign values as a hostile visitor's link could give them.
@@ -138,7 +139,7 @@ func csvRecords(_ text: String) -> [[String]] {
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"))
         #expect(html.contains("=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)"))
-        #expect(HTMLText.escape("a&b<c>\"d'") == "a&amp;b&lt;c&gt;&quot;d&#39;")
+        #expect(escapeHTML("a&b<c>\"d'") == "a&amp;b&lt;c&gt;&quot;d&#39;")
     }
 
     @Test func isSelfContained() {

@@ -4,6 +4,7 @@ import CivilTime
 import Crypto
 import DaemonKit
 import Foundation
+import HTMLEscaping
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

@@ -2,6 +2,7 @@ import BookingDomain
 import BookingProtocol
 import DaemonKit
 import Foundation
+import HTMLEscaping
 import HTTPTypes
 import HummingbirdTesting
 import NIOConcurrencyHelpers

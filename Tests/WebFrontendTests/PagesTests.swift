@@ -2,6 +2,7 @@ import BookingDomain
 import BookingProtocol
 import CivilTime
 import Foundation
+import HTMLEscaping
 import Hummingbird
 import Testing
 @testable import WebFrontend

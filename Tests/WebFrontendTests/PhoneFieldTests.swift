@@ -3,6 +3,7 @@ import BookingProtocol
 import CivilTime
 import DaemonKit
 import Foundation
+import HTMLEscaping
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
