@@ -4,14 +4,14 @@ import Testing
 /// The funnel's visit in a real browser with JavaScript (`browser/funnel_visit.py`, headless
 /// chromium): the page's script reloads a first visit into the browser's zone, and that reload
 /// must stay in the visit the first page began, or every visitor with JavaScript would count
-/// twice.
-@Suite(.serialized) struct WebFunnelBrowserTests {
-    static let script = SuiteProcess.repositoryRoot + "/Tests/EndToEndTests/browser/funnel_visit.py"
+/// twice. Run with the browser tests (`--filter WebBrowserTests`), which have the cores to themselves.
+extension WebBrowserTests {
+    static let funnelScript = SuiteProcess.repositoryRoot + "/Tests/EndToEndTests/browser/funnel_visit.py"
 
     @Test func theScriptsReloadIntoTheVisitorsZoneKeepsTheVisit() async throws {
         try await WebBrowserTests.withWebSuite(consultants: ["anna"]) { suite, url in
             // At the lowest CPU and I/O priority, on a thread of its own, as WebBrowserTests runs its browser.
-            let command = ["-n", "19", "/usr/bin/ionice", "-c", "3", "/usr/bin/python3", Self.script, "--url", url]
+            let command = ["-n", "19", "/usr/bin/ionice", "-c", "3", "/usr/bin/python3", Self.funnelScript, "--url", url]
             let run = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SuiteProcess.Run, any Error>) in
                 Thread.detachNewThread { continuation.resume(with: Result { try SuiteProcess.run("/usr/bin/nice", command) }) }
             }
