@@ -128,6 +128,20 @@ import Testing
         let averageLead = try #require(leadTime["average_seconds"] as? Double)
         #expect(abs(averageLead - hours.reduce(0, +) / 8) < 60, "\(averageLead)")
 
+        // By weekday and hour (Moscow): all eight were booked on Tuesday before 08:00; the six held
+        // are Tuesday's three (10:00, 10:00, 11:00), Wednesday's two (12:00, and 14:00 after its
+        // move) and Thursday's one (13:00 after two moves).
+        let weekdays = try #require(report["weekdays"] as? [[String: Any]])
+        let byWeekday = Dictionary(uniqueKeysWithValues: weekdays.map { ($0["weekday"] as? Int ?? 0, ($0["bookings"] as? Int ?? -1, $0["consultations"] as? Int ?? -1)) })
+        #expect(byWeekday[2]! == (8, 3) && byWeekday[3]! == (0, 2) && byWeekday[4]! == (0, 1), "\(weekdays)")
+        #expect([1, 5, 6, 7].allSatisfy { byWeekday[$0].map { $0 == (0, 0) } ?? true }, "\(weekdays)")
+        let hourRows = try #require(report["hours"] as? [[String: Any]])
+        let byHour = Dictionary(uniqueKeysWithValues: hourRows.map { ($0["hour"] as? Int ?? -1, ($0["bookings"] as? Int ?? -1, $0["consultations"] as? Int ?? -1)) })
+        #expect(byHour[7].map { $0 == (8, 0) } == true, "\(hourRows)")
+        for (hour, held) in [10: 2, 11: 1, 12: 1, 13: 1, 14: 1] {
+            #expect(byHour[hour].map { $0 == (0, held) } == true, "\(hour):00 \(hourRows)")
+        }
+
         let consultants = try #require(report["consultants"] as? [[String: Any]])
         #expect(consultants.reduce(0) { $0 + ($1["made"] as? Int ?? 0) } == 8)
         let sources = try #require(report["sources"] as? [[String: Any]])
