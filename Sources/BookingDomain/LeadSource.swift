@@ -34,6 +34,16 @@ public struct LeadSource: Sendable, Hashable, Codable {
         return source.isEmpty ? nil : source
     }
 
+    /// The same rules, value by value, for a source nobody typed (a visit's address and referrer):
+    /// a value `validated` would refuse is dropped on its own rather than refusing the rest.
+    public static func keepingValid(utmSource: String?, utmMedium: String?, utmCampaign: String?, referrer: String?) -> LeadSource? {
+        let source = LeadSource(
+            utmSource: try? value(utmSource, "utm_source"), utmMedium: try? value(utmMedium, "utm_medium"),
+            utmCampaign: try? value(utmCampaign, "utm_campaign"), referrer: try? host(referrer)
+        )
+        return source.isEmpty ? nil : source
+    }
+
     private static func value(_ raw: String?, _ field: String) throws(LeadSourceError) -> String? {
         guard let text = raw?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         guard text.count <= maximumCharacters else {

@@ -24,7 +24,7 @@ extension BookingCommands {
         guard let outcome = Self.outcomeStatus(request.outcome) else {
             throw ProtocolError(.validationFailed, "outcome must be \(OutcomeName.all.joined(separator: " or "))", field: "outcome")
         }
-        let note = try validatedNote(request.note)
+        let note = try validatedReason(request.note, field: "note")
         var context = try commandContext(MessageType.markOutcome, envelope, request, actor: nil, default: .admin)
         if let token = request.token {
             guard let expiresAt = request.expiresAt else {
@@ -61,14 +61,6 @@ extension BookingCommands {
         case OutcomeName.noShow: .noShow
         default: nil
         }
-    }
-
-    private func validatedNote(_ note: String?) throws -> String? {
-        guard let note = note?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty else { return nil }
-        guard note.count <= FieldLimits.reasonCharacters else {
-            throw ProtocolError(.validationFailed, "a note has at most \(FieldLimits.reasonCharacters) characters", field: "note")
-        }
-        return note
     }
 
     /// The consultant's marking links for a `contact` reply: from the booking on until

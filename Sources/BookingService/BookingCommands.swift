@@ -364,7 +364,7 @@ struct BookingCommands: Sendable {
         return supported.rawValue
     }
 
-    private func validatedReason(_ reason: String?, field: String = "reason") throws -> String? {
+    func validatedReason(_ reason: String?, field: String = "reason") throws -> String? {
         guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else { return nil }
         // Both are kept as given: a reason in the history, a client message in the event.
         let maximum = field == "client_message" ? FieldLimits.clientMessageCharacters : FieldLimits.reasonCharacters

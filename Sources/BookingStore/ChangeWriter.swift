@@ -50,13 +50,15 @@ struct ChangeWriter {
                 try appointment.release(at: context.now)
             }
         case .markOutcome(let reference, let outcome, let note):
-            let current = try load(reference)
-            if current.status == outcome { return try unchanged(current) }
-            result = try transition(reference) { appointment in
+            var appointment = try load(reference)
+            if appointment.status == outcome { return try unchanged(appointment) }
+            let transition = try transitioning {
                 outcome == .noShow
                     ? try appointment.markNoShow(actor: context.actor, reason: note, at: context.now)
                     : try appointment.complete(actor: context.actor, reason: note, at: context.now)
             }
+            try update(appointment)
+            result = (appointment, transition)
         }
         let (appointment, transition) = result
         try recordHistory(transition, of: appointment)

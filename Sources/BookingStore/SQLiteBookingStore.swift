@@ -1,7 +1,7 @@
-import CivilTime
 import BookingAnalytics
 import BookingDomain
 import BookingProtocol
+import CivilTime
 import FieldEncryption
 import Foundation
 import GRDB

@@ -36,11 +36,13 @@ enum Visits {
         case .booked: "booked_ms"
         }
         let ms = Millis.of(now)
-        try db.execute(sql: "INSERT INTO visits (id, viewed_ms) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", arguments: [visit, ms])
-        try db.execute(sql: "UPDATE visits SET \(column) = COALESCE(\(column), ?) WHERE id = ?", arguments: [ms, visit])
-        if let reference {
-            try db.execute(sql: "UPDATE visits SET reference = COALESCE(reference, ?) WHERE id = ?", arguments: [reference, visit])
-        }
+        // One statement: the row's first step makes it; later ones keep each first time.
+        let columns = step == .viewed ? "id, viewed_ms, reference" : "id, viewed_ms, \(column), reference"
+        let values: StatementArguments = step == .viewed ? [visit, ms, reference] : [visit, ms, ms, reference]
+        try db.execute(sql: """
+            INSERT INTO visits (\(columns)) VALUES (\(step == .viewed ? "?, ?, ?" : "?, ?, ?, ?"))
+            ON CONFLICT (id) DO UPDATE SET \(column) = COALESCE(\(column), excluded.\(column)), reference = COALESCE(reference, excluded.reference)
+            """, arguments: values)
     }
 
     static func started(_ db: Database, in range: Range<Date>) throws -> [FunnelVisit] {

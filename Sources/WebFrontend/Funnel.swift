@@ -42,21 +42,14 @@ extension BookingWebsite {
 
     /// Where a new visit came from: the `utm_*` parameters of the address it began with, and
     /// the host of the page that linked to it when that is another site. The visitor does not
-    /// choose these, so a value bookingd would refuse (`LeadSource.validated`) is dropped on
+    /// choose these, so a value bookingd would refuse is dropped (`LeadSource.keepingValid`) on
     /// its own, silently, rather than shown to them as an error.
     func leadSource(_ request: Request) -> LeadSourceBody? {
         let query = request.uri.queryParameters
-        func value(_ name: String) -> String? {
-            guard let raw = query.get(name).map({ String($0) }) else { return nil }
-            return switch name {
-            case "utm_source": (try? LeadSource.validated(utmSource: raw, utmMedium: nil, utmCampaign: nil, referrer: nil))??.utmSource
-            case "utm_medium": (try? LeadSource.validated(utmSource: nil, utmMedium: raw, utmCampaign: nil, referrer: nil))??.utmMedium
-            default: (try? LeadSource.validated(utmSource: nil, utmMedium: nil, utmCampaign: raw, referrer: nil))??.utmCampaign
-            }
-        }
-        let source = LeadSourceBody(utmSource: value("utm_source"), utmMedium: value("utm_medium"), utmCampaign: value("utm_campaign"),
-                                    referrer: referringSite(request))
-        return source.isEmpty ? nil : source
+        func raw(_ name: String) -> String? { query.get(name).map { String($0) } }
+        guard let source = LeadSource.keepingValid(utmSource: raw("utm_source"), utmMedium: raw("utm_medium"), utmCampaign: raw("utm_campaign"),
+                                                   referrer: referringSite(request)) else { return nil }
+        return LeadSourceBody(utmSource: source.utmSource, utmMedium: source.utmMedium, utmCampaign: source.utmCampaign, referrer: source.referrer)
     }
 
     /// The Referer's host alone (its path and query may carry a search or a person's id), when
@@ -67,7 +60,7 @@ extension BookingWebsite {
               scheme == "http" || scheme == "https", let host = url.host?.lowercased() else { return nil }
         let own = [URL(string: configuration.publicURL)?.host, request.head.authority.map(Self.host(ofAuthority:))].compactMap { $0?.lowercased() }
         guard !own.contains(host) else { return nil }
-        return (try? LeadSource.validated(utmSource: nil, utmMedium: nil, utmCampaign: nil, referrer: host))??.referrer
+        return host
     }
 
     /// `example.com:8080` → `example.com`, `[::1]:8080` → `::1`.

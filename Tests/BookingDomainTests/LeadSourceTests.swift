@@ -39,4 +39,11 @@ import Testing
         // 200 characters, in any script, are fine.
         #expect(try LeadSource.validated(utmSource: String(repeating: "я", count: 200), utmMedium: nil, utmCampaign: nil, referrer: nil) != nil)
     }
+
+    /// A visit's address and referrer are nobody's typing: each bad value goes alone.
+    @Test func keepingValidDropsOnlyTheBadValues() {
+        #expect(LeadSource.keepingValid(utmSource: "yandex", utmMedium: "cpc\n", utmCampaign: String(repeating: "w", count: 201), referrer: "Ya.RU")
+                == LeadSource(utmSource: "yandex", referrer: "ya.ru"))
+        #expect(LeadSource.keepingValid(utmSource: " ", utmMedium: nil, utmCampaign: "a\u{202E}b", referrer: "https://ya.ru/") == nil)
+    }
 }

@@ -136,7 +136,10 @@ import Testing
     @Test func visitsKeepTheFirstTimeOfEachStep() async throws {
         let suite = try await InProcessSuite.start(InProcessSuite.Options())
         let bookingd = try await suite.client(.bookingd, timeout: .seconds(10))
-        for step in [VisitStep.viewed, .slots, .slots, .chose] {
+        let _: Empty = try await bookingd.call(MessageType.visitStep, VisitStepRequest(visit: "visit-0001", step: .viewed))
+        try await Task.sleep(for: .milliseconds(1200))
+        // Steps again, as a reload sends them: the first times stand.
+        for step in [VisitStep.viewed, .slots, .slots, .chose, .booked] {
             let _: Empty = try await bookingd.call(MessageType.visitStep, VisitStepRequest(visit: "visit-0001", step: step))
         }
         for (request, field) in [(VisitStepRequest(visit: "short", step: .viewed), "visit"),
@@ -149,6 +152,10 @@ import Testing
                 #expect(error.code == .validationFailed && error.field == field)
             }
         }
+        // One visit, counted once at each step, its booking time from its first view.
+        let report: BookingReport = try await bookingd.call(MessageType.report, ReportRequest(from: "2026-12-01", to: "2026-12-01"))
+        #expect(report.funnel == FunnelCounts(viewed: 1, slots: 1, chose: 1, sent: 1, booked: 1))
+        #expect(report.bookingTime.count == 1 && (report.bookingTime.averageSeconds ?? 0) >= 1.2, "\(report.bookingTime)")
         try await suite.stop()
     }
 
