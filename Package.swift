@@ -78,6 +78,9 @@ let package = Package(
         // trail, instants and unreadable rows.
         .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift"),
                                                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        // The SQL the stores speak, whichever engine runs it (SQLite or PostgreSQL): values, rows,
+        // a transaction and its failures, with no I/O of its own.
+        .target(name: "StoreSQL"),
         // Sealing personal data field by field (AES-256-GCM bound to its row), wrapping data
         // keys under a master key, blind indexes (pure apart from the system's random source).
         .target(name: "FieldEncryption", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -267,6 +270,7 @@ let package = Package(
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "CivilTime"]),
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "StoreSQLTests", dependencies: ["StoreSQL"]),
         .testTarget(name: "FieldEncryptionTests", dependencies: ["FieldEncryption", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BookingStoreTests",
