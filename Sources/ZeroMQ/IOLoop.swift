@@ -92,7 +92,21 @@ final class IOLoop {
         try setInt(ZMQ_RECONNECT_IVL, o.reconnectInterval.timeoutMilliseconds, "ZMQ_RECONNECT_IVL")
         if o.immediate { try setInt(ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") }
         if let identity = o.identity { try setBytes(ZMQ_ROUTING_ID, identity, "ZMQ_ROUTING_ID") }
-        if o.identifiesPeers { try setBytes(ZMQ_ZAP_DOMAIN, Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN") }
+        if case let .server(keyPair, _)? = o.curve {
+            try setInt(ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER")
+            try setBytes(ZMQ_CURVE_SECRETKEY, keyPair.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")
+            // The context started its ZAP handler before this socket, and it lives as long as the
+            // context: never libzmq's default of admitting every key (ZMQ_ZAP_ENFORCE_DOMAIN, which
+            // would say so to libzmq, is a draft option Debian's build leaves out).
+            try setBytes(ZMQ_ZAP_DOMAIN, Array(core.curveDomain.utf8), "ZMQ_ZAP_DOMAIN")
+        } else if o.identifiesPeers {
+            try setBytes(ZMQ_ZAP_DOMAIN, Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN")
+        }
+        if case let .client(keyPair, serverKey)? = o.curve {
+            try setBytes(ZMQ_CURVE_SERVERKEY, serverKey.bytes, "ZMQ_CURVE_SERVERKEY")
+            try setBytes(ZMQ_CURVE_PUBLICKEY, keyPair.publicKey.bytes, "ZMQ_CURVE_PUBLICKEY")
+            try setBytes(ZMQ_CURVE_SECRETKEY, keyPair.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")
+        }
         if core.type == .router && o.routerMandatory {
             try setInt(ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY")
         }
@@ -367,7 +381,7 @@ final class IOLoop {
                 }
             }
             if zmq_msg_more(msg) == 0 {
-                if core.options.identifiesPeers {
+                if core.options.identifiesPeers || core.isCurveServer {
                     // Read from the last frame, which came from the peer (a ROUTER's first frame is
                     // its own routing id, without properties), on this thread before the next recv.
                     peer = ZAPHandler.peer(userID: zmq_msg_gets(msg, "User-Id").map { String(cString: $0) },

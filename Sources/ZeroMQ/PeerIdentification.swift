@@ -11,15 +11,17 @@ public enum ZMQPeer: Sendable, Hashable, CustomStringConvertible {
     case thisProcess
     /// An ipc:// peer: the user id its process runs as (SO_PEERCRED, which the kernel vouches for).
     case unixUser(uid: UInt32)
-    /// A tcp:// peer with the NULL mechanism: nothing says who it is. (CURVE between hosts, when
-    /// it comes, identifies such a peer by its public key: a case of its own, answered by the ZAP
-    /// handler like `unixUser`.)
+    /// A CURVE client the server admitted: the name its public key was admitted under
+    /// (`CurveAdmissions`). The handshake proved the peer holds that key's secret.
+    case curveKey(name: String)
+    /// A tcp:// peer with the NULL mechanism: nothing says who it is.
     case unidentified
 
     public var description: String {
         switch self {
         case .thisProcess: "this process"
         case let .unixUser(uid): "uid \(uid)"
+        case let .curveKey(name): "the CURVE key of \(name)"
         case .unidentified: "an unidentified peer"
         }
     }
@@ -28,16 +30,22 @@ public enum ZMQPeer: Sendable, Hashable, CustomStringConvertible {
 /// The context's ZAP handler (RFC 27). libzmq asks it about every new connection to a socket with
 /// a ZAP domain (`SocketOptions.identifiesPeers`) and attaches its answer's User-Id to every
 /// message from that connection. For an ipc:// peer libzmq passes the peer's credentials in the
-/// address, "localhost:uid:gid:pid"; the answer names the uid. Every connection is accepted: what a peer
-/// may do is the application's decision, per message.
+/// address, "localhost:uid:gid:pid"; the answer names the uid. Every such connection is accepted:
+/// what a peer may do is the application's decision, per message.
+///
+/// A CURVE server socket has a ZAP domain of its own, with the client keys it admits
+/// (`CurveAdmissions`): a key admitted is answered with its name, any other key with 400, and
+/// libzmq drops that connection before a message is read. Without a handler Debian's libzmq would
+/// admit every key, so such a socket also sets ZMQ_ZAP_ENFORCE_DOMAIN.
 enum ZAPHandler {
     static let endpoint = "inproc://zeromq.zap.01"
     static let domain = "peers"
     private static let userIDPrefix = "unix:"
+    private static let curveUserIDPrefix = "curve:"
 
     /// Binds the handler's REP socket on a thread of its own and answers until the context is
     /// shut down. Returns once the socket is bound, so no connection is accepted unasked.
-    static func start(context: ContextHandle) throws {
+    static func start(context: ContextHandle, admissions: @escaping @Sendable (String) -> CurveAdmissions?) throws {
         let started = DispatchSemaphore(value: 0)
         let failure = NIOLockedValueBox<ZMQError?>(nil)
         try spawnDetachedThread(name: "zmq-zap") {
@@ -55,7 +63,7 @@ enum ZAPHandler {
                 return
             }
             started.signal()
-            serve(socket)
+            serve(socket, admissions: admissions)
             zmq_close(socket)
         }
         started.wait()
@@ -63,7 +71,7 @@ enum ZAPHandler {
     }
 
     /// Answers requests until the context terminates.
-    private static func serve(_ socket: UnsafeMutableRawPointer) {
+    private static func serve(_ socket: UnsafeMutableRawPointer, admissions: (String) -> CurveAdmissions?) {
         var msg = zmq_msg_t()
         zmq_msg_init(&msg)
         defer { zmq_msg_close(&msg) }
@@ -77,7 +85,7 @@ enum ZAPHandler {
                 let size = zmq_msg_size(&msg)
                 request.append(size == 0 ? [] : [UInt8](UnsafeRawBufferPointer(start: zmq_msg_data(&msg), count: size)))
             } while zmq_msg_more(&msg) != 0
-            let frames = reply(to: request)
+            let frames = reply(to: request, admissions: admissions)
             for (i, frame) in frames.enumerated() {
                 let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
                 while frame.withUnsafeBytes({ zmq_send(socket, $0.baseAddress, $0.count, flags) }) < 0 {
@@ -87,15 +95,31 @@ enum ZAPHandler {
         }
     }
 
-    /// The answer to one ZAP request: 200 for every well-formed request, with the unix peer's uid
-    /// as the User-Id (none for any other peer).
-    static func reply(to request: [[UInt8]]) -> [[UInt8]] {
+    /// The answer to one ZAP request. A CURVE client: 200 with the admitted key's name as the
+    /// User-Id, 400 for a key the socket's domain does not admit (or a domain with no keys).
+    /// Any other well-formed request: 200, with the unix peer's uid as the User-Id (none for any
+    /// other peer).
+    static func reply(to request: [[UInt8]], admissions: (String) -> CurveAdmissions? = { _ in nil }) -> [[UInt8]] {
         let requestID = request.count > 1 ? request[1] : []
+        func answer(_ status: String, _ text: String, userID: String = "") -> [[UInt8]] {
+            [Array("1.0".utf8), requestID, Array(status.utf8), Array(text.utf8), Array(userID.utf8), []]
+        }
         guard request.count >= 6, String(decoding: request[0], as: UTF8.self) == "1.0" else {
-            return [Array("1.0".utf8), requestID, Array("400".utf8), Array("malformed ZAP request".utf8), [], []]
+            return answer("400", "malformed ZAP request")
+        }
+        let domain = String(decoding: request[2], as: UTF8.self)
+        let mechanism = String(decoding: request[5], as: UTF8.self)
+        let admitted = admissions(domain)
+        guard mechanism == "CURVE" || admitted == nil else { return answer("400", "this socket takes CURVE clients only") }
+        if mechanism == "CURVE" {
+            guard let admitted else { return answer("400", "this socket admits no CURVE keys") }
+            guard request.count >= 7, let key = try? CurveKey(bytes: request[6]), let name = admitted.name(of: key) else {
+                return answer("400", "the client's key is not admitted")
+            }
+            return answer("200", "OK", userID: curveUserIDPrefix + name)
         }
         let address = String(decoding: request[3], as: UTF8.self)
-        return [Array("1.0".utf8), requestID, Array("200".utf8), Array("OK".utf8), Array(userID(address: address).utf8), []]
+        return answer("200", "OK", userID: userID(address: address))
     }
 
     /// "localhost:uid:gid:pid" (libzmq 4.3's form for a unix socket's peer; older ones leave out
@@ -112,6 +136,9 @@ enum ZAPHandler {
     static func peer(userID: String?, hasPeerProperties: Bool) -> ZMQPeer {
         if let userID, userID.hasPrefix(userIDPrefix), let uid = UInt32(userID.dropFirst(userIDPrefix.count)) {
             return .unixUser(uid: uid)
+        }
+        if let userID, userID.hasPrefix(curveUserIDPrefix) {
+            return .curveKey(name: String(userID.dropFirst(curveUserIDPrefix.count)))
         }
         // inproc:// messages carry no properties at all; network peers at least their Socket-Type.
         return hasPeerProperties ? .unidentified : .thisProcess

@@ -157,6 +157,8 @@ final class SocketCore: Sendable {
     /// Non-nil for a `ZMQRequester` socket: replies are routed to pending requests by this key.
     let router: (@Sendable (Message) -> String?)?
     let shared = NIOLockedValueBox(SharedState())
+    /// The ZAP domain of a CURVE server socket: its own, so the handler knows whose keys to admit.
+    let curveDomain = "curve.\(SocketCore.nextID())"
 
     private let heartbeatBase = ContinuousClock.now
     private let heartbeatNanos = Atomic<Int64>(0)
@@ -175,6 +177,11 @@ final class SocketCore: Sendable {
     }
 
     deinit { Glibc.close(eventFD) }
+
+    var isCurveServer: Bool {
+        if case .server? = options.curve { return true }
+        return false
+    }
 
     var displayName: String { label.isEmpty ? "\(type)" : "\(type) \(label)" }
 

@@ -65,6 +65,10 @@ public struct SocketOptions: Sendable {
     /// the context's ZAP handler (started with the first such socket) is asked about every
     /// connection; read messages with `ZMQSocket.identifiedMessages`.
     public var identifiesPeers: Bool = false
+    /// CURVE encryption and authentication (tcp:// between hosts); nil is ZeroMQ's NULL mechanism.
+    /// A server's connections are admitted by the context's ZAP handler (started with the first
+    /// such socket), and its messages name the admitted key (`identifiedMessages`).
+    public var curve: CurveSecurity? = nil
     /// If set, `chmod`ed onto the socket file after a successful `bind` to an `ipc://` endpoint.
     public var ipcFilePermissions: mode_t? = nil
     /// REQ only: set ZMQ_REQ_RELAXED + ZMQ_REQ_CORRELATE, so that a new request can be sent after a

@@ -20,6 +20,8 @@ public final class ZMQContext: Sendable {
 
     let handle: ContextHandle
     private let state = NIOLockedValueBox(State())
+    /// The ZAP domain of each CURVE server socket, with the keys it admits (read by the ZAP handler).
+    private let curveDomains = NIOLockedValueBox<[String: CurveAdmissions]>([:])
 
     public init() throws {
         guard let p = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
@@ -61,7 +63,10 @@ public final class ZMQContext: Sendable {
         }
         guard accepted else { throw ZMQError(code: ZMQError.ETERM, operation: "zmq_socket(\(core.displayName))") }
         do {
-            if options.identifiesPeers { try startZAPHandlerOnce() }
+            if case let .server(_, admissions)? = options.curve {
+                curveDomains.withLockedValue { $0[core.curveDomain] = admissions }
+            }
+            if options.identifiesPeers || core.isCurveServer { try startZAPHandlerOnce() }
             try IOLoop.start(core: core, context: handle)
         } catch {
             unregister(core)
@@ -75,13 +80,15 @@ public final class ZMQContext: Sendable {
     private func startZAPHandlerOnce() throws {
         try state.withLockedValue { s in
             if s.zapHandlerStarted { return }
-            try ZAPHandler.start(context: handle)
+            let domains = curveDomains
+            try ZAPHandler.start(context: handle) { domain in domains.withLockedValue { $0[domain] } }
             s.zapHandlerStarted = true
         }
     }
 
     func unregister(_ core: SocketCore) {
         _ = state.withLockedValue { $0.sockets.removeValue(forKey: ObjectIdentifier(core)) }
+        _ = curveDomains.withLockedValue { $0.removeValue(forKey: core.curveDomain) }
     }
 
     /// Number of sockets whose I/O thread is still running.
