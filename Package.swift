@@ -260,7 +260,7 @@ let package = Package(
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "BookingAnalyticsTests", dependencies: ["BookingAnalytics", "BookingDomain", "BookingProtocol", "CivilTime", "HTMLEscaping"]),
-        .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol"]),
+        .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol", "ZeroMQ"]),
         .testTarget(name: "RequestHistoryTests", dependencies: ["RequestHistory"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

@@ -18,6 +18,7 @@ struct Events: AsyncParsableCommand {
             // Subscribe before replaying, so nothing published meanwhile falls between the two.
             var options = SocketOptions()
             options.subscriptions = [Array("booking.".utf8)]
+            options.curve = try suite.curve(connectingTo: "bookingd", at: suite.configuration.endpoints.bookingdEvents)
             let socket = try suite.context.socket(.sub, options: options, label: "bookctl-events")
             try await socket.connect(suite.configuration.endpoints.bookingdEvents)
             subscriber = socket

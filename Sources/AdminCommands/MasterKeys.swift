@@ -8,16 +8,19 @@ import Foundation
 import Glibc
 #endif
 
-/// The master keys that seal clients' personal data in bookingd's and notifyd's databases.
+/// The master keys that seal clients' personal data in bookingd's and notifyd's databases, and
+/// the CURVE keys of tcp:// between hosts.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Show or rotate the master keys that seal clients' personal data.",
+        abstract: "Show or rotate the master keys that seal clients' personal data; make and list CURVE keys.",
         discussion: """
             bookctl keys status                          each daemon's key: fingerprint, where it is loaded from, a rotation under way
             bookctl keys rotate-master [--daemon NAME]   a new key for bookingd and notifyd (or one of them), while they serve
+            bookctl keys generate NAME [--directory DIR] a CURVE key pair for a daemon or an admin: NAME-curve.public, NAME-curve.secret (0600)
+            bookctl keys list                            the CURVE public keys each daemon admits, by name (from the configuration)
             """,
-        subcommands: [Status.self, RotateMaster.self]
+        subcommands: [Status.self, RotateMaster.self, GenerateCurve.self, ListCurve.self]
     )
 
     /// The daemons whose databases are sealed.

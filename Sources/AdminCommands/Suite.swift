@@ -15,6 +15,14 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON for scripts instead of tables.")
     var json = false
 
+    @Option(name: .customLong("curve-key"), help: "Your CURVE secret key file, for daemons on tcp:// (default: curve.admin_secret_key).")
+    var curveKey: String?
+
+    /// `--curve-key`, read against the working directory as a command line's paths are.
+    var curveKeyPath: String? {
+        curveKey.map { $0.hasPrefix("/") ? $0 : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent($0) }
+    }
+
     /// `bookctl --config FILE status` works as `bookctl status --config FILE` does: a leading
     /// `--config` becomes the default file (`$BOOKING_CONFIG`) of whatever command follows, and a
     /// `--config` after the command still wins.
@@ -73,8 +81,18 @@ struct Suite {
         }
         return try await DaemonClient(
             daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,
-            attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes, user: OSUser.current
+            attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes, user: OSUser.current,
+            curve: try curve(connectingTo: daemon, at: endpoint)
         )
+    }
+
+    /// CURVE for a connection to `daemon` on tcp, with the admin's own key pair (nil on ipc).
+    func curve(connectingTo daemon: String, at endpoint: String) throws -> CurveSecurity? {
+        do {
+            return try SocketSecurity(.admin(secretKeyFile: options.curveKeyPath), configuration: configuration).client(of: daemon, at: endpoint)
+        } catch {
+            throw CommandFailure(message: "configuration error: \(error)", code: Exit.usage)
+        }
     }
 
     /// Sends one request and shuts the connection down, whatever happens.

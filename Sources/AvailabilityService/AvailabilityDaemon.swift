@@ -47,7 +47,7 @@ public enum AvailabilityDaemon {
         let follower = try EventFollower(
             name: name, consumer: TakenSlotsFollowing(view: view, clock: parts.clock, snapshotTimeout: configuration.requestTimeout, logger: parts.logger),
             bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
-            replayTimeout: configuration.requestTimeout, logger: parts.logger
+            replayTimeout: configuration.requestTimeout, logger: parts.logger, curve: try parts.eventsCurve
         )
         var routes = commands.routes
         parts.control.addRoutes(to: &routes)
@@ -61,7 +61,8 @@ public enum AvailabilityDaemon {
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             errors: AvailabilityErrors.wire,
             patience: configuration.requestPatience,
-            access: try PeerAccess(configuration)
+            access: try PeerAccess(configuration),
+            curve: try parts.curve(binding: configuration.endpoints.availabilityd)
         )
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())

@@ -44,7 +44,8 @@ public enum BookingDaemon {
         let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
         let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
         let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
-        let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger)
+        let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger,
+                                       curve: try parts.curve(binding: configuration.endpoints.bookingdEvents))
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
         let pause = PauseSwitch(reason: try await store.pauseReason())
         let holds = HoldSwitch(logger: parts.logger)
@@ -67,7 +68,8 @@ public enum BookingDaemon {
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             errors: { BookingErrors.wire($0, zone: settings.value.businessZone) },
             patience: configuration.requestPatience,
-            access: try PeerAccess(configuration)
+            access: try PeerAccess(configuration),
+            curve: try parts.curve(binding: configuration.endpoints.bookingd)
         )
         parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume,
                                                    MessageType.erase]) {

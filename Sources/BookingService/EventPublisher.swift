@@ -22,7 +22,7 @@ final class EventPublisher: Service, Sendable {
     private let published = NIOLockedValueBox<UInt64>(0)
     private let reading: FailureStreak
 
-    init(endpoint: String, context: ZMQContext, store: any BookingStore, logger: Logger) throws {
+    init(endpoint: String, context: ZMQContext, store: any BookingStore, logger: Logger, curve: CurveSecurity? = nil) throws {
         self.endpoint = endpoint
         self.store = store
         self.logger = logger
@@ -32,6 +32,8 @@ final class EventPublisher: Service, Sendable {
         options.sendHighWaterMark = 100_000
         // The daemons that follow events run as users of the booking group (notifyd its own).
         options.ipcFilePermissions = 0o660
+        // On tcp only the subscribers whose keys bookingd admits get the stream.
+        options.curve = curve
         socket = try context.socket(.pub, options: options, label: "bookingd-pub")
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

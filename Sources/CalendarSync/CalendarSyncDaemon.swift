@@ -33,7 +33,7 @@ public enum CalendarSyncDaemon {
         let following = try await BookingFollowing(store: store, wake: writerWake, logger: parts.logger)
         let follower = try EventFollower(
             name: name, consumer: following, bookingd: bookingd, eventsEndpoint: parts.configuration.endpoints.bookingdEvents, context: parts.context,
-            replayTimeout: parts.configuration.requestTimeout, logger: parts.logger)
+            replayTimeout: parts.configuration.requestTimeout, logger: parts.logger, curve: try parts.eventsCurve)
         let commands = CalendarCommands(store: store, engine: engine, availabilityd: availabilityd, settings: settings, configuration: configuration,
                                         clock: parts.clock, control: parts.control, logger: parts.logger)
         var routes = commands.routes
@@ -46,7 +46,8 @@ public enum CalendarSyncDaemon {
         let server = try RequestServer(
             name: name, endpoint: parts.configuration.endpoints.calsyncd, context: parts.context, routes: routes,
             maxMessageBytes: parts.configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
-            patience: parts.configuration.requestPatience, access: try PeerAccess(parts.configuration)
+            patience: parts.configuration.requestPatience, access: try PeerAccess(parts.configuration),
+            curve: try parts.curve(binding: parts.configuration.endpoints.calsyncd)
         )
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())

@@ -9,13 +9,20 @@ public enum CredentialFile {
         public var description: String { problem }
     }
 
-    /// The secret, without surrounding white space; `daemon` is named in the advice.
-    public static func read(_ name: String, configuration: SuiteConfiguration, daemon: String) throws(Unreadable) -> String {
+    /// The secret, without surrounding white space; `daemon` is named in the advice. `privateFile`:
+    /// a file (not a credential, which systemd keeps private) that others may read is refused, as
+    /// ssh refuses such a private key.
+    public static func read(_ name: String, configuration: SuiteConfiguration, daemon: String, privateFile: Bool = false) throws(Unreadable) -> String {
         var path = configuration.path(name)
+        var isCredential = false
         let credentials = name.contains("/") ? nil : ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
         if let credentials {
             let candidate = (credentials as NSString).appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: candidate) { path = candidate }
+            if FileManager.default.fileExists(atPath: candidate) { (path, isCredential) = (candidate, true) }
+        }
+        var status = stat()
+        if privateFile, !isCredential, stat(path, &status) == 0, status.st_mode & 0o077 != 0 {
+            throw Unreadable(problem: "'\(path)' may be read by others (mode \(String(status.st_mode & 0o777, radix: 8))); make it 0600")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             // The unit loads optional credentials from systemd's credential store: say where it looks.

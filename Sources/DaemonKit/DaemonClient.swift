@@ -25,7 +25,8 @@ public final class DaemonClient: Sendable {
     /// `systemClock`: the clock each attempt's deadline is stamped from (a drill that moves the
     /// daemons' system clock moves its clients' with it).
     public init(daemon: String, endpoint: String, context: ZMQContext, timeout: Duration = .seconds(2), attempts: Int = 3,
-                maxMessageBytes: Int = 1 << 20, user: String? = nil, systemClock: @escaping @Sendable () -> Date = { Date() }) async throws {
+                maxMessageBytes: Int = 1 << 20, user: String? = nil, curve: CurveSecurity? = nil,
+                systemClock: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.daemon = daemon
         self.systemClock = systemClock
         self.endpoint = endpoint
@@ -35,6 +36,7 @@ public final class DaemonClient: Sendable {
         var options = SocketOptions()
         options.maxMessageSize = maxMessageBytes * 2
         options.linger = .zero
+        options.curve = curve
         requester = try await ZMQRequester(context: context, endpoint: endpoint, options: options) { frames in
             try? Envelope.decode(frames).header.correlationId
         }

@@ -25,6 +25,7 @@ public final class DaemonControl: Sendable {
         var requestsAnswered = 0
         var audit: Audit?
         var stall: (@Sendable (Duration) async throws -> Void)?
+        var security: SocketSecurity?
     }
 
     /// Writes one audit row: command, OS user, outcome (`ok` or an error code), correlation id.
@@ -51,6 +52,11 @@ public final class DaemonControl: Sendable {
     /// Applies a configuration read again from the same file.
     public func setReload(_ reload: @escaping @Sendable (SuiteConfiguration) async throws -> Void) {
         state.withLockedValue { $0.onReload = reload }
+    }
+
+    /// The daemon's CURVE keys: a reload changes which client keys its servers admit.
+    func setSecurity(_ security: SocketSecurity) {
+        state.withLockedValue { $0.security = security }
     }
 
     public var status: String { state.withLockedValue { $0.status }() }
@@ -107,6 +113,7 @@ public final class DaemonControl: Sendable {
         SuiteLogging.setLevel(configuration.logLevel)
         do {
             try await state.withLockedValue { $0.onReload }(configuration)
+            state.withLockedValue { $0.security }?.reload(configuration)
         } catch {
             let problem = ConfigurationError(file: configurationPath, problem: "could not be applied: \(error)")
             record(error: "\(problem)")

@@ -16,6 +16,8 @@ public enum DaemonRunner {
         public var clock: SuiteClock
         /// Status line, reload and control routes: see `DaemonControl`.
         public var control: DaemonControl
+        /// CURVE for the daemon's tcp:// sockets, with its own key pair.
+        public var security: SocketSecurity
 
         public init(configuration: SuiteConfiguration, context: ZMQContext, logger: Logger, clock: SuiteClock, control: DaemonControl) {
             self.configuration = configuration
@@ -23,12 +25,25 @@ public enum DaemonRunner {
             self.logger = logger
             self.clock = clock
             self.control = control
+            security = SocketSecurity(.daemon(control.name), configuration: configuration)
+            control.setSecurity(security)
         }
 
         /// A Lazy Pirate client of another daemon, with the suite's timeout, attempts and size limit.
         public func client(for daemon: String, at endpoint: String) async throws -> DaemonClient {
             try await DaemonClient(daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,
-                                   attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes)
+                                   attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes,
+                                   curve: try security.client(of: daemon, at: endpoint))
+        }
+
+        /// CURVE for the socket this daemon binds at `endpoint` (nil on ipc://).
+        public func curve(binding endpoint: String) throws(ConfigurationError) -> CurveSecurity? {
+            try security.server(binding: endpoint)
+        }
+
+        /// CURVE for following bookingd's events (nil on ipc://).
+        public var eventsCurve: CurveSecurity? {
+            get throws(ConfigurationError) { try security.client(of: "bookingd", at: configuration.endpoints.bookingdEvents) }
         }
     }
 

@@ -54,14 +54,14 @@ public final class EventFollower: Service, Sendable {
     /// `replayTimeout` bounds each replay or snapshot request; `checkEvery` is how often a
     /// quiet stream is checked against bookingd's last sequence.
     public init(name: String, consumer: any EventConsumer, bookingd: DaemonClient, eventsEndpoint: String, context: ZMQContext,
-                replayTimeout: Duration, checkEvery: Duration = .seconds(2), logger: Logger) throws {
+                replayTimeout: Duration, checkEvery: Duration = .seconds(2), logger: Logger, curve: CurveSecurity? = nil) throws {
         self.name = name
         self.consumer = consumer
         self.bookingd = bookingd
         self.replayTimeout = replayTimeout
         self.checkEvery = checkEvery
         self.logger = logger
-        subscriber = try EventSubscriber(endpoint: eventsEndpoint, context: context, label: "\(name)-sub", logger: logger)
+        subscriber = try EventSubscriber(endpoint: eventsEndpoint, context: context, label: "\(name)-sub", logger: logger, curve: curve)
     }
 
     public func run() async throws {

@@ -10,11 +10,12 @@ public final class EventSubscriber: Sendable {
     private let endpoint: String
     private let logger: Logger
 
-    public init(endpoint: String, context: ZMQContext, label: String, logger: Logger) throws {
+    public init(endpoint: String, context: ZMQContext, label: String, logger: Logger, curve: CurveSecurity? = nil) throws {
         var options = SocketOptions()
         options.subscriptions = [Array("booking.".utf8)]
         // A burst must not be dropped at the socket: what is dropped has to be replayed.
         options.receiveHighWaterMark = 100_000
+        options.curve = curve
         socket = try context.socket(.sub, options: options, label: label)
         self.endpoint = endpoint
         self.logger = logger

@@ -176,6 +176,8 @@ public struct PeerAccess: Sendable, Equatable {
             return PeerIdentity(name: OSUser.current, isDaemonItself: true)
         case .unidentified:
             return PeerIdentity(name: "\(peer)", isKnownUser: false)
+        case let .curveKey(name):
+            return identify(curveKey: name)
         case let .unixUser(uid):
             let user = OSUser(uid: uid)
             let name = user?.name ?? "uid \(uid)"
@@ -185,6 +187,17 @@ public struct PeerAccess: Sendable, Equatable {
                 daemons: Set(daemonUsers.filter { $0.value == name }.keys)
             )
         }
+    }
+}
+
+extension PeerAccess {
+    /// A CURVE key a server admitted (`curve.admits`): a daemon's key names the daemon, and counts
+    /// as its OS user would over ipc (the daemon itself when that is this daemon's user, as
+    /// bookingd and availabilityd share `booking`); any other name is an admin's, by user name:
+    /// the key pair identifies them instead of an OS user this host does not have.
+    func identify(curveKey name: String) -> PeerIdentity {
+        guard let user = daemonUsers[name] else { return PeerIdentity(name: name, isAdmin: true) }
+        return PeerIdentity(name: name, isDaemonItself: user == OSUser.current, daemons: [name])
     }
 }
 

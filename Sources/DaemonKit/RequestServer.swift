@@ -91,7 +91,7 @@ public final class RequestServer: Service, Sendable {
     /// `patience`: how long a request that carries no deadline is given (`SuiteConfiguration.requestPatience`).
     public init(name: String, endpoint: String, context: ZMQContext, routes: RequestRoutes, maxMessageBytes: Int, logger: Logger,
                 control: DaemonControl? = nil, errors: @escaping ErrorMapping = { _ in nil }, patience: Duration = .seconds(6),
-                access: PeerAccess = PeerAccess()) throws {
+                access: PeerAccess = PeerAccess(), curve: CurveSecurity? = nil) throws {
         self.name = name
         self.patience = patience
         self.access = access
@@ -113,6 +113,8 @@ public final class RequestServer: Service, Sendable {
         options.ipcFilePermissions = 0o660
         // ...and what each may send depends on who it is (CommandAccess).
         options.identifiesPeers = true
+        // On tcp: encrypted, and only the keys the configuration admits get in (SocketSecurity).
+        options.curve = curve
         socket = try context.socket(.router, options: options, label: "\(name)-router")
         let socket = self.socket
         control?.setStall { duration in try await socket.debugStall(duration) }

@@ -12,6 +12,8 @@ public struct SuiteConfiguration: Sendable {
     public var logLevel: String
     public var maxMessageBytes: Int
     public var endpoints: Endpoints
+    /// CURVE keys for the tcp:// endpoints (`curve:`); empty when every endpoint is ipc://.
+    public var curve = CurveConfiguration()
     /// Testing and demos only: the suite's clock starts at this instant and runs at real speed.
     public var clockStart: Date?
     /// Testing and demos only (`clock.rate`, with `clock.start`): suite seconds per real second,
@@ -41,6 +43,12 @@ public struct SuiteConfiguration: Sendable {
         /// webd's control socket (status, reload, metrics); its HTTP address is `web.listen`.
         public var webd: String
         public var calsyncd: String
+
+        /// Every endpoint, with its key in the file and the daemon that binds it.
+        public var named: [(key: String, daemon: String, endpoint: String)] {
+            [("bookingd", "bookingd", bookingd), ("bookingd_events", "bookingd", bookingdEvents), ("availabilityd", "availabilityd", availabilityd),
+             ("notifyd", "notifyd", notifyd), ("webd", "webd", webd), ("calsyncd", "calsyncd", calsyncd)]
+        }
 
         /// The ROUTER a daemon answers requests (and control messages) on, by daemon name.
         public func requests(of daemon: String) -> String? {
@@ -105,16 +113,15 @@ extension SuiteConfiguration {
             webd: raw.endpoints?.webd ?? DefaultEndpoint.webd(runtimeDirectory: runtime),
             calsyncd: raw.endpoints?.calsyncd ?? DefaultEndpoint.calsyncd(runtimeDirectory: runtime)
         )
-        for (key, endpoint) in [("endpoints.bookingd", endpoints.bookingd), ("endpoints.bookingd_events", endpoints.bookingdEvents),
-                                ("endpoints.availabilityd", endpoints.availabilityd), ("endpoints.notifyd", endpoints.notifyd),
-                                ("endpoints.webd", endpoints.webd), ("endpoints.calsyncd", endpoints.calsyncd)] {
+        for (key, _, endpoint) in endpoints.named {
             guard endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("inproc://") else {
-                throw ConfigurationError(file: file, key: key, problem: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint")
+                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint")
             }
             if endpoint.hasPrefix("ipc://"), endpoint.utf8.count - 6 > 107 {
-                throw ConfigurationError(file: file, key: key, problem: "the socket path is longer than the 107 bytes a Unix socket allows")
+                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "the socket path is longer than the 107 bytes a Unix socket allows")
             }
         }
+        let curve = try CurveConfiguration.parse(raw.curve, endpoints: endpoints, file: file)
 
         var clockStart: Date?
         if let start = raw.clock?.start {
@@ -175,6 +182,7 @@ extension SuiteConfiguration {
         )
         configuration.text = text
         configuration.clockRate = clockRate
+        configuration.curve = curve
         // The decoding above has read it as YAML already: composing it again cannot fail.
         if case .mapping(let mapping)? = try? Yams.compose(yaml: text) {
             configuration.presentKeys = Set(mapping.compactMap { key, value in value.null != nil ? nil : key.string })
@@ -276,10 +284,11 @@ private struct RawConfiguration: Decodable {
     var debug: RawDebug?
     var backups: RawBackups?
     var metrics: [String: String]?
+    var curve: RawCurve?
 
     enum CodingKeys: String, CodingKey {
         case runtimeDirectory = "runtime_directory", stateDirectory = "state_directory", logLevel = "log_level"
-        case maxMessageBytes = "max_message_bytes", endpoints, clock, requests, debug, backups, metrics
+        case maxMessageBytes = "max_message_bytes", endpoints, clock, requests, debug, backups, metrics, curve
     }
 }
 

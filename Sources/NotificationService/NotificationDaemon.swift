@@ -45,7 +45,7 @@ public enum NotificationDaemon {
                                            dispatcher: wake, logger: parts.logger)
         let follower = try EventFollower(
             name: name, consumer: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
-            replayTimeout: configuration.requestTimeout, logger: parts.logger
+            replayTimeout: configuration.requestTimeout, logger: parts.logger, curve: try parts.eventsCurve
         )
         let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock, store: store,
                                               calendarZone: businessZone.identifier)
@@ -72,7 +72,8 @@ public enum NotificationDaemon {
             name: name, endpoint: configuration.endpoints.notifyd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             patience: configuration.requestPatience,
-            access: try PeerAccess(configuration)
+            access: try PeerAccess(configuration),
+            curve: try parts.curve(binding: configuration.endpoints.notifyd)
         )
         parts.control.setAudit { command, user, outcome, correlationId in
             try await store.recordAudit(command: command, user: user, outcome: outcome, correlationId: correlationId, at: parts.clock.now())

@@ -57,7 +57,8 @@ public enum WebDaemon {
             name: name, endpoint: configuration.endpoints.webd, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             patience: configuration.requestPatience,
-            access: try PeerAccess(configuration)
+            access: try PeerAccess(configuration),
+            curve: try parts.curve(binding: configuration.endpoints.webd)
         )
         try await server.bind()
         parts.logger.notice("serving the booking page", metadata: ["url": "http://\(web.listenHost):\(web.listenPort)", "public_url": "\(web.publicURL)"])

@@ -47,6 +47,19 @@ import Testing
         ("requests:\n  atempts: 2\n", "requests.atempts", "unknown key `atempts` in `requests`; did you mean `attempts`?"),
         ("backups:\n  at: \"03:00\"\n  kept: 3\n", "backups.kept", "unknown key `kept` in `backups`; known keys: at, keep_daily"),
         ("calender:\n  time_zone: UTC\n", "calender", "unknown key `calender` at the top level; did you mean `calendar`?"),
+        // tcp:// needs CURVE keys (CurveConfigurationTests has the rest).
+        ("endpoints:\n  bookingd: tcp://10.0.0.5:5550\n", "curve.public_keys.bookingd", "is required: endpoints.bookingd is tcp://10.0.0.5:5550, and tcp needs CURVE keys"),
+        ("endpoints:\n  bookingd_events: tcp://127.0.0.1:5551\n", "curve.public_keys.bookingd", "list bookingd_events in curve.insecure"),
+        ("endpoints:\n  bookingd: tcp://10.0.0.5:5550\ncurve:\n  insecure: [bookingd]\n", "curve.insecure", "is not on loopback: between hosts, tcp is always CURVE"),
+        ("curve:\n  insecure: [notifyd]\n", "curve.insecure", "endpoints.notifyd is not tcp://"),
+        ("curve:\n  insecure: [mailer]\n", "curve.insecure", "'mailer' is not an endpoint"),
+        ("curve:\n  public_keys:\n    bookingd: \"abc\"\n", "curve.public_keys.bookingd", "the key is 3 characters long; a CURVE key in Z85 is 40"),
+        ("curve:\n  public_keys:\n    mailer: \"abc\"\n", "curve.public_keys.mailer", "is not a daemon of the suite"),
+        ("curve:\n  admits:\n    bookingd:\n      - daemon: notifyd\n", "curve.admits.bookingd.0.public_key", "curve.public_keys has no key for notifyd"),
+        ("curve:\n  admits:\n    bookingd:\n      - admin: alice\n", "curve.admits.bookingd.0.public_key", "is required for an admin's key"),
+        ("curve:\n  admits:\n    bookingd:\n      - admin: webd\n        public_key: x\n", "curve.admits.bookingd.0.admin", "is a daemon's name"),
+        ("curve:\n  admits:\n    bookingd:\n      - {admin: a, daemon: webd}\n", "curve.admits.bookingd.0", "exactly one"),
+        ("curve:\n  admit:\n    bookingd: []\n", "curve.admit", "unknown key `admit` in `curve`; did you mean `admits`?"),
     ] as [(String, String?, String)])
     func aBadKeyIsNamedWithItsProblem(yaml: String, key: String?, problem: String) {
         do {

@@ -37,9 +37,7 @@ struct AccessTests {
     }
 
     func audit(_ suite: SuiteProcess, _ daemon: String) throws -> [String] {
-        let run = try SuiteProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; [print('|'.join(map(str,r))) for r in sqlite3.connect(sys.argv[1]).execute('SELECT command, user, outcome FROM audit ORDER BY id')]",
-                                                        suite.directory + "/lib/\(daemon).sqlite"])
-        return run.stdout.split(separator: "\n").map(String.init)
+        try suite.auditTrail(daemon)
     }
 
     static let block = #"{"from": "2026-12-03", "through": "2026-12-03", "reason": "offsite"}"#

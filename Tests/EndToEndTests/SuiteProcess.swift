@@ -60,7 +60,11 @@ final class SuiteProcess: @unchecked Sendable {
     var eventsEndpoint: String { "ipc://\(runDirectory)/bookingd-events.ipc" }
     var availabilitydEndpoint: String { "ipc://\(runDirectory)/availabilityd.ipc" }
     var notifydEndpoint: String { "ipc://\(runDirectory)/notifyd.ipc" }
-    func endpoint(_ daemon: String) -> String { "ipc://\(runDirectory)/\(daemon).ipc" }
+    func endpoint(_ daemon: String) -> String { tcpEndpoints[daemon] ?? "ipc://\(runDirectory)/\(daemon).ipc" }
+    /// Daemons the test's configuration puts on tcp://, and the CURVE the test's own clients
+    /// connect to each with.
+    var tcpEndpoints: [String: String] = [:]
+    var clientCurve: [String: CurveSecurity] = [:]
 
     /// Starts the daemons and waits until each answers a ping.
     func start() async throws {
@@ -125,7 +129,8 @@ final class SuiteProcess: @unchecked Sendable {
     func client(_ daemon: String, timeout: Duration = .seconds(5), attempts: Int = 1,
                 systemClock: @escaping @Sendable () -> Date = { Date() }) async throws -> DaemonClient {
         try await DaemonClient(daemon: daemon, endpoint: endpoint(daemon), context: context,
-                               timeout: timeout, attempts: attempts, maxMessageBytes: 1 << 20, user: "tester", systemClock: systemClock)
+                               timeout: timeout, attempts: attempts, maxMessageBytes: 1 << 20, user: "tester", curve: clientCurve[daemon],
+                               systemClock: systemClock)
     }
 
     func pid(_ daemon: String) -> Int32? { daemons[daemon]?.processIdentifier }
@@ -260,6 +265,13 @@ func contact(_ n: Int) -> ContactBody {
 }
 
 extension SuiteProcess {
+    /// `command|user|outcome` for each row of a daemon's audit trail, oldest first.
+    func auditTrail(_ daemon: String) throws -> [String] {
+        let run = try Self.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; [print('|'.join(map(str,r))) for r in sqlite3.connect(sys.argv[1]).execute('SELECT command, user, outcome FROM audit ORDER BY id')]",
+                                                directory + "/lib/\(daemon).sqlite"])
+        return run.stdout.split(separator: "\n").map(String.init)
+    }
+
     /// A TCP port nobody listens on now (the kernel's pick), for webd's `web.listen`.
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
