@@ -121,4 +121,29 @@ import ZeroMQ
         #expect(notifyd.name == "notifyd" && !notifyd.isAdmin && notifyd.daemons == ["notifyd"] && !notifyd.isDaemonItself)
         #expect(access.identify(.curveKey(name: "availabilityd")).isDaemonItself, "a daemon of this daemon's OS user counts as over ipc")
     }
+
+    @Test func theMultiHostExampleIsValidAndAdmitsWhomItSays() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("config/multi-host.example.yaml").path
+        let configuration = try parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
+        #expect(configuration.endpoints.named.allSatisfy { configuration.curve.requiresCurve($0.endpoint) })
+        #expect(Set(configuration.curve.admissions(of: "bookingd").values) == ["availabilityd", "notifyd", "webd", "calsyncd", "alice"])
+        #expect(Array(configuration.curve.admissions(of: "webd").values) == ["alice"])
+    }
+
+    @Test func aReloadChangesWhichKeysTheNextConnectionsMayUse() throws {
+        let directory = try directory(["bookingd": Self.keys.bookingd])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = try parse(curve, file: "\(directory)/booking.yaml")
+        let security = SocketSecurity(.daemon("bookingd"), configuration: configuration)
+        guard case let .server(_, admissions)? = try security.server(binding: configuration.endpoints.bookingd) else {
+            Issue.record("no CURVE on tcp")
+            return
+        }
+        let withoutAlice = curve.replacingOccurrences(of: "      - admin: alice\n        public_key: \"\(Self.keys.alice.publicKey)\"\n", with: "")
+        #expect(withoutAlice != curve, "the file without alice's entry")
+        security.reload(try parse(withoutAlice, file: "\(directory)/booking.yaml"))
+        #expect(admissions.name(of: Self.keys.alice.publicKey) == nil, "alice's key is withdrawn")
+        #expect(admissions.name(of: Self.keys.availabilityd.publicKey) == "availabilityd")
+    }
 }
