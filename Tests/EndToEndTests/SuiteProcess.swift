@@ -84,13 +84,21 @@ final class SuiteProcess: @unchecked Sendable {
         return extra.replacingCharacters(in: range, with: "web:\n" + listen)
     }
 
-    /// `config`: another file for this daemon alone (e.g. its clock moved on).
-    func start(_ daemon: String, config: String? = nil, environment: [String: String] = [:]) async throws {
+    /// `config`: another file for this daemon alone (e.g. its clock moved on). `namespace`: the
+    /// network namespace it runs in, as on another host (`ip netns exec` becomes the daemon).
+    func start(_ daemon: String, config: String? = nil, environment: [String: String] = [:], namespace: String? = nil) async throws {
         // A second one would replace the first in `daemons`, and the first would outlive the test.
         if daemons[daemon]?.isRunning == true { throw SuiteFailure("\(daemon) is already running") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + daemon)
-        process.arguments = ["--config", config ?? configPath]
+        let program = Self.binDirectory + "/" + daemon
+        let arguments = ["--config", config ?? configPath]
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, program] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
