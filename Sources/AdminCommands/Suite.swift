@@ -18,11 +18,6 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("curve-key"), help: "Your CURVE secret key file, for daemons on tcp:// (default: curve.admin_secret_key).")
     var curveKey: String?
 
-    /// `--curve-key`, read against the working directory as a command line's paths are.
-    var curveKeyPath: String? {
-        curveKey.map { $0.hasPrefix("/") ? $0 : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent($0) }
-    }
-
     /// `bookctl --config FILE status` works as `bookctl status --config FILE` does: a leading
     /// `--config` becomes the default file (`$BOOKING_CONFIG`) of whatever command follows, and a
     /// `--config` after the command still wins.
@@ -89,7 +84,7 @@ struct Suite {
     /// CURVE for a connection to `daemon` on tcp, with the admin's own key pair (nil on ipc).
     func curve(connectingTo daemon: String, at endpoint: String) throws -> CurveSecurity? {
         do {
-            return try SocketSecurity(.admin(secretKeyFile: options.curveKeyPath), configuration: configuration).client(of: daemon, at: endpoint)
+            return try SocketSecurity.admin(curveKey: options.curveKey, configuration: configuration).client(of: daemon, at: endpoint)
         } catch {
             throw CommandFailure(message: "configuration error: \(error)", code: Exit.usage)
         }

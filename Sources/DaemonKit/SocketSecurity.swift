@@ -32,6 +32,13 @@ public final class SocketSecurity: Sendable {
         }
     }
 
+    /// An admin's tool (bookctl, bench): `curveKey` is the `--curve-key` given on its command line,
+    /// read against the working directory as a command line's paths are.
+    public static func admin(curveKey: String?, configuration: SuiteConfiguration) -> SocketSecurity {
+        let path = curveKey.map { $0.hasPrefix("/") ? $0 : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent($0) }
+        return SocketSecurity(.admin(secretKeyFile: path), configuration: configuration)
+    }
+
     /// CURVE for the socket a daemon binds at `endpoint` (its requests, bookingd's events), or nil.
     public func server(binding endpoint: String) throws(ConfigurationError) -> CurveSecurity? {
         guard configuration.withLockedValue({ $0.curve.requiresCurve(endpoint) }) else { return nil }

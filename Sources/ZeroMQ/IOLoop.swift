@@ -97,7 +97,7 @@ final class IOLoop {
             try setBytes(ZMQ_CURVE_SECRETKEY, keyPair.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")
             // The context started its ZAP handler before this socket, and it lives as long as the
             // context: never libzmq's default of admitting every key (ZMQ_ZAP_ENFORCE_DOMAIN, which
-            // would say so to libzmq, is a draft option Debian's build leaves out).
+            // would say so to libzmq, is draft API, outside what Debian's zmq.h offers).
             try setBytes(ZMQ_ZAP_DOMAIN, Array(core.curveDomain.utf8), "ZMQ_ZAP_DOMAIN")
         } else if o.identifiesPeers {
             try setBytes(ZMQ_ZAP_DOMAIN, Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN")

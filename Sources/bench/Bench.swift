@@ -32,6 +32,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "availability: busy intervals handed to each consultant first, as calsyncd hands over their own calendars' meetings; taken away afterwards.")
     var busyIntervals = 0
     @Flag(help: "One JSON object per line per measurement.") var json = false
+    @Option(name: .customLong("curve-key"), help: "A CURVE secret key file the daemons admit, for tcp:// endpoints (default: curve.admin_secret_key).")
+    var curveKey: String?
 
     func run() async throws {
         let configuration = try SuiteConfiguration.load(path: config)
@@ -45,8 +47,11 @@ struct Bench: AsyncParsableCommand {
         }
         let context = try ZMQContext()
         let timeout = Duration.seconds(10)
-        let availability = try await DaemonClient(daemon: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: context, timeout: timeout, attempts: 1)
-        let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: configuration.endpoints.bookingd, context: context, timeout: timeout, attempts: 1)
+        let security = SocketSecurity.admin(curveKey: curveKey, configuration: configuration)
+        let availability = try await DaemonClient(daemon: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: context, timeout: timeout, attempts: 1,
+                                                  curve: try security.client(of: "availabilityd", at: configuration.endpoints.availabilityd))
+        let bookingd = try await DaemonClient(daemon: "bookingd", endpoint: configuration.endpoints.bookingd, context: context, timeout: timeout, attempts: 1,
+                                              curve: try security.client(of: "bookingd", at: configuration.endpoints.bookingd))
         let report = Report(json: json)
 
         if scenario == "availability" || scenario == "all" {

@@ -62,16 +62,21 @@ import ZeroMQ
         return directory
     }
 
+    /// bookingd's CURVE on its tcp endpoint: its key pair and what it admits.
+    func bookingdServer(_ security: SocketSecurity, _ configuration: SuiteConfiguration) throws -> (CurveKeyPair, CurveAdmissions) {
+        guard case let .server(pair, admissions)? = try security.server(binding: configuration.endpoints.bookingd) else {
+            throw ConfigurationError(file: configuration.file, problem: "bookingd's tcp endpoint has no CURVE")
+        }
+        return (pair, admissions)
+    }
+
     @Test func aDaemonReadsItsSecretKeyWhenATcpEndpointNeedsIt() throws {
         let directory = try directory(["bookingd": Self.keys.bookingd, "availabilityd": Self.keys.alice])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let configuration = try parse(curve, file: "\(directory)/booking.yaml")
 
         let bookingd = SocketSecurity(.daemon("bookingd"), configuration: configuration)
-        guard case let .server(pair, admissions)? = try bookingd.server(binding: configuration.endpoints.bookingd) else {
-            Issue.record("bookingd's tcp endpoint has no CURVE")
-            return
-        }
+        let (pair, admissions) = try bookingdServer(bookingd, configuration)
         #expect(pair == Self.keys.bookingd)
         #expect(admissions.name(of: Self.keys.alice.publicKey) == "alice")
         guard case let .client(_, serverKey)? = try bookingd.client(of: "availabilityd", at: configuration.endpoints.availabilityd) else {
@@ -136,10 +141,7 @@ import ZeroMQ
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let configuration = try parse(curve, file: "\(directory)/booking.yaml")
         let security = SocketSecurity(.daemon("bookingd"), configuration: configuration)
-        guard case let .server(_, admissions)? = try security.server(binding: configuration.endpoints.bookingd) else {
-            Issue.record("no CURVE on tcp")
-            return
-        }
+        let (_, admissions) = try bookingdServer(security, configuration)
         let withoutAlice = curve.replacingOccurrences(of: "      - admin: alice\n        public_key: \"\(Self.keys.alice.publicKey)\"\n", with: "")
         #expect(withoutAlice != curve, "the file without alice's entry")
         security.reload(try parse(withoutAlice, file: "\(directory)/booking.yaml"))
