@@ -96,6 +96,35 @@ struct CurveTransportTests {
         #expect(try suite.auditTrail("bookingd").allSatisfy { !$0.contains("mallory") })
     }
 
+    @Test func aKeyAdmittedOnReloadGetsInWhileTheDaemonServesAndKeysListSaysWho() async throws {
+        let keys = Keys()
+        let suite = try suite(keys)
+        defer { suite.tearDown() }
+        try await suite.start("bookingd")
+        let mallory = ["list", "--curve-key", suite.directory + "/mallory-curve.secret"]
+        #expect(try suite.bookctl(mallory).status == 3)
+
+        // Admitted in the file, and the file reloaded (SIGHUP, as systemctl reload does).
+        try suite.editConfiguration {
+            $0.replacingOccurrences(of: "    bookingd:\n      - daemon: availabilityd\n",
+                                    with: "    bookingd:\n      - daemon: availabilityd\n      - admin: mallory\n        public_key: \"\(keys.mallory.publicKey)\"\n")
+        }
+        let listed = try #require(try suite.bookctlJSON(["keys", "list"]) as? [[String: Any]])
+        let bookingdAdmits = listed.filter { $0["daemon"] as? String == "bookingd" }.map { "\($0["admits"]!) \($0["kind"]!)" }
+        #expect(bookingdAdmits == ["availabilityd daemon", "mallory admin", "alice admin", "tester admin"], "\(listed)")
+        #expect(listed.contains { $0["admits"] as? String == "mallory" && $0["publicKey"] as? String == keys.mallory.publicKey.z85 })
+
+        suite.signal("bookingd", SIGHUP)
+        var run = try suite.bookctl(mallory)
+        for _ in 0..<50 where run.status != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            run = try suite.bookctl(mallory)
+        }
+        #expect(run.status == 0, "\(run.stderr)")
+        // Alice's connection was never dropped: she is still served.
+        #expect(try suite.bookctl(["list"]).status == 0)
+    }
+
     @Test func aDaemonWithATcpEndpointAndNoKeyRefusesToStart() async throws {
         let keys = Keys()
         let suite = try suite(keys)
