@@ -121,7 +121,7 @@ struct CurveTransportTests {
             run = try suite.bookctl(mallory)
         }
         #expect(run.status == 0, "\(run.stderr)")
-        // Alice's connection was never dropped: she is still served.
+        // The keys admitted before are still admitted.
         #expect(try suite.bookctl(["list"]).status == 0)
     }
 
