@@ -18,6 +18,14 @@ enum PostgresFailures {
         }
     }
 
+    /// What went wrong, whatever its class: for a failure reported as another (connecting fails
+    /// as `.unavailable`, whatever the server said).
+    static func problem(_ error: any Error) -> String {
+        switch failure(error) {
+        case let .constraint(_, _, problem), let .retryable(problem), let .unavailable(problem), let .statement(problem): problem
+        }
+    }
+
     /// https://www.postgresql.org/docs/15/errcodes-appendix.html
     static func failure(sqlState: String, problem: String, constraint: String?) -> SQLFailure {
         switch sqlState {

@@ -88,6 +88,11 @@ public final class PostgresPool: Sendable {
         await withCheckedContinuation { continuation in queue.close(whenDone: continuation) }
     }
 
+    /// A pool dropped without `close` still ends its threads (the queue outlives it until they do).
+    deinit {
+        queue.close(whenDone: nil)
+    }
+
     private func onSession<Value: Sendable>(_ work: @escaping @Sendable (PostgresSession) throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             let job = SessionJob { session in continuation.resume(with: Result { try work(session) }) }
@@ -141,14 +146,14 @@ final class SessionQueue: @unchecked Sendable {
         return job
     }
 
-    func close(whenDone continuation: CheckedContinuation<Void, Never>) {
+    func close(whenDone continuation: CheckedContinuation<Void, Never>?) {
         condition.lock()
         closed = true
         let done = running == 0
-        if !done { closeWaiters.append(continuation) }
+        if !done, let continuation { closeWaiters.append(continuation) }
         condition.broadcast()
         condition.unlock()
-        if done { continuation.resume() }
+        if done { continuation?.resume() }
     }
 
     func threadEnded() {

@@ -103,7 +103,7 @@ final class PostgresSession {
             self.connection = connection
             return connection
         } catch {
-            throw .unavailable(problem: "cannot connect to \(settings): \(PostgresFailures.failure(error))")
+            throw .unavailable(problem: "cannot connect to \(settings): \(PostgresFailures.problem(error))")
         }
     }
 

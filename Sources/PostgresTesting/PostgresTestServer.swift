@@ -61,11 +61,12 @@ public final class PostgresTestServer: Sendable {
         try Self.giveToServerUser(passwordFile)
 
         // Started first, so nothing made below can outlive this process. The pipe's write end
-        // is close-on-exec: no other child (the server least of all) may hold it open.
+        // is close-on-exec: no other child (the server least of all) may hold it open. The
+        // removal is tried again while an orphaned initdb may still be writing there.
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else { throw PostgresTestServerError.failed(command: "pipe2", output: String(cString: strerror(errno))) }
         let stop = Self.asServerUser(["\(Self.binaries)/pg_ctl", "-D", "\(directory)/data", "-m", "fast", "-w", "stop"]).map(Self.quoted).joined(separator: " ")
-        watcher = try ChildProcess.spawn(["/bin/sh", "-c", "cat >/dev/null; \(stop) >/dev/null 2>&1; rm -rf \(Self.quoted(directory))"],
+        watcher = try ChildProcess.spawn(["/bin/sh", "-c", "cat >/dev/null; \(stop) >/dev/null 2>&1; for try in 1 2 3 4 5; do rm -rf \(Self.quoted(directory)) 2>/dev/null && break; sleep 1; done"],
                                          in: "/", input: ends[0], log: "/dev/null")
         close(ends[0])
         watcherInput = NIOLockedValueBox(ends[1])

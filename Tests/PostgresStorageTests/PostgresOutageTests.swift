@@ -1,3 +1,4 @@
+import Foundation
 import PostgresStorage
 import PostgresTesting
 import StoreSQL
@@ -36,5 +37,29 @@ struct PostgresOutageTests {
         let ids = try await pool.transaction { try $0.rows("SELECT id FROM things ORDER BY id", []).map { $0[0] } }
         #expect(ids == [.integer(3)], "the interrupted transaction kept nothing")
         await pool.close()
+    }
+}
+
+/// Connecting with what the operator configured, and saying what is wrong with it.
+struct PostgresConnectingTests {
+    @Test func aWrongPasswordIsUnavailableAndSaysWhy() async throws {
+        let settings = try await PostgresTestServer.shared.makeDatabase()
+        let wrong = NSTemporaryDirectory() + "wrong-password-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: wrong) }
+        try Data("not the password\n".utf8).write(to: URL(fileURLWithPath: wrong))
+        let pool = PostgresPool(settings: PostgresSettings(endpoint: settings.endpoint, user: settings.user, database: settings.database, passwordFile: wrong))
+        let refused = try await failure(pool) { try $0.execute("SELECT 1", []) }
+        await pool.close()
+        guard case let .unavailable(problem) = refused else { Issue.record("\(String(describing: refused))"); return }
+        #expect(problem.contains("password authentication failed"), "\(problem)")
+        #expect(!problem.contains("not the password"))
+    }
+
+    @Test func aMissingSocketIsUnavailable() async throws {
+        let pool = PostgresPool(settings: try PostgresSettings(url: "postgresql://nobody@/nothing?host=/nonexistent", passwordFile: nil))
+        let refused = try await failure(pool) { try $0.execute("SELECT 1", []) }
+        await pool.close()
+        guard case let .unavailable(problem) = refused else { Issue.record("\(String(describing: refused))"); return }
+        #expect(problem.contains("/nonexistent"), "\(problem)")
     }
 }
