@@ -2,7 +2,16 @@ import Foundation
 
 /// Programs run with posix_spawn and waitpid: Foundation's Process on Linux can miss the exit
 /// of a child that left a daemon behind (`pg_ctl start`), and wait for ever.
+///
+/// A child gets standard input, output and error and nothing else: an inherited descriptor
+/// (another test's pipe to a loopback server) would keep that pipe open for the server's
+/// lifetime, and the server it feeds would never see its end.
 enum ChildProcess {
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc does not import.
+    nonisolated(unsafe) private static let addCloseFrom: AddCloseFrom? = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
     /// Runs `arguments` in `directory`, its output appended to `log`; its exit status.
     static func run(_ arguments: [String], in directory: String, log: String) throws -> Int32 {
         let pid = try spawn(arguments, in: directory, input: nil, log: log)
@@ -21,6 +30,10 @@ enum ChildProcess {
         }
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        guard let addCloseFrom else {
+            throw PostgresTestServerError.failed(command: arguments.joined(separator: " "), output: "glibc 2.34 or later is needed (posix_spawn_file_actions_addclosefrom_np)")
+        }
+        _ = addCloseFrom(&actions, 3)
         // The directory through the shell, so the program (and a user it becomes) starts there.
         let command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + arguments
         let argv = command.map { strdup($0) } + [nil]
