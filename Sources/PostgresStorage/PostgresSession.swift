@@ -62,7 +62,8 @@ final class PostgresSession {
     }
 
     private func rollBack() {
-        guard connection != nil else { return }
+        // A connection gone with its transaction has nothing to roll back: no new one for that.
+        guard let connection, !connection.isClosed else { return drop() }
         do {
             try run("ROLLBACK", [])
         } catch {
