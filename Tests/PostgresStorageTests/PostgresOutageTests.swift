@@ -55,6 +55,18 @@ struct PostgresConnectingTests {
         #expect(!problem.contains("not the password"))
     }
 
+    @Test func aConnectionKilledWhileIdleIsReplacedAndTheNextTransactionRuns() async throws {
+        try await withDatabase(connections: 1) { pool in
+            let backend = try await pool.transaction { try $0.row("SELECT pg_backend_pid()", [])![0] }
+            let other = PostgresPool(settings: pool.settings, connections: 1)
+            let killed = try await other.withoutTransaction { try $0.row("SELECT pg_terminate_backend(?::int4)", [backend])![0] }
+            await other.close()
+            #expect(killed == .integer(1))
+            let replacement = try await pool.transaction { try $0.row("SELECT pg_backend_pid()", [])![0] }
+            #expect(replacement != backend)
+        }
+    }
+
     @Test func aMissingSocketIsUnavailable() async throws {
         let pool = PostgresPool(settings: try PostgresSettings(url: "postgresql://nobody@/nothing?host=/nonexistent", passwordFile: nil))
         let refused = try await failure(pool) { try $0.execute("SELECT 1", []) }
