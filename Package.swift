@@ -33,6 +33,9 @@ let package = Package(
         // Hummingbird's own dependencies, named because webd's code uses their types directly.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // postgres-nio's TLS, named because PostgresStorage makes the client's TLS context.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev; the modulemap links `zmq` directly because
@@ -81,6 +84,23 @@ let package = Package(
         // The SQL the stores speak, whichever engine runs it (SQLite or PostgreSQL): values, rows,
         // a transaction and its failures, with no I/O of its own.
         .target(name: "StoreSQL"),
+        // The one way the daemons keep data in PostgreSQL: connecting, a transaction run on a
+        // thread that owns its connection, SQLSTATEs classed once, retries, migrations under a lock.
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "StoreSQL",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test kit: a real PostgreSQL 15 server (Debian's) in a temporary directory, on a Unix
+        // socket, with a fresh database per test.
+        .target(name: "PostgresTesting", dependencies: ["PostgresStorage", "StoreSQL", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // Sealing personal data field by field (AES-256-GCM bound to its row), wrapping data
         // keys under a master key, blind indexes (pure apart from the system's random source).
         .target(name: "FieldEncryption", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -271,6 +291,7 @@ let package = Package(
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "CivilTime"]),
         .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "StoreSQLTests", dependencies: ["StoreSQL"]),
+        .testTarget(name: "PostgresStorageTests", dependencies: ["PostgresStorage", "PostgresTesting", "StoreSQL", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FieldEncryptionTests", dependencies: ["FieldEncryption", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BookingStoreTests",
