@@ -17,6 +17,11 @@ public enum ZMQPeer: Sendable, Hashable, CustomStringConvertible {
     /// A tcp:// peer with the NULL mechanism: nothing says who it is.
     case unidentified
 
+    public var isCurveKey: Bool {
+        if case .curveKey = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .thisProcess: "this process"
@@ -36,7 +41,8 @@ public enum ZMQPeer: Sendable, Hashable, CustomStringConvertible {
 /// A CURVE server socket has a ZAP domain of its own, with the client keys it admits
 /// (`CurveAdmissions`): a key admitted is answered with its name, any other key with 400, and
 /// libzmq drops that connection before a message is read. Without a handler Debian's libzmq would
-/// admit every key, so such a socket also sets ZMQ_ZAP_ENFORCE_DOMAIN.
+/// admit every key, so the context starts the handler before its first CURVE server socket and
+/// keeps it as long as the context lives.
 enum ZAPHandler {
     static let endpoint = "inproc://zeromq.zap.01"
     static let domain = "peers"
