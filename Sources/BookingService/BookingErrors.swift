@@ -5,6 +5,7 @@ import BookingProtocol
 import BookingStore
 import DaemonKit
 import SQLiteStorage
+import StoreSQL
 
 /// bookingd's edge: its domain's and its store's errors as wire errors, each mapped here once.
 enum BookingErrors {

@@ -2,6 +2,7 @@ import BookingDomain
 import FieldEncryption
 import GRDB
 import SQLiteStorage
+import SharedTables
 
 extension AppointmentStatus {
     /// The SQL condition for an appointment that holds its slot (`isActive`). It reads exactly as
@@ -211,6 +212,17 @@ enum Schema {
                 UPDATE history SET kind = 'attended' WHERE kind = 'completed';
                 """)
             try Visits.createTable(db)
+        }
+        migrator.registerMigration("v13: event counter") { db in
+            try db.execute(sql: """
+                -- The one row events take their sequence numbers from, at the end of each
+                -- transaction (EventLog); it starts where the events written before it end.
+                CREATE TABLE event_counter (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    last INTEGER NOT NULL
+                );
+                INSERT INTO event_counter (id, last) SELECT 1, COALESCE(MAX(sequence), 0) FROM events;
+                """)
         }
         return migrator
     }
