@@ -1,6 +1,5 @@
 import BookingDomain
 import Foundation
-import GRDB
 import StoreSQL
 
 /// The consents given on the booking form, one row per purpose, kept apart from the appointment
@@ -8,21 +7,6 @@ import StoreSQL
 /// erasure clears; the rest (which notice, when) is the operator's proof and stays. No index
 /// beside the table: export and erasure are rare and scan it, every booking would pay for one.
 enum Consents {
-    /// v10.
-    static func createTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE consents (
-                id INTEGER PRIMARY KEY,
-                appointment_id TEXT NOT NULL REFERENCES appointments (id),
-                client_id TEXT NOT NULL,
-                purpose TEXT NOT NULL CHECK (purpose IN ('processing', 'marketing')),
-                notice TEXT NOT NULL,
-                given_at INTEGER NOT NULL,
-                address TEXT
-            );
-            """)
-    }
-
     static func insert(_ records: [ConsentRecord], appointmentId: String, clientId: String, in transaction: some SQLTransaction) throws {
         for record in records {
             try transaction.execute(

@@ -1,6 +1,5 @@
 import BookingDomain
 import Foundation
-import GRDB
 import StoreSQL
 
 /// A private calendar feed as bookingd keeps it: no token (bookingd signs it again from these
@@ -29,18 +28,6 @@ public struct FeedState: Sendable, Equatable {
 /// The `feeds` table: a row per feed an admin rotated or revoked (a feed without one is
 /// `FeedState.initial`), and the appointments a feed shows.
 enum Feeds {
-    /// v11.
-    static func createTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE feeds (
-                scope TEXT PRIMARY KEY,
-                generation INTEGER NOT NULL CHECK (generation >= 1),
-                revoked_at INTEGER,
-                changed_at INTEGER NOT NULL
-            );
-            """)
-    }
-
     static func state(_ transaction: some SQLTransaction, scope: String) throws -> FeedState {
         guard let row = try transaction.row("SELECT generation, revoked_at FROM feeds WHERE scope = ?", scope) else {
             return .initial(scope)

@@ -3,28 +3,11 @@ import BookingDomain
 import BookingProtocol
 import CivilTime
 import Foundation
-import GRDB
 import StoreSQL
 
 /// The booking page's visits, for the funnel: an opaque id from webd's signed visit token and
 /// the first time each step was reached. Nothing personal, no cookie behind it.
 enum Visits {
-    /// v12.
-    static func createTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE visits (
-                id TEXT PRIMARY KEY,
-                viewed_ms INTEGER NOT NULL,
-                slots_ms INTEGER,
-                chose_ms INTEGER,
-                sent_ms INTEGER,
-                booked_ms INTEGER,
-                reference TEXT
-            );
-            CREATE INDEX visits_by_start ON visits(viewed_ms);
-            """)
-    }
-
     /// Keeps the first time of each step. A step reported before `viewed` (webd restarted, a
     /// visit token older than this store) starts the visit at that step.
     static func record(_ transaction: some SQLTransaction, visit: String, step: VisitStep, reference: String?, at now: Date) throws {

@@ -227,3 +227,52 @@ enum Schema {
         return migrator
     }
 }
+
+extension Consents {
+    /// v10.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE consents (
+                id INTEGER PRIMARY KEY,
+                appointment_id TEXT NOT NULL REFERENCES appointments (id),
+                client_id TEXT NOT NULL,
+                purpose TEXT NOT NULL CHECK (purpose IN ('processing', 'marketing')),
+                notice TEXT NOT NULL,
+                given_at INTEGER NOT NULL,
+                address TEXT
+            );
+            """)
+    }
+}
+
+extension Feeds {
+    /// v11.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE feeds (
+                scope TEXT PRIMARY KEY,
+                generation INTEGER NOT NULL CHECK (generation >= 1),
+                revoked_at INTEGER,
+                changed_at INTEGER NOT NULL
+            );
+            """)
+    }
+}
+
+extension Visits {
+    /// v12.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE visits (
+                id TEXT PRIMARY KEY,
+                viewed_ms INTEGER NOT NULL,
+                slots_ms INTEGER,
+                chose_ms INTEGER,
+                sent_ms INTEGER,
+                booked_ms INTEGER,
+                reference TEXT
+            );
+            CREATE INDEX visits_by_start ON visits(viewed_ms);
+            """)
+    }
+}
