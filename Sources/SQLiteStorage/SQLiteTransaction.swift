@@ -53,7 +53,7 @@ public struct SQLiteTransaction: SQLTransaction {
 extension SQLFailure {
     /// SQLite's result codes in the classes both engines share. `error` not from SQLite (a
     /// statement GRDB refused before running it) is the statement's fault.
-    public init(_ error: any Error) {
+    init(_ error: any Error) {
         if let failure = error as? SQLFailure {
             self = failure
             return

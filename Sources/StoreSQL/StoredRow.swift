@@ -14,14 +14,14 @@ public struct StoredRow {
         self.key = key
     }
 
-    /// The row named by its key column, read as text whatever it holds.
+    /// The row named by its key column, read as text whatever it holds ("?" when it holds none).
     public init(_ row: SQLRow, table: String, keyColumn: String) {
         self.init(row, table: table, key: row[keyColumn].map(Self.text) ?? "?")
     }
 
     private static func text(_ value: SQLValue) -> String {
         switch value {
-        case .null: "NULL"
+        case .null: "?"
         case let .integer(integer): String(integer)
         case let .real(real): String(real)
         case let .text(text): text
