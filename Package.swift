@@ -77,13 +77,17 @@ let package = Package(
         .target(name: "ICalendar", dependencies: ["CivilTime"]),
         // A CalDAV client (RFC 4791, RFC 6578) over Delivery's HTTP transport: calsyncd's edge.
         .target(name: "CalDAV", dependencies: ["Delivery", "ICalendar"]),
-        // The one way the daemons keep data in SQLite: opening, migrations, backups, the audit
-        // trail, instants and unreadable rows.
-        .target(name: "SQLiteStorage", dependencies: ["CivilTime", "Deadlines", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift"),
-                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        // The one way the daemons keep data in SQLite: opening, migrations, backups, the shared
+        // tables' schema, and `SQLiteTransaction`, the seam's SQLite side over GRDB.
+        .target(name: "SQLiteStorage", dependencies: ["Deadlines", "FieldEncryption", "SharedTables", "StoreSQL",
+                                                      .product(name: "GRDB", package: "GRDB.swift")]),
         // The SQL the stores speak, whichever engine runs it (SQLite or PostgreSQL): values, rows,
-        // a transaction and its failures, with no I/O of its own.
-        .target(name: "StoreSQL"),
+        // a transaction and its failures, the one policy for an unreadable row, instants as
+        // milliseconds, the stores' errors; no I/O of its own.
+        .target(name: "StoreSQL", dependencies: ["CivilTime"]),
+        // The tables every daemon's database has, whichever engine keeps it, over `SQLTransaction`:
+        // the audit trail, the data keys (keyring, clients' keys) and a master key rotation.
+        .target(name: "SharedTables", dependencies: ["StoreSQL", "FieldEncryption", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // The one way the daemons keep data in PostgreSQL: connecting, a transaction run on a
         // thread that owns its connection, SQLSTATEs classed once, retries, migrations under a lock.
         .target(
@@ -112,6 +116,8 @@ let package = Package(
                 "BookingAnalytics",
                 "CivilTime",
                 "SQLiteStorage",
+                "SharedTables",
+                "StoreSQL",
                 "Deadlines",
                 "FieldEncryption",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -120,12 +126,13 @@ let package = Package(
         ),
         .target(
             name: "AvailabilityStore",
-            dependencies: ["BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "DaemonKit",
             dependencies: [
                 "CivilTime",
+                "SharedTables",
                 "BookingProtocol",
                 "ZeroMQ",
                 "Deadlines",
@@ -176,11 +183,11 @@ let package = Package(
         .executableTarget(name: "calsyncd", dependencies: ["CalendarSync", "DaemonKit"]),
         .target(
             name: "CalendarSyncStore",
-            dependencies: ["CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "NotificationStore",
-            dependencies: ["Notifications", "BookingProtocol", "SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "Notifications", "BookingProtocol", "SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // notifyd's logic as a library (tested in-process); the executable only wires it.
         .target(
@@ -221,7 +228,7 @@ let package = Package(
         .target(
             name: "BookingService",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "BookingAnalytics", "CivilTime", "ZeroMQ",
+                "StoreSQL", "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "BookingAnalytics", "CivilTime", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -289,23 +296,23 @@ let package = Package(
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain", "CivilTime", "PhoneNumbers", "SeededRandom", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "BookingProtocolTests", dependencies: ["BookingProtocol", "CivilTime"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "CivilTime"]),
-        .testTarget(name: "SQLiteStorageTests", dependencies: ["SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SQLiteStorageTests", dependencies: ["SharedTables", "StoreSQL", "SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "StoreSQLTests", dependencies: ["StoreSQL"]),
         .testTarget(name: "PostgresStorageTests", dependencies: ["PostgresStorage", "PostgresTesting", "StoreSQL", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FieldEncryptionTests", dependencies: ["FieldEncryption", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BookingStoreTests",
-            dependencies: ["BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", "FieldEncryption", "SuiteTesting",
+            dependencies: ["SharedTables", "StoreSQL", "BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", "FieldEncryption", "SuiteTesting",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(
             name: "AvailabilityStoreTests",
-            dependencies: ["AvailabilityStore", "BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "AvailabilityStore", "BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "DaemonKitTests",
             dependencies: [
-                "DaemonKit", "BookingProtocol", "ZeroMQ", "SuiteTesting", "CivilTime", "FieldEncryption", "SQLiteStorage",
+                "SharedTables", "DaemonKit", "BookingProtocol", "ZeroMQ", "SuiteTesting", "CivilTime", "FieldEncryption", "SQLiteStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -334,7 +341,7 @@ let package = Package(
                                                               "LoopbackServers", "SuiteTesting", .product(name: "CryptoExtras", package: "swift-crypto")]),
         .testTarget(
             name: "NotificationStoreTests",
-            dependencies: ["NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", "FieldEncryption",
+            dependencies: ["SharedTables", "StoreSQL", "NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", "FieldEncryption",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(

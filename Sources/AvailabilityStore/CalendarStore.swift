@@ -3,6 +3,8 @@ import CivilTime
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 
 /// A consultant id already taken by an active consultant.
 public struct ConsultantExists: Error, Sendable, Hashable, CustomStringConvertible {

@@ -5,6 +5,7 @@ import BookingProtocol
 import BookingStore
 import DaemonKit
 import SQLiteStorage
+import StoreSQL
 
 /// bookingd's edge: its domain's and its store's errors as wire errors, each mapped here once.
 enum BookingErrors {
@@ -38,6 +39,13 @@ enum BookingErrors {
         case StoreError.commitFailed(let problem):
             // Nothing was committed (a full disk, an I/O error): the client may try again.
             return ProtocolError(.unavailable, "the booking database could not commit: \(problem)")
+        case let failure as SQLFailure:
+            // A lock not granted in time, a full disk, a lost connection: nothing was changed,
+            // and the client may try again. Any other failure is a bug, answered as internal.
+            switch failure {
+            case .retryable, .unavailable: return ProtocolError(.unavailable, "the booking database is unavailable: \(failure)")
+            case .constraint, .statement: return nil
+            }
         default:
             return nil
         }

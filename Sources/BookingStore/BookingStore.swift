@@ -4,7 +4,7 @@ import BookingProtocol
 import CivilTime
 import FieldEncryption
 import Foundation
-import SQLiteStorage
+import SharedTables
 
 /// Who asked for a change and how to recognise a retry of it.
 public struct CommandContext: Sendable {

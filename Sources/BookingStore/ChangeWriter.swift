@@ -2,25 +2,33 @@ import BookingDomain
 import BookingProtocol
 import FieldEncryption
 import Foundation
-import GRDB
-import SQLiteStorage
+import SharedTables
+import StoreSQL
 
-/// Carries out one change inside the writer's transaction (in its own savepoint).
-struct ChangeWriter {
-    let db: Database
+/// What one change did: its answer, and its event, which the transaction numbers at its end
+/// (`EventLog`) with the events of the changes committed with it.
+struct ChangeOutcome {
+    var result: ChangeResult
+    var events: [PendingEvent]
+}
+
+/// Carries out one change inside a transaction (with group commit, in its own savepoint), in the
+/// SQL both engines share.
+struct ChangeWriter<Transaction: SQLTransaction> {
+    let transaction: Transaction
     let context: CommandContext
-    let ciphers: ClientCiphers
+    let ciphers: ClientCiphers<Transaction>
 
-    init(db: Database, context: CommandContext, keys: DataKeys) {
-        self.db = db
+    init(_ transaction: Transaction, context: CommandContext, keys: DataKeys) {
+        self.transaction = transaction
         self.context = context
-        ciphers = ClientCiphers(db, keys: keys)
+        ciphers = ClientCiphers(transaction, keys: keys)
     }
 
-    func apply(_ change: Change) throws -> ChangeResult {
+    func apply(_ change: Change) throws -> ChangeOutcome {
         if let key = context.idempotencyKey,
-           let earlier = try IdempotencyRecord.answer(db, key: key, command: context.command, digest: context.digest, ciphers: ciphers) {
-            return earlier
+           let earlier = try IdempotencyRecord.answer(transaction, key: key, command: context.command, digest: context.digest, ciphers: ciphers) {
+            return ChangeOutcome(result: earlier, events: [])
         }
         let result: (Appointment, Transition)
         var clientMessage: String?
@@ -64,34 +72,31 @@ struct ChangeWriter {
         try recordHistory(transition, of: appointment)
         try recordAudit(reference: appointment.bookingReference)
         let body = AppointmentBody(appointment)
-        try recordEvent(transition, body: body, clientMessage: clientMessage, confirmation: confirmation)
+        let event = event(transition, body: body, clientMessage: clientMessage, confirmation: confirmation)
         let reply = try WireJSON.encode(body)
         if let key = context.idempotencyKey {
             try storeAnswer(reply, key: key, clientId: body.clientId)
         }
-        return ChangeResult(replayed: false, appointment: body, reply: reply)
+        return ChangeOutcome(result: ChangeResult(replayed: false, appointment: body, reply: reply), events: [event])
     }
 
     /// An answer that changes nothing (the same mark twice): no history, no event. Kept under
     /// the idempotency key like any answer, so a retry gets it too.
-    private func unchanged(_ appointment: Appointment) throws -> ChangeResult {
+    private func unchanged(_ appointment: Appointment) throws -> ChangeOutcome {
         let body = AppointmentBody(appointment)
         let reply = try WireJSON.encode(body)
         if let key = context.idempotencyKey {
             try storeAnswer(reply, key: key, clientId: body.clientId)
         }
-        return ChangeResult(replayed: false, appointment: body, reply: reply)
+        return ChangeOutcome(result: ChangeResult(replayed: false, appointment: body, reply: reply), events: [])
     }
 
     private func storeAnswer(_ reply: [UInt8], key: String, clientId: String) throws {
         // The reply holds the full contact, for the retry of the client who sent it.
         let sealed = try ciphers.sealing(for: clientId).seal(reply, binding: .idempotencyReply(key))
-        try db.executeCached(
-            sql: "INSERT INTO idempotency (key, command, digest, client_id, reply, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [key, context.command, context.digest, clientId, Data(sealed), Millis.of(context.now)]
-        )
+        try transaction.execute("INSERT INTO idempotency (key, command, digest, client_id, reply, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                key, context.command, context.digest, clientId, sealed, Millis.of(context.now))
     }
-
 
     // MARK: Book and reschedule
 
@@ -116,29 +121,25 @@ struct ChangeWriter {
         let contact = appointment.contactInfo
         let sealed = SealedContact(name: contact.name, email: contact.email, phone: contact.phone, company: contact.company, topic: appointment.topic)
             .sealed(with: try ciphers.sealing(for: client), appointmentId: id)
-        do {
-            try db.executeCached(
-                sql: """
-                    INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, contact, email_index, phone_index,
-                                              time_zone, locale, created_at, updated_at, reminder_sent, revision,
-                                              meeting_format, meeting_link, meeting_address, hold_expires_ms,
-                                              utm_source, utm_medium, utm_campaign, referrer)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id, appointment.bookingReference.description, client, consultant,
-                    Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
-                    sealed, indexes.email, indexes.phone,
-                    appointment.clientTimeZone, appointment.locale, Millis.of(context.now), Millis.of(context.now),
-                    appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address,
-                    appointment.holdExpiresAt.map(Millis.of),
-                    appointment.source?.utmSource, appointment.source?.utmMedium, appointment.source?.utmCampaign, appointment.source?.referrer,
-                ]
+        try refusingTakenSlot {
+            try transaction.execute(
+                """
+                INSERT INTO appointments (id, reference, client_id, consultant_id, start_ms, end_ms, status, contact, email_index, phone_index,
+                                          time_zone, locale, created_at, updated_at, reminder_sent, revision,
+                                          meeting_format, meeting_link, meeting_address, hold_expires_ms,
+                                          utm_source, utm_medium, utm_campaign, referrer)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                id, appointment.bookingReference.description, client, consultant,
+                Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
+                sealed, indexes.email, indexes.phone,
+                appointment.clientTimeZone, appointment.locale, Millis.of(context.now), Millis.of(context.now),
+                appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address,
+                appointment.holdExpiresAt.map(Millis.of),
+                appointment.source?.utmSource, appointment.source?.utmMedium, appointment.source?.utmCampaign, appointment.source?.referrer
             )
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw BookingRefusal.slotTaken
         }
-        try Consents.insert(booking.consents, appointmentId: id, clientId: client, db: db)
+        try Consents.insert(booking.consents, appointmentId: id, clientId: client, in: transaction)
         return (appointment, transition)
     }
 
@@ -146,17 +147,18 @@ struct ChangeWriter {
     /// phone, through their blind indexes. Earlier changes of the same group commit are in this
     /// transaction, so they count.
     private func requireRoom(for indexes: ContactIndexes, limit: Int) throws {
-        let byEmail = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE email_index = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
-            arguments: [indexes.email, Millis.of(context.now)]
-        ) ?? 0
+        let byEmail = try count("SELECT COUNT(*) AS n FROM appointments WHERE email_index = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?",
+                                indexes.email, Millis.of(context.now))
         if byEmail >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .email) }
         guard let phone = indexes.phone else { return }
-        let byPhone = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM appointments WHERE phone_index = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?"),
-            arguments: [phone, Millis.of(context.now)]
-        ) ?? 0
+        let byPhone = try count("SELECT COUNT(*) AS n FROM appointments WHERE phone_index = ? AND \(AppointmentStatus.activeCondition) AND start_ms > ?",
+                                phone, Millis.of(context.now))
         if byPhone >= limit { throw BookingRefusal.contactLimitReached(limit: limit, field: .phone) }
+    }
+
+    private func count(_ sql: String, _ arguments: SQLValueConvertible?...) throws -> Int {
+        guard let row = try transaction.row(sql, arguments.map { $0?.sqlValue ?? .null }) else { return 0 }
+        return try StoredRow(row, table: "appointments", key: "count").value("n")
     }
 
     private func reschedule(_ move: Move) throws -> (Appointment, Transition) {
@@ -172,12 +174,18 @@ struct ChangeWriter {
             try appointment.reschedule(to: move.slot, consultantId: consultant, meetingFormat: move.meetingFormats[consultant],
                                        actor: context.actor, reason: move.reason, at: context.now)
         }
+        try refusingTakenSlot { try update(appointment) }
+        return (appointment, transition)
+    }
+
+    /// `body`'s write, with the book's refusal of it (a unique index, an exclusion constraint)
+    /// as the rules' refusal. Untyped, so the catch sees any error.
+    private func refusingTakenSlot(_ body: () throws -> Void) throws {
         do {
-            try update(appointment)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            try body()
+        } catch let failure as SQLFailure where failure.isSlotTaken {
             throw BookingRefusal.slotTaken
         }
-        return (appointment, transition)
     }
 
     private func transition(_ reference: BookingReference, _ change: (inout Appointment) throws -> Transition) throws -> (Appointment, Transition) {
@@ -202,24 +210,24 @@ struct ChangeWriter {
     private func chooseConsultant(at slot: DateTimeRange, candidates: [String], requested: String?, keeping current: String?,
                                   horizonEnd: Date, limits: [String: BookingLimits], excluding appointmentId: UUID? = nil) throws -> String {
         let excluded = appointmentId?.uuidString.lowercased() ?? ""
-        let taken = try Set(String.fetchAll(
-            db.cachedStatement(sql: "SELECT consultant_id FROM appointments WHERE start_ms = ? AND \(AppointmentStatus.activeCondition) AND id != ?"),
-            arguments: [Millis.of(slot.start), excluded]
-        ))
+        let taken = try Set(transaction.rows(
+            "SELECT consultant_id FROM appointments WHERE start_ms = ? AND \(AppointmentStatus.activeCondition) AND id <> ?", Millis.of(slot.start), excluded
+        ).map { row in try StoredRow(row, table: "appointments", key: "?").value("consultant_id", as: String.self) })
         let free = try candidates.filter { candidate in
             guard !taken.contains(candidate) else { return false }
             guard let limit = limits[candidate] else { return true }
             // Another appointment is at most a day long: starts a day before the spaced slot cover every one that could touch it.
             let lower = min(limit.day.start, slot.start.addingTimeInterval(-limit.spacing - 86_400))
             let upper = max(limit.day.end, slot.end.addingTimeInterval(limit.spacing))
-            let others = try Row.fetchAll(
-                db.cachedStatement(sql: """
+            let others = try transaction.rows(
+                """
                     SELECT start_ms, end_ms FROM appointments
-                    WHERE start_ms >= ? AND start_ms < ? AND consultant_id = ? AND \(AppointmentStatus.activeCondition) AND id != ?
-                    """),
-                arguments: [Millis.of(lower), Millis.of(upper), candidate, excluded]
+                    WHERE start_ms >= ? AND start_ms < ? AND consultant_id = ? AND \(AppointmentStatus.activeCondition) AND id <> ?
+                    """,
+                Millis.of(lower), Millis.of(upper), candidate, excluded
             ).compactMap { row in
-                try? DateTimeRange(start: Millis.date(row["start_ms"] as Int64), end: Millis.date(row["end_ms"] as Int64))
+                let stored = StoredRow(row, table: "appointments", key: "?")
+                return try? DateTimeRange(start: stored.instant("start_ms"), end: stored.instant("end_ms"))
             }
             return limit.allow(slot, among: others)
         }
@@ -230,10 +238,13 @@ struct ChangeWriter {
             return requested
         }
         if let current, free.contains(current) { return current }
-        let counts = Dictionary(uniqueKeysWithValues: try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE \(AppointmentStatus.activeCondition) AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id"),
-            arguments: [Millis.of(context.now), Millis.of(horizonEnd)]
-        ).map { ($0["consultant_id"] as String, $0["n"] as Int) })
+        let counts = Dictionary(uniqueKeysWithValues: try transaction.rows(
+            "SELECT consultant_id, COUNT(*) AS n FROM appointments WHERE \(AppointmentStatus.activeCondition) AND start_ms >= ? AND start_ms < ? GROUP BY consultant_id",
+            Millis.of(context.now), Millis.of(horizonEnd)
+        ).map { row in
+            let stored = StoredRow(row, table: "appointments", keyColumn: "consultant_id")
+            return (try stored.value("consultant_id", as: String.self), try stored.value("n", as: Int.self))
+        })
         guard let chosen = ConsultantAssignment.choose(from: free, bookingsInHorizon: counts) else {
             throw BookingRefusal.noConsultantFree
         }
@@ -243,92 +254,87 @@ struct ChangeWriter {
     /// One client per email, in any case (the blind index lowercases it).
     /// A new client gets their data key here, in the transaction that makes them.
     private func clientId(emailIndex index: Data) throws -> UUID {
-        if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM clients WHERE email_index = ?"), arguments: [index]),
-           let id = UUID(uuidString: existing) {
-            return id
+        if let existing = try transaction.row("SELECT id FROM clients WHERE email_index = ?", index) {
+            return try StoredRow(existing, table: "clients", keyColumn: "id").parsed("id", UUID.init(uuidString:))
         }
         let id = UUID()
-        try db.executeCached(sql: "INSERT INTO clients (id, email_index, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString.lowercased(), index, Millis.of(context.now)])
+        try transaction.execute("INSERT INTO clients (id, email_index, created_at) VALUES (?, ?, ?)", id.uuidString.lowercased(), index, Millis.of(context.now))
         try ciphers.makeKey(forNewClient: id.uuidString.lowercased())
         return id
     }
 
     private func load(_ reference: BookingReference) throws -> Appointment {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM appointments WHERE reference = ?"), arguments: [reference.description]) else {
+        guard let row = try transaction.row("SELECT * FROM appointments WHERE reference = ?", reference.description) else {
             throw BookingRefusal.notFound(reference)
         }
         return try Appointment(row: row, ciphers: ciphers)
     }
 
     private func update(_ appointment: Appointment) throws {
-        try db.executeCached(
-            sql: """
+        try transaction.execute(
+            """
                 UPDATE appointments SET consultant_id = ?, start_ms = ?, end_ms = ?, status = ?, updated_at = ?, reminder_sent = ?, revision = ?,
                                         meeting_format = ?, meeting_link = ?, meeting_address = ?, hold_expires_ms = ?
                 WHERE id = ?
                 """,
-            arguments: [
-                appointment.consultantId, Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
-                Millis.of(appointment.updatedAt), appointment.reminderSent, appointment.revision,
-                appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.holdExpiresAt.map(Millis.of),
-                appointment.id.uuidString.lowercased(),
-            ]
+            appointment.consultantId, Millis.of(appointment.timeSlot.start), Millis.of(appointment.timeSlot.end), appointment.status.rawValue,
+            Millis.of(appointment.updatedAt), appointment.reminderSent, appointment.revision,
+            appointment.meeting?.kind.rawValue, appointment.meeting?.link, appointment.meeting?.address, appointment.holdExpiresAt.map(Millis.of),
+            appointment.id.uuidString.lowercased()
         )
     }
 
     // MARK: Records
 
     /// The reason is sealed under the client's key whoever gave it: a client writes their own.
+    /// The seal is bound to the row's id, which the engine gives: the row is made first, and
+    /// its reason sealed once its id is known.
     private func recordHistory(_ transition: Transition, of appointment: Appointment) throws {
-        // The single writer numbers the row itself: the seal is bound to its id.
-        let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM history")) ?? 1
-        let reason = try transition.reason.map { reason in
-            Data(try ciphers.sealing(for: appointment.clientId.uuidString.lowercased()).seal(reason, binding: .historyReason(id)))
-        }
-        try db.executeCached(
-            sql: """
-                INSERT INTO history (id, appointment_id, kind, from_status, to_status, old_start_ms, old_end_ms, new_start_ms, new_end_ms,
-                                     old_consultant_id, new_consultant_id, actor, user, reason, at, correlation_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                id, appointment.id.uuidString.lowercased(), transition.kind.rawValue, transition.fromStatus?.rawValue, transition.toStatus.rawValue,
-                transition.oldSlot.map { Millis.of($0.start) }, transition.oldSlot.map { Millis.of($0.end) },
-                transition.newSlot.map { Millis.of($0.start) }, transition.newSlot.map { Millis.of($0.end) },
-                transition.oldConsultantId, transition.newConsultantId, transition.actor.rawValue, context.user, reason,
-                Millis.of(transition.at), context.correlationId,
-            ]
+        let inserted = try transaction.row(
+            """
+            INSERT INTO history (appointment_id, kind, from_status, to_status, old_start_ms, old_end_ms, new_start_ms, new_end_ms,
+                                 old_consultant_id, new_consultant_id, actor, "user", reason, at, correlation_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+            RETURNING id
+            """,
+            appointment.id.uuidString.lowercased(), transition.kind.rawValue, transition.fromStatus?.rawValue, transition.toStatus.rawValue,
+            transition.oldSlot.map { Millis.of($0.start) }, transition.oldSlot.map { Millis.of($0.end) },
+            transition.newSlot.map { Millis.of($0.start) }, transition.newSlot.map { Millis.of($0.end) },
+            transition.oldConsultantId, transition.newConsultantId, transition.actor.rawValue, context.user,
+            Millis.of(transition.at), context.correlationId
         )
+        guard let reason = transition.reason else { return }
+        guard let inserted else { throw StoreError.unreadableRow(table: "history", key: "?", problem: "the insert returned no id") }
+        let id: Int64 = try StoredRow(inserted, table: "history", key: "?").value("id")
+        let sealed = try ciphers.sealing(for: appointment.clientId.uuidString.lowercased()).seal(reason, binding: .historyReason(id))
+        try transaction.execute("UPDATE history SET reason = ? WHERE id = ?", sealed, id)
     }
 
     private func recordAudit(reference: BookingReference) throws {
         try AuditTrail.record(
             AuditEntry(command: context.command, user: context.user, outcome: "ok", correlationId: context.correlationId, at: context.now,
                        actor: context.actor.rawValue, reference: reference.description),
-            in: db
+            in: transaction
         )
     }
 
-    private func recordEvent(_ transition: Transition, body: AppointmentBody, clientMessage: String?, confirmation: ConfirmationBody?) throws {
-        let sequence = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(sequence), 0) + 1 FROM events")) ?? 1)
+    /// The change's event, numbered when its transaction ends.
+    private func event(_ transition: Transition, body: AppointmentBody, clientMessage: String?, confirmation: ConfirmationBody?) -> PendingEvent {
         let previous: BookedSlotBody? = transition.kind == .rescheduled
             ? transition.oldSlot.map { BookedSlotBody(consultantId: transition.oldConsultantId ?? body.consultantId, start: $0.start) }
             : nil
         let event = EventBody(
-            sequence: sequence, id: UUID().uuidString.lowercased(), kind: EventKind(transition.kind), occurredAt: context.now,
+            sequence: 0, id: UUID().uuidString.lowercased(), kind: EventKind(transition.kind), occurredAt: context.now,
             appointment: body, previous: previous, actor: transition.actor.rawValue, reason: transition.reason,
             clientMessage: clientMessage, correlationId: context.correlationId, confirmation: confirmation
         ).withoutPersonalData
-        try db.executeCached(
-            sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [Int64(sequence), event.id, event.kind.rawValue, body.id, Data(try WireJSON.encode(event)), context.correlationId, Millis.of(context.now)]
-        )
+        return PendingEvent(event: event, appointmentId: body.id)
     }
 }
 
 extension Appointment {
     /// A row of `appointments`, its personal data opened with its client's key.
-    init(row: Row, ciphers: ClientCiphers) throws {
+    init(row: SQLRow, ciphers: ClientCiphers<some SQLTransaction>) throws {
         let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
         let start = try stored.instant("start_ms"), end = try stored.instant("end_ms")
         guard let timeSlot = try? DateTimeRange(start: start, end: end) else {
@@ -381,25 +387,25 @@ extension Appointment {
             topic: topic,
             holdExpiresAt: try stored.optionalInstant("hold_expires_ms"),
             erasedAt: erasedAt,
-            source: LeadSource(row: row)
+            source: try LeadSource(stored)
         )
     }
 }
 
 extension LeadSource {
     /// Stored as validated: nil when the row has none.
-    init?(row: Row) {
-        let source = LeadSource(utmSource: row["utm_source"], utmMedium: row["utm_medium"], utmCampaign: row["utm_campaign"], referrer: row["referrer"])
+    init?(_ stored: StoredRow) throws(StoreError) {
+        let source = LeadSource(utmSource: try stored.value("utm_source"), utmMedium: try stored.value("utm_medium"),
+                                utmCampaign: try stored.value("utm_campaign"), referrer: try stored.value("referrer"))
         if source.isEmpty { return nil }
         self = source
     }
 }
 
 enum IdempotencyRecord {
-    static func answer(_ db: Database, key: String, command: String, digest: String, ciphers: ClientCiphers) throws -> ChangeResult? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT key, command, digest, client_id, reply FROM idempotency WHERE key = ?"), arguments: [key]
-        ) else {
+    static func answer<Transaction: SQLTransaction>(_ transaction: Transaction, key: String, command: String, digest: String,
+                                                    ciphers: ClientCiphers<Transaction>) throws -> ChangeResult? {
+        guard let row = try transaction.row("SELECT key, command, digest, client_id, reply FROM idempotency WHERE key = ?", key) else {
             return nil
         }
         let stored = StoredRow(row, table: "idempotency", key: key)
@@ -415,10 +421,11 @@ enum IdempotencyRecord {
     }
 }
 
-extension Database {
-    /// Runs `sql` through a prepared statement kept for this connection: every change runs the
-    /// same few statements, and compiling them each time was most of the writer's work.
-    func executeCached(sql: String, arguments: StatementArguments = []) throws {
-        try cachedStatement(sql: sql).execute(arguments: arguments)
+extension SQLFailure {
+    /// A unique index (SQLite) or the exclusion constraint (PostgreSQL) refused the row: the
+    /// slot, or the consultant at that time, is taken.
+    var isSlotTaken: Bool {
+        guard case let .constraint(kind, _, _) = self else { return false }
+        return kind == .unique || kind == .exclusion
     }
 }

@@ -1,44 +1,28 @@
 import BookingDomain
 import Foundation
-import GRDB
-import SQLiteStorage
+import StoreSQL
 
 /// The consents given on the booking form, one row per purpose, kept apart from the appointment
 /// so marketing consent stands on its own. No personal data but the masked address, which an
 /// erasure clears; the rest (which notice, when) is the operator's proof and stays. No index
 /// beside the table: export and erasure are rare and scan it, every booking would pay for one.
 enum Consents {
-    /// v10.
-    static func createTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE consents (
-                id INTEGER PRIMARY KEY,
-                appointment_id TEXT NOT NULL REFERENCES appointments (id),
-                client_id TEXT NOT NULL,
-                purpose TEXT NOT NULL CHECK (purpose IN ('processing', 'marketing')),
-                notice TEXT NOT NULL,
-                given_at INTEGER NOT NULL,
-                address TEXT
-            );
-            """)
-    }
-
-    static func insert(_ records: [ConsentRecord], appointmentId: String, clientId: String, db: Database) throws {
+    static func insert(_ records: [ConsentRecord], appointmentId: String, clientId: String, in transaction: some SQLTransaction) throws {
         for record in records {
-            try db.executeCached(
-                sql: "INSERT INTO consents (appointment_id, client_id, purpose, notice, given_at, address) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [appointmentId, clientId, record.purpose.rawValue, record.notice, Millis.of(record.givenAt), record.address]
+            try transaction.execute(
+                "INSERT INTO consents (appointment_id, client_id, purpose, notice, given_at, address) VALUES (?, ?, ?, ?, ?, ?)",
+                appointmentId, clientId, record.purpose.rawValue, record.notice, Millis.of(record.givenAt), record.address
             )
         }
     }
 
-    static func records(clientIds: [String], db: Database) throws -> [(reference: String, record: ConsentRecord)] {
+    static func records(clientIds: [String], in transaction: some SQLTransaction) throws -> [(reference: String, record: ConsentRecord)] {
         let list = SQLList(clientIds)
-        return try Row.fetchAll(db, sql: """
+        return try transaction.rows("""
             SELECT consents.id, appointments.reference, consents.purpose, consents.notice, consents.given_at, consents.address
             FROM consents JOIN appointments ON appointments.id = consents.appointment_id
             WHERE consents.client_id IN \(list.sql) ORDER BY consents.given_at, consents.id
-            """, arguments: list.arguments).map { row in
+            """, list.arguments).map { row in
             let stored = StoredRow(row, table: "consents", keyColumn: "id")
             return (try stored.value("reference"), ConsentRecord(
                 purpose: try stored.parsed("purpose", ConsentPurpose.init(rawValue:)), notice: try stored.value("notice"),
@@ -49,9 +33,9 @@ enum Consents {
 
     /// Part of an erasure: the masked addresses go, the proof of what was agreed to stays.
     /// `column` names the rows: `client_id` (on request) or `appointment_id` (retention).
-    static func eraseAddresses(where column: Column, in values: [String], db: Database) throws {
+    static func eraseAddresses(where column: Column, in values: [String], transaction: some SQLTransaction) throws {
         let list = SQLList(values)
-        try db.execute(sql: "UPDATE consents SET address = NULL WHERE \(column.name) IN \(list.sql)", arguments: list.arguments)
+        try transaction.execute("UPDATE consents SET address = NULL WHERE \(column.name) IN \(list.sql)", list.arguments)
     }
 
     enum Column: String {

@@ -2,8 +2,8 @@ import BookingDomain
 import BookingProtocol
 import FieldEncryption
 import Foundation
-import GRDB
-import SQLiteStorage
+import SharedTables
+import StoreSQL
 
 /// Whose personal data an export or an erasure is about: found by one of their contacts (through
 /// the blind indexes) or by one of their bookings (through its client).
@@ -29,79 +29,54 @@ public struct PersonalDataExport: Sendable {
     public var consents: [(reference: String, record: ConsentRecord)]
 }
 
-extension Schema {
-    /// v8: when an appointment's personal data was erased, and the record of each act of erasure
-    /// (which the regulator requires to be kept) with the clients it concerned.
-    static func createErasureTables(_ db: Database) throws {
-        try db.execute(sql: """
-            -- Set when `contact` was erased (made NULL): the row reads as erased, not as unreadable.
-            ALTER TABLE appointments ADD COLUMN erased_at INTEGER;
-            -- One act of erasure: what, when, by whom, why; no personal data.
-            CREATE TABLE erasures (
-                id TEXT PRIMARY KEY,
-                at INTEGER NOT NULL,
-                user TEXT NOT NULL,
-                reason TEXT NOT NULL CHECK (reason IN ('request', 'retention')),
-                appointments INTEGER NOT NULL,
-                history_entries INTEGER NOT NULL,
-                idempotency_records INTEGER NOT NULL,
-                client_keys INTEGER NOT NULL,
-                cancelled INTEGER NOT NULL
-            );
-            -- Which clients (random ids) an erasure concerned: an export finds its records, and a
-            -- restore of an older copy applies the requested ones again (`ErasureLedger.reapply`).
-            CREATE TABLE erasure_clients (
-                erasure_id TEXT NOT NULL REFERENCES erasures(id),
-                client_id TEXT NOT NULL,
-                PRIMARY KEY (client_id, erasure_id)
-            );
-            """)
-    }
-}
-
 /// Erasure inside one write transaction: everything of it commits together or nothing does, so a
 /// crash leaves either the whole act or none of it (and the request can be sent again).
-struct ErasureWriter {
-    let db: Database
+struct ErasureWriter<Transaction: SQLTransaction> {
+    let transaction: Transaction
     let keys: DataKeys
 
     /// The clients whose data `subject` names: by the blind index of an email or a phone, or the
     /// client of a booking. Erased appointments keep their indexes, so a repeat finds the same
     /// clients (and erases nothing).
-    static func clientIds(_ db: Database, of subject: DataSubject, index: BlindIndex) throws -> [String] {
+    static func clientIds(_ transaction: Transaction, of subject: DataSubject, index: BlindIndex) throws -> [String] {
+        let rows: [SQLRow]
         switch subject {
         case .email(let email):
-            let blind = Data(index.email(email))
-            return try String.fetchAll(db, sql: """
-                SELECT id FROM clients WHERE email_index = ?
+            let blind = index.email(email)
+            rows = try transaction.rows("""
+                SELECT id AS client_id FROM clients WHERE email_index = ?
                 UNION SELECT client_id FROM appointments WHERE email_index = ?
                 ORDER BY 1
-                """, arguments: [blind, blind])
+                """, blind, blind)
         case .phone(let phone):
-            return try String.fetchAll(db, sql: "SELECT DISTINCT client_id FROM appointments WHERE phone_index = ? ORDER BY 1",
-                                       arguments: [Data(index.phone(phone))])
+            rows = try transaction.rows("SELECT DISTINCT client_id FROM appointments WHERE phone_index = ? ORDER BY 1", index.phone(phone))
         case .reference(let reference):
-            return try String.fetchAll(db, sql: "SELECT client_id FROM appointments WHERE reference = ?", arguments: [reference.description])
+            rows = try transaction.rows("SELECT client_id FROM appointments WHERE reference = ?", reference.description)
         }
+        return try rows.map { row in try StoredRow(row, table: "appointments", keyColumn: "client_id").value("client_id") }
+    }
+
+    /// The one text column `sql` selects, of every row.
+    private func texts(_ sql: String, _ arguments: [SQLValue], column: String, table: String) throws -> [String] {
+        try transaction.rows(sql, arguments).map { row in try StoredRow(row, table: table, keyColumn: column).value(column) }
     }
 
     /// Erases everything of `clientIds` (a request): every appointment's contact, every history
     /// reason, every stored reply, their keys. A repeat finds nothing left and records nothing.
     func eraseClients(_ clientIds: [String], cancelled: Int, user: String, correlationId: String, at now: Date) throws -> ErasureRecord {
         let list = SQLList(clientIds)
-        let appointmentIds = try String.fetchAll(
-            db, sql: "SELECT id FROM appointments WHERE client_id IN \(list.sql) AND contact IS NOT NULL ORDER BY start_ms, id", arguments: list.arguments
+        let appointmentIds = try texts(
+            "SELECT id FROM appointments WHERE client_id IN \(list.sql) AND contact IS NOT NULL ORDER BY start_ms, id", list.arguments,
+            column: "id", table: "appointments"
         )
         try eraseContacts(appointmentIds, at: now)
-        try db.execute(sql: """
+        let historyEntries = try transaction.execute("""
             UPDATE history SET reason = NULL
             WHERE reason IS NOT NULL AND appointment_id IN (SELECT id FROM appointments WHERE client_id IN \(list.sql))
-            """, arguments: list.arguments)
-        let historyEntries = db.changesCount
-        try db.execute(sql: "DELETE FROM idempotency WHERE client_id IN \(list.sql)", arguments: list.arguments)
-        let idempotencyRecords = db.changesCount
-        try Consents.eraseAddresses(where: .clientId, in: clientIds, db: db)
-        let clientKeys = try clientIds.filter { try keys.destroyClientKey(db, clientId: $0) }.count
+            """, list.arguments)
+        let idempotencyRecords = try transaction.execute("DELETE FROM idempotency WHERE client_id IN \(list.sql)", list.arguments)
+        try Consents.eraseAddresses(where: .clientId, in: clientIds, transaction: transaction)
+        let clientKeys = try clientIds.filter { try keys.destroyClientKey(transaction, clientId: $0) }.count
         let record = ErasureRecord(
             id: UUID(), at: now, user: user, reason: .request, clientIds: clientIds.compactMap(UUID.init(uuidString:)),
             appointments: appointmentIds.count, historyEntries: historyEntries, idempotencyRecords: idempotencyRecords,
@@ -117,12 +92,12 @@ struct ErasureWriter {
     func eraseExpired(_ rule: RetentionRule, limit: Int, correlationId: String, at now: Date) throws -> ErasureRecord? {
         let cutoff = Millis.of(rule.cutoff(now: now))
         // What may be due, by SQL; the rule itself decides.
-        let candidates = try Row.fetchAll(db, sql: """
+        let candidates = try transaction.rows("""
             SELECT id, client_id, status, end_ms, updated_at, reference FROM appointments
             WHERE contact IS NOT NULL
               AND ((status = 'cancelled' AND updated_at <= ?) OR (status IN ('confirmed', 'completed', 'no_show') AND end_ms <= ?))
             ORDER BY end_ms, id LIMIT ?
-            """, arguments: [cutoff, cutoff, limit])
+            """, cutoff, cutoff, limit)
         var due: [(id: String, clientId: String)] = []
         for row in candidates {
             let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
@@ -134,23 +109,19 @@ struct ErasureWriter {
         guard !due.isEmpty else { return nil }
         let appointmentIds = due.map(\.id)
         try eraseContacts(appointmentIds, at: now)
-        try Consents.eraseAddresses(where: .appointmentId, in: appointmentIds, db: db)
+        try Consents.eraseAddresses(where: .appointmentId, in: appointmentIds, transaction: transaction)
         var historyEntries = 0
         for id in appointmentIds {
-            try db.execute(sql: "UPDATE history SET reason = NULL WHERE appointment_id = ? AND reason IS NOT NULL", arguments: [id])
-            historyEntries += db.changesCount
+            historyEntries += try transaction.execute("UPDATE history SET reason = NULL WHERE appointment_id = ? AND reason IS NOT NULL", id)
         }
         var clientIds: [String] = []
         for clientId in due.map(\.clientId) where !clientIds.contains(clientId) { clientIds.append(clientId) }
         var idempotencyRecords = 0, clientKeys = 0
         for clientId in clientIds {
-            let holdsData = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM appointments WHERE client_id = ? AND contact IS NOT NULL)", arguments: [clientId]
-            ) ?? false
+            let holdsData = try transaction.row("SELECT 1 AS held FROM appointments WHERE client_id = ? AND contact IS NOT NULL LIMIT 1", clientId) != nil
             guard !holdsData else { continue }
-            try db.execute(sql: "DELETE FROM idempotency WHERE client_id = ?", arguments: [clientId])
-            idempotencyRecords += db.changesCount
-            if try keys.destroyClientKey(db, clientId: clientId) { clientKeys += 1 }
+            idempotencyRecords += try transaction.execute("DELETE FROM idempotency WHERE client_id = ?", clientId)
+            if try keys.destroyClientKey(transaction, clientId: clientId) { clientKeys += 1 }
         }
         let record = ErasureRecord(
             id: UUID(), at: now, user: "bookingd", reason: .retention, clientIds: clientIds.compactMap(UUID.init(uuidString:)),
@@ -162,7 +133,7 @@ struct ErasureWriter {
 
     private func eraseContacts(_ appointmentIds: [String], at now: Date) throws {
         for id in appointmentIds {
-            try db.execute(sql: "UPDATE appointments SET contact = NULL, erased_at = ? WHERE id = ?", arguments: [Millis.of(now), id])
+            try transaction.execute("UPDATE appointments SET contact = NULL, erased_at = ? WHERE id = ?", Millis.of(now), id)
         }
     }
 
@@ -172,55 +143,55 @@ struct ErasureWriter {
         try AuditTrail.record(
             AuditEntry(command: command, user: record.user, outcome: record.erasedNothing ? "ok: nothing left to erase" : "ok: erasure \(record.id.uuidString.lowercased())",
                        correlationId: correlationId, at: record.at, actor: actor.rawValue),
-            in: db
+            in: transaction
         )
         guard !record.erasedNothing else { return }
-        try ErasureLedger.insert(record, in: db)
-        let ciphers = ClientCiphers(db, keys: keys)
+        try ErasureLedger.insert(record, in: transaction)
+        let ciphers = ClientCiphers(transaction, keys: keys)
+        var events: [PendingEvent] = []
         for id in appointmentIds {
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM appointments WHERE id = ?", arguments: [id]) else { continue }
+            guard let row = try transaction.row("SELECT * FROM appointments WHERE id = ?", id) else { continue }
             let appointment = try Appointment(row: row, ciphers: ciphers)
-            let sequence = UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) + 1 FROM events") ?? 1)
             // The body has an empty contact already: nothing personal to mask.
-            let event = EventBody(sequence: sequence, id: UUID().uuidString.lowercased(), kind: .erased, occurredAt: record.at,
+            let event = EventBody(sequence: 0, id: UUID().uuidString.lowercased(), kind: .erased, occurredAt: record.at,
                                   appointment: AppointmentBody(appointment), actor: actor.rawValue, correlationId: correlationId)
-            try db.execute(
-                sql: "INSERT INTO events (sequence, id, kind, appointment_id, body, correlation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [Int64(sequence), event.id, event.kind.rawValue, id, Data(try WireJSON.encode(event)), correlationId, Millis.of(record.at)]
-            )
+            events.append(PendingEvent(event: event, appointmentId: id))
         }
+        try EventLog.append(events, in: transaction)
     }
 }
 
 /// The erasure records as the database keeps them.
 public enum ErasureLedger {
-    static func insert(_ record: ErasureRecord, in db: Database) throws {
+    static func insert(_ record: ErasureRecord, in transaction: some SQLTransaction) throws {
         let id = record.id.uuidString.lowercased()
-        try db.execute(sql: """
-            INSERT INTO erasures (id, at, user, reason, appointments, history_entries, idempotency_records, client_keys, cancelled)
+        try transaction.execute("""
+            INSERT INTO erasures (id, at, "user", reason, appointments, history_entries, idempotency_records, client_keys, cancelled)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, Millis.of(record.at), record.user, record.reason.rawValue, record.appointments, record.historyEntries,
-                             record.idempotencyRecords, record.clientKeys, record.cancelled])
+            """, id, Millis.of(record.at), record.user, record.reason.rawValue, record.appointments, record.historyEntries,
+            record.idempotencyRecords, record.clientKeys, record.cancelled)
         for clientId in record.clientIds {
-            try db.execute(sql: "INSERT INTO erasure_clients (erasure_id, client_id) VALUES (?, ?)", arguments: [id, clientId.uuidString.lowercased()])
+            try transaction.execute("INSERT INTO erasure_clients (erasure_id, client_id) VALUES (?, ?)", id, clientId.uuidString.lowercased())
         }
     }
 
     /// The records that concern any of `clientIds` (all of them when nil), oldest first.
-    static func records(_ db: Database, clientIds: [String]?) throws -> [ErasureRecord] {
-        let rows: [Row]
+    static func records(_ transaction: some SQLTransaction, clientIds: [String]?) throws -> [ErasureRecord] {
+        let rows: [SQLRow]
         if let clientIds {
             let list = SQLList(clientIds)
-            rows = try Row.fetchAll(db, sql: """
+            rows = try transaction.rows("""
                 SELECT * FROM erasures WHERE id IN (SELECT erasure_id FROM erasure_clients WHERE client_id IN \(list.sql)) ORDER BY at, id
-                """, arguments: list.arguments)
+                """, list.arguments)
         } else {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM erasures ORDER BY at, id")
+            rows = try transaction.rows("SELECT * FROM erasures ORDER BY at, id")
         }
         return try rows.map { row in
             let stored = StoredRow(row, table: "erasures", keyColumn: "id")
             let id: String = try stored.value("id")
-            let clients = try String.fetchAll(db, sql: "SELECT client_id FROM erasure_clients WHERE erasure_id = ? ORDER BY client_id", arguments: [id])
+            let clients = try transaction.rows("SELECT client_id FROM erasure_clients WHERE erasure_id = ? ORDER BY client_id", id).map { row in
+                try StoredRow(row, table: "erasure_clients", keyColumn: "client_id").value("client_id", as: String.self)
+            }
             return ErasureRecord(
                 id: try stored.parsed("id", UUID.init(uuidString:)), at: try stored.instant("at"), user: try stored.value("user"),
                 reason: try stored.parsed("reason", ErasureReason.init(rawValue:)), clientIds: clients.compactMap(UUID.init(uuidString:)),
@@ -229,55 +200,5 @@ public enum ErasureLedger {
                 cancelled: try stored.value("cancelled")
             )
         }
-    }
-
-    /// Applies the requested erasures of `replaced` (the database a restore is about to replace)
-    /// to `restored` (an older copy put in its place), before anything reads it: a backup copies
-    /// `client_keys` too, so without this a restore would bring an erased client's data back.
-    /// Plain SQL, without the master key: it only deletes keys and blanks columns. Retention needs
-    /// nothing here, since bookingd applies its rule again when it starts. Returns the number of
-    /// records applied (0 if `replaced` has none, or does not exist).
-    public static func reapply(from replaced: String, onto restored: String) throws -> Int {
-        guard FileManager.default.fileExists(atPath: replaced) else { return 0 }
-        var configuration = Configuration()
-        configuration.readonly = true
-        let old = try DatabaseQueue(path: replaced, configuration: configuration)
-        defer { try? old.close() }
-        let requested = try old.read { db -> [ErasureRecord] in
-            guard try db.tableExists("erasures") else { return [] }
-            return try records(db, clientIds: nil).filter { $0.reason == .request }
-        }
-        guard !requested.isEmpty else { return 0 }
-        let target = try DatabaseQueue(path: restored)
-        defer { try? target.close() }
-        var applied = 0
-        try target.write { db in
-            if try !db.tableExists("erasures") {
-                // An older copy: the erasure tables come as migration v8 would make them.
-                guard try db.tableExists("client_keys") else {
-                    throw StoreError.unreadableRow(table: "client_keys", key: "-", problem: "the copy is older than schema v7 (no sealed data): erase it by hand")
-                }
-                try Schema.createErasureTables(db)
-                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v8: erasures')")
-            }
-            for record in requested {
-                let id = record.id.uuidString.lowercased()
-                if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM erasures WHERE id = ?)", arguments: [id]) ?? false { continue }
-                let list = SQLList(record.clientIds.map { $0.uuidString.lowercased() })
-                try db.execute(sql: "UPDATE appointments SET contact = NULL, erased_at = ? WHERE client_id IN \(list.sql) AND contact IS NOT NULL",
-                               arguments: StatementArguments([Millis.of(record.at)]) + list.arguments)
-                try db.execute(sql: """
-                    UPDATE history SET reason = NULL WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id IN \(list.sql))
-                    """, arguments: list.arguments)
-                try db.execute(sql: "DELETE FROM idempotency WHERE client_id IN \(list.sql)", arguments: list.arguments)
-                try db.execute(sql: "DELETE FROM client_keys WHERE client_id IN \(list.sql)", arguments: list.arguments)
-                if try db.tableExists("consents") { try Consents.eraseAddresses(where: .clientId, in: record.clientIds.map { $0.uuidString.lowercased() }, db: db) }
-                try insert(record, in: db)
-                applied += 1
-            }
-        }
-        // Nothing of the blanked values may stay in free pages or the WAL.
-        try target.vacuum()
-        return applied
     }
 }

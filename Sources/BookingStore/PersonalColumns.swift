@@ -1,8 +1,8 @@
 import BookingProtocol
 import FieldEncryption
 import Foundation
-import GRDB
-import SQLiteStorage
+import SharedTables
+import StoreSQL
 
 /// Where each sealed value of bookingd's database belongs: the associated data of its seal, so a
 /// value copied into another row does not open there.
@@ -69,20 +69,20 @@ struct ContactIndexes {
 
 /// The data keys one read or change uses: the database's keys, and each client's key unwrapped
 /// at most once in it and forgotten with it (nothing unwrapped outlives a request).
-final class ClientCiphers {
+final class ClientCiphers<Transaction: SQLTransaction> {
     let keys: DataKeys
-    private let db: Database
+    private let transaction: Transaction
     private var unwrapped: [String: FieldCipher] = [:]
 
-    init(_ db: Database, keys: DataKeys) {
-        self.db = db
+    init(_ transaction: Transaction, keys: DataKeys) {
+        self.transaction = transaction
         self.keys = keys
     }
 
     /// The client's key, made on their first booking (a write only).
     func sealing(for clientId: String) throws -> FieldCipher {
         if let cipher = unwrapped[clientId] { return cipher }
-        let cipher = try keys.clientCipher(db, clientId: clientId)
+        let cipher = try keys.clientCipher(transaction, clientId: clientId)
         unwrapped[clientId] = cipher
         return cipher
     }
@@ -90,7 +90,7 @@ final class ClientCiphers {
     /// Makes the key of a client this transaction created, and keeps it for the seals that
     /// follow (no read of a row that cannot exist yet, nor of the one just written).
     func makeKey(forNewClient clientId: String) throws {
-        unwrapped[clientId] = try keys.newClientCipher(db, clientId: clientId)
+        unwrapped[clientId] = try keys.newClientCipher(transaction, clientId: clientId)
     }
 
     /// Opens a sealed column of `stored`, a row of the client `clientId`: a value that does not
@@ -100,7 +100,7 @@ final class ClientCiphers {
         if let known = unwrapped[clientId] {
             cipher = known
         } else {
-            guard let existing = try keys.existingClientCipher(db, clientId: clientId) else {
+            guard let existing = try keys.existingClientCipher(transaction, clientId: clientId) else {
                 throw stored.unreadable("\(binding.column): the client \(clientId) has no data key (their personal data was erased)")
             }
             unwrapped[clientId] = existing

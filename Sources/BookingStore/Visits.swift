@@ -3,31 +3,14 @@ import BookingDomain
 import BookingProtocol
 import CivilTime
 import Foundation
-import GRDB
-import SQLiteStorage
+import StoreSQL
 
 /// The booking page's visits, for the funnel: an opaque id from webd's signed visit token and
 /// the first time each step was reached. Nothing personal, no cookie behind it.
 enum Visits {
-    /// v12.
-    static func createTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE visits (
-                id TEXT PRIMARY KEY,
-                viewed_ms INTEGER NOT NULL,
-                slots_ms INTEGER,
-                chose_ms INTEGER,
-                sent_ms INTEGER,
-                booked_ms INTEGER,
-                reference TEXT
-            );
-            CREATE INDEX visits_by_start ON visits(viewed_ms);
-            """)
-    }
-
     /// Keeps the first time of each step. A step reported before `viewed` (webd restarted, a
     /// visit token older than this store) starts the visit at that step.
-    static func record(_ db: Database, visit: String, step: VisitStep, reference: String?, at now: Date) throws {
+    static func record(_ transaction: some SQLTransaction, visit: String, step: VisitStep, reference: String?, at now: Date) throws {
         let column = switch step {
         case .viewed: "viewed_ms"
         case .slots: "slots_ms"
@@ -38,16 +21,17 @@ enum Visits {
         let ms = Millis.of(now)
         // One statement: the row's first step makes it; later ones keep each first time.
         let columns = step == .viewed ? "id, viewed_ms, reference" : "id, viewed_ms, \(column), reference"
-        let values: StatementArguments = step == .viewed ? [visit, ms, reference] : [visit, ms, ms, reference]
-        try db.execute(sql: """
+        let values = step == .viewed ? [visit.sqlValue, ms.sqlValue, reference.sqlValue] : [visit.sqlValue, ms.sqlValue, ms.sqlValue, reference.sqlValue]
+        try transaction.execute("""
             INSERT INTO visits (\(columns)) VALUES (\(step == .viewed ? "?, ?, ?" : "?, ?, ?, ?"))
-            ON CONFLICT (id) DO UPDATE SET \(column) = COALESCE(\(column), excluded.\(column)), reference = COALESCE(reference, excluded.reference)
-            """, arguments: values)
+            ON CONFLICT (id) DO UPDATE SET \(column) = COALESCE(visits.\(column), excluded.\(column)),
+                                          reference = COALESCE(visits.reference, excluded.reference)
+            """, values)
     }
 
-    static func started(_ db: Database, in range: Range<Date>) throws -> [FunnelVisit] {
-        try Row.fetchAll(db, sql: "SELECT * FROM visits WHERE viewed_ms >= ? AND viewed_ms < ? ORDER BY viewed_ms",
-                         arguments: [Millis.of(range.lowerBound), Millis.of(range.upperBound)]).map { row in
+    static func started(_ transaction: some SQLTransaction, in range: Range<Date>) throws -> [FunnelVisit] {
+        try transaction.rows("SELECT * FROM visits WHERE viewed_ms >= ? AND viewed_ms < ? ORDER BY viewed_ms",
+                             Millis.of(range.lowerBound), Millis.of(range.upperBound)).map { row in
             let stored = StoredRow(row, table: "visits", keyColumn: "id")
             return FunnelVisit(viewedAt: try stored.instant("viewed_ms"), slotsAt: try stored.optionalInstant("slots_ms"),
                                choseAt: try stored.optionalInstant("chose_ms"), sentAt: try stored.optionalInstant("sent_ms"),
@@ -57,19 +41,19 @@ enum Visits {
 
     /// The appointments booked in `range` or with their slot in it, each with its history
     /// (without reasons: they are the client's or the team's words, not figures).
-    static func bookings(_ db: Database, in range: Range<Date>, consultantId: String?) throws -> [BookedConsultation] {
+    static func bookings(_ transaction: some SQLTransaction, in range: Range<Date>, consultantId: String?) throws -> [BookedConsultation] {
         let (from, to) = (Millis.of(range.lowerBound), Millis.of(range.upperBound))
         var sql = """
             SELECT id, reference, consultant_id, start_ms, end_ms, created_at, status, utm_source, utm_medium, utm_campaign, referrer
             FROM appointments WHERE ((created_at >= ? AND created_at < ?) OR (start_ms >= ? AND start_ms < ?))
             """
-        var arguments: StatementArguments = [from, to, from, to]
+        var arguments = [from, to, from, to].map(\.sqlValue)
         if let consultantId {
             // A booking that changed hands counts where it is now.
             sql += " AND consultant_id = ?"
-            arguments += [consultantId]
+            arguments.append(consultantId.sqlValue)
         }
-        let rows = try Row.fetchAll(db, sql: sql + " ORDER BY created_at, id", arguments: arguments)
+        let rows = try transaction.rows(sql + " ORDER BY created_at, id", arguments)
         return try rows.map { row in
             let stored = StoredRow(row, table: "appointments", keyColumn: "reference")
             let id: String = try stored.value("id")
@@ -77,7 +61,7 @@ enum Visits {
                   let appointmentId = UUID(uuidString: id) else {
                 throw stored.unreadable("id or slot")
             }
-            let changes = try Row.fetchAll(db, sql: "SELECT * FROM history WHERE appointment_id = ? ORDER BY id", arguments: [id]).map { row in
+            let changes = try transaction.rows("SELECT * FROM history WHERE appointment_id = ? ORDER BY id", id).map { row in
                 let entry = StoredRow(row, table: "history", keyColumn: "id")
                 let oldSlot = try entry.optionalInstant("old_start_ms").flatMap { start in
                     try entry.optionalInstant("old_end_ms").flatMap { try? DateTimeRange(start: start, end: $0) }
@@ -100,7 +84,7 @@ enum Visits {
             return BookedConsultation(
                 reference: try stored.value("reference"), consultantId: try stored.value("consultant_id"), slot: slot,
                 bookedAt: try stored.instant("created_at"), status: try stored.parsed("status", AppointmentStatus.init(rawValue:)),
-                source: LeadSource(row: row), changes: changes
+                source: try LeadSource(stored), changes: changes
             )
         }
     }

@@ -2,6 +2,7 @@ import CivilTime
 import Foundation
 import GRDB
 import SQLiteStorage
+import StoreSQL
 
 /// A booking as the event stream last said, and where its event is in a consultant's calendar.
 public struct BookingCopy: Sendable, Equatable {

@@ -2,6 +2,8 @@ import CivilTime
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 
 /// Which kind of server a connection reaches: the protocol spoken, and where the data lives.
 public enum CalendarProvider: String, Sendable, CaseIterable, Codable {

@@ -3,6 +3,7 @@ import FieldEncryption
 import Foundation
 import Logging
 import SQLiteStorage
+import SharedTables
 
 /// `master_key`, `rotate_master` and `rotate_master_finish` for a daemon whose database is sealed
 /// (bookingd, notifyd): the store does the work (`MasterKeyRotation`), this maps it to the wire.

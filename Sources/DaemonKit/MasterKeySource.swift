@@ -2,6 +2,7 @@ import FieldEncryption
 import Foundation
 import Logging
 import SQLiteStorage
+import SharedTables
 
 /// Where a daemon's master key comes from, checked against its database before anything is
 /// opened to write:

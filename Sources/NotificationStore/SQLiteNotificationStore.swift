@@ -4,6 +4,8 @@ import Foundation
 import GRDB
 import Notifications
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 
 /// notifyd's own database: the last event applied, every delivery with its attempts, and the
 /// reminder schedule, opened the suite's one way (`SQLiteFile`). What names or reaches a client
@@ -424,7 +426,7 @@ public final class SQLiteNotificationStore: Sendable {
     public func deliveries(clientIds: [String]) async throws -> [StoredDelivery] {
         let list = SQLList(clientIds)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE client_id IN \(list.sql) ORDER BY created_at, id", arguments: list.arguments)
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE client_id IN \(list.sql) ORDER BY created_at, id", arguments: StatementArguments(list.arguments))
                 .map { try self.openedDelivery($0, db) }
         }
     }

@@ -4,6 +4,8 @@ import Foundation
 import GRDB
 import Notifications
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 
 /// What notifyd's database keeps sealed, and where each sealed value belongs: a delivery's
 /// recipient, payload (the rendered message) and errors (a server's answer may quote the

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StoreSQL
 
 /// Consistent copies of a live SQLite database, and their checks. A copy is taken from a read
 /// snapshot with SQLite's backup API, so writers go on meanwhile and the copy holds every

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StoreSQL
 
 /// The one way a daemon opens its database: a WAL pool whose writer syncs every commit
 /// (`synchronous=FULL`), waits for locks instead of failing at once, keeps its files to the

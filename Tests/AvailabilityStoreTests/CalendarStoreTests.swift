@@ -4,6 +4,8 @@ import CivilTime
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 import Testing
 
 /// availabilityd's store against a real SQLite file in a temporary directory.

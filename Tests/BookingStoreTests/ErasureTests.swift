@@ -5,6 +5,7 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
 import SuiteTesting
 import Testing
 

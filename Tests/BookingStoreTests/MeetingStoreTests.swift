@@ -4,6 +4,7 @@ import BookingProtocol
 import Foundation
 import GRDB
 import SQLiteStorage
+import StoreSQL
 import Testing
 
 /// The meeting and topic a booking keeps, in a real SQLite file.

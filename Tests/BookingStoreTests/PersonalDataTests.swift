@@ -5,6 +5,8 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 import SuiteTesting
 import Testing
 

@@ -5,6 +5,7 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import StoreSQL
 import Testing
 
 /// The store against a real SQLite file in a temporary directory.

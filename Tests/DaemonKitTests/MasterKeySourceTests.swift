@@ -3,6 +3,7 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
 import Testing
 
 /// Where a daemon's master key comes from, and the refusals that leave every file as it was.

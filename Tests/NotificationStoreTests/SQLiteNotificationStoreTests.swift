@@ -5,6 +5,8 @@ import GRDB
 import Notifications
 @testable import NotificationStore
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 import SuiteTesting
 import Testing
 

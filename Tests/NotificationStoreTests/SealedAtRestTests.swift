@@ -5,6 +5,7 @@ import GRDB
 import Notifications
 @testable import NotificationStore
 import SQLiteStorage
+import StoreSQL
 import SuiteTesting
 import Testing
 

@@ -2,6 +2,7 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
 import Testing
 
 /// The keys a database keeps, against real files.

@@ -2,6 +2,7 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
 import Testing
 
 /// A master key rotation against real files: in steps, across reopenings with either key, with

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 import Testing
 
 /// The one way of keeping data, against real files in a temporary directory.

@@ -1,12 +1,10 @@
-import GRDB
-
 /// `(?, ?, …)` for a list of values (never empty: an empty list matches nothing).
 public struct SQLList: Sendable {
     public let sql: String
-    public let arguments: StatementArguments
+    public let arguments: [SQLValue]
 
     public init(_ values: [String]) {
         sql = values.isEmpty ? "(NULL)" : "(" + Array(repeating: "?", count: values.count).joined(separator: ", ") + ")"
-        arguments = StatementArguments(values)
+        arguments = values.map(\.sqlValue)
     }
 }

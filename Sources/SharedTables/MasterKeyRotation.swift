@@ -1,6 +1,6 @@
 import FieldEncryption
 import Foundation
-import GRDB
+import StoreSQL
 
 /// A change of master key while the daemon serves (`bookctl keys rotate-master`): every client
 /// key is re-wrapped under the new key in short steps, each its own transaction, so bookings go
@@ -19,25 +19,9 @@ public struct MasterKeyRotation: Sendable, Equatable {
     static let toUnderFromBinding = FieldBinding(table: "key_rotation", column: "to_under_from", row: "1")
     static let fromUnderToBinding = FieldBinding(table: "key_rotation", column: "from_under_to", row: "1")
 
-    /// Schema: the rotation under way, at most one. No index finds the keys left to re-wrap: a
-    /// rotation is rare and scans, while every new client's key would pay for the index.
-    public static func createTable(_ db: Database) throws {
-        try db.execute(sql: """
-            -- The master key rotation under way, if any: each key wrapped by the other, so either
-            -- opens the database until `finish` deletes the row.
-            CREATE TABLE key_rotation (
-                id INTEGER PRIMARY KEY CHECK (id = 1),
-                from_fingerprint TEXT NOT NULL,
-                to_fingerprint TEXT NOT NULL,
-                to_under_from BLOB NOT NULL,
-                from_under_to BLOB NOT NULL
-            );
-            """)
-    }
-
-    static func fetch(_ db: Database) throws -> MasterKeyRotation? {
-        guard try db.tableExists("key_rotation"),
-              let row = try Row.fetchOne(db, sql: "SELECT * FROM key_rotation WHERE id = 1") else { return nil }
+    /// The rotation under way, if any.
+    public static func fetch(_ transaction: some SQLTransaction) throws -> MasterKeyRotation? {
+        guard let row = try transaction.row("SELECT * FROM key_rotation WHERE id = 1") else { return nil }
         let stored = StoredRow(row, table: "key_rotation", key: "1")
         return MasterKeyRotation(from: try stored.value("from_fingerprint"), to: try stored.value("to_fingerprint"),
                                  toUnderFrom: try stored.bytes("to_under_from"), fromUnderTo: try stored.bytes("from_under_to"))
@@ -118,76 +102,75 @@ public enum RotationRefusal: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension DataKeys {
-    public static func state(in pool: DatabasePool) async throws -> MasterKeyState {
-        try await pool.read { db in try state(db) }
-    }
-
-    /// One step towards `next` in its own transaction (rolled back if the request's deadline
-    /// passed meanwhile), then the WAL emptied: a daemon checks its key against the main file
-    /// alone before it opens the database, so the rotation's rows must be there.
-    public func rotationStep(in pool: DatabasePool, to next: MasterKey, limit: Int) async throws -> RotationProgress {
-        let progress = try await pool.writeBeforeDeadline { db in try self.rotationStep(db, to: next, limit: limit) }
-        // Only once committed: a key made under `next` before would be lost with a rolled-back start.
+    /// Once a step's transaction committed: new client keys go under `next` (not before, or a
+    /// key made under `next` would be lost with a rolled-back start).
+    public func rotationStepCommitted(to next: MasterKey) {
         masters.rotating(to: next)
-        try SQLiteFile.emptyWAL(pool)
-        return progress
     }
 
-    /// Ends the rotation to `fingerprint` (see `finishRotation(_:to:)`), then empties the WAL,
-    /// which still holds the keys as the old master key wrapped them.
-    public func finishRotation(in pool: DatabasePool, to fingerprint: String) async throws -> String? {
-        let retired = try await pool.writeBeforeDeadline { db in try self.finishRotation(db, to: fingerprint) }
-        if let retired { masters.retire(retired) }
-        try SQLiteFile.emptyWAL(pool)
-        return retired
+    /// Once the finish's transaction committed: the old key is forgotten.
+    public func rotationFinished(retiring fingerprint: String) {
+        masters.retire(fingerprint)
     }
 
     /// Client keys under any master key but `fingerprint`.
-    static func keysLeft(_ db: Database, notUnder fingerprint: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM client_keys WHERE master_fingerprint <> ?", arguments: [fingerprint]) ?? 0
+    static func keysLeft(_ transaction: some SQLTransaction, notUnder fingerprint: String) throws -> Int {
+        try count(transaction, "SELECT COUNT(*) AS n FROM client_keys WHERE master_fingerprint <> ?", fingerprint)
     }
 
-    static func state(_ db: Database) throws -> MasterKeyState {
-        let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1") ?? ""
-        let rotation = try MasterKeyRotation.fetch(db)
-        let clientKeys = try Int.fetchOne(db, sql: "SELECT count(*) FROM client_keys") ?? 0
-        let remaining = try rotation.map { try keysLeft(db, notUnder: $0.to) } ?? 0
+    private static func count(_ transaction: some SQLTransaction, _ sql: String, _ arguments: SQLValueConvertible...) throws -> Int {
+        guard let row = try transaction.row(sql, arguments.map(\.sqlValue)) else { return 0 }
+        return try StoredRow(row, table: "client_keys", key: "count").value("n")
+    }
+
+    private static func keyringFingerprint(_ transaction: some SQLTransaction) throws -> String? {
+        try transaction.row("SELECT master_fingerprint FROM keyring WHERE id = 1").map { row in
+            try StoredRow(row, table: "keyring", key: "1").value("master_fingerprint")
+        }
+    }
+
+    public static func state(_ transaction: some SQLTransaction) throws -> MasterKeyState {
+        let keyring = try keyringFingerprint(transaction) ?? ""
+        let rotation = try MasterKeyRotation.fetch(transaction)
+        let clientKeys = try count(transaction, "SELECT COUNT(*) AS n FROM client_keys")
+        let remaining = try rotation.map { try keysLeft(transaction, notUnder: $0.to) } ?? 0
         return MasterKeyState(keyring: keyring, rotation: rotation.map { ($0.from, $0.to) }, remaining: remaining, clientKeys: clientKeys)
     }
 
     /// One step towards `next`, in the caller's write transaction: starts the rotation if none
     /// is under way, re-wraps up to `limit` client keys, and moves the keyring once none is left.
-    func rotationStep(_ db: Database, to next: MasterKey, limit: Int) throws -> RotationProgress {
-        let keyring = try Self.keyringRow(db)
+    public func rotationStep(_ transaction: some SQLTransaction, to next: MasterKey, limit: Int) throws -> RotationProgress {
+        let keyring = try Self.keyringRow(transaction)
         let keyringFingerprint: String = try keyring.value("master_fingerprint")
         let from: String
-        if let rotation = try MasterKeyRotation.fetch(db) {
+        if let rotation = try MasterKeyRotation.fetch(transaction) {
             guard rotation.to == next.fingerprint else { throw RotationRefusal.otherRotation(to: rotation.to) }
             from = rotation.from
         } else {
             guard keyringFingerprint != next.fingerprint else { throw RotationRefusal.sameKey(keyringFingerprint) }
             let current = masters.target
-            try db.execute(
-                sql: "INSERT INTO key_rotation (id, from_fingerprint, to_fingerprint, to_under_from, from_under_to) VALUES (1, ?, ?, ?, ?)",
-                arguments: [current.fingerprint, next.fingerprint, Data(current.wrap(next, binding: MasterKeyRotation.toUnderFromBinding)),
-                            Data(next.wrap(current, binding: MasterKeyRotation.fromUnderToBinding))]
+            try transaction.execute(
+                "INSERT INTO key_rotation (id, from_fingerprint, to_fingerprint, to_under_from, from_under_to) VALUES (1, ?, ?, ?, ?)",
+                current.fingerprint, next.fingerprint, current.wrap(next, binding: MasterKeyRotation.toUnderFromBinding),
+                next.wrap(current, binding: MasterKeyRotation.fromUnderToBinding)
             )
             from = current.fingerprint
         }
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try transaction.rows("""
             SELECT client_id, wrapped_key, master_fingerprint FROM client_keys WHERE master_fingerprint <> ? LIMIT ?
-            """, arguments: [next.fingerprint, limit])
+            """, next.fingerprint, limit)
         for row in rows {
-            let clientId: String = row["client_id"]
-            let key = try unwrapClientKey(StoredRow(row, table: "client_keys", key: clientId), clientId: clientId)
-            try db.execute(sql: "UPDATE client_keys SET wrapped_key = ?, master_fingerprint = ? WHERE client_id = ?",
-                           arguments: [Data(next.wrap(key, binding: Self.clientKeyBinding(clientId))), next.fingerprint, clientId])
+            let stored = StoredRow(row, table: "client_keys", keyColumn: "client_id")
+            let clientId: String = try stored.value("client_id")
+            let key = try unwrapClientKey(stored, clientId: clientId)
+            try transaction.execute("UPDATE client_keys SET wrapped_key = ?, master_fingerprint = ? WHERE client_id = ?",
+                                    next.wrap(key, binding: Self.clientKeyBinding(clientId)), next.fingerprint, clientId)
         }
-        let remaining = try Self.keysLeft(db, notUnder: next.fingerprint)
+        let remaining = try Self.keysLeft(transaction, notUnder: next.fingerprint)
         if remaining == 0 && keyringFingerprint != next.fingerprint {
             let indexKey = try Self.indexKey(keyring, under: try masters.key(keyringFingerprint, keyring))
-            try db.execute(sql: "UPDATE keyring SET master_fingerprint = ?, index_key = ? WHERE id = 1",
-                           arguments: [next.fingerprint, Data(next.wrap(indexKey, binding: Self.indexKeyBinding))])
+            try transaction.execute("UPDATE keyring SET master_fingerprint = ?, index_key = ? WHERE id = 1",
+                                    next.fingerprint, next.wrap(indexKey, binding: Self.indexKeyBinding))
         }
         return RotationProgress(from: from, to: next.fingerprint, rewrapped: rows.count, remaining: remaining, rewrappedAll: remaining == 0)
     }
@@ -195,17 +178,16 @@ extension DataKeys {
     /// Ends the rotation to `fingerprint` once every key is under it: the old master key no
     /// longer opens anything. Returns the old key's fingerprint (nil: that rotation was finished
     /// before, as a repeat after a lost answer finds it).
-    func finishRotation(_ db: Database, to fingerprint: String) throws -> String? {
-        guard let rotation = try MasterKeyRotation.fetch(db) else {
-            let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1")
-            if keyring == fingerprint { return nil }
+    public func finishRotation(_ transaction: some SQLTransaction, to fingerprint: String) throws -> String? {
+        guard let rotation = try MasterKeyRotation.fetch(transaction) else {
+            if try Self.keyringFingerprint(transaction) == fingerprint { return nil }
             throw RotationRefusal.noRotation
         }
         guard rotation.to == fingerprint else { throw RotationRefusal.otherRotation(to: rotation.to) }
-        let remaining = try Self.keysLeft(db, notUnder: fingerprint)
-        let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1")
+        let remaining = try Self.keysLeft(transaction, notUnder: fingerprint)
+        let keyring = try Self.keyringFingerprint(transaction)
         guard remaining == 0, keyring == fingerprint else { throw RotationRefusal.notRewrapped(remaining: remaining) }
-        try db.execute(sql: "DELETE FROM key_rotation")
+        try transaction.execute("DELETE FROM key_rotation")
         return rotation.from
     }
 }

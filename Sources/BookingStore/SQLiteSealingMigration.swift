@@ -3,6 +3,8 @@ import FieldEncryption
 import Foundation
 import GRDB
 import SQLiteStorage
+import SharedTables
+import StoreSQL
 
 extension Schema {
     /// The `settings` row v7 leaves until a VACUUM has run after it: the file may hold the pages
@@ -15,7 +17,7 @@ extension Schema {
     /// reasons and the stored events are rewritten in place.
     static func sealPersonalData(_ db: Database, master: MasterKey) throws {
         let keys = try DataKeys.createTables(db, master: master)
-        let ciphers = ClientCiphers(db, keys: keys)
+        let ciphers = ClientCiphers(SQLiteTransaction(db), keys: keys)
         try db.execute(sql: """
             CREATE TABLE clients_v7 (
                 id TEXT PRIMARY KEY,
@@ -108,7 +110,7 @@ extension Schema {
         return clientIds
     }
 
-    private static func sealAppointments(_ db: Database, clientIds: [String: String], ciphers: ClientCiphers) throws {
+    private static func sealAppointments(_ db: Database, clientIds: [String: String], ciphers: ClientCiphers<SQLiteTransaction>) throws {
         // Every column but the client's, whose id may change, and the personal ones, which are sealed.
         let kept = ["id", "reference", "consultant_id", "start_ms", "end_ms", "status", "time_zone", "locale", "created_at", "updated_at",
                     "reminder_sent", "revision", "meeting_format", "meeting_link", "meeting_address", "hold_expires_ms"]
@@ -134,7 +136,7 @@ extension Schema {
     }
 
     /// Under the key of the client whose appointment the row is of (after `sealClients` merged them).
-    private static func sealHistoryReasons(_ db: Database, ciphers: ClientCiphers) throws {
+    private static func sealHistoryReasons(_ db: Database, ciphers: ClientCiphers<SQLiteTransaction>) throws {
         try forEachPage(db, sql: """
             SELECT h.id, h.reason, a.client_id FROM history h LEFT JOIN appointments_v7 a ON a.id = h.appointment_id
             WHERE h.reason IS NOT NULL AND h.id > ? ORDER BY h.id LIMIT ?
@@ -148,7 +150,7 @@ extension Schema {
     }
 
     /// A retry still gets the first answer's very bytes, now sealed.
-    private static func sealIdempotencyReplies(_ db: Database, clientIds: [String: String], ciphers: ClientCiphers) throws {
+    private static func sealIdempotencyReplies(_ db: Database, clientIds: [String: String], ciphers: ClientCiphers<SQLiteTransaction>) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT key, command, digest, reply, created_at FROM idempotency")
         while let row = try rows.next() {
             let stored = StoredRow(row, table: "idempotency", keyColumn: "key")

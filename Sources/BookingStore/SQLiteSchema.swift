@@ -2,6 +2,7 @@ import BookingDomain
 import FieldEncryption
 import GRDB
 import SQLiteStorage
+import SharedTables
 
 extension AppointmentStatus {
     /// The SQL condition for an appointment that holds its slot (`isActive`). It reads exactly as
@@ -212,6 +213,66 @@ enum Schema {
                 """)
             try Visits.createTable(db)
         }
+        migrator.registerMigration("v13: event counter") { db in
+            try db.execute(sql: """
+                -- The one row events take their sequence numbers from, at the end of each
+                -- transaction (EventLog); it starts where the events written before it end.
+                CREATE TABLE event_counter (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    last INTEGER NOT NULL
+                );
+                INSERT INTO event_counter (id, last) SELECT 1, COALESCE(MAX(sequence), 0) FROM events;
+                """)
+        }
         return migrator
+    }
+}
+
+extension Consents {
+    /// v10.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE consents (
+                id INTEGER PRIMARY KEY,
+                appointment_id TEXT NOT NULL REFERENCES appointments (id),
+                client_id TEXT NOT NULL,
+                purpose TEXT NOT NULL CHECK (purpose IN ('processing', 'marketing')),
+                notice TEXT NOT NULL,
+                given_at INTEGER NOT NULL,
+                address TEXT
+            );
+            """)
+    }
+}
+
+extension Feeds {
+    /// v11.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE feeds (
+                scope TEXT PRIMARY KEY,
+                generation INTEGER NOT NULL CHECK (generation >= 1),
+                revoked_at INTEGER,
+                changed_at INTEGER NOT NULL
+            );
+            """)
+    }
+}
+
+extension Visits {
+    /// v12.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE visits (
+                id TEXT PRIMARY KEY,
+                viewed_ms INTEGER NOT NULL,
+                slots_ms INTEGER,
+                chose_ms INTEGER,
+                sent_ms INTEGER,
+                booked_ms INTEGER,
+                reference TEXT
+            );
+            CREATE INDEX visits_by_start ON visits(viewed_ms);
+            """)
     }
 }

@@ -1,6 +1,6 @@
 import FieldEncryption
 import Foundation
-import GRDB
+import StoreSQL
 import NIOConcurrencyHelpers
 
 /// A daemon's keys as its database keeps them: the master key's fingerprint and the blind
@@ -19,42 +19,24 @@ public struct DataKeys: Sendable {
         FieldBinding(table: "client_keys", column: "key", row: clientId)
     }
 
-    /// The tables, and the keyring row for `master` with a new index key: the first step of a
-    /// migration that starts encrypting (the data of the tables before it is sealed next).
-    public static func createTables(_ db: Database, master: MasterKey) throws -> DataKeys {
-        try db.execute(sql: """
-            -- The master key's fingerprint (what a daemon checks its key against before it
-            -- changes anything) and the blind index's key, wrapped by the master key.
-            CREATE TABLE keyring (
-                id INTEGER PRIMARY KEY CHECK (id = 1),
-                master_fingerprint TEXT NOT NULL,
-                index_key BLOB NOT NULL
-            );
-            -- One data key per client, wrapped by the master key named by its fingerprint (a
-            -- rotation re-wraps them one by one, so a row says which key it is under).
-            -- WITHOUT ROWID: one B-tree keyed by the client, not a table and an index of its key,
-            -- so a new client's key is one page more to write, not two.
-            CREATE TABLE client_keys (
-                client_id TEXT PRIMARY KEY,
-                wrapped_key BLOB NOT NULL,
-                master_fingerprint TEXT NOT NULL
-            ) WITHOUT ROWID;
-            """)
+    /// The keyring row for `master` with a new index key, in a database whose shell made the
+    /// tables: the first step of a migration that starts encrypting (the data of the tables
+    /// before it is sealed next).
+    public static func createKeyring(_ transaction: some SQLTransaction, master: MasterKey) throws -> DataKeys {
         let indexKey = SecretKey.random()
-        try db.execute(
-            sql: "INSERT INTO keyring (id, master_fingerprint, index_key) VALUES (1, ?, ?)",
-            arguments: [master.fingerprint, Data(master.wrap(indexKey, binding: indexKeyBinding))]
-        )
+        try transaction.execute("INSERT INTO keyring (id, master_fingerprint, index_key) VALUES (1, ?, ?)",
+                                master.fingerprint, master.wrap(indexKey, binding: indexKeyBinding))
         return DataKeys(masters: MasterKeyRing(master), index: BlindIndex(key: indexKey))
     }
 
     /// The keys of a database that has its keyring, checked against `master`. While a rotation
     /// is under way (`MasterKeyRotation`) either of its two keys opens the database.
-    public static func load(_ db: Database, master: MasterKey) throws -> DataKeys {
-        let stored = try keyringRow(db)
+    /// `hasRotationTable`: false for a schema made before rotations were (an engine's shell knows).
+    public static func load(_ transaction: some SQLTransaction, master: MasterKey, hasRotationTable: Bool = true) throws -> DataKeys {
+        let stored = try keyringRow(transaction)
         let fingerprint: String = try stored.value("master_fingerprint")
         let masters: MasterKeyRing
-        if let rotation = try MasterKeyRotation.fetch(db) {
+        if hasRotationTable, let rotation = try MasterKeyRotation.fetch(transaction) {
             guard let other = try rotation.partner(of: master) else {
                 throw KeyMismatch(expected: fingerprint, given: master.fingerprint)
             }
@@ -68,8 +50,8 @@ public struct DataKeys: Sendable {
         return DataKeys(masters: masters, index: BlindIndex(key: try indexKey(stored, under: try masters.key(fingerprint, stored))))
     }
 
-    static func keyringRow(_ db: Database) throws -> StoredRow {
-        guard let row = try Row.fetchOne(db, sql: "SELECT master_fingerprint, index_key FROM keyring WHERE id = 1") else {
+    static func keyringRow(_ transaction: some SQLTransaction) throws -> StoredRow {
+        guard let row = try transaction.row("SELECT master_fingerprint, index_key FROM keyring WHERE id = 1") else {
             throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the keyring row is missing")
         }
         return StoredRow(row, table: "keyring", key: "1")
@@ -84,59 +66,29 @@ public struct DataKeys: Sendable {
         }
     }
 
-    /// The fingerprints of the master keys that open a database file, read without changing any
-    /// file (no -wal or -shm is made, no lock taken): nil if the file does not exist or has no
-    /// keyring yet. A daemon compares its key with them before it opens the file to write.
-    public static func storedMasterKeys(path: String) throws(StoreError) -> StoredMasterKeys? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        var configuration = Configuration()
-        configuration.readonly = true
-        do {
-            // `immutable=1`: SQLite reads the main file as it is, touching nothing beside it.
-            let queue = try DatabaseQueue(path: immutableURI(path), configuration: configuration)
-            defer { try? queue.close() }
-            return try queue.read { db -> StoredMasterKeys? in
-                guard try db.tableExists("keyring"),
-                      let keyring = try String.fetchOne(db, sql: "SELECT master_fingerprint FROM keyring WHERE id = 1") else { return nil }
-                let rotation = try MasterKeyRotation.fetch(db)
-                return StoredMasterKeys(keyring: keyring, rotation: rotation.map { ($0.from, $0.to) })
-            }
-        } catch {
-            throw .cannotOpen(path: path, problem: SQLiteFile.reason(error))
-        }
-    }
-
-    static func immutableURI(_ path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "?#%")
-        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
-    }
-
     // MARK: Clients' keys
 
     /// The client's data key, made and stored on first use (under the rotation's new master key
     /// while one is under way, so it is never left to re-wrap).
-    public func clientCipher(_ db: Database, clientId: String) throws -> FieldCipher {
-        if let cipher = try existingClientCipher(db, clientId: clientId) { return cipher }
-        return try newClientCipher(db, clientId: clientId)
+    public func clientCipher(_ transaction: some SQLTransaction, clientId: String) throws -> FieldCipher {
+        if let cipher = try existingClientCipher(transaction, clientId: clientId) { return cipher }
+        return try newClientCipher(transaction, clientId: clientId)
     }
 
     /// Makes and stores the data key of a client who has none yet.
-    public func newClientCipher(_ db: Database, clientId: String) throws -> FieldCipher {
+    public func newClientCipher(_ transaction: some SQLTransaction, clientId: String) throws -> FieldCipher {
         let key = SecretKey.random()
         let master = masters.target
-        try db.cachedStatement(sql: "INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)").execute(
-            arguments: [clientId, Data(master.wrap(key, binding: Self.clientKeyBinding(clientId))), master.fingerprint]
-        )
+        try transaction.execute("INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)",
+                                clientId, master.wrap(key, binding: Self.clientKeyBinding(clientId)), master.fingerprint)
         return FieldCipher(key: key)
     }
 
     /// The client's data key, or nil once it was destroyed (their data is erased).
-    public func existingClientCipher(_ db: Database, clientId: String) throws -> FieldCipher? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT wrapped_key, master_fingerprint FROM client_keys WHERE client_id = ?"), arguments: [clientId]
-        ) else { return nil }
+    public func existingClientCipher(_ transaction: some SQLTransaction, clientId: String) throws -> FieldCipher? {
+        guard let row = try transaction.row("SELECT wrapped_key, master_fingerprint FROM client_keys WHERE client_id = ?", clientId) else {
+            return nil
+        }
         return FieldCipher(key: try unwrapClientKey(StoredRow(row, table: "client_keys", key: clientId), clientId: clientId))
     }
 
@@ -151,9 +103,8 @@ public struct DataKeys: Sendable {
 
     /// Destroys the client's data key (crypto-shredding); true if there was one.
     @discardableResult
-    public func destroyClientKey(_ db: Database, clientId: String) throws -> Bool {
-        try db.execute(sql: "DELETE FROM client_keys WHERE client_id = ?", arguments: [clientId])
-        return db.changesCount > 0
+    public func destroyClientKey(_ transaction: some SQLTransaction, clientId: String) throws -> Bool {
+        try transaction.execute("DELETE FROM client_keys WHERE client_id = ?", clientId) > 0
     }
 }
 

@@ -3,10 +3,13 @@ import Foundation
 import GRDB
 import NIOConcurrencyHelpers
 import SQLiteStorage
+import StoreSQL
 
-/// Collects changes while the writer is busy and writes each batch in one transaction.
+/// Collects changes while the writer is busy and writes each batch in one transaction. The
+/// batch's events are numbered at its end, together (`EventLog`): a member that is refused (its
+/// savepoint rolled back) takes no number, and a batch written again takes them again.
 final class GroupCommitter: Sendable {
-    typealias Work = @Sendable (Database) throws -> ChangeResult
+    typealias Work = @Sendable (SQLiteTransaction) throws -> ChangeOutcome
 
     private let pending = PendingChanges()
     private let wake: AsyncStream<Void>.Continuation
@@ -47,20 +50,20 @@ final class GroupCommitter: Sendable {
             let members = batch.map { ($0.work, $0.deadline) }
             do {
                 let results = try await pool.write { db -> [Result<ChangeResult, any Error>] in
+                    let transaction = SQLiteTransaction(db)
                     var results: [Result<ChangeResult, any Error>] = []
+                    var events: [PendingEvent] = []
                     results.reserveCapacity(members.count)
                     for (work, _) in members {
-                        var outcome: Result<ChangeResult, any Error> = .failure(CancellationError())
                         do {
-                            try db.inSavepoint {
-                                outcome = .success(try work(db))
-                                return .commit
-                            }
+                            let outcome = try transaction.inSavepoint { try work(transaction) }
+                            results.append(.success(outcome.result))
+                            events += outcome.events
                         } catch {
-                            outcome = .failure(error)
+                            results.append(.failure(error))
                         }
-                        results.append(outcome)
                     }
+                    try EventLog.append(events, in: transaction)
                     let late: [(index: Int, deadline: Date)] = results.indices.compactMap { index in
                         guard case .success(let result) = results[index], !result.replayed,
                               let deadline = members[index].1, deadline.hasPassed else { return nil }
