@@ -280,21 +280,30 @@ extension SuiteProcess {
         return run.stdout.split(separator: "\n").map(String.init)
     }
 
-    /// A TCP port nobody listens on now (the kernel's pick), for webd's `web.listen`.
+    /// A TCP port nobody uses now, for a daemon to listen on (webd's `web.listen`, a tcp://
+    /// endpoint). Picked below the kernel's ephemeral range (32768 and up): a port the kernel
+    /// picked is free only until it hands the same number to some test's outgoing connection
+    /// (curl, a ZeroMQ client reconnecting), and the daemon's bind then fails. Below the range
+    /// only another test's pick can collide, and a random pick makes that unlikely.
     static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_768)
+            if try isFree(port) { return port }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
+    private static func isFree(_ port: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// The daemons' configuration as a daemon reads it (with the same clock).
