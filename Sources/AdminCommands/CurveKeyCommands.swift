@@ -55,12 +55,7 @@ extension KeysCommand {
         }
 
         func run() async throws {
-            let configuration: SuiteConfiguration
-            do {
-                configuration = try SuiteConfiguration.load(path: global.config)
-            } catch {
-                throw CommandFailure(message: "configuration error: \(error)", code: Exit.usage)
-            }
+            let configuration = try Suite.loadConfiguration(global)
             let curve = configuration.curve
             let rows = curve.admits.keys.sorted().flatMap { daemon in
                 (curve.admits[daemon] ?? []).map { Row(daemon: daemon, admits: $0.name, kind: $0.kind.rawValue, publicKey: $0.publicKey.z85) }

@@ -60,12 +60,26 @@ struct Suite {
     let configuration: SuiteConfiguration
     let context: ZMQContext
     let options: GlobalOptions
+    /// The admin's CURVE side: one for the command, so its secret key is read once however many
+    /// daemons it talks to.
+    let security: SocketSecurity
+
+    init(configuration: SuiteConfiguration, context: ZMQContext, options: GlobalOptions) {
+        self.configuration = configuration
+        self.context = context
+        self.options = options
+        security = SocketSecurity.admin(curveKey: options.curveKey, configuration: configuration)
+    }
 
     static func open(_ options: GlobalOptions) throws -> Suite {
+        Suite(configuration: try loadConfiguration(options), context: try ZMQContext(), options: options)
+    }
+
+    /// The configuration file, its error as bookctl reports one.
+    static func loadConfiguration(_ options: GlobalOptions) throws -> SuiteConfiguration {
         do {
-            let configuration = try SuiteConfiguration.load(path: options.config)
-            return Suite(configuration: configuration, context: try ZMQContext(), options: options)
-        } catch let error as ConfigurationError {
+            return try SuiteConfiguration.load(path: options.config)
+        } catch {
             throw CommandFailure(message: "configuration error: \(error)", code: Exit.usage)
         }
     }
@@ -84,7 +98,7 @@ struct Suite {
     /// CURVE for a connection to `daemon` on tcp, with the admin's own key pair (nil on ipc).
     func curve(connectingTo daemon: String, at endpoint: String) throws -> CurveSecurity? {
         do {
-            return try SocketSecurity.admin(curveKey: options.curveKey, configuration: configuration).client(of: daemon, at: endpoint)
+            return try security.client(of: daemon, at: endpoint)
         } catch {
             throw CommandFailure(message: "configuration error: \(error)", code: Exit.usage)
         }
