@@ -118,6 +118,7 @@ let package = Package(
                 "SQLiteStorage",
                 "SharedTables",
                 "StoreSQL",
+                "PostgresStorage",
                 "Deadlines",
                 "FieldEncryption",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -229,6 +230,7 @@ let package = Package(
             name: "BookingService",
             dependencies: [
                 "StoreSQL", "DaemonKit", "SuiteCalendar", "BookingStore", "SQLiteStorage", "BookingDomain", "BookingProtocol", "BookingAnalytics", "CivilTime", "ZeroMQ",
+                "PostgresStorage", "FieldEncryption",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -303,6 +305,7 @@ let package = Package(
         .testTarget(
             name: "BookingStoreTests",
             dependencies: ["SharedTables", "StoreSQL", "BookingStore", "BookingDomain", "BookingProtocol", "SQLiteStorage", "Deadlines", "FieldEncryption", "SuiteTesting",
+                           "PostgresStorage", "PostgresTesting",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(
@@ -358,6 +361,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "Delivery", "CalDAV", "RequestHistory", "SeededRandom", "FieldEncryption",
+                           "PostgresTesting",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

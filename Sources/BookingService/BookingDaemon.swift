@@ -2,7 +2,10 @@ import BookingProtocol
 import BookingStore
 import Crypto
 import DaemonKit
+import FieldEncryption
 import Foundation
+import Logging
+import PostgresStorage
 import ServiceLifecycle
 
 /// bookingd: the only writer of appointments. ROUTER for commands and queries (and replay),
@@ -43,7 +46,7 @@ public enum BookingDaemon {
         // and no file has been touched.
         let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
         let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
-        let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
+        let (store, copy) = try await openStore(configuration, databasePath: databasePath, masterKey: masterKey, logger: parts.logger)
         let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger,
                                        curve: try parts.curve(binding: configuration.endpoints.bookingdEvents))
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
@@ -55,10 +58,7 @@ public enum BookingDaemon {
             control: parts.control, pause: pause, holds: holds, signer: signer, guesses: ConfirmationGuesses(),
             maxReplyBytes: configuration.maxMessageBytes, logger: parts.logger
         )
-        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
-            let copy = try store.backup(to: path)
-            return (copy.bytes, copy.integrity)
-        }
+        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger, copy: copy)
         var routes = commands.routes
         backups.addRoute(to: &routes)
         keySource.commands(origin: keyOrigin, state: { try await store.masterKeyState() }, step: { try await store.rotateMasterKey(to: $0, limit: $1) },
@@ -105,8 +105,41 @@ public enum BookingDaemon {
         // The last 30 days' rates for Prometheus: they move slowly, and a report reads every
         // booking of the period, so every 5 minutes is enough.
         let reportGauges = PeriodicService(every: .seconds(300), runFirst: true) { await gauges.tick() }
-        let scheduled = configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
+        let scheduled = configuration.storage != .sqlite ? [] : configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
+        if configuration.backups != nil, case .postgresql = configuration.storage {
+            parts.logger.warning("no daily backups: bookingd cannot back up its PostgreSQL store yet; back the database up with pg_dump")
+        }
         for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         return [publisher, housekeeping, releases, retention, reportGauges] + scheduled + [server]
     }
+
+    /// The store `storage:` names, and how a backup copies it. On PostgreSQL each daemon's tables
+    /// live in a schema named after it; the URL is checked here, naming its key.
+    static func openStore(_ configuration: SuiteConfiguration, databasePath: String, masterKey: MasterKey,
+                          logger: Logger) async throws -> (any BookingStore, DaemonBackups.Copy) {
+        switch configuration.storage {
+        case .sqlite:
+            let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
+            return (store, { path in
+                let copy = try store.backup(to: path)
+                return (copy.bytes, copy.integrity)
+            })
+        case let .postgresql(connection):
+            let settings: PostgresSettings
+            do {
+                settings = try PostgresSettings(url: connection.url, passwordFile: connection.passwordFile(configuration: configuration)).schema(name)
+            } catch {
+                throw ConfigurationError(file: configuration.file, key: "postgresql.url", problem: "\(error)")
+            }
+            logger.info("store: PostgreSQL", metadata: ["database": "\(settings)", "schema": "\(name)", "connections": "\(connection.connections)"])
+            let store = try await PostgresBookingStore(pool: PostgresPool(settings: settings, connections: connection.connections, logger: logger),
+                                                       masterKey: masterKey)
+            return (store, { _ in throw BackupNotOnPostgres() })
+        }
+    }
+}
+
+/// `bookctl backup` of a PostgreSQL store: not built yet (the database is backed up with pg_dump).
+struct BackupNotOnPostgres: Error, CustomStringConvertible {
+    var description: String { "backups of bookingd's PostgreSQL store are not built yet: back the database up with pg_dump" }
 }

@@ -8,9 +8,9 @@ import SharedTables
 import StoreSQL
 
 /// bookingd's store logic on one transaction, in the SQL both engines share: every read and
-/// write the `BookingStore` protocol names. An engine's shell (`SQLiteBookingStore`) opens the
+/// write the `BookingStore` protocol names. An engine's shell (`BookingStoreShell`) opens the
 /// transaction, commits it, and does what only its engine has.
-struct BookingTransaction<Transaction: SQLTransaction> {
+public struct BookingTransaction<Transaction: SQLTransaction> {
     let transaction: Transaction
     let ciphers: ClientCiphers<Transaction>
 

@@ -26,9 +26,11 @@ struct ChangeWriter<Transaction: SQLTransaction> {
     }
 
     func apply(_ change: Change) throws -> ChangeOutcome {
-        if let key = context.idempotencyKey,
-           let earlier = try IdempotencyRecord.answer(transaction, key: key, command: context.command, digest: context.digest, ciphers: ciphers) {
-            return ChangeOutcome(result: earlier, events: [])
+        if let key = context.idempotencyKey {
+            try WriterTurns.take(idempotencyKey: key, in: transaction)
+            if let earlier = try IdempotencyRecord.answer(transaction, key: key, command: context.command, digest: context.digest, ciphers: ciphers) {
+                return ChangeOutcome(result: earlier, events: [])
+            }
         }
         let result: (Appointment, Transition)
         var clientMessage: String?
@@ -94,8 +96,14 @@ struct ChangeWriter<Transaction: SQLTransaction> {
     private func storeAnswer(_ reply: [UInt8], key: String, clientId: String) throws {
         // The reply holds the full contact, for the retry of the client who sent it.
         let sealed = try ciphers.sealing(for: clientId).seal(reply, binding: .idempotencyReply(key))
-        try transaction.execute("INSERT INTO idempotency (key, command, digest, client_id, reply, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                key, context.command, context.digest, clientId, sealed, Millis.of(context.now))
+        do {
+            try transaction.execute("INSERT INTO idempotency (key, command, digest, client_id, reply, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                    key, context.command, context.digest, clientId, sealed, Millis.of(context.now))
+        } catch .constraint(.unique, _, _) {
+            // Another writer (another instance) stored an answer under this key since the check
+            // above and committed: this change is undone and theirs is the answer.
+            throw IdempotencyRace(key: key)
+        }
     }
 
     // MARK: Book and reschedule
@@ -108,6 +116,7 @@ struct ChangeWriter<Transaction: SQLTransaction> {
         // Each HMAC once per booking: the limit, the client and the row find the contact by them.
         let indexes = ContactIndexes(email: booking.contact.email, phone: booking.contact.phone, index: ciphers.keys.index)
         if let limit = booking.contactLimit {
+            try WriterTurns.take(contact: indexes, in: transaction)
             try requireRoom(for: indexes, limit: limit)
         }
         let clientId = try clientId(emailIndex: indexes.email)
@@ -418,6 +427,39 @@ enum IdempotencyRecord {
         } catch {
             throw stored.unreadable("reply: \(error)")
         }
+    }
+}
+
+/// A change found, on storing its answer, that a concurrent change with the same idempotency key
+/// had stored one first: the store undoes this change and answers with the stored one.
+struct IdempotencyRace: Error {
+    var key: String
+}
+
+/// Changes that must not run side by side take turns. SQLite has one writer, so its changes are
+/// in turn already. PostgreSQL's instances write at once: a change takes transaction-scoped
+/// advisory locks, held until it commits, so the next one with the same key waits and then sees
+/// what the first wrote. Always in one order (the request's key, then the contact's, each in
+/// ascending order), so two changes never wait for each other in a circle.
+enum WriterTurns {
+    /// Two requests with one idempotency key (a retry sent to another instance while the first
+    /// is still being written): the second waits, then finds the first's answer.
+    static func take(idempotencyKey key: String, in transaction: some SQLTransaction) throws {
+        guard transaction.engine == .postgresql else { return }
+        try transaction.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key)
+    }
+
+    /// Two bookings of one contact: the second counts the first against the per-contact limit.
+    static func take(contact indexes: ContactIndexes, in transaction: some SQLTransaction) throws {
+        guard transaction.engine == .postgresql else { return }
+        for key in ([indexes.email] + (indexes.phone.map { [$0] } ?? [])).map(lockKey).sorted() {
+            try transaction.execute("SELECT pg_advisory_xact_lock(?)", key)
+        }
+    }
+
+    /// A blind index is an HMAC, uniform already: its first 8 bytes are a stable 64-bit key.
+    static func lockKey(_ index: Data) -> Int64 {
+        index.prefix(8).reduce(0) { ($0 << 8) | Int64($1) }
     }
 }
 

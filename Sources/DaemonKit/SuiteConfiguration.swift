@@ -28,6 +28,8 @@ public struct SuiteConfiguration: Sendable {
     public var metrics: [String: String]
     /// Daily backups of every database under `<state directory>/backups/<date>/`, if configured.
     public var backups: BackupPolicy?
+    /// SQLite files (the default) or PostgreSQL (`storage:` and `postgresql:`).
+    public var storage = StorageConfiguration.sqlite
     /// Testing only: daemons answer `debug_stall` (to prove the watchdog notices a wedged daemon).
     public var allowStall: Bool
     /// The file's text: each service reads its own section from it (`section(_:as:)`).
@@ -183,6 +185,7 @@ extension SuiteConfiguration {
         configuration.text = text
         configuration.clockRate = clockRate
         configuration.curve = curve
+        configuration.storage = try StorageConfiguration.parse(storage: raw.storage, postgresql: raw.postgresql, file: file)
         // The decoding above has read it as YAML already: composing it again cannot fail.
         if case .mapping(let mapping)? = try? Yams.compose(yaml: text) {
             configuration.presentKeys = Set(mapping.compactMap { key, value in value.null != nil ? nil : key.string })
@@ -285,10 +288,12 @@ private struct RawConfiguration: Decodable {
     var backups: RawBackups?
     var metrics: [String: String]?
     var curve: RawCurve?
+    var storage: String?
+    var postgresql: RawPostgres?
 
     enum CodingKeys: String, CodingKey {
         case runtimeDirectory = "runtime_directory", stateDirectory = "state_directory", logLevel = "log_level"
-        case maxMessageBytes = "max_message_bytes", endpoints, clock, requests, debug, backups, metrics, curve
+        case maxMessageBytes = "max_message_bytes", endpoints, clock, requests, debug, backups, metrics, curve, storage, postgresql
     }
 }
 

@@ -40,8 +40,13 @@ public struct PostgresMigrator: Sendable {
     /// The versions this call applied (none when another instance had applied them).
     @discardableResult
     public func migrate(_ pool: PostgresPool) async throws -> [Int64] {
-        try await pool.transaction { [store, migrations] transaction in
+        let schema = pool.settings.schema
+        return try await pool.transaction { [store, migrations] transaction in
             try transaction.execute("SELECT pg_advisory_xact_lock(?)", Self.lockKey)
+            // Made under the lock: two instances starting together would both try to make it.
+            if let schema {
+                try transaction.execute("CREATE SCHEMA IF NOT EXISTS \(schema)", [])
+            }
             try transaction.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     store text NOT NULL,

@@ -99,6 +99,7 @@ final class PostgresSession {
             configuration = .init(host: host, port: port, username: settings.user, password: password, database: settings.database, tls: mode)
         }
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = settings.startupParameters
         do {
             let connection = try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: id, logger: logger).wait()
             self.connection = connection

@@ -22,12 +22,43 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
     /// The file holding the password, read at each connection so a rotated credential is used
     /// without a restart; nil: the server does not ask (peer or trust authentication).
     public var passwordFile: String?
+    /// The PostgreSQL schema the daemon's tables live in (its `search_path`), one per daemon so
+    /// several share a database; the migrator makes it. nil: the server's default (`public`).
+    public var schema: String? {
+        didSet { precondition(schema.map(Self.isPlainName) ?? true, "a schema is a plain lowercase name") }
+    }
+    /// How long one statement may run before the server cancels it (`statement_timeout`): a
+    /// statement stuck behind a lock fails as a statement would, instead of holding a
+    /// connection of the pool for good.
+    public var statementTimeout: Duration = Self.defaultStatementTimeout
+
+    public static let defaultStatementTimeout: Duration = .seconds(30)
 
     public init(endpoint: Endpoint, user: String, database: String, passwordFile: String?) {
         self.endpoint = endpoint
         self.user = user
         self.database = database
         self.passwordFile = passwordFile
+    }
+
+    /// A name that needs no quoting in SQL: lowercase letters, digits and `_`, not starting with a digit.
+    public static func isPlainName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first), name.count <= 63 else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    /// The same settings with the daemon's tables in `schema`.
+    public func schema(_ name: String) -> PostgresSettings {
+        var settings = self
+        settings.schema = name
+        return settings
+    }
+
+    /// What each connection sets when it starts: the schema and the statement timeout.
+    var startupParameters: [(String, String)] {
+        var parameters = [("statement_timeout", "\(statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000)")]
+        if let schema { parameters.append(("search_path", schema)) }
+        return parameters
     }
 
     public static let defaultPort = 5432

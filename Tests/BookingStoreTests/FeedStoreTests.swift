@@ -6,12 +6,12 @@ import Foundation
 import Testing
 
 /// What bookingd keeps of the calendar feeds (a generation and a revocation per scope, never a
-/// token), and which appointments a feed holds.
+/// token), and which appointments a feed holds, on each engine.
 @Suite struct FeedStoreTests {
     let now = Date(timeIntervalSince1970: 1_796_101_200)  // 2026-12-01T05:00:00Z
 
-    @Test func aFeedStartsServedAtItsFirstAddressThenRotatesAndIsRevoked() async throws {
-        let fixture = try SQLiteBookingStoreTests()
+    @Test(arguments: StoreEngine.allCases) func aFeedStartsServedAtItsFirstAddressThenRotatesAndIsRevoked(engine: StoreEngine) async throws {
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         #expect(try await store.feedState(scope: "anna") == .initial("anna"))
         let rotated = try await store.rotateFeed(scope: "anna", at: now)
@@ -28,8 +28,8 @@ import Testing
         withExtendedLifetime(fixture) {}
     }
 
-    @Test func aFeedHoldsTheAppointmentsNotCancelledFromItsStartByStartAndPagesByIdCursor() async throws {
-        let fixture = try SQLiteBookingStoreTests()
+    @Test(arguments: StoreEngine.allCases) func aFeedHoldsTheAppointmentsNotCancelledFromItsStartByStartAndPagesByIdCursor(engine: StoreEngine) async throws {
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         func slot(hours: Double) throws -> DateTimeRange {
             let start = fixture.slot.start.addingTimeInterval(hours * 3600)

@@ -7,14 +7,16 @@ import SQLiteStorage
 import StoreSQL
 import Testing
 
-/// The meeting and topic a booking keeps, in a real SQLite file.
+/// The meeting and topic a booking keeps, on each engine; older SQLite files keep theirs.
 @Suite struct MeetingStoreTests {
     let tests = try! SQLiteBookingStoreTests()
     var store: SQLiteBookingStore { tests.store }
     static let room = try! VideoRoom(template: "https://meet.example.com/{reference}")
     static let formats: [String: MeetingFormat] = ["anna": .video(room), "boris": .office(address: "Москва, Тверская ул., 1, офис 5")]
 
-    @Test func aBookingKeepsItsConsultantsMeetingResolvedAndItsTopic() async throws {
+    @Test(arguments: StoreEngine.allCases) func aBookingKeepsItsConsultantsMeetingResolvedAndItsTopic(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         var booking = try tests.booking(1, consultant: "anna")
         booking.meetingFormats = Self.formats
         booking.topic = "Налоги\nи вычеты"
@@ -27,9 +29,12 @@ import Testing
         let (events, _) = try await store.events(after: 0, limit: 10)
         #expect(events.first?.appointment.meeting?.link == link)
         #expect(events.first?.appointment.topic == nil, "the topic is the client's own words: not in events")
+        withExtendedLifetime(tests) {}
     }
 
-    @Test func movingToAnotherConsultantGivesTheirMeetingAndStayingKeepsIt() async throws {
+    @Test(arguments: StoreEngine.allCases) func movingToAnotherConsultantGivesTheirMeetingAndStayingKeepsIt(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         var booking = try tests.booking(1, consultant: "anna")
         booking.meetingFormats = Self.formats
         _ = try await store.apply(.book(booking), context: tests.context())
@@ -46,6 +51,7 @@ import Testing
         let stored = try #require(try await store.appointment(reference: booking.reference))
         #expect(stored.meeting == .office(address: "Москва, Тверская ул., 1, офис 5"))
         #expect(stored.topic == nil)
+        withExtendedLifetime(tests) {}
     }
 
     @Test func aDatabaseOfTheV4SchemaKeepsItsBookingsWithoutAMeeting() async throws {

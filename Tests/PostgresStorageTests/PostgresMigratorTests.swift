@@ -58,4 +58,21 @@ struct PostgresMigratorTests {
             #expect(tables == .integer(0))
         }
     }
+
+    @Test func eachDaemonsTablesLiveInItsOwnSchemaMadeByItsMigrator() async throws {
+        let database = try await PostgresTestServer.shared.makeDatabase()
+        let bookingd = PostgresPool(settings: database.schema("bookingd"), connections: 1)
+        let notifyd = PostgresPool(settings: database.schema("notifyd"), connections: 1)
+        let table = [PostgresMigration(version: 1, name: "things", statements: ["CREATE TABLE things (daemon text)"])]
+        #expect(try await PostgresMigrator(store: "bookingd", migrations: table).migrate(bookingd) == [1])
+        #expect(try await PostgresMigrator(store: "notifyd", migrations: table).migrate(notifyd) == [1], "its own schema_migrations too")
+        try await bookingd.transaction { try $0.execute("INSERT INTO things VALUES ('bookingd')", []) }
+        let schemas = try await notifyd.transaction { transaction in
+            try transaction.rows("SELECT table_schema FROM information_schema.tables WHERE table_name = 'things' ORDER BY 1", []).map { $0[0] }
+        }
+        #expect(schemas == [.text("bookingd"), .text("notifyd")])
+        #expect(try await notifyd.transaction { try $0.rows("SELECT count(*) FROM things", [])[0][0] } == .integer(0))
+        await bookingd.close()
+        await notifyd.close()
+    }
 }

@@ -58,4 +58,12 @@ struct PostgresSettingsTests {
         let missing = PostgresSettings(endpoint: settings.endpoint, user: "booking", database: "suite", passwordFile: path + ".missing")
         #expect(throws: PostgresStorageError.unreadablePasswordFile(path: path + ".missing")) { try missing.password() }
     }
+
+    @Test func aSchemaIsAPlainNameAndTheStatementTimeoutHasADefault() throws {
+        let settings = try PostgresSettings(url: "postgresql://booking@/suite?host=/run/postgresql", passwordFile: nil).schema("bookingd")
+        #expect(settings.schema == "bookingd")
+        #expect(settings.statementTimeout == PostgresSettings.defaultStatementTimeout)
+        #expect(["bookingd", "notifyd", "a_1"].allSatisfy(PostgresSettings.isPlainName))
+        #expect(!["", "Bookingd", "1st", "book-ingd", "x; DROP"].contains(where: PostgresSettings.isPlainName))
+    }
 }
