@@ -4,12 +4,14 @@ import BookingProtocol
 import FieldEncryption
 import Foundation
 import GRDB
+import PostgresStorage
 import SQLiteStorage
 import SharedTables
 import SuiteTesting
 import Testing
 
-/// Erasure on request and after the retention period, export, and what a restored backup holds.
+/// Erasure on request and after the retention period, and export, on each engine; what a file
+/// and a restored backup of SQLite hold.
 @Suite struct ErasureTests {
     let tests = try! SQLiteBookingStoreTests()
     var store: SQLiteBookingStore { tests.store }
@@ -25,12 +27,12 @@ import Testing
                           contact: contact, timeZone: "Europe/Moscow", locale: "ru", topic: topic)
     }
 
-    func book(_ contact: ContactInfo, daysLater: Int = 0, topic: String? = nil, key: String? = nil) async throws -> BookingReference {
+    func book(_ store: any BookingStore, _ contact: ContactInfo, daysLater: Int = 0, topic: String? = nil, key: String? = nil) async throws -> BookingReference {
         let result = try await store.apply(.book(booking(contact, daysLater: daysLater, topic: topic)), context: tests.context(key: key))
         return try BookingReference(parsing: result.appointment.reference)
     }
 
-    func cancel(_ reference: BookingReference, reason: String, actor: Actor = .client, at now: Date? = nil) async throws {
+    func cancel(_ store: any BookingStore, _ reference: BookingReference, reason: String, actor: Actor = .client, at now: Date? = nil) async throws {
         var context = tests.context("cancel", actor: actor)
         context.now = now ?? context.now
         _ = try await store.apply(.cancel(reference: reference, reason: reason), context: context)
@@ -38,28 +40,33 @@ import Testing
 
     // MARK: On request
 
-    @Test func theSubjectIsFoundByEmailPhoneOrReferenceAndNobodyElse() async throws {
-        let reference = try await book(Self.ivan)
-        _ = try await book(Self.petr)
+    @Test(arguments: StoreEngine.allCases) func theSubjectIsFoundByEmailPhoneOrReferenceAndNobodyElse(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
+        let reference = try await book(store, Self.ivan)
+        _ = try await book(store, Self.petr)
         let byEmail = try await store.clientIds(of: .email("IVAN.PETROV@example.com"))
         #expect(byEmail.count == 1)
         #expect(try await store.clientIds(of: .phone(Self.ivan.phone)) == byEmail)
         #expect(try await store.clientIds(of: .reference(reference)) == byEmail)
         #expect(try await store.clientIds(of: .email("nobody@example.com")) == [])
         #expect(try await store.clientIds(of: .reference(.random())) == [])
+        withExtendedLifetime(tests) {}
     }
 
-    @Test func eraseThenExportFindsNothingReadable() async throws {
-        let first = try await book(Self.ivan, topic: "Налоговый вычет за квартиру", key: "k-1")
-        let second = try await book(Self.ivanInLatin, daysLater: 1, key: "k-2")
-        let other = try await book(Self.petr, topic: "Ипотека")
-        try await cancel(first, reason: "Передумал, спасибо")
+    @Test(arguments: StoreEngine.allCases) func eraseThenExportFindsNothingReadable(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
+        let first = try await book(store, Self.ivan, topic: "Налоговый вычет за квартиру", key: "k-1")
+        let second = try await book(store, Self.ivanInLatin, daysLater: 1, key: "k-2")
+        let other = try await book(store, Self.petr, topic: "Ипотека")
+        try await cancel(store, first, reason: "Передумал, спасибо")
         let clients = try await store.clientIds(of: .email(Self.ivan.email))
 
         // What an erasure on request cancels first: the future ones still active.
         let active = try await store.activeAppointments(ofClients: clients, after: tests.now)
         #expect(active == [second])
-        try await cancel(second, reason: "erasure requested", actor: .admin)
+        try await cancel(store, second, reason: "erasure requested", actor: .admin)
         let before = try await store.export(clients: clients)
         #expect(before.bookings.map(\.appointment.contactInfo) == [Self.ivan, Self.ivanInLatin])
         #expect(before.bookings[0].history.last?.reason == "Передумал, спасибо")
@@ -104,11 +111,16 @@ import Testing
             #expect(event.correlationId == "c-erase")
         }
         // And the file holds nothing of Ivan's (it never held it in clear; now not even sealed under a key).
-        #expect(try PlaintextSearch.occurrences(of: PersonalDataTests.ivansData, inFilesUnder: tests.directory) == [])
+        if engine == .sqlite {
+            #expect(try PlaintextSearch.occurrences(of: PersonalDataTests.ivansData, inFilesUnder: tests.directory) == [])
+        }
+        withExtendedLifetime(tests) {}
     }
 
-    @Test func erasingAgainErasesNothingAndKeepsNoSecondRecord() async throws {
-        _ = try await book(Self.ivan)
+    @Test(arguments: StoreEngine.allCases) func erasingAgainErasesNothingAndKeepsNoSecondRecord(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
+        _ = try await book(store, Self.ivan)
         let clients = try await store.clientIds(of: .email(Self.ivan.email))
         let first = try await store.erase(clients: clients, cancelled: 0, user: "admin", correlationId: "c-1", at: tests.now)
         #expect(!first.erasedNothing)
@@ -119,15 +131,22 @@ import Testing
         #expect(try await store.lastSequence() == last, "no event")
         #expect(try await store.export(clients: clients).erasures == [first])
         // Both requests are in the audit trail.
-        let audit = try await DatabaseQueue(path: path).read { db in try AuditTrail.entries(db, limit: 10) }
+        let audit: [AuditEntry]
+        switch engine {
+        case .sqlite:
+            audit = try await DatabaseQueue(path: tests.directory + "/bookingd.sqlite").read { db in try AuditTrail.entries(db, limit: 10) }
+        case .postgresql:
+            audit = try await try #require(store as? PostgresBookingStore).pool.transaction { try AuditTrail.entries($0, limit: 10) }
+        }
         #expect(audit.filter { $0.command == "erase" }.map(\.outcome) == ["ok: nothing left to erase", "ok: erasure \(first.id.uuidString.lowercased())"])
+        withExtendedLifetime(tests) {}
     }
 
     /// Crypto-shredding holds only if the wrapped key leaves no copy in the file: not in a freed
     /// part of a page (secure_delete), not in an old WAL frame (the checkpoint after the erasure).
     @Test func noFileKeepsTheBytesOfAnErasedClientsKey() async throws {
-        _ = try await book(Self.ivan)
-        _ = try await book(Self.petr)
+        _ = try await book(store, Self.ivan)
+        _ = try await book(store, Self.petr)
         let clients = try await store.clientIds(of: .email(Self.ivan.email))
         let reader = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
         let wrapped = try #require(try await reader.read { db in
@@ -151,19 +170,22 @@ import Testing
         }
     }
 
-    @Test func aClientErasedBooksAgainWithANewKey() async throws {
-        _ = try await book(Self.ivan)
+    @Test(arguments: StoreEngine.allCases) func aClientErasedBooksAgainWithANewKey(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
+        _ = try await book(store, Self.ivan)
         let clients = try await store.clientIds(of: .email(Self.ivan.email))
         _ = try await store.erase(clients: clients, cancelled: 0, user: "admin", correlationId: "c-1", at: tests.now)
-        let again = try await book(Self.ivan, daysLater: 2)
+        let again = try await book(store, Self.ivan, daysLater: 2)
         #expect(try await store.appointment(reference: again)?.contactInfo == Self.ivan)
+        withExtendedLifetime(tests) {}
     }
 
     // MARK: Backups
 
     @Test func aBackupTakenBeforeTheErasureHoldsNoReadableContactOnceRestored() async throws {
-        let ivans = try await book(Self.ivan)
-        let petrs = try await book(Self.petr)
+        let ivans = try await book(store, Self.ivan)
+        let petrs = try await book(store, Self.petr)
         let backup = tests.directory + "/backup.sqlite"
         _ = try store.backup(to: backup)
         let clients = try await store.clientIds(of: .email(Self.ivan.email))
@@ -198,7 +220,7 @@ import Testing
     }
 
     @Test func aDatabaseWithoutErasuresChangesNothingOnRestore() async throws {
-        _ = try await book(Self.ivan)
+        _ = try await book(store, Self.ivan)
         let backup = tests.directory + "/backup.sqlite"
         _ = try store.backup(to: backup)
         #expect(try ErasureLedger.reapply(from: path, onto: backup) == 0)
@@ -207,12 +229,14 @@ import Testing
 
     // MARK: Retention
 
-    @Test func retentionErasesWhatIsPastItsPeriodAndKeepsWhatIsYounger() async throws {
+    @Test(arguments: StoreEngine.allCases) func retentionErasesWhatIsPastItsPeriodAndKeepsWhatIsYounger(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         let rule = RetentionRule(days: 30)
-        let attended = try await book(Self.ivan)
-        let cancelled = try await book(Self.ivanInLatin, daysLater: 1)
-        try await cancel(cancelled, reason: "Мне неудобно утром")
-        let younger = try await book(Self.petr, daysLater: 10)
+        let attended = try await book(store, Self.ivan)
+        let cancelled = try await book(store, Self.ivanInLatin, daysLater: 1)
+        try await cancel(store, cancelled, reason: "Мне неудобно утром")
+        let younger = try await book(store, Self.petr, daysLater: 10)
 
         // The cancellation's purpose ended at `now`; the consultations at their ends.
         #expect(try await store.eraseExpired(rule, limit: 100, correlationId: "r-0", at: tests.now.addingTimeInterval(30 * Self.day - 1)) == nil)
@@ -235,23 +259,30 @@ import Testing
         #expect(events.filter { $0.kind == .erased }.map(\.actor) == ["system", "system"])
         let clients = try await store.clientIds(of: .email(Self.ivan.email))
         #expect(try await store.export(clients: clients).erasures.map(\.id) == [first.id, second.id])
+        withExtendedLifetime(tests) {}
     }
 
-    @Test func retentionNeverTouchesActiveFutureAppointments() async throws {
-        let reference = try await book(Self.ivan)
+    @Test(arguments: StoreEngine.allCases) func retentionNeverTouchesActiveFutureAppointments(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
+        let reference = try await book(store, Self.ivan)
         #expect(try await store.eraseExpired(RetentionRule(days: 0), limit: 100, correlationId: "r", at: tests.now) == nil)
         #expect(try await store.appointment(reference: reference)?.contactInfo == Self.ivan)
+        withExtendedLifetime(tests) {}
     }
 
-    @Test func retentionWorksInBatches() async throws {
+    @Test(arguments: StoreEngine.allCases) func retentionWorksInBatches(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         for n in 0..<3 {
-            let reference = try await book(try ContactInfo.validated(name: "Client \(n)", email: "c\(n)@example.com", phone: "+7916123000\(n)"), daysLater: n)
-            try await cancel(reference, reason: "no")
+            let reference = try await book(store, try ContactInfo.validated(name: "Client \(n)", email: "c\(n)@example.com", phone: "+7916123000\(n)"), daysLater: n)
+            try await cancel(store, reference, reason: "no")
         }
         let at = tests.now.addingTimeInterval(31 * Self.day)
         #expect(try await store.eraseExpired(RetentionRule(), limit: 2, correlationId: "r-1", at: at)?.appointments == 2)
         #expect(try await store.eraseExpired(RetentionRule(), limit: 2, correlationId: "r-2", at: at)?.appointments == 1)
         #expect(try await store.eraseExpired(RetentionRule(), limit: 2, correlationId: "r-3", at: at) == nil)
+        withExtendedLifetime(tests) {}
     }
 }
 

@@ -11,7 +11,7 @@ import SuiteTesting
 import Testing
 
 /// Clients' personal data in bookingd's database: sealed at rest (a database of the schema
-/// before is sealed in place), found by blind indexes, and kept out of the events.
+/// before is sealed in place), found by blind indexes (on each engine), and kept out of the events.
 @Suite struct PersonalDataTests {
     let tests = try! SQLiteBookingStoreTests()
     var store: SQLiteBookingStore { tests.store }
@@ -104,7 +104,9 @@ import Testing
 
     // MARK: Events
 
-    @Test func eventsCarryTheContactMaskedAndNotTheClientsWordsWhileRepliesKeepThemWhole() async throws {
+    @Test(arguments: StoreEngine.allCases) func eventsCarryTheContactMaskedAndNotTheClientsWordsWhileRepliesKeepThemWhole(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         let held = booking(Self.ivan, topic: "Налоговый вычет за квартиру")
         let booked = try await store.apply(.book(held), context: tests.context(key: "k-1"))
         #expect(booked.appointment.contact == ContactBody(Self.ivan), "the reply to the client has their contact")
@@ -130,9 +132,12 @@ import Testing
                 #expect(!body.contains(value), "event \(event.sequence) holds \(value)")
             }
         }
+        withExtendedLifetime(tests) {}
     }
 
-    @Test func personalDataGivesTheFullContactAndTheClientsOwnWordsOnTheirChange() async throws {
+    @Test(arguments: StoreEngine.allCases) func personalDataGivesTheFullContactAndTheClientsOwnWordsOnTheirChange(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         let held = booking(Self.ivan, topic: "Налоговый вычет за квартиру")
         _ = try await store.apply(.book(held), context: tests.context())
         _ = try await store.apply(move(held.reference, to: later, reason: "Мне неудобно утром"), context: tests.context("reschedule"))
@@ -146,11 +151,14 @@ import Testing
         #expect(try await store.personalData(reference: .random(), eventId: nil) == nil)
         let history = try #require(try await store.history(reference: held.reference))
         #expect(history.map(\.reason) == [nil, "Мне неудобно утром", "консультант заболел"])
+        withExtendedLifetime(tests) {}
     }
 
     // MARK: Blind indexes
 
-    @Test func theContactLimitAndAContactsBookingsFindTheEmailInAnyCaseAndThePhone() async throws {
+    @Test(arguments: StoreEngine.allCases) func theContactLimitAndAContactsBookingsFindTheEmailInAnyCaseAndThePhone(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         let first = try ContactInfo.validated(name: "Ivan Petrov", email: "Ivan.Petrov@example.com", phone: "+79161234567")
         _ = try await store.apply(.book(booking(first, limit: 1)), context: tests.context())
         let sameEmail = try ContactInfo.validated(name: "Ivan Petrov", email: "ivan.petrov@EXAMPLE.com", phone: "+79035550123")
@@ -170,9 +178,12 @@ import Testing
         #expect(byPhone.map(\.contactInfo) == [other])
         let byEither = try await store.appointments(from: nil, to: nil, status: nil, limit: 10, email: "ivan.petrov@example.com", phone: "+79035550123", after: nil)
         #expect(byEither.count == 2)
+        withExtendedLifetime(tests) {}
     }
 
-    @Test func aContactIsKnownByTheirEmailInAnyCaseOnceTheyConfirmedAHold() async throws {
+    @Test(arguments: StoreEngine.allCases) func aContactIsKnownByTheirEmailInAnyCaseOnceTheyConfirmedAHold(engine: StoreEngine) async throws {
+        let tests = try await StoreFixture(engine)
+        let store = tests.store
         var held = booking(Self.ivan)
         held.hold = Hold(expiresAt: tests.now.addingTimeInterval(900), confirmation: ConfirmationBody(token: "t", code: "123456"))
         _ = try await store.apply(.book(held), context: tests.context())
@@ -180,6 +191,7 @@ import Testing
         _ = try await store.apply(.confirm(reference: held.reference), context: tests.context("confirm"))
         #expect(try await store.isKnownContact(email: "Ivan.Petrov@example.com"))
         #expect(try await store.isKnownContact(email: "anna@example.com") == false)
+        withExtendedLifetime(tests) {}
     }
 }
 

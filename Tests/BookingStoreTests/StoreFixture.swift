@@ -46,6 +46,8 @@ struct StoreFixture: StoreScenario {
     /// The PostgreSQL database's settings (nil on SQLite), for a test that opens another pool on it.
     let postgres: PostgresSettings?
     private let temporary: TemporaryDirectory
+    /// Where the SQLite file is (`bookingd.sqlite`); empty on PostgreSQL.
+    var directory: String { temporary.path }
 
     init(_ engine: StoreEngine, master: MasterKey = MasterKey(SecretKey.random())) async throws {
         self.engine = engine
