@@ -330,7 +330,8 @@ let package = Package(
         .testTarget(
             name: "BookingServiceTests",
             dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "BookingAnalytics", "CivilTime", "ZeroMQ",
-                           .product(name: "Crypto", package: "swift-crypto")]
+                           "FieldEncryption",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "NotificationServiceTests",
