@@ -312,7 +312,7 @@ let package = Package(
         .testTarget(
             name: "DaemonKitTests",
             dependencies: [
-                "SharedTables", "DaemonKit", "BookingProtocol", "ZeroMQ", "SuiteTesting", "CivilTime", "FieldEncryption", "SQLiteStorage",
+                "SharedTables", "DaemonKit", "BookingProtocol", "BookingService", "ZeroMQ", "SuiteTesting", "CivilTime", "FieldEncryption", "SQLiteStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -31,11 +31,18 @@ public enum BookingDaemon {
         try ErasureLedger.reapply(from: replaced, onto: restored)
     }
 
+    /// For `bookctl restore`: the copy about to go live gets a new epoch, so that followers
+    /// start again from a snapshot instead of trusting its sequence numbers.
+    public static func renewEpoch(of restored: String) throws {
+        try SQLiteBookingStore.renewEpoch(at: restored)
+    }
+
     /// Opens the store, binds both sockets and returns the services to run, in start order:
     /// a group stops them in reverse, so the request server stops taking commands first and the
     /// publisher then sends what was committed.
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
+        let instance = try configuration.bookingdInstance()
         let settings = Reloadable(try BookingSettings.load(configuration))
         let privacy = Reloadable(try PrivacySettings.load(configuration))
         let databasePath = configuration.databasePath("bookingd.sqlite")
@@ -44,8 +51,8 @@ public enum BookingDaemon {
         let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
         let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
         let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
-        let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger,
-                                       curve: try parts.curve(binding: configuration.endpoints.bookingdEvents))
+        let publisher = try EventPublisher(endpoint: instance.events, context: parts.context, store: store, logger: parts.logger,
+                                           curve: try parts.curve(binding: instance.events), election: SoleWriterElection())
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
         let pause = PauseSwitch(reason: try await store.pauseReason())
         let holds = HoldSwitch(logger: parts.logger)
@@ -64,12 +71,12 @@ public enum BookingDaemon {
         keySource.commands(origin: keyOrigin, state: { try await store.masterKeyState() }, step: { try await store.rotateMasterKey(to: $0, limit: $1) },
                            finish: { try await store.finishMasterKeyRotation(to: $0) }, logger: parts.logger).addRoutes(to: &routes)
         let server = try RequestServer(
-            name: name, endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
+            name: name, endpoint: instance.requests, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             errors: { BookingErrors.wire($0, zone: settings.value.businessZone) },
             patience: configuration.requestPatience,
             access: try PeerAccess(configuration),
-            curve: try parts.curve(binding: configuration.endpoints.bookingd)
+            curve: try parts.curve(binding: instance.requests)
         )
         parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume,
                                                    MessageType.erase]) {
