@@ -326,7 +326,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "BookingAnalytics", "CivilTime", "ZeroMQ",
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "BookingStore", "BookingAnalytics", "CivilTime", "ZeroMQ", "FieldEncryption",
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
