@@ -315,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "DaemonKitTests",
             dependencies: [
-                "SharedTables", "DaemonKit", "BookingProtocol", "ZeroMQ", "SuiteTesting", "CivilTime", "FieldEncryption", "SQLiteStorage",
+                "SharedTables", "DaemonKit", "BookingProtocol", "BookingService", "ZeroMQ", "SuiteTesting", "CivilTime", "FieldEncryption", "SQLiteStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -329,9 +329,9 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingServiceTests",
-            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "BookingAnalytics", "CivilTime", "ZeroMQ",
-                           "FieldEncryption",
-                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SuiteTesting", "DaemonKit", "BookingProtocol", "BookingDomain", "BookingService", "BookingStore", "BookingAnalytics", "CivilTime", "ZeroMQ", "FieldEncryption",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "NotificationServiceTests",

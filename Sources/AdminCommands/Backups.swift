@@ -128,6 +128,8 @@ struct Restore: AsyncParsableCommand {
                 try FileManager.default.copyItem(atPath: source, toPath: prepared)
                 let applied = try BookingDaemon.reapplyErasures(from: target, onto: prepared)
                 if applied > 0 { Output.line("\(file.daemon): \(applied) erasures made since the backup applied to it again") }
+                // Its sequence numbers may repeat those already published: a new epoch tells followers.
+                try BookingDaemon.renewEpoch(of: prepared)
                 source = prepared
             }
             defer { try? FileManager.default.removeItem(atPath: prepared) }

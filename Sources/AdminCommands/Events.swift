@@ -20,7 +20,7 @@ struct Events: AsyncParsableCommand {
             options.subscriptions = [Array("booking.".utf8)]
             options.curve = try suite.curve(connectingTo: "bookingd", at: suite.configuration.endpoints.bookingdEvents)
             let socket = try suite.context.socket(.sub, options: options, label: "bookctl-events")
-            try await socket.connect(suite.configuration.endpoints.bookingdEvents)
+            for endpoint in suite.configuration.endpoints.bookingdEvents { try await socket.connect(endpoint) }
             subscriber = socket
         }
         var last = since

@@ -85,20 +85,20 @@ struct Suite {
     }
 
     func client(_ daemon: String) async throws -> DaemonClient {
-        guard let endpoint = configuration.endpoints.requests(of: daemon) else {
+        guard let endpoints = configuration.endpoints.requests(of: daemon) else {
             throw CommandFailure(message: "'\(daemon)' is not one of the suite's daemons: \(daemons.joined(separator: ", "))", code: Exit.usage)
         }
         return try await DaemonClient(
-            daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,
+            daemon: daemon, endpoints: endpoints, context: context, timeout: configuration.requestTimeout,
             attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes, user: OSUser.current,
-            curve: try curve(connectingTo: daemon, at: endpoint)
+            curve: try curve(connectingTo: daemon, at: endpoints)
         )
     }
 
     /// CURVE for a connection to `daemon` on tcp, with the admin's own key pair (nil on ipc).
-    func curve(connectingTo daemon: String, at endpoint: String) throws -> CurveSecurity? {
+    func curve(connectingTo daemon: String, at endpoints: [String]) throws -> CurveSecurity? {
         do {
-            return try security.client(of: daemon, at: endpoint)
+            return try security.client(of: daemon, at: endpoints)
         } catch {
             throw CommandFailure(message: "configuration error: \(error)", code: Exit.usage)
         }

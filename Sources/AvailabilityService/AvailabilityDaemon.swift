@@ -46,7 +46,7 @@ public enum AvailabilityDaemon {
         }
         let follower = try EventFollower(
             name: name, consumer: TakenSlotsFollowing(view: view, clock: parts.clock, snapshotTimeout: configuration.requestTimeout, logger: parts.logger),
-            bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
+            bookingd: bookingd, eventsEndpoints: configuration.endpoints.bookingdEvents, context: parts.context,
             replayTimeout: configuration.requestTimeout, logger: parts.logger, curve: try parts.eventsCurve
         )
         var routes = commands.routes

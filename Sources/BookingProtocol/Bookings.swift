@@ -360,9 +360,13 @@ public struct ReplayReply: Codable, Sendable, Equatable {
     public var events: [EventBody]
     /// The newest sequence number bookingd has committed; replay again while it is ahead of what you hold.
     public var lastSequence: UInt64
-    public init(events: [EventBody], lastSequence: UInt64) {
+    /// The epoch the sequence numbers count in (as in every event's header); absent from an
+    /// older bookingd.
+    public var epoch: String?
+    public init(events: [EventBody], lastSequence: UInt64, epoch: String? = nil) {
         self.events = events
         self.lastSequence = lastSequence
+        self.epoch = epoch
     }
 }
 
@@ -389,10 +393,13 @@ public struct BookedSlotBody: Codable, Sendable, Equatable, Hashable {
 public struct SnapshotReply: Codable, Sendable, Equatable {
     public var sequence: UInt64
     public var booked: [BookedSlotBody]
+    /// The epoch `sequence` counts in; absent from an older bookingd.
+    public var epoch: String?
     /// Bookings per consultant from now to the end of the horizon (for fair assignment views).
-    public init(sequence: UInt64, booked: [BookedSlotBody]) {
+    public init(sequence: UInt64, booked: [BookedSlotBody], epoch: String? = nil) {
         self.sequence = sequence
         self.booked = booked
+        self.epoch = epoch
     }
 }
 

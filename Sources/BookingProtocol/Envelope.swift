@@ -126,9 +126,12 @@ public struct MessageHeader: Codable, Sendable, Equatable {
     public var user: String?
     /// On events: the gap-free sequence number.
     public var sequence: UInt64?
+    /// On events: the identity of the database `sequence` counts in. A new epoch (a restored
+    /// database, a failover that lost data) means the numbers start over: start from a snapshot.
+    public var epoch: String?
 
     public init(id: String = UUID().uuidString.lowercased(), correlationId: String? = nil, idempotencyKey: String? = nil,
-                sentAt: Date = Date(), deadline: Date? = nil, user: String? = nil, sequence: UInt64? = nil) {
+                sentAt: Date = Date(), deadline: Date? = nil, user: String? = nil, sequence: UInt64? = nil, epoch: String? = nil) {
         self.id = id
         self.correlationId = correlationId
         self.idempotencyKey = idempotencyKey
@@ -136,5 +139,6 @@ public struct MessageHeader: Codable, Sendable, Equatable {
         self.deadline = deadline
         self.user = user
         self.sequence = sequence
+        self.epoch = epoch
     }
 }

@@ -60,9 +60,9 @@ public struct EventBody: Codable, Sendable, Equatable {
         self.confirmation = confirmation
     }
 
-    /// The PUB frames of this event.
-    public func frames() throws -> [[UInt8]] {
-        let header = MessageHeader(id: id, correlationId: correlationId, sentAt: occurredAt, sequence: sequence)
+    /// The PUB frames of this event, in `epoch`.
+    public func frames(epoch: String? = nil) throws -> [[UInt8]] {
+        let header = MessageHeader(id: id, correlationId: correlationId, sentAt: occurredAt, sequence: sequence, epoch: epoch)
         return try Envelope(type: kind.topic, header: header, encoding: self).eventFrames(topic: kind.topic)
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// does not expect (nesting, exotic numbers) returns nil and goes through `JSONDecoder`, which
 /// stays the definition of what is valid.
 enum HeaderParser {
-    static let knownKeys: Set<String> = ["id", "correlation_id", "idempotency_key", "sent_at", "deadline", "user", "sequence"]
+    static let knownKeys: Set<String> = ["id", "correlation_id", "idempotency_key", "sent_at", "deadline", "user", "sequence", "epoch"]
 
     static func parse<Bytes: Collection<UInt8>>(_ input: Bytes) -> MessageHeader? {
         let bytes = Array(input)
@@ -85,7 +85,7 @@ enum HeaderParser {
             break
         }
         // A field of the wrong kind (a number where a string belongs...) is JSONDecoder's to report.
-        for key in ["id", "correlation_id", "idempotency_key", "sent_at", "deadline", "user"] where numbers[key] != nil { return nil }
+        for key in ["id", "correlation_id", "idempotency_key", "sent_at", "deadline", "user", "epoch"] where numbers[key] != nil { return nil }
         if fields["sequence"] != nil { return nil }
         guard let id = fields["id"], let sentText = fields["sent_at"], let sentAt = ISO8601.parseInstant(sentText) else { return nil }
         var deadline: Date?
@@ -94,6 +94,6 @@ enum HeaderParser {
             deadline = parsed
         }
         return MessageHeader(id: id, correlationId: fields["correlation_id"], idempotencyKey: fields["idempotency_key"], sentAt: sentAt,
-                             deadline: deadline, user: fields["user"], sequence: numbers["sequence"])
+                             deadline: deadline, user: fields["user"], sequence: numbers["sequence"], epoch: fields["epoch"])
     }
 }

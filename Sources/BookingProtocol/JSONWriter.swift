@@ -274,6 +274,10 @@ extension MessageHeader: JSONWritable {
             writer.raw(",\"sequence\":")
             writer.integer(sequence)
         }
+        if let epoch {
+            writer.raw(",\"epoch\":")
+            writer.string(epoch)
+        }
         writer.raw("}")
     }
 }

@@ -47,7 +47,7 @@ struct BookingCommands: Sendable {
             let (events, last) = try await store.events(after: request.after, limit: limit)
             // A reply larger than a client accepts would be dropped and the subscriber would
             // never catch up: fewer events, and the subscriber asks again for the rest.
-            var reply = ReplayReply(events: events, lastSequence: last)
+            var reply = ReplayReply(events: events, lastSequence: last, epoch: try await store.epoch())
             while reply.events.count > 1, try WireJSON.encode(reply).count > maxReplyBytes {
                 reply.events.removeLast(reply.events.count / 2)
             }
@@ -58,7 +58,7 @@ struct BookingCommands: Sendable {
             let (sequence, booked) = try await store.snapshot(
                 from: request.from ?? now.addingTimeInterval(-86_400), to: request.to ?? now.addingTimeInterval(400 * 86_400)
             )
-            return SnapshotReply(sequence: sequence, booked: booked)
+            return SnapshotReply(sequence: sequence, booked: booked, epoch: try await store.epoch())
         }
         routes.on(MessageType.ping, Empty.self) { _, _ in
             let published = publisher.lastPublished

@@ -34,11 +34,18 @@ public enum BookingDaemon {
         try ErasureLedger.reapply(from: replaced, onto: restored)
     }
 
+    /// For `bookctl restore`: the copy about to go live gets a new epoch, so that followers
+    /// start again from a snapshot instead of trusting its sequence numbers.
+    public static func renewEpoch(of restored: String) throws {
+        try SQLiteBookingStore.renewEpoch(at: restored)
+    }
+
     /// Opens the store, binds both sockets and returns the services to run, in start order:
     /// a group stops them in reverse, so the request server stops taking commands first and the
     /// publisher then sends what was committed.
     public static func services(_ parts: DaemonRunner.Parts) async throws -> [any Service] {
         let configuration = parts.configuration
+        let instance = try configuration.bookingdInstance()
         let settings = Reloadable(try BookingSettings.load(configuration))
         let privacy = Reloadable(try PrivacySettings.load(configuration))
         let databasePath = configuration.databasePath("bookingd.sqlite")
@@ -46,9 +53,10 @@ public enum BookingDaemon {
         // and no file has been touched.
         let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
         let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
-        let (store, copy) = try await openStore(configuration, databasePath: databasePath, masterKey: masterKey, logger: parts.logger)
-        let publisher = try EventPublisher(endpoint: configuration.endpoints.bookingdEvents, context: parts.context, store: store, logger: parts.logger,
-                                       curve: try parts.curve(binding: configuration.endpoints.bookingdEvents))
+        let opened = try await openStore(configuration, databasePath: databasePath, masterKey: masterKey, logger: parts.logger)
+        let store = opened.store
+        let publisher = try EventPublisher(endpoint: instance.events, context: parts.context, store: store, logger: parts.logger,
+                                           curve: try parts.curve(binding: instance.events), election: opened.election, pollEvery: opened.pollEvery)
         let availability = try await parts.client(for: "availabilityd", at: configuration.endpoints.availabilityd)
         let pause = PauseSwitch(reason: try await store.pauseReason())
         let holds = HoldSwitch(logger: parts.logger)
@@ -58,18 +66,18 @@ public enum BookingDaemon {
             control: parts.control, pause: pause, holds: holds, signer: signer, guesses: ConfirmationGuesses(),
             maxReplyBytes: configuration.maxMessageBytes, logger: parts.logger
         )
-        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger, copy: copy)
+        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger, copy: opened.copy)
         var routes = commands.routes
         backups.addRoute(to: &routes)
         keySource.commands(origin: keyOrigin, state: { try await store.masterKeyState() }, step: { try await store.rotateMasterKey(to: $0, limit: $1) },
                            finish: { try await store.finishMasterKeyRotation(to: $0) }, logger: parts.logger).addRoutes(to: &routes)
         let server = try RequestServer(
-            name: name, endpoint: configuration.endpoints.bookingd, context: parts.context, routes: routes,
+            name: name, endpoint: instance.requests, context: parts.context, routes: routes,
             maxMessageBytes: configuration.maxMessageBytes, logger: parts.logger, control: parts.control,
             errors: { BookingErrors.wire($0, zone: settings.value.businessZone) },
             patience: configuration.requestPatience,
             access: try PeerAccess(configuration),
-            curve: try parts.curve(binding: configuration.endpoints.bookingd)
+            curve: try parts.curve(binding: instance.requests)
         )
         parts.control.setAudit(auditedByDaemon: [MessageType.book, MessageType.reschedule, MessageType.cancel, MessageType.pause, MessageType.resume,
                                                    MessageType.erase]) {
@@ -115,15 +123,31 @@ public enum BookingDaemon {
 
     /// The store `storage:` names, and how a backup copies it. On PostgreSQL each daemon's tables
     /// live in a schema named after it; the URL is checked here, naming its key.
+    /// The store the configuration names, how it is backed up, and how its publisher is chosen.
+    struct OpenedStore {
+        var store: any BookingStore
+        var copy: DaemonBackups.Copy
+        var election: any PublisherElection
+        /// How often the publisher reads the outbox unprompted: on a shared database another
+        /// instance's commits wake nothing here, so they are picked up at this pace.
+        var pollEvery: Duration
+    }
+
     static func openStore(_ configuration: SuiteConfiguration, databasePath: String, masterKey: MasterKey,
-                          logger: Logger) async throws -> (any BookingStore, DaemonBackups.Copy) {
+                          logger: Logger) async throws -> OpenedStore {
         switch configuration.storage {
         case .sqlite:
+            // One file has one writer: a second instance would publish the same events as a
+            // second elected publisher, and wait on the first one's locks.
+            guard configuration.endpoints.bookingd.count == 1 else {
+                throw ConfigurationError(file: configuration.file, key: "endpoints.bookingd",
+                                         problem: "several bookingd instances need `storage: postgresql`; on SQLite one instance owns the file")
+            }
             let store = try SQLiteBookingStore(path: databasePath, masterKey: masterKey)
-            return (store, { path in
+            return OpenedStore(store: store, copy: { path in
                 let copy = try store.backup(to: path)
                 return (copy.bytes, copy.integrity)
-            })
+            }, election: SoleWriterElection(), pollEvery: .seconds(1))
         case let .postgresql(connection):
             let settings: PostgresSettings
             do {
@@ -134,7 +158,8 @@ public enum BookingDaemon {
             logger.info("store: PostgreSQL", metadata: ["database": "\(settings)", "schema": "\(name)", "connections": "\(connection.connections)"])
             let store = try await PostgresBookingStore(pool: PostgresPool(settings: settings, connections: connection.connections, logger: logger),
                                                        masterKey: masterKey)
-            return (store, { _ in throw BackupNotOnPostgres() })
+            return OpenedStore(store: store, copy: { _ in throw BackupNotOnPostgres() },
+                               election: AdvisoryLockElection(settings: settings, logger: logger), pollEvery: .milliseconds(50))
         }
     }
 }

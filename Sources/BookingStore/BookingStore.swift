@@ -161,9 +161,9 @@ public struct OutboxEvent: Sendable {
     public var correlationId: String?
     public var body: [UInt8]
 
-    /// The PUB frames: `[topic, signature, header, body]`.
-    public func frames() -> [[UInt8]] {
-        let header = MessageHeader(id: id, correlationId: correlationId, sentAt: occurredAt, sequence: sequence)
+    /// The PUB frames: `[topic, signature, header, body]`, the header naming the store's `epoch`.
+    public func frames(epoch: String?) -> [[UInt8]] {
+        let header = MessageHeader(id: id, correlationId: correlationId, sentAt: occurredAt, sequence: sequence, epoch: epoch)
         return Envelope(type: kind.topic, header: header, body: body).eventFrames(topic: kind.topic)
     }
 }
@@ -212,6 +212,10 @@ public protocol BookingStore: Sendable {
     /// Active appointments starting in `[from, to)` and the sequence number that view is consistent with.
     func snapshot(from: Date, to: Date) async throws -> (sequence: UInt64, booked: [BookedSlotBody])
     func publishedThrough() async throws -> UInt64
+    /// The identity of the database the sequence numbers count in: made with the database,
+    /// renewed when it is restored from a backup. Events carry it so a follower notices that the
+    /// numbers started over.
+    func epoch() async throws -> String
     func setPublishedThrough(_ sequence: UInt64) async throws
     func pruneIdempotencyRecords(olderThan: Date) async throws -> Int
     /// An admin command in the audit trail (changes record theirs in their own transaction).

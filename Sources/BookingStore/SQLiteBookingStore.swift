@@ -21,6 +21,8 @@ public final class SQLiteBookingStore: BookingStoreShell {
     private let pool: DatabasePool
     private let keys: DataKeys
     private let committer: GroupCommitter
+    /// Read once: only a restore, with bookingd stopped, renews it.
+    private let storedEpoch: String
 
     /// `masterKey` must be the key the database was encrypted with (a database without keys is
     /// encrypted with it); `MasterKeySource` checks that before anything is opened.
@@ -29,6 +31,10 @@ public final class SQLiteBookingStore: BookingStoreShell {
         pool = try SQLiteFile.open(path: path, label: "bookingd", migrator: Schema.migrator(master: masterKey))
         do {
             keys = try pool.read { db in try DataKeys.load(db, master: masterKey) }
+            guard let epoch = try pool.read(StoreIdentity.epoch) else {
+                throw StoreError.unreadableRow(table: "store_identity", key: "1", problem: "the database has no epoch")
+            }
+            storedEpoch = epoch
             try Schema.removeUnsealedPages(pool)
             // Only the writer deletes. Erasing a client deletes their wrapped key: its bytes must
             // not stay behind in a freed part of a page.
@@ -71,6 +77,14 @@ public final class SQLiteBookingStore: BookingStoreShell {
     public func apply(_ change: Change, context: CommandContext) async throws -> ChangeResult {
         let keys = self.keys
         return try await committer.submit { transaction in try ChangeWriter(transaction, context: context, keys: keys).apply(change) }
+    }
+
+    public func epoch() async throws -> String { storedEpoch }
+
+    /// For a restore: the copy at `path`, about to replace the live database, gets an epoch of
+    /// its own, so followers start again from a snapshot instead of trusting its sequence numbers.
+    public static func renewEpoch(at path: String) throws {
+        try StoreIdentity.renew(at: path)
     }
 
     public func confirmationKey() async throws -> [UInt8] {

@@ -1,4 +1,5 @@
 import BookingDomain
+import Foundation
 import FieldEncryption
 import GRDB
 import SQLiteStorage
@@ -224,6 +225,9 @@ enum Schema {
                 INSERT INTO event_counter (id, last) SELECT 1, COALESCE(MAX(sequence), 0) FROM events;
                 """)
         }
+        migrator.registerMigration("v14: store identity") { db in
+            try StoreIdentity.createTable(db)
+        }
         return migrator
     }
 }
@@ -274,5 +278,39 @@ extension Visits {
             );
             CREATE INDEX visits_by_start ON visits(viewed_ms);
             """)
+    }
+}
+
+/// The database's epoch: a random id made with it (or with v14 for an older one) and renewed
+/// when it is restored from a backup, so that its sequence numbers are never mistaken for those
+/// of the database it replaced.
+enum StoreIdentity {
+    /// v14.
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE store_identity (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                epoch TEXT NOT NULL
+            );
+            """)
+        try db.execute(sql: "INSERT INTO store_identity (id, epoch) VALUES (1, ?)", arguments: [newEpoch()])
+    }
+
+    static func newEpoch() -> String { UUID().uuidString.lowercased() }
+
+    static func epoch(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT epoch FROM store_identity WHERE id = 1")
+    }
+
+    /// Gives the database at `path` a new epoch; a copy older than v14 gets its first when opened.
+    static func renew(at path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        try queue.write { db in
+            guard try db.tableExists("store_identity") else { return }
+            try db.execute(sql: "UPDATE store_identity SET epoch = ? WHERE id = 1", arguments: [newEpoch()])
+        }
     }
 }

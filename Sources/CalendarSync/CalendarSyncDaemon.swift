@@ -32,7 +32,7 @@ public enum CalendarSyncDaemon {
                                         noticeWake: noticeWake, settings: settings, clock: parts.clock, logger: parts.logger)
         let following = try await BookingFollowing(store: store, wake: writerWake, logger: parts.logger)
         let follower = try EventFollower(
-            name: name, consumer: following, bookingd: bookingd, eventsEndpoint: parts.configuration.endpoints.bookingdEvents, context: parts.context,
+            name: name, consumer: following, bookingd: bookingd, eventsEndpoints: parts.configuration.endpoints.bookingdEvents, context: parts.context,
             replayTimeout: parts.configuration.requestTimeout, logger: parts.logger, curve: try parts.eventsCurve)
         let commands = CalendarCommands(store: store, engine: engine, availabilityd: availabilityd, settings: settings, configuration: configuration,
                                         clock: parts.clock, control: parts.control, logger: parts.logger)

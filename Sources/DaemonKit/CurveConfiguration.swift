@@ -103,19 +103,29 @@ extension CurveConfiguration {
                 }
             }
         }
-        let byKey = Dictionary(endpoints.named.map { ($0.key, $0) }) { first, _ in first }
+        var seen = Set<String>()
+        let keys = endpoints.named.map(\.key).filter { seen.insert($0).inserted }
         for name in raw?.insecure ?? [] {
-            guard let endpoint = byKey[name] else {
-                throw ConfigurationError(file: file, key: "curve.insecure", problem: "'\(name)' is not an endpoint (\(endpoints.named.map(\.key).joined(separator: ", ")))")
+            let listed = endpoints.named.filter { $0.key == name }
+            guard !listed.isEmpty else {
+                throw ConfigurationError(file: file, key: "curve.insecure", problem: "'\(name)' is not an endpoint (\(keys.joined(separator: ", ")))")
             }
-            guard endpoint.endpoint.hasPrefix("tcp://") else {
-                throw ConfigurationError(file: file, key: "curve.insecure", problem: "endpoints.\(name) is not tcp://: only tcp goes without CURVE")
+            for endpoint in listed {
+                guard endpoint.endpoint.hasPrefix("tcp://") else {
+                    throw ConfigurationError(file: file, key: "curve.insecure", problem: "endpoints.\(name) is not tcp://: only tcp goes without CURVE")
+                }
+                guard Self.isLoopback(endpoint.endpoint) else {
+                    throw ConfigurationError(file: file, key: "curve.insecure",
+                                             problem: "endpoints.\(name) (\(endpoint.endpoint)) is not on loopback: between hosts, tcp is always CURVE")
+                }
+                curve.insecureEndpoints.insert(endpoint.endpoint)
             }
-            guard Self.isLoopback(endpoint.endpoint) else {
-                throw ConfigurationError(file: file, key: "curve.insecure",
-                                         problem: "endpoints.\(name) (\(endpoint.endpoint)) is not on loopback: between hosts, tcp is always CURVE")
-            }
-            curve.insecureEndpoints.insert(endpoint.endpoint)
+        }
+        // One socket connects to every instance of a list, with one set of CURVE options.
+        for (key, list) in [("bookingd", endpoints.bookingd), ("bookingd_events", endpoints.bookingdEvents)]
+        where Set(list.map(curve.requiresCurve)).count > 1 {
+            throw ConfigurationError(file: file, key: "endpoints.\(key)",
+                                     problem: "mixes endpoints with and without CURVE: a client reaches every instance the same way (all tcp with keys, or all ipc)")
         }
         for named in endpoints.named where curve.requiresCurve(named.endpoint) && curve.publicKeys[named.daemon] == nil {
             throw ConfigurationError(

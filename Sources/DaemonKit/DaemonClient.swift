@@ -4,18 +4,22 @@ import Deadlines
 import Foundation
 import ZeroMQ
 
-/// Talks to one daemon's ROUTER over a DEALER socket, many requests at once.
+/// Talks to one daemon's ROUTER over a DEALER socket, many requests at once; to each instance's
+/// ROUTER when the daemon runs as several (bookingd), spreading requests over those connected.
 ///
 /// Lazy Pirate (zguide ch. 4): a request that gets no answer within `timeout` is sent again,
 /// up to `attempts` times, with the same idempotency key, so a command that did reach the
-/// daemon is answered from its first outcome instead of being done twice.
+/// daemon is answered from its first outcome instead of being done twice. A request lost with an
+/// instance that died is sent again the same way and lands on a live one: the socket queues
+/// nothing for an instance it is not connected to (ZMQ_IMMEDIATE).
 ///
 /// Called while a daemon handles a request (`RequestDeadline.current`), every attempt together
 /// ends before that request's deadline, less a margin to answer it: a daemon never waits for
 /// another longer than its own caller waits for it.
 public final class DaemonClient: Sendable {
     public let daemon: String
-    public let endpoint: String
+    /// Where the daemon answers: one endpoint per instance.
+    public let endpoints: [String]
     private let requester: ZMQRequester
     private let timeout: Duration
     private let attempts: Int
@@ -24,12 +28,19 @@ public final class DaemonClient: Sendable {
 
     /// `systemClock`: the clock each attempt's deadline is stamped from (a drill that moves the
     /// daemons' system clock moves its clients' with it).
-    public init(daemon: String, endpoint: String, context: ZMQContext, timeout: Duration = .seconds(2), attempts: Int = 3,
+    public convenience init(daemon: String, endpoint: String, context: ZMQContext, timeout: Duration = .seconds(2), attempts: Int = 3,
+                            maxMessageBytes: Int = 1 << 20, user: String? = nil, curve: CurveSecurity? = nil,
+                            systemClock: @escaping @Sendable () -> Date = { Date() }) async throws {
+        try await self.init(daemon: daemon, endpoints: [endpoint], context: context, timeout: timeout, attempts: attempts,
+                            maxMessageBytes: maxMessageBytes, user: user, curve: curve, systemClock: systemClock)
+    }
+
+    public init(daemon: String, endpoints: [String], context: ZMQContext, timeout: Duration = .seconds(2), attempts: Int = 3,
                 maxMessageBytes: Int = 1 << 20, user: String? = nil, curve: CurveSecurity? = nil,
                 systemClock: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.daemon = daemon
         self.systemClock = systemClock
-        self.endpoint = endpoint
+        self.endpoints = endpoints
         self.timeout = timeout
         self.attempts = max(1, attempts)
         self.user = user
@@ -37,7 +48,10 @@ public final class DaemonClient: Sendable {
         options.maxMessageSize = maxMessageBytes * 2
         options.linger = .zero
         options.curve = curve
-        requester = try await ZMQRequester(context: context, endpoint: endpoint, options: options) { frames in
+        // A request is sent only to an instance whose connection is up, never queued for one
+        // that is down, so a retry after a lost answer goes to one that can answer it.
+        options.immediate = true
+        requester = try await ZMQRequester(context: context, endpoints: endpoints, options: options) { frames in
             try? Envelope.decode(frames).header.correlationId
         }
     }
@@ -99,10 +113,11 @@ public final class DaemonClient: Sendable {
         }
         let waited = Int((ContinuousClock.now - started).milliseconds.rounded())
         let tries = "\(sent) attempt\(sent == 1 ? "" : "s")"
+        let addresses = endpoints.joined(separator: ", ")
         // Within a request, the daemon asking is running; from bookctl, whether it runs is the question.
         throw DaemonUnreachable(message: budget == nil
-            ? "\(daemon) did not answer within \(waited) ms at \(endpoint) (\(tries)); is it running?"
-            : "\(daemon) did not answer within \(waited) ms at \(endpoint) (\(tries), bounded by the request's deadline)")
+            ? "\(daemon) did not answer within \(waited) ms at \(addresses) (\(tries)); is it running?"
+            : "\(daemon) did not answer within \(waited) ms at \(addresses) (\(tries), bounded by the request's deadline)")
     }
 
     /// How long calls made for a request may take: what remains of its deadline, less a margin

@@ -31,9 +31,14 @@ public enum DaemonRunner {
 
         /// A Lazy Pirate client of another daemon, with the suite's timeout, attempts and size limit.
         public func client(for daemon: String, at endpoint: String) async throws -> DaemonClient {
-            try await DaemonClient(daemon: daemon, endpoint: endpoint, context: context, timeout: configuration.requestTimeout,
+            try await client(for: daemon, at: [endpoint])
+        }
+
+        /// A client of every instance of `daemon` (bookingd's list), failing over between them.
+        public func client(for daemon: String, at endpoints: [String]) async throws -> DaemonClient {
+            try await DaemonClient(daemon: daemon, endpoints: endpoints, context: context, timeout: configuration.requestTimeout,
                                    attempts: configuration.requestAttempts, maxMessageBytes: configuration.maxMessageBytes,
-                                   curve: try security.client(of: daemon, at: endpoint))
+                                   curve: try security.client(of: daemon, at: endpoints))
         }
 
         /// CURVE for the socket this daemon binds at `endpoint` (nil on ipc://).

@@ -11,8 +11,9 @@ public protocol EventConsumer: Sendable {
     func appliedThrough() async -> UInt64?
     /// Applies events in sequence order from `appliedThrough() + 1`; earlier ones are skipped.
     func apply(_ events: [EventBody]) async -> EventApplication
-    /// Starts again from bookingd's present: when there is no starting state yet, or when
-    /// bookingd's log went back below ours (its database was restored from a backup).
+    /// Starts again from bookingd's present: when there is no starting state yet, when bookingd's
+    /// events carry a new epoch (its database was restored, or replaced by a failover that lost
+    /// data), or when its log went back below ours (an older bookingd, without epochs).
     /// `lastSequence` is bookingd's last event, if known.
     func restart(asking bookingd: DaemonClient, lastSequence: UInt64?) async throws
 }
@@ -34,6 +35,11 @@ public enum EventApplication: Sendable, Equatable {
 /// arrival batch and a replay applied at once (as they were) each rendered the same events while
 /// the other waited. A batch holds at most `batchLimit` events, and at most `ArrivedEvents`'
 /// capacity wait: a follower behind the stream keeps its lag in bookingd's log, not in its memory.
+///
+/// With several bookingd instances it subscribes to each one's PUB. Sequence numbers count in an
+/// epoch (the database's identity): an arrival whose number it already saw is a duplicate (two
+/// publishers around a handover) and is dropped; one of another epoch is dropped too, and the
+/// catch-up it asks for restarts the consumer from a snapshot when bookingd confirms the new epoch.
 public final class EventFollower: Service, Sendable {
     /// Events per `apply` (and per replay page): what a consumer renders and holds before its
     /// transaction commits.
@@ -48,12 +54,20 @@ public final class EventFollower: Service, Sendable {
     private let replayTimeout: Duration
     private let checkEvery: Duration
     private let logger: Logger
-    private let arrived = ArrivedEvents<EventBody>(capacity: EventFollower.waitingLimit)
+    private let arrived = ArrivedEvents<Arrival>(capacity: EventFollower.waitingLimit)
     private let work = WakeSignal()
+    /// The epoch of bookingd's log as its last replay reply named it, and the highest sequence
+    /// arrived in it: what tells a duplicate or a foreign event from a new one.
+    private let stream = NIOLockedValueBox<(epoch: String?, highest: UInt64)>((nil, 0))
+
+    private struct Arrival: Sendable {
+        var event: EventBody
+        var epoch: String?
+    }
 
     /// `replayTimeout` bounds each replay or snapshot request; `checkEvery` is how often a
     /// quiet stream is checked against bookingd's last sequence.
-    public init(name: String, consumer: any EventConsumer, bookingd: DaemonClient, eventsEndpoint: String, context: ZMQContext,
+    public init(name: String, consumer: any EventConsumer, bookingd: DaemonClient, eventsEndpoints: [String], context: ZMQContext,
                 replayTimeout: Duration, checkEvery: Duration = .seconds(2), logger: Logger, curve: CurveSecurity? = nil) throws {
         self.name = name
         self.consumer = consumer
@@ -61,19 +75,46 @@ public final class EventFollower: Service, Sendable {
         self.replayTimeout = replayTimeout
         self.checkEvery = checkEvery
         self.logger = logger
-        subscriber = try EventSubscriber(endpoint: eventsEndpoint, context: context, label: "\(name)-sub", logger: logger, curve: curve)
+        subscriber = try EventSubscriber(endpoints: eventsEndpoints, context: context, label: "\(name)-sub", logger: logger, curve: curve)
     }
+
+    /// The epoch the follower holds its consumer's state in, once a replay reply named it.
+    public var epoch: String? { stream.withLockedValue { $0.epoch } }
 
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.askForCatchUps() }
             group.addTask { await self.applyInOrder() }
-            try await subscriber.run { event in
-                arrived.arrive(event)
+            try await subscriber.run { event, epoch in
+                guard admit(event, epoch: epoch) else { return }
+                arrived.arrive(Arrival(event: event, epoch: epoch))
                 work.notify()
             }
             group.cancelAll()
             work.notify()
+        }
+    }
+
+    /// Whether an arrival is new: of the epoch followed (or either unknown) and above every
+    /// number seen. Another epoch asks for a catch-up, whose replay confirms it.
+    private func admit(_ event: EventBody, epoch: String?) -> Bool {
+        let verdict = stream.withLockedValue { stream -> Bool? in
+            if let known = stream.epoch, let epoch, known != epoch { return nil }
+            guard event.sequence > stream.highest else { return false }
+            stream.highest = event.sequence
+            return true
+        }
+        switch verdict {
+        case true?:
+            return true
+        case false?:
+            Counter(label: "booking_subscriber_duplicate_events", dimensions: [("subscriber", name)]).increment()
+            return false
+        case nil:
+            logger.notice("an event of another epoch arrived; asking bookingd", metadata: ["sequence": "\(event.sequence)"])
+            arrived.requestCatchUp()
+            work.notify()
+            return false
         }
     }
 
@@ -89,10 +130,13 @@ public final class EventFollower: Service, Sendable {
     private func applyInOrder() async {
         while !Task.isCancelled {
             if arrived.takeCatchUp() { await catchUp() }
-            let events = arrived.take(upTo: Self.batchLimit)
-            if events.isEmpty {
+            let taken = arrived.take(upTo: Self.batchLimit)
+            // Those that arrived before a restart into a new epoch belong to the old one.
+            let followed = epoch
+            let events = taken.filter { followed == nil || $0.epoch == nil || $0.epoch == followed }.map(\.event)
+            if taken.isEmpty {
                 await work.wait(upTo: .seconds(1))
-            } else if await consumer.apply(events) == .gap {
+            } else if !events.isEmpty, await consumer.apply(events) == .gap {
                 arrived.requestCatchUp()
             }
         }
@@ -109,10 +153,19 @@ public final class EventFollower: Service, Sendable {
                     MessageType.replay, ReplayRequest(after: after, limit: Self.batchLimit), timeout: replayTimeout, attempts: 1)
                 Gauge(label: "booking_subscriber_lag_events", dimensions: [("subscriber", name)])
                     .record(reply.lastSequence > after ? reply.lastSequence - after : 0)
+                if let theirs = reply.epoch, let ours = epoch, theirs != ours {
+                    logger.warning("bookingd's events have a new epoch (its database was restored or replaced); starting again from its present",
+                                   metadata: ["ours": "\(ours)", "theirs": "\(theirs)"])
+                    try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
+                    follow(epoch: theirs)
+                    return
+                }
+                if reply.epoch != nil, epoch == nil { follow(epoch: reply.epoch) }
                 if reply.lastSequence < after {
                     logger.warning("bookingd's event log went back below ours; starting again from its present",
                                    metadata: ["ours": "\(after)", "theirs": "\(reply.lastSequence)"])
                     try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
+                    follow(epoch: reply.epoch)
                     return
                 }
                 guard !reply.events.isEmpty, await consumer.apply(reply.events) == .applied else { return }
@@ -121,5 +174,10 @@ public final class EventFollower: Service, Sendable {
         } catch {
             logger.debug("cannot reach bookingd to catch up", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// From now on the stream counts in `epoch`, from its start: numbers seen before are forgotten.
+    private func follow(epoch: String?) {
+        stream.withLockedValue { $0 = (epoch, 0) }
     }
 }

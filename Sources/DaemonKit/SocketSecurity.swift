@@ -56,6 +56,12 @@ public final class SocketSecurity: Sendable {
         return .client(keyPair: try ownKeyPair(), serverKey: serverKey)
     }
 
+    /// CURVE for one socket that connects to every instance of `daemon` at `endpoints`: the
+    /// configuration requires them to agree on CURVE, and the instances share one key pair.
+    public func client(of daemon: String, at endpoints: [String]) throws(ConfigurationError) -> CurveSecurity? {
+        try client(of: daemon, at: endpoints.first ?? "")
+    }
+
     /// A reloaded file: the keys it admits count for the next connection (those open stay).
     public func reload(_ configuration: SuiteConfiguration) {
         self.configuration.withLockedValue { $0 = configuration }

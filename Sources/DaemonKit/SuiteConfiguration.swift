@@ -38,30 +38,40 @@ public struct SuiteConfiguration: Sendable {
     public var presentKeys: Set<String> = []
 
     public struct Endpoints: Sendable, Equatable {
-        public var bookingd: String
-        public var bookingdEvents: String
+        /// One ROUTER per bookingd instance; clients connect to every one (`DaemonClient`).
+        public var bookingd: [String]
+        /// One PUB per bookingd instance, in the order of `bookingd`; subscribers connect to every one.
+        public var bookingdEvents: [String]
         public var availabilityd: String
         public var notifyd: String
         /// webd's control socket (status, reload, metrics); its HTTP address is `web.listen`.
         public var webd: String
         public var calsyncd: String
 
-        /// Every endpoint, with its key in the file and the daemon that binds it.
+        /// Every endpoint, with its key in the file and the daemon that binds it (each of a
+        /// list's under the list's key).
         public var named: [(key: String, daemon: String, endpoint: String)] {
-            [("bookingd", "bookingd", bookingd), ("bookingd_events", "bookingd", bookingdEvents), ("availabilityd", "availabilityd", availabilityd),
-             ("notifyd", "notifyd", notifyd), ("webd", "webd", webd), ("calsyncd", "calsyncd", calsyncd)]
+            bookingd.map { ("bookingd", "bookingd", $0) } + bookingdEvents.map { ("bookingd_events", "bookingd", $0) }
+                + [("availabilityd", "availabilityd", availabilityd), ("notifyd", "notifyd", notifyd), ("webd", "webd", webd), ("calsyncd", "calsyncd", calsyncd)]
         }
 
-        /// The ROUTER a daemon answers requests (and control messages) on, by daemon name.
-        public func requests(of daemon: String) -> String? {
+        /// The ROUTERs a daemon answers requests (and control messages) on, by daemon name:
+        /// one per instance.
+        public func requests(of daemon: String) -> [String]? {
             switch daemon {
             case "bookingd": bookingd
-            case "availabilityd": availabilityd
-            case "notifyd": notifyd
-            case "webd": webd
-            case "calsyncd": calsyncd
+            case "availabilityd": [availabilityd]
+            case "notifyd": [notifyd]
+            case "webd": [webd]
+            case "calsyncd": [calsyncd]
             default: nil
             }
+        }
+
+        /// What bookingd instance `number` (from 1, `BookingInstance`) binds.
+        public func bookingdInstance(_ number: Int) -> (requests: String, events: String)? {
+            guard number >= 1, number <= bookingd.count else { return nil }
+            return (bookingd[number - 1], bookingdEvents[number - 1])
         }
     }
 
@@ -108,13 +118,14 @@ extension SuiteConfiguration {
         let runtime = resolve(raw.runtimeDirectory ?? "/run/booking")
         let state = resolve(raw.stateDirectory ?? "/var/lib/booking")
         let endpoints = Endpoints(
-            bookingd: raw.endpoints?.bookingd ?? DefaultEndpoint.bookingd(runtimeDirectory: runtime),
-            bookingdEvents: raw.endpoints?.bookingdEvents ?? DefaultEndpoint.bookingdEvents(runtimeDirectory: runtime),
+            bookingd: raw.endpoints?.bookingd?.endpoints ?? [DefaultEndpoint.bookingd(runtimeDirectory: runtime)],
+            bookingdEvents: raw.endpoints?.bookingdEvents?.endpoints ?? [DefaultEndpoint.bookingdEvents(runtimeDirectory: runtime)],
             availabilityd: raw.endpoints?.availabilityd ?? DefaultEndpoint.availabilityd(runtimeDirectory: runtime),
             notifyd: raw.endpoints?.notifyd ?? DefaultEndpoint.notifyd(runtimeDirectory: runtime),
             webd: raw.endpoints?.webd ?? DefaultEndpoint.webd(runtimeDirectory: runtime),
             calsyncd: raw.endpoints?.calsyncd ?? DefaultEndpoint.calsyncd(runtimeDirectory: runtime)
         )
+        try checkInstances(endpoints, file: file)
         for (key, _, endpoint) in endpoints.named {
             guard endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("inproc://") else {
                 throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint")
@@ -191,6 +202,39 @@ extension SuiteConfiguration {
             configuration.presentKeys = Set(mapping.compactMap { key, value in value.null != nil ? nil : key.string })
         }
         return configuration
+    }
+
+    /// One events endpoint per bookingd instance, none listed twice.
+    static func checkInstances(_ endpoints: Endpoints, file: String) throws(ConfigurationError) {
+        for (key, list) in [("bookingd", endpoints.bookingd), ("bookingd_events", endpoints.bookingdEvents)] {
+            guard !list.isEmpty else {
+                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "lists no endpoint; give one, or one per bookingd instance")
+            }
+            if let repeated = list.first(where: { endpoint in list.filter { $0 == endpoint }.count > 1 }) {
+                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "lists '\(repeated)' twice: each bookingd instance binds its own")
+            }
+        }
+        guard endpoints.bookingd.count == endpoints.bookingdEvents.count else {
+            throw ConfigurationError(file: file, key: "endpoints.bookingd_events",
+                                     problem: "lists \(endpoints.bookingdEvents.count) endpoints for the \(endpoints.bookingd.count) of endpoints.bookingd: one per bookingd instance, in the same order")
+        }
+    }
+
+    /// The environment variable naming which bookingd instance a process is, from 1: the unit
+    /// template `bookingd@.service` sets it to its instance name (`%i`).
+    public static let instanceVariable = "BOOKING_INSTANCE"
+
+    /// The endpoints this bookingd instance binds: `$BOOKING_INSTANCE`'s place in the lists,
+    /// the first when it is unset.
+    public func bookingdInstance(environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> (number: Int, requests: String, events: String) {
+        let text = environment[Self.instanceVariable] ?? ""
+        let number = text.isEmpty ? 1 : Int(text) ?? 0
+        guard let own = endpoints.bookingdInstance(number) else {
+            throw ConfigurationError(file: file, key: "endpoints.bookingd",
+                                     problem: "lists \(endpoints.bookingd.count) instance\(endpoints.bookingd.count == 1 ? "" : "s"), and \(Self.instanceVariable)='\(text)' is not one of 1...\(endpoints.bookingd.count)")
+        }
+        return (number, own.requests, own.events)
     }
 
     /// The sections whose default would silently change what the suite does: who may be
@@ -298,13 +342,27 @@ private struct RawConfiguration: Decodable {
 }
 
 private struct RawEndpoints: Decodable {
-    var bookingd: String?
-    var bookingdEvents: String?
+    var bookingd: RawEndpointList?
+    var bookingdEvents: RawEndpointList?
     var availabilityd: String?
     var notifyd: String?
     var webd: String?
     var calsyncd: String?
     enum CodingKeys: String, CodingKey { case bookingd, bookingdEvents = "bookingd_events", availabilityd, notifyd, webd, calsyncd }
+}
+
+/// One endpoint, or a list of them (one per instance).
+private struct RawEndpointList: Decodable {
+    var endpoints: [String]
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let one = try? container.decode(String.self) {
+            endpoints = [one]
+        } else {
+            endpoints = try container.decode([String].self)
+        }
+    }
 }
 
 /// Decodes only the top-level key named in `userInfo`, so the coding path of an error inside

@@ -44,7 +44,7 @@ public enum NotificationDaemon {
         let intake = try await EventIntake(store: store, composer: composer, directory: directory, contacts: contacts, clock: parts.clock,
                                            dispatcher: wake, logger: parts.logger)
         let follower = try EventFollower(
-            name: name, consumer: intake, bookingd: bookingd, eventsEndpoint: configuration.endpoints.bookingdEvents, context: parts.context,
+            name: name, consumer: intake, bookingd: bookingd, eventsEndpoints: configuration.endpoints.bookingdEvents, context: parts.context,
             replayTimeout: configuration.requestTimeout, logger: parts.logger, curve: try parts.eventsCurve
         )
         let transports = try await Transports(settings: settings, context: parts.context, clock: parts.clock, store: store,

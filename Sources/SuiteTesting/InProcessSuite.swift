@@ -119,8 +119,8 @@ public final class InProcessSuite: Sendable {
 
     /// A Lazy Pirate client of one daemon, as bookctl and webd have.
     public func client(_ daemon: Daemon, timeout: Duration = TestTimeouts.scaled(.seconds(3)), attempts: Int = 1) async throws -> DaemonClient {
-        let endpoint = configuration.endpoints.requests(of: daemon.rawValue)!
-        return try await DaemonClient(daemon: daemon.rawValue, endpoint: endpoint, context: context, timeout: timeout,
+        let endpoints = configuration.endpoints.requests(of: daemon.rawValue)!
+        return try await DaemonClient(daemon: daemon.rawValue, endpoints: endpoints, context: context, timeout: timeout,
                                       attempts: attempts, maxMessageBytes: configuration.maxMessageBytes)
     }
 

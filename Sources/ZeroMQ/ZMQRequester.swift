@@ -1,17 +1,24 @@
-/// Multiplexes many concurrent requests over one DEALER socket: each reply is matched to its
+/// Multiplexes many concurrent requests over one DEALER socket, connected to every endpoint
+/// given (libzmq spreads requests over the connected ones, round-robin): each reply is matched to its
 /// request by a correlation id that `correlationID` extracts from the reply frames (on the socket's
 /// I/O thread, so it must be cheap). Replies without a matching in-flight request (late, unknown,
 /// or `nil` id) are discarded.
 public final class ZMQRequester: Sendable {
     private let socket: ZMQSocket
 
-    public init(context: ZMQContext, endpoint: String, options: SocketOptions = SocketOptions(),
+    public convenience init(context: ZMQContext, endpoint: String, options: SocketOptions = SocketOptions(),
+                            label: String = "requester",
+                            correlationID: @escaping @Sendable ([[UInt8]]) -> String?) async throws {
+        try await self.init(context: context, endpoints: [endpoint], options: options, label: label, correlationID: correlationID)
+    }
+
+    public init(context: ZMQContext, endpoints: [String], options: SocketOptions = SocketOptions(),
                 label: String = "requester",
                 correlationID: @escaping @Sendable ([[UInt8]]) -> String?) async throws {
         let core = try context.makeCore(.dealer, options: options, label: label, router: correlationID)
         socket = ZMQSocket(core: core)
         do {
-            try await socket.connect(endpoint)
+            for endpoint in endpoints { try await socket.connect(endpoint) }
         } catch {
             await socket.close()
             throw error

@@ -7,6 +7,20 @@ import Testing
     let header = MessageHeader(id: "m-1", correlationId: "p-1", idempotencyKey: "k-1", sentAt: Date(timeIntervalSince1970: 1_790_000_000),
                                deadline: Date(timeIntervalSince1970: 1_790_000_002), user: "alice")
 
+    /// An event's header names its epoch; a reader that knows nothing of it reads the rest.
+    @Test func anEventHeaderCarriesItsEpoch() throws {
+        let header = MessageHeader(id: "e-1", sentAt: Date(timeIntervalSince1970: 1_790_000_000), sequence: 42, epoch: "3f2a9c1e")
+        let bytes = WireJSON.encodeHeader(header)
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""epoch":"3f2a9c1e""#))
+        #expect(try WireJSON.decode(MessageHeader.self, from: bytes) == header)
+        #expect(HeaderParser.parse(bytes) == header)
+        var written = JSONWriter()
+        header.writeJSON(to: &written)
+        #expect(try WireJSON.decode(MessageHeader.self, from: written.bytes) == header)
+        let older = try WireJSON.decode(MessageHeader.self, from: Array(#"{"id":"e","sent_at":"2026-12-01T07:00:00Z","sequence":1}"#.utf8))
+        #expect(older.epoch == nil)
+    }
+
     @Test func roundTripsThroughFrames() throws {
         let envelope = try Envelope(type: MessageType.get, header: header, encoding: ReferenceRequest(reference: "BK-1"))
         let frames = envelope.frames()
@@ -370,6 +384,7 @@ extension JSONEncoder {
         #"{"id":"m","sent_at":"2026-12-01T07:00:00.000Z"}"#,
         #"{ "id" : "m", "correlation_id": "p", "idempotency_key": "k", "sent_at": "2026-12-01T10:00:00+03:00", "deadline": "2026-12-01T07:00:02Z", "user": "alice", "sequence": 7 }"#,
         #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","deadline":null,"user":null}"#,
+        #"{"id":"m","sent_at":"2026-12-01T07:00:00Z","sequence":7,"epoch":"3f2a9c1e-0b7d-4e58-9a61-2c4f8d0e7b13"}"#,
     ])
     func agreesWithJSONDecoder(text: String) throws {
         let fast = try #require(HeaderParser.parse(Array(text.utf8)))

@@ -120,7 +120,7 @@ import ZeroMQ
     /// header is still an object with one, so a DEALER client matches it.
     @Test func aRefusedHeaderIsAnsweredWithTheRecoveredId() async throws {
         let suite = try await InProcessSuite.start()
-        let endpoint = suite.configuration.endpoints.requests(of: "bookingd")!
+        let endpoint = suite.configuration.endpoints.bookingd[0]
         var options = SocketOptions()
         options.linger = .zero
         let dealer = try suite.context.socket(.dealer, options: options, label: "contract")

@@ -45,6 +45,20 @@ import Testing
 }
 
 extension SQLiteBookingStoreTests {
+    /// The epoch is the database's: the same however often it is opened, new once restored.
+    @Test func theEpochStaysWithTheDatabaseUntilARestoreRenewsIt() async throws {
+        let epoch = try await store.epoch()
+        #expect(!epoch.isEmpty)
+        try store.close()
+        let path = directory + "/bookingd.sqlite"
+        #expect(try await SQLiteBookingStore(path: path, masterKey: master).epoch() == epoch)
+        try SQLiteBookingStore.renewEpoch(at: path)
+        let restored = try SQLiteBookingStore(path: path, masterKey: master)
+        #expect(try await restored.epoch() != epoch)
+        let other = try SQLiteBookingStore(path: directory + "/other.sqlite", masterKey: master)
+        #expect(try await other.epoch() != epoch, "each database has its own")
+    }
+
     @Test func aDatabaseOfTheOldSchemaGetsRevisionsFromItsHistory() async throws {
         let path = directory + "/old.sqlite"
         let old = try DatabasePool(path: path)

@@ -35,7 +35,7 @@ import ZeroMQ
 
     @Test func tcpWithKeysNamesWhomEachServerAdmits() throws {
         let configuration = try parse(curve)
-        #expect(configuration.curve.requiresCurve(configuration.endpoints.bookingd))
+        #expect(configuration.curve.requiresCurve(configuration.endpoints.bookingd[0]))
         #expect(!configuration.curve.requiresCurve(configuration.endpoints.notifyd), "ipc:// needs no CURVE")
         #expect(configuration.curve.admissions(of: "bookingd") == [Self.keys.availabilityd.publicKey: "availabilityd", Self.keys.alice.publicKey: "alice"])
         #expect(configuration.curve.admissions(of: "availabilityd") == [Self.keys.bookingd.publicKey: "bookingd"])
@@ -44,7 +44,7 @@ import ZeroMQ
 
     @Test func loopbackTcpGoesWithoutCurveOnlyWhenMarkedInsecure() throws {
         let marked = try parse("endpoints:\n  bookingd: tcp://127.0.0.1:5550\n  availabilityd: tcp://[::1]:5552\ncurve:\n  insecure: [bookingd, availabilityd]\n")
-        #expect(!marked.curve.requiresCurve(marked.endpoints.bookingd))
+        #expect(!marked.curve.requiresCurve(marked.endpoints.bookingd[0]))
         #expect(!marked.curve.requiresCurve(marked.endpoints.availabilityd))
         #expect(throws: ConfigurationError.self) { try parse("endpoints:\n  bookingd: tcp://127.0.0.1:5550\n") }
         #expect(try parse("log_level: info\n").curve == CurveConfiguration(), "the default file has no tcp and no keys")
@@ -64,7 +64,7 @@ import ZeroMQ
 
     /// bookingd's CURVE on its tcp endpoint: its key pair and what it admits.
     func bookingdServer(_ security: SocketSecurity, _ configuration: SuiteConfiguration) throws -> (CurveKeyPair, CurveAdmissions) {
-        guard case let .server(pair, admissions)? = try security.server(binding: configuration.endpoints.bookingd) else {
+        guard case let .server(pair, admissions)? = try security.server(binding: configuration.endpoints.bookingd[0]) else {
             throw ConfigurationError(file: configuration.file, problem: "bookingd's tcp endpoint has no CURVE")
         }
         return (pair, admissions)
@@ -105,7 +105,7 @@ import ZeroMQ
         let readable = try directory(["bookingd": Self.keys.bookingd], mode: 0o644)
         defer { try? FileManager.default.removeItem(atPath: readable) }
         let configuration = try parse(curve, file: "\(readable)/booking.yaml")
-        #expect { try SocketSecurity(.daemon("bookingd"), configuration: configuration).server(binding: configuration.endpoints.bookingd) }
+        #expect { try SocketSecurity(.daemon("bookingd"), configuration: configuration).server(binding: configuration.endpoints.bookingd[0]) }
             throws: { error in "\(error)".contains("may be read by others (mode 644); make it 0600") }
 
         let garbled = try directory([:])
@@ -114,7 +114,7 @@ import ZeroMQ
         try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: path))
         chmod(path, 0o600)
         let other = try parse(curve, file: "\(garbled)/booking.yaml")
-        #expect { try SocketSecurity(.daemon("bookingd"), configuration: other).server(binding: other.endpoints.bookingd) }
+        #expect { try SocketSecurity(.daemon("bookingd"), configuration: other).server(binding: other.endpoints.bookingd[0]) }
             throws: { error in "\(error)".contains("the secret key in bookingd-curve.secret is 9 characters long") }
     }
 

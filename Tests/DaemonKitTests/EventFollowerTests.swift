@@ -47,7 +47,7 @@ import Testing
         let bookingd = try await suite.client(.bookingd, timeout: .seconds(10))
         let consumer = SlowConsumer()
         let follower = try EventFollower(name: "test-follower", consumer: consumer, bookingd: bookingd,
-                                         eventsEndpoint: suite.configuration.endpoints.bookingdEvents, context: suite.context,
+                                         eventsEndpoints: suite.configuration.endpoints.bookingdEvents, context: suite.context,
                                          replayTimeout: .seconds(10), checkEvery: .milliseconds(200), logger: Logger(label: "test-follower"))
         let group = ServiceGroup(configuration: .init(services: [.init(service: follower)], logger: Logger(label: "test-follower")))
         let running = Task { try await group.run() }

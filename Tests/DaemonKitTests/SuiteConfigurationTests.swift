@@ -16,7 +16,21 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let configuration = try SuiteConfiguration.load(path: root.appendingPathComponent("config/booking.yaml").path)
         #expect(configuration.runtimeDirectory == root.appendingPathComponent("var/run").path)
-        #expect(configuration.endpoints.bookingd == "ipc://\(root.path)/var/run/bookingd.ipc")
+        #expect(configuration.endpoints.bookingd == ["ipc://\(root.path)/var/run/bookingd.ipc"])
+    }
+
+    /// Several bookingd instances: each finds its own pair of endpoints by `BOOKING_INSTANCE`.
+    @Test func eachBookingdInstanceBindsItsPlaceInTheLists() throws {
+        let configuration = try parse("endpoints:\n  bookingd: [ipc:///run/a.ipc, ipc:///run/b.ipc]\n  bookingd_events: [ipc:///run/ea.ipc, ipc:///run/eb.ipc]\n" + minimal)
+        #expect(configuration.endpoints.bookingd == ["ipc:///run/a.ipc", "ipc:///run/b.ipc"])
+        #expect(configuration.endpoints.requests(of: "bookingd") == ["ipc:///run/a.ipc", "ipc:///run/b.ipc"])
+        let second = try configuration.bookingdInstance(environment: ["BOOKING_INSTANCE": "2"])
+        #expect(second.number == 2 && second.requests == "ipc:///run/b.ipc" && second.events == "ipc:///run/eb.ipc")
+        #expect(try configuration.bookingdInstance(environment: [:]).requests == "ipc:///run/a.ipc")
+        #expect(throws: ConfigurationError.self) { try configuration.bookingdInstance(environment: ["BOOKING_INSTANCE": "3"]) }
+        #expect(throws: ConfigurationError.self) { try configuration.bookingdInstance(environment: ["BOOKING_INSTANCE": "two"]) }
+        let single = try parse("endpoints:\n  bookingd: ipc:///run/a.ipc\n" + minimal)
+        #expect(single.endpoints.bookingd == ["ipc:///run/a.ipc"])
     }
 
     @Test func defaultsAreThoseOfAnInstalledSystem() throws {
@@ -53,6 +67,13 @@ import Testing
         ("endpoints:\n  bookingd: tcp://10.0.0.5:5550\ncurve:\n  insecure: [bookingd]\n", "curve.insecure", "is not on loopback: between hosts, tcp is always CURVE"),
         ("curve:\n  insecure: [notifyd]\n", "curve.insecure", "endpoints.notifyd is not tcp://"),
         ("curve:\n  insecure: [mailer]\n", "curve.insecure", "'mailer' is not an endpoint"),
+        // Several bookingd instances: one events endpoint each, in the same order.
+        ("endpoints:\n  bookingd: [ipc:///run/a.ipc, ipc:///run/b.ipc]\n", "endpoints.bookingd_events", "lists 1 endpoints for the 2 of endpoints.bookingd"),
+        ("endpoints:\n  bookingd: [ipc:///run/a.ipc, ipc:///run/a.ipc]\n  bookingd_events: [ipc:///run/e.ipc, ipc:///run/f.ipc]\n",
+         "endpoints.bookingd", "lists 'ipc:///run/a.ipc' twice"),
+        ("endpoints:\n  bookingd: []\n", "endpoints.bookingd", "lists no endpoint"),
+        ("endpoints:\n  bookingd: [ipc:///run/a.ipc, tcp://10.0.0.5:5550]\n  bookingd_events: [ipc:///run/e.ipc, ipc:///run/f.ipc]\n",
+         "endpoints.bookingd", "mixes endpoints with and without CURVE"),
         ("curve:\n  public_keys:\n    bookingd: \"abc\"\n", "curve.public_keys.bookingd", "the key is 3 characters long; a CURVE key in Z85 is 40"),
         ("curve:\n  public_keys:\n    mailer: \"abc\"\n", "curve.public_keys.mailer", "is not a daemon of the suite"),
         ("curve:\n  admits:\n    bookingd:\n      - daemon: notifyd\n", "curve.admits.bookingd.0.public_key", "curve.public_keys has no key for notifyd"),

@@ -6,7 +6,11 @@ The recipe of docs/protocol.md, "Following the stream":
   2. ask bookingd (a REQ socket to its ROUTER) to replay the events after the last sequence
      you applied, until you hold its newest one;
   3. apply what arrives on the subscription: skip what you have, apply the next sequence,
-     and replay again on a jump, or after a quiet moment (the last event may have been dropped).
+     and replay again on a jump, or after a quiet moment (the last event may have been dropped);
+  4. mind the epoch: numbers of another epoch (a restored database) are not ours to skip by,
+     so this printer starts again from the new epoch's first event.
+With several bookingd instances, give --events once per instance: only one publishes at a time,
+and what two send around a handover is skipped like any event already applied.
 
 Prints one JSON object per event on stdout. Usage:
   subscriber.py --events ipc://var/run/bookingd-events.ipc --commands ipc://var/run/bookingd.ipc [--since 0] [--count N]
@@ -48,7 +52,7 @@ def request(context, endpoint, msg_type, body, timeout_ms=2000, attempts=3):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", required=True, help="bookingd's PUB endpoint")
+    parser.add_argument("--events", required=True, action="append", help="bookingd's PUB endpoint (once per instance)")
     parser.add_argument("--commands", required=True, help="bookingd's ROUTER endpoint (for replay)")
     parser.add_argument("--since", type=int, default=0, help="the last sequence already applied")
     parser.add_argument("--count", type=int, default=0, help="stop after this many events (0: never)")
@@ -58,9 +62,10 @@ def main():
     context = zmq.Context()
     subscriber = context.socket(zmq.SUB)
     subscriber.setsockopt(zmq.SUBSCRIBE, b"booking.")
-    subscriber.connect(args.events)
+    for endpoint in args.events:
+        subscriber.connect(endpoint)
 
-    state = {"last": args.since, "printed": 0}
+    state = {"last": args.since, "printed": 0, "epoch": None}
     deadline = time.monotonic() + args.timeout if args.timeout else None
 
     def apply(event):
@@ -73,6 +78,14 @@ def main():
     def catch_up():
         while True:
             reply = request(context, args.commands, "replay", {"after": state["last"]})
+            epoch = reply.get("epoch")
+            if epoch and state["epoch"] and epoch != state["epoch"]:
+                print("bookingd's database has a new epoch: starting again from its first event", file=sys.stderr)
+                state["last"] = 0
+                state["epoch"] = epoch
+                continue
+            if epoch:
+                state["epoch"] = epoch
             for event in reply["events"]:
                 apply(event)
             if not reply["events"] or state["last"] >= reply["last_sequence"]:
@@ -88,6 +101,10 @@ def main():
             if signature != SIGNATURE:
                 continue
             event = json.loads(body)
+            epoch = json.loads(header).get("epoch")
+            if epoch and state["epoch"] and epoch != state["epoch"]:
+                catch_up()
+                continue
             if event["sequence"] <= state["last"]:
                 continue
             if event["sequence"] == state["last"] + 1:
