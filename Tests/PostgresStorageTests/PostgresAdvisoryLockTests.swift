@@ -38,7 +38,8 @@ struct PostgresAdvisoryLockTests {
         let ended = try await admin.withoutTransaction { transaction in
             try transaction.row("""
                 SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_locks
-                WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = ?
+                WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND ((classid::bigint << 32) | objid::bigint) = ?
                 """, Self.key)
         }
         #expect(ended?[0] == .integer(1))
