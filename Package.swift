@@ -187,7 +187,8 @@ let package = Package(
         ),
         .target(
             name: "NotificationStore",
-            dependencies: ["SharedTables", "StoreSQL", "Notifications", "BookingProtocol", "SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "Notifications", "BookingProtocol", "SQLiteStorage", "PostgresStorage", "FieldEncryption",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // notifyd's logic as a library (tested in-process); the executable only wires it.
         .target(
@@ -341,7 +342,8 @@ let package = Package(
                                                               "LoopbackServers", "SuiteTesting", .product(name: "CryptoExtras", package: "swift-crypto")]),
         .testTarget(
             name: "NotificationStoreTests",
-            dependencies: ["SharedTables", "StoreSQL", "NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", "FieldEncryption",
+            dependencies: ["SharedTables", "StoreSQL", "NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "PostgresStorage", "PostgresTesting",
+                           "SuiteTesting", "FieldEncryption",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(

@@ -29,8 +29,9 @@ public enum NotificationDaemon {
         // in one line (MasterKeyError) with no file touched.
         let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
         let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
-        let store = try SQLiteNotificationStore(path: databasePath, masterKey: masterKey)
-        let inDoubt = try await store.recoverInFlight()
+        let store = try SQLiteNotificationStore(path: databasePath, masterKey: masterKey,
+                                                claimant: Claimant(instance: Claimant.solo.instance, lease: settings.claimLease))
+        let inDoubt = try await store.releaseOwnClaims()
         if inDoubt > 0 {
             parts.logger.warning("deliveries were being sent when notifyd stopped; they go again with the same Message-ID", metadata: ["count": "\(inDoubt)"])
         }
