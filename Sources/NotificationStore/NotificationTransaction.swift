@@ -254,12 +254,10 @@ struct NotificationTransaction<Transaction: SQLTransaction> {
     }
 
     func remindersToAcknowledge() throws -> [ReminderEntry] {
-        try transaction.rows("""
-            SELECT r.* FROM reminders r WHERE r.state = 'queued'
-            """).map { try ReminderEntry(row: $0, keys: keys, transaction) }.filter { reminder in
-            let sent = try transaction.row("SELECT state FROM deliveries WHERE id = ?", reminder.key.deliveryId(.email))
-            return try sent.map { try StoredRow($0, table: "deliveries", key: reminder.key.deliveryId(.email)).value("state", as: String.self) }
-                == DeliveryState.sent.rawValue
+        try transaction.rows("SELECT * FROM reminders WHERE state = 'queued'").map { try ReminderEntry(row: $0, keys: keys, transaction) }.filter { reminder in
+            let email = reminder.key.deliveryId(.email)
+            let sent = try transaction.row("SELECT state FROM deliveries WHERE id = ?", email)
+            return try sent.map { try StoredRow($0, table: "deliveries", key: email).value("state", as: String.self) } == DeliveryState.sent.rawValue
         }
     }
 
