@@ -188,14 +188,15 @@ let package = Package(
         ),
         .target(
             name: "NotificationStore",
-            dependencies: ["SharedTables", "StoreSQL", "Notifications", "BookingProtocol", "SQLiteStorage", "FieldEncryption", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "Notifications", "BookingProtocol", "SQLiteStorage", "PostgresStorage", "FieldEncryption",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // notifyd's logic as a library (tested in-process); the executable only wires it.
         .target(
             name: "NotificationService",
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "Notifications", "Delivery", "NotificationStore", "BookingDomain", "BookingProtocol",
-                "CivilTime", "ZeroMQ",
+                "CivilTime", "ZeroMQ", "PostgresStorage", "FieldEncryption",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -345,7 +346,8 @@ let package = Package(
                                                               "LoopbackServers", "SuiteTesting", .product(name: "CryptoExtras", package: "swift-crypto")]),
         .testTarget(
             name: "NotificationStoreTests",
-            dependencies: ["SharedTables", "StoreSQL", "NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "SuiteTesting", "FieldEncryption",
+            dependencies: ["SharedTables", "StoreSQL", "NotificationStore", "Notifications", "BookingProtocol", "SQLiteStorage", "PostgresStorage", "PostgresTesting",
+                           "SuiteTesting", "FieldEncryption",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(

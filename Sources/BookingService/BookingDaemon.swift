@@ -113,10 +113,7 @@ public enum BookingDaemon {
         // The last 30 days' rates for Prometheus: they move slowly, and a report reads every
         // booking of the period, so every 5 minutes is enough.
         let reportGauges = PeriodicService(every: .seconds(300), runFirst: true) { await gauges.tick() }
-        let scheduled = configuration.storage != .sqlite ? [] : configuration.backups.map { [backups.schedule($0, zone: settings.value.businessZone)] } ?? []
-        if configuration.backups != nil, case .postgresql = configuration.storage {
-            parts.logger.warning("no daily backups: bookingd cannot back up its PostgreSQL store yet; back the database up with pg_dump")
-        }
+        let scheduled = backups.daily(configuration, zone: settings.value.businessZone, storeInPostgres: configuration.storage != .sqlite)
         for line in defaultsApplied(configuration) { parts.logger.notice("\(line)") }
         return [publisher, housekeeping, releases, retention, reportGauges] + scheduled + [server]
     }
@@ -149,22 +146,15 @@ public enum BookingDaemon {
                 return (copy.bytes, copy.integrity)
             }, election: SoleWriterElection(), pollEvery: .seconds(1))
         case let .postgresql(connection):
-            let settings: PostgresSettings
-            do {
-                settings = try PostgresSettings(url: connection.url, passwordFile: connection.passwordFile(configuration: configuration)).schema(name)
-            } catch {
-                throw ConfigurationError(file: configuration.file, key: "postgresql.url", problem: "\(error)")
+            let settings = try connection.settings(configuration) { url, passwordFile in
+                try PostgresSettings(url: url, passwordFile: passwordFile).schema(name)
             }
             logger.info("store: PostgreSQL", metadata: ["database": "\(settings)", "schema": "\(name)", "connections": "\(connection.connections)"])
             let store = try await PostgresBookingStore(pool: PostgresPool(settings: settings, connections: connection.connections, logger: logger),
                                                        masterKey: masterKey)
-            return OpenedStore(store: store, copy: { _ in throw BackupNotOnPostgres() },
+            return OpenedStore(store: store, copy: { _ in throw BackupNotOnPostgres(daemon: name) },
                                election: AdvisoryLockElection(settings: settings, logger: logger), pollEvery: .milliseconds(50))
         }
     }
 }
 
-/// `bookctl backup` of a PostgreSQL store: not built yet (the database is backed up with pg_dump).
-struct BackupNotOnPostgres: Error, CustomStringConvertible {
-    var description: String { "backups of bookingd's PostgreSQL store are not built yet: back the database up with pg_dump" }
-}

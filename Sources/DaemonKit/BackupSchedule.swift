@@ -54,6 +54,17 @@ public struct DaemonBackups: Sendable {
         }
     }
 
+    /// The daily backups `backups:` asks for, as a service to run; none for a store kept in
+    /// PostgreSQL (said in the log), whose database is backed up whole with pg_dump.
+    public func daily(_ configuration: SuiteConfiguration, zone: TimeZone, storeInPostgres: Bool) -> [any Service] {
+        guard let policy = configuration.backups else { return [] }
+        guard !storeInPostgres else {
+            logger.warning("no daily backups: \(daemon) cannot back up its PostgreSQL store yet; back the database up with pg_dump")
+            return []
+        }
+        return [schedule(policy, zone: zone)]
+    }
+
     /// The daily backups: every ten minutes, take today's if it is due and missing, and keep
     /// only the newest `keepDaily` days.
     public func schedule(_ policy: SuiteConfiguration.BackupPolicy, zone: TimeZone) -> PeriodicService {

@@ -30,6 +30,17 @@ public enum StorageConfiguration: Sendable, Equatable {
         public func passwordFile(configuration: SuiteConfiguration) -> String? {
             password.map { CredentialFile.path($0, configuration: configuration).path }
         }
+
+        /// What the daemon connects with, made by `make` from the URL and the password file; a
+        /// URL `make` refuses is reported as `postgresql.url`, in the daemon's one line at start.
+        public func settings<Settings>(_ configuration: SuiteConfiguration,
+                                       _ make: (_ url: String, _ passwordFile: String?) throws -> Settings) throws(ConfigurationError) -> Settings {
+            do {
+                return try make(url, passwordFile(configuration: configuration))
+            } catch {
+                throw ConfigurationError(file: configuration.file, key: "postgresql.url", problem: "\(error)")
+            }
+        }
     }
 
     static func parse(storage: String?, postgresql: RawPostgres?, file: String) throws(ConfigurationError) -> StorageConfiguration {
@@ -68,4 +79,16 @@ struct RawPostgres: Decodable {
     var url: String?
     var password: String?
     var connections: Int?
+}
+
+/// `bookctl backup` of a daemon whose store is PostgreSQL: the database is backed up as one,
+/// with pg_dump, not daemon by daemon.
+public struct BackupNotOnPostgres: Error, CustomStringConvertible {
+    public var daemon: String
+
+    public init(daemon: String) {
+        self.daemon = daemon
+    }
+
+    public var description: String { "backups of \(daemon)'s PostgreSQL store are not built yet: back the database up with pg_dump" }
 }

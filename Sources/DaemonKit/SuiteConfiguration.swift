@@ -237,6 +237,15 @@ extension SuiteConfiguration {
         return (number, own.requests, own.events)
     }
 
+    /// This process among the instances of its daemon that share a database: the host's name,
+    /// with `$BOOKING_INSTANCE` after it when set. The same after a restart, so an instance
+    /// knows what it had itself claimed (notifyd's leases).
+    public static func instanceName(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let host = ProcessInfo.processInfo.hostName
+        guard let number = environment[instanceVariable], !number.isEmpty else { return host }
+        return host + "/" + number
+    }
+
     /// The sections whose default would silently change what the suite does: who may be
     /// booked and when, where messages go, what the public page says. Every daemon refuses a
     /// file without one, even a section it does not read itself: one file configures the whole

@@ -17,6 +17,15 @@ enum CRMRoute: Sendable, Equatable {
         case .webhook: "webhook"
         }
     }
+
+    /// Each request's limit.
+    var timeout: Duration {
+        switch self {
+        case .bitrix24(let settings): settings.timeout
+        case .amocrm(let settings): settings.timeout
+        case .webhook(let settings): settings.timeout
+        }
+    }
 }
 
 struct Bitrix24Settings: Sendable, Equatable {

@@ -12,7 +12,7 @@ import Notifications
 struct CalendarConflictNotices: Sendable {
     static let maximumIdLength = 200
 
-    let store: SQLiteNotificationStore
+    let store: any NotificationStore
     let composer: MessageComposer
     let directory: ConsultantDirectory
     let clock: SuiteClock

@@ -14,7 +14,7 @@ struct DataRequestMail: Sendable {
     /// One email per booking and action in this time: the page cannot be used to flood a mailbox.
     static let spacing: TimeInterval = 10 * 60
 
-    let store: SQLiteNotificationStore
+    let store: any NotificationStore
     let composer: MessageComposer
     let directory: ConsultantDirectory
     let bookingd: DaemonClient

@@ -16,7 +16,7 @@ import ServiceLifecycle
 /// disk) stops neither: claiming waits and tries again, and an outcome is kept until it is
 /// recorded, so a message sent is not sent again and none stays `sending` once the disk is back.
 final class Dispatcher: Service, Sendable {
-    private let store: SQLiteNotificationStore
+    private let store: any NotificationStore
     private let transports: Transports
     private let policy: RetryPolicy
     private let concurrency: Int
@@ -27,7 +27,7 @@ final class Dispatcher: Service, Sendable {
     private let claiming: FailureStreak
     private let recording: FailureStreak
 
-    init(store: SQLiteNotificationStore, transports: Transports, settings: NotifySettings, clock: SuiteClock, wake: WakeSignal, logger: Logger) {
+    init(store: any NotificationStore, transports: Transports, settings: NotifySettings, clock: SuiteClock, wake: WakeSignal, logger: Logger) {
         self.store = store
         self.transports = transports
         self.policy = settings.retry
@@ -117,11 +117,14 @@ final class Dispatcher: Service, Sendable {
 
     /// Tries until the store takes it: sending again is what a lost outcome would cost. When
     /// notifyd stops meanwhile, the delivery stays `sending` and goes again at the next start,
-    /// in doubt (`recoverInFlight`).
+    /// in doubt (`releaseOwnClaims`), or once its lease ends on another instance.
     private func keepRecording(_ id: String, _ outcome: AttemptOutcome, at now: Date) async {
         while true {
             do {
-                try await store.record([(id, outcome)], at: now)
+                if try await store.record([(id, outcome)], at: now).contains(id) {
+                    logger.warning("the outcome came after the claim's lease ended and another instance took the delivery over: its outcome counts",
+                                   metadata: ["delivery": "\(id)"])
+                }
                 recording.succeeded()
                 return
             } catch {

@@ -13,7 +13,7 @@ import NotificationStore
 /// the follower's next catch-up, so no message is skipped, none goes out of order, and none is
 /// written from the masked contact the event carries.
 actor EventIntake: EventConsumer {
-    private let store: SQLiteNotificationStore
+    private let store: any NotificationStore
     private let composer: MessageComposer
     private let directory: ConsultantDirectory
     private let contacts: ClientContacts
@@ -24,7 +24,7 @@ actor EventIntake: EventConsumer {
     private let askingContacts: FailureStreak
     private(set) var lastSequence: UInt64
 
-    init(store: SQLiteNotificationStore, composer: MessageComposer, directory: ConsultantDirectory, contacts: ClientContacts, clock: SuiteClock,
+    init(store: any NotificationStore, composer: MessageComposer, directory: ConsultantDirectory, contacts: ClientContacts, clock: SuiteClock,
          dispatcher: WakeSignal, logger: Logger) async throws {
         self.store = store
         self.composer = composer

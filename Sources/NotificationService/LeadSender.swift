@@ -12,7 +12,7 @@ import NotificationStore
 struct LeadSender: Sendable {
     let provider: String
     let destination: any LeadDestination
-    let store: SQLiteNotificationStore
+    let store: any NotificationStore
     let clock: @Sendable () -> Date
 
     /// `attempt`: 1 for the first; a later one may follow an attempt that made the lead.

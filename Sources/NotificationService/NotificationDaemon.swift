@@ -1,9 +1,12 @@
 import BookingProtocol
 import DaemonKit
+import FieldEncryption
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import Notifications
 import NotificationStore
+import PostgresStorage
 import ServiceLifecycle
 import SuiteCalendar
 
@@ -29,8 +32,9 @@ public enum NotificationDaemon {
         // in one line (MasterKeyError) with no file touched.
         let keySource = MasterKeySource(daemon: name, databasePath: databasePath)
         let (masterKey, keyOrigin) = try keySource.load(logger: parts.logger)
-        let store = try SQLiteNotificationStore(path: databasePath, masterKey: masterKey)
-        let inDoubt = try await store.recoverInFlight()
+        let (store, copy) = try await openStore(configuration, databasePath: databasePath, masterKey: masterKey, lease: settings.claimLease,
+                                                logger: parts.logger)
+        let inDoubt = try await store.releaseOwnClaims()
         if inDoubt > 0 {
             parts.logger.warning("deliveries were being sent when notifyd stopped; they go again with the same Message-ID", metadata: ["count": "\(inDoubt)"])
         }
@@ -61,10 +65,7 @@ public enum NotificationDaemon {
         let commands = NotifyCommands(store: store, transports: transports, intake: intake, clock: parts.clock, dispatcher: wake, control: parts.control,
                                       dataRequests: dataRequests, conflicts: conflicts, logger: parts.logger)
         var routes = commands.routes
-        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger) { path in
-            let copy = try store.backup(to: path)
-            return (copy.bytes, copy.integrity)
-        }
+        let backups = DaemonBackups(daemon: name, configuration: configuration, clock: parts.clock, logger: parts.logger, copy: copy)
         backups.addRoute(to: &routes)
         keySource.commands(origin: keyOrigin, state: { try await store.masterKeyState() }, step: { try await store.rotateMasterKey(to: $0, limit: $1) },
                            finish: { try await store.finishMasterKeyRotation(to: $0) }, logger: parts.logger).addRoutes(to: &routes)
@@ -95,7 +96,7 @@ public enum NotificationDaemon {
             // The status line is read synchronously and the store asynchronously: counted here.
             if let counts = try? await store.counts() { deliveryCounts.withLockedValue { $0 = counts } }
         }
-        let scheduled = configuration.backups.map { [backups.schedule($0, zone: businessZone)] } ?? []
+        let scheduled = backups.daily(configuration, zone: businessZone, storeInPostgres: configuration.storage != .sqlite)
         return [follower, dispatcher, scheduler] + scheduled + [server]
     }
 
@@ -106,6 +107,32 @@ public enum NotificationDaemon {
             return try TemplateLibrary.load(directory: directory)
         } catch {
             throw ConfigurationError(file: error.file, key: error.line.map { "line \($0)" }, problem: error.problem)
+        }
+    }
+}
+
+extension NotificationDaemon {
+    /// The store the configuration names, and how it is backed up. On PostgreSQL several
+    /// instances share the deliveries, each claiming under its own name.
+    static func openStore(_ configuration: SuiteConfiguration, databasePath: String, masterKey: MasterKey, lease: Duration,
+                          logger: Logger) async throws -> (any NotificationStore, DaemonBackups.Copy) {
+        switch configuration.storage {
+        case .sqlite:
+            let store = try SQLiteNotificationStore(path: databasePath, masterKey: masterKey,
+                                                    claimant: Claimant(instance: Claimant.solo.instance, lease: lease))
+            return (store, { path in
+                let copy = try store.backup(to: path)
+                return (copy.bytes, copy.integrity)
+            })
+        case let .postgresql(connection):
+            let settings = try connection.settings(configuration) { url, passwordFile in
+                try PostgresSettings(url: url, passwordFile: passwordFile).schema(name)
+            }
+            let instance = SuiteConfiguration.instanceName()
+            logger.info("store: PostgreSQL", metadata: ["database": "\(settings)", "schema": "\(name)", "instance": "\(instance)"])
+            let store = try await PostgresNotificationStore(settings: settings, masterKey: masterKey, claimant: Claimant(instance: instance, lease: lease),
+                                                            connections: connection.connections)
+            return (store, { _ in throw BackupNotOnPostgres(daemon: name) })
         }
     }
 }

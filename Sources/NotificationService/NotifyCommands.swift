@@ -9,7 +9,7 @@ import NotificationStore
 /// notifyd's admin queries: what was sent for an appointment, the dead letters, sending one
 /// again, and a test message.
 struct NotifyCommands: Sendable {
-    let store: SQLiteNotificationStore
+    let store: any NotificationStore
     let transports: Transports
     let intake: EventIntake
     let clock: SuiteClock

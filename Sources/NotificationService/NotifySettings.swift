@@ -55,6 +55,21 @@ struct NotifySettings: Sendable {
     }
 
     var plan: DeliveryPlan { DeliveryPlan(sms: sms != nil, chat: chat != nil) }
+
+    /// How long a claim on a delivery lasts before another notifyd instance may take it over.
+    /// It must outlast the longest send, or a slow send would be taken over and sent twice
+    /// while it is still under way: each transfer is bounded by its transport's timeout (curl's
+    /// whole-transfer limit, the ZeroMQ sink's send timeout), a CRM change makes a few requests
+    /// (a lookup, then the creation or the update), and recording the outcome may wait on the
+    /// database. Four times the longest timeout covers that; five minutes at least, since a
+    /// claim taken over early costs a duplicate while one taken over late only delays a retry.
+    var claimLease: Duration {
+        var timeouts: [Duration] = [.seconds(10)]
+        if case .smtp(let smtp) = email { timeouts.append(smtp.timeout) }
+        if case .http(let gateway) = sms { timeouts.append(gateway.timeout) }
+        if let crm { timeouts.append(crm.timeout) }
+        return max(.seconds(5 * 60), timeouts.max()! * 4)
+    }
 }
 
 extension NotifySettings {

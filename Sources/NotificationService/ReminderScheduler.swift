@@ -11,7 +11,7 @@ import NotificationStore
 /// contact: it is asked of bookingd when the reminder is due, and a reminder bookingd cannot
 /// answer for waits for the next tick.
 struct ReminderScheduler: Sendable {
-    let store: SQLiteNotificationStore
+    let store: any NotificationStore
     let composer: MessageComposer
     let directory: ConsultantDirectory
     let contacts: ClientContacts

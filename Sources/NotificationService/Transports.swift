@@ -19,7 +19,7 @@ final class Transports: Sendable {
     private let clock: SuiteClock
 
     /// `store`: where the CRM's lead ids are kept. `calendarZone`: the business's, for the leads' times.
-    init(settings: NotifySettings, context: ZMQContext, clock: SuiteClock, store: SQLiteNotificationStore, calendarZone: String) async throws {
+    init(settings: NotifySettings, context: ZMQContext, clock: SuiteClock, store: any NotificationStore, calendarZone: String) async throws {
         self.settings = settings
         self.clock = clock
         switch settings.email {

@@ -1,9 +1,7 @@
 import BookingProtocol
 import FieldEncryption
 import Foundation
-import GRDB
 import Notifications
-import SQLiteStorage
 import SharedTables
 import StoreSQL
 
@@ -34,31 +32,36 @@ enum Sealed {
 
     // MARK: Rows
 
-    static func insert(_ delivery: NewDelivery, db: Database, cipher: FieldCipher, now: Date) throws {
-        try db.execute(
-            sql: """
-                INSERT OR IGNORE INTO deliveries (id, appointment_id, client_id, reference, purpose, channel, audience, recipient, message_id,
-                                                  payload, state, created_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """,
-            arguments: [delivery.id, delivery.appointmentId, delivery.clientId, delivery.reference, delivery.purpose.rawValue, delivery.channel.rawValue,
-                        delivery.audience.rawValue, Data(cipher.seal(delivery.recipient, binding: recipient(delivery.id))), delivery.messageId,
-                        Data(cipher.seal(delivery.payload, binding: payload(delivery.id))), Millis.of(now), Millis.of(now)]
+    /// 1 when the delivery is new; 0 when its id is kept already (another instance, or a replay, queued it).
+    static func insert(_ delivery: NewDelivery, _ transaction: some SQLTransaction, cipher: FieldCipher, now: Date) throws -> Int {
+        try transaction.execute(
+            """
+            INSERT INTO deliveries (id, appointment_id, client_id, reference, purpose, channel, audience, recipient, message_id,
+                                    payload, state, created_at, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+            ON CONFLICT (id) DO NOTHING
+            """,
+            delivery.id, delivery.appointmentId, delivery.clientId, delivery.reference, delivery.purpose.rawValue, delivery.channel.rawValue,
+            delivery.audience.rawValue, cipher.seal(delivery.recipient, binding: recipient(delivery.id)), delivery.messageId,
+            cipher.seal(delivery.payload, binding: payload(delivery.id)), Millis.of(now), Millis.of(now)
         )
     }
 
     /// One attempt that failed, with its error as it is kept; returns the error sealed for the
     /// delivery's `last_error`. `error`: the server's answer with the recipient masked.
-    static func insertFailedAttempt(_ deliveryId: String, outcome: String, error: String, at now: Date, db: Database, cipher: FieldCipher) throws -> Data {
-        try db.execute(sql: "INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, ?)", arguments: [deliveryId, Millis.of(now), outcome])
-        let attempt = db.lastInsertedRowID
-        try db.execute(sql: "UPDATE attempts SET error = ? WHERE id = ?", arguments: [Data(cipher.seal(error, binding: attemptError(attempt))), attempt])
-        return Data(cipher.seal(error, binding: lastError(deliveryId)))
+    static func insertFailedAttempt(_ deliveryId: String, outcome: String, error: String, at now: Date, _ transaction: some SQLTransaction,
+                                    cipher: FieldCipher) throws -> [UInt8] {
+        guard let row = try transaction.row("INSERT INTO attempts (delivery_id, at, outcome) VALUES (?, ?, ?) RETURNING id", deliveryId, Millis.of(now), outcome) else {
+            throw StoreError.unreadableRow(table: "attempts", key: deliveryId, problem: "the new attempt's id was not returned")
+        }
+        let attempt: Int64 = try StoredRow(row, table: "attempts", key: deliveryId).value("id")
+        try transaction.execute("UPDATE attempts SET error = ? WHERE id = ?", cipher.seal(error, binding: attemptError(attempt)), attempt)
+        return cipher.seal(error, binding: lastError(deliveryId))
     }
 
     /// The data key of the client a row belongs to; gone once that client's data was erased.
-    static func cipher(of clientId: String, _ stored: StoredRow, keys: DataKeys, db: Database) throws -> FieldCipher {
-        guard let cipher = try keys.existingClientCipher(db, clientId: clientId) else {
+    static func cipher(of clientId: String, _ stored: StoredRow, keys: DataKeys, _ transaction: some SQLTransaction) throws -> FieldCipher {
+        guard let cipher = try keys.existingClientCipher(transaction, clientId: clientId) else {
             throw stored.unreadable("the data key of client \(clientId) is gone: their data was erased")
         }
         return cipher
@@ -86,157 +89,28 @@ enum Sealed {
         return try openText(stored, column, binding: binding, cipher: cipher)
     }
 
-    // MARK: The migration
-
-    /// Seals a database of the schema before, in place: the deliveries, attempts and reminders
-    /// tables are copied into ones whose personal columns hold sealed values and that say whose
-    /// key sealed them (`client_id`), row by row (cursors: the deliveries may be many).
-    static func migrate(_ db: Database, keys: DataKeys) throws {
-        try db.execute(sql: """
-            CREATE TABLE reminders_sealed (
-                appointment_id TEXT PRIMARY KEY,
-                -- Whose data key seals the appointment: the appointment's client.
-                client_id TEXT NOT NULL,
-                reference TEXT NOT NULL,
-                start INTEGER NOT NULL,
-                due_at INTEGER NOT NULL,
-                -- The appointment without its contact and topic (asked of bookingd when due), sealed.
-                appointment BLOB NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('scheduled', 'queued', 'acknowledged', 'dropped'))
-            );
-            CREATE TABLE deliveries_sealed (
-                id TEXT PRIMARY KEY,
-                appointment_id TEXT NOT NULL,
-                -- Whose data key seals recipient, payload and last_error: the appointment's client.
-                client_id TEXT NOT NULL,
-                reference TEXT NOT NULL,
-                purpose TEXT NOT NULL,
-                channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'chat')),
-                audience TEXT NOT NULL CHECK (audience IN ('client', 'consultant', 'team')),
-                recipient BLOB NOT NULL,
-                message_id TEXT,
-                payload BLOB NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
-                attempts INTEGER NOT NULL DEFAULT 0,
-                created_at INTEGER NOT NULL,
-                next_attempt_at INTEGER NOT NULL,
-                first_attempt_at INTEGER,
-                sent_at INTEGER,
-                last_error BLOB,
-                in_doubt INTEGER NOT NULL DEFAULT 0
-            );
-            CREATE TABLE attempts_sealed (
-                id INTEGER PRIMARY KEY,
-                delivery_id TEXT NOT NULL REFERENCES deliveries (id),
-                at INTEGER NOT NULL,
-                outcome TEXT NOT NULL,
-                -- Sealed under the delivery's client's key.
-                error BLOB
-            );
-            """)
-        var clients: [String: String] = [:]
-        let reminders = try Row.fetchCursor(db, sql: "SELECT * FROM reminders")
-        while let row = try reminders.next() {
-            let stored = StoredRow(row, table: "reminders", keyColumn: "appointment_id")
-            let kept: AppointmentBody
-            do {
-                kept = try WireJSON.decode(AppointmentBody.self, from: try stored.bytes("appointment"))
-            } catch {
-                throw stored.unreadable("appointment: \(error)")
-            }
-            // What a reminder keeps from now on: the appointment without the contact.
-            let entry = ReminderEntry(appointment: kept, dueAt: try stored.instant("due_at"))
-            clients[entry.appointmentId] = entry.clientId
-            let sealed = try keys.clientCipher(db, clientId: entry.clientId).seal(try WireJSON.encode(entry.appointment), binding: reminder(entry.appointmentId))
-            try db.execute(
-                sql: "INSERT INTO reminders_sealed (appointment_id, client_id, reference, start, due_at, appointment, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [entry.appointmentId, entry.clientId, row["reference"], row["start"], row["due_at"], Data(sealed), row["state"]]
-            )
-        }
-        let deliveries = try Row.fetchCursor(db, sql: "SELECT * FROM deliveries")
-        while let row = try deliveries.next() {
-            let stored = StoredRow(row, table: "deliveries", keyColumn: "id")
-            let id: String = try stored.value("id")
-            let appointmentId: String = try stored.value("appointment_id")
-            // Only a reminder said whose an appointment is. Without one, the delivery's key is its
-            // appointment's own: an erasure of the client must destroy `appointment:<id>` too.
-            let clientId = clients[appointmentId] ?? "appointment:\(appointmentId)"
-            let cipher = try keys.clientCipher(db, clientId: clientId)
-            let recipient: String = try stored.value("recipient")
-            let channel = try stored.parsed("channel", Channel.init(rawValue:))
-            func kept(_ error: String, _ binding: FieldBinding) -> Data {
-                Data(cipher.seal(ContactMasking.scrub(error, recipient: recipient, channel: channel), binding: binding))
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO deliveries_sealed (id, appointment_id, client_id, reference, purpose, channel, audience, recipient, message_id, payload,
-                                                   state, attempts, created_at, next_attempt_at, first_attempt_at, sent_at, last_error, in_doubt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [id, appointmentId, clientId, row["reference"], row["purpose"], row["channel"], row["audience"],
-                            Data(cipher.seal(recipient, binding: Self.recipient(id))), row["message_id"],
-                            Data(cipher.seal(try stored.bytes("payload"), binding: payload(id))), row["state"], row["attempts"], row["created_at"],
-                            row["next_attempt_at"], row["first_attempt_at"], row["sent_at"],
-                            (try stored.value("last_error", as: String?.self)).map { kept($0, lastError(id)) }, row["in_doubt"]]
-            )
-            for attempt in try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id = ?", arguments: [id]) {
-                let attemptRow = StoredRow(attempt, table: "attempts", keyColumn: "id")
-                let attemptId: Int64 = try attemptRow.value("id")
-                try db.execute(
-                    sql: "INSERT INTO attempts_sealed (id, delivery_id, at, outcome, error) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [attemptId, id, attempt["at"], attempt["outcome"],
-                                (try attemptRow.value("error", as: String?.self)).map { kept($0, attemptError(attemptId)) }]
-                )
-            }
-        }
-        // GRDB runs a migration with foreign keys off (attempts refer to deliveries by id, which
-        // the copies keep) and checks them after it.
-        try db.execute(sql: """
-            DROP TABLE reminders;
-            ALTER TABLE reminders_sealed RENAME TO reminders;
-            CREATE INDEX reminders_due ON reminders (due_at) WHERE state = 'scheduled';
-            DROP TABLE attempts;
-            ALTER TABLE attempts_sealed RENAME TO attempts;
-            CREATE INDEX attempts_delivery ON attempts (delivery_id);
-            DROP TABLE deliveries;
-            ALTER TABLE deliveries_sealed RENAME TO deliveries;
-            CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'pending';
-            CREATE INDEX deliveries_reference ON deliveries (reference);
-            CREATE INDEX deliveries_failed ON deliveries (state) WHERE state = 'failed';
-            """)
-    }
-
-    /// After the migration, the plaintext it replaced may still be on disk: in pages SQLite
-    /// freed (Debian's SQLite zeroes them, SECURE_DELETE, but not every build does) and in the
-    /// WAL. VACUUM writes the database anew and the checkpoint empties the WAL; outside the
-    /// migration's transaction, as both must be.
     /// A `booking.erased` event: the appointment's messages lose their recipient, content and
-    /// errors (what was not sent yet, or failed, is cancelled: nobody is left to send it to), its reminder goes, and the data keys that
-    /// sealed them are destroyed once nothing of theirs is left: the key of the appointment's
-    /// rows sealed before clients were known (`appointment:<id>`), and the client's.
-    static func erase(_ erased: ErasedAppointment, db: Database, keys: DataKeys, now: Date) throws {
+    /// errors (what was not sent yet, or failed, is cancelled: nobody is left to send it to), its
+    /// reminder goes, and the data keys that sealed them are destroyed once nothing of theirs is
+    /// left: the key of the appointment's rows sealed before clients were known
+    /// (`appointment:<id>`), and the client's.
+    static func erase(_ erased: ErasedAppointment, _ transaction: some SQLTransaction, keys: DataKeys, now: Date) throws {
         let appointment = erased.appointmentId
-        try db.execute(sql: """
-            UPDATE attempts SET error = NULL WHERE delivery_id IN (SELECT id FROM deliveries WHERE appointment_id = ?);
-            UPDATE deliveries SET recipient = '', payload = x'', last_error = NULL, erased_at = COALESCE(erased_at, ?),
-                                  state = CASE WHEN state IN ('pending', 'sending', 'failed') THEN 'cancelled' ELSE state END
-                WHERE appointment_id = ?;
-            DELETE FROM reminders WHERE appointment_id = ?;
-            """, arguments: [appointment, Millis.of(now), appointment, appointment])
+        try transaction.execute("UPDATE attempts SET error = NULL WHERE delivery_id IN (SELECT id FROM deliveries WHERE appointment_id = ?)", appointment)
+        try transaction.execute("""
+            UPDATE deliveries SET recipient = ?, payload = ?, last_error = NULL, erased_at = COALESCE(erased_at, ?),
+                                  state = CASE WHEN state IN ('pending', 'sending', 'failed') THEN 'cancelled' ELSE state END,
+                                  claimed_by = NULL, lease_until = NULL
+                WHERE appointment_id = ?
+            """, [UInt8](), [UInt8](), Millis.of(now), appointment)
+        try transaction.execute("DELETE FROM reminders WHERE appointment_id = ?", appointment)
         for owner in ["appointment:\(appointment)", erased.clientId] {
-            let holdsData = try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM deliveries WHERE client_id = ? AND erased_at IS NULL)
-                    OR EXISTS (SELECT 1 FROM reminders WHERE client_id = ?)
-                """, arguments: [owner, owner]) ?? false
-            if !holdsData { try keys.destroyClientKey(db, clientId: owner) }
+            let row = try transaction.row("""
+                SELECT (EXISTS (SELECT 1 FROM deliveries WHERE client_id = ? AND erased_at IS NULL)
+                    OR EXISTS (SELECT 1 FROM reminders WHERE client_id = ?)) AS holds
+                """, owner, owner)
+            let holdsData = try row.map { try StoredRow($0, table: "deliveries", key: owner).value("holds", as: Bool.self) } ?? false
+            if !holdsData { try keys.destroyClientKey(transaction, clientId: owner) }
         }
     }
-
-    static func dropPlaintextPages(_ pool: DatabasePool) throws {
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "VACUUM")
-        }
-        try SQLiteFile.emptyWAL(pool)
-    }
-
 }

@@ -31,6 +31,16 @@ import Testing
         }
     }
 
+    @Test func aClaimsLeaseOutlastsTheLongestTimeout() throws {
+        #expect(try load("").claimLease == .seconds(5 * 60), "five minutes at least")
+        #expect(try load("""
+            crm:
+              provider: webhook
+              timeout_seconds: 120
+              webhook: {url: "https://example.com/leads", secret_file: hook-secret}
+            """, files: ["hook-secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]).claimLease == .seconds(8 * 60))
+    }
+
     @Test func offWithoutTheSection() throws {
         #expect(try load("").crm == nil)
     }

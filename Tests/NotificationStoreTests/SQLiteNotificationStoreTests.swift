@@ -22,26 +22,10 @@ import Testing
         store = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite", masterKey: master)
     }
 
-    func delivery(_ id: String, appointment: String = "a1", purpose: MessagePurpose = .clientConfirmation, channel: Channel = .email) -> NewDelivery {
-        NewDelivery(id: id, appointmentId: appointment, clientId: "c1", reference: "BK-REF", purpose: purpose, channel: channel, audience: .client,
-                    recipient: "anna@example.com", messageId: "\(id)@example.com", payload: Array("message \(id)".utf8))
-    }
-
-    func event(_ sequence: UInt64, _ deliveries: [NewDelivery], reminder: ReminderChange = .keep) -> AppliedEvent {
-        AppliedEvent(eventId: "event-\(sequence)", sequence: sequence, deliveries: deliveries, reminder: reminder)
-    }
-
-    func appointment(start: Date) -> AppointmentBody {
-        AppointmentBody(
-            reference: "BK-REF", id: "a1", clientId: "c1", consultantId: "anna", start: start, end: start.addingTimeInterval(1800), status: "confirmed",
-            contact: ContactBody(name: "Anna", email: "anna@example.com", phone: "+79161234567", company: nil), timeZone: "Europe/Moscow",
-            locale: "ru", createdAt: now, updatedAt: now, reminderSent: false, revision: 0
-        )
-    }
-
     @Test func aReminderWhoseAppointmentCannotBeReadIsATypedError() async throws {
         let start = now.addingTimeInterval(3 * 86_400)
-        try await store.apply([event(1, [], reminder: .schedule(ReminderEntry(appointment: appointment(start: start), dueAt: now)))], now: now)
+        let entry = ReminderEntry(appointment: appointmentBody(start: start, now: now), dueAt: now)
+        try await store.apply([AppliedEvent(eventId: "e1", sequence: 1, deliveries: [], reminder: .schedule(entry))], now: now)
         try store.close()
         let pool = try DatabasePool(path: directory + "/notifyd.sqlite")
         try await pool.write { db in try db.execute(sql: "UPDATE reminders SET appointment = x'7b6e6f'") }
@@ -79,105 +63,6 @@ import Testing
         try reopened.close()
         let entries = try await DatabasePool(path: path).read { db in try AuditTrail.entries(db, limit: 10) }
         #expect(entries == [AuditEntry(command: "retry", user: "ops", outcome: "ok", correlationId: "c-1", at: now)])
-    }
-
-    @Test func appliesEachEventOnceAndRemembersTheSequence() async throws {
-        #expect(try await store.apply([event(1, [delivery("d1")]), event(2, [delivery("d2")])], now: now) == 2)
-        // A replay of the same events (after a crash) changes nothing.
-        #expect(try await store.apply([event(1, [delivery("d1")]), event(2, [delivery("d2")])], now: now) == 0)
-        #expect(try await store.lastSequence() == 2)
-        #expect(try await store.deliveries(reference: "BK-REF").map(\.delivery.id) == ["d1", "d2"])
-        // The store survives a reopen: the sequence is durable.
-        let reopened = try SQLiteNotificationStore(path: directory + "/notifyd.sqlite", masterKey: master)
-        #expect(try await reopened.lastSequence() == 2)
-    }
-
-    @Test func claimsDueDeliveriesOnceAndRecordsOutcomes() async throws {
-        try await store.apply([event(1, [delivery("d1"), delivery("d2")])], now: now)
-        let claimed = try await store.claimDue(now: now, limit: 10)
-        #expect(claimed.map(\.delivery.id) == ["d1", "d2"])
-        #expect(claimed.allSatisfy { $0.state == .sending && $0.attempts == 1 })
-        #expect(try await store.claimDue(now: now, limit: 10).isEmpty)
-
-        let later = now.addingTimeInterval(10)
-        try await store.record([("d1", .sent), ("d2", .retry(error: "SMTP 451 try later", at: later))], at: now)
-        #expect(try await store.delivery(id: "d1")?.state == .sent)
-        #expect(try await store.delivery(id: "d2")?.lastError == "SMTP 451 try later")
-        #expect(try await store.nextDue() == later)
-        #expect(try await store.claimDue(now: now, limit: 10).isEmpty)
-        let again = try await store.claimDue(now: later, limit: 10)
-        #expect(again.map(\.attempts) == [2])
-        #expect(again.first?.firstAttemptAt == now)
-        try await store.record([("d2", .failed(error: "SMTP 550 no such user"))], at: later)
-        #expect(try await store.failed().map(\.delivery.id) == ["d2"])
-        #expect(try await store.attempts(deliveryId: "d2").map(\.outcome) == ["retry", "failed"])
-    }
-
-    @Test func deliveriesInFlightAtACrashGoAgainMarkedInDoubt() async throws {
-        try await store.apply([event(1, [delivery("d1")])], now: now)
-        _ = try await store.claimDue(now: now, limit: 10)
-        #expect(try await store.recoverInFlight() == 1)
-        let retried = try await store.claimDue(now: now, limit: 10)
-        #expect(retried.map(\.delivery.id) == ["d1"])
-        #expect(retried.first?.inDoubt == true)
-    }
-
-    @Test func aDeadLetterCanBeSentAgain() async throws {
-        try await store.apply([event(1, [delivery("d1")])], now: now)
-        _ = try await store.claimDue(now: now, limit: 10)
-        try await store.record([("d1", .failed(error: "SMTP 550"))], at: now)
-        let retried = try await store.retry(id: "d1", now: now)
-        #expect(retried?.state == .pending)
-        #expect(retried?.firstAttemptAt == nil)
-        #expect(try await store.retry(id: "missing", now: now) == nil)
-    }
-
-    @Test func remindersAreScheduledMovedAndDropped() async throws {
-        let start = now.addingTimeInterval(3 * 86_400)
-        let entry = ReminderEntry(appointment: appointment(start: start), dueAt: start.addingTimeInterval(-86_400))
-        try await store.apply([event(1, [], reminder: .schedule(entry))], now: now)
-        #expect(try await store.dueReminders(now: now).isEmpty)
-        #expect(try await store.dueReminders(now: entry.dueAt).map(\.appointmentId) == ["a1"])
-
-        // Queued: its messages join the deliveries.
-        let key = ReminderKey(appointmentId: "a1", start: start)
-        try await store.queue(entry, deliveries: [delivery(key.deliveryId(.email), purpose: .clientReminder)], now: entry.dueAt)
-        #expect(try await store.reminder(appointmentId: "a1")?.state == .queued)
-        #expect(try await store.dueReminders(now: entry.dueAt).isEmpty)
-
-        // Moved before it went: the pending reminder for the old time is withdrawn, and the new
-        // time is scheduled.
-        let moved = ReminderEntry(appointment: appointment(start: start.addingTimeInterval(86_400)), dueAt: start)
-        try await store.apply([event(2, [], reminder: .schedule(moved))], now: now)
-        #expect(try await store.delivery(id: key.deliveryId(.email))?.state == .cancelled)
-        #expect(try await store.reminder(appointmentId: "a1")?.state == .scheduled)
-        #expect(try await store.reminder(appointmentId: "a1")?.start == moved.start)
-
-        // Cancelled: dropped.
-        try await store.apply([event(3, [], reminder: .drop(appointmentId: "a1"))], now: now)
-        #expect(try await store.reminder(appointmentId: "a1")?.state == .dropped)
-        #expect(try await store.dueReminders(now: moved.dueAt).isEmpty)
-    }
-
-    @Test func aSentReminderIsAcknowledgedOnce() async throws {
-        let start = now.addingTimeInterval(2 * 86_400)
-        let entry = ReminderEntry(appointment: appointment(start: start), dueAt: start.addingTimeInterval(-86_400))
-        try await store.apply([event(1, [], reminder: .schedule(entry))], now: now)
-        let id = ReminderKey(appointmentId: "a1", start: start).deliveryId(.email)
-        try await store.queue(entry, deliveries: [delivery(id, purpose: .clientReminder)], now: entry.dueAt)
-        #expect(try await store.remindersToAcknowledge().isEmpty)
-        _ = try await store.claimDue(now: entry.dueAt, limit: 10)
-        try await store.record([(id, .sent)], at: entry.dueAt)
-        #expect(try await store.remindersToAcknowledge().map(\.appointmentId) == ["a1"])
-        try await store.acknowledge(appointmentId: "a1", start: start)
-        #expect(try await store.remindersToAcknowledge().isEmpty)
-        #expect(try await store.reminder(appointmentId: "a1")?.state == .acknowledged)
-    }
-
-    @Test func followsFromAnEarlierSequenceWhenTold() async throws {
-        try await store.apply([event(1, []), event(2, [])], now: now)
-        try await store.follow(from: 1)
-        #expect(try await store.lastSequence() == 1)
     }
 }
 

@@ -64,6 +64,8 @@ import Testing
         #expect(kept.appointment.contact == ContactBody(name: "", email: "", phone: ""), "a reminder keeps no contact")
         #expect(kept.appointment.topic == nil && kept.appointment.reference == "BK-7Q2M-X9TD-4KHN-ZP3CG" && kept.start == start)
         let email = "e1.client-confirmation.email"
+        // An outcome is recorded only for a claim: the retry is due again, and claimed.
+        _ = try await store.claimDue(now: now, limit: 10)
         try await store.record([(email, .failed(error: "550 no such user <ivan.petrov@example.com>"))], at: now)
         #expect(try await store.attempts(deliveryId: email).map(\.error)
                 == ["550 <i***@example.com>: mailbox full; +79161234567 unknown", "550 no such user <i***@example.com>"])
