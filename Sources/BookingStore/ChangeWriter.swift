@@ -109,6 +109,7 @@ struct ChangeWriter<Transaction: SQLTransaction> {
     // MARK: Book and reschedule
 
     private func book(_ booking: NewBooking) throws -> (Appointment, Transition) {
+        try WriterTurns.take(day: booking.slot.start, in: transaction)
         let consultant = try chooseConsultant(
             at: booking.slot, candidates: booking.candidates, requested: booking.requestedConsultant, keeping: nil, horizonEnd: booking.horizonEnd,
             limits: booking.limits
@@ -175,6 +176,7 @@ struct ChangeWriter<Transaction: SQLTransaction> {
         guard appointment.status.isActive else {
             throw BookingRefusal.transition(.invalidTransition(from: appointment.status, to: .confirmed))
         }
+        try WriterTurns.take(day: move.slot.start, in: transaction)
         let consultant = try chooseConsultant(
             at: move.slot, candidates: move.candidates, requested: move.requestedConsultant, keeping: appointment.consultantId,
             horizonEnd: move.horizonEnd, limits: move.limits, excluding: appointment.id
@@ -439,14 +441,28 @@ struct IdempotencyRace: Error {
 /// Changes that must not run side by side take turns. SQLite has one writer, so its changes are
 /// in turn already. PostgreSQL's instances write at once: a change takes transaction-scoped
 /// advisory locks, held until it commits, so the next one with the same key waits and then sees
-/// what the first wrote. Always in one order (the request's key, then the contact's, each in
-/// ascending order), so two changes never wait for each other in a circle.
+/// what the first wrote. Always in one order (the request's key, the day's, then the contact's,
+/// each in ascending order), so two changes never wait for each other in a circle.
 enum WriterTurns {
     /// Two requests with one idempotency key (a retry sent to another instance while the first
     /// is still being written): the second waits, then finds the first's answer.
     static func take(idempotencyKey key: String, in transaction: some SQLTransaction) throws {
         guard transaction.engine == .postgresql else { return }
         try transaction.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key)
+    }
+
+    /// Two bookings of one day: choosing a consultant reads the day's other bookings (who is
+    /// taken at that start, buffers, daily limits), so the second must see the first. Without
+    /// this turn, two instances booking one slot at once both chose the same free consultant,
+    /// and the constraint then refused the second although another consultant was free; and two
+    /// bookings a buffer apart could both pass the buffer check. Days take turns, not the whole
+    /// book: a day's bookings are few, and other days' go on at once. Two 32-bit keys, a space
+    /// apart from the 64-bit ones (PostgreSQL keeps them apart): 1 for "a booking day", then
+    /// the day's number in UTC.
+    static func take(day start: Date, in transaction: some SQLTransaction) throws {
+        guard transaction.engine == .postgresql else { return }
+        let day = Int32(clamping: Millis.of(start) / 86_400_000)
+        try transaction.execute("SELECT pg_advisory_xact_lock(1, ?::int4)", Int(day))
     }
 
     /// Two bookings of one contact: the second counts the first against the per-contact limit.

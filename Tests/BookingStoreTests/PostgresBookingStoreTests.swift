@@ -72,6 +72,30 @@ import Testing
         withExtendedLifetime(tests) {}
     }
 
+    /// Both instances booking one slot at once, with consultants free for all: each booking
+    /// gets a consultant of its own, none is told the slot was taken (the day's bookings take
+    /// turns, so each choice sees the one before).
+    @Test func bookingsOfOneSlotRacingOnTwoInstancesEachGetAFreeConsultant() async throws {
+        let tests = try await StoreFixture(.postgresql)
+        let instances = [tests.store, try await tests.secondInstance()]
+        let candidates = ["anna", "boris", "vera", "gleb"]
+        for round in 0..<5 {
+            let slot = try range(minutesAfterSlot: Double(round) * 60, length: 30)
+            let booked = try await withThrowingTaskGroup(of: ChangeResult.self) { group in
+                for n in 0..<candidates.count {
+                    group.addTask {
+                        try await instances[n % 2].apply(.book(try booking(round * 10 + n, candidates: candidates, slot: slot)), context: context())
+                    }
+                }
+                var booked: [ChangeResult] = []
+                for try await result in group { booked.append(result) }
+                return booked
+            }
+            #expect(Set(booked.map(\.appointment.consultantId)) == Set(candidates), "round \(round)")
+        }
+        withExtendedLifetime(tests) {}
+    }
+
     @Test func aRetryThroughAnotherInstanceGetsTheFirstAnswerEvenWhenBothRace() async throws {
         let tests = try await StoreFixture(.postgresql)
         let second = try await tests.secondInstance()

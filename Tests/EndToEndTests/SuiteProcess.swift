@@ -86,11 +86,15 @@ final class SuiteProcess: @unchecked Sendable {
 
     /// `config`: another file for this daemon alone (e.g. its clock moved on). `namespace`: the
     /// network namespace it runs in, as on another host (`ip netns exec` becomes the daemon).
-    func start(_ daemon: String, config: String? = nil, environment: [String: String] = [:], namespace: String? = nil) async throws {
+    /// `label`: the name this process goes by in the test (its log, `kill9`, its endpoint under
+    /// the run directory), for a second instance of one daemon; the daemon's name by default.
+    func start(_ program: String, as label: String? = nil, config: String? = nil, environment: [String: String] = [:],
+               namespace: String? = nil) async throws {
+        let daemon = label ?? program
         // A second one would replace the first in `daemons`, and the first would outlive the test.
         if daemons[daemon]?.isRunning == true { throw SuiteFailure("\(daemon) is already running") }
         let process = Process()
-        let program = Self.binDirectory + "/" + daemon
+        let program = Self.binDirectory + "/" + program
         let arguments = ["--config", config ?? configPath]
         if let namespace {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
