@@ -271,7 +271,9 @@ let package = Package(
             dependencies: [
                 "DaemonKit", "SuiteCalendar", "BookingService", "AvailabilityService", "CalendarSync", "NotificationService", "WebFrontend",
                 "BookingDomain", "BookingProtocol", "BookingAnalytics", "CivilTime", "ZeroMQ", "SQLiteStorage", "FieldEncryption",
+                "BookingStore", "PostgresStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "bookctl", dependencies: ["AdminCommands"]),
@@ -290,7 +292,7 @@ let package = Package(
         ),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(name: "BookingAnalyticsTests", dependencies: ["BookingAnalytics", "BookingDomain", "BookingProtocol", "CivilTime", "HTMLEscaping"]),
-        .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol", "ZeroMQ"]),
+        .testTarget(name: "AdminCommandsTests", dependencies: ["AdminCommands", "BookingProtocol", "DaemonKit", "ZeroMQ"]),
         .testTarget(name: "RequestHistoryTests", dependencies: ["RequestHistory"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
@@ -364,7 +366,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BookingProtocol", "BookingDomain", "CivilTime", "ZeroMQ", "DaemonKit", "SuiteCalendar", "SuiteTesting", "WebFrontend", "LoopbackServers", "Delivery", "CalDAV", "RequestHistory", "SeededRandom", "FieldEncryption",
-                           "PostgresTesting",
+                           "PostgresTesting", "PostgresStorage",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),

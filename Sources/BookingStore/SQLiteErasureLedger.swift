@@ -68,24 +68,7 @@ extension ErasureLedger {
                 try Schema.createErasureTables(db)
                 try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v8: erasures')")
             }
-            for record in requested {
-                let id = record.id.uuidString.lowercased()
-                let transaction = SQLiteTransaction(db)
-                if try transaction.row("SELECT 1 AS found FROM erasures WHERE id = ?", id) != nil { continue }
-                let list = SQLList(record.clientIds.map { $0.uuidString.lowercased() })
-                try transaction.execute("UPDATE appointments SET contact = NULL, erased_at = ? WHERE client_id IN \(list.sql) AND contact IS NOT NULL",
-                                        [Millis.of(record.at).sqlValue] + list.arguments)
-                try transaction.execute("""
-                    UPDATE history SET reason = NULL WHERE appointment_id IN (SELECT id FROM appointments WHERE client_id IN \(list.sql))
-                    """, list.arguments)
-                try transaction.execute("DELETE FROM idempotency WHERE client_id IN \(list.sql)", list.arguments)
-                try transaction.execute("DELETE FROM client_keys WHERE client_id IN \(list.sql)", list.arguments)
-                if try db.tableExists("consents") {
-                    try Consents.eraseAddresses(where: .clientId, in: record.clientIds.map { $0.uuidString.lowercased() }, transaction: transaction)
-                }
-                try insert(record, in: transaction)
-                applied += 1
-            }
+            applied = try reapply(requested, in: SQLiteTransaction(db), consents: try db.tableExists("consents"))
         }
         // Nothing of the blanked values may stay in free pages or the WAL.
         try target.vacuum()

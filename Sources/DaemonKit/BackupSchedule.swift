@@ -59,7 +59,7 @@ public struct DaemonBackups: Sendable {
     public func daily(_ configuration: SuiteConfiguration, zone: TimeZone, storeInPostgres: Bool) -> [any Service] {
         guard let policy = configuration.backups else { return [] }
         guard !storeInPostgres else {
-            logger.warning("no daily backups: \(daemon) cannot back up its PostgreSQL store yet; back the database up with pg_dump")
+            logger.warning("no daily backups: \(daemon) keeps its data in PostgreSQL; schedule bookctl backup (or pg_dump) from a timer")
             return []
         }
         return [schedule(policy, zone: zone)]

@@ -81,8 +81,8 @@ struct RawPostgres: Decodable {
     var connections: Int?
 }
 
-/// `bookctl backup` of a daemon whose store is PostgreSQL: the database is backed up as one,
-/// with pg_dump, not daemon by daemon.
+/// A daemon whose store is PostgreSQL asked for a copy: the database is backed up as one, by
+/// `bookctl backup` running pg_dump, not daemon by daemon.
 public struct BackupNotOnPostgres: Error, CustomStringConvertible {
     public var daemon: String
 
@@ -90,5 +90,5 @@ public struct BackupNotOnPostgres: Error, CustomStringConvertible {
         self.daemon = daemon
     }
 
-    public var description: String { "backups of \(daemon)'s PostgreSQL store are not built yet: back the database up with pg_dump" }
+    public var description: String { "\(daemon) keeps its data in PostgreSQL, backed up as one database: run bookctl backup, which dumps it with pg_dump" }
 }
