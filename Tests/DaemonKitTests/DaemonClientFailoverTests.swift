@@ -46,7 +46,7 @@ import ZeroMQ
         let second = try await Instance.start("second", in: directory)
         let context = try ZMQContext()
         let client = try await DaemonClient(daemon: "testd", endpoints: [first.endpoint, second.endpoint], context: context,
-                                            timeout: TestTimeouts.scaled(.milliseconds(500)), attempts: 6)
+                                            timeout: TestTimeouts.scaled(.seconds(2)), attempts: 8)
         let answeredBy = NIOLockedValueBox<[String: Int]>([:])
         func ask(_ range: Range<Int>) async throws {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -74,15 +74,15 @@ import ZeroMQ
 
         // The first dies while requests are on their way to it.
         let started = asked
-        async let late: Void = ask(started..<(started + 200))
+        async let late: Void = ask(started..<(started + 100))
         try await Task.sleep(for: .milliseconds(2))
         await first.stop()
         try await late
-        try await ask((asked + 200)..<(asked + 300))
+        try await ask((asked + 100)..<(asked + 150))
 
         let after = answeredBy.withLockedValue { $0 }
-        #expect(after.values.reduce(0, +) == asked + 300, "every request answered: \(after)")
-        #expect((after["second"] ?? 0) - (before["second"] ?? 0) >= 100, "the survivor answers what follows: \(after)")
+        #expect(after.values.reduce(0, +) == asked + 150, "every request answered: \(after)")
+        #expect((after["second"] ?? 0) - (before["second"] ?? 0) >= 50, "the survivor answers what follows: \(after)")
 
         await client.close()
         await second.stop()
