@@ -5,6 +5,7 @@ import BookingStore
 import FieldEncryption
 import Foundation
 import Logging
+import SuiteTesting
 import Testing
 import ZeroMQ
 
@@ -32,8 +33,9 @@ import ZeroMQ
                                                                           digest: "d", actor: .client, user: nil, now: now))
     }
 
-    /// The (sequence, epoch) of every event a subscriber of one PUB got within `quiet`.
-    func received(_ socket: ZMQSocket, quiet: Duration = .milliseconds(400)) async -> [(UInt64, String?)] {
+    /// The (sequence, epoch) of every event a subscriber of one PUB got until it was quiet for
+    /// `quiet` (stretched under the sanitizers, where the next event may take that long).
+    func received(_ socket: ZMQSocket, quiet: Duration = TestTimeouts.scaled(.milliseconds(400))) async -> [(UInt64, String?)] {
         var got: [(UInt64, String?)] = []
         while let frames = try? await socket.receive(timeout: quiet), let (_, envelope) = try? Envelope.decodeEvent(frames) {
             got.append((envelope.header.sequence ?? 0, envelope.header.epoch))
