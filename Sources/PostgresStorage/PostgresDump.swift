@@ -100,7 +100,9 @@ public enum PostgresDump {
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let message = (try? String(contentsOfFile: errors, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        // Read as bytes: Foundation's String(contentsOfFile:) leaks its buffer (LeakSanitizer, CI).
+        let message = FileManager.default.contents(atPath: errors).map { String(decoding: $0, as: UTF8.self) }?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             throw .failed(program: name, output: message.isEmpty ? "exit status \(process.terminationStatus)" : message)
         }
