@@ -100,9 +100,12 @@ public enum PostgresDump {
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        // Read as bytes: Foundation's String(contentsOfFile:) leaks its buffer (LeakSanitizer, CI).
-        let message = FileManager.default.contents(atPath: errors).map { String(decoding: $0, as: UTF8.self) }?
+        // Through a handle: Foundation's whole-file readers leak their buffer for an empty file,
+        // which the error output mostly is (LeakSanitizer failed the sanitizer run).
+        let handle = FileHandle(forReadingAtPath: errors)
+        let message = (try? handle?.readToEnd()).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        try? handle?.close()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             throw .failed(program: name, output: message.isEmpty ? "exit status \(process.terminationStatus)" : message)
         }
