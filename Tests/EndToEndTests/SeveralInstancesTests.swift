@@ -20,12 +20,7 @@ import ZeroMQ
         var options = SuiteProcess.Options()
         options.consultants = consultants
         let run = "RUN"
-        options.extra = """
-            storage: postgresql
-            postgresql:
-              url: \(database)
-              password: \(try #require(database.passwordFile))
-              connections: 4
+        options.extra = try SuiteProcess.Options.postgresql(database, connections: 4) + """
             endpoints:
               bookingd: [ipc://\(run)/bookingd.ipc, ipc://\(run)/bookingd-2.ipc]
               bookingd_events: [ipc://\(run)/bookingd-events.ipc, ipc://\(run)/bookingd-2-events.ipc]
