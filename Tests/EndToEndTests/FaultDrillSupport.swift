@@ -257,7 +257,7 @@ extension SuiteProcess {
 
     /// Starts every daemon that is not running (one the drill killed and has not restarted yet).
     func restartStopped() async throws {
-        for daemon in ["bookingd", "availabilityd", "notifyd", "webd"] where daemons[daemon]?.isRunning != true {
+        for daemon in ["bookingd", "availabilityd", "notifyd", "webd"] where !(daemons[daemon].map(Self.isAlive) ?? false) {
             try await start(daemon)
         }
     }

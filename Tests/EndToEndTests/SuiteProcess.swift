@@ -92,7 +92,7 @@ final class SuiteProcess: @unchecked Sendable {
                namespace: String? = nil) async throws {
         let daemon = label ?? program
         // A second one would replace the first in `daemons`, and the first would outlive the test.
-        if daemons[daemon]?.isRunning == true { throw SuiteFailure("\(daemon) is already running") }
+        if let running = daemons[daemon], Self.isAlive(running) { throw SuiteFailure("\(daemon) is already running") }
         let process = Process()
         let program = Self.binDirectory + "/" + program
         let arguments = ["--config", config ?? configPath]
@@ -168,7 +168,7 @@ final class SuiteProcess: @unchecked Sendable {
     /// SIGTERM, and the exit status; SIGKILL if it has not stopped within 10 s.
     @discardableResult
     func terminate(_ daemon: String) -> Int32 {
-        guard let process = daemons[daemon], process.isRunning else { return daemons[daemon]?.terminationStatus ?? 0 }
+        guard let process = daemons[daemon], Self.isAlive(process) else { return daemons[daemon]?.terminationStatus ?? 0 }
         process.terminate()
         if let status = Self.waitForExit(of: process, seconds: 10) { return status }
         kill(process.processIdentifier, SIGKILL)
@@ -184,9 +184,7 @@ final class SuiteProcess: @unchecked Sendable {
         var zombieSince: Date?
         while process.isRunning && Date() < deadline {
             usleep(10_000)
-            let state = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8))?
-                .split(separator: ")").last?.split(separator: " ").first
-            guard state == "Z" else { continue }
+            guard kernelState(of: process) == "Z" else { continue }
             zombieSince = zombieSince ?? Date()
             guard Date().timeIntervalSince(zombieSince!) > 1 else { continue }
             var status: Int32 = 0
@@ -196,6 +194,20 @@ final class SuiteProcess: @unchecked Sendable {
             }
         }
         return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Alive by the kernel's account. Foundation's `isRunning` stays true for good for a child
+    /// that `waitForExit` reaped itself, and such a daemon must count as stopped when the test
+    /// starts it again.
+    static func isAlive(_ process: Process) -> Bool {
+        guard process.isRunning, let state = kernelState(of: process) else { return false }
+        return state != "Z"
+    }
+
+    /// The state letter in /proc/PID/stat (R, S, Z…), or nil once the child is reaped.
+    static func kernelState(of process: Process) -> Substring? {
+        (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8))?
+            .split(separator: ")").last?.split(separator: " ").first
     }
 
     /// Stops every daemon (SIGTERM): subscribers first, bookingd last, so none of them logs
