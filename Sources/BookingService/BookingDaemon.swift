@@ -118,9 +118,9 @@ public enum BookingDaemon {
         return [publisher, housekeeping, releases, retention, reportGauges] + scheduled + [server]
     }
 
-    /// The store `storage:` names, and how a backup copies it. On PostgreSQL each daemon's tables
-    /// live in a schema named after it; the URL is checked here, naming its key.
-    /// The store the configuration names, how it is backed up, and how its publisher is chosen.
+    /// The store `storage:` names, how a backup copies it, and how its publisher is chosen. On
+    /// PostgreSQL each daemon's tables live in a schema named after it; the URL is checked here,
+    /// naming its key.
     struct OpenedStore {
         var store: any BookingStore
         var copy: DaemonBackups.Copy
@@ -157,4 +157,3 @@ public enum BookingDaemon {
         }
     }
 }
-
