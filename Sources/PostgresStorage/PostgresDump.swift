@@ -28,10 +28,12 @@ public enum PostgresDump {
     }
 
     /// Restores `file` into the database `settings` names, all of it or nothing: one transaction
-    /// that stops at the first error. Objects belong to the user restoring (`--no-owner`).
+    /// that stops at the first error. Objects belong to the user restoring (`--no-owner`), with
+    /// no grants (`--no-privileges`): the roles the old server granted to may not exist on the
+    /// new one, and a restore that fails on a grant would leave the suite without its data.
     public static func restore(_ file: String, into settings: PostgresSettings) throws(PostgresDumpError) {
         let connection = PostgresClientConnection(settings)
-        _ = try run(program("pg_restore"), ["--exit-on-error", "--single-transaction", "--no-owner"] + connection.arguments + [file],
+        _ = try run(program("pg_restore"), ["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges"] + connection.arguments + [file],
                     connection: connection, password: settings)
     }
 
