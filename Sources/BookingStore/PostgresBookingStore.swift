@@ -29,9 +29,9 @@ public final class PostgresBookingStore: BookingStoreShell {
             // Two instances opening a new database at once: the second waits here and loads.
             try transaction.execute("LOCK TABLE keyring IN EXCLUSIVE MODE", [])
             if try transaction.row("SELECT 1 AS present FROM keyring WHERE id = 1") == nil {
-                return try DataKeys.createKeyring(transaction, master: masterKey)
+                return try DataKeys.createKeyring(transaction, master: masterKey, sharedWithOtherInstances: true)
             }
-            return try DataKeys.load(transaction, master: masterKey)
+            return try DataKeys.load(transaction, master: masterKey, sharedWithOtherInstances: true)
         }
     }
 

@@ -21,7 +21,7 @@ public final class PostgresNotificationStore: NotificationStore {
         let pool = PostgresPool(settings: settings, connections: connections)
         do {
             try await Self.migrator(masterKey: masterKey).migrate(pool)
-            keys = try await pool.transaction { transaction in try DataKeys.load(transaction, master: masterKey) }
+            keys = try await pool.transaction { transaction in try DataKeys.load(transaction, master: masterKey, sharedWithOtherInstances: true) }
         } catch {
             await pool.close()
             throw error

@@ -12,6 +12,11 @@ public struct DataKeys: Sendable {
     /// The master key, or the two of a rotation under way.
     let masters: MasterKeyRing
     public let index: BlindIndex
+    /// Whether other processes write the same database with keys of their own (several
+    /// instances on PostgreSQL): a rotation one of them runs changes the master key under this
+    /// one, which then learns it from the database (`followRotation`). On SQLite the one
+    /// process that writes the file runs every rotation itself.
+    var sharedWithOtherInstances = false
 
     static let indexKeyBinding = FieldBinding(table: "keyring", column: "index_key", row: "1")
 
@@ -22,17 +27,19 @@ public struct DataKeys: Sendable {
     /// The keyring row for `master` with a new index key, in a database whose shell made the
     /// tables: the first step of a migration that starts encrypting (the data of the tables
     /// before it is sealed next).
-    public static func createKeyring(_ transaction: some SQLTransaction, master: MasterKey) throws -> DataKeys {
+    public static func createKeyring(_ transaction: some SQLTransaction, master: MasterKey, sharedWithOtherInstances: Bool = false) throws -> DataKeys {
         let indexKey = SecretKey.random()
         try transaction.execute("INSERT INTO keyring (id, master_fingerprint, index_key) VALUES (1, ?, ?)",
                                 master.fingerprint, master.wrap(indexKey, binding: indexKeyBinding))
-        return DataKeys(masters: MasterKeyRing(master), index: BlindIndex(key: indexKey))
+        return DataKeys(masters: MasterKeyRing(master), index: BlindIndex(key: indexKey), sharedWithOtherInstances: sharedWithOtherInstances)
     }
 
     /// The keys of a database that has its keyring, checked against `master`. While a rotation
     /// is under way (`MasterKeyRotation`) either of its two keys opens the database.
     /// `hasRotationTable`: false for a schema made before rotations were (an engine's shell knows).
-    public static func load(_ transaction: some SQLTransaction, master: MasterKey, hasRotationTable: Bool = true) throws -> DataKeys {
+    /// `sharedWithOtherInstances`: other processes write this database with their own keys.
+    public static func load(_ transaction: some SQLTransaction, master: MasterKey, hasRotationTable: Bool = true,
+                            sharedWithOtherInstances: Bool = false) throws -> DataKeys {
         let stored = try keyringRow(transaction)
         let fingerprint: String = try stored.value("master_fingerprint")
         let masters: MasterKeyRing
@@ -47,7 +54,8 @@ public struct DataKeys: Sendable {
             }
             masters = MasterKeyRing(master)
         }
-        return DataKeys(masters: masters, index: BlindIndex(key: try indexKey(stored, under: try masters.key(fingerprint, stored))))
+        return DataKeys(masters: masters, index: BlindIndex(key: try indexKey(stored, under: try masters.key(fingerprint, stored))),
+                        sharedWithOtherInstances: sharedWithOtherInstances)
     }
 
     static func keyringRow(_ transaction: some SQLTransaction) throws -> StoredRow {
@@ -77,6 +85,7 @@ public struct DataKeys: Sendable {
 
     /// Makes and stores the data key of a client who has none yet.
     public func newClientCipher(_ transaction: some SQLTransaction, clientId: String) throws -> FieldCipher {
+        if sharedWithOtherInstances { try followRotation(transaction) }
         let key = SecretKey.random()
         let master = masters.target
         try transaction.execute("INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)",
@@ -89,7 +98,34 @@ public struct DataKeys: Sendable {
         guard let row = try transaction.row("SELECT wrapped_key, master_fingerprint FROM client_keys WHERE client_id = ?", clientId) else {
             return nil
         }
-        return FieldCipher(key: try unwrapClientKey(StoredRow(row, table: "client_keys", key: clientId), clientId: clientId))
+        let stored = StoredRow(row, table: "client_keys", key: clientId)
+        if sharedWithOtherInstances, !masters.holds(try stored.value("master_fingerprint")) { try followRotation(transaction) }
+        return FieldCipher(key: try unwrapClientKey(stored, clientId: clientId))
+    }
+
+    /// Brings this process's master keys to where the database is: a rotation another instance
+    /// started is joined (its new key opened with the old one, from `key_rotation`), so new
+    /// client keys go under the new key and keys re-wrapped already are read. A rotation that
+    /// started and finished without this process noticing leaves it without the key the
+    /// database now needs: refused (`MasterKeyMoved`) rather than a key wrapped by a master key
+    /// the database no longer accepts.
+    func followRotation(_ transaction: some SQLTransaction) throws {
+        guard let row = try transaction.row("""
+            SELECT keyring.master_fingerprint AS keyring, key_rotation.to_fingerprint AS rotating_to
+            FROM keyring LEFT JOIN key_rotation ON key_rotation.id = 1 WHERE keyring.id = 1
+            """) else {
+            throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the keyring row is missing")
+        }
+        let stored = StoredRow(row, table: "keyring", key: "1")
+        let rotatingTo = try stored.value("rotating_to", as: String?.self)
+        let target = try rotatingTo ?? stored.value("keyring", as: String.self)
+        guard target != masters.target.fingerprint else { return }
+        if let rotation = try MasterKeyRotation.fetch(transaction), rotation.to == target, let held = masters.held(rotation.from),
+           let next = try rotation.partner(of: held) {
+            masters.rotating(to: next)
+            return
+        }
+        throw MasterKeyMoved(database: target, held: masters.fingerprints)
     }
 
     func unwrapClientKey(_ stored: StoredRow, clientId: String) throws -> SecretKey {
@@ -161,6 +197,10 @@ final class MasterKeyRing: Sendable {
 
     var fingerprints: String { keys.withLockedValue { $0.byFingerprint.keys.sorted().joined(separator: ", ") } }
 
+    func holds(_ fingerprint: String) -> Bool { keys.withLockedValue { $0.byFingerprint[fingerprint] != nil } }
+
+    func held(_ fingerprint: String) -> MasterKey? { keys.withLockedValue { $0.byFingerprint[fingerprint] } }
+
     /// Once the rotation's first step is committed: new keys go under `key`.
     func rotating(to key: MasterKey) {
         keys.withLockedValue {
@@ -172,6 +212,22 @@ final class MasterKeyRing: Sendable {
     /// Once the rotation is finished: the old key is forgotten.
     func retire(_ fingerprint: String) {
         keys.withLockedValue { _ = $0.byFingerprint.removeValue(forKey: fingerprint) }
+    }
+}
+
+/// Another instance rotated the master key while this one was not looking: the database now
+/// wraps its keys under a key this process was not given. It must be restarted with the new key.
+public struct MasterKeyMoved: Error, Sendable, Equatable, CustomStringConvertible {
+    public var database: String
+    public var held: String
+
+    public init(database: String, held: String) {
+        self.database = database
+        self.held = held
+    }
+
+    public var description: String {
+        "the database's master key is now fingerprint \(database), rotated by another instance; this one holds \(held): restart it with the new master key"
     }
 }
 

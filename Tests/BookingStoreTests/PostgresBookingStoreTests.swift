@@ -117,6 +117,30 @@ import Testing
         withExtendedLifetime(tests) {}
     }
 
+    /// A master key rotation run on one instance while another serves: the other reads the
+    /// keys re-wrapped already, and makes its new clients' keys under the new key, also after
+    /// the rotation is finished, so the new key alone reads everything either instance wrote.
+    @Test func aRotationOnOneInstanceIsFollowedByTheOther() async throws {
+        let tests = try await StoreFixture(.postgresql)
+        let second = try await tests.secondInstance()
+        _ = try await tests.store.apply(.book(try booking(1)), context: context())
+        _ = try await second.apply(.book(try booking(2, slot: try range(minutesAfterSlot: 60, length: 30))), context: context())
+        let next = MasterKey(SecretKey.random())
+        #expect(try await tests.store.rotateMasterKey(to: next, limit: 1).remaining == 1)
+        // One client's key is under the new master key now.
+        #expect(try await second.appointments(from: nil, to: nil, status: nil, limit: 10).map(\.contactInfo.email).sorted() == ["c1@example.com", "c2@example.com"])
+        #expect(try await tests.store.rotateMasterKey(to: next, limit: 10).rewrappedAll)
+        #expect(try await tests.store.finishMasterKeyRotation(to: next.fingerprint) == tests.master.fingerprint)
+        _ = try await second.apply(.book(try booking(3, slot: try range(minutesAfterSlot: 120, length: 30))), context: context())
+
+        let settings = try #require(tests.postgres)
+        let reopened = try await PostgresBookingStore(pool: PostgresPool(settings: settings), masterKey: next)
+        let emails = try await reopened.appointments(from: nil, to: nil, status: nil, limit: 10).map(\.contactInfo.email)
+        #expect(emails.sorted() == ["c1@example.com", "c2@example.com", "c3@example.com"])
+        await reopened.close()
+        withExtendedLifetime(tests) {}
+    }
+
     @Test func twoInstancesStartingTogetherMigrateOnceAndShareOneKeyring() async throws {
         let settings = try await PostgresTestServer.shared.makeDatabase().schema("bookingd")
         let master = MasterKey(SecretKey.random())

@@ -146,4 +146,35 @@ import Testing
             try await pool.read { db in try DataKeys.load(db, master: third) }
         }
     }
+
+    /// Several instances on one database (PostgreSQL; here two sets of keys on one file): one
+    /// rotates, and another that keeps serving learns the new key from the database for the
+    /// keys it makes and those it reads; one that missed the whole rotation refuses to make a
+    /// key rather than wrap it under a master key the database no longer accepts.
+    @Test func anotherInstanceFollowsARotationItDidNotRun() async throws {
+        let (path, sealed) = try database("shared", clients: 4)
+        let pool = try SQLiteFile.open(path: path, label: "test", migrator: Self.migrator(old))
+        defer { try? pool.close() }
+        let rotating = try await pool.read { db in try DataKeys.load(db, master: old) }
+        let other = try await pool.read { db in try DataKeys.load(SQLiteTransaction(db), master: old, sharedWithOtherInstances: true) }
+        let late = try await pool.read { db in try DataKeys.load(SQLiteTransaction(db), master: old, sharedWithOtherInstances: true) }
+        #expect(try await rotating.rotationStep(in: pool, to: new, limit: 2).remaining == 2)
+
+        let made = try await pool.write { db in try other.clientCipher(db, clientId: "client-new").seal("client-new", binding: binding) }
+        let under = try await pool.read { db in try String.fetchOne(db, sql: "SELECT master_fingerprint FROM client_keys WHERE client_id = 'client-new'") }
+        #expect(under == new.fingerprint)
+        #expect(try await pool.read { db in
+            try sealed.allSatisfy { client, value in try other.existingClientCipher(db, clientId: client)?.openText(value, binding: binding) == client }
+        })
+
+        #expect(try await rotating.rotationStep(in: pool, to: new, limit: 10).rewrappedAll)
+        #expect(try await rotating.finishRotation(in: pool, to: new.fingerprint) == old.fingerprint)
+        #expect(try readsEverything(path, with: new, sealed.merging(["client-new": made]) { $1 }))
+
+        let keysBefore = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client_keys") }
+        await #expect(throws: MasterKeyMoved(database: new.fingerprint, held: old.fingerprint)) {
+            try await pool.write { db in _ = try late.clientCipher(db, clientId: "client-late") }
+        }
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client_keys") } == keysBefore)
+    }
 }
