@@ -26,6 +26,10 @@ actor BookingFollowing: EventConsumer {
 
     func appliedThrough() async -> UInt64? { lastSequence }
 
+    func keptEpoch() async throws -> String? { try await store.followedEpoch() }
+
+    func keep(epoch: String) async throws { try await store.keep(epoch: epoch) }
+
     func apply(_ events: [EventBody]) async -> EventApplication {
         var expected = lastSequence + 1
         var changes: [String: BookingChange] = [:]

@@ -132,6 +132,15 @@ extension CalendarSyncStore {
         }
     }
 
+    /// The epoch of bookingd's log that `lastSequence` counts in; nil until one was kept.
+    public func followedEpoch() async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT epoch FROM followed WHERE id = 1") }
+    }
+
+    public func keep(epoch: String) async throws {
+        try await pool.write { db in try db.execute(sql: "UPDATE followed SET epoch = ? WHERE id = 1", arguments: [epoch]) }
+    }
+
     // MARK: Writing bookings into calendars
 
     /// Copies whose event is not yet as the booking is, due by `now`, oldest change first.

@@ -225,6 +225,10 @@ public final class CalendarSyncStore: Sendable {
                 CREATE INDEX conflicts_consultant ON conflicts (consultant_id, current);
                 """)
         }
+        migrator.registerMigration("v3: the epoch followed") { db in
+            // The epoch of bookingd's log that last_sequence counts in (nil until learnt).
+            try db.execute(sql: "ALTER TABLE followed ADD COLUMN epoch TEXT")
+        }
         return migrator
     }
 

@@ -16,6 +16,21 @@ public protocol EventConsumer: Sendable {
     /// data), or when its log went back below ours (an older bookingd, without epochs).
     /// `lastSequence` is bookingd's last event, if known.
     func restart(asking bookingd: DaemonClient, lastSequence: UInt64?) async throws
+    /// The epoch of bookingd's log that the consumer's kept state is of, as kept with it: what
+    /// tells a consumer started again after bookingd's database was replaced that its sequence
+    /// numbers mean other events now. nil when it keeps no state across starts, or none yet.
+    /// A failure to read it stops the catch-up until the next one.
+    func keptEpoch() async throws -> String?
+    /// Keeps `epoch` with the consumer's state: the first time the follower learns it, and after
+    /// each restart into a new epoch (failed, the next catch-up does it again).
+    func keep(epoch: String) async throws
+}
+
+extension EventConsumer {
+    /// A consumer whose state lives in memory starts from a snapshot at every start: the
+    /// follower's own epoch is all it needs.
+    public func keptEpoch() async throws -> String? { nil }
+    public func keep(epoch: String) async throws {}
 }
 
 public enum EventApplication: Sendable, Equatable {
@@ -153,18 +168,29 @@ public final class EventFollower: Service, Sendable {
                     MessageType.replay, ReplayRequest(after: after, limit: Self.batchLimit), timeout: replayTimeout, attempts: 1)
                 Gauge(label: "booking_subscriber_lag_events", dimensions: [("subscriber", name)])
                     .record(reply.lastSequence > after ? reply.lastSequence - after : 0)
-                if let theirs = reply.epoch, let ours = epoch, theirs != ours {
-                    logger.warning("bookingd's events have a new epoch (its database was restored or replaced); starting again from its present",
-                                   metadata: ["ours": "\(ours)", "theirs": "\(theirs)"])
-                    try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
-                    follow(epoch: theirs)
-                    return
+                if let theirs = reply.epoch {
+                    // Before this process followed any epoch, the one kept with the consumer's
+                    // state (from before a restart of this daemon) is ours.
+                    let followed = epoch
+                    let ours = followed == nil ? try await consumer.keptEpoch() : followed
+                    if let ours, theirs != ours {
+                        logger.warning("bookingd's events have a new epoch (its database was restored or replaced); starting again from its present",
+                                       metadata: ["ours": "\(ours)", "theirs": "\(theirs)"])
+                        try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
+                        try await consumer.keep(epoch: theirs)
+                        follow(epoch: theirs)
+                        return
+                    }
+                    if followed == nil {
+                        if ours == nil { try await consumer.keep(epoch: theirs) }
+                        follow(epoch: theirs)
+                    }
                 }
-                if reply.epoch != nil, epoch == nil { follow(epoch: reply.epoch) }
                 if reply.lastSequence < after {
                     logger.warning("bookingd's event log went back below ours; starting again from its present",
                                    metadata: ["ours": "\(after)", "theirs": "\(reply.lastSequence)"])
                     try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
+                    if let theirs = reply.epoch { try await consumer.keep(epoch: theirs) }
                     follow(epoch: reply.epoch)
                     return
                 }
@@ -172,7 +198,8 @@ public final class EventFollower: Service, Sendable {
                 if let applied = await consumer.appliedThrough(), applied >= reply.lastSequence { return }
             }
         } catch {
-            logger.debug("cannot reach bookingd to catch up", metadata: ["error": "\(error)"])
+            // bookingd not answering, or the consumer's store failing: the next catch-up tries again.
+            logger.debug("the catch-up stopped; the next one tries again", metadata: ["error": "\(error)"])
         }
     }
 

@@ -92,6 +92,10 @@ actor EventIntake: EventConsumer {
 
     func appliedThrough() async -> UInt64? { lastSequence }
 
+    func keptEpoch() async throws -> String? { try await store.followedEpoch() }
+
+    func keep(epoch: String) async throws { try await store.keep(epoch: epoch) }
+
     /// After bookingd's database was replaced by an older copy: what is past is past; notifyd
     /// follows from bookingd's last event, and says so.
     func restart(asking bookingd: DaemonClient, lastSequence theirs: UInt64?) async throws {

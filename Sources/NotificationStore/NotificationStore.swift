@@ -14,6 +14,10 @@ public protocol NotificationStore: Sendable {
     /// Follows the stream from `sequence` on, whatever was applied before (bookingd's database
     /// was replaced by an older copy).
     func follow(from sequence: UInt64) async throws
+    /// The epoch of bookingd's log that `lastSequence` counts in; nil until one was kept.
+    func followedEpoch() async throws -> String?
+    /// Keeps the epoch `lastSequence` counts in from now on.
+    func keep(epoch: String) async throws
 
     // Sending
     /// This instance's claims left from before it stopped go again, in doubt; returns how many.

@@ -67,6 +67,15 @@ struct NotificationTransaction<Transaction: SQLTransaction> {
         try transaction.execute("UPDATE follower SET last_sequence = ? WHERE id = 1", Int64(sequence))
     }
 
+    func followedEpoch() throws -> String? {
+        guard let row = try transaction.row("SELECT epoch FROM follower WHERE id = 1") else { return nil }
+        return try StoredRow(row, table: "follower", key: "1").value("epoch", as: String?.self)
+    }
+
+    func keep(epoch: String) throws {
+        try transaction.execute("UPDATE follower SET epoch = ? WHERE id = 1", epoch)
+    }
+
     /// 1 when the delivery is new, 0 when its id was kept already.
     @discardableResult
     func insert(_ delivery: NewDelivery, now: Date) throws -> Int {

@@ -42,6 +42,10 @@ public final class PostgresNotificationStore: NotificationStore {
                 // on a new database make one keyring.
                 _ = try DataKeys.createKeyring(transaction, master: masterKey)
             },
+            PostgresMigration(version: 2, name: "the epoch followed") { transaction in
+                // The epoch of bookingd's log that last_sequence counts in (nil until learnt).
+                try transaction.execute("ALTER TABLE follower ADD COLUMN epoch text", [])
+            },
         ])
     }
 
@@ -149,6 +153,14 @@ public final class PostgresNotificationStore: NotificationStore {
 
     public func follow(from sequence: UInt64) async throws {
         try await run { try $0.follow(from: sequence) }
+    }
+
+    public func followedEpoch() async throws -> String? {
+        try await run { try $0.followedEpoch() }
+    }
+
+    public func keep(epoch: String) async throws {
+        try await run { try $0.keep(epoch: epoch) }
     }
 
     // MARK: Sending

@@ -99,6 +99,10 @@ extension SQLiteNotificationStore {
                 CREATE INDEX deliveries_leases ON deliveries (lease_until) WHERE state = 'sending';
                 """)
         }
+        migrator.registerMigration("v8: the epoch followed") { db in
+            // The epoch of bookingd's log that last_sequence counts in (nil until learnt).
+            try db.execute(sql: "ALTER TABLE follower ADD COLUMN epoch TEXT")
+        }
         return migrator
     }
 }

@@ -80,6 +80,14 @@ public final class SQLiteNotificationStore: NotificationStore {
         try await write { try $0.follow(from: sequence) }
     }
 
+    public func followedEpoch() async throws -> String? {
+        try await read { try $0.followedEpoch() }
+    }
+
+    public func keep(epoch: String) async throws {
+        try await write { try $0.keep(epoch: epoch) }
+    }
+
     // MARK: Sending
 
     public func releaseOwnClaims() async throws -> Int {

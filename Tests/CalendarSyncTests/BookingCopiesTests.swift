@@ -47,6 +47,16 @@ import Testing
         try store.close()
     }
 
+    /// The epoch the last sequence counts in is kept with it, across a reopen.
+    @Test func theEpochFollowedIsKept() async throws {
+        let (store, directory) = try Self.store()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try await store.followedEpoch() == nil)
+        try await store.keep(epoch: "7-1-16390")
+        let reopened = try CalendarSyncStore(path: directory + "/calsyncd.sqlite")
+        #expect(try await reopened.followedEpoch() == "7-1-16390")
+    }
+
     @Test func eachSyncsConflictsReplaceTheConsultantsAndOnlyNewOnesAreAnswered() async throws {
         let (store, directory) = try Self.store()
         defer { try? FileManager.default.removeItem(atPath: directory) }

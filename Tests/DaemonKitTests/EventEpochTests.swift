@@ -14,8 +14,21 @@ import ZeroMQ
 /// new epoch, and the follower starts again from a snapshot instead of trusting them.
 @Suite(.serialized) struct EventEpochTests {
     /// Starts from bookingd's snapshot, and records each start and the epochs it saw.
+    /// `keepsEpoch`: its state is kept across starts of its daemon (notifyd's, calsyncd's), with
+    /// the epoch it is of.
     final class SnapshotConsumer: EventConsumer {
-        let state = NIOLockedValueBox((applied: UInt64?.none, restarts: 0, snapshotEpochs: [String?](), events: 0))
+        let state = NIOLockedValueBox((applied: UInt64?.none, restarts: 0, snapshotEpochs: [String?](), events: 0, kept: String?.none))
+        let keepsEpoch: Bool
+
+        init(keepsEpoch: Bool = false) {
+            self.keepsEpoch = keepsEpoch
+        }
+
+        func keptEpoch() async throws -> String? { keepsEpoch ? state.withLockedValue { $0.kept } : nil }
+
+        func keep(epoch: String) async throws {
+            if keepsEpoch { state.withLockedValue { $0.kept = epoch } }
+        }
 
         func appliedThrough() async -> UInt64? { state.withLockedValue { $0.applied } }
 
@@ -53,6 +66,57 @@ import ZeroMQ
 
     func waitUntil(_ condition: () -> Bool) async throws {
         for _ in 0..<400 where !condition() { try await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    func follower(_ consumer: SnapshotConsumer, bookingd: DaemonClient, configuration: SuiteConfiguration, context: ZMQContext) throws -> EventFollower {
+        try EventFollower(name: "epoch-follower", consumer: consumer, bookingd: bookingd,
+                          eventsEndpoints: configuration.endpoints.bookingdEvents, context: context,
+                          replayTimeout: .seconds(5), checkEvery: .milliseconds(200), logger: Logger(label: "epoch-follower"))
+    }
+
+    /// A follower that was not running when bookingd's database was restored, and whose
+    /// consumer kept its state (as notifyd keeps its last sequence): started again after the
+    /// restored log has passed that sequence, it tells the new epoch by the one kept, and starts
+    /// from the snapshot instead of taking the new numbers for those it missed.
+    @Test func aConsumerStartedAfterARestoreTellsTheNewEpochByTheOneItKept() async throws {
+        let suite = try await InProcessSuite.start()
+        let context = try ZMQContext()
+        let configuration = suite.configuration
+        let bookingd = try await DaemonClient(daemon: "bookingd", endpoints: configuration.endpoints.bookingd, context: context,
+                                              timeout: .seconds(5), attempts: 3)
+        let consumer = SnapshotConsumer(keepsEpoch: true)
+        let first = try follower(consumer, bookingd: bookingd, configuration: configuration, context: context)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: first)], logger: Logger(label: "epoch-follower")))
+        let running = Task { try await group.run() }
+        try await book(bookingd, 2, from: 0)
+        try await waitUntil { consumer.state.withLockedValue { $0.applied } == 2 && consumer.state.withLockedValue { $0.kept } != nil }
+        let firstEpoch = try #require(consumer.state.withLockedValue { $0.kept })
+        #expect(firstEpoch == first.epoch, "the epoch followed is kept the first time it is learnt")
+        await group.triggerGracefulShutdown()
+        try await running.value
+
+        // Restored while the consumer's daemon was stopped; the new log passes its sequence.
+        try await suite.stop(keepingDirectory: true)
+        try BookingDaemon.renewEpoch(of: configuration.databasePath("bookingd.sqlite"))
+        var again = InProcessSuite.Options()
+        again.directory = suite.directory
+        let restored = try await InProcessSuite.start(again)
+        try await book(bookingd, 3, from: 2)
+
+        let second = try follower(consumer, bookingd: bookingd, configuration: configuration, context: context)
+        let secondGroup = ServiceGroup(configuration: .init(services: [.init(service: second)], logger: Logger(label: "epoch-follower")))
+        let secondRunning = Task { try await secondGroup.run() }
+        try await waitUntil { consumer.state.withLockedValue { $0.restarts } == 2 && second.epoch != nil }
+        let seen = consumer.state.withLockedValue { $0 }
+        #expect(seen.restarts == 2, "started again from the restored database's snapshot")
+        #expect(seen.kept == second.epoch && seen.kept != firstEpoch, "the new epoch is kept")
+        #expect(seen.applied == 5, "from the snapshot: the two restored events and the three new")
+
+        await secondGroup.triggerGracefulShutdown()
+        try await secondRunning.value
+        await bookingd.close()
+        await context.shutdown()
+        try await restored.stop()
     }
 
     @Test func aRestoredDatabaseIsFollowedFromItsSnapshot() async throws {

@@ -135,4 +135,17 @@ import Testing
             #expect(try await store.lastSequence() == 1)
         }
     }
+
+    /// The epoch the last sequence counts in is kept with it, across a reopen: notifyd started
+    /// again tells a restored bookingd by it.
+    @Test(arguments: Engine.allCases) func keepsTheEpochFollowed(engine: Engine) async throws {
+        try await withStore(engine) { store, database in
+            #expect(try await store.followedEpoch() == nil)
+            try await store.keep(epoch: "1-1-16384")
+            try await store.keep(epoch: "7-1-16390")
+            let reopened = try await database.open()
+            #expect(try await reopened.followedEpoch() == "7-1-16390")
+            try await database.close(reopened)
+        }
+    }
 }
