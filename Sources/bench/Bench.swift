@@ -31,6 +31,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "notifications: bookings in the burst.") var burst = 1000
     @Option(help: "availability: busy intervals handed to each consultant first, as calsyncd hands over their own calendars' meetings; taken away afterwards.")
     var busyIntervals = 0
+    @Flag(help: "booking: take the free pairs day by day in turn (measured as booking_spread), not in order of start, so that concurrent bookings fall on different days.")
+    var spreadDays = false
     @Flag(help: "One JSON object per line per measurement.") var json = false
     @Option(name: .customLong("curve-key"), help: "A CURVE secret key file the daemons admit, for tcp:// endpoints (default: curve.admin_secret_key).")
     var curveKey: String?
@@ -105,7 +107,8 @@ struct Bench: AsyncParsableCommand {
         if scenario == "booking" || scenario == "all" {
             // Every booking takes its own (slot, consultant) pair, so bookings never compete;
             // they are all cancelled after the measurement, untimed.
-            let pairs = try await Load.freePairs(availability)
+            let free = try await Load.freePairs(availability)
+            let pairs = spreadDays ? Load.spreadOverDays(free) : free
             for level in levels {
                 guard pairs.count >= bookings else {
                     FileHandle.standardError.write(Data("bench: only \(pairs.count) free consultant-slots for \(bookings) bookings; start the suite with config/bench.yaml (more consultants) or lower --bookings\n".utf8))
@@ -113,7 +116,7 @@ struct Bench: AsyncParsableCommand {
                 }
                 let booked = NIOLockedValueBox<[String]>([])
                 let ticket = TicketCounter()
-                let measurement = try await Load.run(name: "booking", concurrency: level, count: bookings) { worker in
+                let measurement = try await Load.run(name: spreadDays ? "booking_spread" : "booking", concurrency: level, count: bookings) { worker in
                     let (start, consultant) = pairs[ticket.take()]
                     let appointment = try await Load.book(bookingd, start: start, consultant: consultant, worker: worker)
                     booked.withLockedValue { $0.append(appointment.reference) }
@@ -188,6 +191,21 @@ enum Load {
             pairs += free.slots.map { ($0.start, consultant.id) }
         }
         return pairs.sorted { $0.0 < $1.0 }
+    }
+
+    /// The pairs one day after another in turn (days in UTC), each day's in order of start: in
+    /// start order the bookings in flight share a day, and on PostgreSQL a day's bookings take
+    /// turns (`WriterTurns`); spread, they share a day only as often as there are more in flight
+    /// than days.
+    static func spreadOverDays(_ pairs: [(Date, String)]) -> [(Date, String)] {
+        var days: [Int: [(Date, String)]] = [:]
+        for pair in pairs { days[Int(pair.0.timeIntervalSince1970 / 86_400), default: []].append(pair) }
+        let queues = days.keys.sorted().map { days[$0]! }
+        var spread: [(Date, String)] = []
+        for index in 0..<(queues.map(\.count).max() ?? 0) {
+            spread += queues.compactMap { index < $0.count ? $0[index] : nil }
+        }
+        return spread
     }
 
     /// One booking of a free pair, as an admin (no client-side limits), with its own key.
