@@ -127,7 +127,8 @@ let package = Package(
         ),
         .target(
             name: "AvailabilityStore",
-            dependencies: ["SharedTables", "StoreSQL", "BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "BookingDomain", "CivilTime", "SQLiteStorage", "PostgresStorage", "Deadlines",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "DaemonKit",
@@ -243,7 +244,7 @@ let package = Package(
         .target(
             name: "AvailabilityService",
             dependencies: [
-                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "AvailabilityStore", "Deadlines",
+                "DaemonKit", "SuiteCalendar", "BookingDomain", "BookingProtocol", "CivilTime", "AvailabilityStore", "Deadlines", "PostgresStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -313,7 +314,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AvailabilityStoreTests",
-            dependencies: ["SharedTables", "StoreSQL", "AvailabilityStore", "BookingDomain", "CivilTime", "SQLiteStorage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SharedTables", "StoreSQL", "AvailabilityStore", "BookingDomain", "CivilTime", "SQLiteStorage", "PostgresStorage", "PostgresTesting",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "DaemonKitTests",
@@ -328,7 +330,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AvailabilityServiceTests",
-            dependencies: ["AvailabilityService", "SuiteTesting", "SuiteCalendar", "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime"]
+            dependencies: ["AvailabilityService", "AvailabilityStore", "SuiteTesting", "SuiteCalendar", "DaemonKit", "BookingDomain", "BookingProtocol", "CivilTime",
+                           "PostgresStorage", "PostgresTesting"]
         ),
         .testTarget(
             name: "BookingServiceTests",

@@ -1,3 +1,4 @@
+import AvailabilityService
 import BookingService
 import BookingStore
 import Crypto
@@ -12,7 +13,7 @@ import PostgresStorage
 enum PostgresBackup {
     /// The daemons whose tables are in PostgreSQL, each in the schema of its name; the other
     /// database owners keep their SQLite files and are copied through their `backup` route.
-    static let daemons = [BookingDaemon.name, NotificationDaemon.name]
+    static let daemons = [BookingDaemon.name, AvailabilityDaemon.name, NotificationDaemon.name]
     static let dumpFile = "postgresql.dump"
 
     /// The daemons that hand bookctl a SQLite copy under `storage`.

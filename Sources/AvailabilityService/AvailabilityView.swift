@@ -1,3 +1,4 @@
+import AvailabilityStore
 import BookingDomain
 import BookingProtocol
 import Foundation
@@ -15,6 +16,9 @@ struct AvailabilitySnapshot: Sendable {
     var synced: Bool
     /// Changes whenever anything above changes: answers computed from an older version are stale.
     var version: UInt64 = 0
+    /// The store's change version the consultants, blocked days, time off and busy time are
+    /// as of: another replica's change moves the store's past it.
+    var storeVersion: Int64
 
     var policy: CalendarPolicy { calendar.policy }
     var consultants: [Consultant] { availability.consultants }
@@ -23,12 +27,12 @@ struct AvailabilitySnapshot: Sendable {
 final class AvailabilityView: Sendable {
     private let state: NIOLockedValueBox<AvailabilitySnapshot>
 
-    init(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff],
-         busy: [BusyInterval] = []) {
-        let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
+    init(policy: CalendarPolicy, production: ProductionCalendar, served: ServedCalendar) {
+        let calendar = WorkCalendar(policy: policy, production: production, blocked: served.blocked)
         state = NIOLockedValueBox(AvailabilitySnapshot(
-            calendar: calendar, availability: Availability(calendar: calendar, consultants: consultants, timeOff: timeOff, busy: busy),
-            booked: [], sequence: 0, synced: false
+            calendar: calendar,
+            availability: Availability(calendar: calendar, consultants: served.consultants, timeOff: served.timeOff, busy: served.busy),
+            booked: [], sequence: 0, synced: false, storeVersion: served.version
         ))
     }
 
@@ -37,16 +41,20 @@ final class AvailabilityView: Sendable {
     var consultants: [Consultant] { current.consultants }
 
     /// Rules, production calendar, consultants, blocked days, time off and busy time, all at once
-    /// (start, reload, calendar admin, imported busy time): the version moves on and cached
-    /// answers are dropped.
-    func reconfigure(policy: CalendarPolicy, production: ProductionCalendar, consultants: [Consultant], blocked: [BlockedPeriod], timeOff: [TimeOff],
-                     busy: [BusyInterval]) {
-        let calendar = WorkCalendar(policy: policy, production: production, blocked: blocked)
-        let availability = Availability(calendar: calendar, consultants: consultants, timeOff: timeOff, busy: busy)
-        state.withLockedValue {
+    /// (reload, calendar admin, imported busy time, another replica's change): the version moves
+    /// on and cached answers are dropped. A load older than the one served (two reloads that
+    /// crossed) is dropped; false then.
+    @discardableResult
+    func reconfigure(policy: CalendarPolicy, production: ProductionCalendar, served: ServedCalendar) -> Bool {
+        let calendar = WorkCalendar(policy: policy, production: production, blocked: served.blocked)
+        let availability = Availability(calendar: calendar, consultants: served.consultants, timeOff: served.timeOff, busy: served.busy)
+        return state.withLockedValue {
+            guard served.version >= $0.storeVersion else { return false }
             $0.calendar = calendar
             $0.availability = availability
+            $0.storeVersion = served.version
             $0.version &+= 1
+            return true
         }
     }
 

@@ -13,7 +13,7 @@ struct CalendarCommands: Sendable {
     let view: AvailabilityView
     /// booking.yaml's `meeting:`, for consultants without a format of their own.
     let suiteMeeting: Reloadable<MeetingFormat?>
-    let store: CalendarStore
+    let store: any CalendarStore
     let bookingd: DaemonClient
     let clock: SuiteClock
     let control: DaemonControl
@@ -487,9 +487,9 @@ struct CalendarCommands: Sendable {
 
     /// Rebuilds the view from the database: blocked days, consultants, time off, busy time.
     func refresh() async throws {
+        let served = try await store.served(now: clock.now())
         let current = view.current
-        view.reconfigure(policy: current.policy, production: current.calendar.production, consultants: try await store.consultants(),
-                         blocked: try await store.blockedPeriods(), timeOff: try await store.timeOff(), busy: try await store.busy(now: clock.now()))
+        view.reconfigure(policy: current.policy, production: current.calendar.production, served: served)
     }
 
     private func dateRange(_ fromText: String, _ throughText: String) throws -> (LocalDate, LocalDate) {

@@ -15,14 +15,22 @@ public enum StorageConfiguration: Sendable, Equatable {
         public var password: String?
         /// Connections each daemon keeps to the database.
         public var connections: Int
+        /// How often each availabilityd replica asks whether another one changed what they serve
+        /// (`replica_check_milliseconds`): the longest a change made through one replica stays
+        /// unseen by the others.
+        public var replicaCheck: Duration
 
         public static let defaultConnections = 4
         public static let connectionLimit = 1...64
+        public static let defaultReplicaCheckMilliseconds = 1000
+        public static let replicaCheckLimit = 10...60_000
 
-        public init(url: String, password: String?, connections: Int = defaultConnections) {
+        public init(url: String, password: String?, connections: Int = defaultConnections,
+                    replicaCheck: Duration = .milliseconds(defaultReplicaCheckMilliseconds)) {
             self.url = url
             self.password = password
             self.connections = connections
+            self.replicaCheck = replicaCheck
         }
 
         /// The password file's path (a systemd credential if there is one of that name), for the
@@ -68,7 +76,12 @@ public enum StorageConfiguration: Sendable, Equatable {
                 throw ConfigurationError(file: file, key: "postgresql.connections",
                                          problem: "must be between \(PostgresConnection.connectionLimit.lowerBound) and \(PostgresConnection.connectionLimit.upperBound), got \(connections)")
             }
-            return .postgresql(PostgresConnection(url: url, password: postgresql.password, connections: connections))
+            let check = postgresql.replicaCheckMilliseconds ?? PostgresConnection.defaultReplicaCheckMilliseconds
+            guard PostgresConnection.replicaCheckLimit.contains(check) else {
+                throw ConfigurationError(file: file, key: "postgresql.replica_check_milliseconds",
+                                         problem: "must be between \(PostgresConnection.replicaCheckLimit.lowerBound) and \(PostgresConnection.replicaCheckLimit.upperBound), got \(check)")
+            }
+            return .postgresql(PostgresConnection(url: url, password: postgresql.password, connections: connections, replicaCheck: .milliseconds(check)))
         case let other:
             throw ConfigurationError(file: file, key: "storage", problem: "'\(other)' is not one of sqlite, postgresql")
         }
@@ -79,6 +92,9 @@ struct RawPostgres: Decodable {
     var url: String?
     var password: String?
     var connections: Int?
+    var replicaCheckMilliseconds: Int?
+
+    enum CodingKeys: String, CodingKey { case url, password, connections, replicaCheckMilliseconds = "replica_check_milliseconds" }
 }
 
 /// A daemon whose store is PostgreSQL asked for a copy: the database is backed up as one, by

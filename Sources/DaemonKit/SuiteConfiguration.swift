@@ -42,7 +42,8 @@ public struct SuiteConfiguration: Sendable {
         public var bookingd: [String]
         /// One PUB per bookingd instance, in the order of `bookingd`; subscribers connect to every one.
         public var bookingdEvents: [String]
-        public var availabilityd: String
+        /// One ROUTER per availabilityd replica (on one PostgreSQL database); clients connect to every one.
+        public var availabilityd: [String]
         public var notifyd: String
         /// webd's control socket (status, reload, metrics); its HTTP address is `web.listen`.
         public var webd: String
@@ -52,7 +53,8 @@ public struct SuiteConfiguration: Sendable {
         /// list's under the list's key).
         public var named: [(key: String, daemon: String, endpoint: String)] {
             bookingd.map { ("bookingd", "bookingd", $0) } + bookingdEvents.map { ("bookingd_events", "bookingd", $0) }
-                + [("availabilityd", "availabilityd", availabilityd), ("notifyd", "notifyd", notifyd), ("webd", "webd", webd), ("calsyncd", "calsyncd", calsyncd)]
+                + availabilityd.map { ("availabilityd", "availabilityd", $0) }
+                + [("notifyd", "notifyd", notifyd), ("webd", "webd", webd), ("calsyncd", "calsyncd", calsyncd)]
         }
 
         /// The ROUTERs a daemon answers requests (and control messages) on, by daemon name:
@@ -60,18 +62,12 @@ public struct SuiteConfiguration: Sendable {
         public func requests(of daemon: String) -> [String]? {
             switch daemon {
             case "bookingd": bookingd
-            case "availabilityd": [availabilityd]
+            case "availabilityd": availabilityd
             case "notifyd": [notifyd]
             case "webd": [webd]
             case "calsyncd": [calsyncd]
             default: nil
             }
-        }
-
-        /// What bookingd instance `number` (from 1, `BookingInstance`) binds.
-        public func bookingdInstance(_ number: Int) -> (requests: String, events: String)? {
-            guard number >= 1, number <= bookingd.count else { return nil }
-            return (bookingd[number - 1], bookingdEvents[number - 1])
         }
     }
 
@@ -120,7 +116,7 @@ extension SuiteConfiguration {
         let endpoints = Endpoints(
             bookingd: raw.endpoints?.bookingd?.endpoints ?? [DefaultEndpoint.bookingd(runtimeDirectory: runtime)],
             bookingdEvents: raw.endpoints?.bookingdEvents?.endpoints ?? [DefaultEndpoint.bookingdEvents(runtimeDirectory: runtime)],
-            availabilityd: raw.endpoints?.availabilityd ?? DefaultEndpoint.availabilityd(runtimeDirectory: runtime),
+            availabilityd: raw.endpoints?.availabilityd?.endpoints ?? [DefaultEndpoint.availabilityd(runtimeDirectory: runtime)],
             notifyd: raw.endpoints?.notifyd ?? DefaultEndpoint.notifyd(runtimeDirectory: runtime),
             webd: raw.endpoints?.webd ?? DefaultEndpoint.webd(runtimeDirectory: runtime),
             calsyncd: raw.endpoints?.calsyncd ?? DefaultEndpoint.calsyncd(runtimeDirectory: runtime)
@@ -204,14 +200,19 @@ extension SuiteConfiguration {
         return configuration
     }
 
+    /// The daemons that may run as several instances, each binding its own place in the lists
+    /// of their keys (`instance(of:)`).
+    static let instanceLists = [("bookingd", "bookingd"), ("bookingd_events", "bookingd"), ("availabilityd", "availabilityd")]
+
     /// One events endpoint per bookingd instance, none listed twice.
     static func checkInstances(_ endpoints: Endpoints, file: String) throws(ConfigurationError) {
-        for (key, list) in [("bookingd", endpoints.bookingd), ("bookingd_events", endpoints.bookingdEvents)] {
+        for (key, daemon) in instanceLists {
+            let list = endpoints.named.filter { $0.key == key }.map(\.endpoint)
             guard !list.isEmpty else {
-                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "lists no endpoint; give one, or one per bookingd instance")
+                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "lists no endpoint; give one, or one per \(daemon) instance")
             }
             if let repeated = list.first(where: { endpoint in list.filter { $0 == endpoint }.count > 1 }) {
-                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "lists '\(repeated)' twice: each bookingd instance binds its own")
+                throw ConfigurationError(file: file, key: "endpoints.\(key)", problem: "lists '\(repeated)' twice: each \(daemon) instance binds its own")
             }
         }
         guard endpoints.bookingd.count == endpoints.bookingdEvents.count else {
@@ -220,21 +221,31 @@ extension SuiteConfiguration {
         }
     }
 
-    /// The environment variable naming which bookingd instance a process is, from 1: the unit
-    /// template `bookingd@.service` sets it to its instance name (`%i`).
+    /// The environment variable naming which instance of its daemon a process is, from 1: its
+    /// place in the daemon's list of endpoints. The unit templates (`bookingd@.service`,
+    /// `availabilityd@.service`) set it to their instance name (`%i`).
     public static let instanceVariable = "BOOKING_INSTANCE"
 
-    /// The endpoints this bookingd instance binds: `$BOOKING_INSTANCE`'s place in the lists,
-    /// the first when it is unset.
-    public func bookingdInstance(environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(ConfigurationError) -> (number: Int, requests: String, events: String) {
+    /// The ROUTER this instance of `daemon` binds: `$BOOKING_INSTANCE`'s place in its list, the
+    /// first when it is unset.
+    public func instance(of daemon: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> (number: Int, requests: String) {
+        let list = endpoints.requests(of: daemon) ?? []
         let text = environment[Self.instanceVariable] ?? ""
         let number = text.isEmpty ? 1 : Int(text) ?? 0
-        guard let own = endpoints.bookingdInstance(number) else {
-            throw ConfigurationError(file: file, key: "endpoints.bookingd",
-                                     problem: "lists \(endpoints.bookingd.count) instance\(endpoints.bookingd.count == 1 ? "" : "s"), and \(Self.instanceVariable)='\(text)' is not one of 1...\(endpoints.bookingd.count)")
+        guard number >= 1, number <= list.count else {
+            throw ConfigurationError(file: file, key: "endpoints.\(daemon)",
+                                     problem: "lists \(list.count) instance\(list.count == 1 ? "" : "s"), and \(Self.instanceVariable)='\(text)' is not one of 1...\(list.count)")
         }
-        return (number, own.requests, own.events)
+        return (number, list[number - 1])
+    }
+
+    /// The endpoints this bookingd instance binds: its ROUTER (`instance(of:)`) and the PUB in
+    /// the same place of `bookingd_events`.
+    public func bookingdInstance(environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> (number: Int, requests: String, events: String) {
+        let own = try instance(of: "bookingd", environment: environment)
+        return (own.number, own.requests, endpoints.bookingdEvents[own.number - 1])
     }
 
     /// This process among the instances of its daemon that share a database: the host's name,
@@ -353,7 +364,7 @@ private struct RawConfiguration: Decodable {
 private struct RawEndpoints: Decodable {
     var bookingd: RawEndpointList?
     var bookingdEvents: RawEndpointList?
-    var availabilityd: String?
+    var availabilityd: RawEndpointList?
     var notifyd: String?
     var webd: String?
     var calsyncd: String?

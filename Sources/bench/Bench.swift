@@ -50,7 +50,7 @@ struct Bench: AsyncParsableCommand {
         let context = try ZMQContext()
         let timeout = Duration.seconds(10)
         let security = SocketSecurity.admin(curveKey: curveKey, configuration: configuration)
-        let availability = try await DaemonClient(daemon: "availabilityd", endpoint: configuration.endpoints.availabilityd, context: context, timeout: timeout, attempts: 1,
+        let availability = try await DaemonClient(daemon: "availabilityd", endpoints: configuration.endpoints.availabilityd, context: context, timeout: timeout, attempts: 1,
                                                   curve: try security.client(of: "availabilityd", at: configuration.endpoints.availabilityd))
         let bookingd = try await DaemonClient(daemon: "bookingd", endpoints: configuration.endpoints.bookingd, context: context, timeout: timeout, attempts: 1,
                                               curve: try security.client(of: "bookingd", at: configuration.endpoints.bookingd))

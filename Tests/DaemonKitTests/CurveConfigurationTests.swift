@@ -45,7 +45,7 @@ import ZeroMQ
     @Test func loopbackTcpGoesWithoutCurveOnlyWhenMarkedInsecure() throws {
         let marked = try parse("endpoints:\n  bookingd: tcp://127.0.0.1:5550\n  availabilityd: tcp://[::1]:5552\ncurve:\n  insecure: [bookingd, availabilityd]\n")
         #expect(!marked.curve.requiresCurve(marked.endpoints.bookingd[0]))
-        #expect(!marked.curve.requiresCurve(marked.endpoints.availabilityd))
+        #expect(!marked.curve.requiresCurve(marked.endpoints.availabilityd[0]))
         #expect(throws: ConfigurationError.self) { try parse("endpoints:\n  bookingd: tcp://127.0.0.1:5550\n") }
         #expect(try parse("log_level: info\n").curve == CurveConfiguration(), "the default file has no tcp and no keys")
     }
@@ -88,7 +88,7 @@ import ZeroMQ
 
         // availabilityd's file holds another daemon's key: its public key is not the configured one.
         let availabilityd = SocketSecurity(.daemon("availabilityd"), configuration: configuration)
-        #expect { try availabilityd.server(binding: configuration.endpoints.availabilityd) } throws: { error in
+        #expect { try availabilityd.server(binding: configuration.endpoints.availabilityd[0]) } throws: { error in
             (error as? ConfigurationError)?.key == "curve.public_keys.availabilityd" && "\(error)".contains("is not the public key of the secret key")
         }
         // notifyd has no key file at all: named, with where it was looked for.

@@ -37,7 +37,9 @@ import Testing
         // Not a credential under this process: a file beside the configuration.
         #expect(expected.passwordFile(configuration: configuration) == "/etc/booking/postgres-password")
         let defaults = try parse("storage: postgresql\npostgresql:\n  url: postgres://booking@db1/booking\n")
-        #expect(defaults.storage == .postgresql(.init(url: "postgres://booking@db1/booking", password: nil, connections: 4)))
+        #expect(defaults.storage == .postgresql(.init(url: "postgres://booking@db1/booking", password: nil, connections: 4, replicaCheck: .seconds(1))))
+        let checked = try parse("storage: postgresql\npostgresql:\n  url: postgres://booking@db1/booking\n  replica_check_milliseconds: 250\n")
+        #expect(checked.storage == .postgresql(.init(url: "postgres://booking@db1/booking", password: nil, replicaCheck: .milliseconds(250))))
     }
 
     @Test(arguments: [
@@ -46,6 +48,7 @@ import Testing
         ("storage: postgresql\npostgresql:\n  password: p\n", "postgresql.url"),
         ("storage: postgresql\npostgresql:\n  url: mysql://x@y/z\n", "postgresql.url"),
         ("storage: postgresql\npostgresql:\n  url: postgresql://b@/b?host=/run\n  connections: 0\n", "postgresql.connections"),
+        ("storage: postgresql\npostgresql:\n  url: postgresql://b@/b?host=/run\n  replica_check_milliseconds: 5\n", "postgresql.replica_check_milliseconds"),
         ("storage: postgresql\npostgresql:\n  url: postgresql://b@/b?host=/run\n  password: \"\"\n", "postgresql.password"),
         ("storage: postgresql\npostgresql:\n  url: postgresql://b@/b?host=/run\n  pasword: p\n", "postgresql.pasword"),
         ("postgresql:\n  url: postgresql://b@/b?host=/run\n", "storage"),

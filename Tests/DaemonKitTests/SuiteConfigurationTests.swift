@@ -33,11 +33,27 @@ import Testing
         #expect(single.endpoints.bookingd == ["ipc:///run/a.ipc"])
     }
 
+    /// Several availabilityd replicas: the same variable gives each its place in its own list.
+    @Test func eachAvailabilitydReplicaBindsItsPlaceInItsList() throws {
+        let configuration = try parse("endpoints:\n  availabilityd: [ipc:///run/a.ipc, ipc:///run/b.ipc, ipc:///run/c.ipc]\n" + minimal)
+        #expect(configuration.endpoints.requests(of: "availabilityd") == ["ipc:///run/a.ipc", "ipc:///run/b.ipc", "ipc:///run/c.ipc"])
+        #expect(configuration.endpoints.named.filter { $0.daemon == "availabilityd" }.map(\.endpoint).count == 3)
+        let third = try configuration.instance(of: "availabilityd", environment: ["BOOKING_INSTANCE": "3"])
+        #expect(third.number == 3 && third.requests == "ipc:///run/c.ipc")
+        #expect(try configuration.instance(of: "availabilityd", environment: [:]).requests == "ipc:///run/a.ipc")
+        #expect(try configuration.bookingdInstance(environment: [:]).requests.hasSuffix("/bookingd.ipc"), "bookingd's list is its own")
+        #expect {
+            try configuration.instance(of: "availabilityd", environment: ["BOOKING_INSTANCE": "4"])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "endpoints.availabilityd" && "\(error)".contains("BOOKING_INSTANCE='4' is not one of 1...3")
+        }
+    }
+
     @Test func defaultsAreThoseOfAnInstalledSystem() throws {
         let configuration = try parse(minimal)
         #expect(configuration.runtimeDirectory == "/run/booking")
         #expect(configuration.stateDirectory == "/var/lib/booking")
-        #expect(configuration.endpoints.availabilityd == "ipc:///run/booking/availabilityd.ipc")
+        #expect(configuration.endpoints.availabilityd == ["ipc:///run/booking/availabilityd.ipc"])
         #expect(configuration.clockStart == nil)
     }
 
@@ -72,6 +88,8 @@ import Testing
         ("endpoints:\n  bookingd: [ipc:///run/a.ipc, ipc:///run/a.ipc]\n  bookingd_events: [ipc:///run/e.ipc, ipc:///run/f.ipc]\n",
          "endpoints.bookingd", "lists 'ipc:///run/a.ipc' twice"),
         ("endpoints:\n  bookingd: []\n", "endpoints.bookingd", "lists no endpoint"),
+        ("endpoints:\n  availabilityd: []\n", "endpoints.availabilityd", "lists no endpoint; give one, or one per availabilityd instance"),
+        ("endpoints:\n  availabilityd: [ipc:///run/a.ipc, ipc:///run/a.ipc]\n", "endpoints.availabilityd", "lists 'ipc:///run/a.ipc' twice"),
         ("endpoints:\n  bookingd: [ipc:///run/a.ipc, tcp://10.0.0.5:5550]\n  bookingd_events: [ipc:///run/e.ipc, ipc:///run/f.ipc]\n",
          "endpoints.bookingd", "mixes endpoints with and without CURVE"),
         ("curve:\n  public_keys:\n    bookingd: \"abc\"\n", "curve.public_keys.bookingd", "the key is 3 characters long; a CURVE key in Z85 is 40"),
