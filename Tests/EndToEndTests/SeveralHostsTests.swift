@@ -25,19 +25,12 @@ struct SeveralHostsTests {
     static let ports = ["pg": 5432, "b1": 5550, "b2": 5550, "av": 5552, "nt": 5553]
     static let eventsPort = 5551
 
-    struct Keys {
-        let bookingd = try! CurveKeyPair.generate()
-        let availabilityd = try! CurveKeyPair.generate()
-        let notifyd = try! CurveKeyPair.generate()
-        let alice = try! CurveKeyPair.generate()
-        let tester = try! CurveKeyPair.generate()
-        let mallory = try! CurveKeyPair.generate()
-    }
-
     /// Everything one test runs, removed by `tearDown` whatever happened.
     final class Deployment: @unchecked Sendable {
         let network: HostNetwork
-        let keys = Keys()
+        /// bookingd's (both instances'), availabilityd's, the admins' and mallory's, and notifyd's.
+        let keys = CurveTransportTests.Keys()
+        let notifydKeys = try! CurveKeyPair.generate()
         private(set) var postgres: PostgresTestServer?
         private(set) var smtp: LoopbackSMTPServer?
         private(set) var suite: SuiteProcess?
@@ -80,16 +73,11 @@ struct SeveralHostsTests {
 
             var options = SuiteProcess.Options()
             options.consultants = SeveralInstancesTests.consultants
-            options.notifications = """
-                notifications:
-                  templates: \(SuiteProcess.repositoryRoot)/config/templates
-                  sender: {name: "Консультации", address: booking@example.com}
-                  manage_url: "https://book.example.com/manage/{reference}"
-                  email:
-                    transport: smtp
-                    smtp: {host: \(network.bridgeAddress), port: \(smtp.port), security: starttls, ca_file: \(certificate), timeout_seconds: 5, connections: 4}
-                  retry: {initial_seconds: 1, max_seconds: 2, give_up_hours: 1}
-                """
+            // The drills' mail settings, the server on the bridge and over STARTTLS.
+            options.notifications = DrillSuite.notifications(smtpPort: smtp.port)
+                .replacingOccurrences(of: "host: 127.0.0.1, port: \(smtp.port), security: none",
+                                      with: "host: \(network.bridgeAddress), port: \(smtp.port), security: starttls, ca_file: \(certificate)")
+            guard options.notifications.contains("starttls") else { throw SuiteFailure("DrillSuite.notifications changed: no SMTP line to point at the bridge") }
             let endpoints = endpointsByDaemon
             let admins = """
                       - admin: alice
@@ -107,7 +95,7 @@ struct SeveralHostsTests {
                   public_keys:
                     bookingd: "\(keys.bookingd.publicKey)"
                     availabilityd: "\(keys.availabilityd.publicKey)"
-                    notifyd: "\(keys.notifyd.publicKey)"
+                    notifyd: "\(notifydKeys.publicKey)"
                   admin_secret_key: alice-curve.secret
                   admits:
                     bookingd:
@@ -124,13 +112,17 @@ struct SeveralHostsTests {
                 """
             let suite = try SuiteProcess(options)
             self.suite = suite
-            for (name, pair) in [("bookingd", keys.bookingd), ("availabilityd", keys.availabilityd), ("notifyd", keys.notifyd),
+            for (name, pair) in [("bookingd", keys.bookingd), ("availabilityd", keys.availabilityd), ("notifyd", notifydKeys),
                                  ("alice", keys.alice), ("mallory", keys.mallory)] {
                 try suite.installSecretKey(name, pair)
             }
             suite.tcpEndpoints = endpoints
-            let serverKeys = ["bookingd": keys.bookingd, "bookingd-2": keys.bookingd, "availabilityd": keys.availabilityd, "notifyd": keys.notifyd]
             suite.clientCurve = serverKeys.mapValues { CurveSecurity.client(keyPair: keys.tester, serverKey: $0.publicKey) }
+        }
+
+        /// The key pair each daemon (and the second instance) answers with.
+        var serverKeys: [String: CurveKeyPair] {
+            ["bookingd": keys.bookingd, "bookingd-2": keys.bookingd, "availabilityd": keys.availabilityd, "notifyd": notifydKeys]
         }
 
         /// Each daemon's (and the second instance's) command endpoint, on its host.
@@ -236,8 +228,7 @@ struct SeveralHostsTests {
             #expect(refused.status == 3, "\(daemon) refuses mallory: \(refused.stdout) \(refused.stderr)")
             #expect(refused.stderr.contains("did not answer"), "\(daemon): \(refused.stderr)")
         }
-        let serverKeys = ["bookingd": deployment.keys.bookingd, "bookingd-2": deployment.keys.bookingd,
-                          "availabilityd": deployment.keys.availabilityd, "notifyd": deployment.keys.notifyd]
+        let serverKeys = deployment.serverKeys
         for (daemon, endpoint) in deployment.endpointsByDaemon.sorted(by: { $0.key < $1.key }) {
             let mallory = try await DaemonClient(daemon: daemon, endpoint: endpoint, context: suite.context, timeout: .milliseconds(1500), attempts: 1,
                                                  curve: .client(keyPair: deployment.keys.mallory, serverKey: serverKeys[daemon]!.publicKey))
