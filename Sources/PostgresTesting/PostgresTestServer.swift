@@ -4,8 +4,9 @@ import PostgresStorage
 import StoreSQL
 
 /// A real PostgreSQL 15 server from Debian's packages, made for the tests: `initdb` in a
-/// temporary directory, listening only on a Unix socket there, fsync on, password
-/// authentication (the password in a file, as the daemons read theirs). As root it runs as
+/// temporary directory, listening only on a Unix socket there (and, for a test of several
+/// hosts, on TCP in a network namespace: `start(in:)`), fsync on, password authentication (the
+/// password in a file, as the daemons read theirs). As root it runs as
 /// Debian's unprivileged `postgres` user, since PostgreSQL refuses to run as root.
 ///
 /// A watcher process stops the server and removes its directory when the test process ends,
@@ -46,10 +47,46 @@ public final class PostgresTestServer: Sendable {
 
     /// A server of the caller's own, for a test that stops and restarts it.
     public static func start() async throws -> PostgresTestServer {
-        try await onThread { try PostgresTestServer() }
+        try await onThread { try PostgresTestServer(network: nil) }
     }
 
-    private init() throws {
+    /// Where a server on another "host" listens, besides its Unix socket: a network namespace
+    /// the test made, an address there, and the clients it lets in with a password.
+    public struct Network: Sendable {
+        /// Its name for `ip netns exec`.
+        public var namespace: String
+        public var address: String
+        /// The clients' addresses, as CIDR (`10.232.7.0/24`).
+        public var clients: String
+
+        public init(namespace: String, address: String, clients: String) {
+            self.namespace = namespace
+            self.address = address
+            self.clients = clients
+        }
+    }
+
+    /// The network this server listens on besides its socket; nil: only the socket.
+    public let network: Network?
+
+    /// A server of the caller's own in `network`'s namespace, listening on TCP there (without
+    /// TLS: the test's link is its own) and on its Unix socket, which the test process reaches
+    /// from any namespace.
+    public static func start(in network: Network) async throws -> PostgresTestServer {
+        try await onThread { try PostgresTestServer(network: network) }
+    }
+
+    /// `database` (one of `makeDatabase`'s) reached over TCP on the network's address, as a
+    /// daemon on another host reaches it.
+    public func overTCP(_ database: PostgresSettings) -> PostgresSettings? {
+        guard let network else { return nil }
+        var settings = database
+        settings.endpoint = .tcp(host: network.address, port: PostgresSettings.defaultPort, tls: false)
+        return settings
+    }
+
+    private init(network: Network?) throws {
+        self.network = network
         guard FileManager.default.isExecutableFile(atPath: "\(Self.binaries)/initdb") else {
             throw PostgresTestServerError.notInstalled(Self.binaries)
         }
@@ -73,10 +110,12 @@ public final class PostgresTestServer: Sendable {
 
         try Self.run(["\(Self.binaries)/initdb", "-D", "\(directory)/data", "-U", Self.superuser, "--auth=scram-sha-256", "--pwfile=\(passwordFile)",
                       "-E", "UTF8", "--locale=C"], in: directory)
+        let listen = network.map { "# and TCP in the namespace \($0.namespace)\nlisten_addresses = '\($0.address)'" }
+            ?? "# and nothing on the network.\nlisten_addresses = ''"
         let configuration = """
 
-            # PostgresTestServer: a Unix socket in its own directory and nothing on the network.
-            listen_addresses = ''
+            # PostgresTestServer: a Unix socket in its own directory
+            \(listen)
             unix_socket_directories = '\(directory)'
             fsync = on
             synchronous_commit = on
@@ -89,10 +128,16 @@ public final class PostgresTestServer: Sendable {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(configuration.utf8))
         try handle.close()
+        if let network {
+            let access = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/data/pg_hba.conf"))
+            try access.seekToEnd()
+            try access.write(contentsOf: Data("host all all \(network.clients) scram-sha-256\n".utf8))
+            try access.close()
+        }
         settings = PostgresSettings(endpoint: .unixSocket(directory: directory, port: PostgresSettings.defaultPort), user: Self.superuser,
                                     database: "postgres", passwordFile: passwordFile)
         administration = PostgresPool(settings: settings, connections: 1)
-        try Self.run(startCommand, in: directory)
+        try Self.run(startCommand, in: directory, namespace: network?.namespace)
     }
 
     /// A new, empty database on this server, named uniquely; its settings are the superuser's.
@@ -104,8 +149,8 @@ public final class PostgresTestServer: Sendable {
 
     /// Starts the server again after `stopServer`, waiting until it takes connections.
     public func startServer() async throws {
-        let (command, directory) = (startCommand, directory)
-        try await Self.onThread { try Self.run(command, in: directory) }
+        let (command, directory, namespace) = (startCommand, directory, network?.namespace)
+        try await Self.onThread { try Self.run(command, in: directory, namespace: namespace) }
     }
 
     /// Stops the server as an operator would (`pg_ctl stop -m fast`): open connections are ended.
@@ -148,9 +193,11 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Runs a server program as the server's user, waiting for it; its output is the error's.
-    private static func run(_ arguments: [String], in directory: String) throws {
+    /// `namespace`: the network namespace it runs in (and the server it starts).
+    private static func run(_ arguments: [String], in directory: String, namespace: String? = nil) throws {
         let log = "\(directory)/commands.log"
-        let status = try ChildProcess.run(asServerUser(arguments), in: directory, log: log)
+        let inNamespace = namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
+        let status = try ChildProcess.run(inNamespace + asServerUser(arguments), in: directory, log: log)
         guard status == 0 else {
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             let serverLog = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? ""

@@ -24,7 +24,7 @@ struct CurveTransportTests {
 
     /// The suite with bookingd's and availabilityd's endpoints on tcp, their secret keys in the
     /// default files beside the configuration, and alice's for bookctl.
-    /// `host`: the address they bind (loopback by default, another namespace's in `NetworkHost`).
+    /// `host`: the address they bind (loopback by default, another namespace's in `HostNetwork`).
     func suite(_ keys: Keys, host: String = "127.0.0.1") throws -> SuiteProcess {
         let ports = host == "127.0.0.1" ? try (0..<3).map { _ in try SuiteProcess.freePort() } : [5550, 5551, 5552]
         let endpoints = ["bookingd": "tcp://\(host):\(ports[0])", "bookingd_events": "tcp://\(host):\(ports[1])",
@@ -52,9 +52,7 @@ struct CurveTransportTests {
             """
         let suite = try SuiteProcess(options)
         for (name, pair) in [("bookingd", keys.bookingd), ("availabilityd", keys.availabilityd), ("alice", keys.alice), ("mallory", keys.mallory)] {
-            let path = suite.directory + "/\(name)-curve.secret"
-            try Data((pair.secretKey.z85 + "\n").utf8).write(to: URL(fileURLWithPath: path))
-            chmod(path, 0o600)
+            try suite.installSecretKey(name, pair)
         }
         suite.tcpEndpoints = ["bookingd": endpoints["bookingd"]!, "availabilityd": endpoints["availabilityd"]!]
         suite.clientCurve = ["bookingd": .client(keyPair: keys.tester, serverKey: keys.bookingd.publicKey),
@@ -143,29 +141,23 @@ struct CurveTransportTests {
         #expect(output.contains("curve.secret_keys.bookingd: bookingd needs its CURVE secret key for tcp: cannot read"), "\(output)")
     }
 
-    /// bookingd and availabilityd on another "host" (a network namespace, joined to this one by a
-    /// veth pair), the client here: while a booking crosses the link, the frames captured on it
+    /// bookingd and availabilityd on another "host" (a network namespace, on a link to this
+    /// one), the client here: while a booking crosses the link, the frames captured on it
     /// carry neither the client's email nor their name, though a plaintext canary sent over the
     /// same link is seen (the capture works).
-    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"),
-                   "needs root and ip(8): it makes a network namespace and a veth pair"))
+    @Test(.enabled(if: HostNetwork.isAvailable, "needs root and ip(8): it makes a network namespace and a link"))
     func nothingPersonalCrossesTheLinkInClear() async throws {
-        let host = try NetworkHost()
-        defer { host.remove() }
+        let network = try HostNetwork(hosts: ["server"])
+        defer { network.remove() }
+        let host = network["server"]
         let keys = Keys()
-        let suite = try suite(keys, host: host.serverAddress)
+        let suite = try suite(keys, host: host.address)
         defer { suite.tearDown() }
         try await suite.start("bookingd", namespace: host.namespace)
         try await suite.start("availabilityd", namespace: host.namespace)
 
-        let captured = suite.directory + "/link.bin"
-        let capture = Process()
-        capture.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        capture.arguments = [SuiteProcess.repositoryRoot + "/Tests/EndToEndTests/support/capture.py", host.clientInterface, captured]
-        try capture.run()
-        // SIGKILL: a child of the test process may have SIGTERM blocked; every frame is on disk already.
-        defer { kill(capture.processIdentifier, SIGKILL); capture.waitUntilExit() }
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: captured) { try await Task.sleep(for: .milliseconds(50)) }
+        let capture = try await LinkCapture(host.link, into: suite.directory + "/link.bin")
+        defer { capture.stop() }
 
         let (name, email) = ("Zinaida Capturova", "zinaida.capturova@example.com")
         let booked = try suite.bookctl(["book", "--start", "2026-12-02T10:00", "--name", name, "--email", email, "--phone", "+79161234567"])
@@ -175,12 +167,10 @@ struct CurveTransportTests {
         #expect(listed.status == 0, "\(listed.stderr)")
         // The positive control: bytes in clear on the same link, to bookingd's port.
         let canary = "CANARY-IN-CLEAR-\(UUID().uuidString)"
-        let sent = try SuiteProcess.run("/usr/bin/python3", ["-c", "import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); s.sendall(sys.argv[3].encode()); s.close()",
-                                                             host.serverAddress, "5550", canary])
-        #expect(sent.status == 0, "\(sent.stderr)")
+        try LinkCapture.sendCanary(canary, to: host.address, port: 5550)
         try await Task.sleep(for: .milliseconds(300))
 
-        let frames = try Data(contentsOf: URL(fileURLWithPath: captured))
+        let frames = try capture.frames
         #expect(frames.range(of: Data(canary.utf8)) != nil, "the capture sees the link (\(frames.count) bytes)")
         #expect(frames.count > 2_000, "the booking's traffic crossed the link (\(frames.count) bytes)")
         for secret in [email, name, "zinaida", "Capturova", "+79161234567", "79161234567"] {
@@ -189,49 +179,5 @@ struct CurveTransportTests {
         // And from this "host", a key nobody admitted gets nothing.
         let mallory = try suite.bookctl(["list", "--curve-key", suite.directory + "/mallory-curve.secret"])
         #expect(mallory.status == 3, "\(mallory.stderr)")
-    }
-}
-
-/// Another "host": a network namespace joined to this one by a veth pair, 10.231.N.1 (there) and
-/// 10.231.N.2 (here). Removing the namespace removes the pair; its processes are killed first.
-struct NetworkHost {
-    let namespace: String
-    let serverAddress: String
-    /// This side's end of the link: where a capture sees what crosses it.
-    let clientInterface: String
-
-    init() throws {
-        let n = Int.random(in: 0...255)
-        let tag = "\(getpid() % 10_000)\(n)"
-        namespace = "bk-\(tag)"
-        serverAddress = "10.231.\(n).1"
-        clientInterface = "vbk\(tag)"
-        let peer = "vbk\(tag)p"
-        let steps: [[String]] = [
-            ["netns", "add", namespace],
-            ["link", "add", clientInterface, "type", "veth", "peer", "name", peer],
-            ["link", "set", peer, "netns", namespace],
-            ["addr", "add", "10.231.\(n).2/30", "dev", clientInterface],
-            ["link", "set", clientInterface, "up"],
-            ["netns", "exec", namespace, "ip", "addr", "add", "\(serverAddress)/30", "dev", peer],
-            ["netns", "exec", namespace, "ip", "link", "set", peer, "up"],
-            ["netns", "exec", namespace, "ip", "link", "set", "lo", "up"],
-        ]
-        for step in steps {
-            let run = try SuiteProcess.run("/usr/sbin/ip", step)
-            guard run.status == 0 else {
-                remove()
-                throw SuiteFailure("ip \(step.joined(separator: " ")): \(run.stderr)")
-            }
-        }
-    }
-
-    /// Whatever happened: no process, namespace or link is left behind.
-    func remove() {
-        if let pids = try? SuiteProcess.run("/usr/sbin/ip", ["netns", "pids", namespace]).stdout {
-            for pid in pids.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
-        }
-        _ = try? SuiteProcess.run("/usr/sbin/ip", ["netns", "del", namespace])
-        _ = try? SuiteProcess.run("/usr/sbin/ip", ["link", "del", clientInterface])
     }
 }

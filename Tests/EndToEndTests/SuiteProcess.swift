@@ -322,6 +322,14 @@ extension SuiteProcess {
         }
     }
 
+    /// Writes `pair`'s secret key where a daemon (or bookctl's `--curve-key`) finds it by
+    /// default: `<name>-curve.secret` beside the configuration, readable by its owner alone.
+    func installSecretKey(_ name: String, _ pair: CurveKeyPair) throws {
+        let path = directory + "/\(name)-curve.secret"
+        try Data((pair.secretKey.z85 + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o600)
+    }
+
     /// The daemons' configuration as a daemon reads it (with the same clock).
     func configuration() throws -> SuiteConfiguration {
         try SuiteConfiguration.load(path: configPath)
