@@ -319,7 +319,8 @@ struct SeveralHostsTests {
                                 let booked: AppointmentBody = try await bookingd.call(MessageType.book, request, idempotencyKey: "hosts-\(n)")
                                 outcomes.withLockedValue { $0.acknowledged[n] = booked }
                                 break
-                            } catch let error as ProtocolError where error.code != .unavailable {
+                            } catch let error as ProtocolError where error.code != .unavailable && error.code != .deadlineExceeded {
+                                // unavailable and deadline_exceeded commit nothing: sent again with the key.
                                 outcomes.withLockedValue { $0.refused[n] = error.code.rawValue }
                                 break
                             } catch {

@@ -2,6 +2,7 @@ import BookingProtocol
 import DaemonKit
 import Foundation
 import SuiteTesting
+import Synchronization
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -301,13 +302,20 @@ extension SuiteProcess {
     /// picked is free only until it hands the same number to some test's outgoing connection
     /// (curl, a ZeroMQ client reconnecting), and the daemon's bind then fails. Below the range
     /// only another test's pick can collide, and a random pick makes that unlikely.
+    /// A port below the kernel's ephemeral range (where no outgoing connection takes it) that
+    /// nothing listens on, and that this test process has not handed out before: tests run
+    /// side by side, and two that drew the same port before either daemon bound it collided
+    /// (webd: "Address already in use").
     static func freePort() throws -> Int {
         for _ in 0..<200 {
             let port = Int.random(in: 20_000..<32_768)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
             if try isFree(port) { return port }
         }
         throw POSIXError(.EADDRINUSE)
     }
+
+    private static let handedOut = Mutex<Set<Int>>([])
 
     private static func isFree(_ port: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
