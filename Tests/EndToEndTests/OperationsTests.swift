@@ -163,7 +163,7 @@ import Glibc
     }
 
     @Test func metricsAreServedOverHTTPAndSummarisedByBookctl() async throws {
-        let port = UInt16.random(in: 20_000...40_000)
+        let port = try SuiteProcess.freePort()
         var options = SuiteProcess.Options()
         options.extra = "metrics:\n  bookingd: \"127.0.0.1:\(port)\"\n"
         let suite = try SuiteProcess(options)
