@@ -33,11 +33,16 @@ import ZeroMQ
                                                                           digest: "d", actor: .client, user: nil, now: now))
     }
 
-    /// The (sequence, epoch) of every event a subscriber of one PUB got until it was quiet for
-    /// `quiet` (stretched under the sanitizers, where the next event may take that long).
-    func received(_ socket: ZMQSocket, quiet: Duration = TestTimeouts.scaled(.milliseconds(400))) async -> [(UInt64, String?)] {
+    /// The (sequence, epoch) of every event a subscriber of one PUB got: up to 10 s for each
+    /// until `through` arrived (a loaded machine was seen to hold the publisher for seconds),
+    /// then until it was quiet for `quiet` (stretched under the sanitizers).
+    func received(_ socket: ZMQSocket, through: UInt64? = nil, quiet: Duration = TestTimeouts.scaled(.milliseconds(400))) async -> [(UInt64, String?)] {
         var got: [(UInt64, String?)] = []
-        while let frames = try? await socket.receive(timeout: quiet), let (_, envelope) = try? Envelope.decodeEvent(frames) {
+        func waiting() -> Duration {
+            guard let through, !got.contains(where: { $0.0 >= through }) else { return quiet }
+            return TestTimeouts.scaled(.seconds(10))
+        }
+        while let frames = try? await socket.receive(timeout: waiting()), let (_, envelope) = try? Envelope.decodeEvent(frames) {
             got.append((envelope.header.sequence ?? 0, envelope.header.epoch))
         }
         return got
@@ -69,7 +74,7 @@ import ZeroMQ
         let runs = [Task { try await first.run() }, Task { try await second.run() }]
 
         for n in 1...3 { try await book(store, n) }
-        let firstGot = await received(fromFirst)
+        let firstGot = await received(fromFirst, through: 3)
         #expect(firstGot.map(\.0) == [1, 2, 3])
         #expect(firstGot.allSatisfy { $0.1 == epoch }, "every event names the store's epoch")
         #expect(await received(fromSecond, quiet: .milliseconds(100)).isEmpty, "not elected: nothing sent")
@@ -79,7 +84,7 @@ import ZeroMQ
         try await Task.sleep(for: .milliseconds(100))
         await secondElection.set(true)
         for n in 4...5 { try await book(store, n) }
-        let secondGot = await received(fromSecond)
+        let secondGot = await received(fromSecond, through: 5)
         #expect(secondGot.map(\.0).filter { $0 > 3 } == [4, 5], "the new publisher goes on: \(secondGot.map(\.0))")
         #expect(secondGot.allSatisfy { $0.1 == epoch })
         #expect(await received(fromFirst, quiet: .milliseconds(100)).isEmpty, "the one that lost sends nothing")

@@ -155,8 +155,9 @@ import ZeroMQ
                 return checked
             }
             try await withServer(routes) { context, endpoint in
-                // The caller waits 4 s once: it gets an answer, not a timeout, and the answer names what is missing.
-                let client = try await DaemonClient(daemon: "frontd", endpoint: endpoint, context: context, timeout: TestTimeouts.scaled(.seconds(4)), attempts: 1)
+                // The caller waits 10 s once (of stalld's 3 × 20): it gets an answer, not a
+                // timeout, and the answer names what is missing.
+                let client = try await DaemonClient(daemon: "frontd", endpoint: endpoint, context: context, timeout: TestTimeouts.scaled(.seconds(10)), attempts: 1)
                 do {
                     let _: Echo = try await client.call("book", Echo(text: "x"))
                     Issue.record("no error")
