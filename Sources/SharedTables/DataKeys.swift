@@ -85,12 +85,26 @@ public struct DataKeys: Sendable {
 
     /// Makes and stores the data key of a client who has none yet.
     public func newClientCipher(_ transaction: some SQLTransaction, clientId: String) throws -> FieldCipher {
-        if sharedWithOtherInstances { try followRotation(transaction) }
         let key = SecretKey.random()
-        let master = masters.target
-        try transaction.execute("INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)",
-                                clientId, master.wrap(key, binding: Self.clientKeyBinding(clientId)), master.fingerprint)
-        return FieldCipher(key: key)
+        guard sharedWithOtherInstances else {
+            let master = masters.target
+            try transaction.execute("INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) VALUES (?, ?, ?)",
+                                    clientId, master.wrap(key, binding: Self.clientKeyBinding(clientId)), master.fingerprint)
+            return FieldCipher(key: key)
+        }
+        // The key goes in only under the master key the database now takes new keys under, in
+        // the same statement (no round trip more per booking); when another instance moved it,
+        // the rotation is followed and the key wrapped again.
+        for attempt in 1...3 {
+            let master = masters.target
+            let inserted = try transaction.execute("""
+                INSERT INTO client_keys (client_id, wrapped_key, master_fingerprint) SELECT ?, ?, ?
+                WHERE ? = COALESCE((SELECT to_fingerprint FROM key_rotation WHERE id = 1), (SELECT master_fingerprint FROM keyring WHERE id = 1))
+                """, clientId, master.wrap(key, binding: Self.clientKeyBinding(clientId)), master.fingerprint, master.fingerprint)
+            if inserted == 1 { return FieldCipher(key: key) }
+            if attempt < 3 { try followRotation(transaction) }
+        }
+        throw StoreError.unreadableRow(table: "keyring", key: "1", problem: "the master key moved again each time a client's key was made")
     }
 
     /// The client's data key, or nil once it was destroyed (their data is erased).
