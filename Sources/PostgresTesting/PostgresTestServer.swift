@@ -124,15 +124,9 @@ public final class PostgresTestServer: Sendable {
             max_connections = 300
 
             """
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/data/postgresql.conf"))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(configuration.utf8))
-        try handle.close()
+        try Self.append(configuration, to: "\(directory)/data/postgresql.conf")
         if let network {
-            let access = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/data/pg_hba.conf"))
-            try access.seekToEnd()
-            try access.write(contentsOf: Data("host all all \(network.clients) scram-sha-256\n".utf8))
-            try access.close()
+            try Self.append("host all all \(network.clients) scram-sha-256\n", to: "\(directory)/data/pg_hba.conf")
         }
         settings = PostgresSettings(endpoint: .unixSocket(directory: directory, port: PostgresSettings.defaultPort), user: Self.superuser,
                                     database: "postgres", passwordFile: passwordFile)
@@ -203,6 +197,13 @@ public final class PostgresTestServer: Sendable {
             let serverLog = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? ""
             throw PostgresTestServerError.failed(command: arguments.joined(separator: " ") + " (exit \(status))", output: output + serverLog)
         }
+    }
+
+    private static func append(_ text: String, to path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
     }
 
     private static func quoted(_ argument: String) -> String {
