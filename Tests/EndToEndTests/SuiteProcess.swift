@@ -115,6 +115,8 @@ final class SuiteProcess: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         try process.run()
+        // The daemon has its own copy; ours would stay open as long as the Process object.
+        try? log.close()
         daemons[daemon] = process
         try await waitUntilAnswering(daemon)
     }
@@ -194,7 +196,19 @@ final class SuiteProcess: @unchecked Sendable {
                 return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
             }
         }
-        return process.isRunning ? nil : process.terminationStatus
+        guard !process.isRunning else { return nil }
+        release(process)
+        return process.terminationStatus
+    }
+
+    /// Breaks the cycle between an exited Process and its run loop source, which only
+    /// `waitUntilExit` clears (and returns at once for a child already known to have exited).
+    /// Otherwise every Process the tests start outlives them with its pipes and log file: the
+    /// test process once held 2,000 descriptors. Foundation's `run()` lists /proc/self/fd and
+    /// copies each entry's whole 256-byte name, and with that many entries the copy of the last
+    /// one ran past the end of the directory buffer: SIGSEGV in CI.
+    static func release(_ process: Process) {
+        if !process.isRunning { process.waitUntilExit() }
     }
 
     /// Alive by the kernel's account. Foundation's `isRunning` stays true for good for a child
@@ -269,6 +283,8 @@ final class SuiteProcess: @unchecked Sendable {
         // Read before waiting, so a full pipe never blocks the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
         let status = waitForExit(of: process, seconds: 300) ?? SIGKILL
         let overran = overdue.wait(timeout: .now()) == .success
         overdue.cancel()
