@@ -176,7 +176,7 @@ public struct CalendarTransaction<Transaction: SQLTransaction> {
     // MARK: Blocked days
 
     public func blockedPeriods() throws -> [BlockedPeriod] {
-        try transaction.rows("SELECT id, from_date, through_date, reason FROM blocked_periods ORDER BY from_date, id").map(Self.blockedPeriod)
+        try transaction.rows("SELECT id, from_date, through_date, reason FROM blocked_periods ORDER BY from_date, id").map { try BlockedPeriod(row: $0) }
     }
 
     public func block(_ period: BlockedPeriod, user: String?, at now: Date) throws -> Int64 {
@@ -198,7 +198,7 @@ public struct CalendarTransaction<Transaction: SQLTransaction> {
                                         through.description, from.description)
         var removed: [BlockedPeriod] = []
         for row in rows {
-            let period = try Self.blockedPeriod(row)
+            let period = try BlockedPeriod(row: row)
             removed.append(BlockedPeriod(from: max(period.from, from), through: min(period.through, through), reason: period.reason))
             let id: Int64 = try StoredRow(row, table: "blocked_periods", keyColumn: "id").value("id")
             try transaction.execute("DELETE FROM blocked_periods WHERE id = ?", id)
@@ -214,12 +214,6 @@ public struct CalendarTransaction<Transaction: SQLTransaction> {
         return removed
     }
 
-    private static func blockedPeriod(_ row: SQLRow) throws(StoreError) -> BlockedPeriod {
-        let stored = StoredRow(row, table: "blocked_periods", keyColumn: "id")
-        return BlockedPeriod(from: try stored.parsed("from_date", LocalDate.init), through: try stored.parsed("through_date", LocalDate.init),
-                             reason: try stored.value("reason"))
-    }
-
     // MARK: Helpers
 
     private func count(_ sql: String) throws -> Int {
@@ -230,5 +224,13 @@ public struct CalendarTransaction<Transaction: SQLTransaction> {
     private func insertedId(_ row: SQLRow?, table: String) throws -> Int64 {
         guard let row else { throw StoreError.unreadableRow(table: table, key: "-", problem: "the insert returned no id") }
         return try StoredRow(row, table: table, keyColumn: "id").value("id")
+    }
+}
+
+private extension BlockedPeriod {
+    init(row: SQLRow) throws(StoreError) {
+        let stored = StoredRow(row, table: "blocked_periods", keyColumn: "id")
+        self.init(from: try stored.parsed("from_date", LocalDate.init), through: try stored.parsed("through_date", LocalDate.init),
+                  reason: try stored.value("reason"))
     }
 }

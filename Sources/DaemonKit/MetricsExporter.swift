@@ -138,7 +138,8 @@ public final class GaugeBoard: Sendable {
         published.withLockedValue { published in
             var kept: [String: Prometheus.Gauge] = [:]
             for value in values {
-                let gauge = published[value.key] ?? SuiteMetrics.registry.makeGauge(name: value.name, labels: value.labels, help: value.help)
+                let gauge = published[value.key] ?? SuiteMetrics.registry.makeGauge(
+                    descriptor: MetricNameDescriptor(metricName: value.name, unitName: "", helpText: value.help), labels: value.labels)
                 gauge.set(value.value)
                 kept[value.key] = gauge
             }

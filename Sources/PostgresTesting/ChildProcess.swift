@@ -9,7 +9,7 @@ import Foundation
 enum ChildProcess {
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     /// glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc does not import.
-    nonisolated(unsafe) private static let addCloseFrom: AddCloseFrom? = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np")
+    private static let addCloseFrom: AddCloseFrom? = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np")
         .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     /// Runs `arguments` in `directory`, its output appended to `log`; its exit status.

@@ -17,7 +17,6 @@ struct BookingReferenceTests {
     static func expectedSymbols(low: UInt64, high: UInt16) -> String {
         var value = (high: UInt64(high), low: low)  // 80 bits
         var symbols: [Character] = []
-        var remainder = 0
         for _ in 0..<16 {
             symbols.append(dataSymbols[Int(value.low & 31)])
             value.low = (value.low >> 5) | ((value.high & 31) << 59)

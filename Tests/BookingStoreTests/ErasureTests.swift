@@ -136,7 +136,7 @@ import Testing
         case .sqlite:
             audit = try await DatabaseQueue(path: tests.directory + "/bookingd.sqlite").read { db in try AuditTrail.entries(db, limit: 10) }
         case .postgresql:
-            audit = try await try #require(store as? PostgresBookingStore).pool.transaction { try AuditTrail.entries($0, limit: 10) }
+            audit = try await #require(store as? PostgresBookingStore).pool.transaction { try AuditTrail.entries($0, limit: 10) }
         }
         #expect(audit.filter { $0.command == "erase" }.map(\.outcome) == ["ok: nothing left to erase", "ok: erasure \(first.id.uuidString.lowercased())"])
         withExtendedLifetime(tests) {}

@@ -88,7 +88,7 @@ import Testing
         defer { try? pool.close() }
         struct Abandoned: Error {}
         let event = EventBody(sequence: 0, id: UUID().uuidString.lowercased(), kind: .created, occurredAt: now,
-                              appointment: try #require(try await pool.read { db in
+                              appointment: (try await pool.read { db in
                                   try WireJSON.decode(EventBody.self, from: [UInt8](try Data.fetchOne(db, sql: "SELECT body FROM events") ?? Data()))
                               }).appointment, actor: "client")
         await #expect(throws: Abandoned.self) {

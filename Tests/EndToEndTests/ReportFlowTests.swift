@@ -66,7 +66,7 @@ import Testing
         let b5 = try await book("2026-12-02T11:00:00+03:00", 5)
         let b6 = try await book("2026-12-03T10:00:00+03:00", 6)
         let b7 = try await book("2026-12-03T11:00:00+03:00", 7, actor: "admin")
-        let b8 = try await book("2026-12-02T12:00:00+03:00", 8)
+        _ = try await book("2026-12-02T12:00:00+03:00", 8)
         // Two bookings move (one of them twice), two are cancelled: by the client and by an admin.
         let _: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(reference: b4.reference, start: Self.at("2026-12-02T14:00:00+03:00")))
         let _: AppointmentBody = try await bookingd.call(MessageType.reschedule, RescheduleRequest(reference: b5.reference, start: Self.at("2026-12-03T12:00:00+03:00")))

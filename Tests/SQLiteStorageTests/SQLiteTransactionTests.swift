@@ -31,7 +31,7 @@ import Testing
 
     /// Outside an explicit transaction, so that nothing but the statement can fail.
     func failure(_ sql: String, _ arguments: SQLValueConvertible?...) throws -> SQLFailure? {
-        try queue.inDatabase { db -> SQLFailure? in
+        queue.inDatabase { db -> SQLFailure? in
             do {
                 try SQLiteTransaction(db).execute(sql, arguments.map { $0?.sqlValue ?? .null })
                 return nil
