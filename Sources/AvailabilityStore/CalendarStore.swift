@@ -86,10 +86,6 @@ extension CalendarStore {
     public func consultants() async throws -> [Consultant] {
         try await consultants(active: true)
     }
-
-    public func timeOff() async throws -> [TimeOff] {
-        try await timeOffEntries().map(\.timeOff)
-    }
 }
 
 /// What every engine's store does the same way: a read or a write transaction of the one logic

@@ -157,6 +157,13 @@ public final class EventFollower: Service, Sendable {
         }
     }
 
+    /// From bookingd's present (`reply`), in its epoch, which the consumer keeps with its state.
+    private func startAgain(_ reply: ReplayReply) async throws {
+        try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
+        if let theirs = reply.epoch { try await consumer.keep(epoch: theirs) }
+        follow(epoch: reply.epoch)
+    }
+
     private func catchUp() async {
         do {
             while !Task.isCancelled {
@@ -176,9 +183,7 @@ public final class EventFollower: Service, Sendable {
                     if let ours, theirs != ours {
                         logger.warning("bookingd's events have a new epoch (its database was restored or replaced); starting again from its present",
                                        metadata: ["ours": "\(ours)", "theirs": "\(theirs)"])
-                        try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
-                        try await consumer.keep(epoch: theirs)
-                        follow(epoch: theirs)
+                        try await startAgain(reply)
                         return
                     }
                     if followed == nil {
@@ -189,9 +194,7 @@ public final class EventFollower: Service, Sendable {
                 if reply.lastSequence < after {
                     logger.warning("bookingd's event log went back below ours; starting again from its present",
                                    metadata: ["ours": "\(after)", "theirs": "\(reply.lastSequence)"])
-                    try await consumer.restart(asking: bookingd, lastSequence: reply.lastSequence)
-                    if let theirs = reply.epoch { try await consumer.keep(epoch: theirs) }
-                    follow(epoch: reply.epoch)
+                    try await startAgain(reply)
                     return
                 }
                 guard !reply.events.isEmpty, await consumer.apply(reply.events) == .applied else { return }

@@ -113,7 +113,7 @@ public struct DataKeys: Sendable {
             return nil
         }
         let stored = StoredRow(row, table: "client_keys", key: clientId)
-        if sharedWithOtherInstances, !masters.holds(try stored.value("master_fingerprint")) { try followRotation(transaction) }
+        if sharedWithOtherInstances, masters.held(try stored.value("master_fingerprint")) == nil { try followRotation(transaction) }
         return FieldCipher(key: try unwrapClientKey(stored, clientId: clientId))
     }
 
@@ -203,15 +203,13 @@ final class MasterKeyRing: Sendable {
     var target: MasterKey { keys.withLockedValue { $0.byFingerprint[$0.target]! } }
 
     func key(_ fingerprint: String, _ stored: StoredRow) throws -> MasterKey {
-        guard let key = keys.withLockedValue({ $0.byFingerprint[fingerprint] }) else {
+        guard let key = held(fingerprint) else {
             throw stored.unreadable("wrapped by the master key \(fingerprint), which this daemon does not hold (\(fingerprints))")
         }
         return key
     }
 
     var fingerprints: String { keys.withLockedValue { $0.byFingerprint.keys.sorted().joined(separator: ", ") } }
-
-    func holds(_ fingerprint: String) -> Bool { keys.withLockedValue { $0.byFingerprint[fingerprint] != nil } }
 
     func held(_ fingerprint: String) -> MasterKey? { keys.withLockedValue { $0.byFingerprint[fingerprint] } }
 

@@ -197,18 +197,14 @@ final class SuiteProcess: @unchecked Sendable {
             }
         }
         guard !process.isRunning else { return nil }
-        release(process)
+        // Only `waitUntilExit` (at once here: the child is known to have exited) breaks the cycle
+        // between a Process and its run loop source. Without it every Process the tests start
+        // outlives them with its pipes and log file: the test process once held 2,000
+        // descriptors. Foundation's `run()` lists /proc/self/fd and copies each entry's whole
+        // 256-byte name, and with that many entries the copy of the last one ran past the end of
+        // the directory buffer: SIGSEGV in CI.
+        process.waitUntilExit()
         return process.terminationStatus
-    }
-
-    /// Breaks the cycle between an exited Process and its run loop source, which only
-    /// `waitUntilExit` clears (and returns at once for a child already known to have exited).
-    /// Otherwise every Process the tests start outlives them with its pipes and log file: the
-    /// test process once held 2,000 descriptors. Foundation's `run()` lists /proc/self/fd and
-    /// copies each entry's whole 256-byte name, and with that many entries the copy of the last
-    /// one ran past the end of the directory buffer: SIGSEGV in CI.
-    static func release(_ process: Process) {
-        if !process.isRunning { process.waitUntilExit() }
     }
 
     /// Alive by the kernel's account. Foundation's `isRunning` stays true for good for a child
